@@ -1,0 +1,5 @@
+import sys
+
+from approvald.cli import main
+
+sys.exit(main())

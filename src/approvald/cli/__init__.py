@@ -1,0 +1,70 @@
+"""`approvald` command line.
+
+Each command lives in its own module with a `main(argv) -> int`, imported only when that
+command runs: `approvald hook claude-code` runs on every agent tool call and must not pay for
+the daemon's, the dashboard's or the policy engine's imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from approvald import __version__
+
+# command -> (module under approvald.cli, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "paths": ("paths_cmd", "show where approvald keeps its state"),
+    "policy": ("policy_cmd", "test and explain policy decisions without a daemon"),
+    "daemon": ("daemon_cmd", "run the daemon in the foreground"),
+    "status": ("status_cmd", "is a daemon answering?"),
+    "hook": ("hook_cmd", "the agent hook (written into the agent's settings by install)"),
+    "install": ("install_cmd", "add the approvald hook to an agent's settings"),
+    "uninstall": ("install_cmd", "remove what install added"),
+    "approvals": ("approvals_cmd", "list, approve and deny pending approvals"),
+    "audit": ("audit_cmd", "verify and read the hash-chained audit log"),
+    "secrets": ("secrets_cmd", "store credentials in the OS keyring"),
+    "lease": ("lease_cmd", "hand out short-lived leases on a secret"),
+    "exec": ("exec_cmd", "run one command with leased secrets injected and redacted"),
+    "doctor": ("doctor_cmd", "find unguarded agent tools and setup problems"),
+    "tui": ("tui_cmd", "open the approval dashboard"),
+    "demo": ("demo_cmd", "daemon + dashboard + a simulated agent session"),
+    "service": ("service_cmd", "install the daemon as a login service"),
+}
+
+
+def _usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        "usage: approvald [--version] COMMAND [ARGS...]",
+        "",
+        "commands:",
+        *(f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()),
+        "",
+        "Run `approvald COMMAND --help` for a command's options.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(_usage())
+        return 0 if args else 2
+    if args[0] in ("-V", "--version", "version"):
+        print(f"approvald {__version__}")
+        return 0
+    name = args[0]
+    entry = COMMANDS.get(name)
+    if entry is None:
+        print(f"approvald: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
+        return 2
+    try:
+        module = importlib.import_module(f"approvald.cli.{entry[0]}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"approvald.cli.{entry[0]}":
+            print(f"approvald: {name!r} is not available in this build", file=sys.stderr)
+            return 2
+        raise
+    result: int = module.main(args[1:] if entry[0] != "install_cmd" else args)
+    return result

@@ -1,0 +1,167 @@
+"""Where approvald keeps its state.
+
+`APPROVALD_HOME` puts everything under one directory (tests, demos, a second daemon). Unset, the
+platform's directories are used, computed here the way platformdirs computes them (a test holds
+the two in agreement) because the hook reads these paths on every tool call and must import
+nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+APP = "approvald"
+HOME_ENV = "APPROVALD_HOME"
+# Longest path a Unix socket accepts on Linux is 108 bytes, on macOS 104.
+MAX_SOCKET_PATH = 100
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+    config: Path  # config.toml
+    policies: Path  # the user's policy directory (*.yaml)
+    state: Path  # directory: approvals database, daemon lock
+    audit: Path  # directory: the hash-chained audit log and its rotations
+    runtime: Path  # directory holding the socket (0700)
+    log: Path  # directory: daemon log
+
+    @property
+    def database(self) -> Path:
+        return self.state / "approvald.db"
+
+    @property
+    def audit_file(self) -> Path:
+        return self.audit / "audit.jsonl"
+
+    @property
+    def lock(self) -> Path:
+        return self.state / "daemon.lock"
+
+    @property
+    def token_file(self) -> Path:
+        """The operator's credential for deciding approvals (0600)."""
+        return self.state / "operator.token"
+
+    @property
+    def endpoint_file(self) -> Path:
+        """Written by a TCP daemon (Windows): `tcp://127.0.0.1:PORT`."""
+        return self.runtime / "endpoint"
+
+    @property
+    def unix_socket(self) -> Path:
+        return self.runtime / "approvald.sock"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log / "daemon.log"
+
+    @property
+    def socket(self) -> str:
+        """The endpoint the hook dials: a Unix socket path or `tcp://127.0.0.1:PORT`."""
+        if sys.platform == "win32":
+            try:
+                return self.endpoint_file.read_text(encoding="utf-8").strip()
+            except OSError:
+                return "tcp://127.0.0.1:0"
+        return str(self.unix_socket)
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "home": str(self.home),
+            "config": str(self.config),
+            "policies": str(self.policies),
+            "state": str(self.state),
+            "audit": str(self.audit),
+            "socket": self.socket,
+            "log": str(self.log),
+        }
+
+    def owned_dirs(self) -> list[Path]:
+        """Every directory approvald owns; self-protection denies the agent all of them."""
+        seen: list[Path] = []
+        for p in (self.home, self.config.parent, self.policies, self.state, self.audit,
+                  self.runtime, self.log):
+            if p not in seen:
+                seen.append(p)
+        return seen
+
+
+def _env_dir(name: str, default: Path) -> Path:
+    value = os.environ.get(name, "").strip()
+    return Path(value) if value and os.path.isabs(value) else default
+
+
+def platform_dirs() -> dict[str, Path]:
+    """The user directories platformdirs would give for `approvald` on this platform."""
+    user_home = Path.home()
+    if sys.platform == "darwin":
+        support = user_home / "Library" / "Application Support" / APP
+        return {
+            "data": support,
+            "config": support,
+            "state": support,
+            "log": user_home / "Library" / "Logs" / APP,
+            "runtime": user_home / "Library" / "Caches" / "TemporaryItems" / APP,
+        }
+    if sys.platform == "win32":
+        local = Path(os.environ.get("LOCALAPPDATA") or user_home / "AppData" / "Local")
+        base = local / APP / APP  # platformdirs: appauthor defaults to appname
+        return {
+            "data": base,
+            "config": base,
+            "state": base,
+            "log": base / "Logs",
+            "runtime": local / "Temp" / APP,
+        }
+    data = _env_dir("XDG_DATA_HOME", user_home / ".local" / "share") / APP
+    state = _env_dir("XDG_STATE_HOME", user_home / ".local" / "state") / APP
+    runtime_default = Path(f"/run/user/{os.getuid()}")
+    runtime_base = _env_dir("XDG_RUNTIME_DIR", runtime_default)
+    if not runtime_base.is_dir():
+        # platformdirs falls back to a per-user temp directory when /run/user is missing.
+        runtime_base = Path(f"/tmp/runtime-{os.getuid()}")
+    return {
+        "data": data,
+        "config": _env_dir("XDG_CONFIG_HOME", user_home / ".config") / APP,
+        "state": state,
+        "log": state / "log",
+        "runtime": runtime_base / APP,
+    }
+
+
+def get_paths(environ: dict[str, str] | None = None) -> Paths:
+    env = os.environ if environ is None else environ
+    home_value = env.get(HOME_ENV, "").strip()
+    if home_value:
+        home = Path(home_value).expanduser().resolve()
+        return Paths(
+            home=home,
+            config=home / "config.toml",
+            policies=home / "policies",
+            state=home / "state",
+            audit=home / "audit",
+            runtime=home / "run",
+            log=home / "log",
+        )
+    dirs = platform_dirs()
+    return Paths(
+        home=dirs["data"],
+        config=dirs["config"] / "config.toml",
+        policies=dirs["config"] / "policies",
+        state=dirs["state"],
+        audit=dirs["state"] / "audit",
+        runtime=dirs["runtime"],
+        log=dirs["log"],
+    )
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and parents) and make it 0700: the socket and state live here."""
+    path.mkdir(parents=True, exist_ok=True)
+    if sys.platform != "win32":
+        os.chmod(path, 0o700)
+    return path

@@ -1,0 +1,57 @@
+"""The result of evaluating one action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ALLOW = "ALLOW"
+DENY = "DENY"
+REQUIRE_APPROVAL = "REQUIRE_APPROVAL"
+DECISIONS = (ALLOW, REQUIRE_APPROVAL, DENY)  # in order of strength: DENY wins
+_STRENGTH = {d: i for i, d in enumerate(DECISIONS)}
+
+
+def stronger(a: str, b: str) -> str:
+    return a if _STRENGTH[a] >= _STRENGTH[b] else b
+
+
+@dataclass(frozen=True)
+class Match:
+    """One rule that matched, and what it matched (for `policy explain` and the dashboard)."""
+
+    rule: str
+    decision: str
+    reason: str
+    target: str  # the command / path / URL it matched, as text
+    source: str = ""  # file:line of the rule
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    reason: str
+    rules: tuple[str, ...]
+    fingerprint: str
+    policy_hash: str
+    matches: tuple[Match, ...] = ()
+    # Everything the analysis found, for explain: [{"argv": [...], "cwd": ..., "matched": [...]}]
+    analysis: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+
+    @property
+    def trigger(self) -> str | None:
+        """The text that made this decision (the sub-command the dashboard marks)."""
+        for m in self.matches:
+            if m.decision == self.decision:
+                return m.target
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision,
+            "reason": self.reason,
+            "rules": list(self.rules),
+            "fingerprint": self.fingerprint,
+            "policy_hash": self.policy_hash,
+            "trigger": self.trigger,
+        }

@@ -1,0 +1,62 @@
+"""What the shell analysis reports about one shell line.
+
+These types are the contract between `approvald.shell` and the policy engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Why something could not be resolved statically.
+DYNAMIC_NAME = "name"  # the program itself comes from $var / $(...) / non-literal eval
+DYNAMIC_ARGS = "args"  # some argument comes from a variable or substitution
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A file a command reads (`<`, `<<<` of a file, `0<`) or writes (`>`, `>>`, `&>`, `2>`)."""
+
+    path: str  # absolute, normalized against the command's effective cwd
+    mode: str  # "read" | "write"
+
+
+@dataclass(frozen=True)
+class SimpleCommand:
+    """One simple command that would run, as bash would see it after quote removal.
+
+    `argv` is after wrappers are peeled (`sudo env FOO=1 nice git push` -> `git push`), with
+    `argv[0]` as written (`/usr/bin/git`). `program` is its basename (`git`). `args` is argv[1:]
+    with the program's global options removed so the subcommand comes first
+    (`git -C x -c a=b push` -> `("push",)`; `terraform -chdir=infra apply` -> `("apply",)`).
+    """
+
+    argv: tuple[str, ...]
+    program: str
+    args: tuple[str, ...]
+    cwd: str  # effective working directory (after `cd DIR &&`)
+    wrappers: tuple[str, ...] = ()  # peeled wrappers, outermost first: ("sudo", "env")
+    assignments: tuple[str, ...] = ()  # leading VAR=value (and env's)
+    dynamic: str | None = None  # None, DYNAMIC_NAME or DYNAMIC_ARGS
+    dynamic_args: frozenset[int] = frozenset()  # indexes into `args` that are not literal
+    redirects: tuple[Redirect, ...] = ()
+    text: str = ""  # the source text of this command, for display
+    depth: int = 0  # 0 at top level; +1 inside bash -c, eval, substitutions, xargs, find -exec
+    via: str = ""  # how it was reached when nested: "bash -c", "$(...)", "xargs", "find -exec"
+
+    @property
+    def subcommand(self) -> str | None:
+        return self.args[0] if self.args else None
+
+
+@dataclass(frozen=True)
+class ShellAnalysis:
+    line: str
+    commands: tuple[SimpleCommand, ...]
+    # Files read/written through redirections anywhere in the line (also on each command).
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    # Human sentences for what could not be resolved statically.
+    dynamic: tuple[str, ...] = ()
+    # Did the parser report a syntax error? (Analysis still covers what it could read.)
+    syntax_error: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
