@@ -1,0 +1,191 @@
+"""`approvald policy test|explain|check`: decisions without a daemon; nothing is executed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from approvald.actions import ActionError
+from approvald.adapters import KNOWN_AGENTS, get_adapter
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
+class InputError(ValueError):
+    """Unusable input: the message names the line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="approvald policy", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("test", "print the decision for each input as JSON"),
+                            ("explain", "show how the decision was reached")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--policy", action="append", type=Path, default=[], metavar="FILE",
+                       help="evaluate with exactly these policy files (repeatable)")
+        p.add_argument("--from", dest="agent", default="action", choices=KNOWN_AGENTS,
+                       help="input format (default: approvald's action JSON)")
+        fmt = p.add_mutually_exclusive_group()
+        fmt.add_argument("--json", action="store_true", help="one JSON document in and out")
+        fmt.add_argument("--jsonl", action="store_true", help="one JSON document per line")
+        p.add_argument("input", nargs="?", default="-", help="input file, or - for stdin")
+    check = sub.add_parser("check", help="validate the policies in effect (or FILEs)")
+    check.add_argument("files", nargs="*", type=Path)
+    check.add_argument("--json", action="store_true")
+    return parser
+
+
+def _open_input(name: str) -> IO[str]:
+    if name == "-":
+        return sys.stdin
+    try:
+        return open(name, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror}") from None
+
+
+def _documents(stream: IO[str], jsonl: bool) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, parsed document or InputError)."""
+    if not jsonl:
+        text = stream.read(MAX_INPUT_BYTES + 1)
+        if len(text) > MAX_INPUT_BYTES:
+            yield 1, InputError(f"line 1: input is larger than {MAX_INPUT_BYTES} bytes")
+            return
+        if not text.strip():
+            yield 1, InputError("line 1: no input (expected one JSON document)")
+            return
+        try:
+            yield 1, json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield exc.lineno, InputError(f"line {exc.lineno}: invalid JSON: {exc.msg} "
+                                         f"(column {exc.colno})")
+        return
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        if len(line) > MAX_INPUT_BYTES:
+            yield number, InputError(f"line {number}: larger than {MAX_INPUT_BYTES} bytes")
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, InputError(f"line {number}: invalid JSON: {exc.msg} "
+                                     f"(column {exc.colno})")
+
+
+def _load(files: list[Path]) -> Any:
+    from approvald.policy import load_engine
+
+    return load_engine(files=files or None)
+
+
+def run_test(opts: argparse.Namespace, explain: bool) -> int:
+    from approvald.policy import PolicyError
+
+    try:
+        engine = _load(opts.policy)
+        adapter = get_adapter(opts.agent)
+        stream = _open_input(opts.input)
+    except (PolicyError, ActionError, InputError) as exc:
+        print(f"approvald: {exc}", file=sys.stderr)
+        return 2
+    failed = False
+    out = sys.stdout
+    for number, doc in _documents(stream, opts.jsonl):
+        try:
+            if isinstance(doc, InputError):
+                raise doc
+            try:
+                action = adapter(doc)
+            except ActionError as exc:
+                raise InputError(f"line {number}: {exc}") from None
+            decision = engine.evaluate(action)
+        except InputError as exc:
+            failed = True
+            print(f"approvald: {exc}", file=sys.stderr)
+            if opts.jsonl:  # keep output lines aligned with input lines
+                out.write(json.dumps({"line": number, "error": str(exc), "decision": None}) + "\n")
+            continue
+        result = decision.to_json()
+        if explain and not (opts.json or opts.jsonl):
+            out.write(render_explanation(action, decision, engine.warnings) + "\n")
+        elif opts.jsonl:
+            if explain:
+                result["analysis"] = list(decision.analysis)
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        else:
+            if explain:
+                result["analysis"] = list(decision.analysis)
+                result["matches"] = [m.__dict__ for m in decision.matches]
+            out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    out.flush()
+    return 2 if failed else 0
+
+
+def render_explanation(action: Any, decision: Any, warnings: list[str]) -> str:
+    lines = [f"Action      {action.kind} via {action.tool} ({action.agent})"]
+    if action.cwd:
+        lines.append(f"Directory   {action.cwd}")
+    lines.append(f"Input       {action.summary}")
+    if decision.analysis:
+        lines.append("Commands found:")
+        for i, cmd in enumerate(decision.analysis, start=1):
+            text = " ".join(cmd["argv"]) or "(empty)"
+            lines.append(f"  {i}. {text}")
+            details = [f"cwd {cmd['cwd']}"]
+            if cmd["wrappers"]:
+                details.append("through " + ", ".join(cmd["wrappers"]))
+            if cmd["via"]:
+                details.append(f"inside {cmd['via']}")
+            if cmd["dynamic"]:
+                details.append(f"dynamic {cmd['dynamic']}")
+            for r in cmd["redirects"]:
+                details.append(f"{r['mode']}s {r['path']}")
+            lines.append("     " + "; ".join(details))
+            matched = cmd["matched"] or ["no rule (default applies)"]
+            lines.append("     rules: " + ", ".join(matched))
+    if decision.matches:
+        lines.append("Rules that matched:")
+        for m in decision.matches:
+            lines.append(f"  {m.rule} -> {m.decision} ({m.source})")
+            lines.append(f"     on: {m.target}")
+            lines.append(f"     why: {m.reason}")
+    lines.append(f"Decision    {decision.decision}: {decision.reason}")
+    lines.append(f"Fingerprint {decision.fingerprint}")
+    lines.append(f"Policy      {decision.policy_hash}")
+    lines += [f"Note        {w}" for w in warnings]
+    return "\n".join(lines)
+
+
+def run_check(opts: argparse.Namespace) -> int:
+    from approvald.policy import PolicyError
+
+    try:
+        engine = _load(opts.files)
+    except PolicyError as exc:
+        if opts.json:
+            print(json.dumps({"ok": False, "error": str(exc), "file": exc.file,
+                              "line": exc.line, "field": exc.field}))
+        else:
+            print(f"approvald: {exc}", file=sys.stderr)
+        return 1
+    files = [str(p) for p in engine.source_files()]
+    if opts.json:
+        print(json.dumps({"ok": True, "policy_hash": engine.policy_hash, "files": files}))
+    else:
+        print(f"ok: {len(engine.base.rules)} rules from {len(files)} file(s), "
+              f"policy {engine.policy_hash}")
+        for f in files:
+            print(f"  {f}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    opts = _parser().parse_args(argv)
+    if opts.command == "check":
+        return run_check(opts)
+    return run_test(opts, explain=opts.command == "explain")

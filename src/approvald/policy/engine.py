@@ -1,0 +1,362 @@
+"""Evaluate actions against the layered policy.
+
+Layers, in order: built-in self-protection (never removable), the starter policy, the user's
+policies directory, then a project's `.approvald/policy.yaml` found from the action's cwd. A
+project file lives where the agent can edit it, so it may only restrict: its ALLOW rules and a
+weaker default are ignored (and reported), and it cannot disable anything.
+
+Every matched rule votes; DENY beats REQUIRE_APPROVAL beats ALLOW. A simple command no rule
+matched takes the effective default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from approvald import shell
+from approvald.actions import (
+    FS_READ,
+    FS_WRITE,
+    PROCESS_EXEC,
+    Action,
+    canonical_json,
+    url_host,
+)
+from approvald.paths import Paths, get_paths
+from approvald.policy import builtin
+from approvald.policy.decision import ALLOW, REQUIRE_APPROVAL, Decision, Match, stronger
+from approvald.policy.errors import PolicyError
+from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, validate_match
+from approvald.policy.matchers import MatchCompiler, Predicate, Target, literal_programs
+from approvald.shell.model import ShellAnalysis, SimpleCommand
+
+PROJECT_POLICY = Path(".approvald") / "policy.yaml"
+_PROJECT_CACHE_SECONDS = 2.0
+DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "iwr"})
+STDIN_INTERPRETERS = re.compile(
+    r"^(?:bash|sh|zsh|dash|ksh|mksh|fish|csh|tcsh|pwsh|powershell|python[0-9.]*|perl|ruby|node|"
+    r"php|deno|bun)$")
+_FORK_BOMB = re.compile(r"([\w:.-]+)\s*\(\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1\s*&")
+
+
+def starter_dir() -> Path:
+    """The starter policies: `policies/` in a source checkout, else the installed package data."""
+    here = Path(__file__).resolve()
+    checkout = here.parents[3] / "policies"
+    if (here.parents[3] / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    return here.parents[1] / "policies"
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    decision: str
+    reason: str
+    source: str
+    predicate: Predicate
+
+
+class RuleSet:
+    """Compiled rules with a by-program index, a default and a hash."""
+
+    def __init__(self, rules: list[CompiledRule], programs: list[frozenset[str] | None],
+                 default: str, policy_hash: str) -> None:
+        self.rules = rules
+        self.default = default
+        self.policy_hash = policy_hash
+        self._anywhere: list[CompiledRule] = []
+        self._by_program: dict[str, list[CompiledRule]] = {}
+        for rule, names in zip(rules, programs, strict=True):
+            if names is None:
+                self._anywhere.append(rule)
+            else:
+                for name in names:
+                    self._by_program.setdefault(name, []).append(rule)
+
+    def candidates(self, target: Target) -> list[CompiledRule]:
+        if target.command is None:
+            return self._anywhere
+        named = self._by_program.get(target.command.program)
+        return self._anywhere + named if named else self._anywhere
+
+
+def _hash(parts: list[Any]) -> str:
+    return "sha256:" + hashlib.sha256(canonical_json(parts)).hexdigest()
+
+
+def _compile(raw: list[tuple[str, str, str, str, dict[str, Any], str]], home: str
+             ) -> tuple[list[CompiledRule], list[frozenset[str] | None]]:
+    rules, programs = [], []
+    for rule_id, decision, reason, source, match, file in raw:
+        pred = MatchCompiler(home, file, rule_id).compile(match)
+        rules.append(CompiledRule(rule_id, decision, reason, source, pred))
+        programs.append(literal_programs(match))
+    return rules, programs
+
+
+def _raw(rule: RawRule) -> tuple[str, str, str, str, dict[str, Any], str]:
+    return (rule.id, rule.decision, rule.reason, rule.source, rule.match, rule.file)
+
+
+class PolicyEngine:
+    def __init__(self, paths: Paths, bundles: list[RawBundle], *, include_project: bool,
+                 home: str | None = None) -> None:
+        self.paths = paths
+        self.home = home or os.path.expanduser("~")
+        self.bundles = bundles
+        self.include_project = include_project
+        self.warnings: list[str] = []
+        protection = builtin.self_protection_rules(paths)
+        for spec in protection:
+            validate_match(spec["match"], "<built-in>", spec["id"])
+        raw = [(r["id"], r["decision"], r["reason"], "<built-in>", r["match"], "<built-in>")
+               for r in protection]
+        disabled: set[str] = set()
+        default = ALLOW
+        seen: dict[str, str] = {r["id"]: "<built-in>" for r in protection}
+        for bundle in bundles:
+            for rule_id in bundle.disable:
+                if rule_id.startswith(builtin.SELF_PREFIX):
+                    raise PolicyError(f"self-protection rule {rule_id!r} cannot be disabled",
+                                      file=bundle.file, field="disable")
+                disabled.add(rule_id)
+            if bundle.default is not None:
+                default = bundle.default
+            for rule in bundle.rules:
+                if rule.id in seen:
+                    raise PolicyError(f"duplicate rule id {rule.id!r} (also in {seen[rule.id]})",
+                                      file=bundle.file, line=rule.line, field="id")
+                seen[rule.id] = rule.source
+                raw.append(_raw(rule))
+        raw = [r for r in raw if r[0] not in disabled]
+        rules, programs = _compile(raw, self.home)
+        policy_hash = _hash([protection, [b.data for b in bundles], sorted(disabled)])
+        self.base = RuleSet(rules, programs, default, policy_hash)
+        self._base_raw = raw
+        self._base_programs = programs
+        self._project_lookup: dict[str, tuple[float, Path | None]] = {}
+        self._project_sets: dict[tuple[str, int], RuleSet | PolicyError] = {}
+
+    @property
+    def policy_hash(self) -> str:
+        return self.base.policy_hash
+
+    def source_files(self) -> list[Path]:
+        return [Path(b.file) for b in self.bundles]
+
+    # -- project layer -------------------------------------------------------------------
+    def _find_project_policy(self, cwd: str) -> Path | None:
+        now = time.monotonic()
+        cached = self._project_lookup.get(cwd)
+        if cached and cached[0] > now:
+            return cached[1]
+        found: Path | None = None
+        directory = Path(cwd)
+        for _ in range(64):
+            candidate = directory / PROJECT_POLICY
+            if candidate.is_file():
+                found = candidate
+                break
+            if (directory / ".git").exists() or directory.parent == directory:
+                break
+            directory = directory.parent
+        if len(self._project_lookup) > 4096:
+            self._project_lookup.clear()
+        self._project_lookup[cwd] = (now + _PROJECT_CACHE_SECONDS, found)
+        return found
+
+    def _project_ruleset(self, path: Path) -> RuleSet | PolicyError:
+        try:
+            key = (str(path), path.stat().st_mtime_ns)
+        except OSError as exc:
+            return PolicyError(f"cannot read: {exc.strerror}", file=str(path))
+        if key not in self._project_sets:
+            self._project_sets[key] = self._build_project(path)
+        return self._project_sets[key]
+
+    def _build_project(self, path: Path) -> RuleSet | PolicyError:
+        try:
+            bundle = load_bundle_file(path)
+            notes = []
+            if bundle.disable:
+                notes.append(f"{path}: 'disable' is ignored in a project policy")
+            kept = []
+            for rule in bundle.rules:
+                if rule.decision == ALLOW:
+                    notes.append(f"{rule.source}: ALLOW rule {rule.id!r} ignored: a project "
+                                 "policy may only restrict")
+                elif any(rule.id == r[0] for r in self._base_raw):
+                    raise PolicyError(f"rule id {rule.id!r} already exists in the base policy",
+                                      file=str(path), line=rule.line, field="id")
+                else:
+                    kept.append(_raw(rule))
+            default = self.base.default
+            if bundle.default is not None:
+                if stronger(bundle.default, default) == bundle.default:
+                    default = bundle.default
+                else:
+                    notes.append(f"{path}: default {bundle.default} is weaker than "
+                                 f"{default}; ignored")
+            rules, programs = _compile(kept, self.home)
+            self.warnings.extend(n for n in notes if n not in self.warnings)
+            base_rules, base_programs = self.base.rules, self._base_programs
+            return RuleSet(base_rules + rules, base_programs + programs, default,
+                           _hash([self.base.policy_hash, bundle.data]))
+        except PolicyError as exc:
+            return exc
+
+    # -- evaluation ------------------------------------------------------------------------
+    def evaluate(self, action: Action) -> Decision:
+        ruleset: RuleSet = self.base
+        project_error: PolicyError | None = None
+        if self.include_project and action.cwd:
+            project = self._find_project_policy(action.cwd)
+            if project is not None:
+                found = self._project_ruleset(project)
+                if isinstance(found, PolicyError):
+                    project_error = found
+                else:
+                    ruleset = found
+        targets, analysis = self._targets(action)
+        matches: list[Match] = []
+        seen: set[tuple[str, str]] = set()
+        unmatched: list[str] = []
+        for target in targets:
+            hit = False
+            for rule in ruleset.candidates(target):
+                if rule.predicate(target):
+                    hit = True
+                    key = (rule.id, target.text)
+                    if key not in seen:
+                        seen.add(key)
+                        matches.append(Match(rule.id, rule.decision, rule.reason, target.text,
+                                             rule.source))
+            if not hit and not target.line_level:
+                unmatched.append(target.text)
+        if project_error is not None:
+            matches.append(Match("project-policy-error", REQUIRE_APPROVAL,
+                                 f"The project policy is broken, so a person decides: "
+                                 f"{project_error}", action.summary, project_error.file))
+        votes = [m.decision for m in matches]
+        if unmatched or not any(not t.line_level for t in targets):
+            votes.append(ruleset.default)
+        final = ALLOW
+        for vote in votes:
+            final = stronger(final, vote)
+        deciding = [m for m in matches if m.decision == final]
+        if deciding:
+            reason = deciding[0].reason
+        else:
+            what = unmatched[0] if unmatched else action.summary
+            reason = f"No rule matched {_short(what)!r}; the policy's default is {final}."
+        return Decision(
+            decision=final,
+            reason=reason,
+            rules=tuple(dict.fromkeys(m.rule for m in deciding)),
+            fingerprint=action.fingerprint,
+            policy_hash=ruleset.policy_hash,
+            matches=tuple(matches),
+            analysis=tuple(_describe(analysis, matches)) if analysis else (),
+        )
+
+    def _targets(self, action: Action) -> tuple[list[Target], ShellAnalysis | None]:
+        home = self.home
+        if action.kind == PROCESS_EXEC and action.command is not None:
+            analysis = shell.analyze(action.command, action.cwd or home, home)
+            commands = list(analysis.commands)
+            commands += _inner_exec_commands(commands, home)
+            targets = [
+                Target(kind=PROCESS_EXEC, tool=action.tool, home=home, command=cmd,
+                       text=cmd.text or shlex.join(cmd.argv),
+                       reads=tuple(r.path for r in cmd.redirects if r.mode == "read"),
+                       writes=tuple(r.path for r in cmd.redirects if r.mode == "write"))
+                for cmd in commands
+            ]
+            targets.append(Target(
+                kind=PROCESS_EXEC, tool=action.tool, home=home, text=action.command,
+                reads=analysis.reads, writes=analysis.writes, line_level=True,
+                pipe_to_shell=_pipes_download_to_shell(commands),
+                fork_bomb=bool(_FORK_BOMB.search(action.command[:100_000])),
+            ))
+            return targets, analysis
+        return [Target(
+            kind=action.kind, tool=action.tool, home=home, text=action.summary,
+            paths=action.paths,
+            reads=action.paths if action.kind == FS_READ else (),
+            writes=action.paths if action.kind == FS_WRITE else (),
+            url_host=url_host(action.url) if action.url else None,
+            mcp_server=action.mcp_server, mcp_tool=action.mcp_tool,
+        )], None
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _inner_exec_commands(commands: list[SimpleCommand], home: str) -> list[SimpleCommand]:
+    """`approvald exec --lease ID --env VAR -- CMD ...` runs CMD: evaluate it like any command."""
+    inner: list[SimpleCommand] = []
+    for cmd in commands:
+        if cmd.program == "approvald" and cmd.args[:1] == ("exec",) and "--" in cmd.args:
+            rest = cmd.args[cmd.args.index("--") + 1:]
+            if rest:
+                nested = shell.analyze(shlex.join(rest), cmd.cwd, home)
+                inner += [replace(c, depth=c.depth + cmd.depth + 1, via="approvald exec")
+                          for c in nested.commands]
+    return inner
+
+
+def _pipes_download_to_shell(commands: list[SimpleCommand]) -> bool:
+    if not any(c.program in DOWNLOADERS for c in commands):
+        return False
+    for cmd in commands:
+        if not STDIN_INTERPRETERS.match(cmd.program):
+            continue
+        operands = [i for i, a in enumerate(cmd.args) if not a.startswith("-") or a == "-"]
+        if "-c" in cmd.args and not cmd.dynamic_args:
+            continue  # runs its -c text, which the analysis already looked into
+        if not operands or cmd.args[operands[0]] == "-" or cmd.dynamic_args:
+            return True
+    return False
+
+
+def _describe(analysis: ShellAnalysis, matches: list[Match]) -> list[dict[str, Any]]:
+    described = []
+    for cmd in analysis.commands:
+        text = cmd.text or shlex.join(cmd.argv)
+        described.append({
+            "argv": list(cmd.argv),
+            "program": cmd.program,
+            "args": list(cmd.args),
+            "cwd": cmd.cwd,
+            "wrappers": list(cmd.wrappers),
+            "via": cmd.via,
+            "dynamic": cmd.dynamic,
+            "redirects": [{"path": r.path, "mode": r.mode} for r in cmd.redirects],
+            "matched": [m.rule for m in matches if m.target == text],
+        })
+    return described
+
+
+def load_engine(paths: Paths | None = None, files: list[Path] | None = None,
+                include_user: bool = True, home: str | None = None) -> PolicyEngine:
+    """The effective policy: built-in + starter + the user's directory, or exactly `files`."""
+    paths = paths or get_paths()
+    bundles: list[RawBundle] = []
+    if files:
+        bundles = [load_bundle_file(Path(f)) for f in files]
+        return PolicyEngine(paths, bundles, include_project=False, home=home)
+    bundles += [load_bundle_file(p) for p in sorted(starter_dir().glob("*.yaml"))]
+    if include_user and paths.policies.is_dir():
+        user_files = sorted(p for p in paths.policies.iterdir()
+                            if p.suffix in (".yaml", ".yml") and p.is_file())
+        bundles += [load_bundle_file(p) for p in user_files]
+    return PolicyEngine(paths, bundles, include_project=include_user, home=home)

@@ -1,0 +1,255 @@
+"""Read policy YAML strictly: every error names the file, the line and the field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from approvald.policy.decision import DECISIONS
+from approvald.policy.errors import PolicyError
+
+MAX_POLICY_BYTES = 2_000_000
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+BUNDLE_KEYS = {"version", "name", "description", "default", "disable", "rules"}
+RULE_KEYS = {"id", "decision", "reason", "match", "description"}
+LIST_OF_STR = "list_of_str"
+MATCH_KEYS: dict[str, str] = {
+    "kind": LIST_OF_STR,
+    "tool": LIST_OF_STR,
+    "program": LIST_OF_STR,
+    "args": "args",
+    "any_arg": LIST_OF_STR,
+    "not_any_arg": LIST_OF_STR,
+    "path_arg": LIST_OF_STR,
+    "path": LIST_OF_STR,
+    "not_path": LIST_OF_STR,
+    "reads": LIST_OF_STR,
+    "writes": LIST_OF_STR,
+    "url_host": LIST_OF_STR,
+    "mcp_server": LIST_OF_STR,
+    "mcp_tool": LIST_OF_STR,
+    "dynamic": "dynamic",
+    "pipe_to_shell": "bool",
+    "fork_bomb": "bool",
+    "any_of": "any_of",
+}
+
+
+class _Map(dict):
+    """A mapping that remembers the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _Seq(list):
+    line: int = 0
+    item_lines: list[int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    result = _Map()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise PolicyError("keys must be strings", line=key_node.start_mark.line + 1)
+        if key in result:
+            raise PolicyError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1,
+                              field=key)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
+    result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+@dataclass
+class RawRule:
+    id: str
+    decision: str
+    reason: str
+    match: dict[str, Any]
+    file: str
+    line: int
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class RawBundle:
+    file: str
+    name: str
+    default: str | None
+    rules: list[RawRule]
+    disable: list[str] = field(default_factory=list)
+    data: Any = None  # the parsed document, for the policy hash
+
+
+def _line_of(node: Any, key: str | None = None) -> int | None:
+    if key is not None and isinstance(node, _Map):
+        return node.key_lines.get(key, node.line)
+    return getattr(node, "line", None)
+
+
+def parse_bundle(text: str, file: str) -> RawBundle:
+    if len(text.encode("utf-8", "replace")) > MAX_POLICY_BYTES:
+        raise PolicyError(f"policy file is larger than {MAX_POLICY_BYTES} bytes", file=file)
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # _LineLoader is a SafeLoader
+    except PolicyError as exc:
+        raise PolicyError(str(exc).split(": ", 1)[-1], file=file, line=exc.line,
+                          field=exc.field) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PolicyError(f"not valid YAML: {problem}", file=file,
+                          line=mark.line + 1 if mark else None) from None
+    if doc is None:
+        doc = _Map()
+        doc.line, doc.key_lines = 1, {}
+    if not isinstance(doc, _Map):
+        raise PolicyError("a policy file must be a mapping with a 'rules' list", file=file,
+                          line=1)
+    for key in doc:
+        if key not in BUNDLE_KEYS and not key.startswith("x-"):
+            raise PolicyError(f"unknown key {key!r} (allowed: {', '.join(sorted(BUNDLE_KEYS))}, "
+                              "or x-* for shared anchors)", file=file, line=_line_of(doc, key),
+                              field=key)
+    version = doc.get("version", 1)
+    if version != 1:
+        raise PolicyError(f"unsupported version {version!r} (expected 1)", file=file,
+                          line=_line_of(doc, "version"), field="version")
+    default = doc.get("default")
+    if default is not None and default not in DECISIONS:
+        raise PolicyError(f"must be one of {', '.join(DECISIONS)}", file=file,
+                          line=_line_of(doc, "default"), field="default")
+    disable = doc.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
+        raise PolicyError("must be a list of rule ids", file=file, line=_line_of(doc, "disable"),
+                          field="disable")
+    rules_node = doc.get("rules", [])
+    if not isinstance(rules_node, list):
+        raise PolicyError("must be a list of rules", file=file, line=_line_of(doc, "rules"),
+                          field="rules")
+    rules: list[RawRule] = []
+    seen: dict[str, int] = {}
+    for index, node in enumerate(rules_node):
+        rule = _parse_rule(node, file, index)
+        if rule.id in seen:
+            raise PolicyError(f"duplicate rule id {rule.id!r} (first at line {seen[rule.id]})",
+                              file=file, line=rule.line, field="id")
+        seen[rule.id] = rule.line
+        rules.append(rule)
+    name = doc.get("name", Path(file).stem)
+    return RawBundle(file=file, name=str(name), default=default, rules=rules,
+                     disable=list(disable), data=_plain(doc))
+
+
+def _parse_rule(node: Any, file: str, index: int) -> RawRule:
+    where = f"rules[{index}]"
+    if not isinstance(node, _Map):
+        raise PolicyError("each rule must be a mapping", file=file, line=_line_of(node),
+                          field=where)
+    for key in node:
+        if key not in RULE_KEYS:
+            raise PolicyError(f"unknown key {key!r} in rule (allowed: "
+                              f"{', '.join(sorted(RULE_KEYS))})", file=file,
+                              line=_line_of(node, key), field=f"{where}.{key}")
+    for key in ("id", "decision", "reason", "match"):
+        if key not in node:
+            raise PolicyError(f"rule is missing {key!r}", file=file, line=node.line,
+                              field=f"{where}.{key}")
+    rule_id = node["id"]
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        raise PolicyError("rule id must be lowercase letters, digits, '.', '_' or '-'",
+                          file=file, line=_line_of(node, "id"), field=f"{where}.id")
+    if node["decision"] not in DECISIONS:
+        raise PolicyError(f"must be one of {', '.join(DECISIONS)}", file=file,
+                          line=_line_of(node, "decision"), field=f"{rule_id}.decision")
+    if not isinstance(node["reason"], str) or not node["reason"].strip():
+        raise PolicyError("reason must be a sentence a person understands", file=file,
+                          line=_line_of(node, "reason"), field=f"{rule_id}.reason")
+    match = node["match"]
+    validate_match(match, file, f"{rule_id}.match")
+    return RawRule(id=rule_id, decision=node["decision"], reason=node["reason"].strip(),
+                   match=match, file=file, line=node.line)
+
+
+def validate_match(match: Any, file: str, where: str) -> None:
+    if not isinstance(match, dict) or not match:
+        raise PolicyError("match must be a non-empty mapping", file=file,
+                          line=_line_of(match), field=where)
+    for key, value in match.items():
+        line = _line_of(match, key)
+        kind = MATCH_KEYS.get(key)
+        if kind is None:
+            raise PolicyError(f"unknown match key {key!r} (allowed: "
+                              f"{', '.join(sorted(MATCH_KEYS))})", file=file, line=line,
+                              field=f"{where}.{key}")
+        if kind == LIST_OF_STR:
+            items = value if isinstance(value, list) else [value]
+            if not items or not all(isinstance(v, str) and v for v in items):
+                raise PolicyError("must be a string or a list of strings", file=file, line=line,
+                                  field=f"{where}.{key}")
+        elif kind == "args":
+            ok = isinstance(value, list) and value and all(
+                (isinstance(v, str) and v)
+                or (isinstance(v, list) and v and all(isinstance(x, str) and x for x in v))
+                for v in value)
+            if not ok:
+                raise PolicyError("args must be a list whose items are a pattern or a list of "
+                                  "alternative patterns", file=file, line=line,
+                                  field=f"{where}.{key}")
+        elif kind == "dynamic":
+            if value not in ("name", "args", "any"):
+                raise PolicyError("must be one of name, args, any", file=file, line=line,
+                                  field=f"{where}.{key}")
+        elif kind == "bool":
+            if value is not True:
+                raise PolicyError("must be true", file=file, line=line, field=f"{where}.{key}")
+        elif kind == "any_of":
+            if not isinstance(value, list) or not value:
+                raise PolicyError("any_of must be a non-empty list of matches", file=file,
+                                  line=line, field=f"{where}.{key}")
+            for i, sub in enumerate(value):
+                validate_match(sub, file, f"{where}.any_of[{i}]")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if not k.startswith("x-")}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_bundle_file(path: Path) -> RawBundle:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
+    except OSError as exc:
+        raise PolicyError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    return parse_bundle(text, str(path))
