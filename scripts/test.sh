@@ -21,13 +21,7 @@ if ((${#need[@]})); then
   fi
 fi
 
-PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
-fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
-.venv/bin/python -c 'import approvald, approvald_tui' # the install above must have worked
+scripts/setup.sh
 
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff" && ruff check src tui tests benchmarks packaging

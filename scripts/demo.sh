@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up, then run the daemon + dashboard with a simulated Claude Code session.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec .venv/bin/approvald demo "$@"
