@@ -1,0 +1,87 @@
+"""`approvald policy test|explain|check` end to end through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def run(exe: list[str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*exe, "policy", *args], input=stdin, capture_output=True, text=True,
+                          timeout=60)
+
+
+def read(path: str) -> dict:
+    return {"session_id": "s", "cwd": "/home/dev/app", "hook_event_name": "PreToolUse",
+            "tool_name": "Read", "tool_input": {"file_path": path}, "tool_use_id": "t"}
+
+
+def test_single_document(approvald_home, approvald_exe) -> None:
+    result = run(approvald_exe, "test", "--from", "claude-code", "--json",
+                 stdin=json.dumps(read(".env")))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["decision"] == "DENY"
+    assert out["rules"] == ["secrets-read-tool"]
+    assert out["fingerprint"].startswith("sha256:") and len(out["fingerprint"]) == 71
+    assert out["policy_hash"].startswith("sha256:")
+    assert out["reason"]
+
+
+def test_jsonl_keeps_order_and_says_which_line_is_bad(approvald_home, approvald_exe) -> None:
+    lines = [json.dumps(read("a.py")), json.dumps(read(".env")), "{not json", "",
+             json.dumps({"tool_name": "Read"}), json.dumps(read("~/.aws/credentials"))]
+    result = run(approvald_exe, "test", "--from", "claude-code", "--jsonl",
+                 stdin="\n".join(lines) + "\n")
+    assert result.returncode == 2
+    outs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["decision"] for o in outs] == ["ALLOW", "DENY", None, None, "DENY"]
+    assert outs[2]["line"] == 3 and outs[3]["line"] == 5
+    errors = result.stderr.strip().splitlines()
+    assert errors[0].startswith("approvald: line 3: invalid JSON")
+    assert errors[1] == "approvald: line 5: Read tool_input needs a string 'file_path'"
+
+
+@pytest.mark.parametrize("stdin", ["", "[1, 2", "42"])
+def test_unusable_input_exits_2_with_one_line(approvald_home, approvald_exe, stdin) -> None:
+    result = run(approvald_exe, "test", stdin=stdin)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "line 1" in result.stderr
+
+
+def test_policy_files_and_broken_yaml(approvald_home, approvald_exe, tmp_path: Path) -> None:
+    good = tmp_path / "p.yaml"
+    good.write_text("rules:\n  - id: no-docs\n    decision: DENY\n    reason: Frozen.\n"
+                    "    match: {path: 'docs/**'}\n")
+    action = {"kind": "fs.read", "cwd": "/w", "input": {"path": "docs/a.md"}}
+    result = run(approvald_exe, "test", "--policy", str(good), "--json",
+                 stdin=json.dumps(action))
+    assert json.loads(result.stdout)["rules"] == ["no-docs"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: x\n    decision: NOPE\n    reason: r.\n    match: {path: a}\n")
+    result = run(approvald_exe, "test", "--policy", str(bad), stdin=json.dumps(action))
+    assert result.returncode == 2
+    assert f"{bad}:3 (x.decision)" in result.stderr
+    check = subprocess.run([*approvald_exe, "policy", "check", str(bad)], capture_output=True,
+                           text=True, timeout=60)
+    assert check.returncode == 1 and "must be one of" in check.stderr
+
+
+def test_explain_prints_the_path_to_the_decision(approvald_home, approvald_exe) -> None:
+    result = run(approvald_exe, "explain", "--from", "claude-code", stdin=json.dumps(read(".env")))
+    assert result.returncode == 0
+    assert "secrets-read-tool -> DENY" in result.stdout
+    assert "Decision    DENY" in result.stdout
+    assert "Fingerprint sha256:" in result.stdout
+
+
+def test_agent_without_adapter_is_refused(approvald_home, approvald_exe) -> None:
+    result = run(approvald_exe, "test", "--from", "cursor", stdin="{}")
+    assert result.returncode == 2
+    assert "no adapter for 'cursor' yet" in result.stderr
