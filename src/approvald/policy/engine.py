@@ -42,7 +42,7 @@ _PROJECT_CACHE_SECONDS = 2.0
 DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "iwr"})
 STDIN_INTERPRETERS = re.compile(
     r"^(?:bash|sh|zsh|dash|ksh|mksh|fish|csh|tcsh|pwsh|powershell|python[0-9.]*|perl|ruby|node|"
-    r"php|deno|bun)$")
+    r"php|deno|bun|source|\.)$")
 _FORK_BOMB = re.compile(r"([\w:.-]+)\s*\(\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1\s*&")
 
 
@@ -284,7 +284,7 @@ class PolicyEngine:
                 kind=PROCESS_EXEC, tool=action.tool, home=home, text=action.command,
                 reads=analysis.reads, writes=analysis.writes, line_level=True,
                 pipe_to_shell=_pipes_download_to_shell(commands),
-                fork_bomb=bool(_FORK_BOMB.search(action.command[:100_000])),
+                fork_bomb=_is_fork_bomb(action.command, commands),
             ))
             return targets, analysis
         return [Target(
@@ -312,6 +312,16 @@ def _inner_exec_commands(commands: list[SimpleCommand], home: str) -> list[Simpl
                 inner += [replace(c, depth=c.depth + cmd.depth + 1, via="approvald exec")
                           for c in nested.commands]
     return inner
+
+
+def _is_fork_bomb(line: str, commands: list[SimpleCommand]) -> bool:
+    """`f(){ f|f& };f`: a function piping itself into itself, and actually called.
+
+    The text pattern alone would also fire on `printf ':(){ :|:& };:'`; requiring a command
+    of that name keeps quoted text from counting.
+    """
+    programs = {c.program for c in commands}
+    return any(m.group(1) in programs for m in _FORK_BOMB.finditer(line[:100_000]))
 
 
 def _pipes_download_to_shell(commands: list[SimpleCommand]) -> bool:

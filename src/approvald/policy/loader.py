@@ -25,6 +25,7 @@ MATCH_KEYS: dict[str, str] = {
     "any_arg": LIST_OF_STR,
     "not_any_arg": LIST_OF_STR,
     "path_arg": LIST_OF_STR,
+    "read_arg": LIST_OF_STR,
     "path": LIST_OF_STR,
     "not_path": LIST_OF_STR,
     "reads": LIST_OF_STR,

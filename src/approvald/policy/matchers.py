@@ -42,19 +42,29 @@ class Target:
     line_level: bool = False  # the whole shell line: never decides by default
     home: str = ""
     _path_args: tuple[str, ...] | None = field(default=None, repr=False)
+    _read_args: tuple[str, ...] | None = field(default=None, repr=False)
 
     @property
     def path_args(self) -> tuple[str, ...]:
         """Every argument that could name a file, made absolute against the command's cwd."""
         if self._path_args is None:
-            self._path_args = tuple(_path_candidates(self.command, self.home)) \
+            self._path_args = tuple(_path_candidates(self.command, self.home, False)) \
                 if self.command else ()
         return self._path_args
 
+    @property
+    def read_args(self) -> tuple[str, ...]:
+        """Like path_args, less the destination of copy-like programs (`cp SRC DEST`)."""
+        if self._read_args is None:
+            self._read_args = tuple(_path_candidates(self.command, self.home, True)) \
+                if self.command else ()
+        return self._read_args
 
-def _path_candidates(cmd: SimpleCommand, home: str) -> Iterable[str]:
+
+def _path_candidates(cmd: SimpleCommand, home: str, reads_only: bool) -> Iterable[str]:
     operands = [i for i, a in enumerate(cmd.args) if not a.startswith("-")]
-    skip = {operands[-1]} if cmd.program in _DEST_LAST and len(operands) > 1 else set()
+    skip = {operands[-1]} if reads_only and cmd.program in _DEST_LAST and len(operands) > 1 \
+        else set()
     seen: set[str] = set()
     for index, arg in enumerate(cmd.args):
         if index in skip or index in cmd.dynamic_args or not arg:
@@ -116,7 +126,8 @@ class MatchCompiler:
                 )
             return pred
 
-        command_keys = {"program", "args", "any_arg", "not_any_arg", "path_arg", "dynamic"}
+        command_keys = {"program", "args", "any_arg", "not_any_arg", "path_arg", "read_arg",
+                        "dynamic"}
         if "kind" in match:
             kinds = frozenset(_globs(match["kind"]))
             preds.append(lambda t: t.kind in kinds)
@@ -148,6 +159,9 @@ class MatchCompiler:
         if "path_arg" in match:
             preds.append(path_pred(self._path_globs("path_arg", match["path_arg"]),
                                    lambda t: t.path_args))
+        if "read_arg" in match:
+            preds.append(path_pred(self._path_globs("read_arg", match["read_arg"]),
+                                   lambda t: t.read_args))
         if "path" in match:
             preds.append(path_pred(self._path_globs("path", match["path"]), lambda t: t.paths))
         if "reads" in match:
