@@ -1,0 +1,267 @@
+"""Live doctor: watch the agents' config files and push `findings` events when they change.
+
+How the daemon starts it (once, from inside its running event loop, after `ctx.events` is
+bound to the loop), and stops it on shutdown::
+
+    from approvald.daemon.doctor_watch import start_doctor_watch
+
+    doctor = start_doctor_watch(ctx, Path.home(), project=None)  # project: a dir or None
+    # (add claude_config_dir=Path(os.environ["CLAUDE_CONFIG_DIR"]) when that is set)
+    ...
+    doctor.stop()
+
+`doctor.findings` is the latest list of `Finding`s (for a `GET /v1/findings` route: serve
+`doctor.snapshot()`); every change publishes one event::
+
+    ctx.events.publish("findings", {"findings": [...], "counts": {...}, "added": [ids],
+                                    "removed": [ids], "new_high": [...]})
+
+The first scan publishes too, so a dashboard that connects later can ask for the snapshot and
+one that is connected sees the initial state. Scans run on a worker thread (never on the event
+loop: the policy check loads YAML); events are handed to the loop with
+`events.publish_threadsafe` when the bus has it. The daemon's own reachability is not checked
+(`check_daemon=False`): it is the daemon.
+
+What is watched: the parent directory of every file `approvald.doctor.watched_files()` names
+(non-recursively), the nearest existing ancestor when that directory does not exist yet (so a
+new `~/.cursor/` or `.claude/` is noticed), and the user's policies directory. Editors save in
+bursts, so changes are collected for DEBOUNCE_S before one rescan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from approvald.doctor import SystemRoots, scan, watched_files
+from approvald.doctor.findings import HIGH, Finding, counts
+
+log = logging.getLogger("approvald.daemon")
+
+DEBOUNCE_S = 0.3
+EVENT_TYPE = "findings"
+
+
+class DoctorWatch:
+    def __init__(
+        self,
+        ctx: Any,
+        home: Path,
+        project: Path | None,
+        *,
+        roots: SystemRoots | None = None,
+        claude_config_dir: Path | None = None,
+        debounce_s: float = DEBOUNCE_S,
+    ) -> None:
+        self._ctx = ctx
+        self._home = Path(home)
+        self._project = Path(project) if project is not None else None
+        self._roots = roots
+        self._claude_dir = claude_config_dir
+        self._debounce_s = debounce_s
+        self._lock = threading.Lock()  # one scan at a time
+        self._timer_lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._observer: Any = None
+        self._watches: dict[Path, Any] = {}
+        self._files: set[Path] = set()
+        self._ancestors: set[Path] = set()
+        self._policies: set[Path] = set()
+        self._stopped = False
+        self._last_key: tuple[str, ...] | None = None
+        self.findings: list[Finding] = []
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+
+    # -- what to watch -------------------------------------------------------------------
+    def _paths(self) -> Any:
+        paths = getattr(self._ctx, "paths", None)
+        if paths is None:
+            from approvald.paths import get_paths
+
+            paths = get_paths()
+        return paths
+
+    def _targets(self) -> tuple[set[Path], set[Path], set[Path]]:
+        """(files, ancestor dirs that matter when created, dirs to watch)."""
+        files = set(watched_files(self._home, self._project, roots=self._roots,
+                                  claude_config_dir=self._claude_dir))
+        paths = self._paths()
+        files.add(Path(paths.config))
+        ancestors: set[Path] = set()
+        dirs: set[Path] = set()
+        for file in files:
+            parent = file.parent
+            while not parent.is_dir() and parent != parent.parent:
+                ancestors.add(parent)
+                parent = parent.parent
+            if parent.is_dir():
+                dirs.add(parent)
+        policies = Path(paths.policies)
+        if policies.is_dir():
+            dirs.add(policies)
+        else:
+            ancestors.add(policies)
+        return files, ancestors, dirs
+
+    def _sync_watches(self) -> None:
+        if self._observer is None:
+            return
+        files, ancestors, dirs = self._targets()
+        # Observers may report real paths (macOS: /private/var/... for /var/...): keep both.
+        self._files = {q for p in files for q in _both(p)}
+        self._ancestors = {q for p in ancestors for q in _both(p)}
+        self._policies = _both(Path(self._paths().policies))
+        for gone in set(self._watches) - dirs:
+            try:
+                self._observer.unschedule(self._watches.pop(gone))
+            except Exception:  # already gone with its directory
+                pass
+        for new in dirs - set(self._watches):
+            try:
+                self._watches[new] = self._observer.schedule(self._handler, str(new),
+                                                             recursive=False)
+            except Exception as exc:  # unreadable or vanished directory: watch the rest
+                log.warning("doctor watch: cannot watch %s: %s", new, exc)
+
+    def _relevant(self, path: str) -> bool:
+        for p in _both(Path(path)):
+            if p in self._files or p in self._ancestors or p.parent in self._policies:
+                return True
+        return False
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> DoctorWatch:
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        watch = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                if event.event_type in ("opened", "closed_no_write"):
+                    return
+                paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+                if any(p and watch._relevant(str(p)) for p in paths):
+                    watch.poke()
+
+        self._handler = Handler()
+        self._files, self._ancestors, self._policies = set(), set(), set()
+        self._observer = Observer()
+        self._observer.daemon = True
+        self._sync_watches()
+        self._observer.start()
+        threading.Thread(target=self.rescan, name="doctor-initial-scan", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped = True
+        with self._timer_lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        if self._observer is not None:
+            try:
+                self._observer.stop()
+                self._observer.join(timeout=2.0)
+            except Exception as exc:  # pragma: no cover - shutting down anyway
+                log.warning("doctor watch: stopping the observer: %s", exc)
+            self._observer = None
+
+    def poke(self) -> None:
+        """A watched file changed: rescan DEBOUNCE_S after the last change."""
+        if self._stopped:
+            return
+        with self._timer_lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self._debounce_s, self.rescan)
+            self._timer.daemon = True
+            self._timer.start()
+
+    # -- scanning ------------------------------------------------------------------------
+    def rescan(self) -> bool:
+        """Scan now; publish and return True when the findings changed."""
+        if self._stopped:
+            return False
+        with self._lock:
+            try:
+                # First, so a file written into a config dir that just appeared is either
+                # seen by this scan or raises an event on the new watch.
+                self._sync_watches()
+            except Exception as exc:
+                log.warning("doctor watch: re-syncing watches: %s", exc)
+            try:
+                findings = scan(self._home, self._project, self._paths(), check_daemon=False,
+                                roots=self._roots, claude_config_dir=self._claude_dir)
+            except Exception as exc:  # scan() catches its own; this is a last resort
+                log.error("doctor watch: scan failed: %s", exc)
+                return False
+            key = tuple(sorted(json.dumps(f.to_json(), sort_keys=True) for f in findings))
+            if key == self._last_key:
+                return False
+            before = {f.id: f for f in self.findings}
+            first = self._last_key is None
+            self._last_key = key
+            self.findings = findings
+        after = {f.id for f in findings}
+        data = {
+            "findings": [f.to_json() for f in findings],
+            "counts": counts(findings),
+            "added": sorted(after - set(before)) if not first else sorted(after),
+            "removed": sorted(set(before) - after),
+            "new_high": [
+                f.to_json() for f in findings if f.severity == HIGH and f.id not in before
+            ],
+        }
+        self._publish(data)
+        return True
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"findings": [f.to_json() for f in self.findings],
+                "counts": counts(self.findings)}
+
+    def _publish(self, data: dict[str, Any]) -> None:
+        events = getattr(self._ctx, "events", None)
+        if events is None:
+            return
+        try:
+            threadsafe = getattr(events, "publish_threadsafe", None)
+            if callable(threadsafe):
+                threadsafe(EVENT_TYPE, data)
+                return
+            result = events.publish(EVENT_TYPE, data)
+            if inspect.isawaitable(result):
+                if self._loop is None:
+                    raise RuntimeError("publish is async but no event loop was running at start")
+                asyncio.run_coroutine_threadsafe(result, self._loop)  # type: ignore[arg-type]
+        except Exception as exc:
+            log.error("doctor watch: publishing findings: %s", exc)
+
+
+def _both(path: Path) -> set[Path]:
+    try:
+        return {path, path.resolve()}
+    except (OSError, RuntimeError):
+        return {path}
+
+
+def start_doctor_watch(
+    ctx: Any,
+    home: Path,
+    project: Path | None = None,
+    *,
+    roots: SystemRoots | None = None,
+    claude_config_dir: Path | None = None,
+) -> DoctorWatch:
+    """Start watching; returns the handle (`.stop()`, `.findings`, `.snapshot()`).
+    `claude_config_dir`: pass $CLAUDE_CONFIG_DIR when the user set it."""
+    return DoctorWatch(ctx, home, project, roots=roots,
+                       claude_config_dir=claude_config_dir).start()

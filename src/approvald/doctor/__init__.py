@@ -1,0 +1,97 @@
+"""`approvald doctor`: find the paths around approvald in the agents' own configs.
+
+Reads, statically (never starting an agent or an MCP server), the configs of Claude Code,
+Codex, Cursor and Gemini CLI under the user's home and a project, and reports native tools
+running without the approvald hook, bypass/yolo modes, raw MCP servers beside approvald,
+allow rules that pre-approve what policy gates, broken approvald hooks, and approvald's own
+health. Each `Finding` carries the exact fix.
+
+    findings = scan(Path.home(), Path.cwd(), get_paths())
+    files = watched_files(Path.home(), Path.cwd())  # what the daemon watches for changes
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from approvald.doctor import claude_code, codex, cursor, gemini, health
+from approvald.doctor.context import ScanContext, SystemRoots
+from approvald.doctor.findings import LOW, Finding, finding_id, sort_findings
+from approvald.paths import Paths
+
+__all__ = ["Finding", "SystemRoots", "scan", "watched_files"]
+
+_AGENTS: list[tuple[str, Callable[[ScanContext, list[Finding]], object]]] = [
+    ("claude-code", lambda ctx, out: claude_code.scan(ctx, out).hook_installed),
+    ("codex", codex.scan),
+    ("cursor", cursor.scan),
+    ("gemini", gemini.scan),
+]
+
+
+def scan(
+    home: Path,
+    project: Path | None,
+    paths: Paths,
+    *,
+    check_daemon: bool = True,
+    roots: SystemRoots | None = None,
+    env_path: str | None = None,
+    claude_config_dir: Path | None = None,
+) -> list[Finding]:
+    """Every finding, most severe first. Never raises for anything found on disk."""
+    ctx = ScanContext(
+        home=Path(home),
+        project=Path(project) if project is not None else None,
+        roots=roots if roots is not None else SystemRoots(),
+        env_path=env_path,
+        claude_config_dir=claude_config_dir,
+    )
+    findings: list[Finding] = []
+    hook_installed = False
+    for agent, scanner in _AGENTS:
+        try:
+            hook_installed |= bool(scanner(ctx, findings))
+        except Exception as exc:  # a doctor bug must never hide the other agents' findings
+            findings.append(_internal_error(agent, exc))
+    try:
+        findings += health.check(paths, check_daemon=check_daemon, hook_installed=hook_installed)
+    except Exception as exc:
+        findings.append(_internal_error("approvald", exc))
+    unique: dict[str, Finding] = {}
+    for f in findings:
+        unique.setdefault(f.id or f"{f.agent}/{f.file}/{f.title}", f)
+    return sort_findings(list(unique.values()))
+
+
+def _internal_error(agent: str, exc: Exception) -> Finding:
+    return Finding(
+        severity=LOW,
+        agent=agent,
+        file="",
+        title=f"approvald doctor could not finish checking {agent}",
+        detail=f"{exc.__class__.__name__}: {exc}. The other checks ran; this one did not.",
+        fix="Report this with the output of `approvald doctor --json`.",
+        id=finding_id(agent, "internal-error", exc.__class__.__name__),
+    )
+
+
+def watched_files(
+    home: Path,
+    project: Path | None,
+    *,
+    roots: SystemRoots | None = None,
+    claude_config_dir: Path | None = None,
+) -> list[Path]:
+    """The config files scan() reads (existing or not): a change to any may change findings."""
+    ctx = ScanContext(
+        home=Path(home),
+        project=Path(project) if project is not None else None,
+        roots=roots if roots is not None else SystemRoots(),
+        claude_config_dir=claude_config_dir,
+    )
+    files: list[Path] = []
+    for module in (claude_code, codex, cursor, gemini):
+        files += module.config_files(ctx)
+    return list(dict.fromkeys(files))

@@ -1,0 +1,195 @@
+"""Codex: `~/.codex/config.toml`, a project's `.codex/config.toml`, and hooks.json beside them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from approvald.doctor.context import ScanContext
+from approvald.doctor.findings import HIGH, MEDIUM, Finding, finding_id
+from approvald.doctor.hooks import (
+    HookEntry,
+    check_approvald_hooks,
+    collect_hooks,
+    uncovered,
+    unguarded_finding,
+)
+from approvald.doctor.mcp import classify_server, is_disabled
+from approvald.doctor.parsing import ConfigDoc, as_dict, as_str, read_json, read_toml
+
+AGENT = "codex"
+TOOLS = ["Bash", "apply_patch"]
+DEFAULT_HOOK_TIMEOUT_S = 600.0
+HOOK_SNIPPET = (
+    '[[hooks.PreToolUse]]\nmatcher = "Bash|apply_patch"\n[[hooks.PreToolUse.hooks]]\n'
+    'type = "command"\ncommand = "approvald hook codex"\ntimeout = 330'
+)
+
+
+def _dirs(ctx: ScanContext) -> list[Path]:
+    dirs = [ctx.home / ".codex"]
+    if ctx.project is not None and ctx.project / ".codex" not in dirs:
+        dirs.append(ctx.project / ".codex")
+    return dirs
+
+
+def config_files(ctx: ScanContext) -> list[Path]:
+    return [d / name for d in _dirs(ctx) for name in ("config.toml", "hooks.json")]
+
+
+def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
+    """Returns whether an approvald hook for Codex is installed."""
+    if not any(d.is_dir() for d in _dirs(ctx)):
+        return False
+    configs: list[ConfigDoc] = []
+    entries: list[HookEntry] = []
+    for d in _dirs(ctx):
+        doc = read_toml(d / "config.toml", AGENT, findings)
+        if doc is not None:
+            configs.append(doc)
+            entries += collect_hooks(doc, doc.data.get("hooks"), "PreToolUse")
+        hooks_doc = read_json(d / "hooks.json", AGENT, findings)
+        if hooks_doc is not None and hooks_doc.agent_can_read:
+            entries += collect_hooks(hooks_doc, hooks_doc.data.get("hooks"), "PreToolUse")
+    ours = [e for e in entries if e.approvald is not None and e.approvald.agent == AGENT]
+    hooks_off = next((c for c in configs if _hooks_disabled(c.data)), None)
+    approval, sandbox, source = _effective_modes(configs)
+    config_path = configs[-1].path if configs else ctx.home / ".codex" / "config.toml"
+
+    missing = TOOLS if hooks_off else uncovered(ours, TOOLS)
+    if missing:
+        findings.append(
+            unguarded_finding(
+                agent=AGENT,
+                label="Codex",
+                file=hooks_off.path if hooks_off else config_path,
+                subject=str(ctx.project or ctx.home),
+                missing=missing,
+                own_prompt_off=approval != "untrusted",
+                hook_fix=f"Add to {config_path}:\n{HOOK_SNIPPET}",
+                native_fix=f'set approval_policy = "untrusted" in {config_path} so Codex asks '
+                "before every command.",
+                reason="Hooks are switched off ([features] hooks = false), so no approvald hook "
+                "runs." if hooks_off else "",
+            )
+        )
+    findings.extend(
+        check_approvald_hooks(
+            ours,
+            agent=AGENT,
+            home=ctx.home,
+            project=ctx.project,
+            timeout_unit_s=1.0,
+            default_timeout_s=DEFAULT_HOOK_TIMEOUT_S,
+            reinstall=f"re-add the approvald hook in {config_path}:\n{HOOK_SNIPPET}",
+            env_path=ctx.env_path,
+        )
+    )
+    _check_modes(approval, sandbox, source, findings)
+    for doc in configs:
+        _check_profiles(doc, findings)
+        _check_mcp(doc, findings)
+    return bool(ours)
+
+
+def _hooks_disabled(data: dict[str, Any]) -> bool:
+    features = as_dict(data.get("features"))
+    return features.get("hooks") is False or features.get("codex_hooks") is False
+
+
+def _effective_modes(configs: list[ConfigDoc]) -> tuple[str, str, ConfigDoc | None]:
+    """approval_policy and sandbox_mode as Codex resolves them (project over user; the
+    selected `profile` over the root keys), and the file that set the approval policy."""
+    approval, sandbox, source = "on-request", "workspace-write", None
+    for doc in configs:
+        layers = [doc.data]
+        profile = as_str(doc.data.get("profile"))
+        if profile:
+            layers.append(as_dict(as_dict(doc.data.get("profiles")).get(profile)))
+        for layer in layers:
+            if isinstance(layer.get("approval_policy"), str):
+                approval, source = layer["approval_policy"], doc
+            if isinstance(layer.get("sandbox_mode"), str):
+                sandbox = layer["sandbox_mode"]
+                source = source or doc
+    return approval, sandbox, source
+
+
+def _check_modes(approval: str, sandbox: str, source: ConfigDoc | None, out: list[Finding]) -> None:
+    if source is None or (approval != "never" and sandbox != "danger-full-access"):
+        return
+    path = str(source.path)
+    if approval == "never" and sandbox == "danger-full-access":
+        severity, title = HIGH, "Codex runs every command unsandboxed and never asks"
+    elif approval == "never":
+        severity, title = MEDIUM, f"Codex never asks before commands (sandbox: {sandbox})"
+    else:
+        severity, title = MEDIUM, f"Codex runs without a sandbox (approval_policy: {approval})"
+    out.append(
+        Finding(
+            severity=severity,
+            agent=AGENT,
+            file=path,
+            line=source.line_of("approval_policy") or source.line_of("sandbox_mode"),
+            title=title,
+            detail=(
+                f'approval_policy = "{approval}" with sandbox_mode = "{sandbox}": commands that '
+                "approvald's policy would put in front of a person run without any check."
+            ),
+            fix=(
+                f'In {path} set approval_policy = "untrusted" and '
+                'sandbox_mode = "workspace-write".'
+            ),
+            id=finding_id(AGENT, "bypass-mode", path),
+        )
+    )
+
+
+def _check_profiles(doc: ConfigDoc, out: list[Finding]) -> None:
+    selected = as_str(doc.data.get("profile"))
+    for name, profile in as_dict(doc.data.get("profiles")).items():
+        profile = as_dict(profile)
+        if name == selected:
+            continue
+        if profile.get("approval_policy") == "never" and (
+            profile.get("sandbox_mode") == "danger-full-access"
+        ):
+            out.append(
+                Finding(
+                    severity=MEDIUM,
+                    agent=AGENT,
+                    file=str(doc.path),
+                    line=doc.line_of(f"profiles.{name}") or doc.line_of(name),
+                    title=f"Codex profile '{name}' never asks and has no sandbox",
+                    detail=f"`codex --profile {name}` runs every command unchecked.",
+                    fix=f'In [profiles.{name}] set approval_policy = "untrusted".',
+                    id=finding_id(AGENT, "bypass-profile", str(doc.path), name),
+                )
+            )
+
+
+def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
+    path = str(doc.path)
+    for name, spec in as_dict(doc.data.get("mcp_servers")).items():
+        if is_disabled(spec):
+            continue
+        hit = classify_server(name, spec)
+        if hit is None:
+            continue
+        kind, identity = hit
+        out.append(
+            Finding(
+                severity=kind.severity,
+                agent=AGENT,
+                file=path,
+                line=doc.line_of(f"mcp_servers.{name}") or doc.line_of(name),
+                title=f"Raw {kind.kind} MCP server '{name}' ({identity or 'unknown command'})",
+                detail=(
+                    f"'{name}' {kind.what} beside approvald; Codex does not sandbox MCP servers, "
+                    "so it acts with your full permissions."
+                ),
+                fix=f"Remove [mcp_servers.{name}] from {path} (`codex mcp remove {name}`), or set "
+                "enabled = false in it.",
+                id=finding_id(AGENT, f"mcp-{kind.kind}", path, name),
+            )
+        )

@@ -1,0 +1,173 @@
+"""Cursor: `mcp.json`, `hooks.json` and `permissions.json`, per user and per project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from approvald.doctor.commands import matcher_covers, parse_approvald_hook
+from approvald.doctor.context import ScanContext
+from approvald.doctor.findings import MEDIUM, Finding, finding_id
+from approvald.doctor.hooks import HookEntry, check_approvald_hooks, unguarded_finding
+from approvald.doctor.mcp import classify_server, is_disabled
+from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str, read_json
+from approvald.doctor.rules import shell_rule_reason
+
+AGENT = "cursor"
+SHELL_EVENTS = ("beforeShellExecution",)
+TOOL_EVENT = "preToolUse"
+
+
+def _dirs(ctx: ScanContext) -> list[Path]:
+    dirs = [ctx.home / ".cursor"]
+    if ctx.project is not None and ctx.project / ".cursor" not in dirs:
+        dirs.append(ctx.project / ".cursor")
+    return dirs
+
+
+def config_files(ctx: ScanContext) -> list[Path]:
+    return [d / n for d in _dirs(ctx) for n in ("mcp.json", "hooks.json", "permissions.json")]
+
+
+def _hook_entries(doc: ConfigDoc) -> list[HookEntry]:
+    """Cursor's flat shape: {"version": 1, "hooks": {EVENT: [{"command", "matcher"?}]}}."""
+    entries = []
+    for event, items in as_dict(doc.data.get("hooks")).items():
+        for item in as_list(items):
+            item = as_dict(item)
+            command = as_str(item.get("command"))
+            if not command:
+                continue
+            timeout = item.get("timeout")
+            entries.append(
+                HookEntry(
+                    doc=doc,
+                    event=event,
+                    matcher=item.get("matcher"),
+                    command=command,
+                    args=None,
+                    timeout=float(timeout) if isinstance(timeout, (int, float)) else None,
+                    is_async=False,
+                    line=doc.line_of(command.replace("\\", "\\\\")) or doc.line_of(command),
+                    approvald=parse_approvald_hook(command),
+                )
+            )
+    return entries
+
+
+def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
+    if not any(d.is_dir() for d in _dirs(ctx)):
+        return False
+    ours: list[HookEntry] = []
+    broad_allow = False
+    for d in _dirs(ctx):
+        hooks_doc = read_json(d / "hooks.json", AGENT, findings, jsonc=True)
+        if hooks_doc is not None:
+            ours += [
+                e for e in _hook_entries(hooks_doc)
+                if e.approvald is not None and e.approvald.agent == AGENT
+            ]
+        perm_doc = read_json(d / "permissions.json", AGENT, findings, jsonc=True)
+        if perm_doc is not None:
+            broad_allow |= _check_permissions(perm_doc, findings)
+        mcp_doc = read_json(d / "mcp.json", AGENT, findings, jsonc=True)
+        if mcp_doc is not None:
+            _check_mcp(mcp_doc, findings)
+    shell_guarded = any(
+        e.event in SHELL_EVENTS or (e.event == TOOL_EVENT and matcher_covers(e.matcher, "Shell"))
+        for e in ours
+    )
+    hooks_file = (ctx.project or ctx.home) / ".cursor" / "hooks.json"
+    if not shell_guarded:
+        findings.append(
+            unguarded_finding(
+                agent=AGENT,
+                label="Cursor",
+                file=hooks_file,
+                subject=str(ctx.project or ctx.home),
+                missing=["terminal commands"],
+                own_prompt_off=broad_allow,
+                hook_fix=(
+                    f'Add to {hooks_file}: {{"version": 1, "hooks": {{"beforeShellExecution": '
+                    '[{"command": "approvald hook cursor"}]}}'
+                ),
+                native_fix="keep Cursor's terminal commands on ask (no auto-run) and remove "
+                "broad entries from terminalAllowlist.",
+            )
+        )
+    findings.extend(
+        check_approvald_hooks(
+            ours,
+            agent=AGENT,
+            home=ctx.home,
+            project=ctx.project,
+            timeout_unit_s=1.0,
+            default_timeout_s=float("inf"),  # Cursor's default is not documented: don't guess
+            reinstall=f"fix the approvald command in {hooks_file}",
+            env_path=ctx.env_path,
+        )
+    )
+    return bool(ours)
+
+
+def _check_permissions(doc: ConfigDoc, out: list[Finding]) -> bool:
+    path = str(doc.path)
+    broad = False
+    for entry in as_list(doc.data.get("terminalAllowlist")):
+        if not isinstance(entry, str):
+            continue
+        reason = shell_rule_reason(entry, prefix=True)
+        if reason is None:
+            continue
+        broad = True
+        out.append(
+            Finding(
+                severity=MEDIUM,
+                agent=AGENT,
+                file=path,
+                line=doc.line_of('"terminalAllowlist"', f'"{entry}"'),
+                title=f"terminalAllowlist entry '{entry}' auto-runs {reason}",
+                detail=f"Cursor runs commands starting with '{entry}' without asking; approvald's "
+                f"policy puts {reason} in front of a person.",
+                fix=f"Remove '{entry}' from terminalAllowlist in {path}.",
+                id=finding_id(AGENT, "allow-rule", path, entry),
+            )
+        )
+    for entry in as_list(doc.data.get("mcpAllowlist")):
+        if isinstance(entry, str) and "*" in entry:
+            out.append(
+                Finding(
+                    severity=MEDIUM,
+                    agent=AGENT,
+                    file=path,
+                    line=doc.line_of('"mcpAllowlist"', f'"{entry}"'),
+                    title=f"mcpAllowlist entry '{entry}' auto-runs every matching MCP tool",
+                    detail="Wildcard MCP allowlist entries run whole servers' tools unasked.",
+                    fix=f"Replace '{entry}' in {path} with the individual read-only tools.",
+                    id=finding_id(AGENT, "mcp-allow", path, entry),
+                )
+            )
+    return broad
+
+
+def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
+    path = str(doc.path)
+    for name, spec in as_dict(doc.data.get("mcpServers")).items():
+        if is_disabled(spec):
+            continue
+        hit = classify_server(name, spec)
+        if hit is None:
+            continue
+        kind, identity = hit
+        out.append(
+            Finding(
+                severity=kind.severity,
+                agent=AGENT,
+                file=path,
+                line=doc.line_of(f'"{name}"'),
+                title=f"Raw {kind.kind} MCP server '{name}' ({identity or 'unknown command'})",
+                detail=f"'{name}' {kind.what} beside approvald.",
+                fix=f"Remove \"{name}\" from mcpServers in {path} (or turn it off in Cursor's MCP "
+                "settings).",
+                id=finding_id(AGENT, f"mcp-{kind.kind}", path, name),
+            )
+        )

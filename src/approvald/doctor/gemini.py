@@ -1,0 +1,236 @@
+"""Gemini CLI: system settings, `~/.gemini/settings.json`, a project's `.gemini/settings.json`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from approvald.doctor.context import ScanContext
+from approvald.doctor.findings import HIGH, LOW, MEDIUM, Finding, finding_id
+from approvald.doctor.hooks import (
+    HookEntry,
+    check_approvald_hooks,
+    collect_hooks,
+    uncovered,
+    unguarded_finding,
+)
+from approvald.doctor.mcp import classify_server, is_disabled
+from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str, read_json
+from approvald.doctor.rules import shell_rule_reason
+
+AGENT = "gemini"
+SHELL = ("run_shell_command", "ShellTool")
+WRITES = ("write_file", "replace", "WriteFileTool", "EditTool")
+TOOLS = ["run_shell_command", "write_file", "replace"]
+DEFAULT_HOOK_TIMEOUT_MS = 60000.0
+_TOOL_RULE = re.compile(r"^\s*([A-Za-z_]+)\s*(?:\((.*)\))?\s*$", re.S)
+
+
+def _files(ctx: ScanContext) -> list[Path]:
+    files = list(ctx.roots.gemini_system_files)
+    files.append(ctx.home / ".gemini" / "settings.json")
+    if ctx.project is not None:
+        files.append(ctx.project / ".gemini" / "settings.json")
+    return list(dict.fromkeys(files))
+
+
+def config_files(ctx: ScanContext) -> list[Path]:
+    return _files(ctx)
+
+
+def _in_use(ctx: ScanContext) -> bool:
+    dirs = [ctx.home / ".gemini"] + ([ctx.project / ".gemini"] if ctx.project else [])
+    return any(d.is_dir() for d in dirs) or any(f.is_file() for f in _files(ctx))
+
+
+def _get(data: dict[str, Any], dotted: str, legacy: str = "") -> Any:
+    node: Any = data
+    for part in dotted.split("."):
+        node = as_dict(node).get(part)
+    return data.get(legacy) if node is None and legacy else node
+
+
+def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
+    if not _in_use(ctx):
+        return False
+    docs = [d for f in _files(ctx) if (d := read_json(f, AGENT, findings, jsonc=True))]
+    entries: list[HookEntry] = []
+    hooks_off: ConfigDoc | None = None
+    yolo_blocked = False
+    shell_enabled = writes_enabled = True
+    for doc in docs:
+        data = doc.data
+        entries += collect_hooks(doc, data.get("hooks"), "BeforeTool")
+        if as_dict(data.get("hooksConfig")).get("enabled") is False:
+            hooks_off = doc
+        if _get(data, "security.disableYoloMode") is True or _get(
+            data, "admin.secureModeEnabled"
+        ) is True:
+            yolo_blocked = True
+        core = _get(data, "tools.core", "coreTools")
+        excluded = [e for e in as_list(_get(data, "tools.exclude", "excludeTools"))
+                    if isinstance(e, str)]
+        if isinstance(core, list):
+            names = {_TOOL_RULE.match(c).group(1) for c in core  # type: ignore[union-attr]
+                     if isinstance(c, str) and _TOOL_RULE.match(c)}
+            shell_enabled &= bool(names & set(SHELL))
+            writes_enabled &= bool(names & set(WRITES))
+        if set(excluded) & set(SHELL):
+            shell_enabled = False
+        if set(excluded) & set(WRITES):
+            writes_enabled = False
+    ours = [e for e in entries if e.approvald is not None and e.approvald.agent == AGENT]
+    own_prompt_off = False
+    for doc in docs:
+        own_prompt_off |= _check_modes(doc, yolo_blocked, findings)
+        own_prompt_off |= _check_allowed(doc, findings)
+        _check_mcp(doc, findings)
+    wanted = [t for t in TOOLS if (t == "run_shell_command" and shell_enabled)
+              or (t != "run_shell_command" and writes_enabled)]
+    missing = wanted if hooks_off else uncovered(ours, wanted)
+    settings = (ctx.project or ctx.home) / ".gemini" / "settings.json"
+    if missing:
+        findings.append(
+            unguarded_finding(
+                agent=AGENT,
+                label="Gemini CLI",
+                file=hooks_off.path if hooks_off else settings,
+                subject=str(ctx.project or ctx.home),
+                missing=missing,
+                own_prompt_off=own_prompt_off,
+                hook_fix=(
+                    f'Add to {settings}: "hooks": {{"BeforeTool": [{{"matcher": '
+                    '"run_shell_command|write_file|replace", "hooks": [{"type": "command", '
+                    '"command": "approvald hook gemini", "timeout": 330000}]}]}'
+                ),
+                native_fix='keep "general.defaultApprovalMode" at "default", never start with '
+                "--yolo, and remove shell entries from tools.allowed.",
+                reason='Hooks are switched off ("hooksConfig": {"enabled": false}).'
+                if hooks_off else "",
+            )
+        )
+    findings.extend(
+        check_approvald_hooks(
+            ours,
+            agent=AGENT,
+            home=ctx.home,
+            project=ctx.project,
+            timeout_unit_s=0.001,
+            default_timeout_s=DEFAULT_HOOK_TIMEOUT_MS / 1000,
+            reinstall=f"fix the approvald hook in {settings}",
+            env_path=ctx.env_path,
+        )
+    )
+    return bool(ours)
+
+
+def _check_modes(doc: ConfigDoc, yolo_blocked: bool, out: list[Finding]) -> bool:
+    path = str(doc.path)
+    mode = _get(doc.data, "general.defaultApprovalMode", "defaultApprovalMode") or as_str(
+        doc.data.get("approvalMode")
+    )
+    if mode in ("yolo", "auto_edit"):
+        yolo = mode == "yolo"
+        key = "defaultApprovalMode" if "defaultApprovalMode" in doc.text else "approvalMode"
+        out.append(
+            Finding(
+                severity=(LOW if yolo_blocked else HIGH) if yolo else MEDIUM,
+                agent=AGENT,
+                file=path,
+                line=doc.line_of(f'"{key}"'),
+                title=f"Gemini CLI's approval mode is {mode}"
+                + (" (blocked by security.disableYoloMode)" if yolo and yolo_blocked else ""),
+                detail="yolo approves every tool call without asking."
+                if yolo else "auto_edit writes files without asking.",
+                fix=f'In {path} set "general": {{"defaultApprovalMode": "default"}}; to forbid '
+                'yolo, add "security": {"disableYoloMode": true}.',
+                id=finding_id(AGENT, "bypass-mode", path),
+            )
+        )
+        return not (yolo and yolo_blocked)
+    if doc.data.get("autoAccept") is True:
+        out.append(
+            Finding(
+                severity=LOW,
+                agent=AGENT,
+                file=path,
+                line=doc.line_of('"autoAccept"'),
+                title="Gemini CLI auto-accepts tool calls it deems safe (autoAccept)",
+                detail="autoAccept runs read-only tool calls without asking.",
+                fix=f'Set "autoAccept": false in {path}.',
+                id=finding_id(AGENT, "auto-accept", path),
+            )
+        )
+    return False
+
+
+def _check_allowed(doc: ConfigDoc, out: list[Finding]) -> bool:
+    path = str(doc.path)
+    broad = False
+    for rule in as_list(_get(doc.data, "tools.allowed", "allowedTools")):
+        match = _TOOL_RULE.match(rule) if isinstance(rule, str) else None
+        if match is None:
+            continue
+        tool, spec = match.group(1), match.group(2)
+        reason = None
+        if tool in SHELL:
+            reason = shell_rule_reason(spec or "", prefix=True)
+        elif tool in WRITES and not spec:
+            reason = "writes to any file (including .env and ~/.ssh)"
+        if reason is None:
+            continue
+        broad = True
+        out.append(
+            Finding(
+                severity=MEDIUM,
+                agent=AGENT,
+                file=path,
+                line=doc.line_of('"allowed"', f'"{rule}"') or doc.line_of(f'"{rule}"'),
+                title=f"tools.allowed entry {rule} pre-approves {reason}",
+                detail=f"Gemini CLI runs what `{rule}` matches without asking; approvald's policy "
+                f"puts {reason} in front of a person.",
+                fix=f'Remove "{rule}" from tools.allowed in {path}.',
+                id=finding_id(AGENT, "allow-rule", path, rule),
+            )
+        )
+    return broad
+
+
+def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
+    path = str(doc.path)
+    excluded = {e for e in as_list(_get(doc.data, "mcp.excluded")) if isinstance(e, str)}
+    for name, spec in as_dict(doc.data.get("mcpServers")).items():
+        if is_disabled(spec) or name in excluded:
+            continue
+        line = doc.line_of(f'"{name}"')
+        if as_dict(spec).get("trust") is True:
+            out.append(
+                Finding(
+                    severity=HIGH,
+                    agent=AGENT,
+                    file=path,
+                    line=doc.line_of(f'"{name}"', '"trust"') or line,
+                    title=f"MCP server '{name}' is trusted: its tool calls skip confirmation",
+                    detail=f"trust: true makes Gemini CLI run every tool of '{name}' unasked.",
+                    fix=f'Remove "trust": true from mcpServers.{name} in {path}.',
+                    id=finding_id(AGENT, "mcp-trust", path, name),
+                )
+            )
+        hit = classify_server(name, spec)
+        if hit is None:
+            continue
+        kind, identity = hit
+        out.append(
+            Finding(
+                severity=kind.severity,
+                agent=AGENT,
+                file=path,
+                line=line,
+                title=f"Raw {kind.kind} MCP server '{name}' ({identity or 'unknown command'})",
+                detail=f"'{name}' {kind.what} beside approvald.",
+                fix=f'Remove "{name}" from mcpServers in {path}, or add it to "mcp": '
+                '{"excluded": [...]}.',
+                id=finding_id(AGENT, f"mcp-{kind.kind}", path, name),
+            )
+        )

@@ -1,0 +1,200 @@
+"""approvald's own health: is the daemon answering, does the policy load, are the socket,
+its directory and the operator token private to this user?"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import stat
+import sys
+from pathlib import Path
+
+from approvald.doctor.findings import HIGH, INFO, LOW, MEDIUM, Finding, finding_id
+from approvald.paths import Paths
+
+AGENT = "approvald"
+DIAL_TIMEOUT_S = 1.0
+
+
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("approvald", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self._path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+def dial_status(endpoint: str, timeout: float = DIAL_TIMEOUT_S) -> tuple[bool, str]:
+    """(answers, why not) for GET /v1/status at the hook's endpoint; standard library only."""
+    conn: http.client.HTTPConnection
+    if endpoint.startswith("tcp://"):
+        host, _, port = endpoint[len("tcp://") :].rpartition(":")
+        if not port.isdigit() or int(port) == 0:
+            return False, f"no daemon endpoint has been written ({endpoint})"
+        conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    else:
+        if not hasattr(socket, "AF_UNIX"):
+            return False, "this platform has no Unix sockets"
+        if not os.path.exists(endpoint):
+            return False, f"{endpoint} does not exist"
+        conn = _UnixHTTPConnection(endpoint, timeout)
+    try:
+        conn.request("GET", "/v1/status", headers={"Connection": "close"})
+        response = conn.getresponse()
+        response.read(65536)
+        return True, f"HTTP {response.status}"
+    except (OSError, http.client.HTTPException) as exc:
+        return False, f"{endpoint}: {exc.__class__.__name__}: {exc}"
+    finally:
+        conn.close()
+
+
+def check(
+    paths: Paths, *, check_daemon: bool = True, hook_installed: bool = False
+) -> list[Finding]:
+    findings: list[Finding] = []
+    if check_daemon:
+        findings += _daemon(paths, hook_installed)
+    findings += _config(paths)
+    findings += _policy(paths)
+    if sys.platform != "win32":
+        findings += _permissions(paths)
+    return findings
+
+
+def _daemon(paths: Paths, hook_installed: bool) -> list[Finding]:
+    endpoint = paths.socket
+    ok, why = dial_status(endpoint)
+    if ok:
+        return []
+    # Not running is not a hole (the hook refuses what policy does not allow when no daemon
+    # answers), but with a hook installed every approval request then fails: low, not info.
+    severity = LOW if hook_installed else INFO
+    consequence = (
+        "The approvald hook is installed, so every action that needs approval is refused until "
+        "a daemon runs."
+        if hook_installed
+        else "No agent hook uses it yet."
+    )
+    return [
+        Finding(
+            severity=severity,
+            agent=AGENT,
+            file=endpoint,
+            title="The approvald daemon is not running",
+            detail=f"Nothing answered at {endpoint} ({why}). {consequence}",
+            fix="Run `approvald daemon` (or `approvald service install` to start it at login).",
+            id=finding_id(AGENT, "daemon-down", endpoint),
+        )
+    ]
+
+
+def _config(paths: Paths) -> list[Finding]:
+    try:
+        from approvald.config import safe_load_config
+    except ImportError:
+        return []
+    config = safe_load_config(paths.config)
+    return [
+        Finding(
+            severity=MEDIUM,
+            agent=AGENT,
+            file=str(paths.config),
+            title="approvald's config.toml has a problem",
+            detail=f"{problem}.",
+            fix=f"Edit {paths.config} (or delete it to use the defaults).",
+            id=finding_id(AGENT, "config-problem", str(paths.config), problem),
+        )
+        for problem in config.problems
+    ]
+
+
+def _policy(paths: Paths) -> list[Finding]:
+    try:
+        from approvald.policy import PolicyError, load_engine
+    except (ImportError, AttributeError):
+        return [
+            Finding(
+                severity=INFO,
+                agent=AGENT,
+                file=str(paths.policies),
+                title="The policy engine is not part of this build",
+                detail="approvald.policy.load_engine could not be imported; policies not checked.",
+                fix="Reinstall approvald (`pipx reinstall approvald`).",
+                id=finding_id(AGENT, "policy-missing", str(paths.policies)),
+            )
+        ]
+    try:
+        load_engine(paths=paths)
+    except PolicyError as exc:
+        file = getattr(exc, "file", "") or str(paths.policies)
+        line = getattr(exc, "line", None)
+        return [_policy_broken(file, line, str(exc))]
+    except Exception as exc:  # any crash while loading is the same problem for the user
+        return [_policy_broken(str(paths.policies), None, f"{exc.__class__.__name__}: {exc}")]
+    return []
+
+
+def _policy_broken(file: str, line: int | None, message: str) -> Finding:
+    where = f"{file}:{line}" if line else file
+    return Finding(
+        severity=HIGH,
+        agent=AGENT,
+        file=file,
+        line=line,
+        title="The approvald policy does not load",
+        detail=f"{message}. While the policy is broken approvald cannot decide anything.",
+        fix=(
+            f"Fix {where}, then check it with "
+            f"`approvald policy test --policy {file} < action.json`."
+        ),
+        id=finding_id(AGENT, "policy-broken", file),
+    )
+
+
+def _permissions(paths: Paths) -> list[Finding]:
+    findings: list[Finding] = []
+    targets: list[tuple[Path, str, int]] = [
+        (paths.runtime, "directory holding the socket", 0o700),
+        (paths.unix_socket, "socket", 0o600),
+        (paths.token_file, "operator token (the credential that approves)", 0o600),
+    ]
+    for path, what, want in targets:
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        loose = mode & 0o077
+        foreign = hasattr(os, "getuid") and st.st_uid != os.getuid()
+        if not loose and not foreign:
+            continue
+        problem = (
+            f"is owned by uid {st.st_uid}, not you"
+            if foreign
+            else f"has mode {mode:04o}: other users can reach it"
+        )
+        findings.append(
+            Finding(
+                severity=HIGH,
+                agent=AGENT,
+                file=str(path),
+                title=f"approvald's {what} is not private",
+                detail=(
+                    f"{path} {problem}. Anyone who can reach it can answer the hook or approve "
+                    "pending actions."
+                ),
+                fix=f"chmod {want:o} {path}" + (f" && chown $(id -u) {path}" if foreign else ""),
+                id=finding_id(AGENT, "loose-permissions", str(path)),
+            )
+        )
+    return findings

@@ -1,0 +1,255 @@
+"""Hook entries in the `{EVENT: [{matcher, hooks: [{type, command, timeout}]}]}` shape that
+Claude Code, Codex and Gemini CLI share, and the checks every approvald hook must pass."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from approvald.doctor.commands import (
+    ApprovaldCommand,
+    display_path,
+    matcher_covers,
+    parse_approvald_hook,
+    resolve_program,
+)
+from approvald.doctor.findings import HIGH, LOW, MEDIUM, Finding, finding_id
+from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str
+
+# A hook must outlive the approval wait by this much: process start, the daemon round trip,
+# the hook's own fallback and writing the answer (config.HOOK_MARGIN_S when present).
+TIMEOUT_MARGIN_S = 10.0
+
+
+def _margin_s() -> float:
+    try:
+        config = importlib.import_module("approvald.config")
+        return float(config.HOOK_MARGIN_S)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return TIMEOUT_MARGIN_S
+
+
+def approval_timeout_s() -> float:
+    """How long approvald waits for a person: the user's config.toml, else the default 300 s."""
+    try:
+        config = importlib.import_module("approvald.config")
+        try:
+            return float(config.safe_load_config().approval_timeout_s)
+        except Exception:
+            return float(config.DEFAULT_APPROVAL_TIMEOUT_S)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return 300.0
+
+
+@dataclass
+class HookEntry:
+    doc: ConfigDoc
+    event: str
+    matcher: object
+    command: str
+    args: list[str] | None
+    timeout: float | None  # as written (unit depends on the agent)
+    is_async: bool
+    line: int | None
+    approvald: ApprovaldCommand | None
+
+    @property
+    def file(self) -> Path:
+        return self.doc.path
+
+
+def collect_hooks(doc: ConfigDoc, hooks_obj: Any, event: str) -> list[HookEntry]:
+    """Every command hook under `hooks_obj[event]`."""
+    entries: list[HookEntry] = []
+    for group in as_list(as_dict(hooks_obj).get(event)):
+        group = as_dict(group)
+        matcher = group.get("matcher")
+        for hook in as_list(group.get("hooks")):
+            hook = as_dict(hook)
+            command = as_str(hook.get("command"))
+            if not command or hook.get("type", "command") != "command":
+                continue
+            raw_args = hook.get("args")
+            args = (
+                [a for a in raw_args if isinstance(a, str)] if isinstance(raw_args, list) else None
+            )
+            timeout = hook.get("timeout")
+            entries.append(
+                HookEntry(
+                    doc=doc,
+                    event=event,
+                    matcher=matcher,
+                    command=command,
+                    args=args,
+                    timeout=float(timeout) if isinstance(timeout, (int, float)) else None,
+                    is_async=bool(hook.get("async")) or bool(hook.get("asyncRewake")),
+                    line=_command_line(doc, command),
+                    approvald=parse_approvald_hook(command, args),
+                )
+            )
+    return entries
+
+
+def _command_line(doc: ConfigDoc, command: str) -> int | None:
+    # The command as it appears in the file: JSON escapes backslashes and quotes.
+    for form in (command.replace("\\", "\\\\").replace('"', '\\"'), command):
+        line = doc.line_of(form)
+        if line is not None:
+            return line
+    return None
+
+
+def uncovered(entries: list[HookEntry], tools: list[str]) -> list[str]:
+    return [t for t in tools if not any(matcher_covers(e.matcher, t) for e in entries)]
+
+
+def check_approvald_hooks(
+    entries: list[HookEntry],
+    *,
+    agent: str,
+    home: Path,
+    project: Path | None,
+    timeout_unit_s: float,
+    default_timeout_s: float | None,
+    reinstall: str,
+    env_path: str | None = None,
+) -> list[Finding]:
+    """Broken approvald hooks: a command that does not resolve, a timeout shorter than an
+    approval can take, or an async hook (which cannot block anything)."""
+    findings: list[Finding] = []
+    need = approval_timeout_s() + _margin_s()
+    for entry in entries:
+        cmd = entry.approvald
+        if cmd is None:
+            continue
+        where = str(entry.file)
+        resolved, problem = resolve_program(
+            cmd.program, home=home, project=project, env_path=env_path
+        )
+        if resolved is None:
+            findings.append(
+                Finding(
+                    severity=HIGH,
+                    agent=agent,
+                    file=where,
+                    line=entry.line,
+                    title=f"The approvald hook cannot run: {display_path(cmd.program)}",
+                    detail=(
+                        f"The {entry.event} hook `{entry.command}` cannot start because {problem}. "
+                        "A hook that fails to start does not stop the tool call, so every action "
+                        "goes through unchecked."
+                    ),
+                    fix=f"Run `{reinstall}` to write the hook again with this machine's path.",
+                    id=finding_id(agent, "hook-broken", where, entry.command),
+                )
+            )
+        if entry.is_async:
+            findings.append(
+                Finding(
+                    severity=HIGH,
+                    agent=agent,
+                    file=where,
+                    line=entry.line,
+                    title="The approvald hook is asynchronous, so it cannot block anything",
+                    detail=f"`{entry.command}` has async set: the tool runs without waiting.",
+                    fix=f"Remove `\"async\"` from that hook entry (or run `{reinstall}`).",
+                    id=finding_id(agent, "hook-async", where, entry.command),
+                )
+            )
+        timeout_s = entry.timeout * timeout_unit_s if entry.timeout is not None else None
+        if timeout_s is not None and timeout_s < need:
+            findings.append(
+                Finding(
+                    severity=HIGH,
+                    agent=agent,
+                    file=where,
+                    line=entry.line,
+                    title=f"The approvald hook times out after {timeout_s:g} s, before approvals",
+                    detail=(
+                        f"An approval may wait {approval_timeout_s():g} s for a person; the agent "
+                        f"kills the hook after {timeout_s:g} s, and a killed hook does not block "
+                        "the action. It needs at least "
+                        f"{need:g} s."
+                    ),
+                    fix=(
+                        f"Set `\"timeout\": {need / timeout_unit_s:g}` on that hook entry, or run "
+                        f"`{reinstall}`."
+                    ),
+                    id=finding_id(agent, "hook-timeout", where, entry.command),
+                )
+            )
+        elif timeout_s is None and (default_timeout_s is None or default_timeout_s < need):
+            default = f"{default_timeout_s:g} s" if default_timeout_s else "unknown"
+            findings.append(
+                Finding(
+                    severity=HIGH if default_timeout_s else LOW,
+                    agent=agent,
+                    file=where,
+                    line=entry.line,
+                    title="The approvald hook has no timeout and the agent's default is too short",
+                    detail=(
+                        f"Without an explicit timeout the agent's default ({default}) applies; an "
+                        f"approval may wait {approval_timeout_s():g} s."
+                    ),
+                    fix=f"Add `\"timeout\": {need / timeout_unit_s:g}` to that hook entry.",
+                    id=finding_id(agent, "hook-timeout", where, entry.command),
+                )
+            )
+    return findings
+
+
+def adapter_available(agent: str) -> bool:
+    """Can `approvald hook AGENT` read this agent's payloads in this build?"""
+    try:
+        from approvald.adapters import get_adapter
+
+        get_adapter(agent)
+        return True
+    except Exception:
+        return False
+
+
+def unguarded_finding(
+    *,
+    agent: str,
+    label: str,
+    file: Path,
+    subject: str,
+    missing: list[str],
+    own_prompt_off: bool,
+    hook_fix: str,
+    native_fix: str,
+    reason: str = "",
+) -> Finding:
+    """The agent's native shell/file tools run with no approvald hook.
+
+    High when approvald can guard this agent (a hook is one command away) or when the agent's
+    own confirmation is off too; medium when approvald has no adapter for the agent yet and the
+    agent still asks the person itself, since then the fix is the agent's own setting.
+    """
+    supported = adapter_available(agent)
+    severity = HIGH if supported or own_prompt_off else MEDIUM
+    tools = ", ".join(missing)
+    if supported:
+        fix = hook_fix
+    else:
+        fix = (
+            f"approvald cannot hook {label} in this version; until it can, {native_fix}"
+        )
+    detail = reason or f"No approvald hook guards {tools}, so they run outside approvald's policy."
+    if not supported:
+        detail += (
+            f" {label}'s own confirmation is "
+            + ("off too: commands run unasked." if own_prompt_off else "the only guard left.")
+        )
+    return Finding(
+        severity=severity,
+        agent=agent,
+        file=str(file),
+        title=f"{label} runs {tools} without approvald",
+        detail=detail,
+        fix=fix,
+        id=finding_id(agent, "unguarded-tools", subject),
+    )
