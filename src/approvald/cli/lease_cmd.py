@@ -1,0 +1,162 @@
+"""`approvald lease NAME --ttl SECONDS`, `lease revoke LEASE_ID`, `lease list`.
+
+Leases are the daemon's: creating and listing go through it (it audits and publishes every lease
+event), so a daemon must run. Revoking also works with no daemon running: it only takes rights
+away, and with no daemon no lease can be resolved anyway.
+
+An agent running `approvald lease ...` through its shell is asked about by the starter policy
+(REQUIRE_APPROVAL); the operator running it in their own terminal is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from approvald.paths import get_paths
+from approvald.secrets import offline
+from approvald.secrets.client import DaemonError, NoDaemon, request, segment
+from approvald.secrets.leases import LeaseError
+
+PROG = "approvald lease"
+SUBCOMMANDS = ("create", "list", "revoke", "show")
+
+
+def _create_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} [create]",
+        description="hand out a short-lived lease on a stored secret "
+                    f"(also: `{PROG} list`, `{PROG} revoke LEASE_ID`, `{PROG} show LEASE_ID`)")
+    parser.add_argument("name", help="the secret's name")
+    parser.add_argument("--ttl", type=float, required=True, metavar="SECONDS",
+                        help="lifetime in seconds")
+    parser.add_argument("--session", default=None, metavar="ID",
+                        help="only an exec in this agent session may use it")
+    parser.add_argument("--for", dest="for_pattern", default=None, metavar="PATTERN",
+                        help="only commands matching this pattern may use it (e.g. 'gh *')")
+    parser.add_argument("--single-use", action="store_true", help="the first exec consumes it")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _list_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"{PROG} list", description="active leases")
+    parser.add_argument("--all", action="store_true", help="include ended leases")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _id_parser(verb: str, text: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"{PROG} {verb}", description=text)
+    parser.add_argument("lease_id")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return code
+
+
+def _remaining(lease: dict[str, Any]) -> str:
+    if lease.get("status") != "active":
+        return str(lease.get("status"))
+    seconds = float(lease.get("remaining_s") or 0)
+    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s left" if seconds >= 60 else \
+        f"{seconds:.0f}s left"
+
+
+def _bindings(lease: dict[str, Any]) -> str:
+    parts = []
+    if lease.get("session_id"):
+        parts.append(f"session {lease['session_id']}")
+    if lease.get("for_pattern"):
+        parts.append(f"for {lease['for_pattern']!r}")
+    if lease.get("single_use"):
+        parts.append("single use")
+    return ", ".join(parts) or "unbound"
+
+
+def render_leases(items: list[dict[str, Any]]) -> str:
+    if not items:
+        return "no active leases"
+    return "\n".join(f"{item['lease_id']}  {item['name']}  {_remaining(item)}  "
+                     f"expires {item.get('expires_at')}  ({_bindings(item)})" for item in items)
+
+
+def cmd_create(argv: list[str]) -> int:
+    opts = _create_parser().parse_args(argv)
+    body = {"name": opts.name, "ttl_s": opts.ttl, "session_id": opts.session,
+            "for_pattern": opts.for_pattern, "single_use": opts.single_use,
+            "requested_by": "cli"}
+    lease = request(get_paths(), "POST", "/v1/leases", body)
+    if opts.json:
+        print(json.dumps({"lease_id": lease["lease_id"], "name": lease["name"],
+                          "expires_at": lease["expires_at"], "status": lease.get("status"),
+                          "session_id": lease.get("session_id"),
+                          "for_pattern": lease.get("for_pattern"),
+                          "single_use": lease.get("single_use")}))
+    else:
+        print(lease["lease_id"])
+        print(f"lease on {lease['name']} expires {lease['expires_at']} ({_bindings(lease)}); "
+              f"use: approvald exec --lease {lease['lease_id']} --env VAR -- COMMAND",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_list(argv: list[str]) -> int:
+    opts = _list_parser().parse_args(argv)
+    paths = get_paths()
+    try:
+        items = request(paths, "GET",
+                        f"/v1/leases?status={'all' if opts.all else 'active'}")["leases"]
+    except NoDaemon:
+        items = offline.list_leases(paths, opts.all)
+    if opts.json:
+        print(json.dumps({"leases": items}, indent=2, ensure_ascii=False))
+    else:
+        print(render_leases(items))
+    return 0
+
+
+def cmd_revoke(argv: list[str]) -> int:
+    opts = _id_parser("revoke", "revoke a lease at once").parse_args(argv)
+    paths = get_paths()
+    try:
+        lease = request(paths, "POST", f"/v1/leases/{segment(opts.lease_id)}/revoke", {"by": "cli"})
+    except NoDaemon:
+        try:
+            lease = offline.revoke_lease(paths, opts.lease_id)
+        except LeaseError as exc:
+            return _fail(str(exc))
+    if opts.json:
+        print(json.dumps(lease))
+    else:
+        print(f"revoked {lease['lease_id']} ({lease['name']})")
+    return 0
+
+
+def cmd_show(argv: list[str]) -> int:
+    opts = _id_parser("show", "one lease").parse_args(argv)
+    lease = request(get_paths(), "GET", f"/v1/leases/{segment(opts.lease_id)}")
+    print(json.dumps(lease, indent=2) if opts.json else render_leases([lease]))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        _create_parser().print_help()
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    handlers = {"create": cmd_create, "list": cmd_list, "revoke": cmd_revoke, "show": cmd_show}
+    handler = handlers.get(command)
+    if handler is None:
+        handler, rest = cmd_create, argv  # `lease NAME --ttl ...`
+    try:
+        return handler(rest)
+    except NoDaemon as exc:
+        return _fail(str(exc))
+    except DaemonError as exc:
+        return _fail(str(exc))

@@ -1,0 +1,160 @@
+"""`approvald secrets set|list|rm`: credentials in the OS keyring.
+
+The value is read from stdin (or a hidden prompt at a terminal), never from the command line,
+and goes to the OS keyring only (service `approvald`, user NAME). Metadata (description, times)
+goes to the daemon's database: through the daemon when one runs (it records the change in the
+audit log), directly with SQLite otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any
+
+from approvald.paths import get_paths
+from approvald.secrets import SecretNameError, offline, validate_name
+from approvald.secrets.client import DaemonError, NoDaemon, request
+
+PROG = "approvald secrets"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="store credentials in the OS keyring")
+    sub = parser.add_subparsers(dest="command", required=True)
+    put = sub.add_parser("set", help="store a secret (value from stdin or a hidden prompt)")
+    put.add_argument("name")
+    put.add_argument("--description", default=None, help="what the secret is for")
+    listing = sub.add_parser("list", help="names and metadata (never values)")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    remove = sub.add_parser("rm", help="remove a secret and revoke its leases")
+    remove.add_argument("name")
+    remove.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return code
+
+
+def read_value(name: str) -> str:
+    """The value from stdin (one trailing newline dropped) or, at a terminal, a hidden prompt."""
+    if sys.stdin is None:
+        raise ValueError("no value given: pipe it on stdin")
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"value for {name} (hidden): ")
+        again = getpass.getpass("again, to confirm: ")
+        if value != again:
+            raise ValueError("the two entries differ; nothing stored")
+        return value
+    value = sys.stdin.read()
+    if value.endswith("\r\n"):
+        value = value[:-2]
+    elif value.endswith("\n"):
+        value = value[:-1]
+    return value
+
+
+def _safe_description(description: str | None, name: str, value: str) -> str | None:
+    """A description never carries the value (or a token-looking string) into the database."""
+    if description is None:
+        return None
+    from approvald.redact import redact_text
+
+    return redact_text(description, extra_values=[(name, value)])[:500]
+
+
+def cmd_set(name: str, description: str | None) -> int:
+    from approvald.secrets.keyring import KeyringFailure, KeyringUnavailable, SecretKeyring
+
+    try:
+        value = read_value(name)
+    except (ValueError, EOFError, KeyboardInterrupt) as exc:
+        return _fail(str(exc) or "cancelled")
+    if not value:
+        return _fail("empty value: nothing stored")
+    keyring = SecretKeyring()
+    try:
+        keyring.set(name, value)
+    except (KeyringUnavailable, KeyringFailure) as exc:
+        return _fail(str(exc))
+    description = _safe_description(description, name, value)
+    paths = get_paths()
+    try:
+        result = request(paths, "POST", f"/v1/secrets/{name}/meta", {"description": description})
+    except NoDaemon:
+        result = offline.store_meta(paths, name, description)
+    except DaemonError as exc:
+        return _fail(f"stored in the keyring, but the daemon refused the metadata: {exc}")
+    verb = "stored" if result.get("created") else "updated"
+    print(f"{verb} {name} in the OS keyring ({keyring.describe()})")
+    return 0
+
+
+def render_secrets(items: list[dict[str, Any]]) -> str:
+    if not items:
+        return "no secrets stored (add one: printf %s \"$VALUE\" | approvald secrets set NAME)"
+    width = max(len(item["name"]) for item in items)
+    lines = [f"{'NAME':<{width}}  {'CREATED':<29}  {'LAST LEASED':<29}  LEASES  DESCRIPTION"]
+    for item in items:
+        lines.append(f"{item['name']:<{width}}  {item.get('created_at') or '-':<29}  "
+                     f"{item.get('last_leased_at') or '-':<29}  "
+                     f"{item.get('active_leases', 0):>6}  {item.get('description') or ''}")
+    return "\n".join(lines)
+
+
+def cmd_list(as_json: bool) -> int:
+    paths = get_paths()
+    try:
+        items = request(paths, "GET", "/v1/secrets").get("secrets", [])
+    except NoDaemon:
+        items = offline.list_secrets(paths)
+    except DaemonError as exc:
+        return _fail(str(exc))
+    if as_json:
+        print(json.dumps({"secrets": items}, indent=2, ensure_ascii=False))
+    else:
+        print(render_secrets(items))
+    return 0
+
+
+def cmd_rm(name: str, as_json: bool) -> int:
+    from approvald.secrets.keyring import KeyringFailure, KeyringUnavailable, SecretKeyring
+
+    try:
+        in_keyring = SecretKeyring().delete(name)
+    except (KeyringUnavailable, KeyringFailure) as exc:
+        return _fail(str(exc))
+    paths = get_paths()
+    try:
+        result = request(paths, "DELETE", f"/v1/secrets/{name}/meta")
+    except NoDaemon:
+        result = offline.remove_secret(paths, name)
+    except DaemonError as exc:
+        return _fail(f"removed from the keyring, but the daemon refused: {exc}")
+    if not in_keyring and not result.get("removed"):
+        return _fail(f"no secret named {name!r}")
+    if as_json:
+        print(json.dumps({"name": name, "removed": True, "revoked": result.get("revoked", [])}))
+    else:
+        revoked = result.get("revoked") or []
+        extra = f"; revoked {len(revoked)} lease(s): {', '.join(revoked)}" if revoked else ""
+        print(f"removed {name}{extra}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    opts = _parser().parse_args(argv)
+    if opts.command in ("set", "rm"):
+        try:
+            validate_name(opts.name)
+        except SecretNameError as exc:
+            return _fail(str(exc), 2)
+    if opts.command == "set":
+        return cmd_set(opts.name, opts.description)
+    if opts.command == "list":
+        return cmd_list(opts.json)
+    return cmd_rm(opts.name, opts.json)

@@ -1,0 +1,259 @@
+"""The daemon's credential endpoints, served by the real daemon app over ASGI (no sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from approvald.config import Config
+from approvald.daemon.app import create_app
+from approvald.daemon.context import DaemonContext
+from approvald.daemon.leases import build_routes, sweep_expired_leases
+from approvald.paths import get_paths
+from approvald.secrets.keyring import SecretKeyring
+from approvald.store import Store
+
+from .conftest import MemoryKeyring
+
+TOKEN = "operator-token-for-lease-tests"
+VALUE = "ghp_0123456789abcdefLeaseTest"
+
+
+class ListAudit:
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def append(self, record: dict[str, Any]) -> None:
+        self.records.append(record)
+
+    def events(self) -> list[str]:
+        return [r["event"] for r in self.records]
+
+
+class FakeEngine:
+    policy_hash = "sha256:fake"
+
+    def evaluate(self, action: Any) -> Any:  # pragma: no cover - not used here
+        raise AssertionError("no decisions in these tests")
+
+
+@pytest.fixture
+def backend() -> MemoryKeyring:
+    backend = MemoryKeyring()
+    backend.set_password("approvald", "GH", VALUE)
+    return backend
+
+
+@pytest.fixture
+def ctx(approvald_home: Path) -> Iterator[DaemonContext]:
+    paths = get_paths()
+    context = DaemonContext(paths=paths, config=Config(approval_timeout_s=30),
+                            store=Store(paths.database), audit=ListAudit(),
+                            engine_loader=FakeEngine, token=TOKEN)
+    yield context
+    context.store.close()
+
+
+@pytest.fixture
+async def client(ctx: DaemonContext, backend: MemoryKeyring
+                 ) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(ctx, build_routes(ctx, keyring=SecretKeyring(backend)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://approvald",
+                                 headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        yield c
+
+
+def audit_of(ctx: DaemonContext) -> ListAudit:
+    assert isinstance(ctx.audit, ListAudit)
+    return ctx.audit
+
+
+async def _lease(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    r = await client.post("/v1/leases", json={"name": "GH", "ttl_s": 60, **body})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def _resolve(client: httpx.AsyncClient, lease_id: str, *, session: str | None = None,
+                   command: list[str] | None = None) -> httpx.Response:
+    return await client.post("/v1/leases/resolve", json={
+        "leases": [{"lease_id": lease_id, "env": "GH_TOKEN"}], "session_id": session,
+        "command": command or ["gh", "pr", "create"]})
+
+
+async def test_every_endpoint_needs_the_operator_token(client: httpx.AsyncClient) -> None:
+    for method, path in [("GET", "/v1/secrets"), ("POST", "/v1/leases"), ("GET", "/v1/leases"),
+                         ("POST", "/v1/leases/resolve"), ("POST", "/v1/leases/ls_x/resolve"),
+                         ("POST", "/v1/leases/ls_x/revoke"), ("DELETE", "/v1/secrets/GH/meta")]:
+        for headers in ({"Authorization": ""}, {"Authorization": "Bearer wrong"}):
+            r = await client.request(method, path, headers=headers, json={})
+            assert r.status_code == 401, (method, path, r.text)
+
+
+async def test_create_resolve_and_audit(client: httpx.AsyncClient, ctx: DaemonContext) -> None:
+    subscription = ctx.events.subscribe()
+    lease = await _lease(client)
+    assert lease["lease_id"].startswith("ls_") and lease["name"] == "GH"
+    assert lease["status"] == "active" and lease["expires_at"]
+    r = await _resolve(client, lease["lease_id"])
+    assert r.status_code == 200, r.text
+    assert r.json()["leases"] == [{"lease_id": lease["lease_id"], "name": "GH",
+                                   "env": "GH_TOKEN", "value": VALUE,
+                                   "expires_at": lease["expires_at"]}]
+    assert r.headers["cache-control"] == "no-store"
+    audit = audit_of(ctx)
+    assert audit.events() == ["lease.created", "lease.used"]
+    used = audit.records[1]
+    assert used["lease_id"] == lease["lease_id"] and used["program"] == "gh"
+    assert used["env"] == ["GH_TOKEN"]
+    types = []
+    while not subscription.queue.empty():
+        types.append(subscription.queue.get_nowait()["type"])
+    assert types == ["lease.created", "lease.used"]
+    # The value is in no record and no event.
+    assert VALUE not in repr(audit.records)
+
+
+async def test_single_use_and_revoke(client: httpx.AsyncClient, ctx: DaemonContext) -> None:
+    once = await _lease(client, single_use=True)
+    assert (await _resolve(client, once["lease_id"])).status_code == 200
+    second = await _resolve(client, once["lease_id"])
+    assert second.status_code == 410 and second.json()["code"] == "used"
+
+    lease = await _lease(client)
+    r = await client.post(f"/v1/leases/{lease['lease_id']}/revoke", json={"by": "cli"})
+    assert r.status_code == 200 and r.json()["status"] == "revoked"
+    again = await client.post(f"/v1/leases/{lease['lease_id']}/revoke", json={})
+    assert again.status_code == 409
+    refused = await _resolve(client, lease["lease_id"])
+    assert refused.status_code == 410 and "revoked" in refused.json()["error"]
+    assert "lease.revoked" in audit_of(ctx).events()
+    assert audit_of(ctx).events().count("lease.refused") == 2
+
+
+async def test_bindings(client: httpx.AsyncClient) -> None:
+    bound = await _lease(client, session_id="sess-1", for_pattern="gh *")
+    assert (await _resolve(client, bound["lease_id"], session="sess-2")).status_code == 403
+    wrong_program = await _resolve(client, bound["lease_id"], session="sess-1",
+                                   command=["curl", "https://example.invalid"])
+    assert wrong_program.status_code == 403 and wrong_program.json()["code"] == "program"
+    assert (await _resolve(client, bound["lease_id"], session="sess-1")).status_code == 200
+
+
+async def test_expiry_is_immediate_and_recorded(client: httpx.AsyncClient,
+                                                ctx: DaemonContext) -> None:
+    lease = await _lease(client, ttl_s=0.3)
+    await asyncio.sleep(0.4)
+    r = await _resolve(client, lease["lease_id"])
+    assert r.status_code == 410 and r.json()["code"] == "expired"
+    assert "lease.expired" in audit_of(ctx).events()
+    # Recorded once, whether by a request or by the daemon's sweep.
+    assert sweep_expired_leases(ctx) == 0
+    assert audit_of(ctx).events().count("lease.expired") == 1
+
+
+async def test_sweep_records_expiry_without_a_request(client: httpx.AsyncClient,
+                                                      ctx: DaemonContext) -> None:
+    await _lease(client, ttl_s=0.2)
+    await asyncio.sleep(0.3)
+    assert sweep_expired_leases(ctx) == 1
+    assert audit_of(ctx).events() == ["lease.created", "lease.expired"]
+
+
+async def test_unknown_secret_and_bad_input(client: httpx.AsyncClient) -> None:
+    r = await client.post("/v1/leases", json={"name": "NOPE", "ttl_s": 60})
+    assert r.status_code == 404 and "NOPE" in r.json()["error"]
+    for body in ({"name": "GH"}, {"name": "GH", "ttl_s": "10"}, {"name": "../x", "ttl_s": 5},
+                 {"name": "GH", "ttl_s": 10, "single_use": "yes"}, {"ttl_s": 10}):
+        assert (await client.post("/v1/leases", json=body)).status_code == 400, body
+    r = await _resolve(client, "ls_unknown")
+    assert r.status_code == 404
+
+
+async def test_secret_metadata(client: httpx.AsyncClient, ctx: DaemonContext) -> None:
+    r = await client.post("/v1/secrets/GH/meta", json={"description": "GitHub"})
+    assert r.status_code == 200 and r.json()["created"] is True
+    lease = await _lease(client)
+    listing = (await client.get("/v1/secrets")).json()["secrets"]
+    assert [(s["name"], s["description"], s["active_leases"]) for s in listing] == [
+        ("GH", "GitHub", 1)]
+    assert listing[0]["last_leased_at"] is not None
+    removed = (await client.delete("/v1/secrets/GH/meta")).json()
+    assert removed == {"removed": True, "revoked": [lease["lease_id"]]}
+    assert (await client.get("/v1/secrets")).json()["secrets"] == []
+    assert {"secret.stored", "secret.removed", "lease.revoked"} <= set(audit_of(ctx).events())
+
+
+async def test_list_leases(client: httpx.AsyncClient) -> None:
+    a = await _lease(client)
+    b = await _lease(client)
+    await client.post(f"/v1/leases/{a['lease_id']}/revoke", json={})
+    active = (await client.get("/v1/leases")).json()["leases"]
+    assert [x["lease_id"] for x in active] == [b["lease_id"]]
+    everything = (await client.get("/v1/leases?status=all")).json()["leases"]
+    assert {x["lease_id"] for x in everything} == {a["lease_id"], b["lease_id"]}
+    one = (await client.get(f"/v1/leases/{b['lease_id']}")).json()
+    assert one["lease_id"] == b["lease_id"] and "value" not in one
+
+
+async def test_keyring_missing_gives_503(ctx: DaemonContext) -> None:
+    from keyring.backends import fail
+
+    app = create_app(ctx, build_routes(ctx, keyring=SecretKeyring(fail.Keyring())))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://approvald",
+                                 headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        r = await c.post("/v1/leases", json={"name": "GH", "ttl_s": 5})
+    assert r.status_code == 503 and "no usable OS keyring" in r.json()["error"]
+
+
+def test_resolution_is_fast(approvald_home: Path) -> None:
+    """Sanity bound on one resolve round trip in process (SQLite + in-memory keyring)."""
+    paths = get_paths()
+    ctx = DaemonContext(paths=paths, config=Config(), store=Store(paths.database),
+                        audit=ListAudit(), engine_loader=FakeEngine, token=TOKEN)
+    backend = MemoryKeyring()
+    backend.set_password("approvald", "GH", VALUE)
+
+    async def go() -> float:
+        app = create_app(ctx, build_routes(ctx, keyring=SecretKeyring(backend)))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://approvald",
+                                     headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+            lease = await _lease(c)
+            start = time.perf_counter()
+            for _ in range(20):
+                assert (await _resolve(c, lease["lease_id"])).status_code == 200
+            return (time.perf_counter() - start) / 20
+
+    try:
+        assert asyncio.run(go()) < 0.25
+    finally:
+        ctx.store.close()
+
+
+async def test_two_leases_in_one_exec(client: httpx.AsyncClient, backend: MemoryKeyring,
+                                      ctx: DaemonContext) -> None:
+    backend.set_password("approvald", "AWS", "aws-secret-value")
+    r = await client.post("/v1/leases", json={"name": "AWS", "ttl_s": 60, "single_use": True})
+    aws = r.json()
+    gh = await _lease(client)
+    body = {"leases": [{"lease_id": gh["lease_id"], "env": "GH_TOKEN"},
+                       {"lease_id": aws["lease_id"], "env": "AWS_KEY"}],
+            "session_id": None, "command": ["terraform", "plan"]}
+    r = await client.post("/v1/leases/resolve", json=body)
+    assert r.status_code == 200, r.text
+    assert [(x["env"], x["value"]) for x in r.json()["leases"]] == [
+        ("GH_TOKEN", VALUE), ("AWS_KEY", "aws-secret-value")]
+    # The single-use one is spent: the pair now fails as a whole, and the GH lease is unused.
+    again = await client.post("/v1/leases/resolve", json=body)
+    assert again.status_code == 410
+    one = (await client.get(f"/v1/leases/{gh['lease_id']}")).json()
+    assert one["use_count"] == 1
