@@ -43,7 +43,8 @@ DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "https", "xh", "aria2c
 STDIN_INTERPRETERS = re.compile(
     r"^(?:bash|sh|zsh|dash|ksh|mksh|fish|csh|tcsh|pwsh|powershell|python[0-9.]*|perl|ruby|node|"
     r"php|deno|bun|source|\.)$")
-_FORK_BOMB = re.compile(r"([\w:.-]+)\s*\(\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1\s*&")
+# The lookbehind makes a name start only at a word boundary, keeping the scan linear.
+_FORK_BOMB = re.compile(r"(?<![\w:.-])([\w:.-]+)\s*\(\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1\s*&")
 
 
 def starter_dir() -> Path:
@@ -320,6 +321,8 @@ def _is_fork_bomb(line: str, commands: list[SimpleCommand]) -> bool:
     The text pattern alone would also fire on `printf ':(){ :|:& };:'`; requiring a command
     of that name keeps quoted text from counting.
     """
+    if "()" not in line:
+        return False
     programs = {c.program for c in commands}
     return any(m.group(1) in programs for m in _FORK_BOMB.finditer(line[:100_000]))
 

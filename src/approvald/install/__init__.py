@@ -1,0 +1,131 @@
+"""Adding approvald's hook to an agent's settings file, and taking it out again.
+
+What every agent's installer shares: reading a JSON settings file without ever losing it (a
+file that is not valid JSON is left untouched and named in the error), a timestamped backup
+before a change, an atomic write that keeps the file's mode (and writes through a symlink, so a
+dotfiles manager's link survives), and the command line that runs the installed `approvald`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import stat
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+BACKUP_INFIX = ".approvald-backup-"
+
+
+class InstallError(Exception):
+    """The settings file cannot be changed safely (says which file and why); nothing written."""
+
+
+def read_settings(path: Path) -> tuple[dict[str, Any], str | None]:
+    """(settings, original text); ({}, None) when the file does not exist. A file holding only
+    whitespace counts as empty settings."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return {}, None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstallError(f"cannot read {path}: {exc}; nothing was written") from exc
+    if not text.strip():
+        return {}, text
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InstallError(f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                           f"{exc.msg}); nothing was written") from exc
+    if not isinstance(data, dict):
+        raise InstallError(f"{path} does not hold a JSON object; nothing was written")
+    return data, text
+
+
+def _indent_of(text: str | None) -> str | int:
+    """The indentation the file already uses (two spaces for a new file)."""
+    match = re.search(r"^\{\s*?\n([ \t]+)\S", text or "")
+    if not match:
+        return 2
+    indent = match.group(1)
+    return indent if "\t" in indent else len(indent)
+
+
+def render_settings(data: dict[str, Any], original: str | None = None) -> str:
+    return json.dumps(data, indent=_indent_of(original), ensure_ascii=False) + "\n"
+
+
+def backup(path: Path) -> Path:
+    """Copy `path` to `<name>.approvald-backup-<UTC timestamp>` beside it (never overwriting)."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}{BACKUP_INFIX}{stamp}")
+    counter = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}{BACKUP_INFIX}{stamp}-{counter}")
+        counter += 1
+    try:
+        shutil.copy2(path, target)
+    except OSError as exc:
+        raise InstallError(f"cannot back up {path} to {target}: {exc}; "
+                           "nothing was written") from exc
+    return target
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step: a reader sees the old file or the new one."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = _default_mode()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise InstallError(f"cannot write {path}: {exc}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise InstallError(f"cannot write {path}: {exc}") from exc
+        raise
+
+
+def _looks_like_approvald(path: str) -> bool:
+    name = os.path.basename(path).lower()
+    return name in ("approvald", "approvald.exe")
+
+
+def approvald_command() -> str:
+    """How a shell runs this approvald: the absolute path of its executable, quoted if needed
+    (`python -m approvald` when no console script is installed)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    candidates = [argv0] if argv0 and _looks_like_approvald(argv0) else []
+    candidates += [shutil.which("approvald", path=os.path.dirname(sys.executable)) or "",
+                   shutil.which("approvald") or ""]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate):
+            # abspath, not realpath: a pipx/Homebrew link keeps working across upgrades.
+            return shlex.quote(os.path.abspath(candidate))
+    return f"{shlex.quote(sys.executable)} -m approvald"
