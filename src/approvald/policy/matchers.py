@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from glob import iglob
+from itertools import islice
 from typing import Any
 
 from approvald.actions import PROCESS_EXEC, normalize_path
@@ -23,6 +25,8 @@ _DEST_LAST = frozenset({"cp", "mv", "scp", "rsync", "install", "ln"})
 # Characters that separate path-like tokens inside code (`python -c "open('.env')"`).
 _TOKEN_SPLIT = re.compile(r"[\s'\"`(),;=<>|&\[\]{}]+")
 _MAX_TOKENS_PER_ARG = 256
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_MAX_GLOB_MATCHES = 64
 
 
 @dataclass
@@ -82,7 +86,13 @@ def _path_candidates(cmd: SimpleCommand, home: str, reads_only: bool) -> Iterabl
             if not word or word in seen or len(word) > 4096:
                 continue
             seen.add(word)
-            yield normalize_path(word.lstrip("@"), cmd.cwd, home)
+            path = normalize_path(word.lstrip("@"), cmd.cwd, home)
+            yield path
+            if _GLOB_CHARS.search(word):
+                # Unquoted, bash hands the program whatever the pattern matches on disk:
+                # `cat .en?` reads .env. (Quoting is gone by now; expanding a quoted pattern
+                # too only ever errs towards looking at more files.)
+                yield from islice(iglob(path), _MAX_GLOB_MATCHES)
 
 
 Predicate = Callable[[Target], bool]

@@ -1,0 +1,57 @@
+"""The engine on shell lines: what the analysis finds decides, and what is on disk counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from approvald.actions import action_from_json
+from approvald.policy import ALLOW, DENY, REQUIRE_APPROVAL, load_engine
+
+
+@pytest.fixture
+def engine(approvald_home: Path):
+    return load_engine(home="/home/dev")
+
+
+def decide(engine, command: str, cwd: str = "/home/dev/app"):
+    return engine.evaluate(action_from_json(
+        {"kind": "process.exec", "cwd": cwd, "input": {"command": command}}))
+
+
+def test_shell_globs_are_expanded_against_the_directory(engine, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TOKEN=x")
+    (tmp_path / "notes.txt").write_text("hi")
+    assert decide(engine, "cat .en?", str(tmp_path)).decision == DENY
+    assert decide(engine, "head -n1 .e*v", str(tmp_path)).decision == DENY
+    assert decide(engine, "cat *.txt", str(tmp_path)).decision == ALLOW
+
+
+def test_copy_destination_is_not_a_read(engine) -> None:
+    assert decide(engine, "cp .env.example .env").decision == ALLOW
+    assert decide(engine, "cp .env /tmp/leak").decision == DENY
+    assert decide(engine, "cp /tmp/s.json .claude/settings.json").decision == DENY
+
+
+def test_fork_bomb_only_when_called(engine) -> None:
+    assert decide(engine, ":(){ :|:& };:").decision == DENY
+    assert decide(engine, "printf '%s' ':(){ :|:& };:'").decision == ALLOW
+
+
+def test_exec_through_approvald_is_evaluated(engine) -> None:
+    decision = decide(engine, "approvald exec --lease ls_1 --env GH_TOKEN -- git push")
+    assert decision.decision == REQUIRE_APPROVAL
+    assert decision.rules == ("git-push",)
+
+
+def test_trigger_names_the_sub_command(engine) -> None:
+    decision = decide(engine, "npm test && git push origin main")
+    assert decision.decision == REQUIRE_APPROVAL
+    assert decision.trigger == "git push origin main"
+
+
+def test_every_command_votes_and_deny_wins(engine) -> None:
+    decision = decide(engine, "git push; cat ~/.ssh/id_rsa")
+    assert decision.decision == DENY
+    assert {m.rule for m in decision.matches} == {"git-push", "secrets-read-command"}
