@@ -55,3 +55,9 @@ def test_every_command_votes_and_deny_wins(engine) -> None:
     decision = decide(engine, "git push; cat ~/.ssh/id_rsa")
     assert decision.decision == DENY
     assert {m.rule for m in decision.matches} == {"git-push", "secrets-read-command"}
+
+
+def test_unparsable_line_asks_a_person(engine) -> None:
+    decision = decide(engine, "echo ok; if then fi ))")
+    assert decision.decision == REQUIRE_APPROVAL
+    assert "unparsable-shell" in decision.rules

@@ -286,6 +286,7 @@ class PolicyEngine:
                 reads=analysis.reads, writes=analysis.writes, line_level=True,
                 pipe_to_shell=_pipes_download_to_shell(commands),
                 fork_bomb=_is_fork_bomb(action.command, commands),
+                syntax_error=analysis.syntax_error,
             ))
             return targets, analysis
         return [Target(

@@ -36,6 +36,7 @@ MATCH_KEYS: dict[str, str] = {
     "dynamic": "dynamic",
     "pipe_to_shell": "bool",
     "fork_bomb": "bool",
+    "syntax_error": "bool",
     "any_of": "any_of",
 }
 

@@ -43,6 +43,7 @@ class Target:
     mcp_tool: str | None = None
     pipe_to_shell: bool = False
     fork_bomb: bool = False
+    syntax_error: bool = False
     line_level: bool = False  # the whole shell line: never decides by default
     home: str = ""
     _path_args: tuple[str, ...] | None = field(default=None, repr=False)
@@ -199,6 +200,8 @@ class MatchCompiler:
             preds.append(lambda t: t.pipe_to_shell)
         if "fork_bomb" in match:
             preds.append(lambda t: t.fork_bomb)
+        if "syntax_error" in match:
+            preds.append(lambda t: t.syntax_error)
         if "any_of" in match:
             subs = [self.compile(sub) for sub in match["any_of"]]
             preds.append(lambda t: any(s(t) for s in subs))

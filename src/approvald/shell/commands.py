@@ -1,0 +1,379 @@
+"""From an argv (words after quote removal) to the SimpleCommands that would run.
+
+Wrappers are peeled, shells / eval / find -exec / xargs are looked into, `cd` moves the scope's
+working directory, and program global options are stripped so the subcommand comes first.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from approvald.actions import normalize_path
+from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, SimpleCommand
+from approvald.shell.programs import SHELLS, git_alias, is_watched, strip_globals
+from approvald.shell.state import MAX_DEPTH
+from approvald.shell.words import Visit as Visit
+from approvald.shell.words import Word
+from approvald.shell.wrappers import WRAPPERS, join_words
+
+if TYPE_CHECKING:
+    from approvald.shell.state import Ctx, Scope
+    from approvald.shell.walk import Analyzer
+
+_BACKTICK_ESCAPE = re.compile(r"\\([\\`$])")
+_FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+_FIND_WRITES = frozenset({"-fprint", "-fprint0", "-fls", "-fprintf"})
+_CD_FLAGS = frozenset({"-L", "-P", "-e", "-@", "--"})
+
+
+def unescape_backticks(text: str) -> str:
+    return _BACKTICK_ESCAPE.sub(r"\1", text)
+
+
+def program_name(text: str) -> str:
+    """`/usr/bin/git` -> `git`; `git.exe` -> `git`. Lowercased: macOS and Windows file systems
+    run `GIT` as `git`."""
+    name = text.rsplit("/", 1)[-1].lower()
+    if name.endswith(".exe"):
+        name = name[:-4]
+    return name
+
+
+def quote_words(words: list[Word]) -> str:
+    return " ".join(shlex.quote(word.text) if word.literal else word.text for word in words)
+
+
+@dataclass
+class Site:
+    """How a command is being run: its source text, directory, peeled wrappers, redirects."""
+
+    text: str
+    cwd: str
+    peeled: list[str] = field(default_factory=list)
+    redirects: list[Redirect] | None = None
+    replace: str | None = None  # xargs -I / find {}: words containing this are run-time values
+    appended: bool = False  # xargs: extra arguments appended at run time
+
+
+def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
+             *, text: str, redirects: list[Redirect] | None = None, stdin: Word | None = None,
+             replace: str | None = None, appended: bool = False, cwd: str | None = None,
+             ) -> int | None:
+    """Report the command `words` would run; returns the index of the command reported for it."""
+    site = Site(text, cwd or scope.cwd, [], redirects, replace, appended)
+    assignments = list(assignments)
+    if words and words[0].literal and not words[0].glob and scope.aliases:
+        alias = scope.aliases.get(words[0].text)
+        if alias is not None:
+            inner = scope.copy()
+            del inner.aliases[words[0].text]  # bash does not expand an alias inside itself
+            an.walk_source(alias + " " + quote_words(words[1:]), inner, ctx, "alias",
+                           ctx.wrappers)
+            return None
+    while words:
+        first = words[0]
+        if not first.literal or first.glob:
+            break
+        name = program_name(first.text)
+        handler = WRAPPERS.get(name)
+        peel = handler(words[1:]) if handler is not None else None
+        if peel is None:
+            break
+        site.peeled.append(name)
+        assignments.extend(peel.assignments)
+        if peel.chdir is not None:
+            site.cwd = resolve_dir(an, peel.chdir, site.cwd, name)
+        for word in peel.reads:
+            an.add_path(word, site.cwd, "read", f"{name} input file")
+        for word in peel.writes:
+            an.add_path(word, site.cwd, "write", f"{name} output file")
+        if peel.shell_text is not None:  # watch 'git push', su -c 'git push'
+            site.peeled.pop()
+            index = emit(an, words, assignments, ctx, site,
+                         dynamic=_dynamic_text(an, peel.shell_text, peel.nested))
+            site.peeled.append(name)
+            walk_nested(an, peel.shell_text.text, scope.copy(), ctx, peel.nested, site)
+            return index
+        if peel.nested:  # xargs CMD, watch -x CMD: a derived command
+            if not can_nest(an, ctx, peel.nested):
+                site.peeled.pop()
+                return emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
+            inner_ctx = derived(ctx, peel.nested, site.peeled)
+            return run_argv(an, peel.rest, assignments, scope, inner_ctx, text=text,
+                            redirects=redirects, replace=peel.replace, appended=peel.appended,
+                            cwd=site.cwd)
+        words = peel.rest
+    if not words:
+        return None
+    return dispatch(an, words, assignments, scope, ctx, site, stdin)
+
+
+def derived(ctx: Ctx, via: str, peeled: list[str]) -> Ctx:
+    return replace(ctx, depth=ctx.depth + 1, via=via, wrappers=ctx.wrappers + tuple(peeled))
+
+
+def walk_nested(an: Analyzer, text: str, scope: Scope, ctx: Ctx, via: str, site: Site) -> None:
+    an.walk_source(text, scope, ctx, via, ctx.wrappers + tuple(site.peeled))
+
+
+def can_nest(an: Analyzer, ctx: Ctx, via: str) -> bool:
+    if ctx.depth + 1 > MAX_DEPTH:
+        an.unanalyzed(via, f"commands nested more than {MAX_DEPTH} levels deep ({via}) were not "
+                      "analyzed", ctx)
+        return False
+    return True
+
+
+def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
+             site: Site, stdin: Word | None) -> int:
+    first = words[0]
+    if not first.literal or first.glob:
+        an.note_dynamic(f"the command name {first.text!r} is only known at run time")
+        return emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
+    name = program_name(first.text)
+    rest = words[1:]
+    if name in SHELLS:
+        return shell(an, name, words, assignments, scope, ctx, site, stdin)
+    if name == "eval" and rest:
+        script = join_words(rest[1:] if rest[0].text == "--" else rest)
+        index = emit(an, words, assignments, ctx, site, dynamic=_dynamic_text(an, script, "eval"))
+        walk_nested(an, script.text, scope, ctx, "eval", site)  # same shell: cd carries over
+        return index
+    if rest and rest[0].text == "--" and name == "trap":
+        rest = rest[1:]
+    if name == "trap" and len(rest) >= 2 and not rest[0].text.startswith("-") and rest[0].text:
+        index = emit(an, words, assignments, ctx, site, dynamic=_dynamic_text(an, rest[0], "trap"))
+        walk_nested(an, rest[0].text, scope.copy(), ctx, "trap", site)
+        return index
+    if name == "find":
+        return find(an, words, assignments, scope, ctx, site)
+    if name in ("source", "."):
+        operands = [word for word in rest if word.text != "--"]
+        if operands:
+            an.add_path(operands[0], site.cwd, "read", f"{name} file")
+            if not operands[0].literal:  # `source <(curl ...)`: code only known at run time
+                return emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
+    elif name in ("cd", "pushd", "popd"):
+        index = emit(an, words, assignments, ctx, site)
+        if not set(site.peeled) - {"builtin", "command"} and site.replace is None \
+                and not site.appended:
+            change_directory(an, name, rest, scope)
+        return index
+    elif name == "alias":
+        for word in rest:
+            alias_name, equals, value = word.text.partition("=")
+            if equals and word.literal:
+                scope.aliases[alias_name] = value
+    return emit(an, words, assignments, ctx, site, scope=scope)
+
+
+def _dynamic_text(an: Analyzer, word: Word, what: str) -> str | None:
+    if word.literal:
+        return None
+    an.note_dynamic(f"{what} runs text that is only known at run time: {word.text!r}")
+    return DYNAMIC_NAME
+
+
+def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int:
+    """`bash -c TEXT`, `bash SCRIPT`, `bash <<EOF` / `... | bash`: the shell and what it runs."""
+    rest = words[1:]
+    index = 0
+    command_mode = False
+    from_stdin = False
+    unknown = False
+    while index < len(rest):
+        word = rest[index]
+        option = word.text
+        if not word.literal:
+            unknown = True
+            break
+        if option in ("--", "-"):
+            index += 1
+            break
+        if option.startswith("--"):
+            index += 2 if option in ("--rcfile", "--init-file") else 1
+            continue
+        if len(option) > 1 and option[0] in "-+":
+            letters = option[1:]
+            command_mode = command_mode or (option[0] == "-" and "c" in letters)
+            from_stdin = from_stdin or "s" in letters
+            index += 1 + letters.count("o") + letters.count("O")
+            continue
+        break
+    operands = rest[index:]
+    script: Word | None = None
+    via = f"{name} -c"
+    if command_mode:
+        script = operands[0] if operands else None
+    elif operands and not from_stdin:
+        an.add_path(operands[0], site.cwd, "read", f"{name} script")
+        if not operands[0].literal:  # `bash <(curl ...)`, `bash "$SCRIPT"`
+            unknown = True
+    elif stdin is not None:
+        script, via = stdin, f"{name} <stdin"
+    dynamic = None
+    if unknown:
+        an.note_dynamic(f"{name} runs a script or options only known at run time")
+        dynamic = DYNAMIC_NAME
+    if script is not None:
+        if site.replace and site.replace in script.text:  # xargs -I{} sh -c '... {} ...'
+            script = Word(script.text, False)
+        dynamic = _dynamic_text(an, script, name) or dynamic
+        if not can_nest(an, ctx, via):
+            dynamic, script = DYNAMIC_NAME, None
+    position = emit(an, words, assignments, ctx, site, dynamic=dynamic)
+    if script is not None:
+        walk_nested(an, script.text, scope.copy(), ctx, via, site)
+    return position
+
+
+def find(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
+         site: Site) -> int:
+    """find keeps its own argv (`-delete` stays visible); each -exec is a derived command."""
+    index = emit(an, words, assignments, ctx, site)
+    rest = words[1:]
+    position = 0
+    while position < len(rest):
+        option = rest[position].text
+        position += 1
+        if option in _FIND_WRITES and position < len(rest):
+            an.add_path(rest[position], site.cwd, "write", f"find {option} file")
+        if option not in _FIND_EXEC:
+            continue
+        command: list[Word] = []
+        while position < len(rest):
+            word = rest[position]
+            position += 1
+            if word.text == ";" or (word.text == "+" and command and command[-1].text == "{}"):
+                break
+            command.append(word)
+        via = f"find {option}"
+        if command and can_nest(an, ctx, via):
+            run_argv(an, command, [], scope, derived(ctx, via, [*site.peeled, "find"]),
+                     text=site.text, replace="{}", cwd=site.cwd)
+    return index
+
+
+def change_directory(an: Analyzer, name: str, rest: list[Word], scope: Scope) -> None:
+    operands = [word for word in rest if not (word.literal and word.text in _CD_FLAGS)]
+    target: str | None = None
+    if name == "popd":
+        if not operands and scope.stack:
+            target = scope.stack.pop()
+    elif not operands:
+        if name == "cd":
+            target = normalize_path("~", scope.cwd, an.home)
+        elif scope.stack:  # pushd alone swaps the top two directories
+            target = scope.stack.pop()
+            scope.stack.append(scope.cwd)
+    else:
+        operand = operands[0]
+        if operand.literal and operand.text == "-" and name == "cd":
+            target = scope.oldpwd
+        elif operand.literal and not operand.text.startswith(("+", "-")):
+            target = normalize_path(operand.text, scope.cwd, an.home)
+            if name == "pushd":
+                scope.stack.append(scope.cwd)
+    if target is None:
+        shown = " ".join(word.text for word in [Word(name), *rest])
+        an.note_dynamic(f"`{shown}`: the directory is only known at run time; later paths "
+                        f"are resolved against {scope.cwd}")
+        return
+    scope.oldpwd, scope.cwd = scope.cwd, target
+
+
+def resolve_dir(an: Analyzer, word: Word, cwd: str, what: str) -> str:
+    if not word.literal:
+        an.note_dynamic(f"{what}: the directory {word.text!r} is only known at run time; paths "
+                        f"are resolved against {cwd}")
+        return cwd
+    return normalize_path(word.text, cwd, an.home)
+
+
+def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site: Site, *,
+         dynamic: str | None = None, scope: Scope | None = None) -> int:
+    """Build and record the SimpleCommand for `words` (argv after wrappers)."""
+    first = words[0]
+    program = program_name(first.text) if first.literal and not first.glob else first.text
+    cwd = site.cwd
+    rest = words[1:]
+    start = 0
+    args = rest
+    alias: str | None = None
+    if dynamic != DYNAMIC_NAME and first.literal:
+        found = strip_globals(program, rest)
+        start = found.start
+        for chdir in found.chdirs:
+            cwd = resolve_dir(an, chdir, cwd, program)
+        args = rest[start:]
+        if found.config and args and args[0].literal and scope is not None:
+            alias = git_alias(found.config, args[0].text)
+    unknown = {index for index, word in enumerate(args) if not word.literal}
+    if site.replace:
+        unknown |= {index for index, word in enumerate(args) if site.replace in word.text}
+    if site.appended:
+        unknown.add(len(args))  # extra arguments are appended at run time
+    dynamic_globals = any(not word.literal for word in rest[:start])
+    if dynamic is None and is_watched(program) and (unknown or dynamic_globals):
+        dynamic = DYNAMIC_ARGS
+        shown = " ".join(word.text for word in words)
+        an.note_dynamic(f"{program}: some arguments are only known at run time ({shown!r})")
+    command = SimpleCommand(
+        argv=tuple(word.text for word in words),
+        program=program,
+        args=tuple(word.text for word in args),
+        cwd=cwd,
+        wrappers=ctx.wrappers + tuple(site.peeled),
+        assignments=tuple(assignments),
+        dynamic=dynamic,
+        dynamic_args=frozenset(unknown),
+        redirects=tuple(site.redirects or ()),
+        text=site.text,
+        depth=ctx.depth,
+        via=ctx.via,
+    )
+    index = an.emit(command)
+    if alias is not None and scope is not None:
+        inner = scope.copy()
+        inner.cwd = cwd
+        expand_git_alias(an, alias, args, inner, ctx, site)
+    return index
+
+
+def expand_git_alias(an: Analyzer, alias: str, args: list[Word], scope: Scope, ctx: Ctx,
+                     site: Site) -> None:
+    """`git -c alias.ship=push ship` runs `git push`; `alias.x='!sh ...'` runs a shell.
+
+    Reported as a derived command next to the git command as written, because git's own
+    commands win over aliases (`-c alias.push=status push` still pushes)."""
+    rest = quote_words(args[1:])
+    text = alias[1:] + " " + rest if alias.startswith("!") else "git " + alias + " " + rest
+    walk_nested(an, text, scope, ctx, "git alias", site)
+
+
+def stdout_of(an: Analyzer, index: int | None, stdin: Word | None) -> Word | None:
+    """What a command prints when that is known statically (to see `echo 'git push' | sh`)."""
+    if index is None:
+        return None
+    command = an.commands[index]
+    if command.dynamic == DYNAMIC_NAME or "xargs" in command.wrappers:
+        return None
+    literal = not command.dynamic_args
+    args = list(command.args)
+    if command.program == "echo":
+        while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
+            args.pop(0)
+        return Word(" ".join(args), literal)
+    if command.program == "printf" and args:
+        if "%" not in args[0]:
+            return Word(args[0].replace("\\n", "\n"), literal)
+        if args[0] in ("%s", "%s\\n"):
+            return Word("\n".join(args[1:]), literal)
+        return Word(" ".join(args), False)
+    if command.program == "cat" and not args and stdin is not None:
+        return stdin
+    return None

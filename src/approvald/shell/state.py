@@ -1,0 +1,98 @@
+"""Shared state of one analysis: limits, the parser, scopes and nesting context."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import tree_sitter_bash
+from tree_sitter import Language, Node, Parser
+
+from approvald.shell.model import Redirect
+from approvald.shell.words import Word, WordReader
+
+MAX_DEPTH = 10  # nested shells / substitutions / xargs / find -exec
+MAX_NESTING = 120  # tree levels the walk descends (lists are flattened, so this is real nesting)
+MAX_STEPS = 400_000  # nodes visited for one line
+MAX_COMMANDS = 20_000
+TIME_BUDGET = 1.5  # seconds for one line, parse included
+BIG_INPUT = 16 * 1024  # above this, parse with a deadline
+
+REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
+WORDLIKE = frozenset({"word", "string", "raw_string", "concatenation", "ansi_c_string",
+                      "simple_expansion", "expansion", "number", "translated_string"})
+NOT_FILES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty"})
+UNANALYZED = "<unanalyzed>"
+
+_language: Language | None = None
+_local = threading.local()
+
+
+def parser() -> Parser:
+    """One parser per thread (tree-sitter parsers are not thread-safe), created once."""
+    global _language
+    cached: Parser | None = getattr(_local, "parser", None)
+    if cached is None:
+        if _language is None:
+            _language = Language(tree_sitter_bash.language())
+        cached = Parser(_language)
+        _local.parser = cached
+    return cached
+
+
+class Budget(Exception):
+    """The line is too big to finish within the budget."""
+
+
+@dataclass
+class Scope:
+    """The shell state a sequence of commands shares (one per subshell)."""
+
+    cwd: str
+    oldpwd: str | None = None
+    stack: list[str] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def copy(self) -> Scope:
+        return Scope(self.cwd, self.oldpwd, list(self.stack), dict(self.aliases))
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Where in the nesting a command is: its source text and how it was reached."""
+
+    src: bytes
+    reader: WordReader
+    depth: int = 0
+    via: str = ""
+    wrappers: tuple[str, ...] = ()
+    patched: frozenset[int] = frozenset()  # offsets changed to get around a grammar bug
+
+    def source(self, node: Node) -> str:
+        return self.src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def original(self, start: int, end: int) -> str:
+        """Source text as written (undoing `patched`)."""
+        data = self.src[start:end]
+        if self.patched and any(start <= offset < end for offset in self.patched):
+            chars = bytearray(data)
+            for offset in self.patched:
+                if start <= offset < end:
+                    chars[offset - start] = ord("\\")
+            data = bytes(chars)
+        return data.decode("utf-8", "replace")
+
+
+@dataclass
+class Outcome:
+    index: int | None = None  # the command this node produced (for redirects)
+    stdout: Word | None = None  # what it prints, when known (echo/printf/cat <<EOF)
+
+
+@dataclass
+class Redirections:
+    redirects: list[Redirect] = field(default_factory=list)
+    stdin: Word | None = None  # here-document or here-string text
+    words: list[Word] = field(default_factory=list)  # command words tree-sitter put in redirects
+    pipe: Node | None = None
+    after: list[Node] = field(default_factory=list)

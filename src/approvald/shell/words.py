@@ -1,0 +1,303 @@
+"""Turning tree-sitter word nodes into words as bash sees them after quote removal.
+
+A word is *literal* when its value is known before the line runs. Anything that comes from a
+variable, a command or process substitution, or arithmetic is *dynamic*: its text is then a
+best-effort rendering (literal parts plus the source text of the dynamic parts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+
+from tree_sitter import Node
+
+# Segment flags: ACTIVE = unquoted literal text (brace, tilde and glob expansion apply);
+# DYNAMIC = not known statically.
+QUOTED = 0
+ACTIVE = 1
+DYNAMIC = 2
+
+Segment = tuple[str, int]
+# visit(node, via): walk commands inside a substitution found while reading a word.
+Visit = Callable[[Node, str], None]
+
+MAX_BRACE_WORDS = 256  # more alternatives than this: the word is reported as dynamic
+MAX_BRACE_GROUPS = 64
+
+_GLOB_CHARS = frozenset("*?[")
+_UNQUOTED_ESCAPE = re.compile(r"\\(.)|[^\\]+|\\$", re.DOTALL)
+_DQ_ESCAPE = re.compile(r'\\([$`"\\\n])')
+_HEREDOC_ESCAPE = re.compile(r"\\([$`\\\n])")
+_LEADING_TABS = re.compile(r"^\t+", re.MULTILINE)
+_HEREDOC_HOME = re.compile(r"(?<!\\)\$(?:\{HOME\}|HOME(?![A-Za-z0-9_]))")
+_HEREDOC_EXPANSION = re.compile(r"(?<!\\)[$`]")
+_ANSI_ESCAPE = re.compile(
+    r"\\(?:([abeEfnrtv\\'\"?])|([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{1,4})"
+    r"|U([0-9A-Fa-f]{1,8})|c(.))",
+    re.DOTALL,
+)
+_ANSI_SIMPLE = {
+    "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r",
+    "t": "\t", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?",
+}
+# Brace expansion works on a copy of the word where unquoted braces and commas are replaced
+# by private-use characters, so quoted ones are never expanded.
+_LB, _COMMA, _RB = "\ue000", "\ue001", "\ue002"
+_UNMARK = str.maketrans({_LB: "{", _COMMA: ",", _RB: "}"})
+_MARK = str.maketrans({"{": _LB, ",": _COMMA, "}": _RB})
+_SEQUENCE = re.compile(r"^(-?\d{1,6}|[A-Za-z])\.\.(-?\d{1,6}|[A-Za-z])(?:\.\.(-?\d{1,4}))?$")
+
+
+class Word(NamedTuple):
+    text: str
+    literal: bool = True
+    glob: bool = False  # contains unquoted *, ? or [ (pathname expansion may change it)
+
+
+def decode_ansi_c(body: str) -> str:
+    """The value of $'...' (body without the `$'` and `'`)."""
+    if "\\" not in body:
+        return body
+
+    def one(match: re.Match[str]) -> str:
+        simple, octal, hex2, u4, u8, ctrl = match.groups()
+        if simple is not None:
+            return _ANSI_SIMPLE[simple]
+        if ctrl is not None:
+            return chr(ord(ctrl.upper()) ^ 0x40) if ctrl != "?" else "\x7f"
+        number = int(octal, 8) if octal else int(hex2 or u4 or u8, 16)
+        try:
+            return chr(number)
+        except (ValueError, OverflowError):
+            return "\ufffd"
+
+    return _ANSI_ESCAPE.sub(one, body)
+
+
+def unescape_double_quoted(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text)
+
+
+def heredoc_text(raw: str, quoted: bool, strip_tabs: bool, home: str | None) -> Word:
+    """The text a here-document feeds its command (raw: the body as written)."""
+    if strip_tabs:
+        raw = _LEADING_TABS.sub("", raw)
+    if quoted:
+        return Word(raw)
+    if home is not None:
+        raw = _HEREDOC_HOME.sub(lambda _: home, raw)
+    dynamic = _HEREDOC_EXPANSION.search(raw) is not None
+    return Word(unescape_heredoc(raw), not dynamic)
+
+
+def unescape_heredoc(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _HEREDOC_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text)
+
+
+def _unquoted_segments(raw: str, out: list[Segment]) -> None:
+    if "\\" not in raw:
+        out.append((raw, ACTIVE))
+        return
+    for match in _UNQUOTED_ESCAPE.finditer(raw):
+        escaped = match.group(1)
+        if escaped is not None:
+            if escaped != "\n":  # backslash-newline is a line continuation
+                out.append((escaped, QUOTED))
+        elif match.group(0) == "\\":
+            out.append(("\\", QUOTED))
+        else:
+            out.append((match.group(0), ACTIVE))
+
+
+class WordReader:
+    """Reads word nodes of one source text; substitutions are handed to `visit`."""
+
+    def __init__(self, src: bytes, home: str | None) -> None:
+        self.src = src
+        self.home = home
+
+    def source(self, node: Node) -> str:
+        return self.src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    # -- public ---------------------------------------------------------------------------
+    def words(self, node: Node, visit: Visit, prefix: str = "") -> list[Word]:
+        """All words one argument node becomes (brace expansion can make several)."""
+        segments: list[Segment] = [(prefix, ACTIVE)] if prefix else []
+        self._segments(node, segments, visit)
+        return finish(segments, self.home, braces=True)
+
+    def word(self, node: Node, visit: Visit) -> Word:
+        """One word, no brace expansion (assignment values, redirect targets, heredocs)."""
+        segments: list[Segment] = []
+        self._segments(node, segments, visit)
+        return finish(segments, self.home, braces=False)[0]
+
+    # -- segments -------------------------------------------------------------------------
+    def _segments(self, node: Node, out: list[Segment], visit: Visit) -> None:
+        kind = node.type
+        if kind in ("word", "number", "extglob_pattern") and node.child_count == 0:
+            _unquoted_segments(self.source(node), out)
+        elif kind == "raw_string":
+            out.append((self.source(node)[1:-1], QUOTED))
+        elif kind == "ansi_c_string":
+            out.append((decode_ansi_c(self.source(node)[2:-1]), QUOTED))
+        elif kind == "string":
+            self._double_quoted(node, out, visit)
+        elif kind == "translated_string":
+            for child in node.children:
+                if child.type == "string":
+                    self._double_quoted(child, out, visit)
+        elif kind in ("concatenation", "brace_expression", "word", "number", "command_name"):
+            for child in node.children:
+                if child.is_named:
+                    self._segments(child, out, visit)
+                else:
+                    out.append((self.source(child), ACTIVE))
+        elif kind == "simple_expansion" or kind == "expansion":
+            self._expansion(node, out, visit)
+        elif kind in ("command_substitution", "process_substitution"):
+            out.append((self.source(node), DYNAMIC))
+            visit(node, "")
+        else:  # arithmetic and anything unforeseen: not literal; still find commands inside
+            out.append((self.source(node), DYNAMIC))
+            visit(node, "")
+
+    def _expansion(self, node: Node, out: list[Segment], visit: Visit) -> None:
+        text = self.source(node)
+        if self.home is not None and text in ("$HOME", "${HOME}"):
+            out.append((self.home, QUOTED))
+            return
+        out.append((text, DYNAMIC))
+        if node.type == "expansion":
+            visit(node, "")  # ${X:-$(cmd)} runs cmd
+
+    def _double_quoted(self, node: Node, out: list[Segment], visit: Visit) -> None:
+        pos = node.start_byte + 1
+        end = node.end_byte - 1
+        for child in node.children:
+            if not child.is_named:
+                continue
+            if child.start_byte > pos:
+                gap = self.src[pos:child.start_byte].decode("utf-8", "replace")
+                out.append((unescape_double_quoted(gap), QUOTED))
+            if child.type == "string_content":
+                out.append((unescape_double_quoted(self.source(child)), QUOTED))
+            else:
+                self._segments(child, out, visit)
+            pos = max(pos, child.end_byte)
+        if end > pos:
+            gap = self.src[pos:end].decode("utf-8", "replace")
+            out.append((unescape_double_quoted(gap), QUOTED))
+
+
+def finish(segments: list[Segment], home: str | None, braces: bool) -> list[Word]:
+    """Join segments into words: tilde and brace expansion on the unquoted parts."""
+    if not segments:
+        return [Word("")]
+    literal = True
+    glob = False
+    has_brace = False
+    for text, flag in segments:
+        if flag & DYNAMIC:
+            literal = False
+        elif flag & ACTIVE:
+            if not glob and not _GLOB_CHARS.isdisjoint(text):
+                glob = True
+            if "{" in text:
+                has_brace = True
+    first, first_flag = segments[0]
+    tilde = first == "~" or first.startswith("~/")
+    if home is not None and first_flag == ACTIVE and tilde:
+        segments = [(home + first[1:], QUOTED), *segments[1:]]
+    if not (braces and has_brace):
+        return [Word("".join(text for text, _ in segments), literal, glob)]
+    marked = "".join(text.translate(_MARK) if flag == ACTIVE else text for text, flag in segments)
+    expanded = brace_expand(marked)
+    if expanded is None:  # too many alternatives to list: not knowable in practice
+        return [Word(marked.translate(_UNMARK), False, glob)]
+    return [Word(text.translate(_UNMARK), literal, glob) for text in expanded]
+
+
+def brace_expand(marked: str) -> list[str] | None:
+    """Expand marked braces; None when the result would be too large."""
+    if marked.count(_LB) > MAX_BRACE_GROUPS:
+        return None
+    results = _expand(marked, 0)
+    return results
+
+
+def _expand(text: str, level: int) -> list[str] | None:
+    start = text.find(_LB)
+    while start != -1:
+        close, commas = _matching(text, start)
+        if close == -1:
+            return [text]
+        inner = text[start + 1:close]
+        alternatives: list[str] | None
+        if commas:
+            alternatives = []
+            last = start + 1
+            for comma in commas:
+                alternatives.append(text[last:comma])
+                last = comma + 1
+            alternatives.append(text[last:close])
+        else:
+            alternatives = _sequence(inner)
+        if alternatives is None:  # `{x}` without comma or range stays as written
+            start = text.find(_LB, start + 1)
+            continue
+        if level > MAX_BRACE_GROUPS:
+            return None
+        prefix, suffix = text[:start], text[close + 1:]
+        results: list[str] = []
+        for alternative in alternatives:
+            expanded = _expand(prefix + alternative + suffix, level + 1)
+            if expanded is None:
+                return None
+            results.extend(expanded)
+            if len(results) > MAX_BRACE_WORDS:
+                return None
+        return results
+    return [text]
+
+
+def _matching(text: str, start: int) -> tuple[int, list[int]]:
+    depth = 0
+    commas: list[int] = []
+    for index in range(start, len(text)):
+        char = text[index]
+        if char == _LB:
+            depth += 1
+        elif char == _RB:
+            depth -= 1
+            if depth == 0:
+                return index, commas
+        elif char == _COMMA and depth == 1:
+            commas.append(index)
+    return -1, commas
+
+
+def _sequence(inner: str) -> list[str] | None:
+    match = _SEQUENCE.match(inner)
+    if not match:
+        return None
+    first, last, step_text = match.groups()
+    step = abs(int(step_text)) if step_text else 1
+    step = step or 1
+    if first.lstrip("-").isdigit() and last.lstrip("-").isdigit():
+        a, b = int(first), int(last)
+        if abs(b - a) // step > MAX_BRACE_WORDS:
+            return None
+        values = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        return [str(value) for value in values]
+    if first.isalpha() and last.isalpha():
+        a, b = ord(first), ord(last)
+        values = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        return [chr(value) for value in values]
+    return None

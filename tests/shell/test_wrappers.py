@@ -1,0 +1,249 @@
+"""Wrappers peeled, quote removal, program global options."""
+
+from __future__ import annotations
+
+import pytest
+
+from approvald.shell import DYNAMIC_ARGS
+from tests.shell.helpers import one, programs, run, show
+
+# line -> (wrappers, args of the git command, assignments)
+WRAPPED = [
+    ("sudo git push", ("sudo",), ("push",), ()),
+    ("sudo -u deploy -E -- git push", ("sudo",), ("push",), ()),
+    ("sudo -uroot -H -i git push", ("sudo",), ("push",), ()),
+    ("sudo --user=root --preserve-env=PATH git push", ("sudo",), ("push",), ()),
+    ("sudo FOO=1 git push", ("sudo",), ("push",), ("FOO=1",)),
+    ("doas -u root git push", ("doas",), ("push",), ()),
+    ("env git push", ("env",), ("push",), ()),
+    ("env -i -u HOME X=1 Y=2 git push", ("env",), ("push",), ("X=1", "Y=2")),
+    ("env - PATH=/bin git push", ("env",), ("push",), ("PATH=/bin",)),
+    ("env -S 'git push'", ("env",), ("push",), ()),
+    ("env --split-string='X=1 git' push", ("env",), ("push",), ("X=1",)),
+    ("command git push", ("command",), ("push",), ()),
+    ("command -p git push", ("command",), ("push",), ()),
+    ("builtin git push", ("builtin",), ("push",), ()),
+    ("nice git push", ("nice",), ("push",), ()),
+    ("nice -n 10 git push", ("nice",), ("push",), ()),
+    ("nice -10 git push", ("nice",), ("push",), ()),
+    ("nice --adjustment=5 git push", ("nice",), ("push",), ()),
+    ("ionice -c 2 -n 7 git push", ("ionice",), ("push",), ()),
+    ("ionice -c3 git push", ("ionice",), ("push",), ()),
+    ("nohup git push", ("nohup",), ("push",), ()),
+    ("time git push", ("time",), ("push",), ()),
+    ("time -p git push", ("time",), ("push",), ()),
+    ("timeout 5 git push", ("timeout",), ("push",), ()),
+    ("timeout -s KILL -k 2 10s git push", ("timeout",), ("push",), ()),
+    ("timeout --signal=TERM --preserve-status 1m git push", ("timeout",), ("push",), ()),
+    ("stdbuf -oL git push", ("stdbuf",), ("push",), ()),
+    ("stdbuf -o L -e 0 git push", ("stdbuf",), ("push",), ()),
+    ("watch -x git push", ("watch",), ("push",), ()),
+    ("exec -a name git push", ("exec",), ("push",), ()),
+    ("setsid git push", ("setsid",), ("push",), ()),
+    ("busybox env git push", ("busybox", "env"), ("push",), ()),
+    ("FOO=1 BAR=x git push", (), ("push",), ("FOO=1", "BAR=x")),
+    ("sudo env A=1 nice -n 5 timeout 9 nohup git push",
+     ("sudo", "env", "nice", "timeout", "nohup"), ("push",), ("A=1",)),
+    ("xargs -0 -n 1 -P 4 git push", ("xargs",), ("push",), ()),
+    ("xargs -I{} git push origin {}", ("xargs",), ("push", "origin", "{}"), ()),
+    ("xargs -I % git push %", ("xargs",), ("push", "%"), ()),
+    ("xargs --replace git push {}", ("xargs",), ("push", "{}"), ()),
+]
+
+
+@pytest.mark.parametrize(("line", "wrappers", "args", "assignments"), WRAPPED)
+def test_wrappers_are_peeled(line: str, wrappers: tuple[str, ...], args: tuple[str, ...],
+                             assignments: tuple[str, ...]) -> None:
+    analysis = run(line)
+    command = one(analysis, "git")
+    assert command.wrappers == wrappers, show(analysis)
+    assert command.args == args
+    assert command.assignments == assignments
+
+
+def test_env_and_sudo_chdir_move_the_working_directory() -> None:
+    assert one(run("env -C /srv git push"), "git").cwd == "/srv"
+    assert one(run("env --chdir=sub git push"), "git").cwd == "/repo/sub"
+    assert one(run("sudo -D /opt git push"), "git").cwd == "/opt"
+
+
+@pytest.mark.parametrize("line", ["command -v git", "command -V git", "sudo -l git push",
+                                  "env", "env X=1", "sudo", "nice", "timeout 5",
+                                  "ionice -p 123", "time"])
+def test_wrappers_that_run_nothing_stay_commands(line: str) -> None:
+    analysis = run(line)
+    assert len(analysis.commands) == 1, show(analysis)
+    assert analysis.commands[0].program == line.split()[0]
+    assert "git" not in programs(analysis)
+
+
+def test_xargs_appends_dynamic_arguments() -> None:
+    analysis = run("git branch | xargs git push origin")
+    command = one(analysis, "git", "push")
+    assert command.depth == 1 and command.via == "xargs"
+    assert command.dynamic == DYNAMIC_ARGS
+    assert len(command.args) in command.dynamic_args  # appended after the last argument
+
+
+def test_xargs_replacement_marks_those_arguments() -> None:
+    command = one(run("xargs -I{} git push origin {}"), "git")
+    assert command.dynamic_args == frozenset({2})
+    assert command.dynamic == DYNAMIC_ARGS
+
+
+def test_xargs_replacement_inside_shell_script_is_dynamic_code() -> None:
+    analysis = run("xargs -I{} sh -c 'git push {}'")
+    assert one(analysis, "sh").dynamic is not None
+    assert one(analysis, "git", "push").depth == 2
+
+
+def test_xargs_unwatched_program_is_not_flagged() -> None:
+    command = one(run("ls | xargs wc -l"), "wc")
+    assert command.dynamic is None and command.dynamic_args == frozenset({1})
+
+
+def test_find_exec_and_delete() -> None:
+    analysis = run("find . -name '*.tmp' -exec rm -f {} \\; -delete")
+    find = one(analysis, "find")
+    assert "-delete" in find.args and find.args[0] == "."
+    rm = one(analysis, "rm")
+    assert (rm.args, rm.depth, rm.via, rm.wrappers) == (("-f", "{}"), 1, "find -exec", ("find",))
+    assert rm.dynamic_args == frozenset({1})
+
+
+@pytest.mark.parametrize("flag", ["-exec", "-execdir", "-ok", "-okdir"])
+def test_find_exec_variants(flag: str) -> None:
+    analysis = run(f"find src {flag} git push {{}} + -print")
+    command = one(analysis, "git", "push")
+    assert command.via == f"find {flag}"
+
+
+def test_find_multiple_execs() -> None:
+    analysis = run("find . -exec git add {} \\; -exec git push \\;")
+    assert [c.subcommand for c in analysis.commands if c.program == "git"] == ["add", "push"]
+
+
+def test_find_delete_alone_is_reported() -> None:
+    analysis = run("find / -delete")
+    assert programs(analysis) == ["find"]
+    assert analysis.commands[0].args == ("/", "-delete")
+
+
+def test_watch_joins_words_into_a_shell_line() -> None:
+    analysis = run("watch -n 5 git push '&&' echo done")
+    assert programs(analysis) == ["watch", "git", "echo"]
+    assert one(analysis, "git").via == "watch"
+
+
+# program spelled with quotes or escapes -> always `git push`
+QUOTED_NAMES = ["g\\it push", "'git' push", "gi''t push", '"g"it push', 'git "pu"sh',
+                "$'git' push", "$'\\x67it' push", "$'\\147it' push", "/usr/bin/git push",
+                "./git push", "../bin/git push", "\\git push", "git pu\\sh", "git pu''sh",
+                "GIT push", "git.exe push", "git pu{sh,}"]
+
+
+@pytest.mark.parametrize("line", QUOTED_NAMES)
+def test_quote_and_escape_removal(line: str) -> None:
+    analysis = run(line)
+    command = one(analysis, "git")
+    assert command.args[:1] == ("push",), show(analysis)
+    assert command.dynamic is None
+
+
+def test_brace_expansion_makes_several_words() -> None:
+    assert one(run("g{i,}t push"), "git").args == ("gt", "push")
+    assert one(run("echo a{1..3}b '{x,y}'"), "echo").args == ("a1b", "a2b", "a3b", "{x,y}")
+
+
+def test_argv_keeps_the_program_as_written() -> None:
+    command = one(run("/usr/bin/git push"), "git")
+    assert command.argv == ("/usr/bin/git", "push")
+
+
+def test_quoted_arguments() -> None:
+    command = one(run("""git commit -m "it's \\"fine\\"" -m 'a b' -m $'x\\ny' -m a\\ b"""), "git")
+    assert command.args == ("commit", "-m", 'it\'s "fine"', "-m", "a b", "-m", "x\ny", "-m",
+                            "a b")
+
+
+def test_home_expansion_only_with_home() -> None:
+    assert one(run('cat "$HOME/x" ~/y ${HOME}/z'), "cat").args == ("/home/u/x", "/home/u/y",
+                                                            "/home/u/z")
+    command = one(run('cat "$HOME/x"', home=None), "cat")
+    assert command.dynamic_args == frozenset({0})
+
+
+def test_quoted_tilde_is_not_expanded() -> None:
+    assert one(run("cat '~/x'"), "cat").args == ("~/x",)
+
+
+# line -> (args, cwd)
+GLOBALS = [
+    ("git -C sub push", ("push",), "/repo/sub"),
+    ("git -C a -C b push", ("push",), "/repo/a/b"),
+    ("git -c user.name=x -c core.pager=cat push", ("push",), "/repo"),
+    ("git --git-dir=.git --work-tree w push", ("push",), "/repo"),
+    ("git --git-dir .git push", ("push",), "/repo"),
+    ("git --no-pager -p -P --paginate push", ("push",), "/repo"),
+    ("git --exec-path=/x --bare --no-replace-objects --literal-pathspecs push", ("push",),
+     "/repo"),
+    ("git --namespace ns --config-env k=V push", ("push",), "/repo"),
+    ("terraform -chdir=infra apply", ("apply",), "/repo/infra"),
+    ("tofu -chdir=infra destroy", ("destroy",), "/repo/infra"),
+    ("terraform -version", ("-version",), "/repo"),
+    ("terraform -help", ("-help",), "/repo"),
+    ("terragrunt --terragrunt-working-dir live --terragrunt-non-interactive apply", ("apply",),
+     "/repo/live"),
+    ("terragrunt --terragrunt-config x.hcl run-all destroy", ("run-all", "destroy"), "/repo"),
+    ("kubectl -n prod --context c --kubeconfig k delete pod x", ("delete", "pod", "x"), "/repo"),
+    ("kubectl --namespace=prod -v 9 -s https://h --user u --token t apply -f x",
+     ("apply", "-f", "x"), "/repo"),
+    ("kubectl -nprod --cluster c delete ns x", ("delete", "ns", "x"), "/repo"),
+    ("helm -n x --kube-context c --debug uninstall r", ("uninstall", "r"), "/repo"),
+    ("helm --namespace x upgrade r chart", ("upgrade", "r", "chart"), "/repo"),
+    ("docker -H tcp://x --context c --config d -D -l debug push img", ("push", "img"), "/repo"),
+    ("gh -R o/r pr merge 1", ("pr", "merge", "1"), "/repo"),
+    ("gh --repo o/r release create v1", ("release", "create", "v1"), "/repo"),
+    ("npm --prefix web publish", ("publish",), "/repo/web"),
+    ("npm -w pkg publish", ("publish",), "/repo"),
+    ("npm --workspace pkg publish", ("publish",), "/repo"),
+    ("pnpm -C web publish", ("publish",), "/repo/web"),
+    ("pnpm -w publish", ("publish",), "/repo"),
+    ("yarn --cwd web publish", ("publish",), "/repo/web"),
+    ("aws --profile p --region r --output json --endpoint-url http://x --no-cli-pager --debug "
+     "s3 rm s3://b/k", ("s3", "rm", "s3://b/k"), "/repo"),
+    ("gcloud --project p --account a --quiet compute instances delete vm",
+     ("compute", "instances", "delete", "vm"), "/repo"),
+    ("az --subscription s -o json group delete -n g", ("group", "delete", "-n", "g"), "/repo"),
+    ("pulumi -C stack up", ("up",), "/repo/stack"),
+    ("cargo +nightly publish", ("publish",), "/repo"),
+]
+
+
+@pytest.mark.parametrize(("line", "args", "cwd"), GLOBALS)
+def test_program_global_options(line: str, args: tuple[str, ...], cwd: str) -> None:
+    analysis = run(line)
+    assert len(analysis.commands) == 1, show(analysis)
+    command = analysis.commands[0]
+    assert command.args == args
+    assert command.cwd == cwd
+    assert command.argv == tuple(line.split())
+
+
+def test_dynamic_global_option_value_makes_watched_command_dynamic() -> None:
+    analysis = run('git -C "$DIR" push')
+    command = one(analysis, "git")
+    assert command.args == ("push",)
+    assert command.dynamic == DYNAMIC_ARGS
+    assert analysis.dynamic
+
+
+def test_git_alias_from_command_line_is_reported_next_to_git() -> None:
+    analysis = run("git -C sub -c alias.ship='push --force' ship origin")
+    assert [c.args for c in analysis.commands] == [("ship", "origin"),
+                                                   ("push", "--force", "origin")]
+    assert analysis.commands[1].via == "git alias"
+    assert analysis.commands[1].cwd == "/repo/sub"
+    # git's own commands win over aliases: this still pushes
+    analysis = run("git -c alias.push=status push")
+    assert one(analysis, "git", "push").depth == 0
