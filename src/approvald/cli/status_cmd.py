@@ -1,0 +1,39 @@
+"""`approvald status [--json]`: is a daemon answering for this home? (exit 0 yes, 1 no)"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from approvald.client import ClientError, DaemonClient, NotRunning
+
+
+def render(status: dict[str, Any]) -> str:
+    if not status.get("running"):
+        return "approvald daemon: not running" + (
+            f" ({status['error']})" if status.get("error") else "")
+    lines = [f"approvald daemon: running (pid {status.get('pid')}, version "
+             f"{status.get('version')})"]
+    for key in ("home", "socket", "started_at", "policy_hash", "pending", "sessions",
+                "approval_timeout_s"):
+        lines.append(f"  {key:<18} {status.get(key)}")
+    if status.get("policy_error"):
+        lines.append(f"  policy_error       {status['policy_error']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="approvald status", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    opts = parser.parse_args(argv)
+    client = DaemonClient(timeout=5.0)
+    try:
+        status = client.status()
+        code = 0 if status.get("running") else 1
+    except NotRunning:
+        status, code = {"running": False}, 1
+    except ClientError as exc:
+        status, code = {"running": False, "error": str(exc)}, 1
+    print(json.dumps(status, indent=2) if opts.json else render(status))
+    return code

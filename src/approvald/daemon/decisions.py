@@ -1,0 +1,157 @@
+"""One decision: evaluate, record, and for REQUIRE_APPROVAL find a grant or wait for a person.
+
+Kept apart from HTTP so the grant logic is tested without sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from approvald.actions import Action
+from approvald.daemon.context import STOPPING, DaemonContext
+from approvald.hook import limits
+from approvald.store import APPROVED, EXPIRED, PENDING, AlreadyDecided, Approval
+
+log = logging.getLogger("approvald.daemon")
+
+REQUIRE_APPROVAL = "REQUIRE_APPROVAL"
+# Actions above this size are evaluated on a worker thread, with a deadline, so the loop keeps
+# serving everyone else.
+THREAD_ABOVE = 4 * 1024
+
+
+async def evaluate(ctx: DaemonContext, action: Action) -> dict[str, Any]:
+    """The policy's Decision JSON; DENY without analysis for an oversized action, and DENY when
+    the analysis runs past its deadline (the thread finishes on its own, unanswered)."""
+    engine = ctx.engine
+    reason = limits.too_large_reason(action)
+    if reason is None and limits.action_size(action) <= THREAD_ABOVE:
+        return dict(engine.evaluate(action).to_json())
+    if reason is None:
+        try:
+            decision = await asyncio.wait_for(asyncio.to_thread(engine.evaluate, action),
+                                              limits.EVALUATION_TIMEOUT_S)
+            return dict(decision.to_json())
+        except asyncio.TimeoutError:
+            log.warning("evaluation of a %d-byte action timed out", limits.action_size(action))
+            reason, rule = limits.timeout_reason(), limits.TIMEOUT_RULE
+    else:
+        rule = limits.SIZE_RULE
+    return {"decision": "DENY", "reason": reason, "rules": [rule],
+            "fingerprint": action.fingerprint, "policy_hash": engine.policy_hash,
+            "trigger": None}
+
+
+def _record(action: Action, decision: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "agent": action.agent, "session_id": action.session_id, "cwd": action.cwd,
+        "tool": action.tool, "kind": action.kind, "summary": action.summary,
+        "decision": decision["decision"], "rules": decision["rules"],
+        "reason": decision["reason"], "fingerprint": decision["fingerprint"],
+        "policy_hash": decision["policy_hash"],
+    }
+
+
+def _answer_from(result: dict[str, Any], approval: Approval, status: str | None = None) -> None:
+    result["approval_id"] = approval.id
+    result["status"] = status or approval.status
+    result["decided_by"] = approval.decided_by
+    result["decision_reason"] = approval.decision_reason
+    result["scope"] = approval.scope
+
+
+async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
+                 disconnected: Callable[[], Awaitable[Any]] | None = None) -> dict[str, Any]:
+    """The /v1/decide answer. `disconnected()` completes when the asking client goes away: the
+    approval then stays pending (a later identical request may use it) and nothing is consumed.
+    """
+    decision = await evaluate(ctx, action)
+    ctx.decisions += 1
+    if action.session_id:
+        ctx.sessions.add(action.session_id)
+    result: dict[str, Any] = {**decision, "approval_id": None, "status": None,
+                              "decided_by": None, "decision_reason": None, "scope": None}
+    record = _record(action, decision)
+    if decision["decision"] != REQUIRE_APPROVAL:
+        _report(ctx, record)
+        return result
+
+    grant = ctx.store.take_grant(decision["fingerprint"])
+    if grant is not None:
+        _answer_from(result, grant, APPROVED)
+        record.update(approval_id=grant.id, approval_status="granted", scope=grant.scope)
+        _report(ctx, record)
+        return result
+
+    approval = ctx.store.create(action.to_json(), decision, fingerprint=decision["fingerprint"],
+                                summary=action.summary,
+                                timeout_s=ctx.config.approval_timeout_s)
+    record.update(approval_id=approval.id, approval_status=PENDING)
+    _report(ctx, record)
+    ctx.audit.append({**record, "event": "approval.requested",
+                      "expires_at": approval.to_json()["expires_at"]})
+    ctx.events.publish("approval.created", approval.to_json())
+    _answer_from(result, approval)
+    result["status"] = None
+    if not wait:
+        return result
+    outcome = await _wait(ctx, approval, disconnected)
+    if outcome == STOPPING:
+        result.update(status="denied", decided_by="daemon", decision_reason="daemon stopping")
+    elif isinstance(outcome, Approval):
+        _answer_from(result, outcome)
+        if outcome.status == APPROVED and not ctx.store.consume(outcome.id):
+            result.update(status="denied", decision_reason="this approval was already used")
+    return result
+
+
+async def _wait(ctx: DaemonContext, approval: Approval,
+                disconnected: Callable[[], Awaitable[Any]] | None) -> Approval | str | None:
+    """The decided Approval, STOPPING, or None when the client went away."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[Approval | str] = loop.create_future()
+    ctx.waiters[approval.id] = waiter
+    gone: asyncio.Future[Any] | None = None
+    try:
+        # A decision may have landed between create() and here (another process, a restart).
+        current = ctx.store.get(approval.id)
+        if current is not None and current.status != PENDING:
+            return current
+        if ctx.stopping:
+            return STOPPING
+        remaining = max(0.0, approval.expires_at - time.time())
+        watched: set[asyncio.Future[Any]] = {waiter}
+        if disconnected is not None:
+            gone = asyncio.ensure_future(disconnected())
+            watched.add(gone)
+        done, _ = await asyncio.wait(watched, timeout=remaining,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if waiter.done():
+            return waiter.result()
+        if gone is not None and gone in done:
+            log.info("approval %s: the asking hook went away; it stays pending", approval.id)
+            return None
+        return _expire(ctx, approval)
+    finally:
+        ctx.waiters.pop(approval.id, None)
+        if gone is not None and not gone.done():
+            gone.cancel()
+
+
+def _expire(ctx: DaemonContext, approval: Approval) -> Approval | None:
+    try:
+        expired = ctx.store.decide(approval.id, EXPIRED, by="timeout",
+                                   reason=f"no decision within {ctx.config.approval_timeout_s} s")
+    except AlreadyDecided:
+        return ctx.store.get(approval.id)  # decided or swept in the same instant
+    ctx.approval_decided(expired)
+    return expired
+
+
+def _report(ctx: DaemonContext, record: dict[str, Any]) -> None:
+    ctx.audit.append({"event": "decision", **record})
+    ctx.events.publish("decision", record)

@@ -1,0 +1,333 @@
+"""Running the daemon: one per home (a lock), the operator token, the socket, uvicorn, signals.
+
+`run_daemon()` returns the process exit code: 0 after SIGINT/SIGTERM, 1 when another daemon
+holds the home or the socket cannot be made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable, Generator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import uvicorn
+
+from approvald.config import load_config
+from approvald.daemon.app import create_app
+from approvald.daemon.context import AuditWriter, DaemonContext
+from approvald.daemon.logs import setup_logging, teardown_logging
+from approvald.daemon.watch import start_policy_watch
+from approvald.paths import Paths, ensure_private_dir, get_paths
+from approvald.store import Store
+
+log = logging.getLogger("approvald.daemon")
+
+SWEEP_EVERY_S = 1.0
+GRACEFUL_SHUTDOWN_S = 5
+
+
+class DaemonError(Exception):
+    """The daemon cannot start (one sentence for the operator)."""
+
+
+# -- one daemon per home ----------------------------------------------------------------------
+
+class HomeLock:
+    """An exclusive lock on paths.lock, held for the daemon's life; the file holds our pid."""
+
+    def __init__(self, path: Path, home: Path):
+        self.path = path
+        self.home = home
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fh = os.fdopen(fd, "r+", encoding="utf-8")
+        try:
+            _lock_file(fh)
+        except OSError:
+            fh.seek(0)
+            pid = fh.read().strip() or "?"
+            fh.close()
+            raise DaemonError(f"a daemon already runs for {self.home} (pid {pid})") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                self._fh.seek(0)
+                self._fh.truncate()
+            self._fh.close()  # closing drops the lock
+            self._fh = None
+
+
+def _lock_file(fh: IO[str]) -> None:
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        import msvcrt
+
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+# -- the operator's credential ----------------------------------------------------------------
+
+def ensure_token(path: Path) -> str:
+    """The operator token: read it, or create it (0600) with 32 random bytes."""
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            if sys.platform != "win32":
+                os.chmod(path, 0o600)
+            return token
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(token + "\n")
+    os.replace(tmp, path)
+    return token
+
+
+# -- the listening socket ---------------------------------------------------------------------
+
+def bind_unix_socket(path: Path) -> socket.socket:
+    """A listening Unix socket, 0600, in a 0700 directory; a stale one from a dead daemon goes."""
+    ensure_private_dir(path.parent)
+    if path.exists() or path.is_symlink():
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.settimeout(1)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            path.unlink()  # nobody answers: left by a daemon that died
+        else:
+            raise DaemonError(f"another daemon answers on {path}")
+        finally:
+            probe.close()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_umask = os.umask(0o177)  # born 0600: no window where others could connect
+    try:
+        sock.bind(str(path))
+    finally:
+        os.umask(old_umask)
+    os.chmod(path, 0o600)
+    sock.listen(512)
+    sock.setblocking(False)
+    return sock
+
+
+def bind_tcp_socket(endpoint_file: Path) -> tuple[socket.socket, str]:
+    """Windows: loopback TCP on a free port, written to the endpoint file."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(512)
+    sock.setblocking(False)
+    endpoint = f"tcp://127.0.0.1:{sock.getsockname()[1]}"
+    ensure_private_dir(endpoint_file.parent)
+    endpoint_file.write_text(endpoint + "\n", encoding="utf-8")
+    return sock, endpoint
+
+
+# -- uvicorn ----------------------------------------------------------------------------------
+
+class DaemonServer(uvicorn.Server):
+    """uvicorn's server, stopping the way approvald needs: waiting hooks are answered (deny,
+    "daemon stopping") and event streams end before uvicorn waits for connections to close,
+    and a signal ends the process with exit 0 instead of being re-raised."""
+
+    def __init__(self, config: uvicorn.Config, ctx: DaemonContext,
+                 on_stop: Callable[[], None] | None = None):
+        super().__init__(config)
+        self.ctx = ctx
+        self._on_stop = on_stop
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        signals = [signal.SIGINT, signal.SIGTERM]
+        if sys.platform == "win32":  # pragma: no cover
+            signals.append(signal.SIGBREAK)  # type: ignore[attr-defined]
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        log.info("daemon stopping")
+        self.ctx.stop_waiters()
+        self.ctx.events.close()
+        if self._on_stop is not None:
+            self._on_stop()
+        await asyncio.sleep(0)  # let the woken handlers write their answers
+        await super().shutdown(sockets)
+
+
+async def _sweep(ctx: DaemonContext) -> None:
+    from approvald.daemon.leases import sweep_expired_leases
+
+    while True:
+        await asyncio.sleep(SWEEP_EVERY_S)
+        try:
+            ctx.expire_due()
+            sweep_expired_leases(ctx)  # each lease that ran out gets its audit record now
+        except Exception:
+            log.exception("expiry sweep failed")
+
+
+def _start_doctor(ctx: DaemonContext) -> Any:
+    """Watch the agents' configs for unguarded tools; a failure here never stops the daemon."""
+    if os.environ.get("APPROVALD_DOCTOR_WATCH", "1") == "0":
+        return None
+    try:
+        from approvald.daemon.doctor_watch import start_doctor_watch
+
+        claude_dir = os.environ.get("CLAUDE_CONFIG_DIR")
+        return start_doctor_watch(ctx, Path.home(), None,
+                                  claude_config_dir=Path(claude_dir) if claude_dir else None)
+    except Exception:
+        log.exception("not watching agent configs")
+        return None
+
+
+def _open_audit(paths: Paths) -> Any:
+    from approvald.audit import AuditLog
+
+    return AuditLog(paths.audit)
+
+
+def build_context(paths: Paths, *, token: str, endpoint: str) -> DaemonContext:
+    config = load_config(paths.config)
+    for problem in config.problems:
+        log.warning("config: %s", problem)
+    store = Store(paths.database)
+
+    def load() -> Any:
+        from approvald.policy import load_engine
+
+        return load_engine(paths)
+
+    ctx = DaemonContext(paths=paths, config=config, store=store,
+                        audit=AuditWriter(_open_audit(paths)), engine_loader=load,
+                        token=token, socket=endpoint)
+    ctx.reload_policy()
+    return ctx
+
+
+def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
+               extra_routes: Sequence[Any] = ()) -> int:
+    paths = paths or get_paths()
+    if sys.platform != "win32":
+        os.umask(0o077)  # everything the daemon writes (database, logs, token) is the user's alone
+    for directory in (paths.state, paths.runtime, paths.audit, paths.log):
+        ensure_private_dir(directory)
+    paths.policies.mkdir(parents=True, exist_ok=True)
+    lock = HomeLock(paths.lock, paths.home)
+    try:
+        lock.acquire()
+    except DaemonError as exc:
+        print(f"approvald daemon: {exc}", file=sys.stderr)
+        return 1
+    handlers = setup_logging(paths.log_file)
+    unix_path: Path | None = None
+    try:
+        try:
+            if sys.platform == "win32":  # pragma: no cover
+                sock, endpoint = bind_tcp_socket(paths.endpoint_file)
+            else:
+                unix_path = socket_path or paths.unix_socket
+                sock, endpoint = bind_unix_socket(unix_path), str(unix_path)
+            token = ensure_token(paths.token_file)
+            ctx = build_context(paths, token=token, endpoint=endpoint)
+        except (DaemonError, OSError) as exc:
+            log.error("cannot start: %s", exc)
+            return 1
+        try:
+            asyncio.run(_serve(ctx, sock, extra_routes))
+        finally:
+            _close(ctx)
+        return 0
+    finally:
+        if unix_path is not None:
+            with contextlib.suppress(OSError):
+                unix_path.unlink()
+        if sys.platform == "win32":  # pragma: no cover
+            with contextlib.suppress(OSError):
+                paths.endpoint_file.unlink()
+        teardown_logging(handlers)
+        lock.release()
+
+
+async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence[Any]) -> None:
+    loop = asyncio.get_running_loop()
+    ctx.events.bind_loop(loop)
+    ctx.expire_due()  # approvals that ran out while no daemon ran
+    watcher, debouncer = start_policy_watch(loop, _watched_dirs(ctx.paths), ctx.reload_policy)
+    sweeper = asyncio.create_task(_sweep(ctx))
+
+    def stop_background() -> None:
+        sweeper.cancel()
+        debouncer.cancel()
+
+    ctx.doctor = _start_doctor(ctx)
+    from approvald.daemon import leases
+
+    app = create_app(ctx, [*leases.build_routes(ctx), *extra_routes])
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
+                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, server_header=False)
+    server = DaemonServer(config, ctx, on_stop=stop_background)
+    log.info("daemon %s for %s listening on %s (policy %s)", ctx.pid, ctx.paths.home,
+             ctx.socket, ctx.policy_hash)
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        stop_background()
+        await asyncio.to_thread(watcher.stop)
+        if ctx.doctor is not None:
+            await asyncio.to_thread(ctx.doctor.stop)
+
+
+def _watched_dirs(paths: Paths) -> list[Path]:
+    dirs = [paths.policies]
+    try:
+        from approvald.policy.engine import starter_dir
+
+        dirs.append(starter_dir())
+    except Exception as exc:  # the engine is optional to watching, not to deciding
+        log.warning("not watching the starter policy: %s", exc)
+    return dirs
+
+
+def _close(ctx: DaemonContext) -> None:
+    audit = ctx.audit
+    if isinstance(audit, AuditWriter):
+        audit.close()
+    ctx.store.close()
+    log.info("daemon stopped")
+
+
+__all__ = ["DaemonError", "DaemonServer", "HomeLock", "build_context", "ensure_token",
+           "run_daemon"]

@@ -1,0 +1,401 @@
+"""The dashboard driven key by key (Textual's pilot) against a fake daemon."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from textual.widgets import Input
+
+from approvald_tui.app import ApprovalsApp
+from approvald_tui.client import DaemonError
+from approvald_tui.screens.detail import DetailScreen
+from approvald_tui.screens.help import HelpScreen
+from approvald_tui.screens.reason import ReasonScreen
+from approvald_tui.widgets.detail import DetailPanel, render_approval
+from approvald_tui.widgets.statusbar import StatusBar
+
+from .conftest import NotifierSpy, make_app, until
+from .fakes import (
+    NOW,
+    FakeDaemonClient,
+    decision_event,
+    edit_approval,
+    push_approval,
+    terraform_approval,
+)
+
+
+def selected_id(app: ApprovalsApp) -> str | None:
+    approval = app.pending.selected()
+    return None if approval is None else str(approval["id"])
+
+
+def status_line(app: ApprovalsApp) -> str:
+    return str(app.query_one("#status", StatusBar).content)
+
+
+def _plain(panel: DetailPanel) -> str:
+    """What the panel shows, as plain text."""
+    if panel.approval is None:
+        return ""
+    console = Console(width=118, record=True, color_system=None, file=io.StringIO())
+    console.print(render_approval(panel.approval, NOW, panel.full_fingerprint))
+    return console.export_text()
+
+
+async def connected(pilot, app: ApprovalsApp) -> None:  # type: ignore[no-untyped-def]
+    await until(pilot, lambda: app.state.connected, what="connection")
+    # Let start-up messages settle (a tab activation still queued from mounting would undo a
+    # tab switch the test makes in the same instant; no person types that fast).
+    await pilot.pause()
+
+
+async def test_initial_state_oldest_first_and_first_selected() -> None:
+    client = FakeDaemonClient(pending=[edit_approval(), push_approval(), terraform_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        ids = [a["id"] for a in app.pending.ordered()]
+        assert ids == ["ap_0001", "ap_0002", "ap_0003"]  # by created_at, not list order
+        assert str(app.pending.get_row_at(0)[-1]).startswith("git fetch")
+        assert selected_id(app) == "ap_0001"
+        assert "pending 3" in status_line(app)
+        assert "daemon connected" in status_line(app)
+
+
+async def test_arrival_selects_first_and_notifies(spy: NotifierSpy) -> None:
+    client = FakeDaemonClient()
+    app = make_app(client, notifier=spy)
+    rang: list[bool] = []
+    app.bell = lambda: rang.append(True)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        assert selected_id(app) is None
+        client.push({"type": "approval.created", "ts": "2025-06-02T09:30:00Z",
+                     **push_approval()})
+        await until(pilot, lambda: selected_id(app) == "ap_0001", what="first selected")
+        assert "git push origin main" in _plain(app.query_one("#detail", DetailPanel))
+        assert len(spy.calls) == 1 and "git fetch && git push" in spy.calls[0][1]
+        assert rang == [True]
+        client.push({"type": "approval.created", **terraform_approval()})
+        await until(pilot, lambda: len(app.pending.approvals) == 2)
+        assert selected_id(app) == "ap_0001"  # a later arrival does not steal the selection
+        assert len(spy.calls) == 2
+        # The same approval announced twice is one row and one notification.
+        client.push({"type": "approval.created", **terraform_approval()})
+        await pilot.pause(0.1)
+        assert app.pending.row_count == 2 and len(spy.calls) == 2
+
+
+async def test_a_approves_the_selected_once_then_next_is_selected() -> None:
+    client = FakeDaemonClient(pending=[push_approval(), terraform_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("a")
+        await until(pilot, lambda: client.calls, what="approve call")
+        assert client.calls == [("approve", "ap_0001", "once")]
+        assert list(app.pending.approvals) == ["ap_0002"]
+        assert selected_id(app) == "ap_0002"
+        await until(pilot, lambda: app.history.row_count == 1, what="history row")
+        assert "APPROVED" in str(app.history.get_row_at(0)[1])
+
+
+async def test_s_approves_for_the_session() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("s")
+        await until(pilot, lambda: client.calls)
+        assert client.calls == [("approve", "ap_0001", "session")]
+
+
+async def test_d_denies_without_confirmation() -> None:
+    client = FakeDaemonClient(pending=[push_approval(), terraform_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("j", "d")
+        await until(pilot, lambda: client.calls)
+        assert client.calls == [("deny", "ap_0002", None)]
+        assert not isinstance(app.screen, ReasonScreen)  # no dialog
+        assert list(app.pending.approvals) == ["ap_0001"]
+
+
+async def test_r_asks_a_reason_and_denies_with_it() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ReasonScreen))
+        # Keys that are bindings elsewhere are text here.
+        await pilot.press(*"use a PR, do not push to main (q)")
+        assert client.calls == []
+        await pilot.press("enter")
+        await until(pilot, lambda: client.calls)
+        assert client.calls == [("deny", "ap_0001", "use a PR, do not push to main (q)")]
+        assert not isinstance(app.screen, ReasonScreen)
+
+
+async def test_r_then_escape_denies_nothing() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ReasonScreen))
+        await pilot.press("x", "escape")
+        await until(pilot, lambda: not isinstance(app.screen, ReasonScreen))
+        await pilot.pause(0.1)
+        assert client.calls == []
+        assert selected_id(app) == "ap_0001"
+
+
+async def test_j_k_and_arrows_move_the_selection() -> None:
+    client = FakeDaemonClient(pending=[push_approval(), terraform_approval(), edit_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("j")
+        assert selected_id(app) == "ap_0002"
+        await pilot.press("j", "j")
+        assert selected_id(app) == "ap_0003"  # stays on the last
+        await pilot.press("k")
+        assert selected_id(app) == "ap_0002"
+        await pilot.press("up")
+        assert selected_id(app) == "ap_0001"
+        await pilot.press("down")
+        assert selected_id(app) == "ap_0002"
+        assert "terraform -chdir=infra apply" in _plain(app.query_one("#detail", DetailPanel))
+
+
+async def test_enter_opens_detail_and_keys_decide_it() -> None:
+    client = FakeDaemonClient(pending=[push_approval(), edit_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("j", "enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        screen = app.screen
+        assert isinstance(screen, DetailScreen) and screen.approval_id == "ap_0003"
+        text = _plain(screen.query_one(DetailPanel))
+        assert "+    branches: [main, staging]" in text  # the Edit's diff
+        assert "-    branches: [main]" in text
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, DetailScreen))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await pilot.press("a")
+        await until(pilot, lambda: client.calls)
+        assert client.calls == [("approve", "ap_0003", "once")]
+        await until(pilot, lambda: not isinstance(app.screen, DetailScreen))
+
+
+async def test_f_shows_the_full_fingerprint() -> None:
+    approval = push_approval()
+    client = FakeDaemonClient(pending=[approval])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        panel = app.query_one("#detail", DetailPanel)
+        assert approval["fingerprint"][7:19] in _plain(panel)
+        assert approval["fingerprint"] not in _plain(panel)
+        await pilot.press("f")
+        assert approval["fingerprint"] in _plain(panel)
+
+
+async def test_slash_filters_activity() -> None:
+    events = [decision_event(i, "DENY" if i % 10 == 0 else "ALLOW", f"npm run job{i}",
+                             seconds_ago=100 - i) for i in range(40)]
+    client = FakeDaemonClient(activity=events)
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await until(pilot, lambda: app.activity.row_count == 40)
+        await pilot.press("slash")
+        assert app.active_tab() == "activity"
+        assert isinstance(app.focused, Input) and app.focused.id == "activity-filter"
+        await pilot.press(*"deny")
+        await until(pilot, lambda: app.activity.row_count == 4, what="filtered rows")
+        assert {str(app.activity.get_row_at(i)[1]) for i in range(4)} == {"DENY"}
+        await pilot.press("enter")
+        assert app.focused is app.activity
+        # New events respect the filter.
+        client.push(decision_event(50, "ALLOW", "ls"))
+        client.push(decision_event(51, "DENY", "cat .env"))
+        await until(pilot, lambda: app.activity.row_count == 5)
+        await pilot.press("slash", *["backspace"] * 4)  # back into the input, clear it
+        await pilot.press("enter")
+        await until(pilot, lambda: app.activity.row_count == 42)
+
+
+async def test_question_mark_opens_help() -> None:
+    app = make_app(FakeDaemonClient())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen))
+
+
+async def test_q_quits() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("q")
+        await pilot.pause(0.1)
+    assert app.return_value == 0
+    assert client.calls == []  # quitting decides nothing
+    assert client.closed
+
+
+async def test_no_daemon_says_so_and_reconnects_by_itself() -> None:
+    client = FakeDaemonClient()
+    client.refuse = True
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: "daemon not connected" in status_line(app))
+        assert "no daemon answers" in status_line(app)
+        await until(pilot, lambda: client.connects >= 3, what="retries")
+        client.pending = [push_approval()]
+        client.refuse = False
+        await until(pilot, lambda: app.state.connected, what="reconnect")
+        assert "daemon connected" in status_line(app)
+        assert selected_id(app) == "ap_0001"
+
+
+async def test_lost_stream_reconnects_and_reloads_state() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        client.disconnect(refuse=True)
+        await until(pilot, lambda: not app.state.connected)
+        assert "daemon not connected" in status_line(app)
+        assert "connection to the daemon was lost" in status_line(app)
+        # While it was away, the approval was decided and another arrived.
+        client.pending = [terraform_approval()]
+        client.refuse = False
+        await until(pilot, lambda: app.state.connected, what="reconnect")
+        assert list(app.pending.approvals) == ["ap_0002"]
+        assert selected_id(app) == "ap_0002"
+
+
+async def test_decided_elsewhere_leaves_the_list() -> None:
+    client = FakeDaemonClient(pending=[push_approval(), terraform_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        client.push({"type": "approval.decided", **push_approval(), "status": "denied",
+                     "decided_by": "cli", "decision_reason": "not today"})
+        await until(pilot, lambda: "ap_0001" not in app.pending.approvals)
+        await until(pilot, lambda: not isinstance(app.screen, DetailScreen))
+        assert selected_id(app) == "ap_0002"
+        await until(pilot, lambda: app.history.row_count == 1)
+        row = [str(c) for c in app.history.get_row_at(0)]
+        assert row[1:3] == ["DENIED", "cli"] and row[-1] == "not today"
+
+
+async def test_failed_decision_puts_the_request_back() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    client.errors["ap_0001"] = DaemonError("no daemon answers")
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("a")
+        await until(pilot, lambda: client.calls)
+        await until(pilot, lambda: "ap_0001" in app.pending.approvals, what="restored")
+        assert selected_id(app) == "ap_0001"
+
+
+async def test_already_decided_is_not_put_back() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    client.errors["ap_0001"] = DaemonError("approval ap_0001 is already denied", 409)
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("d")
+        await until(pilot, lambda: client.calls)
+        await pilot.pause(0.1)
+        assert "ap_0001" not in app.pending.approvals
+
+
+async def test_decision_keys_do_nothing_without_a_visible_selection() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("2")  # Activity tab: a/d must not decide what the person cannot see
+        assert app.active_tab() == "activity"
+        await pilot.press("a", "d", "s")
+        await pilot.pause(0.1)
+        assert client.calls == []
+        await pilot.press("1", "a")
+        await until(pilot, lambda: client.calls)
+    empty = FakeDaemonClient()
+    app = make_app(empty)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("a", "d", "r")
+        await pilot.pause(0.1)
+        assert empty.calls == [] and not isinstance(app.screen, ReasonScreen)
+
+
+async def test_status_line_policy_error_warnings_and_leases() -> None:
+    client = FakeDaemonClient()
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        assert "policy 9f8e7d6c5b4a" in status_line(app)
+        assert "sessions 2" in status_line(app)
+        client.push({"type": "policy.error", "error": "policies/team.yaml:3: unknown key 'dny'"})
+        await until(pilot, lambda: "policy error" in status_line(app))
+        assert "team.yaml:3" in status_line(app)
+        client.push({"type": "policy.reloaded", "policy_hash": "sha256:" + "1" * 64})
+        await until(pilot, lambda: "policy 111111111111" in status_line(app))
+        assert "policy error" not in status_line(app)
+        client.push({"type": "findings", "findings": [
+            {"severity": "high", "agent": "claude-code", "file": "~/.claude/settings.json",
+             "title": "Bash runs without the approvald hook", "detail": "", "fix": "install"}]})
+        await until(pilot, lambda: "warnings 1" in status_line(app))
+        client.push({"type": "lease.created", "lease_id": "ls_1", "name": "GITHUB_TOKEN",
+                     "expires_at": "2025-06-02T09:35:00Z", "session_id": "s"})
+        leases = app.query_one("#leases-table")
+        await until(pilot, lambda: leases.row_count == 1)  # type: ignore[attr-defined]
+        client.push({"type": "lease.revoked", "lease_id": "ls_1"})
+        await until(pilot, lambda: leases.row_count == 0)  # type: ignore[attr-defined]
+
+
+def test_every_binding_has_an_id_and_the_contract_keys_exist() -> None:
+    keys = {b.key: b for b in ApprovalsApp.BINDINGS}  # type: ignore[union-attr]
+    for key in ("a", "s", "d", "r", "j", "k", "enter", "slash", "question_mark", "q"):
+        assert key in keys, key
+    assert all(b.id for b in keys.values())  # type: ignore[union-attr]
+
+
+async def test_leases_and_findings_load_at_connect_and_x_revokes() -> None:
+    client = FakeDaemonClient()
+    client.leases_list = [
+        {"lease_id": "ls_a", "name": "GITHUB_TOKEN", "status": "active",
+         "expires_at": "2025-06-02T09:32:00Z", "session_id": "s1", "use_count": 0},
+        {"lease_id": "ls_b", "name": "AWS_KEY", "status": "expired",
+         "expires_at": "2025-06-02T09:00:00Z"},
+    ]
+    client.findings_list = [{"severity": "medium", "agent": "cursor", "file": "mcp.json",
+                             "title": "raw filesystem MCP server", "detail": "", "fix": "-"}]
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        assert list(app.leases.leases) == ["ls_a"]  # only active leases
+        assert str(app.leases.get_row_at(0)[2]) == "2m00s"
+        assert "warnings 1" in status_line(app)
+        await pilot.press("x")  # not on the Leases tab: nothing happens
+        await pilot.press("5", "x")
+        await until(pilot, lambda: client.calls == [("revoke", "ls_a", None)])
+        await until(pilot, lambda: app.leases.row_count == 0)

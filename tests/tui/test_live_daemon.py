@@ -1,0 +1,74 @@
+"""The dashboard (headless, Textual's pilot) against a real daemon over its Unix socket.
+
+Checks the real client end to end (token, SSE, approvals API) and measures how long a new
+pending approval takes from the daemon creating it to the dashboard's table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+
+from approvald.paths import get_paths
+from approvald_tui.app import ApprovalsApp
+from approvald_tui.client import HttpDaemonClient
+from approvald_tui.model import parse_ts
+
+from .conftest import NotifierSpy, until
+from .daemon_helpers import ask_hook, hook_answer, push_payload
+
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(sys.platform == "win32", reason="Unix socket daemon")]
+
+
+async def test_pending_arrives_by_push_and_a_approves_it(
+        daemon: subprocess.Popen[bytes], approvald_exe: list[str], project: Path) -> None:
+    paths = get_paths()
+    client = HttpDaemonClient(paths.socket, paths.token_file)
+    spy = NotifierSpy()
+    app = ApprovalsApp(client, tz=timezone.utc, notifier=spy, backoff=(0.1, 0.5))
+    hooks: list[subprocess.Popen[str]] = []
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: app.state.connected, timeout=10, what="connection")
+            assert app.state.status.get("policy_hash", "").startswith("sha256:")
+            latencies = []
+            for round_ in range(3):
+                hooks.append(await asyncio.to_thread(
+                    ask_hook, approvald_exe, push_payload(project, str(uuid.uuid4())),
+                    project))
+                await until(pilot, lambda: app.pending.row_count == 1, timeout=15,
+                            what="the pending push")
+                arrived = time.time()
+                approval = app.pending.selected()
+                assert approval is not None and approval["summary"] == "git push origin main"
+                created = parse_ts(approval["created_at"])
+                assert created is not None
+                latencies.append(arrived - created.timestamp())
+                assert len(spy.calls) == round_ + 1  # one notification per new request
+                await pilot.press("a")
+                answer = await asyncio.to_thread(hook_answer, hooks[-1])
+                assert answer["permissionDecision"] == "allow", answer
+                await until(pilot, lambda: app.pending.row_count == 0, what="removal")
+            print("\ncreated -> on the dashboard: " + ", ".join(
+                f"{s * 1000:.0f} ms" for s in latencies))
+            assert min(latencies) < 1.0  # the goal is 100 ms; CI machines are shared
+            await until(pilot, lambda: app.history.row_count == 3, what="history")
+            await until(pilot, lambda: any("REQUIRE_APPROVAL" in str(app.activity.get_row_at(i)[1])
+                                           for i in range(app.activity.row_count)),
+                        what="the decision in activity")
+    finally:
+        for hook in hooks:
+            if hook.poll() is None:
+                hook.kill()
+    audit = paths.audit_file.read_text(encoding="utf-8").splitlines()
+    decided = [json.loads(line) for line in audit if '"approval.decided"' in line]
+    assert decided and all(r.get("decided_by") == "dashboard" for r in decided)

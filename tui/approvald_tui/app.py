@@ -1,0 +1,400 @@
+"""The approvald dashboard: pending approvals decided with one key, fed by the daemon's events.
+
+A pure client of the daemon's HTTP API (docs/API.md): it imports nothing from approvald but
+`paths` and the version. All I/O goes through a `DaemonClient` so tests can hand it a fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timezone
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Input, TabbedContent, TabPane
+
+from approvald_tui.client import DaemonClient, DaemonError
+from approvald_tui.keys import DECIDE_ACTIONS, KeyActions
+from approvald_tui.messages import Connected, DaemonEvent, Disconnected
+from approvald_tui.model import (
+    Approval,
+    Clock,
+    Event,
+    approval_of,
+    one_line,
+    parse_ts,
+    system_clock,
+)
+from approvald_tui.notify import Notifier, desktop_notify
+from approvald_tui.screens.detail import DetailScreen
+from approvald_tui.widgets.activity import ActivityTable, HistoryTable
+from approvald_tui.widgets.detail import DetailPanel
+from approvald_tui.widgets.pending import PendingTable
+from approvald_tui.widgets.rowlist import RowList
+from approvald_tui.widgets.statusbar import StatusBar, StatusState
+from approvald_tui.widgets.tabs import LeasesTable, WarningsTable
+
+TABS = ("pending", "activity", "history", "warnings", "leases")
+ACTIVITY_LOAD = 5000  # events asked for at connect; the table keeps the same number
+HISTORY_LOAD = 500
+ACTIVITY_FLUSH_S = 0.05  # decisions arriving together land in one table update
+STATUS_REFRESH_S = 5.0  # at most this often, decisions trigger a status refresh (sessions)
+
+
+class ApprovalsApp(KeyActions):
+    """`approvald tui`."""
+
+    CSS_PATH = "approvald.tcss"
+    TITLE = "approvald"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "approve_once", "Approve", id="approve"),
+        Binding("s", "approve_session", "Approve session", id="approve-session"),
+        Binding("d", "deny", "Deny", id="deny"),
+        Binding("r", "deny_reason", "Deny + reason", id="deny-reason"),
+        Binding("j", "move(1)", "Move", key_display="j/k", id="down"),
+        Binding("k", "move(-1)", "Up", show=False, id="up"),
+        Binding("down", "move(1)", "Down", show=False, id="down-arrow"),
+        Binding("up", "move(-1)", "Up", show=False, id="up-arrow"),
+        Binding("enter", "open_detail", "Detail", id="detail"),
+        Binding("f", "toggle_fingerprint", "Fingerprint", id="fingerprint"),
+        Binding("x", "revoke_lease", "Revoke lease", id="revoke-lease"),
+        Binding("slash", "filter", "Filter", key_display="/", id="filter"),
+        Binding("escape", "leave_filter", "Leave filter", show=False, id="leave-filter"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("q", "quit_app", "Quit", id="quit"),
+        *(Binding(str(i), f"tab('{name}')", name.title(), show=False, id=f"tab-{name}")
+          for i, name in enumerate(TABS, start=1)),
+    ]
+
+    def __init__(self, client: DaemonClient, *, clock: Clock = system_clock,
+                 tz: timezone | None = None, notifier: Notifier = desktop_notify,
+                 endpoint: str = "", backoff: tuple[float, float] = (0.5, 5.0),
+                 tick_s: float = 1.0, intro: str | None = None) -> None:
+        super().__init__()
+        self.client = client
+        self.clock = clock
+        self.tz = tz
+        self.notifier = notifier
+        self.backoff = backoff
+        self.tick_s = tick_s
+        self.intro = intro
+        self.state = StatusState(endpoint=endpoint)
+        self.in_flight: dict[str, Approval] = {}  # decided here, daemon not yet confirmed
+        self._activity_buffer: list[Event] = []
+        self._flush_timer: Any = None
+        self._filter_timer: Any = None
+        self._last_status_refresh = 0.0
+        self._key_answers: tuple[object, ...] = ()
+
+    # --- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        # Kept as attributes: `query_one` searches the active screen, and the detail, help and
+        # reason screens cover this one while events keep arriving.
+        self.pending = PendingTable(id="pending-table")
+        self.detail = DetailPanel(id="detail")
+        self.activity = ActivityTable(tz=self.tz, id="activity-table")
+        self.history = HistoryTable(tz=self.tz, id="history-table")
+        self.warnings = WarningsTable(id="warnings-table")
+        self.leases = LeasesTable(id="leases-table")
+        self.tabs = TabbedContent(initial="pending", id="tabs")
+        self.filters = {
+            "activity": Input(placeholder="/ to filter: words that must all appear",
+                              id="activity-filter", compact=True),
+            "history": Input(placeholder="/ to filter decided approvals", id="history-filter",
+                             compact=True),
+        }
+        self.status_bar = StatusBar(self.state, id="status")
+        yield self.status_bar
+        with self.tabs:
+            with TabPane("Pending", id="pending"):
+                yield self.pending
+                yield self.detail
+            with TabPane("Activity", id="activity"):
+                yield self.filters["activity"]
+                yield self.activity
+            with TabPane("History", id="history"):
+                yield self.filters["history"]
+                yield self.history
+            with TabPane("Warnings", id="warnings"):
+                yield self.warnings
+            with TabPane("Leases", id="leases"):
+                yield self.leases
+        yield Footer()
+
+    def table(self, tab: str) -> DataTable[object] | RowList:
+        tables: dict[str, DataTable[object] | RowList] = {
+            "pending": self.pending, "activity": self.activity, "history": self.history,
+            "warnings": self.warnings, "leases": self.leases}
+        return tables[tab]
+
+    def on_mount(self) -> None:
+        self.pending.focus()
+        self._show_selected()
+        self.set_interval(self.tick_s, self._tick)
+        self.follow_events()
+        if self.intro:
+            self.notify(self.intro, title="approvald", timeout=15)
+
+    async def on_unmount(self) -> None:
+        try:
+            await asyncio.wait_for(self.client.aclose(), 2.0)
+        except Exception:  # closing is best effort: the process is ending anyway
+            pass
+
+    def active_tab(self) -> str:
+        return str(self.tabs.active)
+
+    def on_main_screen(self) -> bool:
+        return len(self.screen_stack) == 1
+
+    def detail_screen(self) -> DetailScreen | None:
+        """The detail screen when it is on top (never raises, even while the app stops)."""
+        stack = self.screen_stack
+        return stack[-1] if stack and isinstance(stack[-1], DetailScreen) else None
+
+    # --- the event stream ----------------------------------------------------------------------
+
+    @work(exclusive=True, group="events")
+    async def follow_events(self) -> None:
+        """Subscribe, load the state when the stream says hello, pass every event on; when the
+        stream breaks, say so and try again with a growing pause."""
+        first, longest = self.backoff
+        delay = first
+        while True:
+            try:
+                loaded = False
+                async for event in self.client.events():
+                    if not loaded:
+                        await self._load_state(event)
+                        loaded = True
+                        delay = first
+                        if event.get("type") == "hello":
+                            continue
+                    self.post_message(DaemonEvent(event))
+                error = "the daemon closed the event stream"
+            except DaemonError as exc:
+                error = str(exc)
+            except Exception as exc:  # a bug or a surprise from the network: keep trying
+                error = f"{type(exc).__name__}: {exc}"
+            self.post_message(Disconnected(error, delay))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, longest)
+
+    async def _load_state(self, hello: Event) -> None:
+        status = status_of_hello(hello)
+        if status is None:
+            status = await self.client.status()
+        pending = await self.client.approvals("pending")
+        decided = [a for a in await self.client.approvals("all", limit=HISTORY_LOAD)
+                   if a.get("status") != "pending"]
+        activity = await self.client.activity(limit=ACTIVITY_LOAD)
+        leases = await self.client.leases()
+        findings = await self.client.findings()
+        self.post_message(Connected(status, pending, decided, activity, leases, findings))
+
+    def on_connected(self, message: Connected) -> None:
+        now = self.clock()
+        self.state.connected = True
+        self.state.status = dict(message.status)
+        self.state.error = ""
+        self.state.retry_in = None
+        self.pending.set_all([a for a in message.pending if a.get("id") not in self.in_flight],
+                             now)
+        self.history.replace(sorted(message.decided, key=_decided_key))
+        self.activity.replace(sorted(message.activity, key=lambda e: _ts_key(e.get("ts"))))
+        if message.leases is not None:
+            self.leases.set_leases(message.leases, now)
+        if message.findings is not None:
+            self._findings({"findings": message.findings}, alert=False)
+        self._pending_changed()
+
+    def on_disconnected(self, message: Disconnected) -> None:
+        self.state.connected = False
+        self.state.error = message.error
+        self.state.retry_in = message.retry_in
+        self._refresh_status_bars()
+
+    def on_daemon_event(self, message: DaemonEvent) -> None:
+        event = message.event
+        kind = event.get("type")
+        if kind == "decision":
+            self._queue_activity(event)
+            self._maybe_refresh_status()
+        elif kind == "approval.created":
+            self._approval_created(approval_of(event))
+        elif kind == "approval.decided":
+            self._approval_decided(approval_of(event), event)
+        elif kind == "policy.reloaded":
+            self.state.status["policy_hash"] = event.get("policy_hash")
+            self.state.status["policy_error"] = event.get("policy_error")
+            self._refresh_status_bars()
+        elif kind == "policy.error":
+            self.state.status["policy_error"] = event.get("error") or "unknown error"
+            self._refresh_status_bars()
+        elif kind == "findings":
+            self._findings(event)
+        elif isinstance(kind, str) and kind.startswith("lease."):
+            self.leases.apply(event, self.clock())
+        elif kind == "hello":
+            self.state.status = status_of_hello(event) or self.state.status
+            self._refresh_status_bars()
+
+    def _approval_created(self, approval: Approval) -> None:
+        if approval.get("status", "pending") != "pending" or approval.get("id") in self.in_flight:
+            return
+        if self.pending.upsert(approval, self.clock()):
+            self._alert("approvald: approval needed",
+                        f"{approval.get('agent') or 'agent'}: {one_line(approval.get('summary'))}")
+        self._pending_changed()
+
+    def _approval_decided(self, approval: Approval, event: Event) -> None:
+        approval_id = str(approval.get("id") or "")
+        self.in_flight.pop(approval_id, None)
+        self.pending.remove_approval(approval_id)
+        self.history.add_items([approval])
+        self._queue_activity({**event, **approval, "type": "approval.decided"})
+        detail = self.detail_screen()
+        if detail is not None and detail.approval_id == approval_id:
+            detail.dismiss(None)
+            self.notify(f"{approval_id} was {approval.get('status')} "
+                        f"by {approval.get('decided_by') or 'someone'}", timeout=4)
+        self._pending_changed()
+
+    def _findings(self, event: Event, alert: bool = True) -> None:
+        table = self.warnings
+        before = table.high_count
+        findings = event.get("findings")
+        table.set_findings(findings if isinstance(findings, list) else [])
+        self.state.warnings = len(table.findings)
+        self.state.high_warnings = table.high_count
+        self.tabs.get_tab("warnings").label = (
+            f"Warnings ({len(table.findings)})" if table.findings else "Warnings")
+        if alert and table.high_count > before:
+            self._alert("approvald: new warning", "an agent tool is not guarded; see Warnings")
+        self._refresh_status_bars()
+
+    def _queue_activity(self, event: Event) -> None:
+        self._activity_buffer.append(event)
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(ACTIVITY_FLUSH_S, self._flush_activity)
+
+    def _flush_activity(self) -> None:
+        self._flush_timer = None
+        batch, self._activity_buffer = self._activity_buffer, []
+        if batch:
+            self.activity.add_items(batch)
+
+    def _maybe_refresh_status(self) -> None:
+        now = self.clock().timestamp()
+        if now - self._last_status_refresh >= STATUS_REFRESH_S:
+            self._last_status_refresh = now
+            self.refresh_status()
+
+    @work(exclusive=True, group="status")
+    async def refresh_status(self) -> None:
+        try:
+            status = await self.client.status()
+        except DaemonError:
+            return  # the event stream reports a lost daemon
+        self.state.status.update(status)
+        self._refresh_status_bars()
+
+    # --- what is on screen ---------------------------------------------------------------------
+
+    def _alert(self, title: str, body: str) -> None:
+        """The terminal bell and a desktop notification; unsupported means silent."""
+        self.bell()
+        try:
+            self.notifier(title, body)
+        except Exception:  # a notification must never break the dashboard
+            pass
+
+    def _pending_changed(self) -> None:
+        count = len(self.pending.approvals)
+        self.state.pending = count
+        self.tabs.get_tab("pending").label = (
+            f"Pending ({count})" if count else "Pending")
+        self._show_selected()
+        self._refresh_status_bars()
+
+    def _refresh_status_bars(self) -> None:
+        self.status_bar.show()
+        detail = self.detail_screen()
+        if detail is not None:
+            detail.refresh_status()
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Let the footer re-ask check_action, but only when an answer changed: each refresh
+        rebuilds the footer, which costs more than everything else a key press does."""
+        if not self.screen_stack:
+            return
+        answers = (id(self.screen_stack[-1]), self.active_tab(), isinstance(self.focused, Input),
+                   *(self.check_action(action, ()) for action in (*DECIDE_ACTIONS,
+                                                                  "open_detail")))
+        if answers != self._key_answers:
+            self._key_answers = answers
+            self.refresh_bindings()
+
+    def _show_selected(self) -> None:
+        self.detail.show(self.pending.selected(), self.clock())
+        self._refresh_keys()
+
+    def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
+        if message.data_table.id == "pending-table":
+            self._show_selected()
+
+    def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
+        if message.data_table.id == "pending-table":
+            self.action_open_detail()
+
+    def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
+        if message.pane.id in TABS and not isinstance(self.focused, Input):
+            self.table(str(message.pane.id)).focus()
+        self._refresh_keys()
+
+    def _tick(self) -> None:
+        now = self.clock()
+        self.pending.tick(now)
+        self.detail.refresh_body(now)
+        self.leases.tick(now)
+        detail = self.detail_screen()
+        if detail is not None:
+            detail.tick(now)
+
+
+def status_of_hello(event: Event) -> dict[str, Any] | None:
+    """The daemon's status carried by a `hello` event (inline, or under `status`)."""
+    if event.get("type") != "hello":
+        return None
+    if isinstance(event.get("status"), dict):
+        return dict(event["status"])
+    if "running" in event or "policy_hash" in event:
+        return {k: v for k, v in event.items() if k not in ("type", "ts")}
+    return None
+
+
+def _ts_key(value: Any) -> float:
+    parsed = parse_ts(value)
+    return parsed.timestamp() if parsed else 0.0
+
+
+def _decided_key(approval: Approval) -> float:
+    return _ts_key(approval.get("decided_at") or approval.get("created_at"))
+
+
+def run(endpoint: str, token_file: Any = None, *, notify: bool = True,
+        intro: str | None = None) -> int:
+    """Open the dashboard against the daemon at `endpoint`; the app's return code."""
+    from approvald_tui.client import HttpDaemonClient
+    from approvald_tui.notify import no_notify
+
+    client = HttpDaemonClient(endpoint, token_file)
+    app = ApprovalsApp(client, endpoint=endpoint, intro=intro,
+                       notifier=desktop_notify if notify else no_notify)
+    result = app.run()
+    return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

@@ -1,0 +1,235 @@
+"""The dashboard's only way to the daemon: its HTTP API (docs/API.md), behind `DaemonClient`.
+
+The app talks to a `DaemonClient`; `HttpDaemonClient` is the real one (httpx over the daemon's
+Unix socket, or loopback TCP on Windows). Tests hand the app a fake with the same methods.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+# The daemon pings the event stream every 15 s; three missed pings mean it is gone.
+EVENT_READ_TIMEOUT_S = 45.0
+REQUEST_TIMEOUT_S = 5.0
+
+
+class DaemonError(Exception):
+    """The daemon answered with an error, or could not be reached."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class DaemonClient(Protocol):
+    """What the dashboard needs from the daemon. Every method may raise `DaemonError`."""
+
+    async def status(self) -> dict[str, Any]: ...
+
+    async def approvals(self, status: str = "pending", limit: int | None = None) -> list[
+        dict[str, Any]]: ...
+
+    async def activity(self, limit: int = 500) -> list[dict[str, Any]]: ...
+
+    async def approve(self, approval_id: str, scope: str) -> dict[str, Any]: ...
+
+    async def deny(self, approval_id: str, reason: str | None) -> dict[str, Any]: ...
+
+    async def leases(self) -> list[dict[str, Any]] | None:
+        """Active leases, or None when this daemon has no lease API."""
+        ...
+
+    async def findings(self) -> list[dict[str, Any]] | None:
+        """The latest doctor findings, or None when this daemon cannot say."""
+        ...
+
+    async def revoke_lease(self, lease_id: str) -> dict[str, Any]: ...
+
+    def events(self) -> AsyncIterator[dict[str, Any]]:
+        """The server-sent event stream, one dict per event; ends or raises on disconnect."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def parse_sse_lines(lines: list[str]) -> dict[str, Any] | None:
+    """One server-sent event block (the lines before a blank line) -> its JSON data.
+
+    Comment lines (`: ping`) and blocks without data give None. The `event:` name fills
+    `type` when the data forgot it.
+    """
+    name = ""
+    data: list[str] = []
+    for line in lines:
+        if not line or line.startswith(":"):
+            continue
+        field, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if field == "event":
+            name = value
+        elif field == "data":
+            data.append(value)
+    if not data:
+        return None
+    try:
+        doc = json.loads("\n".join(data))
+    except ValueError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    if name and "type" not in doc:
+        doc["type"] = name
+    return doc
+
+
+def read_token(token_file: Path) -> str | None:
+    try:
+        token = token_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return token or None
+
+
+class HttpDaemonClient:
+    """The daemon's API over its Unix socket (`/path/to.sock`) or `tcp://127.0.0.1:PORT`.
+
+    The operator token is re-read from `token_file` whenever the daemon says 401: a daemon
+    started after the dashboard creates the token then.
+    """
+
+    def __init__(self, endpoint: str, token_file: Path | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.endpoint = endpoint
+        self.token_file = token_file
+        self._token = read_token(token_file) if token_file else None
+        if endpoint.startswith("tcp://"):
+            base_url = "http://" + endpoint[len("tcp://"):]
+            transport = transport or httpx.AsyncHTTPTransport()
+        else:
+            base_url = "http://approvald"
+            transport = transport or httpx.AsyncHTTPTransport(uds=endpoint)
+        self._http = httpx.AsyncClient(
+            transport=transport, base_url=base_url, timeout=REQUEST_TIMEOUT_S
+        )
+
+    def _headers(self) -> dict[str, str]:
+        if self._token is None and self.token_file is not None:
+            self._token = read_token(self.token_file)
+        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        for attempt in (1, 2):
+            try:
+                response = await self._http.request(method, path, headers=self._headers(),
+                                                    **kwargs)
+            except httpx.HTTPError as exc:
+                raise DaemonError(_describe(exc)) from exc
+            if response.status_code == 401 and attempt == 1 and self.token_file is not None:
+                self._token = None  # re-read: the daemon may have made a new one
+                continue
+            break
+        if response.status_code >= 400:
+            raise DaemonError(_error_text(response), response.status_code)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise DaemonError("the daemon sent something that is not JSON") from exc
+
+    async def status(self) -> dict[str, Any]:
+        doc = await self._request("GET", "/v1/status")
+        return doc if isinstance(doc, dict) else {}
+
+    async def approvals(self, status: str = "pending", limit: int | None = None) -> list[
+            dict[str, Any]]:
+        params: dict[str, Any] = {"status": status}
+        if limit is not None:
+            params["limit"] = limit
+        doc = await self._request("GET", "/v1/approvals", params=params)
+        items = doc.get("approvals", []) if isinstance(doc, dict) else []
+        return [item for item in items if isinstance(item, dict)]
+
+    async def activity(self, limit: int = 500) -> list[dict[str, Any]]:
+        doc = await self._request("GET", "/v1/activity", params={"limit": limit})
+        items = doc.get("events", []) if isinstance(doc, dict) else []
+        return [item for item in items if isinstance(item, dict)]
+
+    async def approve(self, approval_id: str, scope: str) -> dict[str, Any]:
+        doc = await self._request("POST", f"/v1/approvals/{approval_id}/approve",
+                                  json={"scope": scope, "by": "dashboard"})
+        return doc if isinstance(doc, dict) else {}
+
+    async def deny(self, approval_id: str, reason: str | None) -> dict[str, Any]:
+        doc = await self._request("POST", f"/v1/approvals/{approval_id}/deny",
+                                  json={"reason": reason, "by": "dashboard"})
+        return doc if isinstance(doc, dict) else {}
+
+    async def _optional_list(self, path: str, key: str) -> list[dict[str, Any]] | None:
+        # Extras (leases, findings) never cost the dashboard its connection: a daemon without
+        # them, or with them broken, leaves those tabs to the event stream.
+        try:
+            doc = await self._request("GET", path)
+        except DaemonError:
+            return None
+        items = doc.get(key) if isinstance(doc, dict) else None
+        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else None
+
+    async def leases(self) -> list[dict[str, Any]] | None:
+        return await self._optional_list("/v1/leases?status=active", "leases")
+
+    async def findings(self) -> list[dict[str, Any]] | None:
+        return await self._optional_list("/v1/findings", "findings")
+
+    async def revoke_lease(self, lease_id: str) -> dict[str, Any]:
+        doc = await self._request("POST", f"/v1/leases/{lease_id}/revoke",
+                                  json={"by": "dashboard"})
+        return doc if isinstance(doc, dict) else {}
+
+    async def events(self) -> AsyncIterator[dict[str, Any]]:
+        timeout = httpx.Timeout(REQUEST_TIMEOUT_S, read=EVENT_READ_TIMEOUT_S)
+        try:
+            async with self._http.stream("GET", "/v1/events", headers=self._headers(),
+                                         timeout=timeout) as response:
+                if response.status_code == 401:
+                    self._token = None
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise DaemonError(_error_text(response), response.status_code)
+                block: list[str] = []
+                async for line in response.aiter_lines():
+                    if line:
+                        block.append(line)
+                        continue
+                    event = parse_sse_lines(block)
+                    block = []
+                    if event is not None:
+                        yield event
+        except httpx.HTTPError as exc:
+            raise DaemonError(_describe(exc)) from exc
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return "no daemon answers"
+    if isinstance(exc, httpx.TimeoutException):
+        return "the daemon did not answer in time"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return "the connection to the daemon was lost"
+    return str(exc) or type(exc).__name__
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        doc = response.json()
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("error"), str):
+        return str(doc["error"])
+    return f"the daemon answered HTTP {response.status_code}"

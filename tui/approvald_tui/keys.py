@@ -1,0 +1,248 @@
+"""What the keys do: decide the selected approval (a/s/d/r), move, open the detail, filter,
+revoke a lease, switch tabs, help. Mixed into `ApprovalsApp`; everything here acts on the
+widgets and state the app owns."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import App
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, TabbedContent
+
+from approvald_tui.client import DaemonClient, DaemonError
+from approvald_tui.messages import DecisionDone, DecisionFailed
+from approvald_tui.model import Approval, Clock, one_line
+from approvald_tui.screens.detail import DetailScreen
+from approvald_tui.screens.help import HelpScreen
+from approvald_tui.screens.reason import ReasonScreen
+from approvald_tui.widgets.activity import ActivityTable, HistoryTable, LogTable
+from approvald_tui.widgets.detail import DetailPanel
+from approvald_tui.widgets.pending import PendingTable
+from approvald_tui.widgets.rowlist import RowList
+from approvald_tui.widgets.statusbar import StatusState
+from approvald_tui.widgets.tabs import LeasesTable
+
+DECIDE_ACTIONS = ("approve_once", "approve_session", "deny", "deny_reason")
+FILTER_DEBOUNCE_S = 0.15
+
+
+class KeyActions(App[int]):
+    """The key half of `ApprovalsApp`; these are the parts of it the keys use."""
+
+    client: DaemonClient
+    clock: Clock
+    state: StatusState
+    in_flight: dict[str, Approval]
+    pending: PendingTable
+    detail: DetailPanel
+    activity: ActivityTable
+    history: HistoryTable
+    leases: LeasesTable
+    tabs: TabbedContent
+    filters: dict[str, Input]
+    _filter_timer: Timer | None
+
+    def active_tab(self) -> str:
+        raise NotImplementedError
+
+    def on_main_screen(self) -> bool:
+        raise NotImplementedError
+
+    def detail_screen(self) -> DetailScreen | None:
+        raise NotImplementedError
+
+    def table(self, tab: str) -> DataTable[object] | RowList:
+        raise NotImplementedError
+
+    def _pending_changed(self) -> None:
+        raise NotImplementedError
+
+    def target(self) -> Approval | None:
+        """The approval a/s/d/r act on: the one in the detail screen, or the selected row."""
+        if not self.screen_stack:
+            return None
+        detail = self.detail_screen()
+        if detail is not None:
+            return self.pending.approvals.get(detail.approval_id)
+        if not self.on_main_screen() or self.active_tab() != "pending":
+            return None
+        return self.pending.selected()
+
+    def _deciding_view(self) -> bool:
+        """Is the person looking at something a/s/d/r can act on (the footer shows them)?"""
+        if not self.screen_stack:
+            return False
+        if self.detail_screen() is not None:
+            return True
+        return self.on_main_screen() and self.active_tab() == "pending"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides a key from the footer (not here), None shows it dimmed (nothing selected).
+        if action in DECIDE_ACTIONS or action == "toggle_fingerprint":
+            if not self._deciding_view():
+                return False
+            return True if self.target() is not None else None
+        if action == "open_detail":
+            if self.detail_screen() is not None or not self._deciding_view():
+                return False
+            return True if self.pending.selected() else None
+        if action == "revoke_lease":
+            if not self.on_main_screen() or self.active_tab() != "leases":
+                return False
+            return True if self.leases.selected() else None
+        if action == "leave_filter":
+            return isinstance(self.focused, Input) and self.on_main_screen()
+        return True
+
+    def action_approve_once(self) -> None:
+        self._decide("approve", scope="once")
+
+    def action_approve_session(self) -> None:
+        self._decide("approve", scope="session")
+
+    def action_deny(self) -> None:
+        self._decide("deny")
+
+    def action_deny_reason(self) -> None:
+        approval = self.target()
+        if approval is None:
+            return
+
+        def denied(text: str | None) -> None:
+            if text is not None:
+                self._decide("deny", reason=text.strip() or None, approval=approval)
+
+        self.push_screen(ReasonScreen(one_line(approval.get("summary"), 100)), denied)
+
+    def _decide(self, verb: str, *, scope: str | None = None, reason: str | None = None,
+                approval: Approval | None = None) -> None:
+        approval = approval or self.target()
+        if approval is None:
+            return
+        approval_id = str(approval.get("id"))
+        # Off the list at once, so a second key press acts on the next request, not this one.
+        self.in_flight[approval_id] = approval
+        self.pending.remove_approval(approval_id)
+        detail = self.detail_screen()
+        if detail is not None and detail.approval_id == approval_id:
+            detail.dismiss(None)
+        self._pending_changed()
+        self.send_decision(approval_id, verb, scope, reason)
+
+    @work(group="decide")
+    async def send_decision(self, approval_id: str, verb: str, scope: str | None,
+                            reason: str | None) -> None:
+        try:
+            if verb == "approve":
+                result = await self.client.approve(approval_id, scope or "once")
+            else:
+                result = await self.client.deny(approval_id, reason)
+        except DaemonError as exc:
+            self.post_message(DecisionFailed(approval_id, str(exc), exc.status))
+            return
+        self.post_message(DecisionDone(result or {"id": approval_id}))
+
+    def on_decision_done(self, message: DecisionDone) -> None:
+        approval = message.approval
+        approval_id = str(approval.get("id") or "")
+        self.in_flight.pop(approval_id, None)
+        if approval.get("status") and approval.get("status") != "pending":
+            self.history.add_items([approval])
+
+    def on_decision_failed(self, message: DecisionFailed) -> None:
+        approval = self.in_flight.pop(message.approval_id, None)
+        if message.status in (404, 409):
+            self.notify(f"{message.approval_id}: {message.error}", severity="warning", timeout=5)
+            return
+        if approval is not None:  # not decided: put it back so the person can try again
+            self.pending.upsert(approval, self.clock())
+            self._pending_changed()
+        self.notify(f"could not decide {message.approval_id}: {message.error}",
+                    severity="error", timeout=6)
+
+    def action_move(self, step: int) -> None:
+        detail = self.detail_screen()
+        if detail is not None:
+            detail.panel.scroll_relative(y=step, animate=False)
+            return
+        table = self.table(self.active_tab())
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)),
+                              animate=False)
+
+    def action_open_detail(self) -> None:
+        approval = self.pending.selected() if self.active_tab() == "pending" else None
+        if approval is None or self.detail_screen() is not None:
+            return
+        self.push_screen(DetailScreen(approval, self.clock, self.state))
+
+    def action_toggle_fingerprint(self) -> None:
+        now = self.clock()
+        detail = self.detail_screen()
+        if detail is not None:
+            detail.toggle_fingerprint(now)
+            return
+        panel = self.detail
+        panel.full_fingerprint = not panel.full_fingerprint
+        panel.refresh_body(now)
+
+    def action_filter(self) -> None:
+        if not self.on_main_screen():
+            return
+        tab = "history" if self.active_tab() == "history" else "activity"
+        self.tabs.active = tab
+        self.filters[tab].focus()
+
+    def _filtered_table(self, widget: object) -> LogTable | None:
+        for tab, field in self.filters.items():
+            if widget is field:
+                return self.activity if tab == "activity" else self.history
+        return None
+
+    def action_leave_filter(self) -> None:
+        table = self._filtered_table(self.focused)
+        if table is not None:
+            table.focus()
+
+    def on_input_changed(self, message: Input.Changed) -> None:
+        table = self._filtered_table(message.input)
+        if table is None:
+            return
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        value = message.value
+        self._filter_timer = self.set_timer(FILTER_DEBOUNCE_S, lambda: table.set_filter(value))
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        table = self._filtered_table(message.input)
+        if table is not None:
+            if self._filter_timer is not None:
+                self._filter_timer.stop()
+            table.set_filter(message.value)
+            table.focus()
+
+    def action_revoke_lease(self) -> None:
+        lease = self.leases.selected() if self.active_tab() == "leases" else None
+        if lease is not None:
+            self.revoke_lease(str(lease.get("lease_id") or lease.get("id")))
+
+    @work(group="decide")
+    async def revoke_lease(self, lease_id: str) -> None:
+        try:
+            lease = await self.client.revoke_lease(lease_id)
+        except DaemonError as exc:
+            self.notify(f"could not revoke {lease_id}: {exc}", severity="error", timeout=6)
+            return
+        self.leases.apply({**lease, "type": "lease.revoked", "lease_id": lease_id},
+                          self.clock())
+
+    def action_help(self) -> None:
+        if self.screen_stack and not isinstance(self.screen_stack[-1], HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_tab(self, name: str) -> None:
+        if self.on_main_screen():
+            self.tabs.active = name
+
+    def action_quit_app(self) -> None:
+        self.exit(0)

@@ -1,0 +1,163 @@
+"""Activity (every decision as it happens) and History (decided approvals): capped, filterable.
+
+Both keep their last `cap` items and show the ones matching the filter, newest at the bottom;
+the cursor follows new rows while it sits on the last one. Memory may run `slack` items over the
+cap before the oldest are dropped in one go (dropping one at a time from the front of a list
+would cost O(rows) per event).
+"""
+
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Any
+
+from rich.text import Text
+
+from approvald_tui.model import (
+    Event,
+    approval_of,
+    clock_time,
+    decision_label,
+    matches_filter,
+    one_line,
+    project,
+)
+from approvald_tui.widgets.rowlist import Cell, RowList
+
+ACTIVITY_CAP = 5000
+
+DECISION_STYLES = {
+    "ALLOW": "green",
+    "DENY": "bold red",
+    "REQUIRE_APPROVAL": "bold yellow",
+    "APPROVED": "bold green",
+    "DENIED": "bold red",
+    "EXPIRED": "red",
+    "PENDING": "yellow",
+}
+
+
+class LogTable(RowList):
+    """A capped, filterable, append-only list; subclasses say what a row shows."""
+
+    def __init__(self, cap: int = ACTIVITY_CAP, tz: timezone | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cap = cap
+        self.slack = max(1, cap // 10)
+        self.tz = tz
+        self.items: list[tuple[str, list[Cell], str]] = []  # (key, cells, lowercase text)
+        self.known: set[str] = set()
+        self.filter_text = ""
+
+    def cells(self, item: Event) -> list[Cell]:
+        raise NotImplementedError
+
+    def key_of(self, item: Event) -> str | None:
+        """A key to recognize the same item twice (None: every item is new)."""
+        return None
+
+    def add_items(self, batch: list[Event]) -> None:
+        """Append a batch (one redraw for many events)."""
+        follow = self.row_count == 0 or self.cursor_row >= self.row_count - 1
+        rows: list[list[Cell]] = []
+        for item in batch:
+            key = self.key_of(item)
+            if key is not None:
+                if key in self.known:
+                    continue
+                self.known.add(key)
+            cells = self.cells(item)
+            texts = " ".join(c.plain if isinstance(c, Text) else str(c) for c in cells)
+            self.items.append((key or "", cells, texts))
+            if matches_filter([texts], self.filter_text):
+                rows.append(cells)
+        if len(self.items) > self.cap + self.slack:
+            dropped = self.items[: len(self.items) - self.cap]
+            del self.items[: len(dropped)]
+            self.known.difference_update(key for key, _, _ in dropped)
+            self._refilter()
+        elif rows:
+            self.append_rows(rows)
+        if follow and self.row_count and rows:
+            self.move_cursor(row=self.row_count - 1)
+
+    def replace(self, batch: list[Event]) -> None:
+        """Start over with `batch` (after a reconnect: the daemon's view is the truth)."""
+        self.items = []
+        self.known = set()
+        self.set_rows([])
+        self.add_items(batch)
+
+    def set_filter(self, text: str) -> None:
+        if text == self.filter_text:
+            return
+        self.filter_text = text
+        self._refilter()
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+
+    def _refilter(self) -> None:
+        needle = self.filter_text
+        self.set_rows([cells for _, cells, texts in self.items
+                       if matches_filter([texts], needle)])
+
+
+class ActivityTable(LogTable):
+    """Every decision the daemon makes, and every approval decided, as it happens."""
+
+    COLUMNS = (("Time", 8), ("Decision", 16), ("Agent", 11), ("Project", 12), ("Tool", 9),
+               ("Command / path / URL", 36), ("Rules · reason", 10))
+
+    def key_of(self, item: Event) -> str | None:
+        # The daemon stamps each event once (`ts`, milliseconds); the same event can reach us
+        # twice: in /v1/activity and on the stream subscribed just before it was read.
+        if not item.get("ts"):
+            return None
+        return "|".join(str(item.get(k) or "") for k in ("type", "ts", "fingerprint", "id",
+                                                         "approval_id"))
+
+    def cells(self, item: Event) -> list[Cell]:
+        if str(item.get("type", "")).startswith("approval."):
+            item = {**approval_of(item), "type": item.get("type"),
+                    "ts": item.get("ts") or approval_of(item).get("decided_at")}
+        label = decision_label(item)
+        rules = ", ".join(str(r) for r in item.get("rules") or [])
+        why = item.get("decision_reason") or item.get("reason") or ""
+        if item.get("decided_by"):
+            why = f"by {item['decided_by']}" + (f": {why}" if why else "")
+        return [
+            clock_time(item.get("ts"), self.tz),
+            Text(label, style=DECISION_STYLES.get(label, "")),
+            str(item.get("agent") or "-"),
+            project(item.get("cwd")),
+            str(item.get("tool") or "-"),
+            one_line(item.get("summary"), 200),
+            one_line(" · ".join(p for p in (rules, str(why)) if p), 200),
+        ]
+
+
+class HistoryTable(LogTable):
+    """Decided approvals: who decided, and why."""
+
+    COLUMNS = (("Decided", 8), ("Status", 9), ("By", 10), ("Scope", 8), ("Project", 12),
+               ("Command / path / URL", 40), ("Why", 10))
+
+    def key_of(self, item: Event) -> str | None:
+        approval_id = item.get("id")
+        return str(approval_id) if approval_id else None
+
+    def cells(self, item: Event) -> list[Cell]:
+        status = str(item.get("status") or "?").upper()
+        why = item.get("decision_reason") or ""
+        if not why and status == "EXPIRED":
+            why = "no decision in time"
+        return [
+            clock_time(item.get("decided_at") or item.get("created_at"), self.tz),
+            Text(status, style=DECISION_STYLES.get(status, "")),
+            str(item.get("decided_by") or "-"),
+            str(item.get("scope") or "-"),
+            project(item.get("cwd")),
+            one_line(item.get("summary"), 200),
+            one_line(why or item.get("reason") or "", 200),
+        ]
