@@ -13,6 +13,7 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -37,32 +38,69 @@ class AuditSink(Protocol):
 
 class AuditWriter:
     """Appends audit records on one background thread, in order, so a slow disk (the log
-    locks and may fsync) never stalls the event loop. `close()` writes what is queued first."""
+    locks and may fsync) never stalls the event loop. `close()` writes what is queued first.
+
+    A record that cannot be written (a full disk, a read-only mount) is held, in order, and
+    retried every RETRY_S until it goes through; meanwhile `failure` says why, and the daemon
+    refuses every action rather than act without a record.
+    """
+
+    RETRY_S = 2.0
+    MAX_HELD = 100_000
 
     def __init__(self, sink: AuditSink):
         self._sink = sink
         # records, a threading.Event (flush marker) or None (stop)
         self._queue: queue.Queue[Any] = queue.Queue()
+        self._held: deque[dict[str, Any]] = deque()
+        self.failure: str | None = None
+        self.errors = 0
+        self.dropped = 0
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
-        self.errors = 0
 
     def append(self, record: dict[str, Any]) -> None:
         self._queue.put(record)
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=self.RETRY_S if self._held else None)
+            except queue.Empty:
+                self._drain()
+                continue
             if item is None:
+                self._drain()
                 return
             if isinstance(item, threading.Event):
+                self._drain()
                 item.set()
                 continue
+            if len(self._held) >= self.MAX_HELD:
+                self._held.popleft()
+                self.dropped += 1
+            self._held.append(item)
+            self._drain()
+
+    def _drain(self) -> None:
+        while self._held:
             try:
-                self._sink.append(item)
-            except Exception as exc:  # keep going: one bad record must not stop the chain
+                self._sink.append(self._held[0])
+            except Exception as exc:
                 self.errors += 1
-                log.error("audit: could not append a %s record: %s", item.get("event"), exc)
+                if self.failure is None:
+                    log.error("audit: cannot write (%s); holding records and refusing actions "
+                              "until it can", exc)
+                self.failure = f"{type(exc).__name__}: {exc}"
+                return
+            self._held.popleft()
+        if self.failure is not None:
+            log.warning("audit: writing again; held records are in the log")
+            self.failure = None
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
 
     def flush(self, timeout: float = 10.0) -> bool:
         done = threading.Event()
@@ -200,4 +238,11 @@ class DaemonContext:
             "approval_timeout_s": self.config.approval_timeout_s,
             "decisions": self.decisions,
             "subscribers": self.events.subscriber_count,
+            "audit_error": self.audit_failure,
         }
+
+    @property
+    def audit_failure(self) -> str | None:
+        """Why the audit log cannot be written right now (None when it can)."""
+        failure = getattr(self.audit, "failure", None)
+        return failure if isinstance(failure, str) else None

@@ -19,6 +19,7 @@ from approvald.store import APPROVED, EXPIRED, PENDING, AlreadyDecided, Approval
 log = logging.getLogger("approvald.daemon")
 
 REQUIRE_APPROVAL = "REQUIRE_APPROVAL"
+AUDIT_RULE = "approvald-audit-unwritable"
 # Actions above this size are evaluated on a worker thread, with a deadline, so the loop keeps
 # serving everyone else.
 THREAD_ABOVE = 4 * 1024
@@ -70,6 +71,10 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
     approval then stays pending (a later identical request may use it) and nothing is consumed.
     """
     decision = await evaluate(ctx, action)
+    if ctx.audit_failure is not None and decision["decision"] != "DENY":
+        decision = {**decision, "decision": "DENY", "rules": [AUDIT_RULE], "trigger": None,
+                    "reason": f"approvald cannot write its audit log ({ctx.audit_failure}), "
+                              "so nothing is allowed until it can."}
     ctx.decisions += 1
     if action.session_id:
         ctx.sessions.add(action.session_id)
