@@ -13,7 +13,7 @@ from approvald.doctor.commands import matcher_covers
 from approvald.doctor.context import ScanContext
 from approvald.doctor.findings import MEDIUM, Finding, finding_id
 from approvald.doctor.hooks import HookEntry
-from approvald.doctor.mcp import classify_server, is_disabled
+from approvald.doctor.mcp import is_disabled, raw_server_finding
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, read_json
 
 AGENT = "claude-code"
@@ -102,10 +102,6 @@ def check_mcp(
         name, spec, doc, where = server.name, server.spec, server.doc, server.where
         if is_disabled(spec):
             continue
-        hit = classify_server(name, spec)
-        if hit is None:
-            continue
-        kind, identity = hit
         seen = any(matcher_covers(e.matcher, f"mcp__{name}__call") for e in ours)
         note = (
             "The approvald hook sees its calls only as opaque MCP calls, not as the shell "
@@ -113,20 +109,19 @@ def check_mcp(
             if seen
             else "No approvald hook covers mcp__ tools, so its calls bypass approvald entirely."
         )
-        path = str(doc.path)
-        findings.append(
-            Finding(
-                severity=kind.severity,
-                agent=AGENT,
-                file=path,
-                line=server.line,
-                title=f"Raw {kind.kind} MCP server '{name}' ({identity or 'unknown command'})",
-                detail=f"'{name}' ({where}) {kind.what} beside approvald. {note}",
-                fix=(
-                    f"Remove '{name}' (`claude mcp remove {name}`) and let Claude Code use its "
-                    f"native tools through the approvald hook, or deny it with "
-                    f'"permissions": {{"deny": ["mcp__{name}"]}}.'
-                ),
-                id=finding_id(AGENT, f"mcp-{kind.kind}", path, where, name),
-            )
+        finding = raw_server_finding(
+            AGENT,
+            name,
+            spec,
+            file=str(doc.path),
+            line=server.line,
+            where=where,
+            detail_end=f". {note}",
+            fix=(
+                f"Remove '{name}' (`claude mcp remove {name}`) and let Claude Code use its "
+                f"native tools through the approvald hook, or deny it with "
+                f'"permissions": {{"deny": ["mcp__{name}"]}}.'
+            ),
         )
+        if finding is not None:
+            findings.append(finding)

@@ -14,7 +14,7 @@ from approvald.doctor.hooks import (
     uncovered,
     unguarded_finding,
 )
-from approvald.doctor.mcp import classify_server, is_disabled
+from approvald.doctor.mcp import is_disabled, raw_server_finding
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_str, read_json, read_toml
 
 AGENT = "codex"
@@ -173,23 +173,16 @@ def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
     for name, spec in as_dict(doc.data.get("mcp_servers")).items():
         if is_disabled(spec):
             continue
-        hit = classify_server(name, spec)
-        if hit is None:
-            continue
-        kind, identity = hit
-        out.append(
-            Finding(
-                severity=kind.severity,
-                agent=AGENT,
-                file=path,
-                line=doc.line_of(f"mcp_servers.{name}") or doc.line_of(name),
-                title=f"Raw {kind.kind} MCP server '{name}' ({identity or 'unknown command'})",
-                detail=(
-                    f"'{name}' {kind.what} beside approvald; Codex does not sandbox MCP servers, "
-                    "so it acts with your full permissions."
-                ),
-                fix=f"Remove [mcp_servers.{name}] from {path} (`codex mcp remove {name}`), or set "
-                "enabled = false in it.",
-                id=finding_id(AGENT, f"mcp-{kind.kind}", path, name),
-            )
+        finding = raw_server_finding(
+            AGENT,
+            name,
+            spec,
+            file=path,
+            line=doc.line_of(f"mcp_servers.{name}") or doc.line_of(name),
+            detail_end="; Codex does not sandbox MCP servers, so it acts with your full "
+            "permissions.",
+            fix=f"Remove [mcp_servers.{name}] from {path} (`codex mcp remove {name}`), or set "
+            "enabled = false in it.",
         )
+        if finding is not None:
+            out.append(finding)

@@ -8,7 +8,7 @@ from approvald.doctor.commands import matcher_covers, parse_approvald_hook
 from approvald.doctor.context import ScanContext
 from approvald.doctor.findings import MEDIUM, Finding, finding_id
 from approvald.doctor.hooks import HookEntry, check_approvald_hooks, unguarded_finding
-from approvald.doctor.mcp import classify_server, is_disabled
+from approvald.doctor.mcp import is_disabled, raw_server_finding
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str, read_json
 from approvald.doctor.rules import shell_rule_reason
 
@@ -120,33 +120,48 @@ def _check_permissions(doc: ConfigDoc, out: list[Finding]) -> bool:
             continue
         broad = True
         out.append(
-            Finding(
-                severity=MEDIUM,
-                agent=AGENT,
-                file=path,
-                line=doc.line_of('"terminalAllowlist"', f'"{entry}"'),
+            _allowlist_finding(
+                doc,
+                "terminalAllowlist",
+                entry,
+                "allow-rule",
                 title=f"terminalAllowlist entry '{entry}' auto-runs {reason}",
                 detail=f"Cursor runs commands starting with '{entry}' without asking; approvald's "
                 f"policy puts {reason} in front of a person.",
                 fix=f"Remove '{entry}' from terminalAllowlist in {path}.",
-                id=finding_id(AGENT, "allow-rule", path, entry),
             )
         )
     for entry in as_list(doc.data.get("mcpAllowlist")):
         if isinstance(entry, str) and "*" in entry:
             out.append(
-                Finding(
-                    severity=MEDIUM,
-                    agent=AGENT,
-                    file=path,
-                    line=doc.line_of('"mcpAllowlist"', f'"{entry}"'),
+                _allowlist_finding(
+                    doc,
+                    "mcpAllowlist",
+                    entry,
+                    "mcp-allow",
                     title=f"mcpAllowlist entry '{entry}' auto-runs every matching MCP tool",
                     detail="Wildcard MCP allowlist entries run whole servers' tools unasked.",
                     fix=f"Replace '{entry}' in {path} with the individual read-only tools.",
-                    id=finding_id(AGENT, "mcp-allow", path, entry),
                 )
             )
     return broad
+
+
+def _allowlist_finding(
+    doc: ConfigDoc, key: str, entry: str, kind: str, *, title: str, detail: str, fix: str
+) -> Finding:
+    """A too-broad entry of permissions.json's `key` list, located at that entry."""
+    path = str(doc.path)
+    return Finding(
+        severity=MEDIUM,
+        agent=AGENT,
+        file=path,
+        line=doc.line_of(f'"{key}"', f'"{entry}"'),
+        title=title,
+        detail=detail,
+        fix=fix,
+        id=finding_id(AGENT, kind, path, entry),
+    )
 
 
 def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
@@ -154,20 +169,14 @@ def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
     for name, spec in as_dict(doc.data.get("mcpServers")).items():
         if is_disabled(spec):
             continue
-        hit = classify_server(name, spec)
-        if hit is None:
-            continue
-        kind, identity = hit
-        out.append(
-            Finding(
-                severity=kind.severity,
-                agent=AGENT,
-                file=path,
-                line=doc.line_of(f'"{name}"'),
-                title=f"Raw {kind.kind} MCP server '{name}' ({identity or 'unknown command'})",
-                detail=f"'{name}' {kind.what} beside approvald.",
-                fix=f"Remove \"{name}\" from mcpServers in {path} (or turn it off in Cursor's MCP "
-                "settings).",
-                id=finding_id(AGENT, f"mcp-{kind.kind}", path, name),
-            )
+        finding = raw_server_finding(
+            AGENT,
+            name,
+            spec,
+            file=path,
+            line=doc.line_of(f'"{name}"'),
+            fix=f"Remove \"{name}\" from mcpServers in {path} (or turn it off in Cursor's MCP "
+            "settings).",
         )
+        if finding is not None:
+            out.append(finding)

@@ -15,7 +15,7 @@ from approvald.doctor.hooks import (
     uncovered,
     unguarded_finding,
 )
-from approvald.doctor.mcp import classify_server, is_disabled
+from approvald.doctor.mcp import is_disabled, raw_server_finding
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str, read_json
 from approvald.doctor.rules import shell_rule_reason
 
@@ -217,20 +217,14 @@ def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
                     id=finding_id(AGENT, "mcp-trust", path, name),
                 )
             )
-        hit = classify_server(name, spec)
-        if hit is None:
-            continue
-        kind, identity = hit
-        out.append(
-            Finding(
-                severity=kind.severity,
-                agent=AGENT,
-                file=path,
-                line=line,
-                title=f"Raw {kind.kind} MCP server '{name}' ({identity or 'unknown command'})",
-                detail=f"'{name}' {kind.what} beside approvald.",
-                fix=f'Remove "{name}" from mcpServers in {path}, or add it to "mcp": '
-                '{"excluded": [...]}.',
-                id=finding_id(AGENT, f"mcp-{kind.kind}", path, name),
-            )
+        finding = raw_server_finding(
+            AGENT,
+            name,
+            spec,
+            file=path,
+            line=line,
+            fix=f'Remove "{name}" from mcpServers in {path}, or add it to "mcp": '
+            '{"excluded": [...]}.',
         )
+        if finding is not None:
+            out.append(finding)

@@ -124,17 +124,15 @@ def check_approvald_hooks(
         cmd = entry.approvald
         if cmd is None:
             continue
-        where = str(entry.file)
         resolved, problem = resolve_program(
             cmd.program, home=home, project=project, env_path=env_path
         )
         if resolved is None:
             findings.append(
-                Finding(
-                    severity=HIGH,
-                    agent=agent,
-                    file=where,
-                    line=entry.line,
+                _hook_finding(
+                    agent,
+                    entry,
+                    "hook-broken",
                     title=f"The approvald hook cannot run: {display_path(cmd.program)}",
                     detail=(
                         f"The {entry.event} hook `{entry.command}` cannot start because {problem}. "
@@ -142,30 +140,26 @@ def check_approvald_hooks(
                         "goes through unchecked."
                     ),
                     fix=f"Run `{reinstall}` to write the hook again with this machine's path.",
-                    id=finding_id(agent, "hook-broken", where, entry.command),
                 )
             )
         if entry.is_async:
             findings.append(
-                Finding(
-                    severity=HIGH,
-                    agent=agent,
-                    file=where,
-                    line=entry.line,
+                _hook_finding(
+                    agent,
+                    entry,
+                    "hook-async",
                     title="The approvald hook is asynchronous, so it cannot block anything",
                     detail=f"`{entry.command}` has async set: the tool runs without waiting.",
                     fix=f"Remove `\"async\"` from that hook entry (or run `{reinstall}`).",
-                    id=finding_id(agent, "hook-async", where, entry.command),
                 )
             )
         timeout_s = entry.timeout * timeout_unit_s if entry.timeout is not None else None
         if timeout_s is not None and timeout_s < need:
             findings.append(
-                Finding(
-                    severity=HIGH,
-                    agent=agent,
-                    file=where,
-                    line=entry.line,
+                _hook_finding(
+                    agent,
+                    entry,
+                    "hook-timeout",
                     title=f"The approvald hook times out after {timeout_s:g} s, before approvals",
                     detail=(
                         f"An approval may wait {approval_timeout_s():g} s for a person; the agent "
@@ -177,27 +171,49 @@ def check_approvald_hooks(
                         f"Set `\"timeout\": {need / timeout_unit_s:g}` on that hook entry, or run "
                         f"`{reinstall}`."
                     ),
-                    id=finding_id(agent, "hook-timeout", where, entry.command),
                 )
             )
         elif timeout_s is None and (default_timeout_s is None or default_timeout_s < need):
             default = f"{default_timeout_s:g} s" if default_timeout_s else "unknown"
             findings.append(
-                Finding(
+                _hook_finding(
+                    agent,
+                    entry,
+                    "hook-timeout",
                     severity=HIGH if default_timeout_s else LOW,
-                    agent=agent,
-                    file=where,
-                    line=entry.line,
                     title="The approvald hook has no timeout and the agent's default is too short",
                     detail=(
                         f"Without an explicit timeout the agent's default ({default}) applies; an "
                         f"approval may wait {approval_timeout_s():g} s."
                     ),
                     fix=f"Add `\"timeout\": {need / timeout_unit_s:g}` to that hook entry.",
-                    id=finding_id(agent, "hook-timeout", where, entry.command),
                 )
             )
     return findings
+
+
+def _hook_finding(
+    agent: str,
+    entry: HookEntry,
+    kind: str,
+    *,
+    title: str,
+    detail: str,
+    fix: str,
+    severity: str = HIGH,
+) -> Finding:
+    """A problem with one approvald hook entry, located at that entry."""
+    where = str(entry.file)
+    return Finding(
+        severity=severity,
+        agent=agent,
+        file=where,
+        line=entry.line,
+        title=title,
+        detail=detail,
+        fix=fix,
+        id=finding_id(agent, kind, where, entry.command),
+    )
 
 
 def adapter_available(agent: str) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from approvald.doctor.commands import program_name, split_command
-from approvald.doctor.findings import HIGH, MEDIUM
+from approvald.doctor.findings import HIGH, MEDIUM, Finding, finding_id
 from approvald.doctor.parsing import as_dict, as_list, as_str
 
 
@@ -142,3 +142,37 @@ def classify_server(name: str, spec: Any) -> tuple[ServerKind, str] | None:
 def is_disabled(spec: Any) -> bool:
     spec = as_dict(spec)
     return spec.get("disabled") is True or spec.get("enabled") is False
+
+
+def raw_server_finding(
+    agent: str,
+    name: str,
+    spec: Any,
+    *,
+    file: str,
+    line: int | None,
+    fix: str,
+    where: str = "",
+    detail_end: str = ".",
+) -> Finding | None:
+    """The "Raw <kind> MCP server" finding for one `mcpServers` entry, or None when
+    `classify_server` finds nothing to report. Each agent words its own `fix` and ends the
+    detail its own way (`detail_end` follows "... beside approvald"). `where` names the scope
+    when one file holds several (Claude Code's ~/.claude.json); it also goes into the id so the
+    same name in two scopes stays two findings."""
+    hit = classify_server(name, spec)
+    if hit is None:
+        return None
+    kind, identity = hit
+    scope = f" ({where})" if where else ""
+    subject = (file, where, name) if where else (file, name)
+    return Finding(
+        severity=kind.severity,
+        agent=agent,
+        file=file,
+        line=line,
+        title=f"Raw {kind.kind} MCP server '{name}' ({identity or 'unknown command'})",
+        detail=f"'{name}'{scope} {kind.what} beside approvald{detail_end}",
+        fix=fix,
+        id=finding_id(agent, f"mcp-{kind.kind}", *subject),
+    )

@@ -27,299 +27,66 @@ wrote since, and writes the whole line with one write(). A failed write (full di
 back, so the file never keeps a partial line from us.
 
 Standard library only: the hook may write records on its own.
+
+This module writes (`AuditLog`); `chain` holds the on-disk format and reading, `verify` the
+checking. Their public names are importable from here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import re
 import sys
 import threading
-import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from approvald.actions import canonical_json
+from approvald.audit.chain import (
+    ACTIVE_NAME,
+    GENESIS,
+    HEAD_NAME,
+    LOCK_NAME,
+    LOCK_TIMEOUT_S,
+    O_BINARY,
+    AuditError,
+    file_lock,
+    last_record,
+    read_tail,
+    record_hash,
+    rotated_files,
+    utc_now,
+)
+from approvald.audit.verify import VerifyResult, verify_chain
 from approvald.paths import ensure_private_dir
 from approvald.redact import redact_obj
 
-GENESIS = "sha256:" + "0" * 64
-ACTIVE_NAME = "audit.jsonl"
-HEAD_NAME = "audit.head"
-LOCK_NAME = "audit.lock"
-_ROTATED = re.compile(r"^audit\.([1-9][0-9]*)\.jsonl$")
+__all__ = [
+    "ACTIVE_NAME",
+    "GENESIS",
+    "HEAD_NAME",
+    "LOCK_NAME",
+    "LOCK_TIMEOUT_S",
+    "MAX_TEXT",
+    "AuditError",
+    "AuditLog",
+    "VerifyResult",
+    "read_tail",
+    "record_hash",
+    "rotated_files",
+    "utc_now",
+    "verify_chain",
+]
+
 _RESERVED = ("seq", "ts", "segment", "prev", "hash")
 _HEAD_SIZE = 160  # fixed, so the head is rewritten in place by one small write
-_BINARY = getattr(os, "O_BINARY", 0)
-LOCK_TIMEOUT_S = 10.0
 MAX_TEXT = 65_536  # characters kept of any one string value
 _SEPARATORS = (" ", "\n", "\t", '"', "'", "&", ",", ";", ":", "=", "/")
 
 # The one write of a line; tests replace it to simulate a full disk.
 _write = os.write
-
-
-class AuditError(Exception):
-    """The audit log cannot be written (says what and why)."""
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    records: int  # records that verified (before the first broken one, if any)
-    file: str | None  # the file holding the first broken record
-    line: int | None  # its line number (1-based)
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def record_hash(record: dict[str, Any]) -> str:
-    body = {key: value for key, value in record.items() if key != "hash"}
-    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def rotated_files(directory: Path) -> list[tuple[int, Path]]:
-    """(n, path) of every `audit.<n>.jsonl`, oldest first."""
-    try:
-        names = os.listdir(directory)
-    except FileNotFoundError:
-        return []
-    found = [(int(m.group(1)), directory / name) for name in names if (m := _ROTATED.match(name))]
-    return sorted(found)
-
-
-# -- locking ---------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _file_lock(fd: int, shared: bool = False,
-               timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    """Hold an inter-process lock on `fd`; AuditError after `timeout` seconds of waiting."""
-    deadline = time.monotonic() + timeout
-    if sys.platform == "win32":
-        import msvcrt  # no shared locks there: everyone takes the exclusive one
-
-        while True:
-            try:
-                os.lseek(fd, 0, os.SEEK_SET)
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AuditError("the audit log is locked by another process") from None
-                time.sleep(0.01)
-        try:
-            yield
-        finally:
-            os.lseek(fd, 0, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-    else:
-        import fcntl
-
-        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
-        while True:
-            try:
-                fcntl.flock(fd, mode)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise AuditError("the audit log is locked by another process") from None
-                time.sleep(0.002)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-# -- reading ---------------------------------------------------------------------------------
-
-def _lines_backward(path: Path) -> Iterator[bytes]:
-    """The file's lines (without newline), last first; reads only as far back as asked."""
-    with open(path, "rb") as fh:
-        pos = fh.seek(0, os.SEEK_END)
-        pending: list[bytes] = []  # pieces of the line being assembled, last piece first
-        step = 8192
-        while pos > 0:
-            size = min(step, pos)
-            pos -= size
-            fh.seek(pos)
-            parts = fh.read(size).split(b"\n")
-            pending.append(parts[-1])
-            for part in reversed(parts[:-1]):
-                yield b"".join(reversed(pending))
-                pending = [part]
-            step = min(step * 2, 1 << 22)  # grows, so one huge line costs linear time
-        yield b"".join(reversed(pending))
-
-
-def _parse_record(raw: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    if (isinstance(value, dict) and isinstance(value.get("seq"), int)
-            and isinstance(value.get("hash"), str)):
-        return value
-    return None
-
-
-def _last_record(path: Path) -> dict[str, Any] | None:
-    """The last parseable record in `path` (None if it has none)."""
-    try:
-        for raw in _lines_backward(path):
-            if raw.strip() and (record := _parse_record(raw)) is not None:
-                return record
-    except FileNotFoundError:
-        pass
-    return None
-
-
-def _chain_files(directory: Path) -> list[tuple[int, Path]]:
-    """(segment, path) in chain order: the rotated files, then `audit.jsonl` if present."""
-    files = rotated_files(directory)
-    active = directory / ACTIVE_NAME
-    if active.exists():
-        files.append(((files[-1][0] if files else 0) + 1, active))
-    return files
-
-
-def read_tail(directory: Path, n: int = 20) -> list[dict[str, Any]]:
-    """The last `n` records (oldest first), across rotated files; unreadable lines skipped."""
-    found: list[dict[str, Any]] = []
-    for _, path in reversed(_chain_files(Path(directory))):
-        if len(found) >= n:
-            break
-        for raw in _lines_backward(path):
-            if len(found) >= n:
-                break
-            if raw.strip() and (record := _parse_record(raw)) is not None:
-                found.append(record)
-    return list(reversed(found))
-
-
-def _read_head(directory: Path) -> tuple[int, str] | str | None:
-    """(seq, hash) from audit.head; None if missing; a message if unreadable."""
-    try:
-        data = json.loads((directory / HEAD_NAME).read_bytes())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        return f"{HEAD_NAME} is unreadable ({exc})"
-    if not (isinstance(data, dict) and isinstance(data.get("seq"), int)
-            and isinstance(data.get("hash"), str)):
-        return f"{HEAD_NAME} does not hold a seq and a hash"
-    return data["seq"], data["hash"]
-
-
-@contextlib.contextmanager
-def _shared_lock_if_any(directory: Path) -> Iterator[None]:
-    """Readers wait for a writer's line to be complete; no lock file, no writer yet."""
-    try:
-        fd = os.open(directory / LOCK_NAME, os.O_RDONLY | _BINARY)
-    except OSError:
-        yield
-        return
-    try:
-        with _file_lock(fd, shared=True):
-            yield
-    finally:
-        os.close(fd)
-
-
-# -- verifying -------------------------------------------------------------------------------
-
-def _broken(records: int, path: Path, line: int | None, message: str) -> VerifyResult:
-    return VerifyResult(False, records, str(path), line, message)
-
-
-def verify_chain(directory: Path) -> VerifyResult:
-    """Check every record in chain order: its hash, its link to the one before, its seq and
-    segment; then that the chain reaches the head. The first problem found is reported."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        return VerifyResult(True, 0, None, None, "no audit log yet")
-    with _shared_lock_if_any(directory):
-        return _verify_locked(directory)
-
-
-def _verify_locked(directory: Path) -> VerifyResult:
-    rotated = rotated_files(directory)
-    for expected, (number, _) in enumerate(rotated, start=1):
-        if number != expected:
-            missing = directory / f"audit.{expected}.jsonl"
-            return _broken(0, missing, None, f"{missing.name} is missing: the records it held "
-                           "were removed")
-    head = _read_head(directory)
-    if isinstance(head, str):
-        return _broken(0, directory / HEAD_NAME, None, head)
-    count, prev, seq = 0, GENESIS, 0
-    files = _chain_files(directory)
-    last_file, last_line = directory / ACTIVE_NAME, 0
-    for segment, path in files:
-        line = 0
-        with open(path, "rb") as fh:
-            for raw in fh:
-                line += 1
-                problem = _check_line(raw, seq, prev, segment, path.name, head)
-                if problem:
-                    return _broken(count, path, line, problem)
-                record = json.loads(raw)
-                count, seq, prev = count + 1, record["seq"], record["hash"]
-        if line == 0 and path.name != ACTIVE_NAME:
-            return _broken(count, path, None, f"{path.name} is empty: its records were removed")
-        last_file, last_line = path, line
-    if head is None and count:
-        return _broken(count, directory / HEAD_NAME, None,
-                       f"{HEAD_NAME} is missing: the end of the chain cannot be checked")
-    if head is not None and head[0] > seq:
-        return _broken(count, last_file, last_line + 1,
-                       f"the log ends at seq {seq} but seq {head[0]} was written: "
-                       "records were removed from the end")
-    return VerifyResult(True, count, None, None, f"audit chain holds: {count} records")
-
-
-def _check_line(raw: bytes, seq: int, prev: str, segment: int, name: str,
-                head: tuple[int, str] | None) -> str | None:
-    """What is wrong with this line as the record after `seq`/`prev`, or None."""
-    if not raw.endswith(b"\n"):
-        return "incomplete line: the file was cut short or a write did not finish"
-    try:
-        record = json.loads(raw)
-    except ValueError as exc:
-        return f"not valid JSON ({exc})"
-    if not isinstance(record, dict) or not isinstance(record.get("hash"), str):
-        return "not an audit record (no hash)"
-    try:
-        altered = record_hash(record) != record["hash"]
-    except ValueError:  # NaN and the like: never written by us
-        altered = True
-    if altered:
-        return "record was altered: its hash does not match its content"
-    found = record.get("seq")
-    if found != seq + 1:
-        if isinstance(found, int) and not isinstance(found, bool) and found > seq + 1:
-            gone = f"record {seq + 1}" if found == seq + 2 else f"records {seq + 1}-{found - 1}"
-            return f"{gone} missing (found seq {found} where {seq + 1} was expected)"
-        return f"out of order: seq {found!r} where {seq + 1} was expected"
-    if record.get("prev") != prev:
-        return "chain broken: prev is not the hash of the record before it"
-    if record.get("segment") != segment:
-        return (f"record of segment {record.get('segment')!r} found in {name} "
-                f"(segment {segment}): rotated files were removed or renamed")
-    if head is not None and head[0] == found and head[1] != record["hash"]:
-        return f"record {found} is not the one {HEAD_NAME} recorded: the log was rewritten"
-    return None
 
 
 def _scrub(value: Any) -> Any:
@@ -367,7 +134,7 @@ class AuditLog:
         self.fsync = fsync
         self.lock_timeout = lock_timeout
         ensure_private_dir(self.directory)
-        self._lock_fd = os.open(self.directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | _BINARY,
+        self._lock_fd = os.open(self.directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | O_BINARY,
                                 0o600)
         self._mutex = threading.Lock()  # flock does not order threads sharing one descriptor
         self._end: _ChainEnd | None = None
@@ -391,7 +158,7 @@ class AuditLog:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        with self._mutex, _file_lock(self._lock_fd, timeout=self.lock_timeout):
+        with self._mutex, file_lock(self._lock_fd, timeout=self.lock_timeout):
             yield
 
     @property
@@ -409,11 +176,11 @@ class AuditLog:
         if self._end is not None and self._end.stamp == stamp:
             return self._end
         rotated = rotated_files(self.directory)
-        last = _last_record(self.path) if stamp else None
+        last = last_record(self.path) if stamp else None
         for _, path in reversed(rotated):
             if last is not None:
                 break
-            last = _last_record(path)
+            last = last_record(path)
         needs_newline = False
         if stamp and stamp[1]:
             with open(self.path, "rb") as fh:
@@ -477,7 +244,7 @@ class AuditLog:
 
     def _write_line(self, end: _ChainEnd, data: bytes) -> None:
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _BINARY, 0o600)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | O_BINARY, 0o600)
         except OSError as exc:
             raise AuditError(f"cannot open the audit log {self.path}: {exc}") from exc
         try:
@@ -507,7 +274,7 @@ class AuditLog:
     def _write_head(self, seq: int, digest: str) -> None:
         text = json.dumps({"seq": seq, "hash": digest}).ljust(_HEAD_SIZE - 1) + "\n"
         try:
-            fd = os.open(self.directory / HEAD_NAME, os.O_WRONLY | os.O_CREAT | _BINARY, 0o600)
+            fd = os.open(self.directory / HEAD_NAME, os.O_WRONLY | os.O_CREAT | O_BINARY, 0o600)
             try:
                 os.write(fd, text.encode("ascii"))
                 if self.fsync:

@@ -1,0 +1,157 @@
+"""The audit chain's files as they lie on disk: names, record hashes, the inter-process lock,
+and reading records back (from the end, across rotated segments). Standard library only."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from approvald.actions import canonical_json
+
+GENESIS = "sha256:" + "0" * 64
+ACTIVE_NAME = "audit.jsonl"
+HEAD_NAME = "audit.head"
+LOCK_NAME = "audit.lock"
+_ROTATED = re.compile(r"^audit\.([1-9][0-9]*)\.jsonl$")
+O_BINARY = getattr(os, "O_BINARY", 0)
+LOCK_TIMEOUT_S = 10.0
+
+
+class AuditError(Exception):
+    """The audit log cannot be written (says what and why)."""
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    body = {key: value for key, value in record.items() if key != "hash"}
+    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def rotated_files(directory: Path) -> list[tuple[int, Path]]:
+    """(n, path) of every `audit.<n>.jsonl`, oldest first."""
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return []
+    found = [(int(m.group(1)), directory / name) for name in names if (m := _ROTATED.match(name))]
+    return sorted(found)
+
+
+# -- locking ---------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def file_lock(fd: int, shared: bool = False,
+               timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold an inter-process lock on `fd`; AuditError after `timeout` seconds of waiting."""
+    deadline = time.monotonic() + timeout
+    if sys.platform == "win32":
+        import msvcrt  # no shared locks there: everyone takes the exclusive one
+
+        while True:
+            try:
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AuditError("the audit log is locked by another process") from None
+                time.sleep(0.01)
+        try:
+            yield
+        finally:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+        while True:
+            try:
+                fcntl.flock(fd, mode)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise AuditError("the audit log is locked by another process") from None
+                time.sleep(0.002)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def _lines_backward(path: Path) -> Iterator[bytes]:
+    """The file's lines (without newline), last first; reads only as far back as asked."""
+    with open(path, "rb") as fh:
+        pos = fh.seek(0, os.SEEK_END)
+        pending: list[bytes] = []  # pieces of the line being assembled, last piece first
+        step = 8192
+        while pos > 0:
+            size = min(step, pos)
+            pos -= size
+            fh.seek(pos)
+            parts = fh.read(size).split(b"\n")
+            pending.append(parts[-1])
+            for part in reversed(parts[:-1]):
+                yield b"".join(reversed(pending))
+                pending = [part]
+            step = min(step * 2, 1 << 22)  # grows, so one huge line costs linear time
+        yield b"".join(reversed(pending))
+
+
+def _parse_record(raw: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    if (isinstance(value, dict) and isinstance(value.get("seq"), int)
+            and isinstance(value.get("hash"), str)):
+        return value
+    return None
+
+
+def last_record(path: Path) -> dict[str, Any] | None:
+    """The last parseable record in `path` (None if it has none)."""
+    try:
+        for raw in _lines_backward(path):
+            if raw.strip() and (record := _parse_record(raw)) is not None:
+                return record
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def chain_files(directory: Path) -> list[tuple[int, Path]]:
+    """(segment, path) in chain order: the rotated files, then `audit.jsonl` if present."""
+    files = rotated_files(directory)
+    active = directory / ACTIVE_NAME
+    if active.exists():
+        files.append(((files[-1][0] if files else 0) + 1, active))
+    return files
+
+
+def read_tail(directory: Path, n: int = 20) -> list[dict[str, Any]]:
+    """The last `n` records (oldest first), across rotated files; unreadable lines skipped."""
+    found: list[dict[str, Any]] = []
+    for _, path in reversed(chain_files(Path(directory))):
+        if len(found) >= n:
+            break
+        for raw in _lines_backward(path):
+            if len(found) >= n:
+                break
+            if raw.strip() and (record := _parse_record(raw)) is not None:
+                found.append(record)
+    return list(reversed(found))
