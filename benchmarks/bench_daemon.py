@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -161,6 +162,69 @@ def decision_to_exit(daemon: BenchDaemon, runs: int) -> list[float]:
     return latencies
 
 
+# -- approval push latency -------------------------------------------------------------------
+
+class EventStream:
+    """A dashboard's view: the daemon's server-sent events on a raw Unix socket."""
+
+    def __init__(self, daemon: BenchDaemon):
+        token = daemon.paths.token_file.read_text().strip()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(30)
+        self.sock.connect(str(daemon.paths.unix_socket))
+        self.sock.sendall(b"GET /v1/events HTTP/1.1\r\nHost: approvald\r\n"
+                          b"Authorization: Bearer " + token.encode() + b"\r\n\r\n")
+        self.buffer = b""
+        self.next_event("hello")
+
+    def next_event(self, wanted: str) -> None:
+        marker = b"event: " + wanted.encode()
+        while marker not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise SystemExit("the event stream closed")
+            self.buffer += chunk
+        self.buffer = self.buffer.split(marker, 1)[1]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def push_latency(daemon: BenchDaemon, runs: int) -> tuple[list[float], list[float]]:
+    """(request sent -> approval.created on the stream, hook process start -> the same)."""
+    client = daemon.client()
+    stream = EventStream(daemon)
+    from_request, from_spawn = [], []
+    try:
+        for i in range(runs):
+            body = json.dumps({"agent": "claude-code", "wait": False, "payload": json.loads(
+                hook_payload(f"git push origin push-{i}", "push"))}).encode()
+            request = (b"POST /v1/decide HTTP/1.1\r\nHost: approvald\r\nConnection: close\r\n"
+                       b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                       % (len(body), body))
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.connect(str(daemon.paths.unix_socket))
+                started = time.perf_counter()
+                sock.sendall(request)
+                stream.next_event("approval.created")
+                from_request.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            proc = subprocess.Popen([*approvald_exe(), "hook", "claude-code"],
+                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, env=daemon.env)
+            assert proc.stdin is not None
+            proc.stdin.write(hook_payload(f"git push origin hook-{i}", "push"))
+            proc.stdin.close()
+            stream.next_event("approval.created")
+            from_spawn.append(time.perf_counter() - started)
+            for approval in client.approvals():
+                client.deny(str(approval["id"]))
+            proc.wait(30)
+    finally:
+        stream.close()
+    return from_request, from_spawn
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=20)
@@ -174,11 +238,18 @@ def main() -> int:
         rate = throughput(daemon, opts.clients, opts.seconds)
         loaded = daemon.rss_kib()
         latencies = decision_to_exit(daemon, opts.latency_runs)
+        pushed, spawned = push_latency(daemon, opts.latency_runs)
     print(f"decisions/s, {opts.clients} concurrent clients, {opts.seconds:.0f} s: "
           f"{rate:8.0f}   (target >= 1000)")
     print(f"decision -> hook exit, median of {len(latencies)}:        "
           f"{statistics.median(latencies) * 1000:8.1f} ms (max {max(latencies) * 1000:.1f} ms;"
           f" target < 100 ms)")
+    print(f"approval push, request -> event stream, median: "
+          f"{statistics.median(pushed) * 1000:8.1f} ms (max {max(pushed) * 1000:.1f} ms;"
+          f" target < 100 ms)")
+    print(f"approval push, hook start -> event stream, median: "
+          f"{statistics.median(spawned) * 1000:5.1f} ms (max {max(spawned) * 1000:.1f} ms;"
+          f" includes the hook process start)")
     print(f"idle daemon RSS:                                {idle / 1024:8.1f} MiB "
           f"(after the load: {loaded / 1024:.1f} MiB)")
     return 0
