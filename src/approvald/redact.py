@@ -158,6 +158,26 @@ _ALL_TRIGGERS = tuple(sorted({t for triggers, _, _ in _PATTERNS for t in trigger
 _SHORTEST_SECRET = 6
 
 
+# Values of leased secrets this process has handed out (the daemon, at lease resolution),
+# longest first. Memory only: they are what must never reach a file.
+_REMEMBERED: list[tuple[str, str]] = []
+_MIN_REMEMBERED = 4  # shorter values would redact ordinary text
+_MAX_REMEMBERED = 1024
+
+
+def remember_secret(name: str, value: str) -> None:
+    """From now on, redact `value` as `[REDACTED:NAME]` everywhere in this process."""
+    if len(value) < _MIN_REMEMBERED or any(v == value for _, v in _REMEMBERED):
+        return
+    _REMEMBERED.append((name, value))
+    _REMEMBERED.sort(key=lambda nv: -len(nv[1]))
+    del _REMEMBERED[_MAX_REMEMBERED:]
+
+
+def forget_secrets() -> None:
+    _REMEMBERED.clear()
+
+
 def _replace_known(text: str, extra_values: Iterable[tuple[str, str]]) -> str:
     # Longest first, so a value that contains another is replaced whole.
     for name, value in sorted(extra_values, key=lambda nv: -len(nv[1])):
@@ -174,6 +194,8 @@ def redact_text(text: str, extra_values: Iterable[tuple[str, str]] = ()) -> str:
     """
     if extra_values:
         text = _replace_known(text, extra_values)
+    if _REMEMBERED:
+        text = _replace_known(text, _REMEMBERED)
     if len(text) < _SHORTEST_SECRET:
         return text
     lowered = text.lower()

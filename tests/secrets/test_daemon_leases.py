@@ -257,3 +257,39 @@ async def test_two_leases_in_one_exec(client: httpx.AsyncClient, backend: Memory
     assert again.status_code == 410
     one = (await client.get(f"/v1/leases/{gh['lease_id']}")).json()
     assert one["use_count"] == 1
+
+
+async def test_a_resolved_value_is_redacted_from_everything_the_daemon_shows(
+        client: httpx.AsyncClient, ctx: DaemonContext, backend: MemoryKeyring) -> None:
+    from approvald.policy import load_engine
+    from approvald.redact import forget_secrets
+
+    # A value with no token shape of its own: only knowing it can redact it.
+    plain = "correct-horse-battery-staple"
+    backend.set_password("approvald", "DB_PASSWORD", plain)
+    ctx._engine_loader = load_engine
+    ctx.reload_policy()
+    command = {"kind": "process.exec", "cwd": "/w", "input": {"command": f"echo {plain}"}}
+    try:
+        await client.post("/v1/decide", json={"action": command, "wait": False})
+        assert plain in (await client.get("/v1/activity")).text  # not known yet
+        r = await client.post("/v1/leases", json={"name": "DB_PASSWORD", "ttl_s": 60})
+        assert (await _resolve(client, r.json()["lease_id"])).status_code == 200
+        await client.post("/v1/decide", json={"action": command, "wait": False})
+        activity = (await client.get("/v1/activity")).text
+        assert plain not in activity
+        assert activity.count("[REDACTED:DB_PASSWORD]") >= 2
+    finally:
+        forget_secrets()
+
+
+def test_remembered_values_are_redacted_and_short_ones_ignored() -> None:
+    from approvald.redact import forget_secrets, redact_text, remember_secret
+
+    try:
+        remember_secret("DB", "correct-horse-battery-staple")
+        remember_secret("PIN", "123")
+        assert redact_text("pw correct-horse-battery-staple 123") == "pw [REDACTED:DB] 123"
+    finally:
+        forget_secrets()
+    assert redact_text("pw correct-horse-battery-staple") == "pw correct-horse-battery-staple"

@@ -44,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from approvald.redact import remember_secret
 from approvald.secrets import SecretNameError, validate_name
 from approvald.secrets import db as secrets_db
 from approvald.secrets import leases as lease_store
@@ -352,6 +353,10 @@ class LeaseRoutes:
             log.info("lease resolution refused: %s", exc)
             raise
         now = _now()
+        for lease, value in resolved:
+            # Defence in depth: should the value ever come back (an agent echoing it into a
+            # command), every audit record, log line, event and API answer redacts it.
+            remember_secret(lease.name, value)
         by_id = {lease.id: (lease, value) for lease, value in resolved}
         answer = []
         for lease_id, env in wanted:
