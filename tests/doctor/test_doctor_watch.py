@@ -145,3 +145,149 @@ def test_a_broken_policy_edit_is_a_live_finding(
             return
         time.sleep(0.05)
     pytest.fail("the broken policy did not show up on the event stream")
+
+
+# -- projects learned from decisions -------------------------------------------------------
+
+def _bypass_in(data: dict[str, Any], settings: Path) -> bool:
+    return any(f["id"].startswith("claude-code/bypass-mode/") and f["file"] == str(settings)
+               for f in data["findings"])
+
+
+def _wait_event(ctx: FakeCtx, after: int, predicate: Any, timeout: float) -> dict[str, Any]:
+    """The first event past index `after` matching predicate, within timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for _, data in ctx.events.events[after:]:
+            if predicate(data):
+                return data
+        left = deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"no matching findings event within {timeout} s: "
+                        f"{ctx.events.events[-1][1]['findings']}")
+        ctx.events.wait_for(len(ctx.events.events) + 1, min(left, 0.1))
+
+
+def test_add_project_scans_and_watches_it(
+    watched: tuple[FakeCtx, DoctorWatch, Any], tmp_path: Path,
+) -> None:
+    ctx, watch, _ = watched
+    project = tmp_path / "work" / "api"
+    (project / ".git").mkdir(parents=True)
+    (project / ".claude").mkdir()
+    settings = project / ".claude" / "settings.json"
+    settings.write_text(json.dumps({"permissions": {"defaultMode": "bypassPermissions"}}))
+    before = len(ctx.events.events)
+    assert not _bypass_in(ctx.events.events[-1][1], settings)
+
+    start = time.monotonic()
+    assert watch.add_project(project) is True
+    data = _wait_event(ctx, before, lambda d: _bypass_in(d, settings), LIVE_DEADLINE_S)
+    print(f"add_project -> findings event: {(time.monotonic() - start) * 1000:.0f} ms")
+    assert project in watch.projects
+    assert watch.add_project(project) is False  # known: no second scan
+    # the user-level and start-project findings are still there, each once
+    ids = [f["id"] for f in data["findings"]]
+    assert len(ids) == len(set(ids))
+    assert {f.id for f in watch.findings} == set(ids)
+
+    # editing the learned project's file later publishes again (the fix removes it)
+    before = len(ctx.events.events)
+    settings.write_text(json.dumps({"permissions": {"defaultMode": "default"}}))
+    data = _wait_event(ctx, before, lambda d: not _bypass_in(d, settings), LIVE_DEADLINE_S)
+    assert any(i.startswith("claude-code/bypass-mode/") for i in data["removed"])
+    # and breaking it again is seen again (the watch stays)
+    before = len(ctx.events.events)
+    settings.write_text(json.dumps({"permissions": {"defaultMode": "bypassPermissions"}}))
+    _wait_event(ctx, before, lambda d: _bypass_in(d, settings), LIVE_DEADLINE_S)
+
+
+def test_a_new_project_config_dir_is_picked_up(
+    watched: tuple[FakeCtx, DoctorWatch, Any], tmp_path: Path,
+) -> None:
+    ctx, watch, _ = watched
+    project = tmp_path / "fresh"
+    (project / ".git").mkdir(parents=True)
+    assert watch.add_project(project)
+    time.sleep(0.5)  # its (clean) scan
+    before = len(ctx.events.events)
+    (project / ".claude").mkdir()  # a directory that did not exist when it was added
+    settings = project / ".claude" / "settings.local.json"
+    settings.write_text(json.dumps({"permissions": {"defaultMode": "bypassPermissions"}}))
+    _wait_event(ctx, before, lambda d: _bypass_in(d, settings), LIVE_DEADLINE_S + 1.0)
+
+
+def test_project_cap_drops_the_least_recently_seen(tmp_path: Path) -> None:
+    m = machine("empty", tmp_path)
+    ctx = FakeCtx()
+    watch = DoctorWatch(ctx, m.home, None, roots=SystemRoots.none(), max_projects=2)
+    projects = []
+    for name in ("a", "b", "c"):
+        p = tmp_path / name
+        (p / ".claude").mkdir(parents=True)
+        (p / ".claude" / "settings.json").write_text(
+            json.dumps({"permissions": {"defaultMode": "bypassPermissions"}}))
+        projects.append(p)
+    a, b, c = projects
+    assert watch.add_project(a) and watch.add_project(b)
+    assert watch.add_project(a) is False  # seen again: now b is the least recent
+    assert watch.add_project(c) is True
+    assert sorted(watch.projects) == sorted([a, c])
+    watch.rescan()
+    files = {f.file for f in watch.findings if f.id.startswith("claude-code/bypass-mode/")}
+    assert files == {str(a / ".claude" / "settings.json"), str(c / ".claude" / "settings.json")}
+    assert watch.add_project(b) is True  # it can come back, pushing out a
+    assert sorted(watch.projects) == sorted([b, c])
+    watch.stop()
+
+
+def test_decisions_cwds_teach_the_projects(tmp_path: Path) -> None:
+    m = machine("empty", tmp_path)
+    ctx = FakeCtx()
+    watch = DoctorWatch(ctx, m.home, None, roots=SystemRoots.none())
+    root = tmp_path / "repo"
+    deep = root / "src" / "pkg"
+    deep.mkdir(parents=True)
+    (root / ".git").mkdir()
+    try:
+        watch.saw_cwd(str(deep))
+        watch.saw_cwd(str(m.home))  # the home is user level, not a project
+        watch.saw_cwd(str(tmp_path / "missing"))
+        watch.saw_cwd("relative/dir")
+        deadline = time.monotonic() + 5
+        while root not in watch.projects and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert watch.projects == [root]
+        # a known cwd: one dict lookup on the caller's thread, nothing queued
+        n = 20000
+        start = time.perf_counter()
+        for _ in range(n):
+            watch.saw_cwd(str(deep))
+        per_call_us = (time.perf_counter() - start) / n * 1e6
+        print(f"saw_cwd for a known cwd: {per_call_us:.2f} us")
+        assert per_call_us < 50
+        assert watch.projects == [root]
+    finally:
+        watch.stop()
+
+
+def test_project_root_walk(tmp_path: Path) -> None:
+    from approvald.daemon.doctor_projects import project_root
+
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    plain = home / "scratch" / "x"
+    plain.mkdir(parents=True)
+    repo = home / "code" / "r"
+    (repo / "lib").mkdir(parents=True)
+    (repo / ".mcp.json").write_text("{}")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    assert project_root(str(repo / "lib"), home) == repo
+    assert project_root(str(repo), home) == repo
+    # the home's own .claude does not make the home a project root
+    assert project_root(str(plain), home) == plain
+    assert project_root(str(home), home) is None
+    assert project_root(str(outside), home) == outside
+    assert project_root(str(tmp_path / "nope"), home) is None
+    assert project_root("", home) is None

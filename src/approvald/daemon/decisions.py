@@ -70,6 +70,8 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
     """The /v1/decide answer. `disconnected()` completes when the asking client goes away: the
     approval then stays pending (a later identical request may use it) and nothing is consumed.
     """
+    if ctx.doctor is not None and action.cwd:
+        ctx.doctor.saw_cwd(action.cwd)  # the live doctor learns the project (a dict lookup)
     decision = await evaluate(ctx, action)
     if ctx.audit_failure is not None and decision["decision"] != "DENY":
         decision = {**decision, "decision": "DENY", "rules": [AUDIT_RULE], "trigger": None,

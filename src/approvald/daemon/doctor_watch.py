@@ -22,6 +22,14 @@ loop: the policy check loads YAML); events are handed to the loop with
 `events.publish_threadsafe` when the bus has it. The daemon's own reachability is not checked
 (`check_daemon=False`): it is the daemon.
 
+Projects: besides the one given at start, the daemon learns the projects the agent works in
+from the cwd of every decision (`doctor.saw_cwd(action.cwd)` in decisions.decide(): a dict
+lookup for a cwd seen before; the root is found and added on a worker thread, see
+doctor_projects.py) or is told one with `add_project(path)`. Each project is scanned with
+`scan(home, project)` and the findings merged, de-duplicated by id; a project's scan is reused
+while none of the files it reads changed (a scan costs ~20 ms, most of it approvald's own
+health check, which the base scan reports once for all).
+
 What is watched: the parent directory of every file `approvald.doctor.watched_files()` names
 (non-recursively), the nearest existing ancestor when that directory does not exist yet (so a
 new `~/.cursor/` or `.claude/` is noticed), and the user's policies directory. Editors save in
@@ -38,13 +46,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from approvald.daemon.doctor_projects import MAX_PROJECTS, ProjectTracker
 from approvald.doctor import SystemRoots, scan, watched_files
-from approvald.doctor.findings import HIGH, Finding, counts
+from approvald.doctor.findings import HIGH, Finding, counts, sort_findings
 
 log = logging.getLogger("approvald.daemon")
 
 DEBOUNCE_S = 0.3
 EVENT_TYPE = "findings"
+
+# The stat of every file a project's scan reads: equal means that scan would say the same.
+Signature = tuple[tuple[str, int, int, int, int] | tuple[str], ...]
 
 
 class DoctorWatch:
@@ -57,6 +69,7 @@ class DoctorWatch:
         roots: SystemRoots | None = None,
         claude_config_dir: Path | None = None,
         debounce_s: float = DEBOUNCE_S,
+        max_projects: int = MAX_PROJECTS,
     ) -> None:
         self._ctx = ctx
         self._home = Path(home)
@@ -75,6 +88,10 @@ class DoctorWatch:
         self._stopped = False
         self._last_key: tuple[str, ...] | None = None
         self.findings: list[Finding] = []
+        self._max_projects = max_projects
+        self._projects = ProjectTracker(self._home, self.add_project, cap=max_projects)
+        # project root -> (signature of the files its scan read, its findings)
+        self._project_scans: dict[Path, tuple[Signature, list[Finding]]] = {}
         try:
             self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
@@ -93,6 +110,8 @@ class DoctorWatch:
         """(files, ancestor dirs that matter when created, dirs to watch)."""
         files = set(watched_files(self._home, self._project, roots=self._roots,
                                   claude_config_dir=self._claude_dir))
+        for project in self._projects.roots():
+            files.update(self._project_files(project))
         paths = self._paths()
         files.add(Path(paths.config))
         ancestors: set[Path] = set()
@@ -137,6 +156,44 @@ class DoctorWatch:
                 return True
         return False
 
+    def _project_files(self, project: Path) -> list[Path]:
+        return watched_files(self._home, project, roots=self._roots,
+                             claude_config_dir=self._claude_dir)
+
+    # -- projects --------------------------------------------------------------------------
+    def saw_cwd(self, cwd: str) -> None:
+        """A decision was made in `cwd` (called on the event loop for every decision: a dict
+        lookup when the cwd is known; a new one is resolved and added on a worker thread)."""
+        if cwd and not self._stopped:
+            self._projects.saw_cwd(cwd)
+
+    def add_project(self, path: Path | str) -> bool:
+        """Watch and scan `path` as a project too; True when it is new. Thread-safe; beyond
+        the cap the least recently seen project is dropped. Blocks while a scan runs: call it
+        off the event loop."""
+        if self._stopped:
+            return False
+        if self._project is not None and Path(path) in _both(self._project):
+            return False
+        added, dropped = self._projects.add(path)
+        if not added:
+            return False
+        if dropped:
+            log.info("doctor watch: no longer watching %s (over %d projects)",
+                     ", ".join(map(str, dropped)), self._max_projects)
+        log.info("doctor watch: watching project %s", path)
+        with self._lock:
+            try:
+                self._sync_watches()
+            except Exception as exc:
+                log.warning("doctor watch: re-syncing watches: %s", exc)
+        self.poke()
+        return True
+
+    @property
+    def projects(self) -> list[Path]:
+        return self._projects.roots()
+
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> DoctorWatch:
         from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -163,6 +220,7 @@ class DoctorWatch:
 
     def stop(self) -> None:
         self._stopped = True
+        self._projects.stop()
         with self._timer_lock:
             if self._timer is not None:
                 self._timer.cancel()
@@ -199,8 +257,7 @@ class DoctorWatch:
             except Exception as exc:
                 log.warning("doctor watch: re-syncing watches: %s", exc)
             try:
-                findings = scan(self._home, self._project, self._paths(), check_daemon=False,
-                                roots=self._roots, claude_config_dir=self._claude_dir)
+                findings = self._scan_all()
             except Exception as exc:  # scan() catches its own; this is a last resort
                 log.error("doctor watch: scan failed: %s", exc)
                 return False
@@ -224,6 +281,34 @@ class DoctorWatch:
         self._publish(data)
         return True
 
+    def _scan_all(self) -> list[Finding]:
+        """The base scan (user level, the start project, approvald's health) and every
+        learned project's, merged by finding id, the base scan's first."""
+        findings = scan(self._home, self._project, self._paths(), check_daemon=False,
+                        roots=self._roots, claude_config_dir=self._claude_dir)
+        projects = self._projects.roots()
+        for gone in set(self._project_scans) - set(projects):
+            del self._project_scans[gone]
+        if not projects:
+            return findings
+        merged = {_key(f): f for f in findings}
+        for project in projects:
+            for f in self._scan_project(project):
+                merged.setdefault(_key(f), f)
+        return sort_findings(list(merged.values()))
+
+    def _scan_project(self, project: Path) -> list[Finding]:
+        signature = _signature(self._project_files(project))
+        cached = self._project_scans.get(project)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        # approvald's health is the base scan's business: a project scan reads configs only.
+        found = scan(self._home, project, self._paths(), check_daemon=False,
+                     include_health=False, roots=self._roots,
+                     claude_config_dir=self._claude_dir)
+        self._project_scans[project] = (signature, found)
+        return found
+
     def snapshot(self) -> dict[str, Any]:
         return {"findings": [f.to_json() for f in self.findings],
                 "counts": counts(self.findings)}
@@ -244,6 +329,22 @@ class DoctorWatch:
                 asyncio.run_coroutine_threadsafe(result, self._loop)  # type: ignore[arg-type]
         except Exception as exc:
             log.error("doctor watch: publishing findings: %s", exc)
+
+
+def _key(finding: Finding) -> str:
+    return finding.id or f"{finding.agent}/{finding.file}/{finding.title}"
+
+
+def _signature(files: list[Path]) -> Signature:
+    out: list[tuple[str, int, int, int, int] | tuple[str]] = []
+    for file in files:
+        try:
+            st = file.stat()
+        except OSError:
+            out.append((str(file),))
+            continue
+        out.append((str(file), st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
+    return tuple(out)
 
 
 def _both(path: Path) -> set[Path]:

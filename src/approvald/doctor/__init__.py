@@ -36,6 +36,7 @@ def scan(
     paths: Paths,
     *,
     check_daemon: bool = True,
+    include_health: bool = True,
     roots: SystemRoots | None = None,
     env_path: str | None = None,
     claude_config_dir: Path | None = None,
@@ -56,7 +57,9 @@ def scan(
         except Exception as exc:  # a doctor bug must never hide the other agents' findings
             findings.append(_internal_error(agent, exc))
     try:
-        findings += health.check(paths, check_daemon=check_daemon, hook_installed=hook_installed)
+        if include_health:  # approvald's own health: loads the policy, ~25 ms
+            findings += health.check(paths, check_daemon=check_daemon,
+                                     hook_installed=hook_installed)
     except Exception as exc:
         findings.append(_internal_error("approvald", exc))
     unique: dict[str, Finding] = {}
