@@ -53,7 +53,10 @@ async def test_pending_arrives_by_push_and_a_approves_it(
                 created = parse_ts(approval["created_at"])
                 assert created is not None
                 latencies.append(arrived - created.timestamp())
-                assert len(spy.calls) == round_ + 1  # one notification per new request
+                # One notification per new request (the live doctor may add warnings of its
+                # own about the temp project: those are not counted here).
+                asked = [c for c in spy.calls if c[0] == "approvald: approval needed"]
+                assert len(asked) == round_ + 1
                 await pilot.press("a")
                 answer = await asyncio.to_thread(hook_answer, hooks[-1])
                 assert answer["permissionDecision"] == "allow", answer
