@@ -61,3 +61,9 @@ def test_unparsable_line_asks_a_person(engine) -> None:
     decision = decide(engine, "echo ok; if then fi ))")
     assert decision.decision == REQUIRE_APPROVAL
     assert "unparsable-shell" in decision.rules
+
+
+@pytest.mark.parametrize("line", ["poetry run twine upload dist/*", "uv run git push",
+                                  "direnv exec infra terraform apply", "pnpm exec npm publish"])
+def test_project_runners_do_not_hide_gated_commands(engine, line: str) -> None:
+    assert decide(engine, line).decision == REQUIRE_APPROVAL

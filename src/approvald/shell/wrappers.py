@@ -285,6 +285,41 @@ def _chroot(words: list[Word]) -> Peel | None:
     return Peel(words[index + 1:])
 
 
+def _runner(subcommands: frozenset[str], spec: OptionSpec = OptionSpec(),
+            chdir_operand: bool = False) -> Handler:
+    """A tool whose subcommand runs the rest as a command: `poetry run twine upload`,
+    `uv run git push`, `pnpm exec`, `bundle exec`, `direnv exec DIR cmd`. Other subcommands
+    (`poetry install`) run nothing and the tool stays a command of its own."""
+
+    def handler(words: list[Word]) -> Peel | None:
+        if not words or not words[0].literal or words[0].text not in subcommands:
+            return None
+        _, index = parse_options(words[1:], spec)
+        index += 1
+        chdir = None
+        if chdir_operand and index < len(words):
+            chdir, index = words[index], index + 1
+        if index >= len(words):
+            return None
+        return Peel(words[index:], chdir=chdir)
+
+    return handler
+
+
+_UV_RUN = OptionSpec(short_value="p", long_value=frozenset({
+    "--with", "--with-editable", "--with-requirements", "--python", "--directory",
+    "--project", "--env-file", "--extra", "--group", "--package", "--index", "--from"}))
+_NPX = OptionSpec(short_value="pc", long_value=frozenset({"--package", "--call"}))
+
+
+def _package_runner(words: list[Word]) -> Peel | None:
+    """`npx [-y] [-p PKG] CMD ...`, `bunx`, `uvx`: run a package's program."""
+    options, index = parse_options(words, _NPX)
+    if index >= len(words) or _value(options, "-c", "--call") is not None:
+        return None
+    return Peel(words[index:])
+
+
 def join_words(words: list[Word]) -> Word:
     """Words joined by spaces (how eval and watch build the text they run)."""
     return Word(" ".join(word.text for word in words), all(word.literal for word in words))
@@ -315,4 +350,17 @@ WRAPPERS: dict[str, Handler] = {
     "runuser": _su,
     "flock": _flock,
     "script": _script,
+    # Project tools that run a command in their environment.
+    "poetry": _runner(frozenset({"run"})),
+    "pipenv": _runner(frozenset({"run"})),
+    "pdm": _runner(frozenset({"run"})),
+    "hatch": _runner(frozenset({"run"})),
+    "uv": _runner(frozenset({"run"}), _UV_RUN),
+    "pnpm": _runner(frozenset({"exec", "dlx"})),
+    "yarn": _runner(frozenset({"exec", "dlx"})),
+    "bundle": _runner(frozenset({"exec"})),
+    "direnv": _runner(frozenset({"exec"}), chdir_operand=True),
+    "npx": _package_runner,
+    "bunx": _package_runner,
+    "uvx": _package_runner,
 }
