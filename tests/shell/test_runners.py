@@ -39,3 +39,14 @@ def test_direnv_exec_runs_in_its_directory() -> None:
                                   "npx --call 'echo hi'", "bundle install"])
 def test_other_subcommands_stay_commands_of_their_own(line: str) -> None:
     assert programs(run(line))[0] == line.split()[0]
+
+
+def test_ssh_remote_command_is_analyzed() -> None:
+    analysis = run("ssh -i key -p 2222 deploy@prod 'cd /srv && git push'")
+    push = one(analysis, "git", "push")
+    assert push.via.startswith("ssh deploy@prod") and push.depth == 1
+    assert "ssh" in programs(analysis)
+
+
+def test_ssh_login_runs_nothing_more() -> None:
+    assert programs(run("ssh -o StrictHostKeyChecking=no prod")) == ["ssh"]

@@ -254,6 +254,18 @@ def _su(words: list[Word]) -> Peel | None:
     return None
 
 
+_SSH = OptionSpec(short_value="BbcDEeFIiJLlmOoPpQRSWw")
+
+
+def _ssh(words: list[Word]) -> Peel | None:
+    """`ssh [opts] HOST CMD...`: the remote shell runs CMD's words joined by spaces. What it
+    does there (a push, a wipe, reading a secret) is judged like a local command."""
+    _, index = parse_options(words, _SSH)
+    if index + 1 >= len(words):
+        return None  # an interactive login runs nothing we can see
+    return Peel([], nested="ssh " + words[index].text, shell_text=join_words(words[index + 1:]))
+
+
 def _flock(words: list[Word]) -> Peel | None:
     spec = OptionSpec(short_value="wEc", long_value=frozenset({"--timeout", "--conflict-exit-code",
                                                                "--command"}))
@@ -350,6 +362,7 @@ WRAPPERS: dict[str, Handler] = {
     "runuser": _su,
     "flock": _flock,
     "script": _script,
+    "ssh": _ssh,
     # Project tools that run a command in their environment.
     "poetry": _runner(frozenset({"run"})),
     "pipenv": _runner(frozenset({"run"})),
