@@ -18,7 +18,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -206,29 +206,30 @@ class Store:
         assert created is not None
         return created
 
-    def take_grant(self, fingerprint: str) -> Approval | None:
+    def take_grant(self, fingerprint: str,
+                   accept: Callable[[Approval], bool] | None = None) -> Approval | None:
         """A standing grant for this fingerprint, consumed if it is a once-grant; None if none.
 
         Session grants are preferred (they are not used up); among once-grants the oldest goes.
+        `accept` can refuse a candidate before it is consumed (the daemon refuses a grant whose
+        policy findings differ from what the person saw).
         """
         now = self._clock()
         with self._tx() as db:
-            row = db.execute(
+            rows = db.execute(
                 f"SELECT {_COLUMNS} FROM approvals WHERE fingerprint = ? AND status = ? AND "
                 "(scope = ? OR used_at IS NULL) "
-                "ORDER BY CASE scope WHEN ? THEN 0 ELSE 1 END, decided_at LIMIT 1",
+                "ORDER BY CASE scope WHEN ? THEN 0 ELSE 1 END, decided_at LIMIT 32",
                 (fingerprint, APPROVED, SCOPE_SESSION, SCOPE_SESSION),
-            ).fetchone()
-            if row is None:
-                return None
-            grant = _row_to_approval(row)
-            if grant.scope == SCOPE_SESSION:
-                if grant.used_at is None:
+            ).fetchall()
+            for row in rows:
+                grant = _row_to_approval(row)
+                if accept is not None and not accept(grant):
+                    continue
+                if grant.scope != SCOPE_SESSION or grant.used_at is None:
                     db.execute("UPDATE approvals SET used_at = ? WHERE id = ?", (now, grant.id))
-            else:
-                db.execute("UPDATE approvals SET used_at = ? WHERE id = ?", (now, grant.id))
-            taken = self._get(db, grant.id)
-        return taken
+                return self._get(db, grant.id)
+        return None
 
     def consume(self, approval_id: str) -> bool:
         """The waiting hook uses its own approval: True when this call used it (or it is a

@@ -67,3 +67,28 @@ def test_unparsable_line_asks_a_person(engine) -> None:
                                   "direnv exec infra terraform apply", "pnpm exec npm publish"])
 def test_project_runners_do_not_hide_gated_commands(engine, line: str) -> None:
     assert decide(engine, line).decision == REQUIRE_APPROVAL
+
+
+def test_package_scripts_are_looked_into(engine, tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {
+        "test": "jest --ci", "deploy": "npm run build && git push origin main",
+        "build": "tsc", "prerelease": "npm test", "release": "npm publish",
+        "ship": "yarn deploy", "peek": "cat .env"}}))
+    cwd = str(tmp_path)
+    assert decide(engine, "npm test", cwd).decision == ALLOW
+    deploy = decide(engine, "npm run deploy", cwd)
+    assert deploy.decision == REQUIRE_APPROVAL and deploy.rules == ("git-push",)
+    assert decide(engine, "pnpm release", cwd).rules == ("package-publish",)
+    assert decide(engine, "yarn ship", cwd).rules == ("git-push",)  # a script running a script
+    assert decide(engine, "npm run peek", cwd).decision == DENY
+    explained = decide(engine, "npm run deploy", cwd).analysis
+    push = [c for c in explained if c["program"] == "git"]
+    assert push and push[0]["via"] == "npm run deploy" and push[0]["matched"] == ["git-push"]
+
+
+def test_scripts_of_a_missing_or_broken_package_json_are_nothing(engine, tmp_path) -> None:
+    assert decide(engine, "npm run deploy", str(tmp_path)).decision == ALLOW
+    (tmp_path / "package.json").write_text("{not json")
+    assert decide(engine, "npm run deploy", str(tmp_path)).decision == ALLOW

@@ -87,7 +87,10 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
         _report(ctx, record)
         return result
 
-    grant = ctx.store.take_grant(decision["fingerprint"])
+    judged = decision.get("judged")
+    grant = ctx.store.take_grant(
+        decision["fingerprint"],
+        accept=lambda g: judged is None or g.decision.get("judged") == judged)
     if grant is not None:
         _answer_from(result, grant, APPROVED)
         record.update(approval_id=grant.id, approval_status="granted", scope=grant.scope)

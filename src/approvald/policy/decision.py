@@ -46,6 +46,18 @@ class Decision:
                 return m.target
         return None
 
+    @property
+    def judged(self) -> str:
+        """A digest of what the policy found (which rule on which command): a grant made for
+        one set of findings does not carry over to another, even under the same fingerprint
+        (an `npm run deploy` whose package.json script changed since)."""
+        import hashlib
+        import json
+
+        found = sorted({(m.rule, m.decision, m.target) for m in self.matches})
+        text = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
     def to_json(self) -> dict[str, Any]:
         return {
             "decision": self.decision,
@@ -54,4 +66,5 @@ class Decision:
             "fingerprint": self.fingerprint,
             "policy_hash": self.policy_hash,
             "trigger": self.trigger,
+            "judged": self.judged,
         }

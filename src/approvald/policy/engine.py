@@ -16,7 +16,7 @@ import os
 import re
 import shlex
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from approvald.paths import Paths, get_paths
 from approvald.policy import builtin
 from approvald.policy.decision import ALLOW, REQUIRE_APPROVAL, Decision, Match, stronger
 from approvald.policy.errors import PolicyError
+from approvald.policy.expand import expand
 from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, validate_match
 from approvald.policy.matchers import MatchCompiler, Predicate, Target, literal_programs
 from approvald.shell.model import ShellAnalysis, SimpleCommand
@@ -265,7 +266,8 @@ class PolicyEngine:
             fingerprint=action.fingerprint,
             policy_hash=ruleset.policy_hash,
             matches=tuple(matches),
-            analysis=tuple(_describe(analysis, matches)) if analysis else (),
+            analysis=tuple(_describe([t.command for t in targets if t.command], matches))
+            if analysis else (),
         )
 
     def _targets(self, action: Action) -> tuple[list[Target], ShellAnalysis | None]:
@@ -273,7 +275,7 @@ class PolicyEngine:
         if action.kind == PROCESS_EXEC and action.command is not None:
             analysis = shell.analyze(action.command, action.cwd or home, home)
             commands = list(analysis.commands)
-            commands += _inner_exec_commands(commands, home)
+            commands += expand(commands, home)
             targets = [
                 Target(kind=PROCESS_EXEC, tool=action.tool, home=home, command=cmd,
                        text=cmd.text or shlex.join(cmd.argv),
@@ -303,19 +305,6 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _inner_exec_commands(commands: list[SimpleCommand], home: str) -> list[SimpleCommand]:
-    """`approvald exec --lease ID --env VAR -- CMD ...` runs CMD: evaluate it like any command."""
-    inner: list[SimpleCommand] = []
-    for cmd in commands:
-        if cmd.program == "approvald" and cmd.args[:1] == ("exec",) and "--" in cmd.args:
-            rest = cmd.args[cmd.args.index("--") + 1:]
-            if rest:
-                nested = shell.analyze(shlex.join(rest), cmd.cwd, home)
-                inner += [replace(c, depth=c.depth + cmd.depth + 1, via="approvald exec")
-                          for c in nested.commands]
-    return inner
-
-
 def _is_fork_bomb(line: str, commands: list[SimpleCommand]) -> bool:
     """`f(){ f|f& };f`: a function piping itself into itself, and actually called.
 
@@ -342,9 +331,10 @@ def _pipes_download_to_shell(commands: list[SimpleCommand]) -> bool:
     return False
 
 
-def _describe(analysis: ShellAnalysis, matches: list[Match]) -> list[dict[str, Any]]:
+def _describe(commands: list[SimpleCommand], matches: list[Match]) -> list[dict[str, Any]]:
+    """Every command found (expanded ones too: `npm run x`'s script), for `policy explain`."""
     described = []
-    for cmd in analysis.commands:
+    for cmd in commands:
         text = cmd.text or shlex.join(cmd.argv)
         described.append({
             "argv": list(cmd.argv),
