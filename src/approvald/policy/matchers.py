@@ -217,14 +217,21 @@ def literal_programs(match: dict[str, Any]) -> frozenset[str] | None:
     """Program names a match can only ever hold for, or None when it could hold for any target.
 
     Lets the engine index rules by program so a command is checked only against rules that
-    name it (plus the rules that name no program).
+    name it (plus the rules that name no program). An `any_of` whose every branch names
+    programs holds only for their union.
     """
-    if "program" not in match or "any_of" in match:
-        return None
-    names = _globs(match["program"])
-    if any(ch in name for name in names for ch in "*?[{"):
-        return None
-    return frozenset(names)
+    names: frozenset[str] | None = None
+    if "program" in match:
+        listed = _globs(match["program"])
+        if not any(ch in name for name in listed for ch in "*?[{"):
+            names = frozenset(listed)
+    if "any_of" in match:
+        branches = [literal_programs(sub) for sub in match["any_of"]]
+        if any(b is None for b in branches):
+            return names  # the other keys still have to hold: `program`, when literal
+        union = frozenset().union(*(b for b in branches if b is not None))
+        names = union if names is None else names & union
+    return names
 
 
 def is_exec_only(match: dict[str, Any]) -> bool:
