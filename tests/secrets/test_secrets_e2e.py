@@ -64,26 +64,6 @@ def _wait_running(cli: Env, proc: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"daemon did not answer within 30 s: {log.read_text()[-2000:]}")
 
 
-def _lease_routes_served(cli: Env) -> bool:
-    token = (cli.home / "state" / "operator.token").read_text().strip()
-    probe = ("import sys, httpx\n"
-             "t = httpx.HTTPTransport(uds=sys.argv[1])\n"
-             "with httpx.Client(transport=t, base_url='http://d') as c:\n"
-             "    r = c.get('/v1/leases', headers={'Authorization': 'Bearer ' + sys.argv[2]})\n"
-             "sys.exit(0 if r.status_code == 200 else 1)\n")
-    sock = str(cli.home / "run" / "approvald.sock")
-    return subprocess.run([sys.executable, "-c", probe, sock, token], env=cli.env,
-                          timeout=CLI_TIMEOUT).returncode == 0
-
-
-# Until the lead wires daemon/leases.py into `approvald daemon`, the same daemon code runs with
-# the lease routes passed in (what the wiring will do).
-WIRED_DAEMON = ("import sys\n"
-                "from approvald.daemon.leases import build_routes\n"
-                "from approvald.daemon.server import run_daemon\n"
-                "sys.exit(run_daemon(extra_routes=build_routes()))\n")
-
-
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -96,23 +76,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def daemon(cli: Env, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The real `approvald daemon`, which serves the lease routes itself."""
     log = tmp_path / "daemon.out"
-    commands = [[*cli.exe, "daemon"], [sys.executable, "-c", WIRED_DAEMON]]
-    proc: subprocess.Popen[bytes] | None = None
-    for command in commands:
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(command, env=cli.env, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
-        try:
-            _wait_running(cli, proc, log)
-            if _lease_routes_served(cli):
-                break
-        except BaseException:
-            _stop(proc)
-            raise
-        _stop(proc)
-    assert proc is not None and proc.poll() is None, "no daemon serving the lease routes"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([*cli.exe, "daemon"], env=cli.env, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
+        _wait_running(cli, proc, log)
         yield proc
     finally:
         _stop(proc)
