@@ -55,8 +55,6 @@ def test_install_clears_the_unguarded_finding_and_uninstall_brings_it_back(
 
     install = run(approvald_exe, ["install", "claude-code", "--scope", "project",
                                   "--project", str(m.project)], m.home, m.project)
-    if install.returncode == 2 and "not available in this build" in install.stderr:
-        pytest.skip("`approvald install` is not in this build yet")
     assert install.returncode == 0, install.stderr
     code, findings = doctor(approvald_exe, m.home, m.project)
     assert unguarded(findings) == [], findings
