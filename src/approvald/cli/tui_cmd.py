@@ -40,24 +40,30 @@ def daemon_answers(paths: Paths, endpoint: str | None = None, timeout: float = 1
 
 
 def approvald_argv() -> list[str]:
-    """This installation's CLI: the same interpreter, so the same code and environment."""
+    """This installation's CLI: the same interpreter, so the same code and environment; in a
+    one-file build (PyInstaller) the executable is approvald itself."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
     return [sys.executable, "-m", "approvald"]
 
 
 def start_daemon(paths: Paths, socket: str | None = None, env: dict[str, str] | None = None,
                  timeout: float = START_TIMEOUT_S) -> subprocess.Popen[bytes]:
     """Start `approvald daemon` and wait until it answers; its output goes to a log file."""
-    paths.log.mkdir(parents=True, exist_ok=True)
     out_file = paths.log / "daemon-started-by-tui.log"
     argv = [*approvald_argv(), "daemon"]
     if socket:
         argv += ["--socket", socket]
-    with open(out_file, "ab") as out:
-        # Its own session: a closing terminal or Ctrl+C reaches us, and we stop it gracefully
-        # (it answers waiting hooks first) instead of it dying mid-request.
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                env=env if env is not None else dict(os.environ),
-                                start_new_session=sys.platform != "win32")
+    try:
+        paths.log.mkdir(parents=True, exist_ok=True)
+        with open(out_file, "ab") as out:
+            # Its own session: a closing terminal or Ctrl+C reaches us, and we stop it
+            # gracefully (it answers waiting hooks first) instead of it dying mid-request.
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                    env=env if env is not None else dict(os.environ),
+                                    start_new_session=sys.platform != "win32")
+    except OSError as exc:
+        raise DaemonStartError(f"cannot start the daemon: {exc}") from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
