@@ -1,7 +1,8 @@
 """The operator's client for the daemon API (CLI commands): standard library only.
 
 It reads the operator token from paths.token_file and speaks through the same small transport
-as the hook (approvald.hook.transport).
+as the hook (approvald.hook.transport); over TCP it also sends the client token
+(paths.client_token_file) that every TCP request needs.
 """
 
 from __future__ import annotations
@@ -9,7 +10,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from approvald.hook.transport import DaemonUnavailable, ProtocolError, Response, request
+from approvald.hook.transport import (
+    TCP_PREFIX,
+    DaemonUnavailable,
+    ProtocolError,
+    Response,
+    request,
+)
 from approvald.paths import Paths, get_paths
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -31,8 +38,14 @@ class DaemonClient:
     def __init__(self, paths: Paths | None = None, endpoint: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT_S):
         self.paths = paths or get_paths()
-        self.endpoint = endpoint or self.paths.socket
+        self._endpoint = endpoint
         self.timeout = timeout
+
+    @property
+    def endpoint(self) -> str:
+        """The given endpoint, else the home's, looked up on each call: a TCP daemon writes
+        its port when it starts, and a new port each time."""
+        return self._endpoint or self.paths.socket
 
     def _token(self) -> str | None:
         try:
@@ -40,10 +53,21 @@ class DaemonClient:
         except OSError:
             return None
 
-    def call(self, method: str, path: str, body: object = None, *, operator: bool = True) -> Any:
+    def _client_token(self, endpoint: str) -> str | None:
+        """This home's client token over TCP ("" when there is none: never another home's)."""
+        if not endpoint.startswith(TCP_PREFIX):
+            return None
         try:
-            response: Response = request(self.endpoint, method, path, body,
+            return self.paths.client_token_file.read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def call(self, method: str, path: str, body: object = None, *, operator: bool = True) -> Any:
+        endpoint = self.endpoint
+        try:
+            response: Response = request(endpoint, method, path, body,
                                          token=self._token() if operator else None,
+                                         client_token=self._client_token(endpoint),
                                          timeout=self.timeout)
         except DaemonUnavailable as exc:
             raise NotRunning(f"no daemon is running for {self.paths.home} ({exc})") from exc

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from approvald.hook.endpoint import NO_TCP_ENDPOINT, TCP, selected_transport
 
 APP = "approvald"
 HOME_ENV = "APPROVALD_HOME"
@@ -28,6 +30,8 @@ class Paths:
     audit: Path  # directory: the hash-chained audit log and its rotations
     runtime: Path  # directory holding the socket (0700)
     log: Path  # directory: daemon log
+    # `tcp` or `unix` (approvald.hook.endpoint.selected_transport); empty: decided on use.
+    transport: str = field(default="", compare=False)
 
     @property
     def database(self) -> Path:
@@ -47,9 +51,18 @@ class Paths:
         return self.state / "operator.token"
 
     @property
+    def client_token_file(self) -> Path:
+        """Over TCP, every client's credential (0600, new at each daemon start)."""
+        return self.state / "client.token"
+
+    @property
     def endpoint_file(self) -> Path:
-        """Written by a TCP daemon (Windows): `tcp://127.0.0.1:PORT`."""
+        """Written by a TCP daemon: `tcp://127.0.0.1:PORT` (0600, removed when it stops)."""
         return self.runtime / "endpoint"
+
+    @property
+    def uses_tcp(self) -> bool:
+        return (self.transport or selected_transport()) == TCP
 
     @property
     def unix_socket(self) -> Path:
@@ -62,11 +75,11 @@ class Paths:
     @property
     def socket(self) -> str:
         """The endpoint the hook dials: a Unix socket path or `tcp://127.0.0.1:PORT`."""
-        if sys.platform == "win32":
+        if self.uses_tcp:
             try:
-                return self.endpoint_file.read_text(encoding="utf-8").strip()
+                return self.endpoint_file.read_text(encoding="utf-8").strip() or NO_TCP_ENDPOINT
             except OSError:
-                return "tcp://127.0.0.1:0"
+                return NO_TCP_ENDPOINT
         return str(self.unix_socket)
 
     def as_json(self) -> dict[str, str]:
@@ -135,6 +148,7 @@ def platform_dirs() -> dict[str, Path]:
 
 def get_paths(environ: dict[str, str] | None = None) -> Paths:
     env = os.environ if environ is None else environ
+    transport = selected_transport(env)
     home_value = env.get(HOME_ENV, "").strip()
     if home_value:
         home = Path(home_value).expanduser().resolve()
@@ -146,6 +160,7 @@ def get_paths(environ: dict[str, str] | None = None) -> Paths:
             audit=home / "audit",
             runtime=home / "run",
             log=home / "log",
+            transport=transport,
         )
     dirs = platform_dirs()
     return Paths(
@@ -156,6 +171,7 @@ def get_paths(environ: dict[str, str] | None = None) -> Paths:
         audit=dirs["state"] / "audit",
         runtime=dirs["runtime"],
         log=dirs["log"],
+        transport=transport,
     )
 
 

@@ -1,7 +1,8 @@
 """The dashboard's only way to the daemon: its HTTP API (docs/API.md), behind `DaemonClient`.
 
 The app talks to a `DaemonClient`; `HttpDaemonClient` is the real one (httpx over the daemon's
-Unix socket, or loopback TCP on Windows). Tests hand the app a fake with the same methods.
+Unix socket, or loopback TCP with the client token: on Windows, or with APPROVALD_TRANSPORT=tcp).
+Tests hand the app a fake with the same methods.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import httpx
 # The daemon pings the event stream every 15 s; three missed pings mean it is gone.
 EVENT_READ_TIMEOUT_S = 45.0
 REQUEST_TIMEOUT_S = 5.0
+TCP_PREFIX = "tcp://"
+CLIENT_TOKEN_NAME = "client.token"  # approvald.paths.Paths.client_token_file
+CLIENT_HEADER = "X-Approvald-Client"
 
 
 class DaemonError(Exception):
@@ -99,16 +103,25 @@ class HttpDaemonClient:
     """The daemon's API over its Unix socket (`/path/to.sock`) or `tcp://127.0.0.1:PORT`.
 
     The operator token is re-read from `token_file` whenever the daemon says 401: a daemon
-    started after the dashboard creates the token then.
+    started after the dashboard creates the token then. Over TCP every request also carries
+    the client token (`client_token_file`, by default `client.token` beside `token_file`: both
+    live in the state directory), re-read the same way (each daemon start makes a new one).
     """
 
     def __init__(self, endpoint: str, token_file: Path | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 client_token_file: Path | None = None) -> None:
         self.endpoint = endpoint
         self.token_file = token_file
         self._token = read_token(token_file) if token_file else None
-        if endpoint.startswith("tcp://"):
-            base_url = "http://" + endpoint[len("tcp://"):]
+        self.client_token_file: Path | None = None
+        if endpoint.startswith(TCP_PREFIX):
+            self.client_token_file = client_token_file or (
+                token_file.with_name(CLIENT_TOKEN_NAME) if token_file else None)
+        self._client_token = (read_token(self.client_token_file)
+                              if self.client_token_file else None)
+        if endpoint.startswith(TCP_PREFIX):
+            base_url = "http://" + endpoint[len(TCP_PREFIX):]
             transport = transport or httpx.AsyncHTTPTransport()
         else:
             base_url = "http://approvald"
@@ -120,7 +133,17 @@ class HttpDaemonClient:
     def _headers(self) -> dict[str, str]:
         if self._token is None and self.token_file is not None:
             self._token = read_token(self.token_file)
-        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        if self._client_token is None and self.client_token_file is not None:
+            self._client_token = read_token(self.client_token_file)
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        if self._client_token:
+            headers[CLIENT_HEADER] = self._client_token
+        return headers
+
+    def _forget_tokens(self) -> None:
+        """After a 401: read both tokens again (the daemon may have made new ones)."""
+        self._token = None
+        self._client_token = None
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         for attempt in (1, 2):
@@ -129,8 +152,9 @@ class HttpDaemonClient:
                                                     **kwargs)
             except httpx.HTTPError as exc:
                 raise DaemonError(_describe(exc)) from exc
-            if response.status_code == 401 and attempt == 1 and self.token_file is not None:
-                self._token = None  # re-read: the daemon may have made a new one
+            if response.status_code == 401 and attempt == 1 and (
+                    self.token_file is not None or self.client_token_file is not None):
+                self._forget_tokens()
                 continue
             break
         if response.status_code >= 400:
@@ -195,7 +219,7 @@ class HttpDaemonClient:
             async with self._http.stream("GET", "/v1/events", headers=self._headers(),
                                          timeout=timeout) as response:
                 if response.status_code == 401:
-                    self._token = None
+                    self._forget_tokens()
                 if response.status_code >= 400:
                     await response.aread()
                     raise DaemonError(_error_text(response), response.status_code)

@@ -14,9 +14,11 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from approvald.actions import ActionError, action_from_json
 from approvald.adapters import get_adapter
@@ -289,10 +291,39 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+CLIENT_HEADER = b"x-approvald-client"  # ASGI header names arrive lower-cased
+
+
+class ClientTokenGate:
+    """Over TCP, every request (the hook's too) must carry the client token in
+    `X-Approvald-Client`, compared in constant time; else 401 before any route runs. A plain
+    ASGI middleware: it never buffers bodies or streams, so waiting requests and the event
+    stream behave exactly as without it."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.token = token.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            supplied = b""
+            for name, value in scope["headers"]:
+                if name == CLIENT_HEADER:
+                    supplied = value
+                    break
+            if not hmac.compare_digest(supplied.strip(), self.token):
+                await error(401, "the client token is required (X-Approvald-Client)")(
+                    scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(ctx: DaemonContext, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    client_token = getattr(ctx, "client_token", "")
     app = Starlette(
         routes=[*routes(), *extra_routes],
         exception_handlers={ApiError: _api_error, Exception: _internal_error},
+        middleware=[Middleware(ClientTokenGate, token=client_token)] if client_token else [],
     )
     app.state.ctx = ctx
     return app

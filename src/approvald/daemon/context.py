@@ -122,13 +122,15 @@ STOPPING = "stopping"
 class DaemonContext:
     def __init__(self, *, paths: Paths, config: Config, store: Store, audit: AuditSink,
                  engine_loader: Callable[[], Engine], events: EventBus | None = None,
-                 token: str = "", socket: str = ""):
+                 token: str = "", socket: str = "", client_token: str = ""):
         self.paths = paths
         self.config = config
         self.store = store
         self.audit = audit
         self.events = events or EventBus()
         self.token = token
+        # Over TCP every request must carry it (X-Approvald-Client); empty on a Unix socket.
+        self.client_token = client_token
         self.socket = socket or paths.socket
         self.pid = os.getpid()
         self.started_at = time.time()

@@ -26,6 +26,7 @@ from approvald.daemon.app import create_app
 from approvald.daemon.context import AuditWriter, DaemonContext
 from approvald.daemon.logs import setup_logging, teardown_logging
 from approvald.daemon.watch import start_policy_watch
+from approvald.hook.endpoint import TRANSPORT_ENV, TRANSPORTS
 from approvald.paths import Paths, ensure_private_dir, get_paths
 from approvald.store import Store
 
@@ -88,6 +89,18 @@ def _lock_file(fh: IO[str]) -> None:
 
 # -- the operator's credential ----------------------------------------------------------------
 
+def write_private_file(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically, the file 0600 from birth (a temporary file renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()  # O_EXCL below: never write through a file someone else left there
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
 def ensure_token(path: Path) -> str:
     """The operator token: read it, or create it (0600) with 32 random bytes."""
     try:
@@ -98,13 +111,16 @@ def ensure_token(path: Path) -> str:
             return token
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(token + "\n")
-    os.replace(tmp, path)
+    write_private_file(path, token + "\n")
+    return token
+
+
+def new_client_token(path: Path) -> str:
+    """The TCP client token, new at every start: one a stale endpoint file may have led a
+    client to send to whatever holds that port now dies with the daemon that made it."""
+    token = secrets.token_urlsafe(32)
+    write_private_file(path, token + "\n")
     return token
 
 
@@ -137,14 +153,18 @@ def bind_unix_socket(path: Path) -> socket.socket:
 
 
 def bind_tcp_socket(endpoint_file: Path) -> tuple[socket.socket, str]:
-    """Windows: loopback TCP on a free port, written to the endpoint file."""
+    """Loopback TCP (127.0.0.1 only) on a port the system picks, written to the endpoint file."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(512)
-    sock.setblocking(False)
-    endpoint = f"tcp://127.0.0.1:{sock.getsockname()[1]}"
-    ensure_private_dir(endpoint_file.parent)
-    endpoint_file.write_text(endpoint + "\n", encoding="utf-8")
+    try:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(512)
+        sock.setblocking(False)
+        endpoint = f"tcp://127.0.0.1:{sock.getsockname()[1]}"
+        ensure_private_dir(endpoint_file.parent)
+        write_private_file(endpoint_file, endpoint + "\n")
+    except OSError:
+        sock.close()
+        raise
     return sock, endpoint
 
 
@@ -219,7 +239,8 @@ def _open_audit(paths: Paths) -> Any:
     return AuditLog(paths.audit)
 
 
-def build_context(paths: Paths, *, token: str, endpoint: str) -> DaemonContext:
+def build_context(paths: Paths, *, token: str, endpoint: str,
+                  client_token: str = "") -> DaemonContext:
     config = load_config(paths.config)
     for problem in config.problems:
         log.warning("config: %s", problem)
@@ -232,7 +253,7 @@ def build_context(paths: Paths, *, token: str, endpoint: str) -> DaemonContext:
 
     ctx = DaemonContext(paths=paths, config=config, store=store,
                         audit=AuditWriter(_open_audit(paths)), engine_loader=load,
-                        token=token, socket=endpoint)
+                        token=token, socket=endpoint, client_token=client_token)
     ctx.reload_policy()
     return ctx
 
@@ -240,6 +261,11 @@ def build_context(paths: Paths, *, token: str, endpoint: str) -> DaemonContext:
 def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
                extra_routes: Sequence[Any] = ()) -> int:
     paths = paths or get_paths()
+    requested = os.environ.get(TRANSPORT_ENV, "").strip().lower()
+    if requested and requested not in TRANSPORTS:
+        print(f"approvald daemon: {TRANSPORT_ENV} must be tcp or unix, not {requested!r}",
+              file=sys.stderr)
+        return 1
     if sys.platform != "win32":
         os.umask(0o077)  # everything the daemon writes (database, logs, token) is the user's alone
     for directory in (paths.state, paths.runtime, paths.audit, paths.log):
@@ -253,15 +279,23 @@ def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
         return 1
     handlers = setup_logging(paths.log_file)
     unix_path: Path | None = None
+    endpoint_file: Path | None = None
     try:
         try:
-            if sys.platform == "win32":  # pragma: no cover
-                sock, endpoint = bind_tcp_socket(paths.endpoint_file)
+            client_token = ""
+            if paths.uses_tcp:
+                if socket_path is not None:
+                    log.warning("--socket %s ignored: %s=tcp", socket_path, TRANSPORT_ENV)
+                # The token first: the endpoint file must not name a port it does not guard.
+                client_token = new_client_token(paths.client_token_file)
+                endpoint_file = paths.endpoint_file
+                sock, endpoint = bind_tcp_socket(endpoint_file)
             else:
                 unix_path = socket_path or paths.unix_socket
                 sock, endpoint = bind_unix_socket(unix_path), str(unix_path)
             token = ensure_token(paths.token_file)
-            ctx = build_context(paths, token=token, endpoint=endpoint)
+            ctx = build_context(paths, token=token, endpoint=endpoint,
+                                client_token=client_token)
         except (DaemonError, OSError) as exc:
             log.error("cannot start: %s", exc)
             return 1
@@ -274,9 +308,9 @@ def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
         if unix_path is not None:
             with contextlib.suppress(OSError):
                 unix_path.unlink()
-        if sys.platform == "win32":  # pragma: no cover
+        if endpoint_file is not None:
             with contextlib.suppress(OSError):
-                paths.endpoint_file.unlink()
+                endpoint_file.unlink()
         teardown_logging(handlers)
         lock.release()
 

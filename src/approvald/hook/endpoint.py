@@ -3,6 +3,12 @@
 `approvald.paths` is the authority (a test holds the two in agreement), but importing it costs
 pathlib + dataclasses, about 8 ms on every agent tool call; the hook needs one string from it.
 `APPROVALD_SOCKET` overrides (tests, a daemon started with `--socket`).
+
+`APPROVALD_TRANSPORT=tcp|unix` picks how the daemon listens (default: tcp on Windows, unix
+elsewhere); `selected_transport()` is the one place that decides, for the daemon, `Paths.socket`,
+the hook and the clients alike. Over TCP every request carries the client token
+(`state/client.token`, header `X-Approvald-Client`): loopback TCP is open to every local user,
+where the Unix socket's file permissions already keep others out.
 """
 
 from __future__ import annotations
@@ -10,10 +16,30 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 HOME_ENV = "APPROVALD_HOME"
 SOCKET_ENV = "APPROVALD_SOCKET"
 APP = "approvald"
 SOCKET_NAME = "approvald.sock"
+TRANSPORT_ENV = "APPROVALD_TRANSPORT"
+TCP = "tcp"
+UNIX = "unix"
+TRANSPORTS = (TCP, UNIX)
+TCP_PREFIX = "tcp://"
+NO_TCP_ENDPOINT = "tcp://127.0.0.1:0"  # nothing written yet: the transport refuses port 0
+CLIENT_TOKEN_NAME = "client.token"
+CLIENT_HEADER = "X-Approvald-Client"
+
+
+def selected_transport(environ: Mapping[str, str] | None = None) -> str:
+    """`tcp` or `unix`: APPROVALD_TRANSPORT when it names one, else the platform's default."""
+    value = (os.environ if environ is None else environ).get(TRANSPORT_ENV, "").strip().lower()
+    if value in TRANSPORTS:
+        return value
+    return TCP if sys.platform == "win32" else UNIX
 
 
 def _env_dir(name: str, default: str) -> str:
@@ -38,17 +64,41 @@ def runtime_dir() -> str:
 
 
 def daemon_endpoint() -> str:
-    """A Unix socket path, or `tcp://127.0.0.1:PORT` on Windows (from the endpoint file)."""
+    """A Unix socket path, or `tcp://127.0.0.1:PORT` (from the endpoint file) over TCP."""
     override = os.environ.get(SOCKET_ENV, "").strip()
     if override:
         return override
-    if sys.platform == "win32":
+    if selected_transport() == TCP:
         try:
             with open(os.path.join(runtime_dir(), "endpoint"), encoding="utf-8") as fh:
-                return fh.read().strip()
+                return fh.read().strip() or NO_TCP_ENDPOINT
         except OSError:
-            return "tcp://127.0.0.1:0"
+            return NO_TCP_ENDPOINT
     return os.path.join(runtime_dir(), SOCKET_NAME)
+
+
+def state_dir() -> str:
+    """`Paths.state`, for the client token; same agreement test as the socket."""
+    home = os.environ.get(HOME_ENV, "").strip()
+    if home:
+        return os.path.join(os.path.realpath(os.path.expanduser(home)), "state")
+    user_home = os.path.expanduser("~")
+    if sys.platform == "darwin":
+        return os.path.join(user_home, "Library", "Application Support", APP)
+    if sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA") or os.path.join(user_home, "AppData", "Local")
+        return os.path.join(local, APP, APP)
+    return os.path.join(_env_dir("XDG_STATE_HOME", os.path.join(user_home, ".local", "state")),
+                        APP)
+
+
+def read_client_token(path: str | None = None) -> str | None:
+    """The TCP client token (`state/client.token`, written by the daemon), or None."""
+    try:
+        with open(path or os.path.join(state_dir(), CLIENT_TOKEN_NAME), encoding="utf-8") as fh:
+            return fh.read().strip() or None
+    except OSError:
+        return None
 
 
 def config_file() -> str:

@@ -136,9 +136,20 @@ def parse_response(raw: bytes, endpoint: str = "the daemon") -> Response:
 
 def request(endpoint: str, method: str, path: str, body: object = None, *,
             raw: bytes | None = None, token: str | None = None,
-            timeout: float | None = 10.0) -> Response:
+            client_token: str | None = None, timeout: float | None = 10.0) -> Response:
     """One HTTP request on its own connection: `body` is sent as JSON, or `raw` (bytes that
-    already are JSON) as they are."""
+    already are JSON) as they are.
+
+    A TCP endpoint gets the client token too: `client_token`, else (None) the one the daemon
+    wrote in the environment's home (approvald.hook.endpoint). Without one there is no daemon
+    to talk to (DaemonUnavailable: the hook decides locally). A Unix socket needs none."""
+    if endpoint.startswith(TCP_PREFIX):
+        if client_token is None:
+            from approvald.hook.endpoint import read_client_token
+
+            client_token = read_client_token()
+        if not client_token:
+            raise DaemonUnavailable(f"no client token for the daemon at {endpoint}")
     if raw is not None:
         payload = raw
     elif body is not None:
@@ -153,6 +164,8 @@ def request(endpoint: str, method: str, path: str, body: object = None, *,
         head.append("Content-Type: application/json")
     if token:
         head.append(f"Authorization: Bearer {token}")
+    if client_token and endpoint.startswith(TCP_PREFIX):
+        head.append(f"X-Approvald-Client: {client_token}")
     message = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload
     sock = connect(endpoint, timeout)
     try:
