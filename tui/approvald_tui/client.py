@@ -1,13 +1,18 @@
 """The dashboard's only way to the daemon: its HTTP API (docs/API.md), behind `DaemonClient`.
 
 The app talks to a `DaemonClient`; `HttpDaemonClient` is the real one (httpx over the daemon's
-Unix socket, or loopback TCP with the client token: on Windows, or with APPROVALD_TRANSPORT=tcp).
-Tests hand the app a fake with the same methods.
+Unix socket, or loopback TCP: on Windows, or with APPROVALD_TRANSPORT=tcp). Over TCP each side
+proves it knows the client token without sending it (docs/API.md, "Transports"): an answer
+without the daemon's proof is treated as no daemon at all. Tests hand the app a fake with the
+same methods.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +25,9 @@ REQUEST_TIMEOUT_S = 5.0
 TCP_PREFIX = "tcp://"
 CLIENT_TOKEN_NAME = "client.token"  # approvald.paths.Paths.client_token_file
 CLIENT_HEADER = "X-Approvald-Client"
+SERVER_HEADER = "X-Approvald-Server"
+UNPROVEN = ("no daemon answers (what answered on its port did not prove it is this home's "
+            "daemon)")
 
 
 class DaemonError(Exception):
@@ -91,6 +99,24 @@ def parse_sse_lines(lines: list[str]) -> dict[str, Any] | None:
     return doc
 
 
+def _hmac_hex(token: str, message: str) -> str:
+    return hmac.new(token.encode("utf-8"), message.encode("latin-1"), hashlib.sha256).hexdigest()
+
+
+def client_proof(token: str, nonce: str, method: str, target: str) -> str:
+    """What the daemon checks in `X-Approvald-Client` (approvald.hook.endpoint.client_proof)."""
+    return _hmac_hex(token, f"client:{nonce}:{method} {target}")
+
+
+def server_proof(token: str, nonce: str) -> str:
+    """What the daemon answers in `X-Approvald-Server` (approvald.hook.endpoint.server_proof)."""
+    return _hmac_hex(token, f"server:{nonce}")
+
+
+class Unproven(Exception):
+    """The answer lacks the daemon's proof for this request's nonce."""
+
+
 def read_token(token_file: Path) -> str | None:
     try:
         token = token_file.read_text(encoding="utf-8").strip()
@@ -103,9 +129,10 @@ class HttpDaemonClient:
     """The daemon's API over its Unix socket (`/path/to.sock`) or `tcp://127.0.0.1:PORT`.
 
     The operator token is re-read from `token_file` whenever the daemon says 401: a daemon
-    started after the dashboard creates the token then. Over TCP every request also carries
-    the client token (`client_token_file`, by default `client.token` beside `token_file`: both
-    live in the state directory), re-read the same way (each daemon start makes a new one).
+    started after the dashboard creates the token then. Over TCP every request also proves the
+    client token (`client_token_file`, by default `client.token` beside `token_file`: both
+    live in the state directory) and every answer must prove it back; an unproven answer makes
+    it re-read the token once (each daemon start makes a new one), then count as no daemon.
     """
 
     def __init__(self, endpoint: str, token_file: Path | None = None,
@@ -135,25 +162,55 @@ class HttpDaemonClient:
             self._token = read_token(self.token_file)
         if self._client_token is None and self.client_token_file is not None:
             self._client_token = read_token(self.client_token_file)
-        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
-        if self._client_token:
-            headers[CLIENT_HEADER] = self._client_token
-        return headers
+        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
 
     def _forget_tokens(self) -> None:
-        """After a 401: read both tokens again (the daemon may have made new ones)."""
+        """After a 401 or an unproven answer: read both tokens again (a restarted daemon made
+        a new client token, and may have made the operator token)."""
         self._token = None
         self._client_token = None
 
+    def _build(self, method: str, path: str, **kwargs: Any) -> tuple[httpx.Request, str | None]:
+        """The request, signed over TCP (`X-Approvald-Client`); and the nonce to check the
+        answer's proof against (None on a Unix socket, which needs no proof)."""
+        request = self._http.build_request(method, path, headers=self._headers(), **kwargs)
+        if not self.endpoint.startswith(TCP_PREFIX):
+            return request, None
+        nonce = secrets.token_hex(16)
+        if self._client_token:
+            target = request.url.raw_path.decode("ascii")
+            proof = client_proof(self._client_token, nonce, request.method, target)
+            request.headers[CLIENT_HEADER] = f"{nonce}.{proof}"
+        return request, nonce
+
+    def _check_proof(self, response: httpx.Response, nonce: str | None) -> None:
+        """Unproven unless a TCP answer carries the daemon's proof for `nonce`; without a
+        client token nothing can prove itself."""
+        if nonce is None:
+            return
+        token = self._client_token
+        supplied = response.headers.get(SERVER_HEADER, "")
+        if not token or not hmac.compare_digest(supplied.encode("latin-1"),
+                                                server_proof(token, nonce).encode("latin-1")):
+            raise Unproven(UNPROVEN)
+
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         for attempt in (1, 2):
+            request, nonce = self._build(method, path, **kwargs)
             try:
-                response = await self._http.request(method, path, headers=self._headers(),
-                                                    **kwargs)
+                response = await self._http.send(request)
             except httpx.HTTPError as exc:
                 raise DaemonError(_describe(exc)) from exc
-            if response.status_code == 401 and attempt == 1 and (
-                    self.token_file is not None or self.client_token_file is not None):
+            retry = attempt == 1 and (self.token_file is not None
+                                      or self.client_token_file is not None)
+            try:
+                self._check_proof(response, nonce)
+            except Unproven as exc:
+                if retry:
+                    self._forget_tokens()
+                    continue
+                raise DaemonError(str(exc)) from exc
+            if response.status_code == 401 and retry:
                 self._forget_tokens()
                 continue
             break
@@ -215,25 +272,35 @@ class HttpDaemonClient:
 
     async def events(self) -> AsyncIterator[dict[str, Any]]:
         timeout = httpx.Timeout(REQUEST_TIMEOUT_S, read=EVENT_READ_TIMEOUT_S)
+        request, nonce = self._build("GET", "/v1/events", timeout=timeout)
         try:
-            async with self._http.stream("GET", "/v1/events", headers=self._headers(),
-                                         timeout=timeout) as response:
-                if response.status_code == 401:
-                    self._forget_tokens()
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise DaemonError(_error_text(response), response.status_code)
-                block: list[str] = []
-                async for line in response.aiter_lines():
-                    if line:
-                        block.append(line)
-                        continue
-                    event = parse_sse_lines(block)
-                    block = []
-                    if event is not None:
-                        yield event
+            response = await self._http.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise DaemonError(_describe(exc)) from exc
+        try:
+            try:
+                self._check_proof(response, nonce)
+            except Unproven as exc:
+                self._forget_tokens()  # the next connection reads a new daemon's token
+                raise DaemonError(str(exc)) from exc
+            if response.status_code == 401:
+                self._forget_tokens()
+            if response.status_code >= 400:
+                await response.aread()
+                raise DaemonError(_error_text(response), response.status_code)
+            block: list[str] = []
+            async for line in response.aiter_lines():
+                if line:
+                    block.append(line)
+                    continue
+                event = parse_sse_lines(block)
+                block = []
+                if event is not None:
+                    yield event
+        except httpx.HTTPError as exc:
+            raise DaemonError(_describe(exc)) from exc
+        finally:
+            await response.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()

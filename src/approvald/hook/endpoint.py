@@ -6,9 +6,10 @@ pathlib + dataclasses, about 8 ms on every agent tool call; the hook needs one s
 
 `APPROVALD_TRANSPORT=tcp|unix` picks how the daemon listens (default: tcp on Windows, unix
 elsewhere); `selected_transport()` is the one place that decides, for the daemon, `Paths.socket`,
-the hook and the clients alike. Over TCP every request carries the client token
-(`state/client.token`, header `X-Approvald-Client`): loopback TCP is open to every local user,
-where the Unix socket's file permissions already keep others out.
+the hook and the clients alike. Over TCP both ends prove they know the client token
+(`state/client.token`) without ever sending it: loopback TCP is open to every local user, where
+the Unix socket's file permissions already keep others out, and a process that took a dead
+daemon's port must learn nothing from a client and be unable to answer one (docs/API.md).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ TCP_PREFIX = "tcp://"
 NO_TCP_ENDPOINT = "tcp://127.0.0.1:0"  # nothing written yet: the transport refuses port 0
 CLIENT_TOKEN_NAME = "client.token"
 CLIENT_HEADER = "X-Approvald-Client"
+SERVER_HEADER = "X-Approvald-Server"
 
 
 def selected_transport(environ: Mapping[str, str] | None = None) -> str:
@@ -99,6 +101,25 @@ def read_client_token(path: str | None = None) -> str | None:
             return fh.read().strip() or None
     except OSError:
         return None
+
+
+def client_proof(token: str, nonce: str, method: str, target: str) -> str:
+    """`X-Approvald-Client`'s proof: hex HMAC-SHA256(token, "client:NONCE:METHOD TARGET"), the
+    target being the request line's path with its query, exactly as sent."""
+    import hashlib
+    import hmac
+
+    message = f"client:{nonce}:{method} {target}".encode("latin-1")
+    return hmac.new(token.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def server_proof(token: str, nonce: str) -> str:
+    """`X-Approvald-Server`: hex HMAC-SHA256(token, "server:NONCE"), the daemon's half."""
+    import hashlib
+    import hmac
+
+    message = f"server:{nonce}".encode("latin-1")
+    return hmac.new(token.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
 def config_file() -> str:

@@ -26,6 +26,11 @@ class DaemonTimeout(DaemonUnavailable):
     """The daemon did not answer in time."""
 
 
+class UnprovenDaemon(DaemonUnavailable):
+    """Something answered on the TCP port but did not prove it knows the client token: not
+    this home's daemon (say, a process that took a dead daemon's port). Treated as no daemon."""
+
+
 class ProtocolError(Exception):
     """Something answered, but not with HTTP the way the daemon speaks it."""
 
@@ -140,16 +145,28 @@ def request(endpoint: str, method: str, path: str, body: object = None, *,
     """One HTTP request on its own connection: `body` is sent as JSON, or `raw` (bytes that
     already are JSON) as they are.
 
-    A TCP endpoint gets the client token too: `client_token`, else (None) the one the daemon
-    wrote in the environment's home (approvald.hook.endpoint). Without one there is no daemon
-    to talk to (DaemonUnavailable: the hook decides locally). A Unix socket needs none."""
-    if endpoint.startswith(TCP_PREFIX):
+    Over TCP both ends prove they know the client token (`client_token`, else (None) the one
+    the daemon wrote in the environment's home; approvald.hook.endpoint) and it never crosses
+    the wire: the request carries `X-Approvald-Client: NONCE.PROOF`, and an answer without the
+    matching `X-Approvald-Server` raises UnprovenDaemon, a DaemonUnavailable: whoever answered
+    is not this home's daemon, so the hook decides locally. No token: DaemonUnavailable too.
+    A Unix socket needs none of this (its file permissions guard it)."""
+    tcp = endpoint.startswith(TCP_PREFIX)
+    nonce = proof_header = ""
+    if tcp:
         if client_token is None:
             from approvald.hook.endpoint import read_client_token
 
             client_token = read_client_token()
         if not client_token:
             raise DaemonUnavailable(f"no client token for the daemon at {endpoint}")
+        import secrets
+
+        from approvald.hook.endpoint import CLIENT_HEADER, client_proof
+
+        nonce = secrets.token_hex(16)
+        proof = client_proof(client_token, nonce, method, path)
+        proof_header = f"{CLIENT_HEADER}: {nonce}.{proof}"
     if raw is not None:
         payload = raw
     elif body is not None:
@@ -164,8 +181,8 @@ def request(endpoint: str, method: str, path: str, body: object = None, *,
         head.append("Content-Type: application/json")
     if token:
         head.append(f"Authorization: Bearer {token}")
-    if client_token and endpoint.startswith(TCP_PREFIX):
-        head.append(f"X-Approvald-Client: {client_token}")
+    if tcp:
+        head.append(proof_header)
     message = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload
     sock = connect(endpoint, timeout)
     try:
@@ -178,4 +195,21 @@ def request(endpoint: str, method: str, path: str, body: object = None, *,
         raw = _recv_all(sock, endpoint)
     finally:
         sock.close()
-    return parse_response(raw, endpoint)
+    response = parse_response(raw, endpoint)
+    if tcp:
+        check_server_proof(response, client_token or "", nonce, endpoint)
+    return response
+
+
+def check_server_proof(response: Response, client_token: str, nonce: str,
+                       endpoint: str = "the daemon") -> None:
+    """UnprovenDaemon unless `response` carries `X-Approvald-Server` for this nonce."""
+    import hmac
+
+    from approvald.hook.endpoint import SERVER_HEADER, server_proof
+
+    supplied = response.headers.get(SERVER_HEADER.lower(), "")
+    expected = server_proof(client_token, nonce)
+    if not hmac.compare_digest(supplied.encode("latin-1"), expected.encode("latin-1")):
+        raise UnprovenDaemon(f"what answered at {endpoint} did not prove it is this home's "
+                             "daemon (no valid X-Approvald-Server)")
