@@ -22,6 +22,10 @@ import sys
 from approvald.hook.endpoint import config_file, daemon_endpoint
 from approvald.hook.transport import DaemonUnavailable, ProtocolError, request
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 MAX_PAYLOAD = 20 * 1024 * 1024
 EVENT = "PreToolUse"
 DEFAULT_SOCKET_TIMEOUT_S = 320.0  # HOOK_TIMEOUT_S (330) minus the hook's margin
@@ -225,7 +229,46 @@ def parse_payload(raw: bytes) -> dict[str, object] | HookAnswer:
 
 def _local(raw: bytes, why: str) -> HookAnswer:
     payload = parse_payload(raw)
-    return payload if isinstance(payload, HookAnswer) else local_answer(payload, why)
+    if isinstance(payload, HookAnswer):
+        return payload
+    return isolated(lambda: local_answer(payload, why))
+
+
+def isolated(decide_here: Callable[[], HookAnswer]) -> HookAnswer:
+    """Run the local policy check in a forked child where the platform can fork.
+
+    The engine uses native code (tree-sitter); a crash in it would end this process with no
+    output, which Claude Code reads as "proceed". In a child, a crash is only a deny.
+    """
+    if not hasattr(os, "fork"):
+        return decide_here()
+    import json
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer through the pipe, never return into the caller's code
+        code = 1
+        try:
+            os.close(read_end)
+            answer = decide_here()
+            data = json.dumps([answer.permission, answer.reason]).encode("utf-8")
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        permission, reason = json.loads(data) if status == 0 else (None, None)
+    except ValueError:
+        permission, reason = None, None
+    if not isinstance(reason, str) or permission not in (None, "allow", "deny", "ask"):
+        return deny(f"approvald: the local policy check failed (status {status}), so this is "
+                    "denied")
+    return HookAnswer(permission, reason)
 
 
 def decide(raw: bytes, endpoint: str | None = None) -> HookAnswer:

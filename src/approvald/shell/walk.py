@@ -35,6 +35,9 @@ from approvald.shell.state import (
 )
 from approvald.shell.words import Word, WordReader
 
+# Every non-ASCII byte becomes "x": same length, so byte offsets into the real text hold.
+_ASCII_SHADOW = bytes(range(128)) + b"x" * 128
+
 
 class Analyzer:
     def __init__(self, line: str, cwd: str, home: str | None) -> None:
@@ -72,6 +75,11 @@ class Analyzer:
         )
 
     def parse(self, data: bytes) -> Tree | None:
+        # Texts are always sliced from the real bytes (`Reader.text`); the parser only sees a
+        # same-length ASCII shadow, because tree-sitter-bash 0.25 crashes the whole process
+        # (SIGSEGV) on some non-ASCII input such as `{` followed by U+E3455. Bash's syntax is
+        # ASCII, so every non-ASCII byte only ever sits inside a word.
+        data = data.translate(_ASCII_SHADOW)
         if len(data) < BIG_INPUT:
             return parser().parse(data)
         # tree-sitter notices a cancel only now and then: leave room for it and for the walk
