@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from approvald.hook import endpoint
 from approvald.hook.endpoint import NO_TCP_ENDPOINT, TCP, selected_transport
 
 APP = "approvald"
@@ -103,47 +104,9 @@ class Paths:
         return seen
 
 
-def _env_dir(name: str, default: Path) -> Path:
-    value = os.environ.get(name, "").strip()
-    return Path(value) if value and os.path.isabs(value) else default
-
-
 def platform_dirs() -> dict[str, Path]:
     """The user directories platformdirs would give for `approvald` on this platform."""
-    user_home = Path.home()
-    if sys.platform == "darwin":
-        support = user_home / "Library" / "Application Support" / APP
-        return {
-            "data": support,
-            "config": support,
-            "state": support,
-            "log": user_home / "Library" / "Logs" / APP,
-            "runtime": user_home / "Library" / "Caches" / "TemporaryItems" / APP,
-        }
-    if sys.platform == "win32":
-        local = Path(os.environ.get("LOCALAPPDATA") or user_home / "AppData" / "Local")
-        base = local / APP / APP  # platformdirs: appauthor defaults to appname
-        return {
-            "data": base,
-            "config": base,
-            "state": base,
-            "log": base / "Logs",
-            "runtime": local / "Temp" / APP,
-        }
-    data = _env_dir("XDG_DATA_HOME", user_home / ".local" / "share") / APP
-    state = _env_dir("XDG_STATE_HOME", user_home / ".local" / "state") / APP
-    runtime_default = Path(f"/run/user/{os.getuid()}")
-    runtime_base = _env_dir("XDG_RUNTIME_DIR", runtime_default)
-    if not runtime_base.is_dir():
-        # platformdirs falls back to a per-user temp directory when /run/user is missing.
-        runtime_base = Path(f"/tmp/runtime-{os.getuid()}")
-    return {
-        "data": data,
-        "config": _env_dir("XDG_CONFIG_HOME", user_home / ".config") / APP,
-        "state": state,
-        "log": state / "log",
-        "runtime": runtime_base / APP,
-    }
+    return {kind: Path(path) for kind, path in endpoint.platform_dirs().items()}
 
 
 def get_paths(environ: dict[str, str] | None = None) -> Paths:

@@ -49,20 +49,45 @@ def _env_dir(name: str, default: str) -> str:
     return value if value and os.path.isabs(value) else default
 
 
-def runtime_dir() -> str:
-    home = os.environ.get(HOME_ENV, "").strip()
-    if home:
-        return os.path.join(os.path.realpath(os.path.expanduser(home)), "run")
+def platform_dirs() -> dict[str, str]:
+    """The user directories platformdirs would give for `approvald` on this platform
+    (data, config, state, log, runtime); `approvald.paths` builds on these too."""
     user_home = os.path.expanduser("~")
     if sys.platform == "darwin":
-        return os.path.join(user_home, "Library", "Caches", "TemporaryItems", APP)
+        support = os.path.join(user_home, "Library", "Application Support", APP)
+        return {"data": support, "config": support, "state": support,
+                "log": os.path.join(user_home, "Library", "Logs", APP),
+                "runtime": os.path.join(user_home, "Library", "Caches", "TemporaryItems", APP)}
     if sys.platform == "win32":
         local = os.environ.get("LOCALAPPDATA") or os.path.join(user_home, "AppData", "Local")
-        return os.path.join(local, "Temp", APP)
-    base = _env_dir("XDG_RUNTIME_DIR", f"/run/user/{os.getuid()}")
-    if not os.path.isdir(base):
-        base = f"/tmp/runtime-{os.getuid()}"
-    return os.path.join(base, APP)
+        base = os.path.join(local, APP, APP)  # platformdirs: appauthor defaults to appname
+        return {"data": base, "config": base, "state": base,
+                "log": os.path.join(base, "Logs"), "runtime": os.path.join(local, "Temp", APP)}
+    state = os.path.join(
+        _env_dir("XDG_STATE_HOME", os.path.join(user_home, ".local", "state")), APP)
+    runtime = _env_dir("XDG_RUNTIME_DIR", f"/run/user/{os.getuid()}")
+    if not os.path.isdir(runtime):
+        # platformdirs falls back to a per-user temp directory when /run/user is missing.
+        runtime = f"/tmp/runtime-{os.getuid()}"
+    return {
+        "data": os.path.join(
+            _env_dir("XDG_DATA_HOME", os.path.join(user_home, ".local", "share")), APP),
+        "config": os.path.join(
+            _env_dir("XDG_CONFIG_HOME", os.path.join(user_home, ".config")), APP),
+        "state": state,
+        "log": os.path.join(state, "log"),
+        "runtime": os.path.join(runtime, APP),
+    }
+
+
+def _under_home(name: str) -> str | None:
+    """`APPROVALD_HOME/name` when APPROVALD_HOME is set."""
+    home = os.environ.get(HOME_ENV, "").strip()
+    return os.path.join(os.path.realpath(os.path.expanduser(home)), name) if home else None
+
+
+def runtime_dir() -> str:
+    return _under_home("run") or platform_dirs()["runtime"]
 
 
 def daemon_endpoint() -> str:
@@ -81,17 +106,7 @@ def daemon_endpoint() -> str:
 
 def state_dir() -> str:
     """`Paths.state`, for the client token; same agreement test as the socket."""
-    home = os.environ.get(HOME_ENV, "").strip()
-    if home:
-        return os.path.join(os.path.realpath(os.path.expanduser(home)), "state")
-    user_home = os.path.expanduser("~")
-    if sys.platform == "darwin":
-        return os.path.join(user_home, "Library", "Application Support", APP)
-    if sys.platform == "win32":
-        local = os.environ.get("LOCALAPPDATA") or os.path.join(user_home, "AppData", "Local")
-        return os.path.join(local, APP, APP)
-    return os.path.join(_env_dir("XDG_STATE_HOME", os.path.join(user_home, ".local", "state")),
-                        APP)
+    return _under_home("state") or platform_dirs()["state"]
 
 
 def read_client_token(path: str | None = None) -> str | None:
@@ -124,14 +139,4 @@ def server_proof(token: str, nonce: str) -> str:
 
 def config_file() -> str:
     """config.toml, for the hook's timeout; same agreement test as the socket."""
-    home = os.environ.get(HOME_ENV, "").strip()
-    if home:
-        return os.path.join(os.path.realpath(os.path.expanduser(home)), "config.toml")
-    user_home = os.path.expanduser("~")
-    if sys.platform == "darwin":
-        return os.path.join(user_home, "Library", "Application Support", APP, "config.toml")
-    if sys.platform == "win32":
-        local = os.environ.get("LOCALAPPDATA") or os.path.join(user_home, "AppData", "Local")
-        return os.path.join(local, APP, APP, "config.toml")
-    return os.path.join(_env_dir("XDG_CONFIG_HOME", os.path.join(user_home, ".config")), APP,
-                        "config.toml")
+    return _under_home("config.toml") or os.path.join(platform_dirs()["config"], "config.toml")
