@@ -9,7 +9,6 @@ same methods.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -19,13 +18,19 @@ from typing import Any, Protocol
 
 import httpx
 
+# The wire protocol is defined once, beside the hook (standard library, no engine or store).
+from approvald.hook.endpoint import (
+    CLIENT_HEADER,
+    CLIENT_TOKEN_NAME,
+    SERVER_HEADER,
+    TCP_PREFIX,
+    client_proof,
+    server_proof,
+)
+
 # The daemon pings the event stream every 15 s; three missed pings mean it is gone.
 EVENT_READ_TIMEOUT_S = 45.0
 REQUEST_TIMEOUT_S = 5.0
-TCP_PREFIX = "tcp://"
-CLIENT_TOKEN_NAME = "client.token"  # approvald.paths.Paths.client_token_file
-CLIENT_HEADER = "X-Approvald-Client"
-SERVER_HEADER = "X-Approvald-Server"
 UNPROVEN = ("no daemon answers (what answered on its port did not prove it is this home's "
             "daemon)")
 
@@ -97,20 +102,6 @@ def parse_sse_lines(lines: list[str]) -> dict[str, Any] | None:
     if name and "type" not in doc:
         doc["type"] = name
     return doc
-
-
-def _hmac_hex(token: str, message: str) -> str:
-    return hmac.new(token.encode("utf-8"), message.encode("latin-1"), hashlib.sha256).hexdigest()
-
-
-def client_proof(token: str, nonce: str, method: str, target: str) -> str:
-    """What the daemon checks in `X-Approvald-Client` (approvald.hook.endpoint.client_proof)."""
-    return _hmac_hex(token, f"client:{nonce}:{method} {target}")
-
-
-def server_proof(token: str, nonce: str) -> str:
-    """What the daemon answers in `X-Approvald-Server` (approvald.hook.endpoint.server_proof)."""
-    return _hmac_hex(token, f"server:{nonce}")
 
 
 class Unproven(Exception):
