@@ -22,8 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from approvald.client import DaemonClient, NotRunning
 from approvald.paths import Paths, get_paths
+from approvald.wire.client import DaemonClient
+from approvald.wire.errors import DaemonUnavailable
 
 
 def approvald_exe() -> list[str]:
@@ -61,7 +62,7 @@ class BenchDaemon:
             try:
                 client.status()
                 return self
-            except NotRunning:
+            except DaemonUnavailable:
                 time.sleep(0.05)
         raise SystemExit("the daemon did not start within 30 s")
 

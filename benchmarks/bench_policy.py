@@ -89,13 +89,13 @@ def bench_cli(lines: list[str]) -> tuple[float, float, int]:
 
 def bench_in_process(lines: list[str]) -> tuple[float, float, float, int]:
     os.environ.update({"HOME": FAKE_HOME, "APPROVALD_HOME": CORPUS_APPROVALD_HOME})
-    from approvald.adapters import get_adapter
+    from approvald.agents import payload_reader
     from approvald.policy import load_engine
 
     start = time.perf_counter()
     engine = load_engine(include_user=False)
     load_seconds = time.perf_counter() - start
-    adapter = get_adapter("claude-code")
+    adapter = payload_reader("claude-code")
     payloads = [json.loads(line) for line in lines]
     start, cpu_start = time.perf_counter(), time.process_time()
     for payload in payloads:

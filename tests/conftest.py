@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+from tests.support.daemon import RunningDaemon
 
 
 @pytest.fixture
@@ -27,3 +26,11 @@ def approvald_exe() -> list[str]:
     """How to run the CLI as a user would: the installed console script."""
     exe = shutil.which("approvald", path=os.path.dirname(sys.executable))
     return [exe] if exe else [sys.executable, "-m", "approvald"]
+
+
+@pytest.fixture
+def daemon(approvald_exe: list[str], approvald_home: Path) -> Iterator[RunningDaemon]:
+    """A real `approvald daemon` for this test's home, stopped whatever the test did."""
+    running = RunningDaemon(approvald_exe, approvald_home).start()
+    yield running
+    running.ensure_stopped()

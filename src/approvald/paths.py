@@ -1,23 +1,26 @@
 """Where approvald keeps its state.
 
 `APPROVALD_HOME` puts everything under one directory (tests, demos, a second daemon). Unset, the
-platform's directories are used, computed here the way platformdirs computes them (a test holds
-the two in agreement) because the hook reads these paths on every tool call and must import
-nothing beyond the standard library.
+platform's directories are used (`approvald.userdirs`, the way platformdirs computes them).
+The hook does not import this module (pathlib and dataclasses cost it time); it computes the one
+path it needs, the endpoint, in `approvald.wire.endpoint` from the same pieces.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from approvald.hook import endpoint
-from approvald.hook.endpoint import NO_TCP_ENDPOINT, TCP, selected_transport
+from approvald.settings import HOME_ENV, NO_TCP_ENDPOINT, TCP, env_home, selected_transport
+from approvald.userdirs import APP
+from approvald.userdirs import platform_dirs as _platform_dirs
 
-APP = "approvald"
-HOME_ENV = "APPROVALD_HOME"
+__all__ = ["APP", "HOME_ENV", "MAX_SOCKET_PATH", "Paths", "ensure_private_dir",
+           "get_paths", "platform_dirs"]
+
 # Longest path a Unix socket accepts on Linux is 108 bytes, on macOS 104.
 MAX_SOCKET_PATH = 100
 
@@ -31,7 +34,7 @@ class Paths:
     audit: Path  # directory: the hash-chained audit log and its rotations
     runtime: Path  # directory holding the socket (0700)
     log: Path  # directory: daemon log
-    # `tcp` or `unix` (approvald.hook.endpoint.selected_transport); empty: decided on use.
+    # `tcp` or `unix` (approvald.settings.selected_transport); empty: decided on use.
     transport: str = field(default="", compare=False)
 
     @property
@@ -106,13 +109,13 @@ class Paths:
 
 def platform_dirs() -> dict[str, Path]:
     """The user directories platformdirs would give for `approvald` on this platform."""
-    return {kind: Path(path) for kind, path in endpoint.platform_dirs().items()}
+    return {kind: Path(path) for kind, path in _platform_dirs().items()}
 
 
-def get_paths(environ: dict[str, str] | None = None) -> Paths:
+def get_paths(environ: Mapping[str, str] | None = None) -> Paths:
     env = os.environ if environ is None else environ
     transport = selected_transport(env)
-    home_value = env.get(HOME_ENV, "").strip()
+    home_value = env_home(env)
     if home_value:
         home = Path(home_value).expanduser().resolve()
         return Paths(

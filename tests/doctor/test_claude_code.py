@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from approvald.doctor import SystemRoots
-from tests.doctor.helpers import approvald_script, by_kind, machine, titles
+from tests.support.doctor import approvald_script, by_kind, machine, titles
 
 A = "claude-code"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from approvald.doctor import hooks
-from tests.doctor.helpers import by_kind, machine, titles
+from tests.support.doctor import by_kind, machine, titles
 
 A = "codex"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.doctor.helpers import approvald_script, by_kind, machine, titles
+from tests.support.doctor import approvald_script, by_kind, machine, titles
 
 A = "cursor"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.doctor.helpers import machine
+from tests.support.doctor import machine
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_S = 60

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from approvald.doctor import SystemRoots
-from tests.doctor.helpers import approvald_script, by_kind, machine, titles
+from tests.support.doctor import approvald_script, by_kind, machine, titles
 
 A = "gemini"
 

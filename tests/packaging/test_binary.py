@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import PACKAGING
+from tests.support.packaging import PACKAGING
 
 pytestmark = [
     pytest.mark.e2e,

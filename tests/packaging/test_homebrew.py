@@ -14,7 +14,7 @@ import pytest
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 
-from .helpers import FORMULA, LOCK, load_script, project_version
+from tests.support.packaging import FORMULA, LOCK, load_script, project_version
 
 gen_formula = load_script("gen_formula")
 RUBY = shutil.which("ruby")

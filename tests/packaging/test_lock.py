@@ -9,7 +9,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from .helpers import LOCK, REPO, load_script
+from tests.support.packaging import LOCK, REPO, load_script
 
 try:
     import tomllib

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from .helpers import SCHEMAS, SCOOP_MANIFEST, load_script, project_version
+from tests.support.packaging import SCHEMAS, SCOOP_MANIFEST, load_script, project_version
 
 gen_scoop = load_script("gen_scoop")
 

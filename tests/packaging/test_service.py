@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from approvald import service
-
-from .helpers import load_script
+from tests.support.packaging import load_script
 
 unix_only = pytest.mark.skipif(sys.platform == "win32", reason="fake service managers are sh")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import REPO, project_version
+from tests.support.packaging import REPO, project_version
 
 BUILD_TIMEOUT = 300
 

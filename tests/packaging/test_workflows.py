@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from .helpers import REPO
+from tests.support.packaging import REPO
 
 WORKFLOWS = REPO / ".github" / "workflows"
 

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from approvald.adapters.claude_code import action_from_payload
+from approvald.agents import get_agent
 from approvald.paths import get_paths
 from approvald.policy import ALLOW, DENY, REQUIRE_APPROVAL, PolicyError, load_engine
+
+CLAUDE_CODE = get_agent("claude-code")
 
 
 def payload(tool: str, tool_input: dict, cwd: str = "/home/dev/app") -> dict:
@@ -43,7 +45,7 @@ def engine(approvald_home: Path):
     ],
 )
 def test_decisions(engine, tool, tool_input, expected, rule) -> None:
-    decision = engine.evaluate(action_from_payload(payload(tool, tool_input)))
+    decision = engine.evaluate(CLAUDE_CODE.action(payload(tool, tool_input)))
     assert decision.decision == expected, decision.reason
     if rule:
         assert rule in decision.rules
@@ -53,7 +55,7 @@ def test_decisions(engine, tool, tool_input, expected, rule) -> None:
 
 def test_state_directory_is_off_limits(engine, approvald_home: Path) -> None:
     token = get_paths().token_file
-    decision = engine.evaluate(action_from_payload(payload("Read", {"file_path": str(token)})))
+    decision = engine.evaluate(CLAUDE_CODE.action(payload("Read", {"file_path": str(token)})))
     assert decision.decision == DENY
     assert decision.rules == ("self.state",)
 
@@ -66,10 +68,10 @@ def test_user_layer_disables_and_adds(approvald_home: Path, tmp_path: Path) -> N
         "  - id: no-fetch-example\n    decision: DENY\n    reason: Not that site.\n"
         "    match: {url_host: '*.example.com'}\n")
     engine = load_engine(home="/home/dev")
-    write = engine.evaluate(action_from_payload(payload("Write", {"file_path": ".env",
+    write = engine.evaluate(CLAUDE_CODE.action(payload("Write", {"file_path": ".env",
                                                                   "content": "x"})))
     assert write.decision == ALLOW
-    fetch = engine.evaluate(action_from_payload(payload(
+    fetch = engine.evaluate(CLAUDE_CODE.action(payload(
         "WebFetch", {"url": "https://api.example.com/x", "prompt": "p"})))
     assert fetch.decision == DENY and fetch.rules == ("no-fetch-example",)
     assert engine.policy_hash != load_engine(include_user=False).policy_hash
@@ -95,16 +97,16 @@ def test_project_layer_only_restricts(approvald_home: Path, tmp_path: Path) -> N
         "    match: {kind: fs.write, path: 'docs/**'}\n")
     engine = load_engine(home="/home/dev")
     cwd = str(project / "sub")
-    env = engine.evaluate(action_from_payload(payload("Read", {"file_path": ".env"}, cwd)))
+    env = engine.evaluate(CLAUDE_CODE.action(payload("Read", {"file_path": ".env"}, cwd)))
     assert env.decision == DENY  # the project's ALLOW could not loosen the starter
-    docs = engine.evaluate(action_from_payload(payload(
+    docs = engine.evaluate(CLAUDE_CODE.action(payload(
         "Write", {"file_path": str(project / "docs/a.md"), "content": "x"}, cwd)))
     assert docs.decision == DENY and docs.rules == ("proj-no-docs",)
-    other = engine.evaluate(action_from_payload(payload("Read", {"file_path": "x.py"}, cwd)))
+    other = engine.evaluate(CLAUDE_CODE.action(payload("Read", {"file_path": "x.py"}, cwd)))
     assert other.decision == REQUIRE_APPROVAL  # the stricter project default applies
     assert other.policy_hash != engine.policy_hash
     assert any("may only restrict" in w for w in engine.warnings)
-    outside = engine.evaluate(action_from_payload(payload("Read", {"file_path": "x.py"})))
+    outside = engine.evaluate(CLAUDE_CODE.action(payload("Read", {"file_path": "x.py"})))
     assert outside.decision == ALLOW
 
 
@@ -113,7 +115,7 @@ def test_broken_project_policy_asks_a_person(approvald_home: Path, tmp_path: Pat
     (project / ".approvald").mkdir(parents=True)
     (project / ".approvald" / "policy.yaml").write_text("rules: [\n")
     engine = load_engine(home="/home/dev")
-    decision = engine.evaluate(action_from_payload(payload("Read", {"file_path": "x"},
+    decision = engine.evaluate(CLAUDE_CODE.action(payload("Read", {"file_path": "x"},
                                                            str(project))))
     assert decision.decision == REQUIRE_APPROVAL
     assert decision.rules == ("project-policy-error",)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from approvald.actions import action_from_json
+from approvald.model.actions import action_from_json
 from approvald.policy import ALLOW, DENY, REQUIRE_APPROVAL, load_engine
 
 

@@ -84,4 +84,4 @@ def test_explain_prints_the_path_to_the_decision(approvald_home, approvald_exe) 
 def test_agent_without_adapter_is_refused(approvald_home, approvald_exe) -> None:
     result = run(approvald_exe, "test", "--from", "cursor", stdin="{}")
     assert result.returncode == 2
-    assert "no adapter for 'cursor' yet" in result.stderr
+    assert "no hook for 'cursor' yet" in result.stderr

@@ -10,8 +10,7 @@ from keyring.backends import chainer, fail, null
 
 from approvald.secrets import SecretNameError
 from approvald.secrets.keyring import KeyringFailure, KeyringUnavailable, SecretKeyring
-
-from .conftest import MemoryKeyring
+from tests.support.keyring import MemoryKeyring
 
 
 def test_set_get_delete_in_memory(memory_keyring: MemoryKeyring) -> None:

@@ -7,22 +7,23 @@ import io
 from rich.console import Console
 from textual.widgets import Input
 
+from approvald.wire.errors import ApiError, DaemonUnavailable
 from approvald_tui.app import ApprovalsApp
-from approvald_tui.client import DaemonError
 from approvald_tui.screens.detail import DetailScreen
 from approvald_tui.screens.help import HelpScreen
 from approvald_tui.screens.reason import ReasonScreen
 from approvald_tui.widgets.detail import DetailPanel, render_approval
 from approvald_tui.widgets.statusbar import StatusBar
-
-from .conftest import NotifierSpy, make_app, until
-from .fakes import (
+from tests.support.tui import (
     NOW,
     FakeDaemonClient,
+    NotifierSpy,
     decision_event,
     edit_approval,
+    make_app,
     push_approval,
     terraform_approval,
+    until,
 )
 
 
@@ -304,7 +305,7 @@ async def test_decided_elsewhere_leaves_the_list() -> None:
 
 async def test_failed_decision_puts_the_request_back() -> None:
     client = FakeDaemonClient(pending=[push_approval()])
-    client.errors["ap_0001"] = DaemonError("no daemon answers")
+    client.errors["ap_0001"] = DaemonUnavailable("no daemon answers")
     app = make_app(client)
     async with app.run_test(size=(120, 36)) as pilot:
         await connected(pilot, app)
@@ -316,7 +317,7 @@ async def test_failed_decision_puts_the_request_back() -> None:
 
 async def test_already_decided_is_not_put_back() -> None:
     client = FakeDaemonClient(pending=[push_approval()])
-    client.errors["ap_0001"] = DaemonError("approval ap_0001 is already denied", 409)
+    client.errors["ap_0001"] = ApiError("approval ap_0001 is already denied", 409)
     app = make_app(client)
     async with app.run_test(size=(120, 36)) as pilot:
         await connected(pilot, app)

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from approvald.wire.aclient import AsyncDaemonClient, parse_sse_lines
+from approvald.wire.errors import DaemonError
 from approvald_tui import notify
-from approvald_tui.client import DaemonError, HttpDaemonClient, parse_sse_lines
 
 
 def test_parse_sse_lines() -> None:
@@ -58,7 +59,7 @@ async def test_client_sends_the_operator_token_and_rereads_it(tmp_path: Path) ->
     token = tmp_path / "operator.token"
     token.write_text("first\n")
     recorder = Recorder(token)
-    client = HttpDaemonClient("/nonexistent.sock", token,
+    client = AsyncDaemonClient("/nonexistent.sock", token,
                               transport=httpx.MockTransport(recorder))
     assert await client.approvals() == [{"id": "ap_1"}]
     assert recorder.requests[-1].url.params["status"] == "pending"
@@ -75,7 +76,7 @@ async def test_client_sends_the_operator_token_and_rereads_it(tmp_path: Path) ->
 
 
 async def test_client_without_a_daemon_raises_daemon_error(tmp_path: Path) -> None:
-    client = HttpDaemonClient(str(tmp_path / "missing.sock"), tmp_path / "no.token")
+    client = AsyncDaemonClient(str(tmp_path / "missing.sock"), tmp_path / "no.token")
     with pytest.raises(DaemonError, match="no daemon answers"):
         await client.status()
     with pytest.raises(DaemonError):

@@ -18,21 +18,20 @@ from pathlib import Path
 import pytest
 
 from approvald.paths import get_paths
+from approvald.wire.aclient import AsyncDaemonClient
 from approvald_tui.app import ApprovalsApp
-from approvald_tui.client import HttpDaemonClient
 from approvald_tui.model import parse_ts
-
-from .conftest import NotifierSpy, until
-from .daemon_helpers import ask_hook, hook_answer, push_payload
+from tests.support.daemon import RunningDaemon
+from tests.support.tui import NotifierSpy, ask_hook, hook_answer, push_payload, until
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(sys.platform == "win32", reason="Unix socket daemon")]
 
 
 async def test_pending_arrives_by_push_and_a_approves_it(
-        daemon: subprocess.Popen[bytes], approvald_exe: list[str], project: Path) -> None:
+        daemon: RunningDaemon, approvald_exe: list[str], project: Path) -> None:
     paths = get_paths()
-    client = HttpDaemonClient(paths.socket, paths.token_file)
+    client = AsyncDaemonClient(paths.socket, paths.token_file)
     spy = NotifierSpy()
     app = ApprovalsApp(client, tz=timezone.utc, notifier=spy, backoff=(0.1, 0.5))
     hooks: list[subprocess.Popen[str]] = []

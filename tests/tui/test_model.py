@@ -18,8 +18,7 @@ from approvald_tui.model import (
     short_fingerprint,
     trigger_span,
 )
-
-from .fakes import NOW, approval, edit_approval, push_approval
+from tests.support.tui import NOW, approval, edit_approval, push_approval
 
 
 def test_durations_and_countdown() -> None:

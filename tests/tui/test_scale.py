@@ -8,9 +8,7 @@ from __future__ import annotations
 import time
 
 from approvald_tui.widgets.activity import ACTIVITY_CAP
-
-from .conftest import make_app, until
-from .fakes import FakeDaemonClient, approval, decision_event
+from tests.support.tui import FakeDaemonClient, approval, decision_event, make_app, until
 
 KEY_BUDGET_S = 3.0  # generous: CI runners are shared and run tests in parallel; quiet: ~0.1-0.5 s
 LOAD_BUDGET_S = 10.0

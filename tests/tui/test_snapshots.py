@@ -11,14 +11,15 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from .conftest import make_app, until
-from .fakes import (
+from tests.support.tui import (
     FakeDaemonClient,
     approval,
     decision_event,
     edit_approval,
+    make_app,
     push_approval,
     terraform_approval,
+    until,
 )
 
 SIZE = (120, 36)

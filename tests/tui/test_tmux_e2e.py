@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from .daemon_helpers import ask_hook, hook_answer, push_payload
+from tests.support.daemon import RunningDaemon
+from tests.support.tui import ask_hook, hook_answer, push_payload
 
 pytestmark = [
     pytest.mark.tmux,
@@ -80,7 +81,7 @@ def tui_command(home: Path, exe: list[str], *args: str) -> str:
 
 
 def test_approve_and_deny_a_push_from_the_dashboard(
-        approvald_home: Path, approvald_exe: list[str], daemon: subprocess.Popen[bytes],
+        approvald_home: Path, approvald_exe: list[str], daemon: RunningDaemon,
         project: Path) -> None:
     term = Terminal(tui_command(approvald_home, approvald_exe, "--no-start"))
     hooks: list[subprocess.Popen[str]] = []

@@ -390,10 +390,10 @@ def _decided_key(approval: Approval) -> float:
 def run(endpoint: str, token_file: Any = None, *, notify: bool = True,
         intro: str | None = None) -> int:
     """Open the dashboard against the daemon at `endpoint`; the app's return code."""
-    from approvald_tui.client import HttpDaemonClient
+    from approvald.wire.aclient import AsyncDaemonClient
     from approvald_tui.notify import no_notify
 
-    client = HttpDaemonClient(endpoint, token_file)
+    client = AsyncDaemonClient(endpoint, token_file)
     app = ApprovalsApp(client, endpoint=endpoint, intro=intro,
                        notifier=desktop_notify if notify else no_notify)
     result = app.run()

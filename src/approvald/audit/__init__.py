@@ -61,7 +61,7 @@ from approvald.audit.chain import (
 )
 from approvald.audit.verify import VerifyResult, verify_chain
 from approvald.paths import ensure_private_dir
-from approvald.redact import redact_obj
+from approvald.redaction import redact_obj
 
 __all__ = [
     "ACTIVE_NAME",

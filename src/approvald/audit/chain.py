@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from approvald.actions import canonical_json
+from approvald.model.actions import canonical_json
 
 GENESIS = "sha256:" + "0" * 64
 ACTIVE_NAME = "audit.jsonl"

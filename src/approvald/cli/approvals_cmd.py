@@ -7,7 +7,8 @@ import json
 import sys
 from typing import Any
 
-from approvald.client import ClientError, DaemonClient
+from approvald.wire.client import DaemonClient
+from approvald.wire.errors import DaemonError
 
 LIST_FIELDS = ("id", "fingerprint", "status", "created_at", "expires_at", "decided_at",
                "decided_by", "decision_reason", "scope", "used_at", "agent", "session_id",
@@ -68,7 +69,7 @@ def main(argv: list[str]) -> int:
         else:
             result = client.deny(opts.id, reason=opts.reason, by="cli")
             verb = "denied"
-    except ClientError as exc:
+    except DaemonError as exc:
         print(f"approvald approvals: {exc}", file=sys.stderr)
         return 1
     if opts.json:

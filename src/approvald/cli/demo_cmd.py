@@ -48,12 +48,13 @@ def _say(line: str) -> None:
 def _decide_pending(paths: Paths, auto: str | None, seen: dict[str, float],
                     speed: float) -> None:
     """Without the dashboard: show each new pending approval, and decide it if asked to."""
-    from approvald.client import ClientError, DaemonClient
+    from approvald.wire.client import DaemonClient
+    from approvald.wire.errors import DaemonError
 
     client = DaemonClient(paths, timeout=5.0)
     try:
         pending = client.approvals("pending")
-    except ClientError:
+    except DaemonError:
         return
     now = time.monotonic()
     for item in pending:
@@ -72,7 +73,7 @@ def _decide_pending(paths: Paths, auto: str | None, seen: dict[str, float],
                 else:
                     client.deny(approval_id, "denied by the demo (--auto deny)", by="cli")
                 _say(f"{auto}d {approval_id} (--auto {auto})")
-            except ClientError as exc:
+            except DaemonError as exc:
                 _say(f"could not {auto} {approval_id}: {exc}")
             seen[approval_id] = float("inf")
 

@@ -18,11 +18,12 @@ import os
 import re
 import sys
 
-from approvald.paths import get_paths
-from approvald.secrets.client import DaemonError, NoDaemon, request
+from approvald.settings import SESSION_ID_ENV
+from approvald.wire.client import DaemonClient
+from approvald.wire.errors import DaemonError, DaemonUnavailable
 
 PROG = "approvald exec"
-SESSION_ENV = ("APPROVALD_SESSION_ID", "CLAUDE_SESSION_ID")
+SESSION_ENV = (SESSION_ID_ENV, "CLAUDE_SESSION_ID")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -75,9 +76,9 @@ def main(argv: list[str]) -> int:
     body = {"leases": [{"lease_id": lease, "env": var} for lease, var in pairs],
             "session_id": session_id(), "command": command}
     try:
-        answer = request(get_paths(), "POST", "/v1/leases/resolve", body)
-    except NoDaemon as exc:
-        return _fail(str(exc))
+        answer = DaemonClient().resolve_leases(body)
+    except DaemonUnavailable:
+        return _fail("no daemon: start `approvald daemon`")
     except DaemonError as exc:
         return _fail(str(exc))
 

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import sys
 
-USAGE = "usage: approvald hook claude-code  (reads the hook payload on stdin)"
-
 
 def main(argv: list[str]) -> int:
+    from approvald.hook.runner import USAGE
+    from approvald.hook.runner import main as run_hook
+
     if argv and argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0
-    if argv != ["claude-code"]:
-        agent = argv[0] if argv else ""
+    if len(argv) != 1:
         # Exit 2 with the reason on stderr: an agent that ran us by mistake still blocks.
-        print(f"approvald hook: unknown or missing agent {agent!r}\n{USAGE}", file=sys.stderr)
+        sys.stderr.write(f"approvald hook: give exactly one agent\n{USAGE}\n")
         return 2
-    from approvald.hook.claude_code import main as claude_code_main
-
-    return claude_code_main()
+    return run_hook(argv[0])

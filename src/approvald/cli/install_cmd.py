@@ -1,4 +1,4 @@
-"""`approvald install claude-code [...]` and `approvald uninstall claude-code [...]`.
+"""`approvald install AGENT [...]` and `approvald uninstall AGENT [...]`.
 
 The dispatcher hands over the whole argv, command word included: argv[0] is "install" or
 "uninstall".
@@ -11,16 +11,16 @@ import json
 import sys
 from pathlib import Path
 
+from approvald.agents import AGENTS
 from approvald.install import InstallError
-
-AGENTS = ("claude-code",)
 
 
 def _parser(verb: str) -> argparse.ArgumentParser:
     what = ("add the approvald hook to an agent's settings (merged, with a backup)"
             if verb == "install" else "remove exactly the hook entries install added")
     parser = argparse.ArgumentParser(prog=f"approvald {verb}", description=what)
-    parser.add_argument("agent", choices=AGENTS, help="the agent whose settings to change")
+    parser.add_argument("agent", choices=tuple(AGENTS),
+                        help="the agent whose settings to change")
     parser.add_argument("--scope", choices=("user", "project", "local"), default="user",
                         help="user: ~/.claude/settings.json; project: <project>/.claude/"
                              "settings.json; local: <project>/.claude/settings.local.json "
@@ -44,13 +44,14 @@ def _report(outcome_json: dict[str, object], text: str, as_json: bool) -> None:
 def main(argv: list[str]) -> int:
     verb = argv[0] if argv and argv[0] in ("install", "uninstall") else "install"
     opts = _parser(verb).parse_args(argv[1:] if argv and argv[0] == verb else argv)
-    from approvald.install import claude_code
+    from approvald.install import hooks
 
     try:
         if verb == "install":
-            outcome = claude_code.install(opts.scope, opts.project, dry_run=opts.dry_run)
+            outcome = hooks.install(opts.agent, opts.scope, opts.project, dry_run=opts.dry_run)
         else:
-            outcome = claude_code.uninstall(opts.scope, opts.project, dry_run=opts.dry_run)
+            outcome = hooks.uninstall(opts.agent, opts.scope, opts.project,
+                                      dry_run=opts.dry_run)
     except InstallError as exc:
         print(f"approvald {verb}: {exc}", file=sys.stderr)
         return 1

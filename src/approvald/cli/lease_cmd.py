@@ -16,9 +16,10 @@ import sys
 from typing import Any
 
 from approvald.paths import get_paths
-from approvald.secrets import offline
-from approvald.secrets.client import DaemonError, NoDaemon, request, segment
-from approvald.secrets.leases import LeaseError
+from approvald.secrets.offline import offline_credentials
+from approvald.storage.leases import LeaseError
+from approvald.wire.client import DaemonClient
+from approvald.wire.errors import DaemonError, DaemonUnavailable
 
 PROG = "approvald lease"
 SUBCOMMANDS = ("create", "list", "revoke", "show")
@@ -91,7 +92,7 @@ def cmd_create(argv: list[str]) -> int:
     body = {"name": opts.name, "ttl_s": opts.ttl, "session_id": opts.session,
             "for_pattern": opts.for_pattern, "single_use": opts.single_use,
             "requested_by": "cli"}
-    lease = request(get_paths(), "POST", "/v1/leases", body)
+    lease = DaemonClient().create_lease(body)
     if opts.json:
         print(json.dumps({"lease_id": lease["lease_id"], "name": lease["name"],
                           "expires_at": lease["expires_at"], "status": lease.get("status"),
@@ -110,10 +111,12 @@ def cmd_list(argv: list[str]) -> int:
     opts = _list_parser().parse_args(argv)
     paths = get_paths()
     try:
-        items = request(paths, "GET",
-                        f"/v1/leases?status={'all' if opts.all else 'active'}")["leases"]
-    except NoDaemon:
-        items = offline.list_leases(paths, opts.all)
+        items = DaemonClient(paths).leases(include_inactive=opts.all)
+    except DaemonUnavailable:
+        items = []
+        if paths.database.exists():
+            with offline_credentials(paths) as credentials:
+                items = credentials.list_leases(include_inactive=opts.all)
     if opts.json:
         print(json.dumps({"leases": items}, indent=2, ensure_ascii=False))
     else:
@@ -125,10 +128,13 @@ def cmd_revoke(argv: list[str]) -> int:
     opts = _id_parser("revoke", "revoke a lease at once").parse_args(argv)
     paths = get_paths()
     try:
-        lease = request(paths, "POST", f"/v1/leases/{segment(opts.lease_id)}/revoke", {"by": "cli"})
-    except NoDaemon:
+        lease = DaemonClient(paths).revoke_lease(opts.lease_id)
+    except DaemonUnavailable:
+        if not paths.database.exists():
+            return _fail(f"unknown lease {opts.lease_id}")
         try:
-            lease = offline.revoke_lease(paths, opts.lease_id)
+            with offline_credentials(paths) as credentials:
+                lease = credentials.revoke_lease(opts.lease_id)
         except LeaseError as exc:
             return _fail(str(exc))
     if opts.json:
@@ -140,7 +146,7 @@ def cmd_revoke(argv: list[str]) -> int:
 
 def cmd_show(argv: list[str]) -> int:
     opts = _id_parser("show", "one lease").parse_args(argv)
-    lease = request(get_paths(), "GET", f"/v1/leases/{segment(opts.lease_id)}")
+    lease = DaemonClient().lease(opts.lease_id)
     print(json.dumps(lease, indent=2) if opts.json else render_leases([lease]))
     return 0
 
@@ -156,7 +162,5 @@ def main(argv: list[str]) -> int:
         handler, rest = cmd_create, argv  # `lease NAME --ttl ...`
     try:
         return handler(rest)
-    except NoDaemon as exc:
-        return _fail(str(exc))
     except DaemonError as exc:
         return _fail(str(exc))

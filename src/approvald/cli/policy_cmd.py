@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from approvald.actions import ActionError
-from approvald.adapters import KNOWN_AGENTS, get_adapter
+from approvald.agents import KNOWN_FORMATS, UnknownAgent, payload_reader
+from approvald.model.actions import ActionError
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--policy", action="append", type=Path, default=[], metavar="FILE",
                        help="evaluate with exactly these policy files (repeatable)")
-        p.add_argument("--from", dest="agent", default="action", choices=KNOWN_AGENTS,
+        p.add_argument("--from", dest="agent", default="action", choices=KNOWN_FORMATS,
                        help="input format (default: approvald's action JSON)")
         fmt = p.add_mutually_exclusive_group()
         fmt.add_argument("--json", action="store_true", help="one JSON document in and out")
@@ -88,9 +88,9 @@ def run_test(opts: argparse.Namespace, explain: bool) -> int:
 
     try:
         engine = _load(opts.policy)
-        adapter = get_adapter(opts.agent)
+        adapter = payload_reader(opts.agent)
         stream = _open_input(opts.input)
-    except (PolicyError, ActionError, InputError) as exc:
+    except (PolicyError, ActionError, UnknownAgent, InputError) as exc:
         print(f"approvald: {exc}", file=sys.stderr)
         return 2
     failed = False

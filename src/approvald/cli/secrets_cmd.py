@@ -15,8 +15,10 @@ import sys
 from typing import Any
 
 from approvald.paths import get_paths
-from approvald.secrets import SecretNameError, offline, validate_name
-from approvald.secrets.client import DaemonError, NoDaemon, request
+from approvald.secrets import SecretNameError, validate_name
+from approvald.secrets.offline import offline_credentials
+from approvald.wire.client import DaemonClient
+from approvald.wire.errors import DaemonError, DaemonUnavailable
 
 PROG = "approvald secrets"
 
@@ -62,7 +64,7 @@ def _safe_description(description: str | None, name: str, value: str) -> str | N
     """A description never carries the value (or a token-looking string) into the database."""
     if description is None:
         return None
-    from approvald.redact import redact_text
+    from approvald.redaction import redact_text
 
     return redact_text(description, extra_values=[(name, value)])[:500]
 
@@ -84,9 +86,10 @@ def cmd_set(name: str, description: str | None) -> int:
     description = _safe_description(description, name, value)
     paths = get_paths()
     try:
-        result = request(paths, "POST", f"/v1/secrets/{name}/meta", {"description": description})
-    except NoDaemon:
-        result = offline.store_meta(paths, name, description)
+        result = DaemonClient(paths).secret_stored(name, description)
+    except DaemonUnavailable:
+        with offline_credentials(paths) as credentials:
+            result = credentials.secret_stored(name, description)
     except DaemonError as exc:
         return _fail(f"stored in the keyring, but the daemon refused the metadata: {exc}")
     verb = "stored" if result.get("created") else "updated"
@@ -109,9 +112,12 @@ def render_secrets(items: list[dict[str, Any]]) -> str:
 def cmd_list(as_json: bool) -> int:
     paths = get_paths()
     try:
-        items = request(paths, "GET", "/v1/secrets").get("secrets", [])
-    except NoDaemon:
-        items = offline.list_secrets(paths)
+        items = DaemonClient(paths).secrets()
+    except DaemonUnavailable:
+        items = []
+        if paths.database.exists():
+            with offline_credentials(paths) as credentials:
+                items = credentials.list_secrets()
     except DaemonError as exc:
         return _fail(str(exc))
     if as_json:
@@ -130,9 +136,12 @@ def cmd_rm(name: str, as_json: bool) -> int:
         return _fail(str(exc))
     paths = get_paths()
     try:
-        result = request(paths, "DELETE", f"/v1/secrets/{name}/meta")
-    except NoDaemon:
-        result = offline.remove_secret(paths, name)
+        result = DaemonClient(paths).secret_removed(name)
+    except DaemonUnavailable:
+        result = {"removed": False, "revoked": []}
+        if paths.database.exists():
+            with offline_credentials(paths) as credentials:
+                result = credentials.secret_removed(name)
     except DaemonError as exc:
         return _fail(f"removed from the keyring, but the daemon refused: {exc}")
     if not in_keyring and not result.get("removed"):

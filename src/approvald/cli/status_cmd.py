@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from approvald.client import ClientError, DaemonClient, NotRunning
+from approvald.wire.client import DaemonClient
+from approvald.wire.errors import DaemonError, DaemonUnavailable
 
 
 def render(status: dict[str, Any]) -> str:
@@ -31,9 +32,9 @@ def main(argv: list[str]) -> int:
     try:
         status = client.status()
         code = 0 if status.get("running") else 1
-    except NotRunning:
+    except DaemonUnavailable:
         status, code = {"running": False}, 1
-    except ClientError as exc:
+    except DaemonError as exc:
         status, code = {"running": False, "error": str(exc)}, 1
     print(json.dumps(status, indent=2) if opts.json else render(status))
     return code

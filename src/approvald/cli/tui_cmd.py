@@ -28,11 +28,12 @@ class DaemonStartError(Exception):
 
 
 def daemon_answers(paths: Paths, endpoint: str | None = None, timeout: float = 1.0) -> bool:
-    from approvald.client import ClientError, DaemonClient
+    from approvald.wire.client import DaemonClient
+    from approvald.wire.errors import DaemonError
 
     try:
         DaemonClient(paths, endpoint=endpoint or paths.socket, timeout=timeout).status()
-    except ClientError:
+    except DaemonError:
         return False
     except OSError:
         return False

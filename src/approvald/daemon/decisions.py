@@ -11,14 +11,25 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from approvald.actions import Action
 from approvald.daemon.context import STOPPING, DaemonContext
-from approvald.hook import limits
-from approvald.store import APPROVED, EXPIRED, PENDING, AlreadyDecided, Approval
+from approvald.model import events, limits
+from approvald.model.actions import Action
+from approvald.model.approvals import Approval
+from approvald.model.decisions import (
+    APPROVED,
+    BY_DAEMON,
+    BY_TIMEOUT,
+    DENIED,
+    DENY,
+    EXPIRED,
+    PENDING,
+    REQUIRE_APPROVAL,
+)
+from approvald.model.records import action_fields, decision_fields
+from approvald.storage.approvals import AlreadyDecided
 
 log = logging.getLogger("approvald.daemon")
 
-REQUIRE_APPROVAL = "REQUIRE_APPROVAL"
 AUDIT_RULE = "approvald-audit-unwritable"
 # Actions above this size are evaluated on a worker thread, with a deadline, so the loop keeps
 # serving everyone else.
@@ -42,19 +53,14 @@ async def evaluate(ctx: DaemonContext, action: Action) -> dict[str, Any]:
             reason, rule = limits.timeout_reason(), limits.TIMEOUT_RULE
     else:
         rule = limits.SIZE_RULE
-    return {"decision": "DENY", "reason": reason, "rules": [rule],
+    return {"decision": DENY, "reason": reason, "rules": [rule],
             "fingerprint": action.fingerprint, "policy_hash": engine.policy_hash,
             "trigger": None}
 
 
 def _record(action: Action, decision: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "agent": action.agent, "session_id": action.session_id, "cwd": action.cwd,
-        "tool": action.tool, "kind": action.kind, "summary": action.summary,
-        "decision": decision["decision"], "rules": decision["rules"],
-        "reason": decision["reason"], "fingerprint": decision["fingerprint"],
-        "policy_hash": decision["policy_hash"],
-    }
+    """What a decision event says (the audit record adds its `event`)."""
+    return {**action_fields(action), **decision_fields(decision)}
 
 
 def _answer_from(result: dict[str, Any], approval: Approval, status: str | None = None) -> None:
@@ -73,8 +79,8 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
     if ctx.doctor is not None and action.cwd:
         ctx.doctor.saw_cwd(action.cwd)  # the live doctor learns the project (a dict lookup)
     decision = await evaluate(ctx, action)
-    if ctx.audit_failure is not None and decision["decision"] != "DENY":
-        decision = {**decision, "decision": "DENY", "rules": [AUDIT_RULE], "trigger": None,
+    if ctx.audit_failure is not None and decision["decision"] != DENY:
+        decision = {**decision, "decision": DENY, "rules": [AUDIT_RULE], "trigger": None,
                     "reason": f"approvald cannot write its audit log ({ctx.audit_failure}), "
                               "so nothing is allowed until it can."}
     ctx.decisions += 1
@@ -88,7 +94,7 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
         return result
 
     judged = decision.get("judged")
-    grant = ctx.store.take_grant(
+    grant = ctx.approvals.take_grant(
         decision["fingerprint"],
         accept=lambda g: judged is None or g.decision.get("judged") == judged)
     if grant is not None:
@@ -97,25 +103,25 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
         _report(ctx, record)
         return result
 
-    approval = ctx.store.create(action.to_json(), decision, fingerprint=decision["fingerprint"],
+    approval = ctx.approvals.create(action.to_json(), decision, fingerprint=decision["fingerprint"],
                                 summary=action.summary,
-                                timeout_s=ctx.config.approval_timeout_s)
+                                timeout_s=ctx.settings.approval_timeout_s)
     record.update(approval_id=approval.id, approval_status=PENDING)
     _report(ctx, record)
-    ctx.audit.append({**record, "event": "approval.requested",
+    ctx.audit.append({**record, "event": events.APPROVAL_REQUESTED,
                       "expires_at": approval.to_json()["expires_at"]})
-    ctx.events.publish("approval.created", approval.to_json())
+    ctx.events.publish(events.APPROVAL_CREATED, approval.to_json())
     _answer_from(result, approval)
     result["status"] = None
     if not wait:
         return result
     outcome = await _wait(ctx, approval, disconnected)
     if outcome == STOPPING:
-        result.update(status="denied", decided_by="daemon", decision_reason="daemon stopping")
+        result.update(status=DENIED, decided_by=BY_DAEMON, decision_reason="daemon stopping")
     elif isinstance(outcome, Approval):
         _answer_from(result, outcome)
-        if outcome.status == APPROVED and not ctx.store.consume(outcome.id):
-            result.update(status="denied", decision_reason="this approval was already used")
+        if outcome.status == APPROVED and not ctx.approvals.consume(outcome.id):
+            result.update(status=DENIED, decision_reason="this approval was already used")
     return result
 
 
@@ -128,7 +134,7 @@ async def _wait(ctx: DaemonContext, approval: Approval,
     gone: asyncio.Future[Any] | None = None
     try:
         # A decision may have landed between create() and here (another process, a restart).
-        current = ctx.store.get(approval.id)
+        current = ctx.approvals.get(approval.id)
         if current is not None and current.status != PENDING:
             return current
         if ctx.stopping:
@@ -154,14 +160,15 @@ async def _wait(ctx: DaemonContext, approval: Approval,
 
 def _expire(ctx: DaemonContext, approval: Approval) -> Approval | None:
     try:
-        expired = ctx.store.decide(approval.id, EXPIRED, by="timeout",
-                                   reason=f"no decision within {ctx.config.approval_timeout_s} s")
+        expired = ctx.approvals.decide(
+            approval.id, EXPIRED, by=BY_TIMEOUT,
+            reason=f"no decision within {ctx.settings.approval_timeout_s} s")
     except AlreadyDecided:
-        return ctx.store.get(approval.id)  # decided or swept in the same instant
+        return ctx.approvals.get(approval.id)  # decided or swept in the same instant
     ctx.approval_decided(expired)
     return expired
 
 
 def _report(ctx: DaemonContext, record: dict[str, Any]) -> None:
-    ctx.audit.append({"event": "decision", **record})
-    ctx.events.publish("decision", record)
+    ctx.audit.append({"event": events.DECISION, **record})
+    ctx.events.publish(events.DECISION, record)

@@ -19,54 +19,15 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from approvald.projects import project_root
+
 log = logging.getLogger("approvald.daemon")
 
-# A directory holding any of these is a project root (the agents read project configs there).
-PROJECT_MARKERS = (".git", ".claude", ".mcp.json", ".cursor", ".codex", ".gemini")
-MAX_WALK = 32  # ancestors looked at, at most, from a cwd
 MAX_PROJECTS = 64
 MAX_CWDS = 4096  # cwd -> root cache entries; beyond this the cache starts over
 MAX_PENDING = 256  # cwds waiting for the worker; beyond this new ones wait for a later decision
 
 _UNKNOWN = object()
-
-
-def project_root(cwd: str, home: Path) -> Path | None:
-    """The nearest ancestor of `cwd` (itself included) holding a project marker, else `cwd`.
-
-    None when `cwd` is not an existing absolute directory, or is the user's home: the home's
-    `.claude`/`.cursor`/... are the user-level configs, watched anyway, so the walk also stops
-    below the home instead of taking it for a project root.
-    """
-    if not cwd:
-        return None
-    start = Path(cwd)
-    try:
-        if not start.is_absolute() or not start.is_dir():
-            return None
-    except OSError:
-        return None
-    homes = _both(Path(home))
-    if start in homes:
-        return None
-    current = start
-    for _ in range(MAX_WALK):
-        if current in homes or current == current.parent:
-            break  # the home's markers and the filesystem root's are not a project's
-        try:
-            if any((current / marker).exists() for marker in PROJECT_MARKERS):
-                return current
-        except OSError:
-            break
-        current = current.parent
-    return start
-
-
-def _both(path: Path) -> set[Path]:
-    try:
-        return {path, path.resolve()}
-    except (OSError, RuntimeError):
-        return {path}
 
 
 class ProjectTracker:

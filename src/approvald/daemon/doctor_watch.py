@@ -1,12 +1,9 @@
 """Live doctor: watch the agents' config files and push `findings` events when they change.
 
-How the daemon starts it (once, from inside its running event loop, after `ctx.events` is
-bound to the loop), and stops it on shutdown::
+The daemon's doctor service (approvald.daemon.services) starts it on the daemon's one file
+watcher, from inside the running event loop, and stops it on shutdown::
 
-    from approvald.daemon.doctor_watch import start_doctor_watch
-
-    doctor = start_doctor_watch(ctx, Path.home(), project=None)  # project: a dir or None
-    # (add claude_config_dir=Path(os.environ["CLAUDE_CONFIG_DIR"]) when that is set)
+    doctor = DoctorWatch(ctx, watcher, Path.home(), project=None).start()
     ...
     doctor.stop()
 
@@ -30,16 +27,15 @@ doctor_projects.py) or is told one with `add_project(path)`. Each project is sca
 while none of the files it reads changed (a scan costs ~20 ms, most of it approvald's own
 health check, which the base scan reports once for all).
 
-What is watched: the parent directory of every file `approvald.doctor.watched_files()` names
-(non-recursively), the nearest existing ancestor when that directory does not exist yet (so a
-new `~/.cursor/` or `.claude/` is noticed), and the user's policies directory. Editors save in
-bursts, so changes are collected for DEBOUNCE_S before one rescan.
+What is watched (a `Watch` on the daemon's one FileWatcher): the parent directory of every file
+`approvald.doctor.watched_files()` names (non-recursively), the nearest existing ancestor when
+that directory does not exist yet (so a new `~/.cursor/` or `.claude/` is noticed), and the
+user's policies directory. Editors save in bursts, so changes are collected for DEBOUNCE_S
+before one rescan.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import logging
 import threading
@@ -47,13 +43,16 @@ from pathlib import Path
 from typing import Any
 
 from approvald.daemon.doctor_projects import MAX_PROJECTS, ProjectTracker
+from approvald.daemon.watch import FileWatcher, Watch
 from approvald.doctor import SystemRoots, scan, watched_files
 from approvald.doctor.findings import HIGH, Finding, counts, sort_findings
+from approvald.model import events
+from approvald.paths import Paths
+from approvald.projects import both_forms
 
 log = logging.getLogger("approvald.daemon")
 
 DEBOUNCE_S = 0.3
-EVENT_TYPE = "findings"
 
 # The stat of every file a project's scan reads: equal means that scan would say the same.
 Signature = tuple[tuple[str, int, int, int, int] | tuple[str], ...]
@@ -63,6 +62,7 @@ class DoctorWatch:
     def __init__(
         self,
         ctx: Any,
+        watcher: FileWatcher,
         home: Path,
         project: Path | None,
         *,
@@ -78,10 +78,8 @@ class DoctorWatch:
         self._claude_dir = claude_config_dir
         self._debounce_s = debounce_s
         self._lock = threading.Lock()  # one scan at a time
-        self._timer_lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-        self._observer: Any = None
-        self._watches: dict[Path, Any] = {}
+        self._watcher = watcher
+        self._watch: Watch | None = None
         self._files: set[Path] = set()
         self._ancestors: set[Path] = set()
         self._policies: set[Path] = set()
@@ -92,18 +90,10 @@ class DoctorWatch:
         self._projects = ProjectTracker(self._home, self.add_project, cap=max_projects)
         # project root -> (signature of the files its scan read, its findings)
         self._project_scans: dict[Path, tuple[Signature, list[Finding]]] = {}
-        try:
-            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            self._loop = None
 
     # -- what to watch -------------------------------------------------------------------
-    def _paths(self) -> Any:
-        paths = getattr(self._ctx, "paths", None)
-        if paths is None:
-            from approvald.paths import get_paths
-
-            paths = get_paths()
+    def _paths(self) -> Paths:
+        paths: Paths = self._ctx.paths
         return paths
 
     def _targets(self) -> tuple[set[Path], set[Path], set[Path]]:
@@ -131,27 +121,17 @@ class DoctorWatch:
         return files, ancestors, dirs
 
     def _sync_watches(self) -> None:
-        if self._observer is None:
+        if self._watch is None:
             return
         files, ancestors, dirs = self._targets()
         # Observers may report real paths (macOS: /private/var/... for /var/...): keep both.
-        self._files = {q for p in files for q in _both(p)}
-        self._ancestors = {q for p in ancestors for q in _both(p)}
-        self._policies = _both(Path(self._paths().policies))
-        for gone in set(self._watches) - dirs:
-            try:
-                self._observer.unschedule(self._watches.pop(gone))
-            except Exception:  # already gone with its directory
-                pass
-        for new in dirs - set(self._watches):
-            try:
-                self._watches[new] = self._observer.schedule(self._handler, str(new),
-                                                             recursive=False)
-            except Exception as exc:  # unreadable or vanished directory: watch the rest
-                log.warning("doctor watch: cannot watch %s: %s", new, exc)
+        self._files = {q for p in files for q in both_forms(p)}
+        self._ancestors = {q for p in ancestors for q in both_forms(p)}
+        self._policies = both_forms(Path(self._paths().policies))
+        self._watch.set_dirs(dirs)
 
     def _relevant(self, path: str) -> bool:
-        for p in _both(Path(path)):
+        for p in both_forms(Path(path)):
             if p in self._files or p in self._ancestors or p.parent in self._policies:
                 return True
         return False
@@ -173,7 +153,7 @@ class DoctorWatch:
         off the event loop."""
         if self._stopped:
             return False
-        if self._project is not None and Path(path) in _both(self._project):
+        if self._project is not None and Path(path) in both_forms(self._project):
             return False
         added, dropped = self._projects.add(path)
         if not added:
@@ -196,53 +176,24 @@ class DoctorWatch:
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> DoctorWatch:
-        from watchdog.events import FileSystemEvent, FileSystemEventHandler
-        from watchdog.observers import Observer
-
-        watch = self
-
-        class Handler(FileSystemEventHandler):
-            def on_any_event(self, event: FileSystemEvent) -> None:
-                if event.event_type in ("opened", "closed_no_write"):
-                    return
-                paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-                if any(p and watch._relevant(str(p)) for p in paths):
-                    watch.poke()
-
-        self._handler = Handler()
         self._files, self._ancestors, self._policies = set(), set(), set()
-        self._observer = Observer()
-        self._observer.daemon = True
+        self._watch = self._watcher.watch(self._relevant, self.rescan,
+                                          debounce_s=self._debounce_s)
         self._sync_watches()
-        self._observer.start()
         threading.Thread(target=self.rescan, name="doctor-initial-scan", daemon=True).start()
         return self
 
     def stop(self) -> None:
         self._stopped = True
         self._projects.stop()
-        with self._timer_lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-        if self._observer is not None:
-            try:
-                self._observer.stop()
-                self._observer.join(timeout=2.0)
-            except Exception as exc:  # pragma: no cover - shutting down anyway
-                log.warning("doctor watch: stopping the observer: %s", exc)
-            self._observer = None
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
 
     def poke(self) -> None:
         """A watched file changed: rescan DEBOUNCE_S after the last change."""
-        if self._stopped:
-            return
-        with self._timer_lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(self._debounce_s, self.rescan)
-            self._timer.daemon = True
-            self._timer.start()
+        if not self._stopped and self._watch is not None:
+            self._watch.debouncer.poke()
 
     # -- scanning ------------------------------------------------------------------------
     def rescan(self) -> bool:
@@ -314,19 +265,8 @@ class DoctorWatch:
                 "counts": counts(self.findings)}
 
     def _publish(self, data: dict[str, Any]) -> None:
-        events = getattr(self._ctx, "events", None)
-        if events is None:
-            return
         try:
-            threadsafe = getattr(events, "publish_threadsafe", None)
-            if callable(threadsafe):
-                threadsafe(EVENT_TYPE, data)
-                return
-            result = events.publish(EVENT_TYPE, data)
-            if inspect.isawaitable(result):
-                if self._loop is None:
-                    raise RuntimeError("publish is async but no event loop was running at start")
-                asyncio.run_coroutine_threadsafe(result, self._loop)  # type: ignore[arg-type]
+            self._ctx.events.publish_threadsafe(events.FINDINGS, data)
         except Exception as exc:
             log.error("doctor watch: publishing findings: %s", exc)
 
@@ -345,24 +285,3 @@ def _signature(files: list[Path]) -> Signature:
             continue
         out.append((str(file), st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
     return tuple(out)
-
-
-def _both(path: Path) -> set[Path]:
-    try:
-        return {path, path.resolve()}
-    except (OSError, RuntimeError):
-        return {path}
-
-
-def start_doctor_watch(
-    ctx: Any,
-    home: Path,
-    project: Path | None = None,
-    *,
-    roots: SystemRoots | None = None,
-    claude_config_dir: Path | None = None,
-) -> DoctorWatch:
-    """Start watching; returns the handle (`.stop()`, `.findings`, `.snapshot()`).
-    `claude_config_dir`: pass $CLAUDE_CONFIG_DIR when the user set it."""
-    return DoctorWatch(ctx, home, project, roots=roots,
-                       claude_config_dir=claude_config_dir).start()

@@ -7,7 +7,7 @@ import logging.handlers
 import sys
 from pathlib import Path
 
-from approvald.redact import redact_text
+from approvald.redaction import redact_text
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MAX_BYTES = 5 * 1024 * 1024

@@ -21,18 +21,17 @@ from typing import IO, Any
 
 import uvicorn
 
-from approvald.config import load_config
+from approvald.audit.background import AuditWriter
 from approvald.daemon.app import create_app
-from approvald.daemon.context import AuditWriter, DaemonContext
+from approvald.daemon.context import DaemonContext
 from approvald.daemon.logs import setup_logging, teardown_logging
-from approvald.daemon.watch import start_policy_watch
-from approvald.hook.endpoint import TRANSPORT_ENV, TRANSPORTS
+from approvald.daemon.services import Service, default_services, start_all, stop_all
 from approvald.paths import Paths, ensure_private_dir, get_paths
-from approvald.store import Store
+from approvald.settings import TRANSPORT_ENV, TRANSPORTS, load_settings, requested_transport
+from approvald.storage.database import Database
 
 log = logging.getLogger("approvald.daemon")
 
-SWEEP_EVERY_S = 1.0
 GRACEFUL_SHUTDOWN_S = 5
 
 
@@ -206,33 +205,6 @@ class DaemonServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-async def _sweep(ctx: DaemonContext) -> None:
-    from approvald.daemon.leases import sweep_expired_leases
-
-    while True:
-        await asyncio.sleep(SWEEP_EVERY_S)
-        try:
-            ctx.expire_due()
-            sweep_expired_leases(ctx)  # each lease that ran out gets its audit record now
-        except Exception:
-            log.exception("expiry sweep failed")
-
-
-def _start_doctor(ctx: DaemonContext) -> Any:
-    """Watch the agents' configs for unguarded tools; a failure here never stops the daemon."""
-    if os.environ.get("APPROVALD_DOCTOR_WATCH", "1") == "0":
-        return None
-    try:
-        from approvald.daemon.doctor_watch import start_doctor_watch
-
-        claude_dir = os.environ.get("CLAUDE_CONFIG_DIR")
-        return start_doctor_watch(ctx, Path.home(), None,
-                                  claude_config_dir=Path(claude_dir) if claude_dir else None)
-    except Exception:
-        log.exception("not watching agent configs")
-        return None
-
-
 def _open_audit(paths: Paths) -> Any:
     from approvald.audit import AuditLog
 
@@ -241,17 +213,17 @@ def _open_audit(paths: Paths) -> Any:
 
 def build_context(paths: Paths, *, token: str, endpoint: str,
                   client_token: str = "") -> DaemonContext:
-    config = load_config(paths.config)
-    for problem in config.problems:
+    settings = load_settings(paths.config)
+    for problem in settings.problems:
         log.warning("config: %s", problem)
-    store = Store(paths.database)
+    database = Database(paths.database)
 
     def load() -> Any:
         from approvald.policy import load_engine
 
         return load_engine(paths)
 
-    ctx = DaemonContext(paths=paths, config=config, store=store,
+    ctx = DaemonContext(paths=paths, settings=settings, database=database,
                         audit=AuditWriter(_open_audit(paths)), engine_loader=load,
                         token=token, socket=endpoint, client_token=client_token)
     ctx.reload_policy()
@@ -261,7 +233,7 @@ def build_context(paths: Paths, *, token: str, endpoint: str,
 def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
                extra_routes: Sequence[Any] = ()) -> int:
     paths = paths or get_paths()
-    requested = os.environ.get(TRANSPORT_ENV, "").strip().lower()
+    requested = requested_transport()
     if requested and requested not in TRANSPORTS:
         print(f"approvald daemon: {TRANSPORT_ENV} must be tcp or unix, not {requested!r}",
               file=sys.stderr)
@@ -315,51 +287,27 @@ def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
         lock.release()
 
 
-async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence[Any]) -> None:
-    loop = asyncio.get_running_loop()
-    ctx.events.bind_loop(loop)
-    ctx.expire_due()  # approvals that ran out while no daemon ran
-    watcher, debouncer = start_policy_watch(loop, _watched_dirs(ctx.paths), ctx.reload_policy)
-    sweeper = asyncio.create_task(_sweep(ctx))
-
-    def stop_background() -> None:
-        sweeper.cancel()
-        debouncer.cancel()
-
-    ctx.doctor = _start_doctor(ctx)
-    from approvald.daemon import leases
-
-    app = create_app(ctx, [*leases.build_routes(ctx), *extra_routes])
+async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence[Any],
+                 services: list[Service] | None = None) -> None:
+    ctx.events.bind_loop(asyncio.get_running_loop())
+    started = start_all(default_services() if services is None else services, ctx)
+    app = create_app(ctx, extra_routes)
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, server_header=False)
-    server = DaemonServer(config, ctx, on_stop=stop_background)
+    server = DaemonServer(config, ctx, on_stop=lambda: stop_all(started))
     log.info("daemon %s for %s listening on %s (policy %s)", ctx.pid, ctx.paths.home,
              ctx.socket, ctx.policy_hash)
     try:
         await server.serve(sockets=[sock])
     finally:
-        stop_background()
-        await asyncio.to_thread(watcher.stop)
-        if ctx.doctor is not None:
-            await asyncio.to_thread(ctx.doctor.stop)
-
-
-def _watched_dirs(paths: Paths) -> list[Path]:
-    dirs = [paths.policies]
-    try:
-        from approvald.policy.engine import starter_dir
-
-        dirs.append(starter_dir())
-    except Exception as exc:  # the engine is optional to watching, not to deciding
-        log.warning("not watching the starter policy: %s", exc)
-    return dirs
+        await asyncio.to_thread(stop_all, started)
 
 
 def _close(ctx: DaemonContext) -> None:
     audit = ctx.audit
     if isinstance(audit, AuditWriter):
         audit.close()
-    ctx.store.close()
+    ctx.database.close()
     log.info("daemon stopped")
 
 

@@ -66,12 +66,10 @@ def _in_use(ctx: ScanContext) -> bool:
 
 def _installer_commands(data: dict[str, Any]) -> set[str]:
     """Commands the installer's own detector calls ours (when install is present)."""
+    from approvald.install.hooks import find_installed_hooks
+
     try:
-        from approvald.install.claude_code import find_installed_hooks
-    except ImportError:
-        return set()
-    try:
-        found = find_installed_hooks(data)
+        found = find_installed_hooks(data, "claude-code")
     except Exception:  # its bug must not stop doctor
         return set()
     commands: set[str] = set()

@@ -3,59 +3,32 @@ its directory and the operator token private to this user?"""
 
 from __future__ import annotations
 
-import http.client
 import os
-import socket
 import stat
 import sys
 from pathlib import Path
 
 from approvald.doctor.findings import HIGH, INFO, LOW, MEDIUM, Finding, finding_id
 from approvald.paths import Paths
+from approvald.settings import TCP_PREFIX
 
 AGENT = "approvald"
 DIAL_TIMEOUT_S = 1.0
 
 
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float) -> None:
-        super().__init__("approvald", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self._path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
-
-
 def dial_status(endpoint: str, timeout: float = DIAL_TIMEOUT_S) -> tuple[bool, str]:
-    """(answers, why not) for GET /v1/status at the hook's endpoint; standard library only."""
-    conn: http.client.HTTPConnection
-    if endpoint.startswith("tcp://"):
-        host, _, port = endpoint[len("tcp://") :].rpartition(":")
-        if not port.isdigit() or int(port) == 0:
-            return False, f"no daemon endpoint has been written ({endpoint})"
-        conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-    else:
-        if not hasattr(socket, "AF_UNIX"):
-            return False, "this platform has no Unix sockets"
-        if not os.path.exists(endpoint):
-            return False, f"{endpoint} does not exist"
-        conn = _UnixHTTPConnection(endpoint, timeout)
+    """(answers, why not) for GET /v1/status at the hook's endpoint."""
+    from approvald.wire.errors import DaemonError
+    from approvald.wire.protocol import STATUS_ROUTE
+    from approvald.wire.transport import request
+
+    if not endpoint.startswith(TCP_PREFIX) and not os.path.exists(endpoint):
+        return False, f"{endpoint} does not exist"
     try:
-        conn.request("GET", "/v1/status", headers={"Connection": "close"})
-        response = conn.getresponse()
-        response.read(65536)
-        return True, f"HTTP {response.status}"
-    except (OSError, http.client.HTTPException) as exc:
-        return False, f"{endpoint}: {exc.__class__.__name__}: {exc}"
-    finally:
-        conn.close()
+        response = request(endpoint, "GET", STATUS_ROUTE, timeout=timeout)
+    except DaemonError as exc:
+        return False, f"{endpoint}: {exc}"
+    return True, f"HTTP {response.status}"
 
 
 def check(
@@ -99,11 +72,9 @@ def _daemon(paths: Paths, hook_installed: bool) -> list[Finding]:
 
 
 def _config(paths: Paths) -> list[Finding]:
-    try:
-        from approvald.config import safe_load_config
-    except ImportError:
-        return []
-    config = safe_load_config(paths.config)
+    from approvald.settings import safe_load_settings
+
+    config = safe_load_settings(paths.config)
     return [
         Finding(
             severity=MEDIUM,

@@ -3,7 +3,6 @@ Claude Code, Codex and Gemini CLI share, and the checks every approvald hook mus
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,30 +16,12 @@ from approvald.doctor.commands import (
 )
 from approvald.doctor.findings import HIGH, LOW, MEDIUM, Finding, finding_id
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str
-
-# A hook must outlive the approval wait by this much: process start, the daemon round trip,
-# the hook's own fallback and writing the answer (config.HOOK_MARGIN_S when present).
-TIMEOUT_MARGIN_S = 10.0
-
-
-def _margin_s() -> float:
-    try:
-        config = importlib.import_module("approvald.config")
-        return float(config.HOOK_MARGIN_S)
-    except (ImportError, AttributeError, TypeError, ValueError):
-        return TIMEOUT_MARGIN_S
+from approvald.settings import HOOK_MARGIN_S, safe_load_settings
 
 
 def approval_timeout_s() -> float:
-    """How long approvald waits for a person: the user's config.toml, else the default 300 s."""
-    try:
-        config = importlib.import_module("approvald.config")
-        try:
-            return float(config.safe_load_config().approval_timeout_s)
-        except Exception:
-            return float(config.DEFAULT_APPROVAL_TIMEOUT_S)
-    except (ImportError, AttributeError, TypeError, ValueError):
-        return 300.0
+    """How long approvald waits for a person: the user's config.toml, else the default."""
+    return float(safe_load_settings().approval_timeout_s)
 
 
 @dataclass
@@ -119,7 +100,7 @@ def check_approvald_hooks(
     """Broken approvald hooks: a command that does not resolve, a timeout shorter than an
     approval can take, or an async hook (which cannot block anything)."""
     findings: list[Finding] = []
-    need = approval_timeout_s() + _margin_s()
+    need = approval_timeout_s() + HOOK_MARGIN_S
     for entry in entries:
         cmd = entry.approvald
         if cmd is None:
@@ -218,13 +199,9 @@ def _hook_finding(
 
 def adapter_available(agent: str) -> bool:
     """Can `approvald hook AGENT` read this agent's payloads in this build?"""
-    try:
-        from approvald.adapters import get_adapter
+    from approvald.agents import AGENTS
 
-        get_adapter(agent)
-        return True
-    except Exception:
-        return False
+    return agent in AGENTS
 
 
 def unguarded_finding(

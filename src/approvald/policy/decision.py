@@ -5,15 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-ALLOW = "ALLOW"
-DENY = "DENY"
-REQUIRE_APPROVAL = "REQUIRE_APPROVAL"
-DECISIONS = (ALLOW, REQUIRE_APPROVAL, DENY)  # in order of strength: DENY wins
-_STRENGTH = {d: i for i, d in enumerate(DECISIONS)}
+from approvald.model.decisions import ALLOW, DECISIONS, DENY, REQUIRE_APPROVAL, stronger
 
-
-def stronger(a: str, b: str) -> str:
-    return a if _STRENGTH[a] >= _STRENGTH[b] else b
+__all__ = ["ALLOW", "DECISIONS", "DENY", "REQUIRE_APPROVAL", "Decision", "Match", "stronger"]
 
 
 @dataclass(frozen=True)

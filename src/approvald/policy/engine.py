@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from approvald import shell
-from approvald.actions import (
+from approvald.model.actions import (
     FS_READ,
     FS_WRITE,
     PROCESS_EXEC,
@@ -36,6 +36,7 @@ from approvald.policy.errors import PolicyError
 from approvald.policy.expand import expand
 from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, validate_match
 from approvald.policy.matchers import MatchCompiler, Predicate, Target, literal_programs
+from approvald.projects import repository_dirs
 from approvald.shell.model import ShellAnalysis, SimpleCommand
 
 PROJECT_POLICY = Path(".approvald") / "policy.yaml"
@@ -161,15 +162,11 @@ class PolicyEngine:
         if cached and cached[0] > now:
             return cached[1]
         found: Path | None = None
-        directory = Path(cwd)
-        for _ in range(64):
+        for directory in repository_dirs(cwd):
             candidate = directory / PROJECT_POLICY
             if candidate.is_file():
                 found = candidate
                 break
-            if (directory / ".git").exists() or directory.parent == directory:
-                break
-            directory = directory.parent
         if len(self._project_lookup) > 4096:
             self._project_lookup.clear()
         self._project_lookup[cwd] = (now + _PROJECT_CACHE_SECONDS, found)

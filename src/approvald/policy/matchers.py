@@ -15,7 +15,7 @@ from glob import iglob
 from itertools import islice
 from typing import Any
 
-from approvald.actions import PROCESS_EXEC, normalize_path
+from approvald.model.actions import PROCESS_EXEC, normalize_path
 from approvald.policy.errors import PolicyError
 from approvald.policy.globs import GlobError, PathGlob, compile_path_glob, compile_word_glob
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, SimpleCommand

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import IO, BinaryIO
 
-from approvald.secrets.redactor import Redactor
+from approvald.redaction import Redactor
 
 FORWARDED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                           if hasattr(signal, name))

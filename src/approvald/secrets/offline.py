@@ -1,80 +1,40 @@
-"""What the CLI does itself when no daemon runs: metadata and revocation, straight in SQLite.
+"""The credential use cases when no daemon runs: the CLI works on the database itself.
 
-Everything here only records or takes rights away; nothing resolves a lease (that stays the
-daemon's). Each change is written to the audit log as the daemon would (the log takes appends
-from several processes under its own lock).
+Everything done this way only records or takes rights away (nothing resolves a lease without
+the daemon). Each change is written to the audit log as the daemon would (the log takes appends
+from several processes under its own lock), marked `via: cli`.
 """
 
 from __future__ import annotations
 
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from approvald.paths import Paths
-from approvald.secrets import db, leases, meta
+from approvald.secrets.service import CredentialService
+from approvald.storage.database import Database
+from approvald.storage.leases import LeaseStore
 
 
-def append_audit(paths: Paths, record: dict[str, Any]) -> None:
-    try:
-        from approvald.audit import AuditLog
+def audit_reporter(paths: Paths) -> Any:
+    def report(record: dict[str, Any], event: str | None = None,
+               data: dict[str, Any] | None = None) -> None:
+        try:
+            from approvald.audit import AuditLog
 
-        with AuditLog(paths.audit) as log:
-            log.append(record)
-    except Exception as exc:  # never lose the operator's change over the log; say so
-        print(f"approvald: warning: audit record {record.get('event')} not written: {exc}",
-              file=sys.stderr)
+            with AuditLog(paths.audit) as log:
+                log.append({**record, "via": "cli"})
+        except Exception as exc:  # never lose the operator's change over the log; say so
+            print(f"approvald: warning: audit record {record.get('event')} not written: {exc}",
+                  file=sys.stderr)
 
-
-def store_meta(paths: Paths, name: str, description: str | None) -> dict[str, Any]:
-    with db.opened(paths.database) as conn:
-        record, created = meta.upsert_meta(conn, name, description, time.time())
-    append_audit(paths, {"event": "secret.stored", "name": name, "created": created,
-                         "via": "cli"})
-    return {"secret": record.to_json(), "created": created}
+    return report
 
 
-def list_secrets(paths: Paths) -> list[dict[str, Any]]:
-    if not paths.database.exists():
-        return []
-    now = time.time()
-    with db.opened(paths.database) as conn:
-        active: dict[str, int] = {}
-        for lease in leases.list_leases(conn, now=now):
-            active[lease.name] = active.get(lease.name, 0) + 1
-        return [{**m.to_json(), "active_leases": active.get(m.name, 0)}
-                for m in meta.list_meta(conn)]
-
-
-def remove_secret(paths: Paths, name: str) -> dict[str, Any]:
-    if not paths.database.exists():
-        return {"removed": False, "revoked": []}
-    with db.opened(paths.database) as conn:
-        revoked = leases.revoke_leases_for(conn, name, now=time.time(), by="secret.removed")
-        removed = meta.delete_meta(conn, name)
-    for lease in revoked:
-        append_audit(paths, {"event": "lease.revoked", "lease_id": lease.id, "name": name,
-                             "revoked_by": "secret.removed", "via": "cli"})
-    append_audit(paths, {"event": "secret.removed", "name": name, "had_metadata": removed,
-                         "via": "cli"})
-    return {"removed": removed, "revoked": [lease.id for lease in revoked]}
-
-
-def list_leases(paths: Paths, include_all: bool) -> list[dict[str, Any]]:
-    if not paths.database.exists():
-        return []
-    now = time.time()
-    with db.opened(paths.database) as conn:
-        items = leases.list_leases(conn, now=now, include_inactive=include_all)
-    return [lease.to_json(now) for lease in items]
-
-
-def revoke_lease(paths: Paths, lease_id: str) -> dict[str, Any]:
-    """Raises leases.LeaseError (unknown, not active)."""
-    if not paths.database.exists():
-        raise leases.LeaseError("unknown", f"unknown lease {lease_id}")
-    with db.opened(paths.database) as conn:
-        lease = leases.revoke_lease(conn, lease_id, now=time.time(), by="cli")
-    append_audit(paths, {"event": "lease.revoked", "lease_id": lease.id, "name": lease.name,
-                         "revoked_by": "cli", "via": "cli"})
-    return lease.to_json(time.time())
+@contextmanager
+def offline_credentials(paths: Paths) -> Iterator[CredentialService]:
+    """The credential service over this home's database, reporting to its audit log only."""
+    with Database(paths.database) as database:
+        yield CredentialService(LeaseStore(database), audit_reporter(paths))

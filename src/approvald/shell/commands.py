@@ -11,7 +11,7 @@ import shlex
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from approvald.actions import normalize_path
+from approvald.model.actions import normalize_path
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, SimpleCommand
 from approvald.shell.programs import SHELLS, git_alias, is_watched, strip_globals
 from approvald.shell.state import MAX_DEPTH

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from tree_sitter import Node, Point, Tree
 
-from approvald.actions import normalize_path
+from approvald.model.actions import normalize_path
 from approvald.shell import commands, redirects
 from approvald.shell.model import DYNAMIC_NAME, Redirect, ShellAnalysis, SimpleCommand
 from approvald.shell.state import (

@@ -1,0 +1,146 @@
+"""What every agent module provides, and what is the same for all of them.
+
+An agent module turns that agent's hook payload into an `Action`, renders a `Verdict` as that
+agent's stdout and exit code (`HookReply`), and names where its hook is installed
+(`HookInstall`) and which doctor scanner reads its configuration. Everything else a hook does
+(read and cap the input, dial the daemon, the deadline, the local fallback) is the
+agent-agnostic hook runner's (`approvald.hook.runner`).
+
+Import-light: the hook imports its agent on every tool call, so only the standard library's
+cheapest modules are imported at module level (`typing` and `dataclasses` cost milliseconds).
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
+    from typing import Any
+
+    from approvald.model.actions import Action
+
+ALLOW = "allow"
+DENY = "deny"
+ASK = "ask"
+PERMISSIONS = (ALLOW, DENY, ASK)
+
+
+class Verdict:
+    """What a hook answers, before any agent's format: `permission` None means no opinion (the
+    agent's own permission rules apply; approvald's ALLOW), else allow, deny or ask."""
+
+    __slots__ = ("permission", "reason")
+
+    def __init__(self, permission: str | None, reason: str = ""):
+        self.permission = permission
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.permission!r}, {self.reason!r})"
+
+
+def deny(reason: str) -> Verdict:
+    return Verdict(DENY, reason)
+
+
+def _approval_reason(answer: Mapping[str, Any]) -> str:
+    by = answer.get("decided_by") or "the operator"
+    scope = " for this session" if answer.get("scope") == "session" else ""
+    return f"approved by {by}{scope} (approvald approval {answer.get('approval_id')})"
+
+
+def verdict_from_answer(answer: object) -> Verdict:
+    """The daemon's decision answer (docs/API.md, /v1/decide) as a Verdict; anything not
+    understood is a deny."""
+    if not isinstance(answer, dict):
+        return deny("approvald: the daemon's answer was not understood")
+    decision = answer.get("decision")
+    reason = str(answer.get("reason") or "")
+    if decision == "ALLOW":
+        return Verdict(None, reason)
+    if decision == "DENY":
+        return deny(f"approvald: {reason}" if reason else "approvald: denied by policy")
+    if decision == "REQUIRE_APPROVAL":
+        status = answer.get("status")
+        if status == "approved":
+            return Verdict(ALLOW, _approval_reason(answer))
+        words = answer.get("decision_reason")
+        if status == "denied":
+            by = answer.get("decided_by") or "the operator"
+            if by == "daemon":
+                return deny(f"approvald: {words or 'daemon stopping'}")
+            text = f"denied by {by}"
+            return deny(f"approvald: {text}: {words}" if words else f"approvald: {text}")
+        if status == "expired":
+            return deny(f"approvald: {words or 'no decision in time'}")
+        return deny("approvald: approval still pending")
+    return deny(f"approvald: unknown decision {decision!r}")
+
+
+class HookReply:
+    """What the hook process does: print `stdout`, print `stderr`, exit with `exit_code`."""
+
+    __slots__ = ("exit_code", "stderr", "stdout")
+
+    def __init__(self, stdout: str = "", exit_code: int = 0, stderr: str = ""):
+        self.stdout = stdout
+        self.exit_code = exit_code
+        self.stderr = stderr
+
+    def __repr__(self) -> str:
+        return f"HookReply({self.stdout!r}, {self.exit_code}, {self.stderr!r})"
+
+
+class HookInstall:
+    """Where an agent's hook lives and what the entry looks like.
+
+    `settings_file(scope, project, environ)` is the JSON file for a scope; under
+    `hooks.<event>` it holds a list of groups `{"matcher": ..., "hooks": [entry, ...]}`, and
+    `entry(command, timeout)` is approvald's entry in such a group.
+    """
+
+    __slots__ = ("entry", "event", "matcher", "scopes", "settings_file")
+
+    def __init__(self, *, scopes: tuple[str, ...], event: str, matcher: str,
+                 settings_file: Callable[[str, Path | None, Mapping[str, str] | None], Path],
+                 entry: Callable[[str, int], dict[str, Any]]):
+        self.scopes = scopes
+        self.event = event
+        self.matcher = matcher
+        self.settings_file = settings_file
+        self.entry = entry
+
+
+class Agent:
+    """One coding agent. Subclasses set the class attributes and implement `action` and
+    `render`; `reply` and `reply_to_answer` are the same for every agent."""
+
+    name: str = ""
+    display_name: str = ""
+    # The agent can ask the person itself. Without it (Codex, Gemini CLI) an "ask" would read
+    # as a failure, and a failing hook lets the tool run, so the hook decides instead.
+    native_ask: bool = True
+    install: HookInstall | None = None
+    doctor_scanner: str = ""  # the module under approvald.doctor that reads its configuration
+
+    def action(self, payload: object) -> Action:
+        """The payload as an Action; ActionError when it cannot be one."""
+        raise NotImplementedError
+
+    def render(self, verdict: Verdict) -> HookReply:
+        """The verdict in this agent's own answer format."""
+        raise NotImplementedError
+
+    def is_reply(self, text: str) -> bool:
+        """Whether `text` is something `render` could have printed: a daemon's rendered answer
+        is printed only then (anything else could read as "proceed")."""
+        raise NotImplementedError
+
+    def reply(self, verdict: Verdict) -> HookReply:
+        if verdict.permission == ASK and not self.native_ask:
+            verdict = deny(f"{verdict.reason} (nobody can be asked here, so this is denied)")
+        return self.render(verdict)
+
+    def reply_to_answer(self, answer: object) -> HookReply:
+        return self.reply(verdict_from_answer(answer))

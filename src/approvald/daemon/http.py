@@ -1,0 +1,77 @@
+"""What every route shares: the refusal (`ApiError`), the operator check and the body reader.
+
+Every route module (`routes`, `credentials`) uses these; `app` turns an ApiError into
+`{"error": sentence, "code"?: ...}` with its status.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from approvald.daemon.context import DaemonContext
+
+MAX_BODY = 32 * 1024 * 1024  # above the hook's 20 MB payload cap plus JSON overhead
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+
+def error(status: int, message: str, code: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": message}
+    if code:
+        body["code"] = code
+    return JSONResponse(body, status_code=status)
+
+
+def context(request: Request) -> DaemonContext:
+    ctx: DaemonContext = request.app.state.ctx
+    return ctx
+
+
+def require_operator(request: Request) -> None:
+    """The operator's token (state/operator.token), compared in constant time."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    expected = context(request).token
+    if scheme.lower() != "bearer" or not expected or not hmac.compare_digest(
+            token.strip().encode(), expected.encode()):
+        raise ApiError(401, "the operator's token is required (Authorization: Bearer ...)")
+
+
+async def read_json(request: Request, max_body: int = MAX_BODY) -> dict[str, Any]:
+    """The request body as a JSON object ({} when empty); 413 past `max_body` bytes."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > max_body:
+        raise ApiError(413, f"request body too large (over {max_body // 1024} KiB)")
+    body = await request.body()
+    if len(body) > max_body:
+        raise ApiError(413, f"request body too large (over {max_body // 1024} KiB)")
+    if not body:
+        return {}
+    try:
+        doc = json.loads(body)
+    except ValueError as exc:
+        raise ApiError(400, f"request body is not JSON ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise ApiError(400, "request body must be a JSON object")
+    return doc
+
+
+def string_field(doc: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    """`doc[key]` when it is a string (None when absent and not required); else 400."""
+    value = doc.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"field {key!r} must be a string")
+    return value

@@ -1,0 +1,227 @@
+"""The daemon's own routes (docs/API.md): decisions, hooks, approvals, activity, events, policy,
+findings. Each handler reads the request, calls a use case and writes the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from approvald.agents import UnknownAgent, get_agent, payload_reader
+from approvald.daemon import decisions
+from approvald.daemon.http import ApiError, context, read_json, require_operator, string_field
+from approvald.model import events as event_names
+from approvald.model.actions import ActionError
+from approvald.model.approvals import Approval
+from approvald.model.clock import now_iso
+from approvald.model.decisions import APPROVED, DENIED, OPERATOR_SURFACES, SCOPES, STATUSES
+from approvald.redaction import redact_obj
+from approvald.storage.approvals import AlreadyDecided, UnknownApproval
+from approvald.wire.protocol import DECISION_HEADER
+
+log = logging.getLogger("approvald.daemon")
+
+PING_EVERY_S = 15.0
+EXIT_HEADER = "X-Approvald-Exit"
+
+
+async def _until_disconnect(request: Request) -> None:
+    """Completes when the client hangs up (the body has been read already)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def _ready(request: Request) -> None:
+    ctx = context(request)
+    if ctx.stopping:
+        raise ApiError(503, "daemon stopping")
+    if not ctx.has_engine:
+        raise ApiError(503, f"no policy in force ({ctx.policy_error})")
+
+
+async def decide(request: Request) -> Response:
+    _ready(request)
+    doc = await read_json(request)
+    wait = doc.get("wait", True)
+    if not isinstance(wait, bool):
+        raise ApiError(400, "field 'wait' must be true or false")
+    try:
+        if "action" in doc:
+            action = payload_reader("action")(doc["action"])
+        elif "payload" in doc:
+            agent = string_field(doc, "agent") or "claude-code"
+            action = payload_reader(agent)(doc["payload"])
+        else:
+            raise ApiError(400, "give 'payload' (with 'agent') or 'action'")
+    except (ActionError, UnknownAgent) as exc:
+        raise ApiError(400, str(exc)) from exc
+    answer = await decisions.decide(context(request), action, wait=wait,
+                                    disconnected=lambda: _until_disconnect(request))
+    return JSONResponse(answer)
+
+
+async def hook(request: Request) -> Response:
+    """A hook's fast path: the agent's raw payload in, the hook's stdout out, rendered here in
+    the agent's format (so the hook process parses nothing), with the exit code in a header.
+    Waits for a person."""
+    _ready(request)
+    try:
+        agent = get_agent(request.path_params["agent"])
+    except UnknownAgent as exc:
+        raise ApiError(404, str(exc)) from exc
+    payload = await read_json(request)
+    try:
+        action = agent.action(payload)
+    except ActionError as exc:
+        raise ApiError(400, str(exc)) from exc
+    answer = await decisions.decide(context(request), action, wait=True,
+                                    disconnected=lambda: _until_disconnect(request))
+    reply = agent.reply_to_answer(answer)
+    return Response(reply.stdout, media_type="application/json",
+                    headers={DECISION_HEADER: str(answer["decision"]),
+                             EXIT_HEADER: str(reply.exit_code)})
+
+
+async def status(request: Request) -> Response:
+    return JSONResponse(context(request).status())
+
+
+def _approval_json(approval: Approval) -> dict[str, Any]:
+    data: dict[str, Any] = redact_obj(approval.to_json())
+    return data
+
+
+async def list_approvals(request: Request) -> Response:
+    require_operator(request)
+    wanted = request.query_params.get("status", "pending")
+    if wanted != "all" and wanted not in STATUSES:
+        raise ApiError(400, f"status must be all or one of {', '.join(STATUSES)}")
+    limit_text = request.query_params.get("limit", "1000")
+    if not limit_text.isdigit() or not 0 < int(limit_text) <= 100000:
+        raise ApiError(400, "limit must be a number from 1 to 100000")
+    items = context(request).approvals.list(wanted, int(limit_text))
+    return JSONResponse({"approvals": [_approval_json(a) for a in items]})
+
+
+async def get_approval(request: Request) -> Response:
+    require_operator(request)
+    approval_id = request.path_params["approval_id"]
+    approval = context(request).approvals.get(approval_id)
+    if approval is None:
+        raise ApiError(404, f"no approval {approval_id}")
+    return JSONResponse(_approval_json(approval))
+
+
+def _decider(doc: dict[str, Any]) -> str:
+    by = doc.get("by", "cli")
+    if by not in OPERATOR_SURFACES:
+        raise ApiError(400, f"field 'by' must be one of {', '.join(OPERATOR_SURFACES)}")
+    return str(by)
+
+
+async def _decide_approval(request: Request, status: str) -> Response:
+    require_operator(request)
+    ctx = context(request)
+    doc = await read_json(request)
+    approval_id = request.path_params["approval_id"]
+    by = _decider(doc)
+    scope: str | None = None
+    reason: str | None = None
+    if status == APPROVED:
+        scope = doc.get("scope") or "once"
+        if scope not in SCOPES:
+            raise ApiError(400, f"field 'scope' must be one of {', '.join(SCOPES)}")
+    else:
+        raw_reason = string_field(doc, "reason")
+        reason = raw_reason.strip() or None if raw_reason else None
+    try:
+        approval = ctx.approvals.decide(approval_id, status, by=by, scope=scope, reason=reason)
+    except UnknownApproval as exc:
+        raise ApiError(404, str(exc)) from exc
+    except AlreadyDecided as exc:
+        raise ApiError(409, str(exc)) from exc
+    log.info("approval %s %s by %s%s", approval.id, approval.status, by,
+             f" ({scope})" if scope else "")
+    ctx.approval_decided(approval)
+    return JSONResponse(_approval_json(approval))
+
+
+async def approve(request: Request) -> Response:
+    return await _decide_approval(request, APPROVED)
+
+
+async def deny(request: Request) -> Response:
+    return await _decide_approval(request, DENIED)
+
+
+async def activity(request: Request) -> Response:
+    require_operator(request)
+    limit_text = request.query_params.get("limit", "500")
+    limit = int(limit_text) if limit_text.isdigit() else 500
+    recent = list(context(request).events.activity)[-limit:] if limit else []
+    return JSONResponse({"events": redact_obj(recent)})
+
+
+async def reload_policy(request: Request) -> Response:
+    require_operator(request)
+    policy_hash, policy_error = await asyncio.to_thread(context(request).reload_policy)
+    return JSONResponse({"policy_hash": policy_hash, "policy_error": policy_error})
+
+
+def _sse(event: dict[str, Any]) -> bytes:
+    data = json.dumps(redact_obj(event), ensure_ascii=False)
+    return f"event: {event['type']}\ndata: {data}\n\n".encode()
+
+
+async def events(request: Request) -> Response:
+    require_operator(request)
+    ctx = context(request)
+    subscription = ctx.events.subscribe()
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:
+            yield _sse({**ctx.status(), "type": event_names.HELLO, "ts": now_iso()})
+            while True:
+                try:
+                    event = await subscription.get(PING_EVERY_S)
+                except StopAsyncIteration:
+                    return
+                yield b": ping\n\n" if event is None else _sse(event)
+        finally:
+            ctx.events.unsubscribe(subscription)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store"})
+
+
+async def findings(request: Request) -> Response:
+    """The latest doctor findings (the same data `findings` events carry)."""
+    require_operator(request)
+    doctor = context(request).doctor
+    if doctor is None:
+        return JSONResponse({"findings": [], "counts": {}, "watching": False})
+    return JSONResponse({**doctor.snapshot(), "watching": True})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/v1/status", status, methods=["GET"]),
+        Route("/v1/decide", decide, methods=["POST"]),
+        Route("/v1/hook/{agent}", hook, methods=["POST"]),
+        Route("/v1/approvals", list_approvals, methods=["GET"]),
+        Route("/v1/approvals/{approval_id}", get_approval, methods=["GET"]),
+        Route("/v1/approvals/{approval_id}/approve", approve, methods=["POST"]),
+        Route("/v1/approvals/{approval_id}/deny", deny, methods=["POST"]),
+        Route("/v1/activity", activity, methods=["GET"]),
+        Route("/v1/events", events, methods=["GET"]),
+        Route("/v1/policy/reload", reload_policy, methods=["POST"]),
+        Route("/v1/findings", findings, methods=["GET"]),
+    ]

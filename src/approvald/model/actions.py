@@ -1,0 +1,264 @@
+"""The one normalized action every agent tool call becomes, and its fingerprint.
+
+Standard library only: the hook builds actions on the fast path.
+
+Fingerprint
+-----------
+`sha256:` + hex digest of the canonical JSON (sorted keys, separators `,` `:`, UTF-8, no ASCII
+escaping) of exactly these fields::
+
+    {"v": 1, "agent": ..., "session_id": ..., "cwd": ..., "tool": ..., "kind": ..., "input": ...}
+
+`input` is the tool input after normalization: paths made absolute against `cwd` (`~`/`$HOME`
+expanded, `.`/`..` collapsed, case preserved), URLs normalized (scheme and host lowercased,
+default port dropped), and incidental keys removed (a Bash `description`, a Task's label: they
+change nothing about what would run). Nothing else enters: no tool_use_id, transcript path,
+permission mode or timestamp. Same action, same fingerprint; any change to what would run, a
+different one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import ntpath
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from approvald.model.kinds import (
+    AGENT_TASK,
+    FS_READ,
+    FS_WRITE,
+    KINDS,
+    MCP_CALL,
+    NET_HTTP,
+    PROCESS_EXEC,
+    TOOL_OTHER,
+)
+
+__all__ = ["AGENT_TASK", "FS_READ", "FS_WRITE", "KINDS", "MCP_CALL", "NET_HTTP", "PROCESS_EXEC",
+           "TOOL_OTHER", "Action", "ActionError", "action_from_json", "build_action",
+           "canonical_json", "expand_home", "fingerprint", "normalize_path", "normalize_url",
+           "url_host"]
+
+FINGERPRINT_VERSION = 1
+_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
+_HOME_PREFIX = re.compile(r"^(?:~|\$HOME|\$\{HOME\})(?=/|\\|$)")
+
+
+class ActionError(ValueError):
+    """The input cannot be turned into an action (says which field and why)."""
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    tool: str
+    input: dict[str, Any]
+    agent: str = "action"
+    session_id: str = ""
+    cwd: str = ""
+    # Derived from `input` for matching; they add nothing to the fingerprint.
+    command: str | None = None
+    paths: tuple[str, ...] = ()
+    url: str | None = None
+    mcp_server: str | None = None
+    mcp_tool: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def summary(self) -> str:
+        """The command, path or URL as the agent gave it (what a person reads first)."""
+        if self.command is not None:
+            return self.command
+        if self.url:
+            return self.url
+        if self.mcp_server is not None:
+            return f"{self.mcp_server}.{self.mcp_tool}"
+        if self.paths:
+            return " ".join(self.paths)
+        for key in ("query", "prompt", "pattern"):
+            value = self.input.get(key)
+            if isinstance(value, str):
+                return value
+        return self.tool
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        return {
+            "v": FINGERPRINT_VERSION,
+            "agent": self.agent,
+            "session_id": self.session_id,
+            "cwd": self.cwd,
+            "tool": self.tool,
+            "kind": self.kind,
+            "input": self.input,
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.fingerprint_fields())
+
+    def to_json(self) -> dict[str, Any]:
+        """approvald's own action JSON; `action_from_json` reads it back."""
+        return {
+            "kind": self.kind,
+            "tool": self.tool,
+            "agent": self.agent,
+            "session_id": self.session_id,
+            "cwd": self.cwd,
+            "input": self.input,
+        }
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def fingerprint(fields: dict[str, Any]) -> str:
+    return "sha256:" + hashlib.sha256(canonical_json(fields)).hexdigest()
+
+
+def expand_home(path: str, home: str | None = None) -> str:
+    match = _HOME_PREFIX.match(path)
+    if not match:
+        return path
+    home = home if home is not None else os.path.expanduser("~")
+    return home + path[match.end():]
+
+
+def normalize_path(path: str, cwd: str = "", home: str | None = None) -> str:
+    """Absolute, `~` expanded, `.`/`..` collapsed, case kept; Windows paths stay Windows."""
+    path = expand_home(path, home)
+    windows = bool(_WINDOWS_PATH.match(path) or _WINDOWS_PATH.match(cwd))
+    flavour = ntpath if windows else posixpath
+    if not flavour.isabs(path) and cwd:
+        path = flavour.join(cwd, path)
+    normalized = flavour.normpath(path)
+    if not windows and normalized.startswith("//"):
+        normalized = "/" + normalized.lstrip("/")  # POSIX keeps a leading //; we do not
+    return normalized
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+
+
+def normalize_url(url: str) -> str:
+    """Scheme and host lowercased, default port dropped, an empty path made `/`."""
+    text = url.strip()
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host
+    if port is not None and _DEFAULT_PORTS.get(scheme) != port:
+        netloc = f"{host}:{port}"
+    if parts.username or parts.password:
+        userinfo = parts.username or ""
+        if parts.password is not None:
+            userinfo += ":" + parts.password
+        netloc = f"{userinfo}@{netloc}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
+
+
+def url_host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+_ACTION_KEYS = {"kind", "tool", "agent", "session_id", "cwd", "input"}
+
+
+def action_from_json(doc: Any) -> Action:
+    """Read approvald's own action JSON (strict: unknown fields are an error)."""
+    if not isinstance(doc, dict):
+        raise ActionError("an action must be a JSON object")
+    unknown = sorted(set(doc) - _ACTION_KEYS)
+    if unknown:
+        raise ActionError(f"unknown field(s) {', '.join(unknown)} in action")
+    kind = doc.get("kind")
+    if kind not in KINDS:
+        raise ActionError(f"field 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+    raw_input = doc.get("input", {})
+    if not isinstance(raw_input, dict):
+        raise ActionError("field 'input' must be an object")
+    for key in ("tool", "agent", "session_id", "cwd"):
+        if key in doc and not isinstance(doc[key], str):
+            raise ActionError(f"field {key!r} must be a string")
+    return build_action(
+        kind=kind,
+        tool=doc.get("tool") or kind,
+        tool_input=raw_input,
+        agent=doc.get("agent") or "action",
+        session_id=doc.get("session_id", ""),
+        cwd=doc.get("cwd", ""),
+    )
+
+
+def _require_str(tool_input: dict[str, Any], key: str, kind: str) -> str:
+    value = tool_input.get(key)
+    if not isinstance(value, str):
+        raise ActionError(f"{kind} needs a string field 'input.{key}'")
+    return value
+
+
+def build_action(
+    *,
+    kind: str,
+    tool: str,
+    tool_input: dict[str, Any],
+    agent: str,
+    session_id: str,
+    cwd: str,
+) -> Action:
+    """An action from approvald's own vocabulary (`command`, `path`/`paths`, `url`, ...)."""
+    cwd = normalize_path(cwd) if cwd else ""
+    normalized = dict(tool_input)
+    derived: dict[str, Any] = {}
+    if kind == PROCESS_EXEC:
+        derived["command"] = _require_str(tool_input, "command", kind)
+    elif kind in (FS_READ, FS_WRITE):
+        raw_paths: list[Any]
+        if "paths" in tool_input:
+            raw_paths = tool_input["paths"]
+            if not isinstance(raw_paths, list) or not all(isinstance(p, str) for p in raw_paths):
+                raise ActionError(f"{kind} field 'input.paths' must be a list of strings")
+        else:
+            raw_paths = [_require_str(tool_input, "path", kind)]
+        paths = tuple(normalize_path(p, cwd) for p in raw_paths)
+        if "paths" in tool_input:
+            normalized["paths"] = list(paths)
+        else:
+            normalized["path"] = paths[0]
+        derived["paths"] = paths
+    elif kind == NET_HTTP:
+        if "url" in tool_input:
+            url = normalize_url(_require_str(tool_input, "url", kind))
+            normalized["url"] = url
+            derived["url"] = url
+        normalized["method"] = str(tool_input.get("method", "GET")).upper()
+    elif kind == MCP_CALL:
+        derived["mcp_server"] = _require_str(tool_input, "server", kind)
+        derived["mcp_tool"] = _require_str(tool_input, "tool", kind)
+    elif kind == AGENT_TASK:
+        _require_str(tool_input, "prompt", kind)
+    return Action(
+        kind=kind,
+        tool=tool,
+        input=normalized,
+        agent=agent,
+        session_id=session_id,
+        cwd=cwd,
+        **derived,
+    )

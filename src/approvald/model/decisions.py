@@ -1,0 +1,36 @@
+"""The words of a decision, and of an approval's life.
+
+A policy decides one of ALLOW, REQUIRE_APPROVAL, DENY (in that order of strength: DENY wins).
+A REQUIRE_APPROVAL opens an approval that is pending until a person approves or denies it or
+its time runs out; an approval admits its fingerprint once, or for the rest of the session.
+"""
+
+from __future__ import annotations
+
+ALLOW = "ALLOW"
+DENY = "DENY"
+REQUIRE_APPROVAL = "REQUIRE_APPROVAL"
+DECISIONS = (ALLOW, REQUIRE_APPROVAL, DENY)  # in order of strength: DENY wins
+_STRENGTH = {d: i for i, d in enumerate(DECISIONS)}
+
+PENDING = "pending"
+APPROVED = "approved"
+DENIED = "denied"
+EXPIRED = "expired"
+STATUSES = (PENDING, APPROVED, DENIED, EXPIRED)
+
+SCOPE_ONCE = "once"
+SCOPE_SESSION = "session"
+SCOPES = (SCOPE_ONCE, SCOPE_SESSION)
+
+# Who decided an approval: the surface it came through (never what a request claims), or the
+# daemon itself.
+BY_CLI = "cli"
+BY_DASHBOARD = "dashboard"
+BY_TIMEOUT = "timeout"
+BY_DAEMON = "daemon"
+OPERATOR_SURFACES = (BY_CLI, BY_DASHBOARD)
+
+
+def stronger(a: str, b: str) -> str:
+    return a if _STRENGTH[a] >= _STRENGTH[b] else b

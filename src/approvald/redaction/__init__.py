@@ -1,0 +1,22 @@
+"""The one redactor: what must never be stored, shown or sent is replaced by `[REDACTED:KIND]`.
+
+- `values`: known secret values (leased credentials) in every form a program prints them in
+  (raw, URL-encoded, base64), over a stream (`Redactor.stream()`) or one text;
+- `text`: secret-looking text by its shape (tokens, keys, `password=`), plus every value
+  remembered in this process (`remember_secret`);
+- `redact_obj`: the same over JSON-like data, keys naming a secret included.
+
+Standard library only: it runs on every audit record, and the hook may write records.
+"""
+
+from approvald.redaction.text import (
+    MARK,
+    forget_secrets,
+    redact_obj,
+    redact_text,
+    remember_secret,
+)
+from approvald.redaction.values import RedactingStream, Redactor
+
+__all__ = ["MARK", "RedactingStream", "Redactor", "forget_secrets", "redact_obj", "redact_text",
+           "remember_secret"]

@@ -1,0 +1,255 @@
+"""Redaction of text: known values (leased secrets) in every form `values` knows, and
+secret-looking values (tokens, keys, passwords) by their shape.
+
+Standard library only: it runs on every audit record (and the hook may write records when no
+daemon runs). Most text holds no secret at all, so one cheap pass over a lowercased copy looks
+for the few substrings every secret shape here contains; only text that has one goes through
+the patterns.
+
+A redacted value becomes `[REDACTED:<kind>]`; what names it (`Authorization: Bearer`,
+`password=`, the user in `https://user:...@host`) is kept, so a reader still sees what was there.
+Over-redacting an ordinary value is preferred to leaking a real one.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from approvald.redaction.values import Redactor
+
+MARK = "[REDACTED:{}]"
+
+# Never redact a value that is only a reference to one (`$TOKEN`, `${TOKEN}`) or already redacted.
+_NOT_A_VALUE = r"(?!\$|\[REDACTED:)"
+
+_Replacer = Callable[["re.Match[str]"], str]
+
+
+def _whole(kind: str) -> _Replacer:
+    """Replace the whole match."""
+    mark = MARK.format(kind)
+    return lambda m: mark
+
+
+def _keep_head(kind: str) -> _Replacer:
+    """Keep group `head` (what names the secret) and replace group `value`."""
+    mark = MARK.format(kind)
+
+    def replace(m: re.Match[str]) -> str:
+        return m.group("head") + mark + (m.groupdict().get("tail") or "")
+
+    return replace
+
+
+def _kind_of_name(name: str) -> str:
+    """`--db-password` -> password, `--client-secret` -> secret, `--api-key` -> api_key."""
+    lowered = name.lower()
+    if "pass" in lowered or "pwd" in lowered:
+        return "password"
+    if "secret" in lowered:
+        return "secret"
+    if "key" in lowered:
+        return "api_key"
+    return "token"
+
+
+def _flag_value(m: re.Match[str]) -> str:
+    """`--password hunter2` -> `--password [REDACTED:password]`."""
+    return m.group("head") + MARK.format(_kind_of_name(m.group("head")))
+
+
+def _assignment(kind: str) -> _Replacer:
+    """`name=value`, `name: "value"`: keep the name and the quotes, replace the value."""
+    mark = MARK.format(kind)
+
+    def replace(m: re.Match[str]) -> str:
+        quote = m.group("q") or ""
+        if quote and not m.group("qvalue"):
+            return m.group(0)  # password="" holds nothing to hide
+        return m.group("head") + quote + mark + quote
+
+    return replace
+
+
+# Secret-bearing names end with one of these (`GITHUB_TOKEN`, `db_password`, `X-Api-Key`), by
+# kind, with the lowercase substrings that gate each. A bare `pass` must start a name (`bypass`
+# is no password) and `pwd` needs a prefix (`PWD=` is the working directory).
+_SECRET_NAMES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("password", ("pass",), r"pass(?:word|wd|phrase)|(?<![A-Za-z])pass"),
+    ("password", ("pwd",), r"(?<=[_-])pwd"),
+    ("secret", ("secret",), r"secret"),
+    ("token", ("token",), r"token"),
+    ("api_key", ("key",), r"api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key"),
+)
+_SECRET_NAME = "(?:" + "|".join(regex for _, _, regex in _SECRET_NAMES) + ")"
+_NAME_TRIGGERS = tuple(t for _, triggers, _ in _SECRET_NAMES for t in triggers)
+
+# The value of `name=value`, quoted or bare (a bare one ends at a separator: `&` in a query).
+_ASSIGNED_VALUE = (r"(?:(?P<q>[\"'])(?P<qvalue>[^\"'\r\n]*)(?P=q)|(?P<value>[^\s&\"',;}]+))")
+
+
+def _pattern(regex: str, ignore_case: bool = False) -> re.Pattern[str]:
+    return re.compile(regex, re.IGNORECASE if ignore_case else 0)
+
+
+# (lowercase substrings, one of which the text must hold; pattern; replacement). Every pattern
+# starts with a literal where it can (a word boundary is checked by a lookbehind after it):
+# regex search skips ahead to a literal prefix fast, which matters for multi-megabyte commands.
+# Order matters: a whole PEM block or header first, then specific token shapes, then the generic
+# `name=value` forms (which would otherwise only catch part of a specific shape).
+_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str], _Replacer], ...] = (
+    (("-----begin",),
+     _pattern(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)"
+              r"(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)"),
+     _whole("private_key")),
+    # Authorization: Bearer x / Basic x / Digest a="b", ..., in a header, curl -H, JSON text.
+    (("authorization",),
+     _pattern(r"(?P<head>authorization[\"']?\s*[:=]\s*[\"']?"
+              r"(?:(?:bearer|basic|token|digest|negotiate|ntlm|apikey)\s+)?)" + _NOT_A_VALUE
+              + r"(?P<value>(?<=digest )[^'\r\n]+|[^\s\"'\\]+)", ignore_case=True),
+     _keep_head("authorization")),
+    # scheme://user:password@host -> keep the user.
+    (("://",),
+     _pattern(r"(?P<head>://[^\s:/@\"'<>]*:)" + _NOT_A_VALUE
+              + r"(?P<value>[^\s@/\"'<>]+)(?P<tail>@)"),
+     _keep_head("url_password")),
+    (("sk-ant-",), _pattern(r"sk-ant-(?<![A-Za-z0-9_]sk-ant-)[A-Za-z0-9_-]{16,}"),
+     _whole("anthropic_key")),
+    (("sk-",), _pattern(r"sk-(?<![A-Za-z0-9_]sk-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
+     _whole("openai_key")),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+     _pattern(r"(?:gh[pousr]_|github_pat_)(?<![A-Za-z0-9]gh._)(?<![A-Za-z0-9]github_pat_)"
+              r"[A-Za-z0-9_]{20,}"),
+     _whole("github_token")),
+    (("akia", "asia"), _pattern(r"(?:AKIA|ASIA)(?<![A-Za-z0-9]....)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+     _whole("aws_access_key_id")),
+    (("secret_access_key",),
+     _pattern(r"(?P<head>secret_access_key[\"']?\s*[:=]?\s*[\"']?)" + _NOT_A_VALUE
+              + r"(?P<value>[A-Za-z0-9/+=]{30,})", ignore_case=True),
+     _keep_head("aws_secret_access_key")),
+    (("xox",), _pattern(r"xox[abprs]-(?<![A-Za-z0-9]xox.-)[A-Za-z0-9-]{10,}"),
+     _whole("slack_token")),
+    (("eyj",), _pattern(r"eyJ(?<![A-Za-z0-9_-]eyJ)[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}"
+                        r"\.[A-Za-z0-9_-]*"),
+     _whole("jwt")),
+    # --password hunter2, -p=..., --api-key=xyz.
+    (_NAME_TRIGGERS,
+     _pattern(r"(?P<head>-(?<![\w-]-)-?[A-Za-z0-9-]*" + _SECRET_NAME + r"(?:=|\s+))" + _NOT_A_VALUE
+              + r"(?P<value>\"[^\"]*\"|'[^']*'|[^\s\"'-][^\s\"']*)", ignore_case=True),
+     _flag_value),
+    # password=x, GITHUB_TOKEN="x", "api_key": "x", secret: x, ?access_token=x&...: the name's
+    # start needs no matching (it is kept as it is), only its secret-bearing end.
+    *(((triggers,
+        _pattern(r"(?P<head>(?:" + regex + r")[\"']?\s*[:=]\s*)" + _NOT_A_VALUE + _ASSIGNED_VALUE,
+                 ignore_case=True),
+        _assignment(kind))
+       for kind, triggers, regex in _SECRET_NAMES)),
+)
+
+
+# JSON keys whose string value is a secret as a whole (`{"password": "hunter2"}`).
+_SECRET_KEY = re.compile(r"(?:.*[_-])?(?:" + _SECRET_NAME + r"|authorization|cookie)",
+                         re.IGNORECASE)
+
+
+# Every substring that gates a pattern, the cheapest (shortest) first.
+_ALL_TRIGGERS = tuple(sorted({t for triggers, _, _ in _PATTERNS for t in triggers}, key=len))
+# `pass=x` is the shortest text any pattern redacts.
+_SHORTEST_SECRET = 6
+
+
+# Values of leased secrets this process has handed out (the daemon, at lease resolution).
+# Memory only: they are what must never reach a file.
+_REMEMBERED: list[tuple[str, str]] = []
+_MIN_REMEMBERED = 4  # shorter values would redact ordinary text
+_MAX_REMEMBERED = 1024
+
+
+def remember_secret(name: str, value: str) -> None:
+    """From now on, redact `value` (in every form) as `[REDACTED:NAME]` in this process."""
+    if len(value) < _MIN_REMEMBERED or any(v == value for _, v in _REMEMBERED):
+        return
+    _REMEMBERED.append((name, value))
+    del _REMEMBERED[:-_MAX_REMEMBERED]
+
+
+def forget_secrets() -> None:
+    _REMEMBERED.clear()
+
+
+@functools.lru_cache(maxsize=64)
+def _known(values: tuple[tuple[str, str], ...]) -> Redactor:
+    return Redactor(values)
+
+
+def _replace_known(text: str, values: tuple[tuple[str, str], ...]) -> str:
+    return _known(values).redact_text(text)
+
+
+def redact_text(text: str, extra_values: Iterable[tuple[str, str]] = ()) -> str:
+    """`text` with every secret-looking value replaced by `[REDACTED:<kind>]`.
+
+    `extra_values` are (name, value) pairs of known secrets (leased credentials): every
+    occurrence of a value becomes `[REDACTED:NAME]`, whatever it looks like.
+    """
+    known = (*extra_values, *_REMEMBERED)
+    if known:
+        text = _replace_known(text, tuple(known))
+    if len(text) < _SHORTEST_SECRET:
+        return text
+    lowered = text.lower()
+    # Plain loops: this is the hot path, and most text stops at the first one.
+    for trigger in _ALL_TRIGGERS:
+        if trigger in lowered:
+            break
+    else:
+        return text
+    for triggers, pattern, replace in _PATTERNS:
+        for trigger in triggers:
+            if trigger in lowered:
+                text = pattern.sub(replace, text)
+                break
+    return text
+
+
+@functools.lru_cache(maxsize=4096)  # records repeat the same few keys
+def _secret_key_kind(key: str) -> str | None:
+    if not _SECRET_KEY.fullmatch(key):
+        return None
+    lowered = key.lower()
+    for word, kind in (("authorization", "authorization"), ("cookie", "cookie"),
+                       ("pass", "password"), ("pwd", "password"), ("secret", "secret"),
+                       ("key", "api_key")):
+        if word in lowered:
+            return kind
+    return "token"
+
+
+def redact_obj(obj: Any, extra_values: Iterable[tuple[str, str]] = ()) -> Any:
+    """A copy of JSON-like `obj` with every string value redacted (keys are kept).
+
+    A string under a key that names a secret (`password`, `api_key`, `Authorization`, ...)
+    is replaced whole, since such a value rarely has a recognizable shape of its own.
+    """
+    extras = tuple(extra_values)
+    return _redact(obj, extras)
+
+
+def _redact(obj: Any, extras: tuple[tuple[str, str], ...]) -> Any:
+    if isinstance(obj, str):
+        return redact_text(obj, extras)
+    if isinstance(obj, dict):
+        out: dict[Any, Any] = {}
+        for key, value in obj.items():
+            kind = _secret_key_kind(key) if isinstance(key, str) else None
+            if kind and isinstance(value, str) and value and not value.startswith("[REDACTED:"):
+                out[key] = MARK.format(kind)
+            else:
+                out[key] = _redact(value, extras)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_redact(item, extras) for item in obj]
+    return obj

@@ -1,0 +1,118 @@
+"""The core never imports the dashboard; the hook's path imports only the standard library."""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import approvald
+
+HEAVY = ["textual", "approvald_tui", "yaml", "tree_sitter", "httpx", "starlette", "uvicorn",
+         "keyring", "watchdog", "platformdirs", "rich"]
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys, json\n"
+                          "print(json.dumps(sorted(sys.modules)))"],
+                         capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def test_core_never_imports_textual() -> None:
+    names = [m.name for m in pkgutil.walk_packages(approvald.__path__, "approvald.")
+             if not m.name.endswith("__main__")]
+    code = "import importlib\n" + "\n".join(
+        f"try:\n    importlib.import_module({n!r})\nexcept Exception:\n    pass" for n in names)
+    loaded = _modules_after(code)
+    assert len(names) > 10
+    assert not {m for m in loaded if m.split(".")[0] in ("textual", "approvald_tui")}
+
+
+def test_hook_path_is_standard_library_only() -> None:
+    loaded = _modules_after(
+        "import approvald.cli, approvald.hook.runner, approvald.agents.claude_code, "
+        "approvald.model.actions, approvald.paths")
+    heavy = {m for m in loaded if m.split(".")[0] in HEAVY}
+    assert not heavy, f"hook path imports {sorted(heavy)}"
+
+
+HOOK_HEAVY = ("approvald.paths", "yaml", "tree_sitter", "httpx", "starlette", "uvicorn", "textual",
+         "keyring", "platformdirs", "watchdog", "http.client", "ssl", "email")
+
+
+def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path) -> None:
+    """Run the hook against a canned daemon in a subprocess and list what it imported."""
+    sock_path = str(tmp_path / "d.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sock_path)
+    server.listen(1)
+
+    seen: list[bytes] = []
+
+    def answer_once() -> None:
+        conn, _ = server.accept()
+        with conn:
+            seen.append(conn.recv(65536))
+            # ALLOW, as the daemon renders it for the hook: nothing to print.
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+
+    threading.Thread(target=answer_once, daemon=True).start()
+    probe = (
+        "import sys, io\n"
+        "from approvald.cli import main\n"
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(b'{\"tool_name\": \"Bash\", "
+        "\"tool_input\": {\"command\": \"ls\"}, \"session_id\": \"s\", \"cwd\": \"/tmp\"}'))\n"
+        "code = main(['hook', 'claude-code'])\n"
+        "print(repr({'code': code, 'modules': sorted(sys.modules)}), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "APPROVALD_SOCKET": sock_path, "APPROVALD_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, env=env,
+                          timeout=60)
+    server.close()
+    import ast
+
+    report = ast.literal_eval(proc.stderr.decode().strip().splitlines()[-1])
+    assert report["code"] == 0
+    assert proc.stdout == b""  # ALLOW: no opinion
+    assert seen and seen[0].startswith(b"POST /v1/hook/claude-code HTTP/1.1")
+    loaded = set(report["modules"])
+    heavy = sorted(m for m in loaded
+                   if m.split(".")[0] in HOOK_HEAVY or m in HOOK_HEAVY or m == "socket")
+    assert heavy == []
+    assert not any(m.startswith("approvald.policy") for m in loaded)
+    assert "json" not in loaded  # the fast path hands bytes through
+    # Everything imported is the standard library or approvald itself.
+    stdlib = set(sys.stdlib_module_names)
+    foreign = sorted(m for m in loaded if m.split(".")[0] not in stdlib
+                     and not m.startswith("approvald") and not m.startswith("_"))
+    assert foreign == [], foreign
+
+
+@pytest.mark.parametrize("env", [
+    {"APPROVALD_HOME": "/tmp/ad-x"},
+    {"APPROVALD_HOME": "~/odd/../home"},
+    {"HOME": "/home/u", "XDG_RUNTIME_DIR": "/tmp", "XDG_CONFIG_HOME": "/cfg"},
+    {"HOME": "/home/u", "XDG_RUNTIME_DIR": "relative", "XDG_CONFIG_HOME": ""},
+    {"HOME": "/home/u", "XDG_RUNTIME_DIR": "/nonexistent-runtime"},
+])
+def test_hook_endpoint_agrees_with_paths(monkeypatch: pytest.MonkeyPatch,
+                                         env: dict[str, str]) -> None:
+    from approvald.paths import get_paths
+    from approvald.settings import default_config_file
+    from approvald.wire import endpoint
+
+    for name in ("APPROVALD_HOME", "APPROVALD_SOCKET", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    paths = get_paths()
+    assert endpoint.daemon_endpoint() == paths.socket
+    assert default_config_file() == str(paths.config)

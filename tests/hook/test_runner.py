@@ -1,0 +1,92 @@
+"""The hook runner without a daemon: bad input, oversized input, an answer not understood, an
+internal error: every one a deny in the agent's format."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from approvald.agents import get_agent
+from approvald.agents.base import HookReply, deny
+from approvald.hook import runner
+
+CLAUDE_CODE = get_agent("claude-code")
+
+
+def _output(reply: HookReply) -> dict[str, object] | None:
+    return json.loads(reply.stdout)["hookSpecificOutput"] if reply.stdout else None
+
+
+@pytest.mark.parametrize(("raw", "words"), [
+    (b"", "not JSON"),
+    (b"{not json", "not JSON"),
+    (b"\xff\xfe", "not JSON"),
+    (b"[1, 2]", "JSON object"),
+    (b'"text"', "JSON object"),
+])
+def test_unusable_input_is_denied_before_dialing(raw: bytes, words: str) -> None:
+    out = _output(runner.decide(CLAUDE_CODE, raw, endpoint="/nonexistent/socket"))
+    assert out is not None and out["permissionDecision"] == "deny"
+    assert words in str(out["permissionDecisionReason"])
+
+
+def test_oversized_input_is_denied() -> None:
+    reply = runner.decide(CLAUDE_CODE, b" " * (runner.MAX_PAYLOAD + 1), endpoint="/nonexistent")
+    out = _output(reply)
+    assert out is not None and out["permissionDecision"] == "deny"
+    assert "too large" in str(out["permissionDecisionReason"])
+
+
+def test_an_internal_error_is_a_deny(monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner, "request", explode)
+    out = _output(runner.decide(CLAUDE_CODE, b'{"tool_name": "Bash"}', endpoint="/x"))
+    assert out is not None and out["permissionDecision"] == "deny"
+    assert "boom" in str(out["permissionDecisionReason"])
+
+
+@pytest.fixture
+def one_answer(tmp_path: Path) -> Iterator[tuple[str, list[bytes]]]:
+    """A Unix socket that answers one request with the bytes put in the list."""
+    path = str(tmp_path / "d.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    answer: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            conn.sendall(answer[0])
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield path, answer
+    server.close()
+
+
+@pytest.mark.parametrize("body", [b"ok", b"[]", b'{"decision": "ALLOW"}', b"\xff"])
+def test_only_a_rendered_answer_is_printed(one_answer, body: bytes) -> None:
+    path, answer = one_answer
+    answer.append(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+    out = _output(runner.decide(CLAUDE_CODE, b'{"tool_name": "Bash"}', endpoint=path))
+    assert out is not None and out["permissionDecision"] == "deny"
+    assert "not understood" in str(out["permissionDecisionReason"])
+
+
+def test_a_rendered_deny_is_printed_with_its_exit_code(one_answer) -> None:
+    path, answer = one_answer
+    text = CLAUDE_CODE.render(deny("approvald: no")).stdout.encode()
+    answer.append(b"HTTP/1.1 200 OK\r\nx-approvald-exit: 2\r\ncontent-length: %d\r\n\r\n%s"
+                  % (len(text), text))
+    reply = runner.decide(CLAUDE_CODE, b'{"tool_name": "Bash"}', endpoint=path)
+    assert reply.stdout == text.decode() and reply.exit_code == 2

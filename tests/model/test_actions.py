@@ -1,0 +1,61 @@
+"""The action model: paths and URLs normalized, approvald's own action JSON, canonical JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from approvald.model.actions import (
+    ActionError,
+    action_from_json,
+    canonical_json,
+    normalize_path,
+    normalize_url,
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "cwd", "expected"),
+    [
+        ("src/../.env", "/home/dev/app", "/home/dev/app/.env"),
+        ("./a/./b", "/x", "/x/a/b"),
+        ("~/.ssh/id_rsa", "/x", "/home/dev/.ssh/id_rsa"),
+        ("$HOME/.aws/credentials", "/x", "/home/dev/.aws/credentials"),
+        ("${HOME}", "/x", "/home/dev"),
+        ("/A/B/../C", "/x", "/A/C"),
+        ("//etc//passwd", "/", "/etc/passwd"),
+        ("C:\\Users\\Dev\\..\\x.env", "", "C:\\Users\\x.env"),
+        ("sub\\f.txt", "C:\\proj", "C:\\proj\\sub\\f.txt"),
+    ],
+)
+def test_normalize_path(path: str, cwd: str, expected: str) -> None:
+    assert normalize_path(path, cwd, home="/home/dev") == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://Example.COM:443/a?b=1", "https://example.com/a?b=1"),
+        ("http://example.com:80", "http://example.com/"),
+        ("http://example.com:8080/x", "http://example.com:8080/x"),
+        ("example.com/docs", "https://example.com/docs"),
+        ("https://User:pw@Host.io/", "https://User:pw@host.io/"),
+    ],
+)
+def test_normalize_url(url: str, expected: str) -> None:
+    assert normalize_url(url) == expected
+
+
+def test_action_json_is_strict_and_round_trips() -> None:
+    action = action_from_json({"kind": "process.exec", "tool": "Bash", "cwd": "/a/b/..",
+                               "input": {"command": "ls"}})
+    assert action.cwd == "/a" and action.command == "ls"
+    assert action_from_json(action.to_json()).fingerprint == action.fingerprint
+    with pytest.raises(ActionError, match="unknown field"):
+        action_from_json({"kind": "process.exec", "input": {"command": "ls"}, "colour": 1})
+    with pytest.raises(ActionError, match="kind"):
+        action_from_json({"kind": "exec", "input": {}})
+
+
+def test_canonical_json_is_compact_sorted_utf8() -> None:
+    assert canonical_json({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
+

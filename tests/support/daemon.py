@@ -1,0 +1,233 @@
+"""The daemon, for tests: a real `approvald daemon` process (`RunningDaemon`) with hooks run as
+real processes, and an in-process context over ASGI (`make_context`, `asgi_client`) with a
+small fake policy engine."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from approvald.daemon.app import create_app
+from approvald.daemon.context import DaemonContext, Engine
+from approvald.model.actions import Action
+from approvald.paths import Paths, get_paths
+from approvald.policy.decision import Decision
+from approvald.settings import Settings
+from approvald.storage.database import Database
+from approvald.wire.client import DaemonClient
+from approvald.wire.errors import DaemonUnavailable
+from tests.support.payloads import claude_code_payload
+
+START_TIMEOUT_S = 30
+HOOK_TIMEOUT_S = 60
+TOKEN = "operator-token-for-tests"
+
+
+# -- in process -------------------------------------------------------------------------------
+
+class FakeEngine:
+    """`ls` allowed, reading .env denied, `git push` needs approval; everything else allowed."""
+
+    policy_hash = "sha256:fake"
+
+    def evaluate(self, action: Action) -> Decision:
+        text = action.command or " ".join(action.paths)
+        if text.startswith("slow"):
+            time.sleep(1.0)
+        if "git push" in text:
+            verdict, rule, reason = "REQUIRE_APPROVAL", "git-push", "pushing needs a person"
+        elif ".env" in text:
+            verdict, rule, reason = "DENY", "secrets-env", "reading .env is denied"
+        else:
+            verdict, rule, reason = "ALLOW", "default", "allowed"
+        return Decision(verdict, reason, (rule,), action.fingerprint, self.policy_hash)
+
+
+class ListAudit:
+    """An audit sink that keeps records in a list."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def append(self, record: dict[str, Any]) -> dict[str, Any]:
+        self.records.append(record)
+        return record
+
+    def events(self) -> list[str]:
+        return [r["event"] for r in self.records]
+
+
+def make_context(paths: Paths | None = None, *, audit: Any = None,
+                 engine_loader: Callable[[], Engine] = FakeEngine,
+                 approval_timeout_s: int = 30, load: bool = True) -> DaemonContext:
+    """A daemon context over this home's real database; close with `ctx.database.close()`."""
+    paths = paths or get_paths()
+    ctx = DaemonContext(paths=paths, settings=Settings(approval_timeout_s=approval_timeout_s),
+                        database=Database(paths.database),
+                        audit=audit if audit is not None else ListAudit(),
+                        engine_loader=engine_loader, token=TOKEN)
+    if load:
+        ctx.reload_policy()
+    return ctx
+
+
+@asynccontextmanager
+async def asgi_client(ctx: DaemonContext) -> AsyncIterator[httpx.AsyncClient]:
+    """The daemon app over ASGI, with the operator's token."""
+    app = create_app(ctx)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://approvald",
+                                 headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+        yield client
+
+
+def decide_body(command: str, session: str = "s1", cwd: str = "/work/proj",
+                wait: bool = True) -> dict[str, Any]:
+    """A /v1/decide body for a Bash command from Claude Code."""
+    return {"agent": "claude-code", "wait": wait,
+            "payload": claude_code_payload(command, session=session, cwd=cwd)}
+
+
+# -- real processes ---------------------------------------------------------------------------
+
+def hook_payload(command: str | None = None, *, session: str = "sess-1", cwd: str = "/tmp",
+                 tool: str = "Bash", tool_input: dict[str, Any] | None = None) -> bytes:
+    """A PreToolUse payload as Claude Code sends it, as bytes for a hook's stdin."""
+    return json.dumps(claude_code_payload(command, session=session, cwd=cwd, tool=tool,
+                                          tool_input=tool_input)).encode()
+
+
+def env_for(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APPROVALD_")}
+    env["APPROVALD_HOME"] = str(home)
+    env.update(extra)
+    return env
+
+
+class RunningDaemon:
+    def __init__(self, exe: list[str], home: Path, **env: str):
+        self.exe = exe
+        self.home = home
+        self.env = env_for(home, **env)
+        self.paths = get_paths(self.env)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.output = home / f"daemon-{time.monotonic_ns()}.out"
+
+    def start(self) -> RunningDaemon:
+        with self.output.open("wb") as out:
+            self.proc = subprocess.Popen([*self.exe, "daemon"], env=self.env, stdout=out,
+                                         stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        client = DaemonClient(self.paths, timeout=2)
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited {self.proc.returncode}: {self.log()}")
+            try:
+                if client.status()["pid"] == self.proc.pid:
+                    return self
+            except DaemonUnavailable:
+                pass
+            time.sleep(0.05)
+        self.proc.kill()
+        raise AssertionError(f"daemon did not answer in {START_TIMEOUT_S} s: {self.log()}")
+
+    def log(self) -> str:
+        try:
+            return self.output.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+            raise AssertionError(f"daemon ignored signal {sig}: {self.log()}") from None
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def client(self) -> DaemonClient:
+        return DaemonClient(self.paths, timeout=10)
+
+    def cli(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*self.exe, *args], env=self.env, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def ensure_stopped(self) -> None:
+        """Teardown: never leave a daemon behind, whatever the test did."""
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(AssertionError):
+                self.stop()
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def wait_pending(self, count: int = 1, timeout: float = 15) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            items = self.client().approvals()
+            if len(items) >= count:
+                return items
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} pending approvals; log: {self.log()}")
+
+
+def run_hook(exe: list[str], env: dict[str, str], payload: bytes,
+             timeout: float = HOOK_TIMEOUT_S) -> tuple[int, dict[str, Any] | None, str]:
+    """Run `approvald hook claude-code`; (exit code, hookSpecificOutput or None, stderr)."""
+    proc = subprocess.run([*exe, "hook", "claude-code"], input=payload, env=env,
+                          capture_output=True, timeout=timeout)
+    return proc.returncode, _hook_output(proc.stdout), proc.stderr.decode(errors="replace")
+
+
+def start_hook(exe: list[str], env: dict[str, str], payload: bytes) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([*exe, "hook", "claude-code"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdin is not None
+    proc.stdin.write(payload)
+    proc.stdin.close()
+    return proc
+
+
+def finish_hook(proc: subprocess.Popen[bytes], timeout: float = HOOK_TIMEOUT_S) -> tuple[
+        int, dict[str, Any] | None]:
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        proc.wait(timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    out = proc.stdout.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    return proc.returncode, _hook_output(out)
+
+
+def _hook_output(stdout: bytes) -> dict[str, Any] | None:
+    text = stdout.decode().strip()
+    if not text:
+        return None
+    doc = json.loads(text)
+    out = doc["hookSpecificOutput"]
+    assert out["hookEventName"] == "PreToolUse"
+    assert out["permissionDecision"] in ("allow", "deny", "ask")
+    return dict(out)
+
+
