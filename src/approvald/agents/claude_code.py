@@ -186,15 +186,7 @@ class ClaudeCode(Agent):
             kind = TOOL_OTHER
             normalized = dict(tool_input)
 
-        return Action(
-            kind=kind,
-            tool=tool,
-            input=normalized,
-            agent=NAME,
-            session_id=session_id,
-            cwd=cwd,
-            **derived,
-        )
+        return Action(kind, tool, normalized, NAME, session_id, cwd, **derived)
 
 
 AGENT = ClaudeCode()

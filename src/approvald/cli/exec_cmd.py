@@ -18,6 +18,7 @@ import os
 import re
 import sys
 
+from approvald.cli.output import fail
 from approvald.settings import SESSION_ID_ENV
 from approvald.wire.client import DaemonClient
 from approvald.wire.errors import DaemonError, DaemonUnavailable
@@ -40,8 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str, code: int = 1) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr)
-    return code
+    return fail(PROG, message, code)
 
 
 def session_id(environ: dict[str, str] | None = None) -> str | None:

@@ -15,6 +15,7 @@ import json
 import sys
 from typing import Any
 
+from approvald.cli.output import fail
 from approvald.paths import get_paths
 from approvald.secrets.offline import offline_credentials
 from approvald.storage.leases import LeaseError
@@ -57,8 +58,7 @@ def _id_parser(verb: str, text: str) -> argparse.ArgumentParser:
 
 
 def _fail(message: str, code: int = 1) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr)
-    return code
+    return fail(PROG, message, code)
 
 
 def _remaining(lease: dict[str, Any]) -> str:

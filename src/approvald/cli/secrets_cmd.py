@@ -14,6 +14,7 @@ import json
 import sys
 from typing import Any
 
+from approvald.cli.output import fail
 from approvald.paths import get_paths
 from approvald.secrets import SecretNameError, validate_name
 from approvald.secrets.offline import offline_credentials
@@ -38,8 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str, code: int = 1) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr)
-    return code
+    return fail(PROG, message, code)
 
 
 def read_value(name: str) -> str:

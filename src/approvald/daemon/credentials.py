@@ -71,9 +71,9 @@ async def put_meta(request: Request) -> Response:
 
 
 async def delete_meta(request: Request) -> Response:
-    result = await run_in_threadpool(context(request).credentials.secret_removed,
-                                     request.path_params["name"])
-    return JSONResponse(result)
+    credentials = context(request).credentials
+    return JSONResponse(await run_in_threadpool(credentials.secret_removed,
+                                                request.path_params["name"]))
 
 
 async def create_lease(request: Request) -> Response:
@@ -105,9 +105,9 @@ async def list_leases(request: Request) -> Response:
 
 
 async def get_lease(request: Request) -> Response:
-    lease = await run_in_threadpool(context(request).credentials.get_lease,
-                                    request.path_params["lease_id"])
-    return JSONResponse(lease)
+    credentials = context(request).credentials
+    return JSONResponse(await run_in_threadpool(credentials.get_lease,
+                                                request.path_params["lease_id"]))
 
 
 async def revoke_lease(request: Request) -> Response:

@@ -90,20 +90,8 @@ def _config(paths: Paths) -> list[Finding]:
 
 
 def _policy(paths: Paths) -> list[Finding]:
-    try:
-        from approvald.policy import PolicyError, load_engine
-    except (ImportError, AttributeError):
-        return [
-            Finding(
-                severity=INFO,
-                agent=AGENT,
-                file=str(paths.policies),
-                title="The policy engine is not part of this build",
-                detail="approvald.policy.load_engine could not be imported; policies not checked.",
-                fix="Reinstall approvald (`pipx reinstall approvald`).",
-                id=finding_id(AGENT, "policy-missing", str(paths.policies)),
-            )
-        ]
+    from approvald.policy import PolicyError, load_engine
+
     try:
         load_engine(paths=paths)
     except PolicyError as exc:
