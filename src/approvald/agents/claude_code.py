@@ -73,6 +73,12 @@ def _field(payload: dict[str, Any], key: str, required: bool = True) -> str:
     return value
 
 
+def _optional_str(payload: dict[str, Any], key: str) -> str:
+    """A correlation id when the payload has a usable one ("" otherwise: never an error)."""
+    value = payload.get(key)
+    return value if isinstance(value, str) and len(value) <= 256 else ""
+
+
 def claude_config_dir(environ: Mapping[str, str] | None = None) -> Path:
     """`~/.claude`, honouring $HOME (and Claude Code's own CLAUDE_CONFIG_DIR)."""
     from pathlib import Path
@@ -186,7 +192,10 @@ class ClaudeCode(Agent):
             kind = TOOL_OTHER
             normalized = dict(tool_input)
 
-        return Action(kind, tool, normalized, NAME, session_id, cwd, **derived)
+        # Correlation ids ride beside the action, never in its fingerprinted input.
+        return Action(kind, tool, normalized, NAME, session_id, cwd, **derived,
+                      call_id=_optional_str(payload, "tool_use_id"),
+                      prompt_id=_optional_str(payload, "prompt_id"))
 
 
 AGENT = ClaudeCode()

@@ -15,6 +15,11 @@ default port dropped), and incidental keys removed (a Bash `description`, a Task
 change nothing about what would run). Nothing else enters: no tool_use_id, transcript path,
 permission mode or timestamp. Same action, same fingerprint; any change to what would run, a
 different one.
+
+Correlation ids travel beside the action, outside the fingerprint: `call_id` (the agent's id for
+this one tool call, Claude Code's `tool_use_id`) and `prompt_id` (the user prompt it serves).
+They let exported records join the agent's own telemetry; two calls of the same action have
+different ids and the same fingerprint.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import ntpath
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -69,6 +74,9 @@ class Action:
     mcp_server: str | None = None
     mcp_tool: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Correlation only (see the module's doc): never fingerprinted, never matched.
+    call_id: str = field(default="", compare=False)
+    prompt_id: str = field(default="", compare=False)
 
     @property
     def summary(self) -> str:
@@ -104,7 +112,7 @@ class Action:
 
     def to_json(self) -> dict[str, Any]:
         """approvald's own action JSON; `action_from_json` reads it back."""
-        return {
+        doc = {
             "kind": self.kind,
             "tool": self.tool,
             "agent": self.agent,
@@ -112,6 +120,11 @@ class Action:
             "cwd": self.cwd,
             "input": self.input,
         }
+        if self.call_id:
+            doc["call_id"] = self.call_id
+        if self.prompt_id:
+            doc["prompt_id"] = self.prompt_id
+        return doc
 
 
 def canonical_json(value: Any) -> bytes:
@@ -177,7 +190,7 @@ def url_host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-_ACTION_KEYS = {"kind", "tool", "agent", "session_id", "cwd", "input"}
+_ACTION_KEYS = {"kind", "tool", "agent", "session_id", "cwd", "input", "call_id", "prompt_id"}
 
 
 def action_from_json(doc: Any) -> Action:
@@ -193,10 +206,10 @@ def action_from_json(doc: Any) -> Action:
     raw_input = doc.get("input", {})
     if not isinstance(raw_input, dict):
         raise ActionError("field 'input' must be an object")
-    for key in ("tool", "agent", "session_id", "cwd"):
+    for key in ("tool", "agent", "session_id", "cwd", "call_id", "prompt_id"):
         if key in doc and not isinstance(doc[key], str):
             raise ActionError(f"field {key!r} must be a string")
-    return build_action(
+    action = build_action(
         kind=kind,
         tool=doc.get("tool") or kind,
         tool_input=raw_input,
@@ -204,6 +217,10 @@ def action_from_json(doc: Any) -> Action:
         session_id=doc.get("session_id", ""),
         cwd=doc.get("cwd", ""),
     )
+    if doc.get("call_id") or doc.get("prompt_id"):
+        action = replace(action, call_id=doc.get("call_id", ""),
+                         prompt_id=doc.get("prompt_id", ""))
+    return action
 
 
 def _require_str(tool_input: dict[str, Any], key: str, kind: str) -> str:

@@ -19,9 +19,15 @@ from approvald.model.leases import Lease
 
 
 def action_fields(action: Action) -> dict[str, Any]:
-    """Who asked for what, where: the part of a record every action carries."""
-    return {"agent": action.agent, "session_id": action.session_id, "cwd": action.cwd,
-            "tool": action.tool, "kind": action.kind, "summary": action.summary}
+    """Who asked for what, where: the part of a record every action carries (and the agent's
+    correlation ids, when it gave them: they join exported records with its own telemetry)."""
+    fields = {"agent": action.agent, "session_id": action.session_id, "cwd": action.cwd,
+              "tool": action.tool, "kind": action.kind, "summary": action.summary}
+    if action.call_id:
+        fields["call_id"] = action.call_id
+    if action.prompt_id:
+        fields["prompt_id"] = action.prompt_id
+    return fields
 
 
 def decision_fields(decision: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,7 +55,14 @@ def approval_record(approval: Approval) -> dict[str, Any]:
         "policy_hash": approval.decision.get("policy_hash", ""),
         "rules": list(approval.decision.get("rules", [])),
         "reason": approval.decision.get("reason", ""),
+        **_correlation(approval.action),
     }
+
+
+def _correlation(action_json: Mapping[str, Any]) -> dict[str, Any]:
+    """The correlation ids of the call that opened an approval (kept in its action JSON)."""
+    return {key: action_json[key] for key in ("call_id", "prompt_id")
+            if isinstance(action_json.get(key), str) and action_json[key]}
 
 
 def lease_record(event: str, lease: Lease, **extra: Any) -> dict[str, Any]:
