@@ -11,6 +11,9 @@
 
     [gateway]                  # the MCP gateway's own settings (read by the gateway)
 
+    [otel]                     # OTLP/HTTP export of audit records (needs approvald[otel])
+    endpoint = "http://collector:4318"   # OTEL_EXPORTER_OTLP_ENDPOINT wins; see docs/TEAMS.md
+
 The approval wait must end before the agent kills the hook, so the approval timeout is kept
 below every hook timeout (with a margin for the hook's own fallback).
 
@@ -52,7 +55,7 @@ DEFAULT_NO_DAEMON = "ask"
 NO_DAEMON_CHOICES = ("ask", "deny")
 # Seconds the hook keeps for itself after the approval wait: fallback evaluation and printing.
 HOOK_MARGIN_S = 10
-_TOP_KEYS = ("approval_timeout_s", "hook_timeout_s", "no_daemon", "agents", "gateway")
+_TOP_KEYS = ("approval_timeout_s", "hook_timeout_s", "no_daemon", "agents", "gateway", "otel")
 
 
 class ConfigError(ValueError):
@@ -91,18 +94,22 @@ class Settings:
     """What config.toml and the environment say; `problems` lists what was wrong and ignored."""
 
     __slots__ = ("agents", "approval_timeout_s", "doctor_watch", "gateway", "hook_timeout_s",
-                 "no_daemon", "problems", "session_id", "source")
+                 "no_daemon", "otel", "problems", "session_id", "source")
 
     def __init__(self, *, approval_timeout_s: int = DEFAULT_APPROVAL_TIMEOUT_S,
                  hook_timeout_s: int = HOOK_TIMEOUT_S, no_daemon: str = DEFAULT_NO_DAEMON,
                  agents: dict[str, dict[str, Any]] | None = None,
                  gateway: dict[str, Any] | None = None, doctor_watch: bool = True,
-                 session_id: str = "", source: str = "", problems: tuple[str, ...] = ()):
+                 session_id: str = "", source: str = "", problems: tuple[str, ...] = (),
+                 otel: dict[str, Any] | None = None):
         self.approval_timeout_s = approval_timeout_s
         self.hook_timeout_s = hook_timeout_s
         self.no_daemon = no_daemon
         self.agents = agents or {}
         self.gateway = gateway or {}
+        # The [otel] table as written; approvald.telemetry.config reads it with the OTEL_*
+        # environment (which wins) when the daemon starts.
+        self.otel = otel or {}
         self.doctor_watch = doctor_watch
         self.session_id = session_id
         self.source = source  # the config file read, if any
@@ -210,6 +217,7 @@ def load_settings(path: str | os.PathLike[str] | None = None,
         approval = capped
     return Settings(approval_timeout_s=approval, hook_timeout_s=hook, no_daemon=no_daemon,
                     agents=agents, gateway=_table(doc, "gateway", problems),
+                    otel=_table(doc, "otel", problems),
                     doctor_watch=env.get(DOCTOR_WATCH_ENV, "1").strip() != "0",
                     session_id=env.get(SESSION_ID_ENV, "").strip(),
                     source=file if doc else "", problems=tuple(problems))

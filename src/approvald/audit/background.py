@@ -7,6 +7,7 @@ import logging
 import queue
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Protocol
 
 log = logging.getLogger("approvald.audit")
@@ -23,6 +24,9 @@ class AuditWriter:
     A record that cannot be written (a full disk, a read-only mount) is held, in order, and
     retried every RETRY_S until it goes through; meanwhile `failure` says why, and the daemon
     refuses every action rather than act without a record.
+
+    Listeners (`add_listener`) get each record as written (chained and redacted), in order, on
+    this thread, once it is in the log: they must return at once (the OTLP exporter queues it).
     """
 
     RETRY_S = 2.0
@@ -36,11 +40,25 @@ class AuditWriter:
         self.failure: str | None = None
         self.errors = 0
         self.dropped = 0
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
     def append(self, record: dict[str, Any]) -> None:
         self._queue.put(record)
+
+    def add_listener(self, listener: Callable[[dict[str, Any]], None]) -> None:
+        self._listeners = [*self._listeners, listener]
+
+    def remove_listener(self, listener: Callable[[dict[str, Any]], None]) -> None:
+        self._listeners = [f for f in self._listeners if f is not listener]
+
+    def _tell(self, written: dict[str, Any]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(written)
+            except Exception:
+                log.exception("audit: a listener failed")
 
     def _run(self) -> None:
         while True:
@@ -65,7 +83,7 @@ class AuditWriter:
     def _drain(self) -> None:
         while self._held:
             try:
-                self._sink.append(self._held[0])
+                written = self._sink.append(self._held[0])
             except Exception as exc:
                 self.errors += 1
                 if self.failure is None:
@@ -74,6 +92,8 @@ class AuditWriter:
                 self.failure = f"{type(exc).__name__}: {exc}"
                 return
             self._held.popleft()
+            if self._listeners and isinstance(written, dict):
+                self._tell(written)
         if self.failure is not None:
             log.warning("audit: writing again; held records are in the log")
             self.failure = None

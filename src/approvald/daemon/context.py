@@ -4,7 +4,7 @@ Routes get the context as `request.app.state.ctx` and use `ctx.settings`, `ctx.a
 (the approvals table), `ctx.credentials` (the credential use cases), `ctx.audit`,
 `ctx.events.publish(type, data)`, `ctx.engine` (the policy in force) and `ctx.reload_policy()`.
 Services (`approvald.daemon.services`) start and stop around the running server and may set
-what they offer here (`ctx.doctor`).
+what they offer here (`ctx.doctor`, `ctx.export`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from approvald.storage.leases import LeaseStore
 
 if TYPE_CHECKING:
     from approvald.daemon.doctor_watch import DoctorWatch
+    from approvald.telemetry.exporter import Exporter
 
 log = logging.getLogger("approvald.daemon")
 
@@ -76,6 +77,8 @@ class DaemonContext:
         self.decisions = 0
         # The live doctor once its service runs; None in tests and with the watch turned off.
         self.doctor: DoctorWatch | None = None
+        # The OTLP exporter while export is on (approvald.daemon.export); its counts are in status.
+        self.export: Exporter | None = None
 
     def report(self, record: dict[str, Any], event: str | None = None,
                data: dict[str, Any] | None = None) -> None:
@@ -170,6 +173,7 @@ class DaemonContext:
             "decisions": self.decisions,
             "subscribers": self.events.subscriber_count,
             "audit_error": self.audit_failure,
+            **({"export": self.export.status()} if self.export is not None else {}),
         }
 
     @property

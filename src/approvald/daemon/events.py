@@ -2,14 +2,17 @@
 
 `publish` never blocks and never waits on a client: a subscriber whose queue is full is a slow
 client and is dropped (its stream ends; the dashboard reconnects and re-reads the state).
-`publish` must run on the event loop; other threads use `publish_threadsafe`.
+`publish` must run on the event loop; other threads use `publish_threadsafe`. Taps (`tap`)
+see every published event synchronously, on the loop, and must return at once (the OTLP
+exporter takes doctor findings this way).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -75,7 +78,14 @@ class EventBus:
         self._subscribers: set[Subscription] = set()
         self.activity: deque[dict[str, Any]] = deque(maxlen=ACTIVITY_KEEP)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._taps: list[Callable[[dict[str, Any]], None]] = []
         self.closed = False
+
+    def tap(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        self._taps = [*self._taps, callback]
+
+    def untap(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        self._taps = [t for t in self._taps if t is not callback]
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -102,6 +112,11 @@ class EventBus:
         for sub in list(self._subscribers):
             if not sub.offer(event):
                 self._subscribers.discard(sub)
+        for callback in self._taps:
+            try:
+                callback(event)
+            except Exception:  # a tap must never break publishing
+                logging.getLogger("approvald.daemon").exception("event tap failed")
         return event
 
     def publish_threadsafe(self, type: str, data: dict[str, Any]) -> None:

@@ -290,7 +290,7 @@ def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
 async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence[Any],
                  services: list[Service] | None = None) -> None:
     ctx.events.bind_loop(asyncio.get_running_loop())
-    started = start_all(default_services() if services is None else services, ctx)
+    started = start_all(default_services(ctx.settings) if services is None else services, ctx)
     app = create_app(ctx, extra_routes)
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, server_header=False)

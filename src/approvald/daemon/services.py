@@ -15,6 +15,7 @@ from pathlib import Path
 
 from approvald.daemon.context import DaemonContext
 from approvald.daemon.watch import FileWatcher, Watch
+from approvald.settings import Settings
 
 log = logging.getLogger("approvald.daemon")
 
@@ -137,9 +138,19 @@ class DoctorService(Service):
             self._ctx.doctor.stop()
 
 
-def default_services() -> list[Service]:
+def default_services(settings: Settings | None = None) -> list[Service]:
+    """The daemon's services; with `settings`, also those its configuration turns on (OTLP
+    export when an endpoint is set)."""
     files = FileWatchService()
-    return [files, PolicyWatchService(files), SweepService(), DoctorService(files)]
+    services: list[Service] = [files, PolicyWatchService(files), SweepService(),
+                               DoctorService(files)]
+    if settings is not None:
+        from approvald.daemon.export import ExportService, configured_export
+
+        export = configured_export(settings)
+        if export is not None:
+            services.append(ExportService(export))
+    return services
 
 
 def start_all(services: list[Service], ctx: DaemonContext) -> list[Service]:
