@@ -400,3 +400,18 @@ async def test_leases_and_findings_load_at_connect_and_x_revokes() -> None:
         await pilot.press("5", "x")
         await until(pilot, lambda: client.calls == [("revoke", "ls_a", None)])
         await until(pilot, lambda: app.leases.row_count == 0)
+
+
+async def test_status_line_shows_what_export_sent_and_lost() -> None:
+    from tests.support.tui import STATUS
+
+    export = {"sent": 41, "dropped": 3, "queued": 0, "endpoint": "http://c:4318/v1/logs",
+              "error": "cannot reach http://c:4318/v1/logs", "first_dropped_at": None}
+    app = make_app(FakeDaemonClient(status={**STATUS, "export": export}))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await until(pilot, lambda: "export sent 41 dropped 3 (failing)" in status_line(app))
+    quiet = make_app(FakeDaemonClient())
+    async with quiet.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, quiet)
+        assert "export" not in status_line(quiet)

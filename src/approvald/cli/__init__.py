@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "install": ("install_cmd", "add the approvald hook to an agent's settings"),
     "uninstall": ("install_cmd", "remove what install added"),
     "approvals": ("approvals_cmd", "list, approve and deny pending approvals"),
-    "audit": ("audit_cmd", "verify and read the hash-chained audit log"),
+    "audit": ("audit_cmd", "verify, read and export the hash-chained audit log"),
     "secrets": ("secrets_cmd", "store credentials in the OS keyring"),
     "lease": ("lease_cmd", "hand out short-lived leases on a secret"),
     "exec": ("exec_cmd", "run one command with leased secrets injected and redacted"),

@@ -1,14 +1,22 @@
-"""`approvald audit verify [--json]` and `approvald audit tail [--json] [-n N]`."""
+"""`approvald audit verify [--json]`, `approvald audit tail [--json] [-n N]` and
+`approvald audit export --format jsonl|otlp [--since ISO-8601] [--endpoint URL]`."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-from approvald.audit import AuditError, read_tail, verify_chain
+from approvald.audit import AuditError, read_records, read_tail, verify_chain
+from approvald.cli.output import fail
 from approvald.paths import get_paths
+from approvald.settings import ConfigError, load_settings
+from approvald.telemetry.records import parse_ts
+
+PROG = "approvald audit export"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,6 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     tail = sub.add_parser("tail", help="show the latest records")
     tail.add_argument("-n", type=int, default=20, metavar="N", help="how many (default 20)")
     tail.add_argument("--json", action="store_true", help="one JSON object a line")
+    export = sub.add_parser("export", help="print (jsonl) or send (otlp) past records")
+    export.add_argument("--format", required=True, choices=("jsonl", "otlp"),
+                        help="jsonl: the records as stored, to stdout; otlp: to the collector")
+    export.add_argument("--since", metavar="ISO-8601",
+                        help="only records written at or after this time (naive: UTC)")
+    export.add_argument("--endpoint", metavar="URL",
+                        help="otlp: the collector's base URL (default: OTEL_EXPORTER_OTLP_"
+                             "ENDPOINT, else [otel] endpoint in config.toml)")
     return parser
 
 
@@ -65,11 +81,73 @@ def _tail(count: int, as_json: bool) -> int:
     return 0
 
 
+def _since(records: Iterator[dict[str, Any]], since_ns: int | None
+           ) -> Iterator[dict[str, Any]]:
+    for record in records:
+        if since_ns is None or (parse_ts(record.get("ts")) or 0) >= since_ns:
+            yield record
+
+
+def _export(fmt: str, since: str | None, endpoint: str | None) -> int:
+    since_ns = None
+    if since is not None:
+        since_ns = parse_ts(since)
+        if since_ns is None:
+            return fail(PROG, f"--since {since!r} is not an ISO 8601 time "
+                              "(e.g. 2026-01-02 or 2026-01-02T03:04:05Z)", 2)
+    records = _since(read_records(get_paths().audit), since_ns)
+    if fmt == "jsonl":
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+        return 0
+    return _send(records, endpoint)
+
+
+def _send(records: Iterator[dict[str, Any]], endpoint: str | None) -> int:
+    from approvald.telemetry import extra_missing
+    from approvald.telemetry.config import export_config
+
+    try:
+        settings = load_settings(get_paths().config)
+    except ConfigError as exc:
+        return fail(PROG, str(exc), 2)
+    table = {**settings.otel, **({"endpoint": endpoint} if endpoint else {})}
+    environ = dict(os.environ)
+    if endpoint:  # the flag wins over the environment too
+        for var in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                    "OTEL_SDK_DISABLED", "OTEL_LOGS_EXPORTER"):
+            environ.pop(var, None)
+    problems: list[str] = []
+    config = export_config(table, environ, problems)
+    for problem in problems:
+        print(f"{PROG}: warning: {problem}", file=sys.stderr)
+    if config is None:
+        return fail(PROG, "no collector to send to: pass --endpoint URL, or set "
+                          "OTEL_EXPORTER_OTLP_ENDPOINT or [otel] endpoint in config.toml", 2)
+    missing = extra_missing()
+    if missing is not None:
+        return fail(PROG, missing)
+    from approvald.telemetry.backfill import send_records
+
+    result = send_records(records, config)
+    where = config.shown_url
+    if result.error is not None:
+        resume = f"; send the rest with --since {result.resume_from}" if result.resume_from \
+            else ""
+        return fail(PROG, f"sent {result.sent} record(s) to {where}, then stopped: "
+                          f"{result.error}{resume}")
+    rejected = f", {result.rejected} rejected by the collector" if result.rejected else ""
+    print(f"sent {result.sent} record(s) to {where}{rejected}", file=sys.stderr)
+    return 1 if result.rejected else 0
+
+
 def main(argv: list[str]) -> int:
     opts = _parser().parse_args(argv)
     try:
         if opts.action == "verify":
             return _verify(opts.json)
+        if opts.action == "export":
+            return _export(opts.format, opts.since, opts.endpoint)
         return _tail(opts.n, opts.json)
     except (OSError, AuditError) as exc:
         print(f"approvald audit: {exc}", file=sys.stderr)

@@ -21,7 +21,22 @@ def render(status: dict[str, Any]) -> str:
         lines.append(f"  {key:<18} {status.get(key)}")
     if status.get("policy_error"):
         lines.append(f"  policy_error       {status['policy_error']}")
+    export = status.get("export")
+    if isinstance(export, dict):
+        lines.append(f"  export             {export_summary(export)}")
     return "\n".join(lines)
+
+
+def export_summary(export: dict[str, Any]) -> str:
+    """`sent 12, dropped 0 -> http://collector:4318/v1/logs`, and the last error if any."""
+    text = (f"sent {export.get('sent', 0)}, dropped {export.get('dropped', 0)}"
+            f" -> {export.get('endpoint', '?')}")
+    if export.get("error"):
+        text += f" (last error: {export['error']})"
+    if export.get("first_dropped_at"):
+        text += (f"; resend with: approvald audit export --format otlp --since "
+                 f"{export['first_dropped_at']}")
+    return text
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,5 @@
-"""The status line: is the daemon there, which policy, how many sessions, the last policy error."""
+"""The status line: is the daemon there, which policy, how many sessions, the last policy error,
+and while records go to a collector, how many were sent and lost."""
 
 from __future__ import annotations
 
@@ -45,6 +46,13 @@ def status_text(state: StatusState) -> Text:
     if state.warnings:
         style = "bold red" if state.high_warnings else "yellow"
         text.append(f" · warnings {state.warnings}", style=style)
+    export = state.status.get("export")
+    if isinstance(export, dict):
+        dropped = export.get("dropped") or 0
+        text.append(f" · export sent {export.get('sent', 0)}")
+        text.append(f" dropped {dropped}", style="bold yellow" if dropped else "")
+        if export.get("error"):  # the whole message is in `approvald status`
+            text.append(" (failing)", style="yellow")
     error = state.status.get("policy_error")
     if error:
         text.append(f" · policy error: {error}", style="bold red")
