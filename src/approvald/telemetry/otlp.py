@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
     ExportLogsServiceResponse,
 )
-from opentelemetry.proto.common.v1.common_pb2 import (
-    AnyValue,
-    ArrayValue,
-    InstrumentationScope,
-    KeyValue,
-)
-from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
-from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from approvald import __version__
 from approvald.telemetry.records import AttrValue, LogEvent
@@ -29,35 +23,49 @@ SCOPE = "approvald"
 CONTENT_TYPE = "application/x-protobuf"
 
 
-def _any(value: AttrValue) -> AnyValue:
+def _set(target: AnyValue, value: AttrValue) -> None:
     if isinstance(value, bool):  # before int: bool is an int
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, list):
-        return AnyValue(array_value=ArrayValue(values=[_any(v) for v in value]))
-    return AnyValue(string_value=str(value))
+        target.bool_value = value
+    elif isinstance(value, int):
+        target.int_value = value
+    elif isinstance(value, float):
+        target.double_value = value
+    elif isinstance(value, list):
+        values = target.array_value.values
+        values.extend([])  # an empty list is still an (empty) array, not an unset value
+        for item in value:
+            _set(values.add(), item)
+    else:
+        target.string_value = str(value)
 
 
-def _pairs(attributes: Mapping[str, AttrValue]) -> list[KeyValue]:
-    return [KeyValue(key=key, value=_any(value)) for key, value in attributes.items()]
+def _fill(pairs: Any, attributes: Mapping[str, AttrValue]) -> None:
+    for key, value in attributes.items():
+        pair = pairs.add()
+        pair.key = key
+        _set(pair.value, value)
 
 
 def encode(batch: Iterable[LogEvent], resource: Mapping[str, str]) -> bytes:
-    """One request holding every event of `batch`, under one resource and scope."""
+    """One request holding every event of `batch`, under one resource and scope. Messages are
+    built in place (`add()`): building them with constructors copies each one again at every
+    level of nesting, three times the cost."""
+    request = ExportLogsServiceRequest()
+    resource_logs = request.resource_logs.add()
+    _fill(resource_logs.resource.attributes, resource)
+    scope_logs = resource_logs.scope_logs.add()
+    scope_logs.scope.name = SCOPE
+    scope_logs.scope.version = __version__
     observed = time.time_ns()
-    records = [LogRecord(time_unix_nano=event.time_ns, observed_time_unix_nano=observed,
-                         severity_number=event.severity,  # type: ignore[arg-type]
-                         severity_text=event.severity_text, event_name=event.name,
-                         body=AnyValue(string_value=event.body),
-                         attributes=_pairs(event.attributes))
-               for event in batch]
-    request = ExportLogsServiceRequest(resource_logs=[ResourceLogs(
-        resource=Resource(attributes=_pairs(dict(resource))),
-        scope_logs=[ScopeLogs(scope=InstrumentationScope(name=SCOPE, version=__version__),
-                              log_records=records)])])
+    for event in batch:
+        record = scope_logs.log_records.add()
+        record.time_unix_nano = event.time_ns
+        record.observed_time_unix_nano = observed
+        record.severity_number = event.severity  # type: ignore[assignment,unused-ignore]
+        record.severity_text = event.severity_text
+        record.event_name = event.name
+        record.body.string_value = event.body
+        _fill(record.attributes, event.attributes)
     return bytes(request.SerializeToString())
 
 
