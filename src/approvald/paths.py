@@ -14,7 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from approvald.settings import HOME_ENV, NO_TCP_ENDPOINT, TCP, env_home, selected_transport
+from approvald.settings import (
+    HOME_ENV,
+    MANAGED_ENV,
+    NO_TCP_ENDPOINT,
+    TCP,
+    env_home,
+    safe_load_settings,
+    selected_transport,
+)
 from approvald.userdirs import APP
 from approvald.userdirs import platform_dirs as _platform_dirs
 
@@ -36,6 +44,9 @@ class Paths:
     log: Path  # directory: daemon log
     # `tcp` or `unix` (approvald.settings.selected_transport); empty: decided on use.
     transport: str = field(default="", compare=False)
+    # The organisation's policy directory (APPROVALD_MANAGED_POLICIES or `managed_policies` in
+    # config.toml), None when no managed layer is set.
+    managed_policies: Path | None = field(default=None, compare=False)
 
     @property
     def database(self) -> Path:
@@ -95,13 +106,17 @@ class Paths:
             "audit": str(self.audit),
             "socket": self.socket,
             "log": str(self.log),
+            **({"managed_policies": str(self.managed_policies)}
+               if self.managed_policies is not None else {}),
         }
 
     def owned_dirs(self) -> list[Path]:
         """Every directory approvald owns; self-protection denies the agent all of them."""
         seen: list[Path] = []
         for p in (self.home, self.config.parent, self.policies, self.state, self.audit,
-                  self.runtime, self.log):
+                  self.runtime, self.log, self.managed_policies):
+            if p is None:
+                continue
             if p not in seen:
                 seen.append(p)
         return seen
@@ -121,6 +136,7 @@ def get_paths(environ: Mapping[str, str] | None = None) -> Paths:
         return Paths(
             home=home,
             config=home / "config.toml",
+            managed_policies=_managed(env, home / "config.toml"),
             policies=home / "policies",
             state=home / "state",
             audit=home / "audit",
@@ -132,6 +148,7 @@ def get_paths(environ: Mapping[str, str] | None = None) -> Paths:
     return Paths(
         home=dirs["data"],
         config=dirs["config"] / "config.toml",
+        managed_policies=_managed(env, dirs["config"] / "config.toml"),
         policies=dirs["config"] / "policies",
         state=dirs["state"],
         audit=dirs["state"] / "audit",
@@ -139,6 +156,15 @@ def get_paths(environ: Mapping[str, str] | None = None) -> Paths:
         log=dirs["log"],
         transport=transport,
     )
+
+
+def _managed(env: Mapping[str, str], config: Path) -> Path | None:
+    """The managed policy directory: the environment's, else config.toml's (read only when the
+    environment names none)."""
+    if env.get(MANAGED_ENV, "").strip():
+        return Path(os.path.abspath(os.path.expanduser(env[MANAGED_ENV].strip())))
+    directory = safe_load_settings(config, env).managed_policies
+    return Path(directory) if directory else None
 
 
 def ensure_private_dir(path: Path) -> Path:

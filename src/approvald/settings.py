@@ -11,6 +11,9 @@
 
     [gateway]                  # the MCP gateway's own settings (read by the gateway)
 
+    managed_policies = "/etc/approvald/managed"  # the organisation's policy layer (docs/TEAMS.md)
+    managed_policies_sha256 = "sha256:..."       # pins it: a changed managed policy does not load
+
     [otel]                     # OTLP/HTTP export of audit records (needs approvald[otel])
     endpoint = "http://collector:4318"   # OTEL_EXPORTER_OTLP_ENDPOINT wins; see docs/TEAMS.md
 
@@ -20,7 +23,8 @@ below every hook timeout (with a margin for the hook's own fallback).
 The environment: `APPROVALD_HOME` (everything in one directory), `APPROVALD_SOCKET` (the
 endpoint the hook dials), `APPROVALD_TRANSPORT` (`tcp` or `unix`), `APPROVALD_APPROVAL_TIMEOUT`
 (overrides approval_timeout_s), `APPROVALD_DOCTOR_WATCH=0` (the daemon does not watch agent
-configs), `APPROVALD_SESSION_ID` (the agent session `exec` runs for).
+configs), `APPROVALD_SESSION_ID` (the agent session `exec` runs for),
+`APPROVALD_MANAGED_POLICIES` and `APPROVALD_MANAGED_POLICIES_SHA256` (win over the config keys).
 
 Only `os` and `sys` at import: the hook reads the environment through this module on every tool
 call; TOML is parsed only when settings are loaded.
@@ -42,6 +46,8 @@ TRANSPORT_ENV = "APPROVALD_TRANSPORT"
 APPROVAL_TIMEOUT_ENV = "APPROVALD_APPROVAL_TIMEOUT"
 DOCTOR_WATCH_ENV = "APPROVALD_DOCTOR_WATCH"
 SESSION_ID_ENV = "APPROVALD_SESSION_ID"
+MANAGED_ENV = "APPROVALD_MANAGED_POLICIES"
+MANAGED_PIN_ENV = "APPROVALD_MANAGED_POLICIES_SHA256"
 
 TCP = "tcp"
 UNIX = "unix"
@@ -55,7 +61,8 @@ DEFAULT_NO_DAEMON = "ask"
 NO_DAEMON_CHOICES = ("ask", "deny")
 # Seconds the hook keeps for itself after the approval wait: fallback evaluation and printing.
 HOOK_MARGIN_S = 10
-_TOP_KEYS = ("approval_timeout_s", "hook_timeout_s", "no_daemon", "agents", "gateway", "otel")
+_TOP_KEYS = ("approval_timeout_s", "hook_timeout_s", "no_daemon", "agents", "gateway", "otel",
+             "managed_policies", "managed_policies_sha256")
 
 
 class ConfigError(ValueError):
@@ -94,14 +101,16 @@ class Settings:
     """What config.toml and the environment say; `problems` lists what was wrong and ignored."""
 
     __slots__ = ("agents", "approval_timeout_s", "doctor_watch", "gateway", "hook_timeout_s",
-                 "no_daemon", "otel", "problems", "session_id", "source")
+                 "managed_pin", "managed_policies", "no_daemon", "otel", "problems",
+                 "session_id", "source")
 
     def __init__(self, *, approval_timeout_s: int = DEFAULT_APPROVAL_TIMEOUT_S,
                  hook_timeout_s: int = HOOK_TIMEOUT_S, no_daemon: str = DEFAULT_NO_DAEMON,
                  agents: dict[str, dict[str, Any]] | None = None,
                  gateway: dict[str, Any] | None = None, doctor_watch: bool = True,
                  session_id: str = "", source: str = "", problems: tuple[str, ...] = (),
-                 otel: dict[str, Any] | None = None):
+                 otel: dict[str, Any] | None = None, managed_policies: str = "",
+                 managed_pin: str = ""):
         self.approval_timeout_s = approval_timeout_s
         self.hook_timeout_s = hook_timeout_s
         self.no_daemon = no_daemon
@@ -110,6 +119,9 @@ class Settings:
         # The [otel] table as written; approvald.telemetry.config reads it with the OTEL_*
         # environment (which wins) when the daemon starts.
         self.otel = otel or {}
+        # The organisation's policy directory (absolute; "" when none) and its pinned hash.
+        self.managed_policies = managed_policies
+        self.managed_pin = managed_pin
         self.doctor_watch = doctor_watch
         self.session_id = session_id
         self.source = source  # the config file read, if any
@@ -172,6 +184,26 @@ def _agents(doc: Mapping[str, Any], hook_default: int, problems: list[str]) -> d
     return agents
 
 
+def _managed(doc: Mapping[str, Any], env: Mapping[str, str],
+             problems: list[str]) -> tuple[str, str]:
+    """The managed policy directory (made absolute) and its pin, the environment winning."""
+    found = []
+    for env_name, key in ((MANAGED_ENV, "managed_policies"),
+                          (MANAGED_PIN_ENV, "managed_policies_sha256")):
+        value = env.get(env_name, "").strip()
+        if not value:
+            raw = doc.get(key, "")
+            if not isinstance(raw, str):
+                problems.append(f"{key} must be a string (got {raw!r}); ignored")
+                raw = ""
+            value = raw.strip()
+        found.append(value)
+    directory, pin = found
+    if directory:
+        directory = os.path.abspath(os.path.expanduser(directory))
+    return directory, pin
+
+
 def default_config_file(environ: Mapping[str, str] | None = None) -> str:
     """config.toml: under APPROVALD_HOME when set, else the platform's config directory."""
     home = env_home(environ)
@@ -215,9 +247,11 @@ def load_settings(path: str | os.PathLike[str] | None = None,
         problems.append(f"approval_timeout_s {approval} must stay {HOOK_MARGIN_S} s below "
                         f"every hook_timeout_s ({shortest_hook}); using {capped}")
         approval = capped
+    managed, pin = _managed(doc, env, problems)
     return Settings(approval_timeout_s=approval, hook_timeout_s=hook, no_daemon=no_daemon,
                     agents=agents, gateway=_table(doc, "gateway", problems),
-                    otel=_table(doc, "otel", problems),
+                    otel=_table(doc, "otel", problems), managed_policies=managed,
+                    managed_pin=pin,
                     doctor_watch=env.get(DOCTOR_WATCH_ENV, "1").strip() != "0",
                     session_id=env.get(SESSION_ID_ENV, "").strip(),
                     source=file if doc else "", problems=tuple(problems))

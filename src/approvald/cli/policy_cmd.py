@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -112,7 +112,8 @@ def run_test(opts: argparse.Namespace, explain: bool) -> int:
             continue
         result = decision.to_json()
         if explain and not (opts.json or opts.jsonl):
-            out.write(render_explanation(action, decision, engine.warnings) + "\n")
+            out.write(render_explanation(action, decision, engine.warnings,
+                                         engine.layer_of) + "\n")
         elif opts.jsonl:
             if explain:
                 result["analysis"] = list(decision.analysis)
@@ -120,13 +121,15 @@ def run_test(opts: argparse.Namespace, explain: bool) -> int:
         else:
             if explain:
                 result["analysis"] = list(decision.analysis)
-                result["matches"] = [m.__dict__ for m in decision.matches]
+                result["matches"] = [{**m.__dict__, "layer": engine.layer_of(m.source)}
+                                     for m in decision.matches]
             out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     out.flush()
     return 2 if failed else 0
 
 
-def render_explanation(action: Any, decision: Any, warnings: list[str]) -> str:
+def render_explanation(action: Any, decision: Any, warnings: list[str],
+                       layer_of: Callable[[str], str] = lambda source: "") -> str:
     lines = [f"Action      {action.kind} via {action.tool} ({action.agent})"]
     if action.cwd:
         lines.append(f"Directory   {action.cwd}")
@@ -151,7 +154,9 @@ def render_explanation(action: Any, decision: Any, warnings: list[str]) -> str:
     if decision.matches:
         lines.append("Rules that matched:")
         for m in decision.matches:
-            lines.append(f"  {m.rule} -> {m.decision} ({m.source})")
+            layer = layer_of(m.source)
+            lines.append(f"  {m.rule} -> {m.decision} ({f'{layer} layer, ' if layer else ''}"
+                         f"{m.source})")
             lines.append(f"     on: {m.target}")
             lines.append(f"     why: {m.reason}")
     lines.append(f"Decision    {decision.decision}: {decision.reason}")
@@ -174,13 +179,23 @@ def run_check(opts: argparse.Namespace) -> int:
             print(f"approvald: {exc}", file=sys.stderr)
         return 1
     files = [str(p) for p in engine.source_files()]
+    managed = engine.paths.managed_policies if engine.managed_hash else None
     if opts.json:
-        print(json.dumps({"ok": True, "policy_hash": engine.policy_hash, "files": files}))
+        print(json.dumps({"ok": True, "policy_hash": engine.policy_hash, "files": files,
+                          "warnings": engine.warnings,
+                          **({"managed_policies": {"dir": str(managed),
+                                                   "sha256": engine.managed_hash}}
+                             if managed else {})}))
     else:
         print(f"ok: {len(engine.base.rules)} rules from {len(files)} file(s), "
               f"policy {engine.policy_hash}")
         for f in files:
-            print(f"  {f}")
+            print(f"  {engine.layer_of(f):<8} {f}")
+        if managed:
+            print(f"managed policies {managed}: {engine.managed_hash} "
+                  "(pin it with managed_policies_sha256)")
+        for warning in engine.warnings:
+            print(f"note: {warning}")
     return 0
 
 

@@ -60,6 +60,8 @@ class PolicyWatchService(Service):
 
     def start(self, ctx: DaemonContext) -> None:
         dirs = [ctx.paths.policies]
+        if ctx.paths.managed_policies is not None:  # a changed managed policy is noticed at once
+            dirs.append(ctx.paths.managed_policies)
         try:
             from approvald.policy.engine import starter_dir
 

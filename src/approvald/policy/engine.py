@@ -1,7 +1,8 @@
 """Evaluate actions against the layered policy.
 
 Layers, in order: built-in self-protection (never removable), the starter policy, the user's
-policies directory, then a project's `.approvald/policy.yaml` found from the action's cwd. A
+policies directory, the organisation's managed directory (approvald.policy.layers: nothing below
+loosens it), then a project's `.approvald/policy.yaml` found from the action's cwd. A
 project file lives where the agent can edit it, so it may only restrict: its ALLOW rules and a
 weaker default are ignored (and reported), and it cannot disable anything.
 
@@ -30,7 +31,7 @@ from approvald.model.actions import (
     url_host,
 )
 from approvald.paths import Paths, get_paths
-from approvald.policy import builtin
+from approvald.policy import builtin, layers
 from approvald.policy.decision import ALLOW, REQUIRE_APPROVAL, Decision, Match, stronger
 from approvald.policy.errors import PolicyError
 from approvald.policy.expand import expand
@@ -111,10 +112,12 @@ def _raw(rule: RawRule) -> tuple[str, str, str, str, dict[str, Any], str]:
 
 class PolicyEngine:
     def __init__(self, paths: Paths, bundles: list[RawBundle], *, include_project: bool,
-                 home: str | None = None) -> None:
+                 home: str | None = None, managed: list[RawBundle] | None = None,
+                 managed_hash: str | None = None) -> None:
         self.paths = paths
         self.home = home or os.path.expanduser("~")
-        self.bundles = bundles
+        self.bundles = bundles + (managed or [])
+        self.managed_hash = managed_hash  # the managed layer's bundle hash (None: no layer)
         self.include_project = include_project
         self.warnings: list[str] = []
         protection = builtin.self_protection_rules(paths)
@@ -122,26 +125,13 @@ class PolicyEngine:
             validate_match(spec["match"], "<built-in>", spec["id"])
         raw = [(r["id"], r["decision"], r["reason"], "<built-in>", r["match"], "<built-in>")
                for r in protection]
-        disabled: set[str] = set()
-        default = ALLOW
         seen: dict[str, str] = {r["id"]: "<built-in>" for r in protection}
-        for bundle in bundles:
-            for rule_id in bundle.disable:
-                if rule_id.startswith(builtin.SELF_PREFIX):
-                    raise PolicyError(f"self-protection rule {rule_id!r} cannot be disabled",
-                                      file=bundle.file, field="disable")
-                disabled.add(rule_id)
-            if bundle.default is not None:
-                default = bundle.default
-            for rule in bundle.rules:
-                if rule.id in seen:
-                    raise PolicyError(f"duplicate rule id {rule.id!r} (also in {seen[rule.id]})",
-                                      file=bundle.file, line=rule.line, field="id")
-                seen[rule.id] = rule.source
-                raw.append(_raw(rule))
+        disabled, default = layers.merge(
+            bundles, managed or [], seen, lambda rule: raw.append(_raw(rule)), self.warnings,
+            is_user=lambda b: self.layer_of(b.file) == layers.USER)
         raw = [r for r in raw if r[0] not in disabled]
         rules, programs = _compile(raw, self.home)
-        policy_hash = _hash([protection, [b.data for b in bundles], sorted(disabled)])
+        policy_hash = _hash([protection, [b.data for b in self.bundles], sorted(disabled)])
         self.base = RuleSet(rules, programs, default, policy_hash)
         self._base_raw = raw
         self._base_programs = programs
@@ -154,6 +144,12 @@ class PolicyEngine:
 
     def source_files(self) -> list[Path]:
         return [Path(b.file) for b in self.bundles]
+
+    def layer_of(self, source: str) -> str:
+        """`built-in`, `starter`, `user`, `managed`, `project` or `given`, for a rule's source
+        (`file:line`) or a bundle's file."""
+        return layers.layer_of(source, starter=starter_dir(), user=self.paths.policies,
+                               managed=self.paths.managed_policies)
 
     # -- project layer -------------------------------------------------------------------
     def _find_project_policy(self, cwd: str) -> Path | None:
@@ -360,4 +356,16 @@ def load_engine(paths: Paths | None = None, files: list[Path] | None = None,
         user_files = sorted(p for p in paths.policies.iterdir()
                             if p.suffix in (".yaml", ".yml") and p.is_file())
         bundles += [load_bundle_file(p) for p in user_files]
-    return PolicyEngine(paths, bundles, include_project=include_user, home=home)
+    managed, managed_hash = None, None
+    if paths.managed_policies is not None:
+        managed, managed_hash = layers.load_managed(paths.managed_policies, managed_pin(paths))
+    return PolicyEngine(paths, bundles, include_project=include_user, home=home,
+                        managed=managed, managed_hash=managed_hash)
+
+
+def managed_pin(paths: Paths) -> str:
+    """The pinned hash of the managed layer (APPROVALD_MANAGED_POLICIES_SHA256, else config.toml's
+    `managed_policies_sha256`; "" when not pinned)."""
+    from approvald.settings import safe_load_settings
+
+    return safe_load_settings(paths.config).managed_pin
