@@ -130,3 +130,17 @@ def test_without_a_daemon_the_hook_holds_it_too(approvald_exe: list[str],
     assert not os.path.exists(approvald_home / "run" / "approvald.sock")
     _, out, _ = run_hook(approvald_exe, env, hook_payload(DELETE))
     assert out is not None and out["permissionDecision"] == "deny"
+
+
+def test_a_daemon_that_starts_with_a_changed_pinned_policy_allows_nothing(
+        approvald_exe: list[str], approvald_home: Path, org: Path) -> None:
+    daemon = RunningDaemon(approvald_exe, approvald_home, APPROVALD_MANAGED_POLICIES=str(org),
+                           APPROVALD_MANAGED_POLICIES_SHA256="sha256:" + "0" * 64,
+                           APPROVALD_DOCTOR_WATCH="0").start()
+    try:
+        assert "the managed policies changed" in daemon.client().status()["policy_error"]
+        _, out, _ = run_hook(approvald_exe, daemon.env, hook_payload("ls"))
+        assert out is not None and out["permissionDecision"] == "deny"
+        assert "the managed policies changed" in out["permissionDecisionReason"]
+    finally:
+        daemon.ensure_stopped()
