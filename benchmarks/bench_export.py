@@ -11,6 +11,8 @@
    opentelemetry-exporter-otlp-proto-http`), the SDK's `Logger.emit` into its
    BatchLogRecordProcessor with the OTLP/HTTP exporter, for the same attributes.
 3. Records/s delivered to a local collector, and the import time of each pipeline.
+4. How late an event loop's 1 ms timer fires in the process that exports a burst of records
+   (the daemon's loop shares the GIL with the export thread), against the same loop idle.
 
 The collectors here are minimal local HTTP servers (answer 200 without decoding, or hang), so
 their own cost stays out of the figures.
@@ -196,6 +198,41 @@ def sdk(url: str, records: int) -> tuple[float, float] | None:
     return offer_us, rate
 
 
+def loop_overshoot_ms(url: str | None, records: int) -> tuple[float, float]:
+    """(median, p99) ms by which a 1 ms asyncio timer fires late while `records` records are
+    exported from this process (url None: the same loop for 2 s, nothing exported)."""
+    done = threading.Event()
+
+    async def probe() -> list[float]:
+        late = []
+        while not done.is_set():
+            started = time.perf_counter()
+            await asyncio.sleep(0.001)
+            late.append(time.perf_counter() - started - 0.001)
+        return late
+
+    async def run() -> list[float]:
+        task = asyncio.create_task(probe())
+        if url is None:
+            await asyncio.sleep(2.0)
+        else:
+            exporter = Exporter(ExportConfig(logs_url=url + "/v1/logs",
+                                             max_queue_size=records + 1, schedule_delay_s=0.05),
+                                project=lambda cwd: cwd).start()
+            for i in range(records):
+                exporter.offer_audit(_audit_record(i))
+                if i % 50 == 0:
+                    await asyncio.sleep(0)
+            while exporter.status()["sent"] < records:
+                await asyncio.sleep(0.01)
+            exporter.stop()
+        done.set()
+        return await task
+
+    late = sorted(asyncio.run(run()))
+    return statistics.median(late) * 1000, late[int(len(late) * 0.99)] * 1000
+
+
 def import_ms(statement: str, runs: int = 7) -> float:
     """Median wall time of a fresh interpreter running `statement`, less a bare one."""
     def timed(code: str) -> float:
@@ -242,6 +279,15 @@ def main() -> int:
         else:
             print(f"  SDK Logger.emit + Batch + OTLP  {measured[0]:7.2f} us/record on the "
                   f"producer; {measured[1]:8.0f} records/s delivered")
+
+    print("4. a 1 ms event-loop timer in the exporting process: how late it fires")
+    idle = loop_overshoot_ms(None, 0)
+    print(f"  idle loop                      median {idle[0]:6.2f} ms  p99 {idle[1]:6.2f} ms")
+    with collector("ok") as url:
+        for _ in range(2):
+            busy = loop_overshoot_ms(url, opts.records)
+            print(f"  exporting {opts.records} records     median {busy[0]:6.2f} ms  "
+                  f"p99 {busy[1]:6.2f} ms")
 
     print("3. import time in a fresh interpreter (median of 7, less a bare interpreter)")
     ours_ms = import_ms("import approvald.telemetry.exporter, approvald.telemetry.sender, "

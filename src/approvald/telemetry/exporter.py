@@ -30,6 +30,17 @@ from approvald.telemetry.sender import INITIAL_BACKOFF_S, MAX_BACKOFF_S, Outcome
 log = logging.getLogger("approvald.export")
 
 STOP_TIMEOUT_S = 2.0
+# The worker runs in the daemon's process: while it turns records into protobuf it holds the
+# GIL, and the event loop, deciding, would wait up to the interpreter's switch interval (5 ms)
+# for it each time it wakes. Letting go every few records (~0.15 ms of work) keeps that wait
+# short: with 20,000 records exported in a burst, an event loop's 1 ms timer overshot by 1.3 to
+# 2.3 ms at the median without it, 0.12 to 0.16 ms with it (0.10 ms with export off).
+YIELD_EVERY = 4
+
+
+def _yield() -> None:
+    time.sleep(0)
+
 # A queued item: ("audit", record) or ("finding", finding, resolved, time_ns).
 Item = tuple[Any, ...]
 
@@ -181,7 +192,9 @@ class Exporter:
 
     def _events(self, batch: list[Item]) -> list[LogEvent]:
         events = []
-        for item in batch:
+        for n, item in enumerate(batch):
+            if n % YIELD_EVERY == YIELD_EVERY - 1:
+                time.sleep(0)  # hand the GIL to the event loop if it is waiting (see YIELD_EVERY)
             if item[0] == "audit":
                 event = from_audit(item[1], self._project)
                 if event is not None:
@@ -193,7 +206,8 @@ class Exporter:
     def _deliver(self, batch: list[Item]) -> None:
         from approvald.telemetry.otlp import encode
 
-        body = encode(self._events(batch), self.config.resource)
+        body = encode(self._events(batch), self.config.resource, pause=_yield,
+                      pause_every=YIELD_EVERY)
         attempt = 0
         while True:
             outcome: Outcome = self._sender.send(body, len(batch))
