@@ -10,9 +10,10 @@
    OpenTelemetry SDK is installed (`pip install opentelemetry-sdk
    opentelemetry-exporter-otlp-proto-http`), the SDK's `Logger.emit` into its
    BatchLogRecordProcessor with the OTLP/HTTP exporter, for the same attributes.
-3. Records/s delivered to a local collector, and the import time of each pipeline.
-4. How late an event loop's 1 ms timer fires in the process that exports a burst of records
+   Records/s delivered to a local collector.
+3. How late an event loop's 1 ms timer fires in the process that exports a burst of records
    (the daemon's loop shares the GIL with the export thread), against the same loop idle.
+4. The import time of each pipeline.
 
 The collectors here are minimal local HTTP servers (answer 200 without decoding, or hang), so
 their own cost stays out of the figures.
@@ -280,7 +281,7 @@ def main() -> int:
             print(f"  SDK Logger.emit + Batch + OTLP  {measured[0]:7.2f} us/record on the "
                   f"producer; {measured[1]:8.0f} records/s delivered")
 
-    print("4. a 1 ms event-loop timer in the exporting process: how late it fires")
+    print("3. a 1 ms event-loop timer in the exporting process: how late it fires")
     idle = loop_overshoot_ms(None, 0)
     print(f"  idle loop                      median {idle[0]:6.2f} ms  p99 {idle[1]:6.2f} ms")
     with collector("ok") as url:
@@ -289,7 +290,7 @@ def main() -> int:
             print(f"  exporting {opts.records} records     median {busy[0]:6.2f} ms  "
                   f"p99 {busy[1]:6.2f} ms")
 
-    print("3. import time in a fresh interpreter (median of 7, less a bare interpreter)")
+    print("4. import time in a fresh interpreter (median of 7, less a bare interpreter)")
     ours_ms = import_ms("import approvald.telemetry.exporter, approvald.telemetry.sender, "
                         "approvald.telemetry.otlp")
     print(f"  approvald exporter + sender + otlp (httpx, protobuf): {ours_ms:7.1f} ms")
