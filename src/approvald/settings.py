@@ -163,17 +163,20 @@ def _positive_int(doc: Mapping[str, Any], key: str, default: int, problems: list
     return value
 
 
-def _table(doc: Mapping[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+def read_table(doc: Mapping[str, Any], key: str, problems: list[str],
+               within: str = "") -> dict[str, Any]:
+    """The table `key` of `doc` ({} when absent; a non-table is reported and ignored)."""
     value = doc.get(key, {})
     if not isinstance(value, dict):
-        problems.append(f"[{key}] must be a table (got {type(value).__name__}); ignored")
+        problems.append(f"[{within}{key}] must be a table (got {type(value).__name__}); "
+                        "ignored")
         return {}
     return value
 
 
 def _agents(doc: Mapping[str, Any], hook_default: int, problems: list[str]) -> dict[str, Any]:
     agents: dict[str, dict[str, Any]] = {}
-    for name, table in _table(doc, "agents", problems).items():
+    for name, table in read_table(doc, "agents", problems).items():
         if not isinstance(table, dict):
             problems.append(f"[agents.{name}] must be a table; ignored")
             continue
@@ -249,8 +252,8 @@ def load_settings(path: str | os.PathLike[str] | None = None,
         approval = capped
     managed, pin = _managed(doc, env, problems)
     return Settings(approval_timeout_s=approval, hook_timeout_s=hook, no_daemon=no_daemon,
-                    agents=agents, gateway=_table(doc, "gateway", problems),
-                    otel=_table(doc, "otel", problems), managed_policies=managed,
+                    agents=agents, gateway=read_table(doc, "gateway", problems),
+                    otel=read_table(doc, "otel", problems), managed_policies=managed,
                     managed_pin=pin,
                     doctor_watch=env.get(DOCTOR_WATCH_ENV, "1").strip() != "0",
                     session_id=env.get(SESSION_ID_ENV, "").strip(),

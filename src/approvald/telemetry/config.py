@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from approvald import __version__
+from approvald.settings import read_table
 
 LOGS_PATH = "v1/logs"
 DEFAULT_TIMEOUT_S = 10.0
@@ -138,13 +139,9 @@ def parse_pairs(text: str) -> dict[str, str]:
     return pairs
 
 
-def _string_table(table: Mapping[str, Any], key: str, problems: list[str]) -> dict[str, str]:
-    raw = table.get(key, {})
-    if not isinstance(raw, dict):
-        problems.append(f"[otel] {key} must be a table; ignored")
-        return {}
+def _string_table(doc: Mapping[str, Any], key: str, problems: list[str]) -> dict[str, str]:
     out = {}
-    for name, value in raw.items():
+    for name, value in read_table(doc, key, problems, within="otel.").items():
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             out[str(name)] = str(value)
         else:
