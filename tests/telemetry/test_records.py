@@ -147,3 +147,13 @@ def test_project_is_the_nearest_marked_ancestor(tmp_path: Path) -> None:
     (tmp_path / "repo" / "src" / "deep").mkdir(parents=True)
     assert project_of(str(tmp_path / "repo" / "src" / "deep")) == str(tmp_path / "repo")
     assert project_of(str(tmp_path / "gone")) == str(tmp_path / "gone")
+
+
+def test_the_gateways_pin_changes_are_exported_as_warnings() -> None:
+    event = from_audit({"event": "mcp.pin.changed", "server": "github", "tool": "create_issue",
+                        "via": "gateway", "seq": 9, "ts": "2026-01-02T00:00:00Z"})
+    assert event is not None
+    assert (event.name, event.severity) == ("approvald.mcp.pin.changed", WARN)
+    assert event.attributes["approvald.server"] == "github"
+    added = from_audit({"event": "mcp.pin.added", "server": "github", "seq": 10})
+    assert added is not None and added.severity == INFO

@@ -54,6 +54,10 @@ _NAMES = {events.DECISION: DECISION_EVENT, events.APPROVAL_DECIDED: APPROVAL_EVE
 _CHAIN = ("seq", "hash")  # exported as approvald.audit.*
 _SKIPPED = ("ts", "event", "prev", "segment", "seq", "hash")
 _ACTION_EVENTS = (events.DECISION, events.APPROVAL_REQUESTED, events.APPROVAL_DECIDED)
+# Records a reader should look at. The MCP gateway's (issue 14) are named here ahead of their
+# constants: a changed or flagged tool pin, an injection found, a call refused.
+_WARN_EVENTS = frozenset({events.LEASE_REFUSED, "mcp.pin.changed", "mcp.pin.flagged",
+                          "mcp.injection", "mcp.refused"})
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def _severity(record: Mapping[str, Any]) -> int:
         return WARN
     if record.get("event") == events.APPROVAL_DECIDED and record.get("status") != "approved":
         return WARN
-    if record.get("event") == events.LEASE_REFUSED:
+    if record.get("event") in _WARN_EVENTS:
         return WARN
     return INFO
 
