@@ -121,3 +121,19 @@ def test_bad_config_value_is_reported() -> None:
     paths.config.write_text("approval_timeout_s = -3\n")
     found = [f for f in health.check(paths, check_daemon=False) if "/config-problem/" in f.id]
     assert found and "approval_timeout_s" in found[0].detail
+
+
+def test_export_that_cannot_run_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    import approvald.telemetry as telemetry
+
+    paths = get_paths()
+    paths.config.parent.mkdir(parents=True, exist_ok=True)
+    assert "export-extra-missing" not in kinds(health.check(paths, check_daemon=False))
+    paths.config.write_text('[otel]\nendpoint = "http://collector:4318"\ntimeout_s = -1\n')
+    found = kinds(health.check(paths, check_daemon=False))
+    assert found.get("export-problem") == "medium"  # the bad timeout
+    assert "export-extra-missing" not in found  # the extra is installed here
+    monkeypatch.setattr(telemetry, "extra_missing", lambda: "OTLP export needs the otel extra")
+    [finding] = [f for f in health.check(paths, check_daemon=False)
+                 if "export-extra-missing" in f.id]
+    assert finding.severity == "medium" and "http://collector:4318/v1/logs" in finding.detail

@@ -38,6 +38,7 @@ def check(
     if check_daemon:
         findings += _daemon(paths, hook_installed)
     findings += _config(paths)
+    findings += _export(paths)
     findings += _policy(paths)
     if sys.platform != "win32":
         findings += _permissions(paths)
@@ -87,6 +88,34 @@ def _config(paths: Paths) -> list[Finding]:
         )
         for problem in config.problems
     ]
+
+
+def _export(paths: Paths) -> list[Finding]:
+    """OTLP export that is configured but cannot run (docs/TEAMS.md)."""
+    from approvald.settings import safe_load_settings
+    from approvald.telemetry import extra_missing
+    from approvald.telemetry.config import export_config
+
+    problems: list[str] = []
+    config = export_config(safe_load_settings(paths.config).otel, os.environ, problems)
+    findings = [
+        Finding(severity=MEDIUM, agent=AGENT, file=str(paths.config),
+                title="approvald's OTLP export settings have a problem", detail=f"{problem}.",
+                fix=f"Edit the [otel] table of {paths.config} or the OTEL_* variables.",
+                id=finding_id(AGENT, "export-problem", problem))
+        for problem in problems
+    ]
+    missing = extra_missing() if config is not None else None
+    if config is not None and missing is not None:
+        findings.append(Finding(
+            severity=MEDIUM, agent=AGENT, file=str(paths.config),
+            title="OTLP export is configured but cannot run",
+            detail=f"{missing}. Until it is installed nothing reaches {config.shown_url} "
+                   "(the audit log still has every record).",
+            fix="pipx inject approvald opentelemetry-proto (or reinstall approvald[otel]), "
+                "then restart the daemon",
+            id=finding_id(AGENT, "export-extra-missing", str(paths.config))))
+    return findings
 
 
 def _policy(paths: Paths) -> list[Finding]:
