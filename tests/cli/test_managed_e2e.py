@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.daemon import RunningDaemon, env_for, hook_payload, run_hook
+from tests.support.otlp import OtlpReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -89,26 +90,37 @@ def test_the_hook_holds_a_managed_deny_and_a_changed_pinned_policy_is_noticed(
     check = _cli(approvald_exe, approvald_home, "policy", "check", "--json",
                  APPROVALD_MANAGED_POLICIES=str(org))
     pin = json.loads(check.stdout)["managed_policies"]["sha256"]
-    daemon = RunningDaemon(approvald_exe, approvald_home, APPROVALD_MANAGED_POLICIES=str(org),
-                           APPROVALD_MANAGED_POLICIES_SHA256=pin,
-                           APPROVALD_DOCTOR_WATCH="0").start()
-    try:
-        payload = hook_payload(DELETE)
-        _, out, _ = run_hook(approvald_exe, daemon.env, payload)
-        assert out is not None and out["permissionDecision"] == "deny"
-        assert "Clusters are changed by CI only." in out["permissionDecisionReason"]
-        # The agent's own attempt to edit the organisation's policy is refused.
-        _, edit, _ = run_hook(approvald_exe, daemon.env, hook_payload(
-            f"echo 'rules: []' > {org}/org.yaml"))
-        assert edit is not None and edit["permissionDecision"] == "deny"
+    with OtlpReceiver() as receiver:
+        daemon = RunningDaemon(approvald_exe, approvald_home, APPROVALD_MANAGED_POLICIES=str(org),
+                               APPROVALD_MANAGED_POLICIES_SHA256=pin,
+                               APPROVALD_DOCTOR_WATCH="0", OTEL_BLRP_SCHEDULE_DELAY="50",
+                               OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url).start()
+        try:
+            payload = hook_payload(DELETE)
+            _, out, _ = run_hook(approvald_exe, daemon.env, payload)
+            assert out is not None and out["permissionDecision"] == "deny"
+            assert "Clusters are changed by CI only." in out["permissionDecisionReason"]
+            # The agent's own attempt to edit the organisation's policy is refused.
+            _, edit, _ = run_hook(approvald_exe, daemon.env, hook_payload(
+                f"echo 'rules: []' > {org}/org.yaml"))
+            assert edit is not None and edit["permissionDecision"] == "deny"
 
-        (org / "org.yaml").write_text(ORG.replace("DENY", "ALLOW"))  # someone else changes it
-        status = _wait_status(daemon, lambda s: s["policy_error"] is not None)
-        assert "the managed policies changed" in status["policy_error"]
-        _, still, _ = run_hook(approvald_exe, daemon.env, payload)
-        assert still is not None and still["permissionDecision"] == "deny"
-    finally:
-        daemon.ensure_stopped()
+            (org / "org.yaml").write_text(ORG.replace("DENY", "ALLOW"))  # someone else changes it
+            status = _wait_status(daemon, lambda s: s["policy_error"] is not None)
+            assert "the managed policies changed" in status["policy_error"]
+            _, still, _ = run_hook(approvald_exe, daemon.env, payload)
+            assert still is not None and still["permissionDecision"] == "deny"
+            # The team's collector hears of it too, and of the denial, naming the managed rule.
+            records = receiver.wait_for(lambda r: any(
+                x["event_name"] == "approvald.policy.error" for x in r))
+            error = next(r for r in records if r["event_name"] == "approvald.policy.error")
+            assert "the managed policies changed" in error["attributes"]["approvald.error"]
+            assert error["severity_text"] == "WARN"
+            denied = [r for r in records if r["event_name"] == "approvald.decision"
+                      and r["attributes"]["approvald.decision"] == "DENY"]
+            assert "org-no-cluster-changes" in denied[0]["attributes"]["approvald.rules"]
+        finally:
+            daemon.ensure_stopped()
 
 
 def _wait_status(daemon: RunningDaemon, condition: object, timeout: float = 20.0) -> dict:

@@ -1,5 +1,6 @@
-"""The OTLP export service: every audit record the daemon writes, and every doctor finding that
-appears or goes away, to the team's collector (approvald.telemetry).
+"""The OTLP export service: every audit record the daemon writes, every doctor finding that
+appears or goes away, and every policy that fails to load, to the team's collector
+(approvald.telemetry).
 
 It listens where the daemon already reports: the audit writer tells it each record once it is
 in the log (so what is exported is what the hash chain holds, with its seq and hash), and the
@@ -58,7 +59,15 @@ class ExportService(Service):
         log.info("exporting to %s", self.config.shown_url)
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("type") != events.FINDINGS or self._exporter is None:
+        if self._exporter is None:
+            return
+        if event.get("type") == events.POLICY_ERROR:  # a policy that does not load (a changed
+            # pinned managed policy, say) is for the team to see too; it is not an audit record
+            self._exporter.offer_audit({"event": events.POLICY_ERROR, "ts": event.get("ts"),
+                                        "error": event.get("error"),
+                                        "policy_hash": event.get("policy_hash")})
+            return
+        if event.get("type") != events.FINDINGS:
             return
         by_id = {f.get("id"): f for f in event.get("findings", []) if isinstance(f, dict)}
         for finding_id in event.get("added", []):

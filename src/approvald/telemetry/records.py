@@ -56,8 +56,8 @@ _SKIPPED = ("ts", "event", "prev", "segment", "seq", "hash")
 _ACTION_EVENTS = (events.DECISION, events.APPROVAL_REQUESTED, events.APPROVAL_DECIDED)
 # Records a reader should look at. The MCP gateway's (issue 14) are named here ahead of their
 # constants: a changed or flagged tool pin, an injection found, a call refused.
-_WARN_EVENTS = frozenset({events.LEASE_REFUSED, "mcp.pin.changed", "mcp.pin.flagged",
-                          "mcp.injection", "mcp.refused"})
+_WARN_EVENTS = frozenset({events.LEASE_REFUSED, events.POLICY_ERROR, "mcp.pin.changed",
+                          "mcp.pin.flagged", "mcp.injection", "mcp.refused"})
 
 
 @dataclass(frozen=True)
