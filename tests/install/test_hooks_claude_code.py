@@ -359,4 +359,4 @@ def test_cli_refuses_invalid_json(tmp_path: Path, approvald_exe: list[str]) -> N
     assert done.stderr.count("\n") == 1
     assert settings.read_text(encoding="utf-8") == '{"model": "x",}'
     assert list(settings.parent.iterdir()) == [settings]
-    assert _cli(approvald_exe, home, "install", "gemini").returncode == 2
+    assert _cli(approvald_exe, home, "install", "windsurf").returncode == 2

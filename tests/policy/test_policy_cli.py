@@ -81,7 +81,9 @@ def test_explain_prints_the_path_to_the_decision(approvald_home, approvald_exe) 
     assert "Fingerprint sha256:" in result.stdout
 
 
-def test_agent_without_adapter_is_refused(approvald_home, approvald_exe) -> None:
+def test_unusable_agent_payload_is_refused(approvald_home, approvald_exe) -> None:
     result = run(approvald_exe, "test", "--from", "cursor", stdin="{}")
     assert result.returncode == 2
-    assert "no hook for 'cursor' yet" in result.stderr
+    assert "Cursor hook event" in result.stderr and result.stderr.count("\n") == 1
+    result = run(approvald_exe, "test", "--from", "windsurf", stdin="{}")
+    assert result.returncode == 2 and "invalid choice" in result.stderr

@@ -27,11 +27,13 @@ if TYPE_CHECKING:
 # agent name -> its module under approvald.agents (which defines AGENT)
 AGENTS: dict[str, str] = {
     "claude-code": "claude_code",
+    "codex": "codex",
+    "gemini": "gemini",
+    "cursor": "cursor",
+    "copilot": "copilot",
 }
 ACTION = "action"  # approvald's own action JSON, for `policy test --from action`
-# Agents whose configuration doctor reads although approvald has no hook for them yet.
-CONFIG_ONLY = ("codex", "cursor", "gemini")
-KNOWN_FORMATS = (*AGENTS, *CONFIG_ONLY, ACTION)
+KNOWN_FORMATS = (*AGENTS, ACTION)
 
 
 class UnknownAgent(ValueError):
@@ -41,8 +43,6 @@ class UnknownAgent(ValueError):
 def get_agent(name: str) -> Agent:
     module = AGENTS.get(name)
     if module is None:
-        if name in CONFIG_ONLY:
-            raise UnknownAgent(f"no hook for {name!r} yet (available: {', '.join(AGENTS)})")
         raise UnknownAgent(f"unknown agent {name!r} (known: {', '.join(AGENTS)})")
     agent: Agent = importlib.import_module(f"approvald.agents.{module}").AGENT
     return agent

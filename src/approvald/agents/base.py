@@ -93,23 +93,78 @@ class HookReply:
 
 
 class HookInstall:
-    """Where an agent's hook lives and what the entry looks like.
+    """Where an agent's hook lives and what its entries look like: plain data the installer
+    (`approvald.install.hooks`) and the doctor read.
 
-    `settings_file(scope, project, environ)` is the JSON file for a scope; under
-    `hooks.<event>` it holds a list of groups `{"matcher": ..., "hooks": [entry, ...]}`, and
-    `entry(command, timeout)` is approvald's entry in such a group.
+    `settings_file(scope, project, environ)` is the JSON file for a scope. `events` lists
+    `(event, matcher)` pairs: install puts one approvald entry under `hooks.<event>` for each.
+    Two layouts:
+
+    - grouped (Claude Code, Codex, Gemini CLI): `hooks.<event>` is a list of groups
+      `{"matcher": ..., "hooks": [entry, ...]}`; the matcher goes on the group.
+    - flat (Cursor, Copilot CLI): `hooks.<event>` is a list of entries; a matcher (when the
+      event has one) goes on the entry itself.
+
+    `entry(command, timeout_s)` is approvald's entry, in the agent's own fields and units.
+    `command_keys` are the entry fields that hold the command (Copilot has `bash` and
+    `powershell`). `skeleton` holds top-level keys a new file needs (`{"version": 1}`). With
+    `owns_file`, the whole file is approvald's: uninstall deletes it once nothing else is left.
+    `notice` is printed after an install (what the person still has to do).
     """
 
-    __slots__ = ("entry", "event", "matcher", "scopes", "settings_file")
+    __slots__ = ("command_keys", "entry", "events", "grouped", "notice", "owns_file", "scopes",
+                 "settings_file", "skeleton")
 
-    def __init__(self, *, scopes: tuple[str, ...], event: str, matcher: str,
+    def __init__(self, *, scopes: tuple[str, ...], events: tuple[tuple[str, str | None], ...],
                  settings_file: Callable[[str, Path | None, Mapping[str, str] | None], Path],
-                 entry: Callable[[str, int], dict[str, Any]]):
+                 entry: Callable[[str, int], dict[str, Any]], grouped: bool = True,
+                 command_keys: tuple[str, ...] = ("command",),
+                 skeleton: Mapping[str, Any] | None = None, owns_file: bool = False,
+                 notice: str = ""):
         self.scopes = scopes
-        self.event = event
-        self.matcher = matcher
+        self.events = events
         self.settings_file = settings_file
         self.entry = entry
+        self.grouped = grouped
+        self.command_keys = command_keys
+        self.skeleton = dict(skeleton or {})
+        self.owns_file = owns_file
+        self.notice = notice
+
+    @property
+    def event_names(self) -> tuple[str, ...]:
+        return tuple(event for event, _ in self.events)
+
+
+class McpConfig:
+    """Where an agent keeps its MCP servers (plain data, for `install AGENT --mcp` and the
+    doctor): per scope a path (`~/` under the user's home, else relative to the project), the
+    file's format (`json`, `jsonc`, `toml`) and the key holding the servers' table.
+    `dir_env` = (VAR, "~/.dir"): when VAR is set, it replaces that prefix (CODEX_HOME)."""
+
+    __slots__ = ("dir_env", "files", "format", "servers_key")
+
+    def __init__(self, *, files: Mapping[str, str], format: str, servers_key: str,
+                 dir_env: tuple[str, str] | None = None):
+        self.files = dict(files)
+        self.format = format
+        self.servers_key = servers_key
+        self.dir_env = dir_env
+
+    def file(self, scope: str, project: Path | None = None,
+             environ: Mapping[str, str] | None = None) -> Path:
+        import os
+        from pathlib import Path
+
+        env = os.environ if environ is None else environ
+        template = self.files[scope]
+        if self.dir_env and env.get(self.dir_env[0]) and (
+                template + "/").startswith(self.dir_env[1] + "/"):
+            rest = template[len(self.dir_env[1]):].lstrip("/")
+            return Path(env[self.dir_env[0]]).expanduser() / rest
+        if template.startswith("~/"):
+            return Path(env.get("HOME") or str(Path.home())) / template[2:]
+        return Path(os.path.abspath(project if project is not None else os.getcwd())) / template
 
 
 class Agent:
@@ -122,6 +177,7 @@ class Agent:
     # as a failure, and a failing hook lets the tool run, so the hook decides instead.
     native_ask: bool = True
     install: HookInstall | None = None
+    mcp: McpConfig | None = None
     doctor_scanner: str = ""  # the module under approvald.doctor that reads its configuration
 
     def action(self, payload: object) -> Action:

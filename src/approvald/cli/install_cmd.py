@@ -21,10 +21,13 @@ def _parser(verb: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"approvald {verb}", description=what)
     parser.add_argument("agent", choices=tuple(AGENTS),
                         help="the agent whose settings to change")
-    parser.add_argument("--scope", choices=("user", "project", "local"), default="user",
-                        help="user: ~/.claude/settings.json; project: <project>/.claude/"
-                             "settings.json; local: <project>/.claude/settings.local.json "
-                             "(default: user)")
+    parser.add_argument("--scope", choices=("user", "project", "local"), default=None,
+                        help="user: the agent's settings in your home (~/.claude/settings.json,"
+                             " ~/.codex/hooks.json, ~/.gemini/settings.json, ~/.cursor/"
+                             "hooks.json); project: the same under the project (Copilot CLI: "
+                             ".github/hooks/approvald.json, its only scope); local: Claude "
+                             "Code's <project>/.claude/settings.local.json (default: user, or "
+                             "the agent's only scope)")
     parser.add_argument("--project", type=Path, metavar="DIR",
                         help="the project directory for --scope project|local (default: cwd)")
     parser.add_argument("--dry-run", action="store_true",
@@ -62,11 +65,15 @@ def main(argv: list[str]) -> int:
     where = str(outcome.file)
     saved = f" (backup: {outcome.backup})" if outcome.backup else ""
     messages = {
-        "installed": f"installed the approvald hook in {where}{saved}",
-        "updated": f"updated the approvald hook in {where}{saved}",
+        "installed": f"installed the approvald hook in {where}{saved}"
+                     + (f"\n{outcome.notice}" if outcome.notice else ""),
+        "updated": f"updated the approvald hook in {where}{saved}"
+                   + (f"\n{outcome.notice}" if outcome.notice else ""),
         "unchanged": f"the approvald hook is already installed in {where}; nothing changed",
         "removed": f"removed {outcome.removed} approvald hook entr"
-                   f"{'y' if outcome.removed == 1 else 'ies'} from {where}{saved}",
+                   f"{'y' if outcome.removed == 1 else 'ies'} from {where}"
+                   + (" (the file held nothing else, so it is deleted)"
+                      if outcome.after is None else "") + saved,
         "not-installed": f"no approvald hook in {where}; nothing changed",
     }
     _report(outcome.to_json(), messages[outcome.action], opts.json)

@@ -1,0 +1,128 @@
+"""OpenAI Codex CLI: its PreToolUse payload, its answer, and where its hook is installed.
+
+The payload (Codex 0.124 and later, where hooks are on by default) is `{"session_id",
+"turn_id", "cwd", "hook_event_name": "PreToolUse", "model", "permission_mode", "tool_name",
+"tool_input", "tool_use_id", ...}`. Shell-like tools arrive as `Bash` with `{"command": ...}`;
+`apply_patch` carries the patch text in `tool_input.command` (every file it adds, deletes,
+updates or moves is an `fs.write` path); MCP tools are `mcp__<server>__<tool>` with the MCP
+arguments as `tool_input`.
+
+The answer: exit 0 with empty stdout is "no opinion" (Codex's own approval rules apply). A
+deny is Claude Code's `hookSpecificOutput` with `permissionDecision: "deny"` and a non-empty
+reason. Codex has no "ask", and takes a bare `allow` or an `ask` for a failed hook, which lets
+the tool run; a crash, a timeout or any exit other than 0/2 lets it run too. So this module
+never renders allow or ask (an approval is no opinion; anything that would ask is a deny), and
+the daemon's route waits for the person before answering.
+
+The hook lives in `~/.codex/hooks.json` (`$CODEX_HOME/hooks.json`; scope user) or
+`<project>/.codex/hooks.json` (project), as a match-all PreToolUse group; its `timeout` is in
+seconds. Codex runs a new or changed hook only after the person trusts it (`/hooks` in the
+Codex TUI); `approvald doctor` reports a hook not trusted yet.
+"""
+
+from __future__ import annotations
+
+import os
+
+from approvald.agents.base import DENY, Agent, HookInstall, HookReply, McpConfig, Verdict
+from approvald.agents.claude_code import REPLY_PREFIX, hook_specific_output
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+    from typing import Any
+
+    from approvald.model.actions import Action
+
+NAME = "codex"
+EVENT = "PreToolUse"
+PATCH_TOOL = "apply_patch"
+# Where apply_patch's text may sit (`command` today; the others are the same call's older or
+# freeform spellings).
+PATCH_KEYS = ("command", "patch", "input")
+TRUST_NOTICE = ("Codex runs a new or changed hook only once you trust it: start `codex` and "
+                "review the approvald hook (/hooks). `approvald doctor` says while it is not "
+                "trusted yet.")
+
+
+def codex_home(environ: Mapping[str, str] | None = None) -> Path:
+    """`~/.codex`, honouring $HOME and Codex's own CODEX_HOME."""
+    from pathlib import Path
+
+    env = os.environ if environ is None else environ
+    if env.get("CODEX_HOME"):
+        return Path(env["CODEX_HOME"]).expanduser()
+    return Path(env.get("HOME") or str(Path.home())) / ".codex"
+
+
+def settings_file(scope: str, project: Path | None = None,
+                  environ: Mapping[str, str] | None = None) -> Path:
+    from pathlib import Path
+
+    if scope == "user":
+        return codex_home(environ) / "hooks.json"
+    if scope == "project":
+        base = Path(os.path.abspath(project if project is not None else os.getcwd()))
+        return base / ".codex" / "hooks.json"
+    raise ValueError(f"unknown scope {scope!r} (one of user, project)")
+
+
+def _entry(command: str, timeout: int) -> dict[str, Any]:
+    return {"type": "command", "command": command, "timeout": timeout}
+
+
+def patch_paths(patch: str) -> list[str]:
+    """Every file an apply_patch text adds, deletes, updates or moves to, in order."""
+    paths = []
+    for line in patch.splitlines():
+        line = line.rstrip("\r")
+        for marker in ("*** Add File: ", "*** Delete File: ", "*** Update File: ",
+                       "*** Move to: "):
+            if line.startswith(marker) and line[len(marker):].strip():
+                paths.append(line[len(marker):].strip())
+    return paths
+
+
+class Codex(Agent):
+    name = NAME
+    display_name = "Codex"
+    native_ask = False
+    install = HookInstall(scopes=("user", "project"), events=((EVENT, "*"),),
+                          settings_file=settings_file, entry=_entry, notice=TRUST_NOTICE)
+    mcp = McpConfig(files={"user": "~/.codex/config.toml", "project": ".codex/config.toml"},
+                    format="toml", servers_key="mcp_servers", dir_env=("CODEX_HOME", "~/.codex"))
+    doctor_scanner = "codex"
+
+    def render(self, verdict: Verdict) -> HookReply:
+        if verdict.permission is None or verdict.permission not in (DENY, "ask"):
+            return HookReply("")  # allow: no opinion (a bare "allow" would fail the hook)
+        # Codex ignores a deny without a reason (and lets the tool run).
+        return hook_specific_output(Verdict(DENY, verdict.reason or "approvald: denied"))
+
+    def is_reply(self, text: str) -> bool:
+        return not text or (text.startswith(REPLY_PREFIX) and '"permissionDecision": "deny"'
+                            in text)
+
+    def action(self, payload: object) -> Action:
+        from approvald.agents import tools
+        from approvald.model.actions import ActionError
+
+        payload = tools.require_object(payload, "Codex")
+        tools.require_event(payload, EVENT, "Codex")
+        call = tools.Call(NAME, tools.text_field(payload, "tool_name", label="Codex payload"),
+                          tools.object_field(payload, "tool_input"),
+                          session_id=tools.text_field(payload, "session_id", required=False),
+                          cwd=tools.text_field(payload, "cwd", required=False))
+        if call.tool != PATCH_TOOL:
+            return tools.claude_tool(call)  # Bash, mcp__server__tool, and the rest as other
+        found = tools.first_string(call.tool_input, PATCH_KEYS)
+        if found is None:
+            raise ActionError("apply_patch tool_input needs the patch text in 'command'")
+        paths = patch_paths(found[1])
+        if not paths:
+            raise ActionError("apply_patch names no file to add, delete, update or move")
+        return tools.written(call, paths, {"patch": found[1]})
+
+
+AGENT = Codex()
