@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from approvald.demo.session import ALLOW, DENY, Step, read_hook_answer
+from approvald.demo.agents import ALLOW, DENY, ERROR, simulated
 
 pytestmark = pytest.mark.e2e
 
@@ -44,11 +44,24 @@ def test_demo_denied_pending_steps_end_as_deny(approvald_exe: list[str]) -> None
     assert "-> DENY: terraform apply" in result.stdout
 
 
-def test_read_hook_answer() -> None:
-    assert read_hook_answer("", 0) == (ALLOW, "no objection")
-    assert read_hook_answer("", 2)[0] == "error"
+@pytest.mark.parametrize("agent", ["codex", "gemini", "cursor", "copilot"])
+def test_demo_runs_each_agents_own_payloads(approvald_exe: list[str], agent: str) -> None:
+    result = run_demo(approvald_exe, "--agent", agent, "--auto", "deny")
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert f"{simulated(agent).display_name} runs the tests: shell npm test" in out
+    assert "-> ALLOW: npm test" in out
+    assert re.search(r"-> DENY: \S+/webshop/\.env", out)
+    assert re.search(r"waiting for a person: ap_\w+ git push origin main", out)
+    assert re.search(r"-> DENY: git push origin main \(.*denied by the demo", out)
+    assert "UNEXPECTED" not in out
+
+
+def test_claude_code_answers_as_claude_code_reads_them() -> None:
+    claude = simulated("claude-code")
+    assert claude.answer("", "", 0) == (ALLOW, "no objection")
+    assert claude.answer("", "", 1)[0] == ERROR
     out = '{"hookSpecificOutput": {"permissionDecision": "deny", ' \
           '"permissionDecisionReason": "no"}}'
-    assert read_hook_answer(out, 0) == (DENY, "no")
-    assert read_hook_answer("garbage", 0)[0] == "error"
-    assert Step("t", "Bash", {}, ALLOW).expect == ALLOW
+    assert claude.answer(out, "", 0) == (DENY, "no")
+    assert claude.answer("garbage", "", 0)[0] == ERROR

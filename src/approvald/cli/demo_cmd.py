@@ -1,9 +1,11 @@
-"""`approvald demo [--no-tui] [--speed X] [--auto approve|deny]`: see approvald work in a minute.
+"""`approvald demo [--agent AGENT] [--no-tui] [--speed X] [--auto approve|deny]`: see approvald
+work in a minute.
 
-A daemon in a temporary home, the dashboard, and a simulated Claude Code session that sends
-realistic tool calls through the real hook: `npm test` and `git status` pass, a read of `.env` is
-denied, `git push origin main` and `terraform apply` wait for you (press `a` or `d`). Nothing the
-session asks for is executed. On quit everything stops and the temporary home is removed.
+A daemon in a temporary home, the dashboard, and a simulated agent session (Claude Code unless
+`--agent` names another) that sends that agent's own hook payloads through the real hook:
+`npm test` and `git status` pass, a read of `.env` is denied, `git push origin main` and
+`terraform apply` wait for you (press `a` or `d`). Nothing the session asks for is executed. On
+quit everything stops and the temporary home is removed.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from approvald.cli.tui_cmd import (
     start_daemon,
     stop_daemon,
 )
+from approvald.demo.agents import SIMULATED
 from approvald.demo.project import create_project
 from approvald.demo.session import PENDING, DemoSession, hook_env
 from approvald.paths import HOME_ENV, Paths, get_paths
 
-INTRO = ("Demo: a simulated Claude Code session is sending tool calls through the real hook. "
+INTRO = ("Demo: a simulated {agent} session is sending tool calls through the real hook. "
          "git push and terraform apply will wait here: a approves, d denies, ? shows every key, "
          "q ends the demo.")
 POLL_S = 0.2
@@ -98,7 +101,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="approvald demo",
         description="Watch approvald work: a daemon in a temporary home, the dashboard, and a "
-                    "simulated Claude Code session whose tool calls go through the real hook.")
+                    "simulated agent session whose tool calls go through the real hook.")
+    parser.add_argument("--agent", choices=tuple(SIMULATED), default="claude-code",
+                        help="whose hook payloads the session sends (default: claude-code)")
     parser.add_argument("--no-tui", action="store_true",
                         help="no dashboard: run the daemon and the session, print what happens")
     parser.add_argument("--speed", type=float, default=1.0,
@@ -139,14 +144,13 @@ def main(argv: list[str]) -> int:
                 log_file.write(line + "\n")
                 log_file.flush()
 
-        session = DemoSession(hook_argv=[*approvald_argv(), "hook", "claude-code"],
-                              project=project, env=hook_env(home), report=report,
-                              speed=opts.speed)
+        session = DemoSession(hook_argv=approvald_argv(), project=project, env=hook_env(home),
+                              report=report, agent=opts.agent, speed=opts.speed)
         if opts.no_tui:
             return _run_headless(session, paths, opts.auto, opts.speed)
         session.start()
         return run_dashboard(get_paths().socket, paths.token_file, notify=not opts.no_notify,
-                             intro=INTRO)
+                             intro=INTRO.format(agent=SIMULATED[opts.agent].display_name))
     except KeyboardInterrupt:
         return 130
     except SystemExit as exc:  # SIGTERM / SIGHUP (exit_cleanly_on_signals): clean up below

@@ -1,15 +1,15 @@
-"""A simulated Claude Code session: PreToolUse payloads sent through the real hook process.
+"""A simulated agent session: that agent's hook payloads sent through the real hook process.
 
-Each step starts `approvald hook claude-code` with the payload on stdin, exactly as Claude Code
-does, and reads its answer. A step that needs a person keeps its hook waiting while the session
-goes on (so several can be pending at once); nothing the steps describe is ever executed.
+Each step starts `approvald hook AGENT` with the payload on stdin, exactly as the agent does
+(Claude Code by default; any agent of `approvald.demo.agents`), and reads its answer the way that
+agent would. A step that needs a person keeps its hook waiting while the session goes on (so
+several can be pending at once); nothing the steps describe is ever executed.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import threading
 import uuid
@@ -18,63 +18,44 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ALLOW, DENY, PENDING = "allow", "deny", "pending"
+from approvald.demo.agents import ALLOW, DENY, SimulatedAgent, simulated
+
+PENDING = "pending"
 HOOK_WAIT_S = 900.0  # the hook ends itself before this (the daemon's approval timeout)
+SHELL, READ = "shell", "read"
+
+__all__ = ["ALLOW", "DENY", "PENDING", "DemoSession", "Outcome", "Step", "demo_steps",
+           "hook_env"]
 
 
 @dataclass(frozen=True)
 class Step:
     title: str  # what the agent is doing, for a person
-    tool_name: str
-    tool_input: dict[str, Any]
+    what: str  # SHELL (target: the command) or READ (target: the file)
+    target: str
     expect: str  # ALLOW, DENY or PENDING under the starter policy
     subdir: str = ""  # the session's cwd inside the project
+    description: str = ""  # the agent's label for a shell line
+
+    def payload(self, agent: SimulatedAgent, project: Path, session_id: str) -> dict[str, Any]:
+        """The payload `agent` sends for this step."""
+        cwd = str(project / self.subdir if self.subdir else project)
+        if self.what == SHELL:
+            return agent.shell(self.target, cwd, session_id, self.description)
+        return agent.read(self.target, cwd, session_id)
 
 
 def demo_steps(project: Path) -> list[Step]:
     return [
-        Step("runs the tests", "Bash",
-             {"command": "npm test", "description": "Run the test suite"}, ALLOW),
-        Step("looks at the working tree", "Bash",
-             {"command": "git status", "description": "Show working tree status"}, ALLOW),
-        Step("reads the .env file", "Read", {"file_path": str(project / ".env")}, DENY),
-        Step("pushes to main", "Bash",
-             {"command": "git push origin main", "description": "Push the fix to origin/main"},
-             PENDING),
-        Step("applies the infrastructure", "Bash",
-             {"command": "terraform apply", "description": "Apply the bucket and CDN changes"},
-             PENDING, subdir="infra"),
+        Step("runs the tests", SHELL, "npm test", ALLOW, description="Run the test suite"),
+        Step("looks at the working tree", SHELL, "git status", ALLOW,
+             description="Show working tree status"),
+        Step("reads the .env file", READ, str(project / ".env"), DENY),
+        Step("pushes to main", SHELL, "git push origin main", PENDING,
+             description="Push the fix to origin/main"),
+        Step("applies the infrastructure", SHELL, "terraform apply", PENDING, subdir="infra",
+             description="Apply the bucket and CDN changes"),
     ]
-
-
-def build_payload(step: Step, project: Path, session_id: str, transcript_dir: Path) -> dict[
-        str, Any]:
-    """A PreToolUse payload shaped like the ones Claude Code sends."""
-    cwd = project / step.subdir if step.subdir else project
-    return {
-        "session_id": session_id,
-        "transcript_path": str(transcript_dir / f"{session_id}.jsonl"),
-        "cwd": str(cwd),
-        "permission_mode": "default",
-        "hook_event_name": "PreToolUse",
-        "tool_name": step.tool_name,
-        "tool_input": step.tool_input,
-        "tool_use_id": "toolu_01" + secrets.token_hex(11),
-    }
-
-
-def read_hook_answer(stdout: str, returncode: int) -> tuple[str, str]:
-    """(allow|deny|ask|error, reason) from the hook's output, as Claude Code reads it."""
-    text = stdout.strip()
-    if not text:
-        return (ALLOW, "no objection") if returncode == 0 else ("error", f"exit {returncode}")
-    try:
-        doc = json.loads(text)
-        out = doc["hookSpecificOutput"]
-        return str(out.get("permissionDecision", "")), str(
-            out.get("permissionDecisionReason", ""))
-    except (ValueError, KeyError, TypeError):
-        return "error", f"unreadable hook output: {text[:200]}"
 
 
 @dataclass
@@ -94,10 +75,11 @@ class Outcome:
 class DemoSession:
     """Runs the steps on a thread; `report` gets one human line per thing that happens."""
 
-    hook_argv: list[str]
+    hook_argv: list[str]  # the approvald command; `hook AGENT` is added
     project: Path
     env: dict[str, str]
     report: Callable[[str], None]
+    agent: str = "claude-code"
     speed: float = 1.0
     first_pause_s: float = 2.0
     pause_s: float = 2.5
@@ -105,6 +87,7 @@ class DemoSession:
     outcomes: list[Outcome] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._agent = simulated(self.agent)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._procs: list[subprocess.Popen[str]] = []
@@ -119,26 +102,25 @@ class DemoSession:
         return not self._stop.wait(seconds / max(self.speed, 0.01))
 
     def _run(self) -> None:
-        transcript_dir = self.project.parent / ".claude-transcripts"
         for index, step in enumerate(demo_steps(self.project)):
             if not self._pause(self.first_pause_s if index == 0 else self.pause_s):
                 return
-            payload = build_payload(step, self.project, self.session_id, transcript_dir)
-            summary = step.tool_input.get("command") or step.tool_input.get("file_path")
-            self.report(f"agent {step.title}: {step.tool_name} {summary}")
+            payload = step.payload(self._agent, self.project, self.session_id)
+            self.report(f"{self._agent.display_name} {step.title}: {step.what} {step.target}")
             outcome = Outcome(step)
             with self._lock:
                 self.outcomes.append(outcome)
-            waiter = threading.Thread(target=self._ask_hook, args=(payload, outcome),
+            waiter = threading.Thread(target=self._ask_hook, args=(payload, step, outcome),
                                       name=f"demo-hook-{index}", daemon=True)
             self._waiters.append(waiter)
             waiter.start()
 
-    def _ask_hook(self, payload: dict[str, Any], outcome: Outcome) -> None:
+    def _ask_hook(self, payload: dict[str, Any], step: Step, outcome: Outcome) -> None:
+        cwd = str(self.project / step.subdir if step.subdir else self.project)
         try:
-            proc = subprocess.Popen(self.hook_argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, text=True, env=self.env,
-                                    cwd=payload["cwd"])
+            proc = subprocess.Popen([*self.hook_argv, "hook", self.agent],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, env=self.env, cwd=cwd)
         except OSError as exc:
             outcome.answer, outcome.reason = "error", f"could not start the hook: {exc}"
             self.report(f"  -> {outcome.reason}")
@@ -146,16 +128,15 @@ class DemoSession:
         with self._lock:
             self._procs.append(proc)
         try:
-            stdout, _ = proc.communicate(json.dumps(payload), timeout=HOOK_WAIT_S)
+            stdout, stderr = proc.communicate(json.dumps(payload), timeout=HOOK_WAIT_S)
         except subprocess.TimeoutExpired:
             proc.kill()
-            stdout, _ = proc.communicate()
-        answer, reason = read_hook_answer(stdout, proc.returncode)
+            stdout, stderr = proc.communicate()
+        answer, reason = self._agent.answer(stdout, stderr, proc.returncode)
         outcome.answer, outcome.reason = answer, reason
         if not self._stop.is_set():
-            command = payload["tool_input"].get("command") or payload["tool_input"].get(
-                "file_path")
-            self.report(f"  -> {answer.upper()}: {command}" + (f" ({reason})" if reason else ""))
+            self.report(f"  -> {answer.upper()}: {step.target}" + (f" ({reason})" if reason
+                                                                    else ""))
 
     def running(self) -> bool:
         return self._thread.is_alive() or any(w.is_alive() for w in self._waiters)
