@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.daemon import RunningDaemon
+from tests.support.daemon import RunningDaemon, cli_argv
 
 
 @pytest.fixture
@@ -24,8 +23,7 @@ def approvald_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def approvald_exe() -> list[str]:
     """How to run the CLI as a user would: the installed console script."""
-    exe = shutil.which("approvald", path=os.path.dirname(sys.executable))
-    return [exe] if exe else [sys.executable, "-m", "approvald"]
+    return cli_argv()
 
 
 @pytest.fixture

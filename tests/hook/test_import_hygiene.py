@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 import approvald
+from approvald.agents import AGENTS, get_agent
+from approvald.agents.base import Verdict
 
 HEAVY = ["textual", "approvald_tui", "yaml", "tree_sitter", "httpx", "starlette", "uvicorn",
          "keyring", "watchdog", "platformdirs", "rich"]
@@ -48,8 +50,10 @@ HOOK_HEAVY = ("approvald.paths", "yaml", "tree_sitter", "httpx", "starlette", "u
          "keyring", "platformdirs", "watchdog", "http.client", "ssl", "email")
 
 
-def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path) -> None:
+@pytest.mark.parametrize("agent", list(AGENTS))
+def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path, agent: str) -> None:
     """Run the hook against a canned daemon in a subprocess and list what it imported."""
+    allow = get_agent(agent).reply(Verdict(None)).stdout.encode()
     sock_path = str(tmp_path / "d.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(sock_path)
@@ -61,8 +65,9 @@ def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path) -> Non
         conn, _ = server.accept()
         with conn:
             seen.append(conn.recv(65536))
-            # ALLOW, as the daemon renders it for the hook: nothing to print.
-            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+            # ALLOW, as the daemon renders it for this agent's hook.
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s"
+                         % (len(allow), allow))
 
     threading.Thread(target=answer_once, daemon=True).start()
     probe = (
@@ -70,7 +75,7 @@ def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path) -> Non
         "from approvald.cli import main\n"
         "sys.stdin = io.TextIOWrapper(io.BytesIO(b'{\"tool_name\": \"Bash\", "
         "\"tool_input\": {\"command\": \"ls\"}, \"session_id\": \"s\", \"cwd\": \"/tmp\"}'))\n"
-        "code = main(['hook', 'claude-code'])\n"
+        f"code = main(['hook', {agent!r}])\n"
         "print(repr({'code': code, 'modules': sorted(sys.modules)}), file=sys.stderr)\n"
     )
     env = {**os.environ, "APPROVALD_SOCKET": sock_path, "APPROVALD_HOME": str(tmp_path)}
@@ -81,8 +86,8 @@ def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path) -> Non
 
     report = ast.literal_eval(proc.stderr.decode().strip().splitlines()[-1])
     assert report["code"] == 0
-    assert proc.stdout == b""  # ALLOW: no opinion
-    assert seen and seen[0].startswith(b"POST /v1/hook/claude-code HTTP/1.1")
+    assert proc.stdout.strip() == allow  # printed as the daemon rendered it
+    assert seen and seen[0].startswith(f"POST /v1/hook/{agent} HTTP/1.1".encode())
     loaded = set(report["modules"])
     heavy = sorted(m for m in loaded
                    if m.split(".")[0] in HOOK_HEAVY or m in HOOK_HEAVY or m == "socket")

@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -99,6 +101,12 @@ def decide_body(command: str, session: str = "s1", cwd: str = "/work/proj",
 
 
 # -- real processes ---------------------------------------------------------------------------
+
+def cli_argv() -> list[str]:
+    """How to run the CLI as a user would: the installed console script."""
+    exe = shutil.which("approvald", path=os.path.dirname(sys.executable))
+    return [exe] if exe else [sys.executable, "-m", "approvald"]
+
 
 def hook_payload(command: str | None = None, *, session: str = "sess-1", cwd: str = "/tmp",
                  tool: str = "Bash", tool_input: dict[str, Any] | None = None) -> bytes:
@@ -192,13 +200,23 @@ class RunningDaemon:
 def run_hook(exe: list[str], env: dict[str, str], payload: bytes,
              timeout: float = HOOK_TIMEOUT_S) -> tuple[int, dict[str, Any] | None, str]:
     """Run `approvald hook claude-code`; (exit code, hookSpecificOutput or None, stderr)."""
-    proc = subprocess.run([*exe, "hook", "claude-code"], input=payload, env=env,
-                          capture_output=True, timeout=timeout)
-    return proc.returncode, _hook_output(proc.stdout), proc.stderr.decode(errors="replace")
+    code, out, err = run_raw(exe, env, payload, timeout=timeout)
+    return code, _hook_output(out), err
 
 
-def start_hook(exe: list[str], env: dict[str, str], payload: bytes) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([*exe, "hook", "claude-code"], stdin=subprocess.PIPE,
+def run_raw(exe: list[str], env: dict[str, str], payload: bytes, agent: str = "claude-code",
+            timeout: float = HOOK_TIMEOUT_S) -> tuple[int, str, str]:
+    """Run `approvald hook AGENT`; (exit code, stdout, stderr). The hook may stop reading
+    (an oversized payload): that is not an error here."""
+    proc = subprocess.run([*exe, "hook", agent], input=payload, env=env, capture_output=True,
+                          timeout=timeout)
+    return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(
+        errors="replace")
+
+
+def start_hook(exe: list[str], env: dict[str, str], payload: bytes,
+               agent: str = "claude-code") -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([*exe, "hook", agent], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     assert proc.stdin is not None
     proc.stdin.write(payload)
@@ -206,22 +224,30 @@ def start_hook(exe: list[str], env: dict[str, str], payload: bytes) -> subproces
     return proc
 
 
-def finish_hook(proc: subprocess.Popen[bytes], timeout: float = HOOK_TIMEOUT_S) -> tuple[
-        int, dict[str, Any] | None]:
+def finish_raw(proc: subprocess.Popen[bytes], timeout: float = HOOK_TIMEOUT_S) -> tuple[
+        int, str, str]:
+    """(exit code, stdout, stderr) of a hook started by `start_hook`, killed past `timeout`."""
     assert proc.stdout is not None and proc.stderr is not None
     try:
-        proc.wait(timeout)
+        proc.wait(timeout)  # a hook's output is small: the pipes never fill
     finally:
         if proc.poll() is None:
             proc.kill()
-    out = proc.stdout.read()
+            proc.wait(10)
+    out, err = proc.stdout.read(), proc.stderr.read()
     proc.stdout.close()
     proc.stderr.close()
-    return proc.returncode, _hook_output(out)
+    return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
 
-def _hook_output(stdout: bytes) -> dict[str, Any] | None:
-    text = stdout.decode().strip()
+def finish_hook(proc: subprocess.Popen[bytes], timeout: float = HOOK_TIMEOUT_S) -> tuple[
+        int, dict[str, Any] | None]:
+    code, out, _ = finish_raw(proc, timeout)
+    return code, _hook_output(out)
+
+
+def _hook_output(stdout: str) -> dict[str, Any] | None:
+    text = stdout.strip()
     if not text:
         return None
     doc = json.loads(text)
