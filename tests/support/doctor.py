@@ -1,5 +1,6 @@
 """Fixture machines for the doctor tests: copy a tree from fixtures/ into a temp dir and fill in
-the placeholders (@APPROVALD@ the real console script, @PROJECT@ the project's path)."""
+the placeholders (@APPROVALD@ the real console script, @PROJECT@ the project's path, @HOME@
+the home's)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def machine(name: str, dest: Path, **extra: str) -> Machine:
         shutil.copytree(FIXTURES / name, root)
     for sub in ("home", "project", "system"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    subs = {"APPROVALD": approvald_script(), "PROJECT": str(root / "project"), **extra}
+    subs = {"APPROVALD": approvald_script(), "PROJECT": str(root / "project"),
+            "HOME": str(root / "home"), **extra}
     for file in root.rglob("*"):
         if file.is_file():
             text = file.read_text(encoding="utf-8")

@@ -1,10 +1,12 @@
 """`approvald doctor`: find the paths around approvald in the agents' own configs.
 
-Reads, statically (never starting an agent or an MCP server), the configs of Claude Code,
-Codex, Cursor and Gemini CLI under the user's home and a project, and reports native tools
-running without the approvald hook, bypass/yolo modes, raw MCP servers beside approvald,
-allow rules that pre-approve what policy gates, broken approvald hooks, and approvald's own
-health. Each `Finding` carries the exact fix.
+Reads, statically (never starting an agent or an MCP server), the configs of every agent in
+the registry (`approvald.agents`: each names its scanner, a module here with `scan(ctx,
+findings) -> hook installed` and `config_files(ctx)`) under the user's home and a project, and
+reports native tools running without the approvald hook, hooks that are switched off or not
+trusted, bypass/yolo modes, raw MCP servers beside approvald, allow rules that pre-approve what
+policy gates, broken approvald hooks, and approvald's own health. Each `Finding` carries the
+exact fix.
 
     findings = scan(Path.home(), Path.cwd(), get_paths())
     files = watched_files(Path.home(), Path.cwd())  # what the daemon watches for changes
@@ -12,22 +14,23 @@ health. Each `Finding` carries the exact fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from pathlib import Path
+from types import ModuleType
 
-from approvald.doctor import claude_code, codex, cursor, gemini, health
+from approvald.agents import all_agents
+from approvald.doctor import health
 from approvald.doctor.context import ScanContext, SystemRoots
 from approvald.doctor.findings import LOW, Finding, finding_id, sort_findings
 from approvald.paths import Paths
 
 __all__ = ["Finding", "SystemRoots", "scan", "watched_files"]
 
-_AGENTS: list[tuple[str, Callable[[ScanContext, list[Finding]], object]]] = [
-    ("claude-code", lambda ctx, out: claude_code.scan(ctx, out).hook_installed),
-    ("codex", codex.scan),
-    ("cursor", cursor.scan),
-    ("gemini", gemini.scan),
-]
+
+def scanners() -> list[tuple[str, ModuleType]]:
+    """(agent, its scanner module) for every agent in the registry that names one."""
+    return [(agent.name, importlib.import_module(f"approvald.doctor.{agent.doctor_scanner}"))
+            for agent in all_agents() if agent.doctor_scanner]
 
 
 def scan(
@@ -51,9 +54,9 @@ def scan(
     )
     findings: list[Finding] = []
     hook_installed = False
-    for agent, scanner in _AGENTS:
+    for agent, scanner in scanners():
         try:
-            hook_installed |= bool(scanner(ctx, findings))
+            hook_installed |= bool(scanner.scan(ctx, findings))
         except Exception as exc:  # a doctor bug must never hide the other agents' findings
             findings.append(_internal_error(agent, exc))
     try:
@@ -95,6 +98,6 @@ def watched_files(
         claude_config_dir=claude_config_dir,
     )
     files: list[Path] = []
-    for module in (claude_code, codex, cursor, gemini):
-        files += module.config_files(ctx)
+    for _, scanner in scanners():
+        files += scanner.config_files(ctx)
     return list(dict.fromkeys(files))

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from approvald.doctor.claude_mcp import check_mcp, enable_all_mcp_finding
-from approvald.doctor.commands import ApprovaldCommand, split_command
 from approvald.doctor.context import ScanContext
 from approvald.doctor.findings import HIGH, LOW, MEDIUM, Finding, finding_id
-from approvald.doctor.hooks import HookEntry, check_approvald_hooks, collect_hooks, uncovered
+from approvald.doctor.hooks import (
+    HookEntry,
+    check_approvald_hooks,
+    collect_hooks,
+    our_entries,
+    uncovered,
+)
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, read_json
 from approvald.doctor.rules import shell_rule_reason
 
@@ -28,11 +32,6 @@ _RULE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*(?:\((.*)\))?\s*$", re.S)
 class Scope:
     name: str  # managed | user | project | local
     doc: ConfigDoc
-
-
-@dataclass
-class Result:
-    hook_installed: bool = False
 
 
 def _settings_paths(ctx: ScanContext) -> list[tuple[str, Path]]:
@@ -64,42 +63,12 @@ def _in_use(ctx: ScanContext) -> bool:
     return any(d.is_dir() for d in dirs) or any(p.is_file() for p in config_files(ctx))
 
 
-def _installer_commands(data: dict[str, Any]) -> set[str]:
-    """Commands the installer's own detector calls ours (when install is present)."""
-    from approvald.install.hooks import find_installed_hooks
-
-    try:
-        found = find_installed_hooks(data, "claude-code")
-    except Exception:  # its bug must not stop doctor
-        return set()
-    commands: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("command"), str):
-                commands.add(node["command"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(found)
-    return commands
-
-
 def _our_hooks(scopes: list[Scope]) -> list[HookEntry]:
     ours: list[HookEntry] = []
     for scope in scopes:
-        if not scope.doc.agent_can_read:
-            continue
-        installer = _installer_commands(scope.doc.data)
-        for entry in collect_hooks(scope.doc, scope.doc.data.get("hooks"), "PreToolUse"):
-            if entry.approvald is None and entry.command in installer:
-                words = split_command(entry.command)
-                entry.approvald = ApprovaldCommand(words[0], AGENT, tuple(words))
-            if entry.approvald is not None and entry.approvald.agent == AGENT:
-                ours.append(entry)
+        if scope.doc.agent_can_read:
+            entries = collect_hooks(scope.doc, scope.doc.data.get("hooks"), "PreToolUse")
+            ours += our_entries(entries, scope.doc.data, AGENT)
     return ours
 
 
@@ -120,10 +89,10 @@ def _install_fix(ctx: ScanContext) -> str:
     )
 
 
-def scan(ctx: ScanContext, findings: list[Finding]) -> Result:
-    result = Result()
+def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
+    """Adds the findings; returns whether an approvald hook for Claude Code is installed."""
     if not _in_use(ctx):
-        return result
+        return False
     scopes: list[Scope] = []
     for name, path in _settings_paths(ctx):
         doc = read_json(path, AGENT, findings)
@@ -133,7 +102,6 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> Result:
     managed_only = any(s.doc.data.get("allowManagedHooksOnly") is True for s in managed)
     hook_scopes = managed if managed_only else scopes
     ours = _our_hooks(hook_scopes)
-    result.hook_installed = bool(ours)
 
     _check_coverage(ctx, scopes, ours, managed_only, findings)
     for scope in hook_scopes:
@@ -157,7 +125,7 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> Result:
         _check_modes(scope, bypass_disabled, findings)
         _check_allow_rules(scope, findings)
     check_mcp(ctx, [s.doc for s in scopes], ours, findings)
-    return result
+    return bool(ours)
 
 
 def _check_coverage(

@@ -11,6 +11,8 @@ from approvald.doctor.hooks import (
     HookEntry,
     check_approvald_hooks,
     collect_hooks,
+    installed_commands,
+    our_entries,
     uncovered,
     unguarded_finding,
 )
@@ -20,10 +22,7 @@ from approvald.doctor.parsing import ConfigDoc, as_dict, as_str, read_json, read
 AGENT = "codex"
 TOOLS = ["Bash", "apply_patch"]
 DEFAULT_HOOK_TIMEOUT_S = 600.0
-HOOK_SNIPPET = (
-    '[[hooks.PreToolUse]]\nmatcher = "Bash|apply_patch"\n[[hooks.PreToolUse.hooks]]\n'
-    'type = "command"\ncommand = "approvald hook codex"\ntimeout = 330'
-)
+EVENT_KEY = "pre_tool_use"  # PreToolUse in Codex's hook-state keys
 
 
 def _dirs(ctx: ScanContext) -> list[Path]:
@@ -42,19 +41,24 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     if not any(d.is_dir() for d in _dirs(ctx)):
         return False
     configs: list[ConfigDoc] = []
-    entries: list[HookEntry] = []
+    ours: list[HookEntry] = []
     for d in _dirs(ctx):
         doc = read_toml(d / "config.toml", AGENT, findings)
         if doc is not None:
             configs.append(doc)
-            entries += collect_hooks(doc, doc.data.get("hooks"), "PreToolUse")
+            ours += our_entries(collect_hooks(doc, doc.data.get("hooks"), "PreToolUse"),
+                                doc.data, AGENT)
         hooks_doc = read_json(d / "hooks.json", AGENT, findings)
         if hooks_doc is not None and hooks_doc.agent_can_read:
-            entries += collect_hooks(hooks_doc, hooks_doc.data.get("hooks"), "PreToolUse")
-    ours = [e for e in entries if e.approvald is not None and e.approvald.agent == AGENT]
+            ours += our_entries(collect_hooks(hooks_doc, hooks_doc.data.get("hooks"),
+                                              "PreToolUse"), hooks_doc.data, AGENT)
+    user_config = next((c for c in configs if c.path == ctx.home / ".codex" / "config.toml"),
+                       None)
     hooks_off = next((c for c in configs if _hooks_disabled(c.data)), None)
     approval, sandbox, source = _effective_modes(configs)
     config_path = configs[-1].path if configs else ctx.home / ".codex" / "config.toml"
+    install = ("approvald install codex --scope project --project " + str(ctx.project)
+               if ctx.project else "approvald install codex")
 
     missing = TOOLS if hooks_off else uncovered(ours, TOOLS)
     if missing:
@@ -66,7 +70,7 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
                 subject=str(ctx.project or ctx.home),
                 missing=missing,
                 own_prompt_off=approval != "untrusted",
-                hook_fix=f"Add to {config_path}:\n{HOOK_SNIPPET}",
+                hook_fix=f"Run `approvald install codex` (every project) or `{install}`.",
                 native_fix=f'set approval_policy = "untrusted" in {config_path} so Codex asks '
                 "before every command.",
                 reason="Hooks are switched off ([features] hooks = false), so no approvald hook "
@@ -81,15 +85,64 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
             project=ctx.project,
             timeout_unit_s=1.0,
             default_timeout_s=DEFAULT_HOOK_TIMEOUT_S,
-            reinstall=f"re-add the approvald hook in {config_path}:\n{HOOK_SNIPPET}",
+            reinstall=install,
             env_path=ctx.env_path,
         )
     )
+    if not hooks_off:
+        findings.extend(_check_trust(ctx, ours, user_config))
     _check_modes(approval, sandbox, source, findings)
     for doc in configs:
         _check_profiles(doc, findings)
         _check_mcp(doc, findings)
     return bool(ours)
+
+
+def _check_trust(ctx: ScanContext, ours: list[HookEntry],
+                 user_config: ConfigDoc | None) -> list[Finding]:
+    """Codex runs a user or project hook only once the person has trusted it (its hash under
+    `[hooks.state."<file>:pre_tool_use:<group>:<index>"]` in ~/.codex/config.toml), never one
+    they turned off there, and a project's `.codex/` only in a project they trust."""
+    data = user_config.data if user_config is not None else {}
+    states = as_dict(as_dict(data.get("hooks")).get("state"))
+    projects = as_dict(data.get("projects"))
+    findings: list[Finding] = []
+    for entry in ours:
+        where = installed_commands(entry.doc.data, AGENT).get(entry.command)
+        if where is None or where.get("group") is None:
+            continue
+        key = f"{entry.file}:{EVENT_KEY}:{where['group']}:{where['index']}"
+        state = as_dict(states.get(key))
+        in_project = ctx.project is not None and entry.file.parent == ctx.project / ".codex"
+        if in_project and as_dict(projects.get(str(ctx.project))).get("trust_level") != (
+                "trusted"):
+            findings.append(_trust_finding(
+                entry, "project-untrusted",
+                "Codex ignores this project's .codex/ (and the approvald hook in it)",
+                f"Codex loads {entry.file} only in projects you trust; {ctx.project} is not "
+                "marked trusted in ~/.codex/config.toml.",
+                "Start `codex` in the project and trust it, or run `approvald install codex` "
+                "for every project."))
+        elif state.get("enabled") is False:
+            findings.append(_trust_finding(
+                entry, "hook-disabled", "The approvald hook is turned off in Codex",
+                f"~/.codex/config.toml has enabled = false for {key}: Codex skips the hook, "
+                "so commands, patches and MCP calls run without approvald's policy.",
+                f'Remove enabled = false from [hooks.state."{key}"] (or turn it on in /hooks).'))
+        elif not isinstance(state.get("trusted_hash"), str):
+            findings.append(_trust_finding(
+                entry, "hook-untrusted", "Codex has not trusted the approvald hook yet",
+                "Codex runs a new or changed hook only once you review and trust it; until "
+                "then it skips it silently (codex exec never asks), so tool calls run without "
+                "approvald's policy.",
+                "Start `codex` and trust the approvald hook when it asks (or under /hooks)."))
+    return findings
+
+
+def _trust_finding(entry: HookEntry, kind: str, title: str, detail: str, fix: str) -> Finding:
+    return Finding(severity=HIGH, agent=AGENT, file=str(entry.file), line=entry.line,
+                   title=title, detail=detail, fix=fix,
+                   id=finding_id(AGENT, kind, str(entry.file), entry.command))
 
 
 def _hooks_disabled(data: dict[str, Any]) -> bool:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from approvald.doctor.commands import matcher_covers, parse_approvald_hook
+from approvald.doctor.commands import matcher_covers
 from approvald.doctor.context import ScanContext
 from approvald.doctor.findings import MEDIUM, Finding, finding_id
-from approvald.doctor.hooks import HookEntry, check_approvald_hooks, unguarded_finding
+from approvald.doctor.hooks import (
+    HookEntry,
+    check_approvald_hooks,
+    collect_flat_hooks,
+    our_entries,
+    unguarded_finding,
+)
 from approvald.doctor.mcp import is_disabled, raw_server_finding
-from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str, read_json
+from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, read_json
 from approvald.doctor.rules import shell_rule_reason
 
 AGENT = "cursor"
-SHELL_EVENTS = ("beforeShellExecution",)
 TOOL_EVENT = "preToolUse"
 
 
@@ -28,30 +33,23 @@ def config_files(ctx: ScanContext) -> list[Path]:
     return [d / n for d in _dirs(ctx) for n in ("mcp.json", "hooks.json", "permissions.json")]
 
 
-def _hook_entries(doc: ConfigDoc) -> list[HookEntry]:
-    """Cursor's flat shape: {"version": 1, "hooks": {EVENT: [{"command", "matcher"?}]}}."""
-    entries = []
-    for event, items in as_dict(doc.data.get("hooks")).items():
-        for item in as_list(items):
-            item = as_dict(item)
-            command = as_str(item.get("command"))
-            if not command:
-                continue
-            timeout = item.get("timeout")
-            entries.append(
-                HookEntry(
-                    doc=doc,
-                    event=event,
-                    matcher=item.get("matcher"),
-                    command=command,
-                    args=None,
-                    timeout=float(timeout) if isinstance(timeout, (int, float)) else None,
-                    is_async=False,
-                    line=doc.line_of(command.replace("\\", "\\\\")) or doc.line_of(command),
-                    approvald=parse_approvald_hook(command),
-                )
-            )
-    return entries
+# What each part of Cursor's agent needs for approvald to see it: (what, events that cover it,
+# the preToolUse tool name that covers it).
+COVERAGE = (
+    ("terminal commands", ("beforeShellExecution",), "Shell"),
+    ("file reads", ("beforeReadFile",), "Read"),
+    ("MCP tool calls", ("beforeMCPExecution",), None),
+    ("file edits", (), "Write"),
+)
+
+
+def _uncovered(ours: list[HookEntry]) -> list[str]:
+    missing = []
+    for what, events, tool in COVERAGE:
+        if not any(e.event in events or (tool and e.event == TOOL_EVENT
+                                         and matcher_covers(e.matcher, tool)) for e in ours):
+            missing.append(what)
+    return missing
 
 
 def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
@@ -62,38 +60,56 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     for d in _dirs(ctx):
         hooks_doc = read_json(d / "hooks.json", AGENT, findings, jsonc=True)
         if hooks_doc is not None:
-            ours += [
-                e for e in _hook_entries(hooks_doc)
-                if e.approvald is not None and e.approvald.agent == AGENT
-            ]
+            entries = collect_flat_hooks(hooks_doc, hooks_doc.data.get("hooks"))
+            ours += our_entries(entries, hooks_doc.data, AGENT)
         perm_doc = read_json(d / "permissions.json", AGENT, findings, jsonc=True)
         if perm_doc is not None:
             broad_allow |= _check_permissions(perm_doc, findings)
         mcp_doc = read_json(d / "mcp.json", AGENT, findings, jsonc=True)
         if mcp_doc is not None:
             _check_mcp(mcp_doc, findings)
-    shell_guarded = any(
-        e.event in SHELL_EVENTS or (e.event == TOOL_EVENT and matcher_covers(e.matcher, "Shell"))
-        for e in ours
-    )
     hooks_file = (ctx.project or ctx.home) / ".cursor" / "hooks.json"
-    if not shell_guarded:
+    install = ("approvald install cursor --scope project --project " + str(ctx.project)
+               if ctx.project else "approvald install cursor")
+    missing = _uncovered(ours)
+    if "terminal commands" in missing:
         findings.append(
             unguarded_finding(
                 agent=AGENT,
                 label="Cursor",
                 file=hooks_file,
                 subject=str(ctx.project or ctx.home),
-                missing=["terminal commands"],
+                missing=missing,
                 own_prompt_off=broad_allow,
-                hook_fix=(
-                    f'Add to {hooks_file}: {{"version": 1, "hooks": {{"beforeShellExecution": '
-                    '[{"command": "approvald hook cursor"}]}}'
-                ),
+                hook_fix=f"Run `{install}` (or `approvald install cursor` for every project).",
                 native_fix="keep Cursor's terminal commands on ask (no auto-run) and remove "
                 "broad entries from terminalAllowlist.",
             )
         )
+    elif missing:
+        findings.append(Finding(
+            severity=MEDIUM,
+            agent=AGENT,
+            file=str(hooks_file),
+            title=f"The approvald hook does not cover Cursor's {', '.join(missing)}",
+            detail=f"approvald guards Cursor's terminal, but no approvald hook sees "
+                   f"{', '.join(missing)}: those run outside approvald's policy.",
+            fix=f"Run `{install}` to add the missing events.",
+            id=finding_id(AGENT, "partial-coverage", str(ctx.project or ctx.home)),
+        ))
+    for entry in ours:
+        if entry.doc.data and _fails_open(entry):
+            findings.append(Finding(
+                severity=MEDIUM,
+                agent=AGENT,
+                file=str(entry.file),
+                line=entry.line,
+                title=f"The approvald {entry.event} hook lets the action run if it fails",
+                detail="Without \"failClosed\": true, Cursor runs the action when a hook "
+                       "crashes, times out or answers something it cannot read.",
+                fix=f'Add "failClosed": true to that entry, or run `{install}`.',
+                id=finding_id(AGENT, "hook-fail-open", str(entry.file), entry.event),
+            ))
     findings.extend(
         check_approvald_hooks(
             ours,
@@ -102,11 +118,19 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
             project=ctx.project,
             timeout_unit_s=1.0,
             default_timeout_s=float("inf"),  # Cursor's default is not documented: don't guess
-            reinstall=f"fix the approvald command in {hooks_file}",
+            reinstall=install,
             env_path=ctx.env_path,
         )
     )
     return bool(ours)
+
+
+def _fails_open(entry: HookEntry) -> bool:
+    for item in as_list(as_dict(entry.doc.data.get("hooks")).get(entry.event)):
+        item = as_dict(item)
+        if item.get("command") == entry.command:
+            return item.get("failClosed") is not True
+    return False
 
 
 def _check_permissions(doc: ConfigDoc, out: list[Finding]) -> bool:

@@ -12,6 +12,7 @@ from approvald.doctor.hooks import (
     HookEntry,
     check_approvald_hooks,
     collect_hooks,
+    our_entries,
     uncovered,
     unguarded_finding,
 )
@@ -59,11 +60,18 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     hooks_off: ConfigDoc | None = None
     yolo_blocked = False
     shell_enabled = writes_enabled = True
+    disabled: set[str] = set()
+    trust_on = True
     for doc in docs:
         data = doc.data
-        entries += collect_hooks(doc, data.get("hooks"), "BeforeTool")
-        if as_dict(data.get("hooksConfig")).get("enabled") is False:
+        entries += our_entries(collect_hooks(doc, data.get("hooks"), "BeforeTool"), data, AGENT)
+        if as_dict(data.get("hooksConfig")).get("enabled") is False or _get(
+                data, "tools.enableHooks") is False:
             hooks_off = doc
+        disabled |= {d for d in as_list(as_dict(data.get("hooksConfig")).get("disabled"))
+                     if isinstance(d, str)}
+        if _get(data, "security.folderTrust.enabled") is False:
+            trust_on = False
         if _get(data, "security.disableYoloMode") is True or _get(
             data, "admin.secureModeEnabled"
         ) is True:
@@ -80,7 +88,10 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
             shell_enabled = False
         if set(excluded) & set(WRITES):
             writes_enabled = False
-    ours = [e for e in entries if e.approvald is not None and e.approvald.agent == AGENT]
+    ours = [e for e in entries if not _named_in(e, disabled)]
+    for entry in entries:
+        if _named_in(entry, disabled):
+            findings.append(_hook_off_finding(entry))
     own_prompt_off = False
     for doc in docs:
         own_prompt_off |= _check_modes(doc, yolo_blocked, findings)
@@ -90,6 +101,9 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
               or (t != "run_shell_command" and writes_enabled)]
     missing = wanted if hooks_off else uncovered(ours, wanted)
     settings = (ctx.project or ctx.home) / ".gemini" / "settings.json"
+    install = "approvald install gemini" + (
+        f"   (every project), or: approvald install gemini --scope project --project "
+        f"{ctx.project}" if ctx.project else "")
     if missing:
         findings.append(
             unguarded_finding(
@@ -99,11 +113,7 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
                 subject=str(ctx.project or ctx.home),
                 missing=missing,
                 own_prompt_off=own_prompt_off,
-                hook_fix=(
-                    f'Add to {settings}: "hooks": {{"BeforeTool": [{{"matcher": '
-                    '"run_shell_command|write_file|replace", "hooks": [{"type": "command", '
-                    '"command": "approvald hook gemini", "timeout": 330000}]}]}'
-                ),
+                hook_fix=f"Run `{install}`.",
                 native_fix='keep "general.defaultApprovalMode" at "default", never start with '
                 "--yolo, and remove shell entries from tools.allowed.",
                 reason='Hooks are switched off ("hooksConfig": {"enabled": false}).'
@@ -118,11 +128,66 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
             project=ctx.project,
             timeout_unit_s=0.001,
             default_timeout_s=DEFAULT_HOOK_TIMEOUT_MS / 1000,
-            reinstall=f"fix the approvald hook in {settings}",
+            reinstall=install,
             env_path=ctx.env_path,
         )
     )
+    if ours and not hooks_off and trust_on and ctx.project is not None and not _trusted(
+            ctx.home, ctx.project):
+        findings.append(Finding(
+            severity=MEDIUM, agent=AGENT, file=str(ctx.home / ".gemini" / TRUSTED_FOLDERS),
+            title="Gemini CLI runs no hooks in this folder until you trust it",
+            detail=f"Folder trust is on and {ctx.project} is not a trusted folder: Gemini CLI "
+                   "skips every settings hook there, the approvald hook included.",
+            fix="Start `gemini` in the folder and trust it (or /permissions).",
+            id=finding_id(AGENT, "folder-untrusted", str(ctx.project)),
+        ))
     return bool(ours)
+
+
+TRUSTED_FOLDERS = "trustedFolders.json"
+
+
+def _trusted(home: Path, folder: Path) -> bool:
+    """Whether ~/.gemini/trustedFolders.json trusts `folder` (the longest matching rule wins;
+    TRUST_PARENT trusts the rule's parent directory)."""
+    import json
+    import os
+
+    try:
+        rules = json.loads((home / ".gemini" / TRUSTED_FOLDERS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    target = os.path.realpath(folder)
+    best, level = -1, ""
+    for rule, value in as_dict(rules).items():
+        base = os.path.dirname(rule) if value == "TRUST_PARENT" else rule
+        base = os.path.realpath(base)
+        if (target == base or target.startswith(base.rstrip(os.sep) + os.sep)) and len(
+                rule) > best:
+            best, level = len(rule), str(value)
+    return level in ("TRUST_FOLDER", "TRUST_PARENT")
+
+
+def _named_in(entry: HookEntry, disabled: set[str]) -> bool:
+    """Gemini CLI names a hook by its `name`, else its command, in hooksConfig.disabled."""
+    hooks = as_dict(entry.doc.data.get("hooks"))
+    for group in as_list(hooks.get(entry.event)):
+        for hook in as_list(as_dict(group).get("hooks")):
+            hook = as_dict(hook)
+            if hook.get("command") == entry.command:
+                return (as_str(hook.get("name")) or entry.command) in disabled
+    return entry.command in disabled
+
+
+def _hook_off_finding(entry: HookEntry) -> Finding:
+    return Finding(
+        severity=HIGH, agent=AGENT, file=str(entry.file), line=entry.line,
+        title="The approvald hook is turned off in Gemini CLI (hooksConfig.disabled)",
+        detail="hooksConfig.disabled names the approvald hook, so Gemini CLI skips it.",
+        fix='Remove "approvald" from hooksConfig.disabled (or `/hooks enable approvald`).',
+        id=finding_id(AGENT, "hook-disabled", str(entry.file), entry.command),
+    )
 
 
 def _check_modes(doc: ConfigDoc, yolo_blocked: bool, out: list[Finding]) -> bool:

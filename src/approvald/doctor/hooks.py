@@ -13,6 +13,7 @@ from approvald.doctor.commands import (
     matcher_covers,
     parse_approvald_hook,
     resolve_program,
+    split_command,
 )
 from approvald.doctor.findings import HIGH, LOW, MEDIUM, Finding, finding_id
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str
@@ -71,6 +72,55 @@ def collect_hooks(doc: ConfigDoc, hooks_obj: Any, event: str) -> list[HookEntry]
                 )
             )
     return entries
+
+
+def collect_flat_hooks(doc: ConfigDoc, hooks_obj: Any, *,
+                       command_keys: tuple[str, ...] = ("command",)) -> list[HookEntry]:
+    """Every command hook in the flat shape Cursor and Copilot CLI use:
+    `{EVENT: [{"command" (or "bash"/"powershell"), "matcher"?, "timeout"|"timeoutSec"?}]}`."""
+    entries = []
+    for event, items in as_dict(hooks_obj).items():
+        for item in as_list(items):
+            item = as_dict(item)
+            if item.get("type", "command") != "command":
+                continue
+            command = next((as_str(item.get(k)) for k in command_keys if as_str(item.get(k))),
+                           "")
+            if not command:
+                continue
+            timeout = next((item[k] for k in ("timeoutSec", "timeout")
+                            if isinstance(item.get(k), (int, float))), None)
+            entries.append(HookEntry(
+                doc=doc, event=event, matcher=item.get("matcher"), command=command, args=None,
+                timeout=float(timeout) if timeout is not None else None, is_async=False,
+                line=_command_line(doc, command), approvald=parse_approvald_hook(command)))
+    return entries
+
+
+def installed_commands(data: dict[str, Any], agent: str) -> dict[str, dict[str, Any]]:
+    """The hook commands approvald's own installer counts as its hook for `agent` in `data`,
+    each with where the installer found it (`event`, `group`, `index`, `timeout`)."""
+    from approvald.install.hooks import find_installed_hooks
+
+    try:
+        found = find_installed_hooks(data, agent)
+    except Exception:  # an installer bug must not stop doctor
+        return {}
+    return {str(h["command"]): h for h in found}
+
+
+def our_entries(entries: list[HookEntry], data: dict[str, Any], agent: str) -> list[HookEntry]:
+    """The entries that run approvald's hook for `agent`: what the installer recognises as
+    its own, and any other spelling of `approvald hook AGENT` (a user's hand-written line)."""
+    installed = installed_commands(data, agent)
+    ours = []
+    for entry in entries:
+        if entry.approvald is None and entry.command in installed:
+            words = split_command(entry.command)
+            entry.approvald = ApprovaldCommand(words[0], agent, tuple(words))
+        if entry.approvald is not None and entry.approvald.agent == agent:
+            ours.append(entry)
+    return ours
 
 
 def _command_line(doc: ConfigDoc, command: str) -> int | None:
