@@ -84,3 +84,17 @@ def test_edits_by_cursor_and_copilot_too(engine) -> None:
 
 def test_every_agent_module_is_simulated() -> None:
     assert all(simulated(name).name == name for name in AGENTS)
+
+
+@pytest.mark.parametrize("agent", list(AGENTS))
+def test_no_agent_may_edit_the_files_that_hold_its_hook(engine, agent: str) -> None:
+    spec, mcp = get_agent(agent).install, get_agent(agent).mcp
+    assert spec is not None and mcp is not None
+    env = {"HOME": "/home/dev"}
+    files = [spec.settings_file(scope, Path(CWD), env) for scope in spec.scopes]
+    files += [mcp.file(scope, Path(CWD), env) for scope in mcp.files]
+    for path in files:
+        write = simulated(agent).write(str(path), "{}", CWD, "s")
+        assert decide(engine, agent, write) == (DENY, ("self.agent-settings",)), path
+        remove = simulated(agent).shell(f"rm {path}", CWD, "s")
+        assert decide(engine, agent, remove)[0] == DENY, path

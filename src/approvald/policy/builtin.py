@@ -24,7 +24,16 @@ AGENT_SETTINGS = [
     ".cursor/mcp.json",
     ".cursor/permissions.json",
     ".codex/config.toml",
+    ".codex/hooks.json",
     ".gemini/settings.json",
+    ".github/hooks/*.json",
+    ".github/copilot/settings.json",
+    ".github/copilot/settings.local.json",
+    ".github/mcp.json",
+    ".copilot/hooks/*.json",
+    ".copilot/settings.json",
+    ".copilot/config.json",
+    ".copilot/mcp-config.json",
 ]
 # Programs that change files named in their arguments.
 FILE_WRITERS = [
