@@ -80,6 +80,8 @@ def test_gated_then_approved(hook: AgentHook, running: RunningDaemon) -> None:
     assert item["agent"] == hook.agent and item["summary"] == PUSH
     assert item["tool"] == get_agent(hook.agent).action(hook.sim.shell(PUSH, CWD, sid)).tool
     assert item["rules"] == ["git-push"]
+    listed = running.cli("approvals", "list").stdout
+    assert f"{item['id']}  pending   {item['created_at']}  {hook.agent}  {item['tool']}" in listed
     done = running.cli("approvals", "approve", item["id"])
     assert done.returncode == 0, done.stderr
     answer = hook.finish(proc)

@@ -18,6 +18,7 @@ from tests.support.tui import (
     NOW,
     FakeDaemonClient,
     NotifierSpy,
+    approval,
     decision_event,
     edit_approval,
     make_app,
@@ -415,3 +416,20 @@ async def test_status_line_shows_what_export_sent_and_lost() -> None:
     async with quiet.run_test(size=(120, 36)) as pilot:
         await connected(pilot, quiet)
         assert "export" not in status_line(quiet)
+
+
+async def test_each_row_and_the_detail_say_which_agent_asked() -> None:
+    patch = "*** Begin Patch\n*** Update File: /p/a.py\n@@\n-x = 1\n+x = 2\n*** End Patch"
+    codex = approval(11, "/p/a.py", tool="apply_patch", kind="fs.write", age_s=90,
+                     rules=("secrets-overwrite",), tool_input={"patch": patch}, agent="codex")
+    copilot = approval(12, "git push origin main", tool="bash", age_s=30, agent="copilot")
+    app = make_app(FakeDaemonClient(pending=[codex, copilot]))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        columns = [str(c.label) for c in app.pending.ordered_columns]
+        agent_col = columns.index("Agent")
+        assert [str(app.pending.get_row_at(i)[agent_col]) for i in range(2)] == [
+            "codex", "copilot"]
+        text = _plain(app.query_one(DetailPanel))
+        assert "Agent" in text and "codex" in text
+        assert "+x = 2" in text  # the patch, shown as the diff

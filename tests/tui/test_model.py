@@ -77,6 +77,15 @@ def test_diff_for_edit_write_and_multiedit() -> None:
     assert diff_of(push_approval()) is None
 
 
+def test_a_patch_is_shown_as_it_is() -> None:
+    patch = "*** Begin Patch\n*** Update File: a.py\n@@\n-x = 1\n+x = 2\n*** End Patch\n"
+    codex = approval(8, "/p/a.py", tool="apply_patch", kind="fs.write",
+                     tool_input={"patch": patch})
+    codex["agent"] = "codex"
+    assert diff_of(codex) == patch.strip("\n")
+    assert command_of(codex) is None  # a patch is not a shell line
+
+
 def test_fetch_and_command() -> None:
     fetch = approval(7, "https://example.com/", tool="WebFetch", kind="net.http",
                      tool_input={"url": "https://example.com/", "method": "GET"})

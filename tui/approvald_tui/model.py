@@ -153,8 +153,11 @@ def target_label(approval: Approval) -> str:
 
 
 def diff_of(approval: Approval) -> str | None:
-    """A unified diff for a file write or edit (Write, Edit, MultiEdit, NotebookEdit)."""
+    """A unified diff for a file write or edit (Write, Edit, MultiEdit, NotebookEdit), or the
+    patch itself for an apply_patch (Codex, Copilot CLI, Cursor: already diff-like)."""
     data = action_input(approval)
+    if isinstance(data.get("patch"), str) and data["patch"].strip():
+        return str(data["patch"]).strip("\n")
     path = str(data.get("file_path") or data.get("notebook_path") or approval.get("summary") or "")
     lines: list[str] = []
     if isinstance(data.get("old_string"), str) or isinstance(data.get("new_string"), str):

@@ -72,18 +72,6 @@ def _entry(command: str, timeout: int) -> dict[str, Any]:
     return {"type": "command", "command": command, "timeout": timeout}
 
 
-def patch_paths(patch: str) -> list[str]:
-    """Every file an apply_patch text adds, deletes, updates or moves to, in order."""
-    paths = []
-    for line in patch.splitlines():
-        line = line.rstrip("\r")
-        for marker in ("*** Add File: ", "*** Delete File: ", "*** Update File: ",
-                       "*** Move to: "):
-            if line.startswith(marker) and line[len(marker):].strip():
-                paths.append(line[len(marker):].strip())
-    return paths
-
-
 class Codex(Agent):
     name = NAME
     display_name = "Codex"
@@ -106,7 +94,6 @@ class Codex(Agent):
 
     def action(self, payload: object) -> Action:
         from approvald.agents import tools
-        from approvald.model.actions import ActionError
 
         payload = tools.require_object(payload, "Codex")
         tools.require_event(payload, EVENT, "Codex")
@@ -114,15 +101,9 @@ class Codex(Agent):
                           tools.object_field(payload, "tool_input"),
                           session_id=tools.text_field(payload, "session_id", required=False),
                           cwd=tools.text_field(payload, "cwd", required=False))
-        if call.tool != PATCH_TOOL:
-            return tools.claude_tool(call)  # Bash, mcp__server__tool, and the rest as other
-        found = tools.first_string(call.tool_input, PATCH_KEYS)
-        if found is None:
-            raise ActionError("apply_patch tool_input needs the patch text in 'command'")
-        paths = patch_paths(found[1])
-        if not paths:
-            raise ActionError("apply_patch names no file to add, delete, update or move")
-        return tools.written(call, paths, {"patch": found[1]})
+        if call.tool == PATCH_TOOL:
+            return tools.patch(call, PATCH_KEYS)
+        return tools.claude_tool(call)  # Bash, mcp__server__tool, and the rest as other
 
 
 AGENT = Codex()

@@ -104,7 +104,7 @@ def _shell(call: Call) -> Action:
 
 
 def _tool(call: Call) -> Action:
-    from approvald.agents import codex, tools
+    from approvald.agents import tools
     from approvald.model.actions import ActionError
 
     tool, tool_input = call.tool, call.tool_input
@@ -123,11 +123,7 @@ def _tool(call: Call) -> Action:
     if tool in WRITE_TOOLS:
         return tools.files(call, "fs.write", PATH_KEYS)
     if tool == "apply_patch":
-        found = tools.first_string(tool_input, ("input", "patch", "command"))
-        paths = codex.patch_paths(found[1]) if found else []
-        if not paths:
-            raise ActionError("apply_patch tool_input names no file to change")
-        return tools.written(call, paths, dict(tool_input))
+        return tools.patch(call, ("input", "patch", "command"))
     if tool in ("web_fetch", "WebFetch"):
         return tools.fetch(call, tool_input.get("url"))
     if tool in ("web_search", "WebSearch"):

@@ -168,7 +168,7 @@ def _server_identities(spec: object) -> set[str]:
 
 def _tool(call: Call) -> Action:
     """preToolUse: Cursor's own tool names."""
-    from approvald.agents import codex, tools
+    from approvald.agents import tools
 
     tool, tool_input = call.tool, call.tool_input
     if tool == "Shell":
@@ -177,10 +177,9 @@ def _tool(call: Call) -> Action:
                            cwd=call.path(where[1]) if where else None)
     if tool in _READ_TOOLS:
         return tools.files(call, "fs.read", PATH_KEYS, optional=_READ_TOOLS[tool])
+    if tool == "ApplyPatch" and tools.first_string(tool_input, PATH_KEYS) is None:
+        return tools.patch(call, ("patch", "input", "command"))
     if tool in WRITE_TOOLS:
-        patch = tools.first_string(tool_input, ("patch", "input", "command"))
-        if tool == "ApplyPatch" and patch is not None and codex.patch_paths(patch[1]):
-            return tools.written(call, codex.patch_paths(patch[1]), dict(tool_input))
         return tools.files(call, "fs.write", PATH_KEYS)
     if tool == "WebFetch":
         return tools.fetch(call, tool_input.get("url"))

@@ -159,12 +159,29 @@ def files(call: Call, kind: str, keys: Iterable[str], *, optional: bool = False,
     return call.action(kind, normalized, paths=(normalized[found],))
 
 
-def written(call: Call, paths: Iterable[str], normalized: dict[str, Any]) -> Action:
-    """A write to several files at once (a patch): every one is an `fs.write` path."""
+_PATCH_MARKERS = ("*** Add File: ", "*** Delete File: ", "*** Update File: ", "*** Move to: ")
+
+
+def patch_paths(patch: str) -> list[str]:
+    """Every file an apply_patch text (`*** Begin Patch` ... `*** End Patch`, the format Codex,
+    Copilot CLI and Cursor share) adds, deletes, updates or moves to, in order."""
+    paths = []
+    for line in patch.splitlines():
+        for marker in _PATCH_MARKERS:
+            if line.startswith(marker) and line[len(marker):].strip():
+                paths.append(line[len(marker):].strip())
+    return paths
+
+
+def patch(call: Call, keys: Iterable[str]) -> Action:
+    """An apply_patch call: `fs.write` of every file the patch touches (its text under the
+    first of `keys` holding one); a patch that names no file is refused."""
+    found = first_string(call.tool_input, keys)
+    paths = patch_paths(found[1]) if found else []
+    if found is None or not paths:
+        raise ActionError(f"{call.tool} names no file to add, delete, update or move")
     absolute = tuple(dict.fromkeys(call.path(p) for p in paths))
-    if not absolute:
-        raise ActionError(f"{call.tool} names no file to change")
-    return call.action(FS_WRITE, normalized, paths=absolute)
+    return call.action(FS_WRITE, {"patch": found[1]}, paths=absolute)
 
 
 def fetch(call: Call, url: object, *, key: str = "url") -> Action:

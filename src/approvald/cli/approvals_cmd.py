@@ -43,7 +43,8 @@ def render_list(items: list[dict[str, Any]]) -> str:
     lines = []
     for item in items:
         lines.append(f"{item['id']}  {item['status']:<8}  {item.get('created_at', '')}  "
-                     f"{item.get('tool', '')}  {_short(str(item.get('fingerprint', '')))}")
+                     f"{item.get('agent') or '-'}  {item.get('tool', '')}  "
+                     f"{_short(str(item.get('fingerprint', '')))}")
         lines.append(f"    {item.get('summary', '')}")
         lines.append(f"    cwd {item.get('cwd', '')}  session {item.get('session_id', '')}")
         lines.append(f"    {', '.join(item.get('rules') or [])}: {item.get('reason', '')}")
