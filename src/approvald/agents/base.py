@@ -136,26 +136,29 @@ class HookInstall:
         return tuple(event for event, _ in self.events)
 
 
-class McpConfig:
-    """Where an agent keeps its MCP servers (plain data, for `install AGENT --mcp` and the
-    doctor): per scope a path (`~/` under the user's home, else relative to the project), the
-    file's format (`json`, `jsonc`, `toml`) and the key holding the servers' table.
-    `dir_env` = (VAR, "~/.dir"): when VAR is set, it replaces that prefix (CODEX_HOME)."""
+class ScopedPaths:
+    """An agent's file per scope, as plain data: `~/...` is under the user's home, anything
+    else under the project (the working directory when none is given). `dir_env` =
+    (VAR, "~/.dir"): when VAR is set, its value replaces that prefix (CODEX_HOME,
+    CLAUDE_CONFIG_DIR). Callable as `paths(scope, project, environ)`."""
 
-    __slots__ = ("dir_env", "files", "format", "servers_key")
+    __slots__ = ("dir_env", "files")
 
-    def __init__(self, *, files: Mapping[str, str], format: str, servers_key: str,
-                 dir_env: tuple[str, str] | None = None):
+    def __init__(self, files: Mapping[str, str], dir_env: tuple[str, str] | None = None):
         self.files = dict(files)
-        self.format = format
-        self.servers_key = servers_key
         self.dir_env = dir_env
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(self.files)
 
     def file(self, scope: str, project: Path | None = None,
              environ: Mapping[str, str] | None = None) -> Path:
         import os
         from pathlib import Path
 
+        if scope not in self.files:
+            raise ValueError(f"unknown scope {scope!r} (one of {', '.join(self.files)})")
         env = os.environ if environ is None else environ
         template = self.files[scope]
         if self.dir_env and env.get(self.dir_env[0]) and (
@@ -165,6 +168,22 @@ class McpConfig:
         if template.startswith("~/"):
             return Path(env.get("HOME") or str(Path.home())) / template[2:]
         return Path(os.path.abspath(project if project is not None else os.getcwd())) / template
+
+    __call__ = file
+
+
+class McpConfig(ScopedPaths):
+    """Where an agent keeps its MCP servers (plain data, for `install AGENT --mcp` and the
+    doctor): the file per scope, its format (`json`, `jsonc`, `toml`) and the key holding the
+    servers' table."""
+
+    __slots__ = ("format", "servers_key")
+
+    def __init__(self, *, files: Mapping[str, str], format: str, servers_key: str,
+                 dir_env: tuple[str, str] | None = None):
+        super().__init__(files, dir_env)
+        self.format = format
+        self.servers_key = servers_key
 
 
 class Agent:

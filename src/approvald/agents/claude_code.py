@@ -18,14 +18,10 @@ The hook lives in `~/.claude/settings.json` (scope user), `<project>/.claude/set
 
 from __future__ import annotations
 
-import os
-
-from approvald.agents.base import Agent, HookInstall, HookReply, McpConfig, Verdict
+from approvald.agents.base import Agent, HookInstall, HookReply, McpConfig, ScopedPaths, Verdict
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from pathlib import Path
     from typing import Any
 
     from approvald.model.actions import Action
@@ -49,32 +45,14 @@ def hook_specific_output(verdict: Verdict) -> HookReply:
     }}, ensure_ascii=False))
 
 
-def claude_config_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """`~/.claude`, honouring $HOME (and Claude Code's own CLAUDE_CONFIG_DIR)."""
-    from pathlib import Path
-
-    env = os.environ if environ is None else environ
-    if env.get("CLAUDE_CONFIG_DIR"):
-        return Path(env["CLAUDE_CONFIG_DIR"]).expanduser()
-    home = env.get("HOME") or str(Path.home())
-    return Path(home) / ".claude"
+settings_file = ScopedPaths({"user": "~/.claude/settings.json",
+                             "project": ".claude/settings.json",
+                             "local": ".claude/settings.local.json"},
+                            dir_env=("CLAUDE_CONFIG_DIR", "~/.claude"))
 
 
-def settings_file(scope: str, project: Path | None = None,
-                  environ: Mapping[str, str] | None = None) -> Path:
-    from pathlib import Path
-
-    if scope == "user":
-        return claude_config_dir(environ) / "settings.json"
-    base = Path(os.path.abspath(project if project is not None else os.getcwd()))
-    if scope == "project":
-        return base / ".claude" / "settings.json"
-    if scope == "local":
-        return base / ".claude" / "settings.local.json"
-    raise ValueError(f"unknown scope {scope!r} (one of user, project, local)")
-
-
-def _entry(command: str, timeout: int) -> dict[str, Any]:
+def command_entry(command: str, timeout: int) -> dict[str, Any]:
+    """A `{"type": "command", "command", "timeout"}` handler (seconds): Codex's is the same."""
     return {"type": "command", "command": command, "timeout": timeout}
 
 
@@ -82,8 +60,8 @@ class ClaudeCode(Agent):
     name = NAME
     display_name = "Claude Code"
     native_ask = True
-    install = HookInstall(scopes=("user", "project", "local"), events=((EVENT, "*"),),
-                          settings_file=settings_file, entry=_entry)
+    install = HookInstall(scopes=settings_file.scopes, events=((EVENT, "*"),),
+                          settings_file=settings_file, entry=command_entry)
     mcp = McpConfig(files={"user": "~/.claude.json", "project": ".mcp.json"}, format="json",
                     servers_key="mcpServers")
     doctor_scanner = "claude_code"

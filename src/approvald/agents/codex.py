@@ -22,16 +22,19 @@ Codex TUI); `approvald doctor` reports a hook not trusted yet.
 
 from __future__ import annotations
 
-import os
-
-from approvald.agents.base import DENY, Agent, HookInstall, HookReply, McpConfig, Verdict
-from approvald.agents.claude_code import REPLY_PREFIX, hook_specific_output
+from approvald.agents.base import (
+    DENY,
+    Agent,
+    HookInstall,
+    HookReply,
+    McpConfig,
+    ScopedPaths,
+    Verdict,
+)
+from approvald.agents.claude_code import REPLY_PREFIX, command_entry, hook_specific_output
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from pathlib import Path
-    from typing import Any
 
     from approvald.model.actions import Action
 
@@ -46,38 +49,17 @@ TRUST_NOTICE = ("Codex runs a new or changed hook only once you trust it: start 
                 "trusted yet.")
 
 
-def codex_home(environ: Mapping[str, str] | None = None) -> Path:
-    """`~/.codex`, honouring $HOME and Codex's own CODEX_HOME."""
-    from pathlib import Path
-
-    env = os.environ if environ is None else environ
-    if env.get("CODEX_HOME"):
-        return Path(env["CODEX_HOME"]).expanduser()
-    return Path(env.get("HOME") or str(Path.home())) / ".codex"
-
-
-def settings_file(scope: str, project: Path | None = None,
-                  environ: Mapping[str, str] | None = None) -> Path:
-    from pathlib import Path
-
-    if scope == "user":
-        return codex_home(environ) / "hooks.json"
-    if scope == "project":
-        base = Path(os.path.abspath(project if project is not None else os.getcwd()))
-        return base / ".codex" / "hooks.json"
-    raise ValueError(f"unknown scope {scope!r} (one of user, project)")
-
-
-def _entry(command: str, timeout: int) -> dict[str, Any]:
-    return {"type": "command", "command": command, "timeout": timeout}
+settings_file = ScopedPaths({"user": "~/.codex/hooks.json", "project": ".codex/hooks.json"},
+                            dir_env=("CODEX_HOME", "~/.codex"))
 
 
 class Codex(Agent):
     name = NAME
     display_name = "Codex"
     native_ask = False
-    install = HookInstall(scopes=("user", "project"), events=((EVENT, "*"),),
-                          settings_file=settings_file, entry=_entry, notice=TRUST_NOTICE)
+    install = HookInstall(scopes=settings_file.scopes, events=((EVENT, "*"),),
+                          settings_file=settings_file, entry=command_entry,
+                          notice=TRUST_NOTICE)
     mcp = McpConfig(files={"user": "~/.codex/config.toml", "project": ".codex/config.toml"},
                     format="toml", servers_key="mcp_servers", dir_env=("CODEX_HOME", "~/.codex"))
     doctor_scanner = "codex"

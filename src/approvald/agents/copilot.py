@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import os
 
-from approvald.agents.base import Agent, HookInstall, HookReply, McpConfig, Verdict
+from approvald.agents.base import Agent, HookInstall, HookReply, McpConfig, ScopedPaths, Verdict
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from pathlib import Path
     from typing import Any
 
     from approvald.agents.tools import Call
@@ -45,15 +43,7 @@ READ_TOOLS = {"view": False, "Read": False, "grep": True, "rg": True, "Grep": Tr
               "glob": True, "Glob": True}
 WRITE_TOOLS = frozenset({"create", "edit", "Write", "Edit", "MultiEdit"})
 
-
-def settings_file(scope: str, project: Path | None = None,
-                  environ: Mapping[str, str] | None = None) -> Path:
-    from pathlib import Path
-
-    if scope != "project":
-        raise ValueError(f"unknown scope {scope!r} (Copilot CLI: project only)")
-    base = Path(os.path.abspath(project if project is not None else os.getcwd()))
-    return base / ".github" / "hooks" / "approvald.json"
+settings_file = ScopedPaths({"project": ".github/hooks/approvald.json"})
 
 
 def powershell_command(command: str) -> str:
@@ -141,7 +131,7 @@ class Copilot(Agent):
     name = NAME
     display_name = "Copilot CLI"
     native_ask = True
-    install = HookInstall(scopes=("project",), events=((EVENT, None),),
+    install = HookInstall(scopes=settings_file.scopes, events=((EVENT, None),),
                           settings_file=settings_file, entry=_entry, grouped=False,
                           command_keys=("bash", "powershell", "command"),
                           skeleton={"version": 1}, owns_file=True)

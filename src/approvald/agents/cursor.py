@@ -30,12 +30,20 @@ from __future__ import annotations
 
 import os
 
-from approvald.agents.base import ALLOW, DENY, Agent, HookInstall, HookReply, McpConfig, Verdict
+from approvald.agents.base import (
+    ALLOW,
+    DENY,
+    Agent,
+    HookInstall,
+    HookReply,
+    McpConfig,
+    ScopedPaths,
+    Verdict,
+)
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
     from typing import Any
 
     from approvald.agents.tools import Call
@@ -59,17 +67,7 @@ SERVER_NAME_KEYS = ("mcp_server_name", "server_name", "serverName", "mcp_server"
 _READ_TOOLS = {"Read": False, "Grep": True, "Glob": True, "LS": True, "ListDir": True}
 
 
-def settings_file(scope: str, project: Path | None = None,
-                  environ: Mapping[str, str] | None = None) -> Path:
-    from pathlib import Path
-
-    env = os.environ if environ is None else environ
-    if scope == "user":
-        return Path(env.get("HOME") or str(Path.home())) / ".cursor" / "hooks.json"
-    if scope == "project":
-        base = Path(os.path.abspath(project if project is not None else os.getcwd()))
-        return base / ".cursor" / "hooks.json"
-    raise ValueError(f"unknown scope {scope!r} (one of user, project)")
+settings_file = ScopedPaths({"user": "~/.cursor/hooks.json", "project": ".cursor/hooks.json"})
 
 
 def _entry(command: str, timeout: int) -> dict[str, Any]:
@@ -194,7 +192,7 @@ class Cursor(Agent):
     name = NAME
     display_name = "Cursor"
     native_ask = False
-    install = HookInstall(scopes=("user", "project"),
+    install = HookInstall(scopes=settings_file.scopes,
                           events=((SHELL_EVENT, None), (MCP_EVENT, None), (READ_EVENT, None),
                                   (TOOL_EVENT, WRITE_MATCHER)),
                           settings_file=settings_file, entry=_entry, grouped=False,

@@ -21,14 +21,18 @@ when folder trust is on (`approvald doctor` says so).
 
 from __future__ import annotations
 
-import os
-
-from approvald.agents.base import DENY, Agent, HookInstall, HookReply, McpConfig, Verdict
+from approvald.agents.base import (
+    DENY,
+    Agent,
+    HookInstall,
+    HookReply,
+    McpConfig,
+    ScopedPaths,
+    Verdict,
+)
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from pathlib import Path
     from typing import Any
 
     from approvald.agents.tools import Call
@@ -54,17 +58,8 @@ FILE_TOOLS: dict[str, tuple[str, tuple[str, ...], bool]] = {
 }
 
 
-def settings_file(scope: str, project: Path | None = None,
-                  environ: Mapping[str, str] | None = None) -> Path:
-    from pathlib import Path
-
-    env = os.environ if environ is None else environ
-    if scope == "user":
-        return Path(env.get("HOME") or str(Path.home())) / ".gemini" / "settings.json"
-    if scope == "project":
-        base = Path(os.path.abspath(project if project is not None else os.getcwd()))
-        return base / ".gemini" / "settings.json"
-    raise ValueError(f"unknown scope {scope!r} (one of user, project)")
+settings_file = ScopedPaths({"user": "~/.gemini/settings.json",
+                             "project": ".gemini/settings.json"})
 
 
 def _entry(command: str, timeout: int) -> dict[str, Any]:
@@ -96,7 +91,7 @@ class Gemini(Agent):
     name = NAME
     display_name = "Gemini CLI"
     native_ask = False
-    install = HookInstall(scopes=("user", "project"), events=((EVENT, "*"),),
+    install = HookInstall(scopes=settings_file.scopes, events=((EVENT, "*"),),
                           settings_file=settings_file, entry=_entry)
     mcp = McpConfig(files={"user": "~/.gemini/settings.json",
                            "project": ".gemini/settings.json"},

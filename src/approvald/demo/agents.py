@@ -15,7 +15,7 @@ import json
 import secrets
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 ALLOW, DENY, ASK, ERROR = "allow", "deny", "ask", "error"
 
@@ -28,18 +28,32 @@ def _json(text: str) -> Any:
 
 
 class SimulatedAgent:
+    """One agent: its tool names and argument keys for a shell line, a read and a write (the
+    payload around them is `_payload`'s), and how it reads an answer."""
+
     name = ""
     display_name = ""
+    shell_tool, read_tool, write_tool = "", "", ""
+    path_key, content_key = "file_path", "content"
+    shell_extra: ClassVar[dict[str, Any]] = {}
 
-    def shell(self, command: str, cwd: str, session: str, description: str = "") -> dict[
+    def _payload(self, tool: str, tool_input: dict[str, Any], cwd: str, session: str) -> dict[
             str, Any]:
         raise NotImplementedError
 
+    def shell(self, command: str, cwd: str, session: str, description: str = "") -> dict[
+            str, Any]:
+        tool_input = {"command": command, **self.shell_extra}
+        if description:
+            tool_input["description"] = description
+        return self._payload(self.shell_tool, tool_input, cwd, session)
+
     def read(self, path: str, cwd: str, session: str) -> dict[str, Any]:
-        raise NotImplementedError
+        return self._payload(self.read_tool, {self.path_key: path}, cwd, session)
 
     def write(self, path: str, content: str, cwd: str, session: str) -> dict[str, Any]:
-        raise NotImplementedError
+        return self._payload(self.write_tool, {self.path_key: path, self.content_key: content},
+                             cwd, session)
 
     def mcp(self, server: str, tool: str, arguments: dict[str, Any], cwd: str,
             session: str) -> dict[str, Any]:
@@ -52,26 +66,14 @@ class SimulatedAgent:
 class _ClaudeLike(SimulatedAgent):
     """Claude Code's payload: Codex sends the same fields (plus turn_id and model)."""
 
+    shell_tool, read_tool, write_tool = "Bash", "Read", "Write"
+
     def _payload(self, tool: str, tool_input: dict[str, Any], cwd: str, session: str) -> dict[
             str, Any]:
         return {"session_id": session, "transcript_path": f"/tmp/{session}.jsonl", "cwd": cwd,
                 "permission_mode": "default", "hook_event_name": "PreToolUse",
                 "tool_name": tool, "tool_input": tool_input,
                 "tool_use_id": "toolu_01" + secrets.token_hex(11)}
-
-    def shell(self, command: str, cwd: str, session: str, description: str = "") -> dict[
-            str, Any]:
-        tool_input = {"command": command}
-        if description:
-            tool_input["description"] = description
-        return self._payload("Bash", tool_input, cwd, session)
-
-    def read(self, path: str, cwd: str, session: str) -> dict[str, Any]:
-        return self._payload("Read", {"file_path": path}, cwd, session)
-
-    def write(self, path: str, content: str, cwd: str, session: str) -> dict[str, Any]:
-        return self._payload("Write", {"file_path": path, "content": content}, cwd,
-                             session)
 
     def mcp(self, server: str, tool: str, arguments: dict[str, Any], cwd: str,
             session: str) -> dict[str, Any]:
@@ -130,6 +132,8 @@ class Codex(_ClaudeLike):
 
 class Gemini(SimulatedAgent):
     name, display_name = "gemini", "Gemini CLI"
+    shell_tool, read_tool, write_tool = "run_shell_command", "read_file", "write_file"
+    shell_extra: ClassVar[dict[str, Any]] = {"dir_path": "."}
 
     def _payload(self, tool: str, tool_input: dict[str, Any], cwd: str, session: str,
                  **extra: Any) -> dict[str, Any]:
@@ -137,20 +141,6 @@ class Gemini(SimulatedAgent):
                 "hook_event_name": "BeforeTool",
                 "timestamp": datetime.now(timezone.utc).isoformat(), "tool_name": tool,
                 "tool_input": tool_input, **extra}
-
-    def shell(self, command: str, cwd: str, session: str, description: str = "") -> dict[
-            str, Any]:
-        tool_input = {"command": command, "dir_path": "."}
-        if description:
-            tool_input["description"] = description
-        return self._payload("run_shell_command", tool_input, cwd, session)
-
-    def read(self, path: str, cwd: str, session: str) -> dict[str, Any]:
-        return self._payload("read_file", {"file_path": path}, cwd, session)
-
-    def write(self, path: str, content: str, cwd: str, session: str) -> dict[str, Any]:
-        return self._payload("write_file", {"file_path": path, "content": content}, cwd,
-                             session)
 
     def mcp(self, server: str, tool: str, arguments: dict[str, Any], cwd: str,
             session: str) -> dict[str, Any]:
@@ -180,26 +170,26 @@ class Cursor(SimulatedAgent):
 
     name, display_name = "cursor", "Cursor"
 
-    def _payload(self, event: str, root: str, session: str, **fields: Any) -> dict[str, Any]:
+    def _event(self, event: str, root: str, session: str, **fields: Any) -> dict[str, Any]:
         return {"hook_event_name": event, "conversation_id": session,
                 "generation_id": "gen-" + secrets.token_hex(4), "workspace_roots": [root],
                 "cursor_version": "2.4.21", **fields}
 
     def shell(self, command: str, cwd: str, session: str, description: str = "") -> dict[
             str, Any]:
-        return self._payload("beforeShellExecution", cwd, session, command=command, cwd=cwd)
+        return self._event("beforeShellExecution", cwd, session, command=command, cwd=cwd)
 
     def read(self, path: str, cwd: str, session: str) -> dict[str, Any]:
-        return self._payload("beforeReadFile", cwd, session, file_path=path,
+        return self._event("beforeReadFile", cwd, session, file_path=path,
                              content="(the file's content)", attachments=[])
 
     def write(self, path: str, content: str, cwd: str, session: str) -> dict[str, Any]:
-        return self._payload("preToolUse", cwd, session, tool_name="Write",
+        return self._event("preToolUse", cwd, session, tool_name="Write",
                              tool_input={"file_path": path, "contents": content}, cwd=cwd)
 
     def mcp(self, server: str, tool: str, arguments: dict[str, Any], cwd: str,
             session: str) -> dict[str, Any]:
-        return self._payload("beforeMCPExecution", cwd, session, tool_name=tool,
+        return self._event("beforeMCPExecution", cwd, session, tool_name=tool,
                              tool_input=json.dumps(arguments), mcp_server_name=server,
                              command=f"npx -y {server}")
 
@@ -215,24 +205,13 @@ class Cursor(SimulatedAgent):
 
 class Copilot(SimulatedAgent):
     name, display_name = "copilot", "Copilot CLI"
+    shell_tool, read_tool, write_tool = "bash", "view", "create"
+    path_key, content_key = "path", "file_text"
 
-    def _payload(self, tool: str, args: dict[str, Any], cwd: str, session: str) -> dict[
+    def _payload(self, tool: str, tool_input: dict[str, Any], cwd: str, session: str) -> dict[
             str, Any]:
         return {"sessionId": session, "timestamp": int(time.time() * 1000), "cwd": cwd,
-                "toolName": tool, "toolArgs": json.dumps(args)}
-
-    def shell(self, command: str, cwd: str, session: str, description: str = "") -> dict[
-            str, Any]:
-        args = {"command": command}
-        if description:
-            args["description"] = description
-        return self._payload("bash", args, cwd, session)
-
-    def read(self, path: str, cwd: str, session: str) -> dict[str, Any]:
-        return self._payload("view", {"path": path}, cwd, session)
-
-    def write(self, path: str, content: str, cwd: str, session: str) -> dict[str, Any]:
-        return self._payload("create", {"path": path, "file_text": content}, cwd, session)
+                "toolName": tool, "toolArgs": json.dumps(tool_input)}
 
     def mcp(self, server: str, tool: str, arguments: dict[str, Any], cwd: str,
             session: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from approvald.doctor.hooks import (
     our_entries,
     unguarded_finding,
 )
-from approvald.doctor.mcp import is_disabled, raw_server_finding
+from approvald.doctor.mcp import raw_server_findings
 from approvald.doctor.parsing import ConfigDoc, as_dict, read_json
 
 AGENT = "copilot"
@@ -103,7 +103,8 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     for path in _mcp_files(ctx):
         doc = read_json(path, AGENT, findings)
         if doc is not None:
-            _check_mcp(doc, findings)
+            findings += raw_server_findings(
+                AGENT, doc, 'Remove "{name}" from mcpServers in {file} (`/mcp` in Copilot CLI).')
 
     install = ("approvald install copilot --project " + str(ctx.project) if ctx.project
                else "approvald install copilot   (in each repository: Copilot CLI's hook is "
@@ -135,16 +136,3 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
         default_timeout_s=DEFAULT_HOOK_TIMEOUT_S, reinstall=install, env_path=ctx.env_path,
     ))
     return bool(ours)
-
-
-def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
-    path = str(doc.path)
-    for name, spec in as_dict(doc.data.get("mcpServers")).items():
-        if is_disabled(spec):
-            continue
-        finding = raw_server_finding(
-            AGENT, name, spec, file=path, line=doc.line_of(f'"{name}"'),
-            fix=f'Remove "{name}" from mcpServers in {path} (`/mcp` in Copilot CLI).',
-        )
-        if finding is not None:
-            out.append(finding)

@@ -14,7 +14,7 @@ from approvald.doctor.hooks import (
     our_entries,
     unguarded_finding,
 )
-from approvald.doctor.mcp import is_disabled, raw_server_finding
+from approvald.doctor.mcp import raw_server_findings
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, read_json
 from approvald.doctor.rules import shell_rule_reason
 
@@ -67,7 +67,9 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
             broad_allow |= _check_permissions(perm_doc, findings)
         mcp_doc = read_json(d / "mcp.json", AGENT, findings, jsonc=True)
         if mcp_doc is not None:
-            _check_mcp(mcp_doc, findings)
+            findings += raw_server_findings(
+                AGENT, mcp_doc, 'Remove "{name}" from mcpServers in {file} (or turn it off in '
+                "Cursor's MCP settings).")
     hooks_file = (ctx.project or ctx.home) / ".cursor" / "hooks.json"
     install = ("approvald install cursor --scope project --project " + str(ctx.project)
                if ctx.project else "approvald install cursor")
@@ -186,21 +188,3 @@ def _allowlist_finding(
         fix=fix,
         id=finding_id(AGENT, kind, path, entry),
     )
-
-
-def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
-    path = str(doc.path)
-    for name, spec in as_dict(doc.data.get("mcpServers")).items():
-        if is_disabled(spec):
-            continue
-        finding = raw_server_finding(
-            AGENT,
-            name,
-            spec,
-            file=path,
-            line=doc.line_of(f'"{name}"'),
-            fix=f"Remove \"{name}\" from mcpServers in {path} (or turn it off in Cursor's MCP "
-            "settings).",
-        )
-        if finding is not None:
-            out.append(finding)

@@ -13,7 +13,7 @@ from typing import Any
 
 from approvald.doctor.commands import program_name, split_command
 from approvald.doctor.findings import HIGH, MEDIUM, Finding, finding_id
-from approvald.doctor.parsing import as_dict, as_list, as_str
+from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str
 
 
 @dataclass(frozen=True)
@@ -176,3 +176,21 @@ def raw_server_finding(
         fix=fix,
         id=finding_id(agent, f"mcp-{kind.kind}", *subject),
     )
+
+
+def raw_server_findings(agent: str, doc: ConfigDoc, fix: str,
+                        servers_key: str = "mcpServers") -> list[Finding]:
+    """The raw-server findings of every enabled entry under `servers_key` in a JSON config
+    (Cursor's and Copilot CLI's `mcp.json` files); `fix` words the fix, with `{name}` and
+    `{file}` filled in."""
+    out = []
+    path = str(doc.path)
+    for name, spec in as_dict(doc.data.get(servers_key)).items():
+        if is_disabled(spec):
+            continue
+        finding = raw_server_finding(agent, name, spec, file=path,
+                                     line=doc.line_of(f'"{name}"'),
+                                     fix=fix.format(name=name, file=path))
+        if finding is not None:
+            out.append(finding)
+    return out
