@@ -100,3 +100,9 @@ def test_answers() -> None:
     assert empty["hookSpecificOutput"]["permissionDecisionReason"]
     assert CODEX.is_reply("") and not CODEX.is_reply(
         '{"hookSpecificOutput": {"permissionDecision": "allow"}}')
+
+
+def test_call_and_turn_ids_ride_beside_the_action() -> None:
+    action = CODEX.action(payload("Bash", {"command": "ls"}, tool_use_id="call_7", turn_id="4"))
+    assert (action.call_id, action.prompt_id) == ("call_7", "4")
+    assert action.to_json()["call_id"] == "call_7"

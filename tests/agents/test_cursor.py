@@ -100,3 +100,12 @@ def test_answers_are_always_explicit() -> None:
         assert doc["permission"] == "deny"
         assert doc["user_message"].startswith("no") and doc["agent_message"].startswith("no")
     assert not CURSOR.is_reply("")  # empty output is "invalid" to Cursor's CLI
+
+
+def test_generation_id_rides_beside_the_action() -> None:
+    a = CURSOR.action({**COMMON, "hook_event_name": "beforeShellExecution", "command": "ls",
+                       "cwd": "/repo"})
+    b = CURSOR.action({**COMMON, "generation_id": "g-2", "hook_event_name":
+                       "beforeShellExecution", "command": "ls", "cwd": "/repo"})
+    assert (a.prompt_id, b.prompt_id) == ("g-1", "g-2")
+    assert a.fingerprint == b.fingerprint

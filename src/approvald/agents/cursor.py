@@ -219,17 +219,18 @@ class Cursor(Agent):
         payload = tools.require_object(payload, "Cursor")
         event = _event(payload)
         cwd = _cwd(payload)
-        session = tools.text_field(payload, "conversation_id", "conversationId",
-                                   required=False)
+        ids = {"session_id": tools.text_field(payload, "conversation_id", "conversationId",
+                                              required=False),
+               "cwd": cwd, "call_id": tools.correlation_id(payload, "tool_use_id", "toolUseId"),
+               "prompt_id": tools.correlation_id(payload, "generation_id", "generationId")}
         if event == SHELL_EVENT:
-            call = tools.Call(NAME, "Shell", {}, session_id=session, cwd=cwd)
-            return tools.shell(call, payload.get("command"))
+            return tools.shell(tools.Call(NAME, "Shell", {}, **ids), payload.get("command"))
         if event == READ_EVENT:
-            return _read(tools.Call(NAME, "Read", {}, session_id=session, cwd=cwd), payload)
+            return _read(tools.Call(NAME, "Read", {}, **ids), payload)
         tool = tools.text_field(payload, "tool_name", "toolName", label="Cursor payload")
         tool_input = tools.input_object(_first(payload, "tool_input", "toolInput"),
                                         "tool_input")
-        call = tools.Call(NAME, tool, tool_input, session_id=session, cwd=cwd)
+        call = tools.Call(NAME, tool, tool_input, **ids)
         if event == MCP_EVENT:
             return tools.mcp(call, _server(payload, call.cwd), tool)
         if tool.startswith("MCP:"):  # preToolUse for an MCP tool

@@ -34,23 +34,27 @@ INCIDENTAL = frozenset({"description"})
 
 
 class Call:
-    """One tool call as the agent gave it: who, where, which tool, with what input."""
+    """One tool call as the agent gave it: who, where, which tool, with what input. `call_id`
+    and `prompt_id` (the agent's ids for this call and for the prompt it serves) ride beside
+    the action, never in its fingerprint."""
 
-    __slots__ = ("agent", "cwd", "session_id", "tool", "tool_input")
+    __slots__ = ("agent", "call_id", "cwd", "prompt_id", "session_id", "tool", "tool_input")
 
     def __init__(self, agent: str, tool: str, tool_input: dict[str, Any], *, session_id: str,
-                 cwd: str):
+                 cwd: str, call_id: str = "", prompt_id: str = ""):
         self.agent = agent
         self.tool = tool
         self.tool_input = tool_input
         self.session_id = session_id
         self.cwd = normalize_path(cwd) if cwd else ""
+        self.call_id = call_id
+        self.prompt_id = prompt_id
 
     def action(self, kind: str, normalized: dict[str, Any], cwd: str | None = None,
                **derived: Any) -> Action:
         return Action(kind=kind, tool=self.tool, input=normalized, agent=self.agent,
                       session_id=self.session_id, cwd=self.cwd if cwd is None else cwd,
-                      **derived)
+                      call_id=self.call_id, prompt_id=self.prompt_id, **derived)
 
     def path(self, value: str, base: str | None = None) -> str:
         return normalize_path(value, self.cwd if base is None else base)
@@ -83,6 +87,15 @@ def text_field(payload: Mapping[str, Any], *keys: str, label: str = "payload",
             return value
     if required:
         raise ActionError(f"{label} needs a string field {keys[0]!r}")
+    return ""
+
+
+def correlation_id(payload: Mapping[str, Any], *keys: str) -> str:
+    """The first of `keys` holding a usable id ("" otherwise: never an error)."""
+    for key in keys:
+        value = payload.get(key)
+        if isinstance(value, str) and value and len(value) <= 256:
+            return value
     return ""
 
 
