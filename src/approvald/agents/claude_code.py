@@ -76,13 +76,7 @@ class ClaudeCode(Agent):
         from approvald.agents import tools
 
         payload = tools.require_object(payload, "Claude Code")
-        call = tools.Call(NAME, tools.text_field(payload, "tool_name", label="Claude Code payload"),
-                          tools.object_field(payload, "tool_input"),
-                          session_id=tools.text_field(payload, "session_id", required=False),
-                          cwd=tools.text_field(payload, "cwd", required=False),
-                          call_id=tools.correlation_id(payload, "tool_use_id"),
-                          prompt_id=tools.correlation_id(payload, "prompt_id"))
-        return tools.claude_tool(call)
+        return tools.claude_tool(tools.snake_case_call(NAME, payload, "Claude Code"))
 
 
 AGENT = ClaudeCode()

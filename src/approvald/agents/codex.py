@@ -79,12 +79,7 @@ class Codex(Agent):
 
         payload = tools.require_object(payload, "Codex")
         tools.require_event(payload, EVENT, "Codex")
-        call = tools.Call(NAME, tools.text_field(payload, "tool_name", label="Codex payload"),
-                          tools.object_field(payload, "tool_input"),
-                          session_id=tools.text_field(payload, "session_id", required=False),
-                          cwd=tools.text_field(payload, "cwd", required=False),
-                          call_id=tools.correlation_id(payload, "tool_use_id"),
-                          prompt_id=tools.correlation_id(payload, "turn_id"))
+        call = tools.snake_case_call(NAME, payload, "Codex", prompt_key="turn_id")
         if call.tool == PATCH_TOOL:
             return tools.patch(call, PATCH_KEYS)
         return tools.claude_tool(call)  # Bash, mcp__server__tool, and the rest as other

@@ -115,11 +115,7 @@ class Gemini(Agent):
 
         payload = tools.require_object(payload, "Gemini CLI")
         tools.require_event(payload, EVENT, "Gemini CLI")
-        call = tools.Call(NAME, tools.text_field(payload, "tool_name",
-                                                 label="Gemini CLI payload"),
-                          tools.object_field(payload, "tool_input"),
-                          session_id=tools.text_field(payload, "session_id", required=False),
-                          cwd=tools.text_field(payload, "cwd", required=False))
+        call = tools.snake_case_call(NAME, payload, "Gemini CLI")
         tool = call.tool
         if tool in SHELL_TOOLS:
             return _shell(call)

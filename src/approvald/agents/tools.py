@@ -62,6 +62,18 @@ class Call:
 
 # -- reading payloads -------------------------------------------------------------------------
 
+def snake_case_call(agent: str, doc: Mapping[str, Any], label: str,
+                    prompt_key: str = "prompt_id") -> Call:
+    """The call in a payload shaped like Claude Code's (Codex's and Gemini CLI's too):
+    `tool_name`, `tool_input`, `session_id`, `cwd`, `tool_use_id` and a prompt id."""
+    return Call(agent, text_field(doc, "tool_name", label=f"{label} payload"),
+                object_field(doc, "tool_input"),
+                session_id=text_field(doc, "session_id", required=False),
+                cwd=text_field(doc, "cwd", required=False),
+                call_id=correlation_id(doc, "tool_use_id"),
+                prompt_id=correlation_id(doc, prompt_key))
+
+
 def require_object(payload: object, label: str) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ActionError(f"a {label} hook payload must be a JSON object")
