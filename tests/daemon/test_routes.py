@@ -110,7 +110,9 @@ async def test_deny_with_reason_reaches_the_waiter(client) -> None:
     answer = await asyncio.wait_for(waiting, 5)
     assert answer["status"] == "denied"
     assert answer["decision_reason"] == "not on a Friday"
-    assert answer["decided_by"] == "dashboard"
+    # Who decided comes from the surface, never from the body: no event stream is open from
+    # this client, so it is the CLI whatever it says.
+    assert answer["decided_by"] == "cli"
 
 
 async def test_approval_without_waiter_is_used_by_next_identical_request(client) -> None:

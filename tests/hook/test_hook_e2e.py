@@ -13,6 +13,7 @@ from tests.support.daemon import (
     env_for,
     finish_hook,
     hook_payload,
+    kill_tree,
     run_hook,
     start_hook,
 )
@@ -140,7 +141,7 @@ def test_a_hook_that_went_away_leaves_its_approval_for_the_next_request(
         daemon: RunningDaemon) -> None:
     hook = start_hook(daemon.exe, daemon.env, hook_payload(PUSH))
     pending = daemon.wait_pending()[0]
-    hook.kill()  # Claude Code gave up on this tool call
+    kill_tree(hook)  # Claude Code gave up on this tool call
     finish_hook(hook, timeout=10)
     time.sleep(0.3)
     assert daemon.cli("approvals", "approve", pending["id"]).returncode == 0

@@ -197,31 +197,58 @@ class RunningDaemon:
         raise AssertionError(f"expected {count} pending approvals; log: {self.log()}")
 
 
+# A stand-in agent: a process that runs its arguments as a child and waits, as an agent runs
+# its hooks. The daemon learns the agent from the hook's ancestry, so hooks must never run as
+# children of the test process itself: the CLI the test then runs "as the person" would
+# descend from that agent and be refused (CONTRACT.md, "Approvals").
+STAND_IN_AGENT = [sys.executable, "-c",
+                  "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"]
+
+
+def as_agent(command: list[str], shell: bool = True) -> list[str]:
+    """`command` run by a stand-in agent process, through `sh -c` as agents do."""
+    if shell and sys.platform != "win32":
+        return [*STAND_IN_AGENT, "sh", "-c", '"$0" "$@"', *command]
+    return [*STAND_IN_AGENT, *command]
+
+
 def run_hook(exe: list[str], env: dict[str, str], payload: bytes,
              timeout: float = HOOK_TIMEOUT_S) -> tuple[int, dict[str, Any] | None, str]:
-    """Run `approvald hook claude-code`; (exit code, hookSpecificOutput or None, stderr)."""
+    """Run `approvald hook claude-code` under a stand-in agent; (exit code, hookSpecificOutput
+    or None, stderr)."""
     code, out, err = run_raw(exe, env, payload, timeout=timeout)
     return code, _hook_output(out), err
 
 
 def run_raw(exe: list[str], env: dict[str, str], payload: bytes, agent: str = "claude-code",
             timeout: float = HOOK_TIMEOUT_S) -> tuple[int, str, str]:
-    """Run `approvald hook AGENT`; (exit code, stdout, stderr). The hook may stop reading
-    (an oversized payload): that is not an error here."""
-    proc = subprocess.run([*exe, "hook", agent], input=payload, env=env, capture_output=True,
-                          timeout=timeout)
+    """Run `approvald hook AGENT` under a stand-in agent; (exit code, stdout, stderr). The
+    hook may stop reading (an oversized payload): that is not an error here."""
+    proc = subprocess.run(as_agent([*exe, "hook", agent]), input=payload, env=env,
+                          capture_output=True, timeout=timeout)
     return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(
         errors="replace")
 
 
 def start_hook(exe: list[str], env: dict[str, str], payload: bytes,
                agent: str = "claude-code") -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([*exe, "hook", agent], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    """The hook under a stand-in agent, in a process group of its own (`kill_tree`)."""
+    proc = subprocess.Popen(as_agent([*exe, "hook", agent]), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            start_new_session=sys.platform != "win32")
     assert proc.stdin is not None
     proc.stdin.write(payload)
     proc.stdin.close()
     return proc
+
+
+def kill_tree(proc: subprocess.Popen[Any]) -> None:
+    """Kill a started hook and its stand-in agent (the agent gave up on the tool call)."""
+    if sys.platform == "win32":
+        proc.kill()
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def finish_raw(proc: subprocess.Popen[bytes], timeout: float = HOOK_TIMEOUT_S) -> tuple[
@@ -232,7 +259,7 @@ def finish_raw(proc: subprocess.Popen[bytes], timeout: float = HOOK_TIMEOUT_S) -
         proc.wait(timeout)  # a hook's output is small: the pipes never fill
     finally:
         if proc.poll() is None:
-            proc.kill()
+            kill_tree(proc)
             proc.wait(10)
     out, err = proc.stdout.read(), proc.stderr.read()
     proc.stdout.close()

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 
 from approvald.wire.errors import ApiError, DaemonError, DaemonUnavailable
 from approvald_tui.app import ApprovalsApp
+from tests.support.daemon import as_agent, kill_tree
 
 HOOK_TIMEOUT_S = 20.0
 
@@ -231,8 +232,9 @@ def push_payload(project: Path, session_id: str) -> str:
 
 def ask_hook(exe: list[str], payload: str, cwd: Path) -> subprocess.Popen[str]:
     """Start `approvald hook claude-code` with the payload on stdin (it may wait for a person)."""
-    proc = subprocess.Popen([*exe, "hook", "claude-code"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    proc = subprocess.Popen(as_agent([*exe, "hook", "claude-code"]), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+                            start_new_session=True)
     assert proc.stdin is not None
     proc.stdin.write(payload)
     proc.stdin.close()
@@ -244,7 +246,7 @@ def hook_answer(proc: subprocess.Popen[str]) -> dict[str, str]:
     try:
         proc.wait(HOOK_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        kill_tree(proc)
         raise
     assert proc.stdout is not None
     out = proc.stdout.read()

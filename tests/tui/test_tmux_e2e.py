@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.daemon import RunningDaemon
+from tests.support.daemon import RunningDaemon, kill_tree
 from tests.support.tui import ask_hook, hook_answer, push_payload
 
 pytestmark = [
@@ -113,7 +113,7 @@ def test_approve_and_deny_a_push_from_the_dashboard(
     finally:
         for hook in hooks:
             if hook.poll() is None:
-                hook.kill()
+                kill_tree(hook)
                 hook.wait(5)
         term.close()
 

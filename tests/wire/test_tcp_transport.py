@@ -220,6 +220,18 @@ def test_tcp_daemon_serves_hook_cli_and_guards_every_endpoint(
     events = daemon.client().call("GET", "/v1/activity")["events"]
     assert [e["decision"] for e in events] == ["ALLOW", "DENY"], events
 
+    # An approval over TCP: the hook waits, the CLI approves, the hook lets it through.
+    hook = start_hook(daemon.exe, daemon.env, hook_payload("git push origin main"))
+    pending = daemon.wait_pending()
+    approved = daemon.cli("approvals", "approve", pending[0]["id"])
+    assert approved.returncode == 0, approved.stderr
+    code, out = finish_hook(hook)
+    assert code == 0 and out is not None
+    assert out["permissionDecision"] == "allow"
+    assert pending[0]["id"] in out["permissionDecisionReason"]
+
+    # (Last: a hook request from this test's own process makes the daemon take it for an
+    # agent, and the CLI above runs from it.)
     # Without the client's proof every endpoint refuses, the hook's included, and the daemon
     # proves nothing to a caller that did not prove itself.
     body = json.dumps({"agent": "claude-code",
@@ -247,16 +259,6 @@ def test_tcp_daemon_serves_hook_cli_and_guards_every_endpoint(
         assert status_code == wanted
         assert answer_headers["x-approvald-server"] == proof_for(token, headers)
         assert token not in answer_headers.values()
-
-    # An approval over TCP: the hook waits, the CLI approves, the hook lets it through.
-    hook = start_hook(daemon.exe, daemon.env, hook_payload("git push origin main"))
-    pending = daemon.wait_pending()
-    approved = daemon.cli("approvals", "approve", pending[0]["id"])
-    assert approved.returncode == 0, approved.stderr
-    code, out = finish_hook(hook)
-    assert code == 0 and out is not None
-    assert out["permissionDecision"] == "allow"
-    assert pending[0]["id"] in out["permissionDecisionReason"]
 
     assert daemon.stop(signal.SIGTERM) == 0
     assert not daemon.paths.endpoint_file.exists()

@@ -198,6 +198,10 @@ class Agent:
     install: HookInstall | None = None
     mcp: McpConfig | None = None
     doctor_scanner: str = ""  # the module under approvald.doctor that reads its configuration
+    # What the agent puts in the environment of everything it starts: (variable, value, or
+    # None for any value). The daemon refuses operator requests from processes carrying one
+    # (docs/SECURITY.md): a process the agent started cannot decide its approvals.
+    env_markers: tuple[tuple[str, str | None], ...] = ()
 
     def action(self, payload: object) -> Action:
         """The payload as an Action; ActionError when it cannot be one."""

@@ -65,6 +65,7 @@ class ClaudeCode(Agent):
     mcp = McpConfig(files={"user": "~/.claude.json", "project": ".mcp.json"}, format="json",
                     servers_key="mcpServers")
     doctor_scanner = "claude_code"
+    env_markers = (("CLAUDECODE", "1"), ("CLAUDE_CODE_ENTRYPOINT", None))
 
     def render(self, verdict: Verdict) -> HookReply:
         return hook_specific_output(verdict)

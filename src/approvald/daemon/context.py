@@ -14,12 +14,14 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from approvald import __version__
 from approvald.audit.background import AuditSink
 from approvald.daemon.events import EventBus
+from approvald.daemon.guard import OperatorGuard
 from approvald.model import events as event_names
 from approvald.model.approvals import Approval
 from approvald.model.clock import iso
@@ -52,7 +54,7 @@ class DaemonContext:
     def __init__(self, *, paths: Paths, settings: Settings, database: Database,
                  audit: AuditSink, engine_loader: Callable[[], Engine],
                  events: EventBus | None = None, token: str = "", socket: str = "",
-                 client_token: str = ""):
+                 client_token: str = "", guard: OperatorGuard | None = None):
         self.paths = paths
         self.settings = settings
         self.database = database
@@ -61,6 +63,11 @@ class DaemonContext:
         self.events = events or EventBus()
         self.credentials = CredentialService(LeaseStore(database), self.report)
         self.token = token
+        # Which processes are agents; refuses them the operator's side (docs/SECURITY.md).
+        # Without one given (in-process tests, with no connections) an unidentified peer passes.
+        self.guard = guard or OperatorGuard(require_peer=False)
+        # pid -> open event streams: those processes are the dashboard (`decided_by`).
+        self.dashboards: Counter[int] = Counter()
         # Over TCP every request must carry it (X-Approvald-Client); empty on a Unix socket.
         self.client_token = client_token
         self.socket = socket or paths.socket

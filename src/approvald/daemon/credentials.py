@@ -32,7 +32,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from approvald.daemon.http import ApiError, context, read_json, require_operator, string_field
+from approvald.daemon.http import (
+    ApiError,
+    context,
+    read_json,
+    require_operator,
+    string_field,
+    surface,
+)
 from approvald.model.leases import SecretNameError
 from approvald.secrets.keyring import KeyringFailure, KeyringUnavailable
 from approvald.storage.leases import LeaseError
@@ -41,10 +48,11 @@ MAX_BODY = 64 * 1024
 _Handler = Callable[[Request], Awaitable[Response]]
 
 
-def _operator(handler: _Handler) -> _Handler:
-    """The operator check, then `handler`; credential errors become their API refusals."""
+def _operator(handler: _Handler, *, agents_may: bool = False) -> _Handler:
+    """The operator check, then `handler`; credential errors become their API refusals.
+    `agents_may`: an agent's process may call it too (using a lease the person gave it)."""
     async def endpoint(request: Request) -> Response:
-        require_operator(request)
+        require_operator(request, agents_may=agents_may)
         try:
             await run_in_threadpool(context(request).credentials.sweep)
             return await handler(request)
@@ -115,6 +123,7 @@ async def revoke_lease(request: Request) -> Response:
     by = doc.get("by", "cli")
     if not isinstance(by, str) or not by:
         raise ApiError(400, "field 'by' must be a string")
+    by = surface(request)  # who revoked: the surface, never the body
     lease = await run_in_threadpool(context(request).credentials.revoke_lease,
                                     request.path_params["lease_id"], by)
     return JSONResponse(lease)
@@ -168,8 +177,10 @@ def routes() -> list[BaseRoute]:
         Route("/v1/secrets/{name}/meta", _operator(delete_meta), methods=["DELETE"]),
         Route("/v1/leases", _operator(create_lease), methods=["POST"]),
         Route("/v1/leases", _operator(list_leases), methods=["GET"]),
-        Route("/v1/leases/resolve", _operator(resolve_many), methods=["POST"]),
+        Route("/v1/leases/resolve", _operator(resolve_many, agents_may=True),
+              methods=["POST"]),
         Route("/v1/leases/{lease_id}", _operator(get_lease), methods=["GET"]),
         Route("/v1/leases/{lease_id}/revoke", _operator(revoke_lease), methods=["POST"]),
-        Route("/v1/leases/{lease_id}/resolve", _operator(resolve_one), methods=["POST"]),
+        Route("/v1/leases/{lease_id}/resolve", _operator(resolve_one, agents_may=True),
+              methods=["POST"]),
     ]

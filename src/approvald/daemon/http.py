@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from approvald.daemon.context import DaemonContext
+from approvald.daemon.httpserver import PEER_EXTENSION
+from approvald.model import events
+from approvald.model.decisions import BY_CLI, BY_DASHBOARD
+
+log = logging.getLogger("approvald.daemon")
 
 MAX_BODY = 32 * 1024 * 1024  # above the hook's 20 MB payload cap plus JSON overhead
 
@@ -38,14 +44,39 @@ def context(request: Request) -> DaemonContext:
     return ctx
 
 
-def require_operator(request: Request) -> None:
-    """The operator's token (state/operator.token), compared in constant time."""
+def peer_pid(request: Request) -> int | None:
+    """The process that sent this request (None in-process, or when it cannot be told)."""
+    peer = request.scope.get("extensions", {}).get(PEER_EXTENSION)
+    return getattr(peer, "pid", None)
+
+
+def require_operator(request: Request, *, agents_may: bool = False) -> None:
+    """The operator's token (state/operator.token), compared in constant time; then, unless
+    `agents_may` (an agent's own use of a lease the person gave it), the sending process must
+    not be an agent's (approvald.daemon.guard): 403, audited."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    expected = context(request).token
+    ctx = context(request)
+    expected = ctx.token
     if scheme.lower() != "bearer" or not expected or not hmac.compare_digest(
             token.strip().encode(), expected.encode()):
         raise ApiError(401, "the operator's token is required (Authorization: Bearer ...)")
+    if agents_may:
+        return
+    refusal = ctx.guard.refusal(peer_pid(request))
+    if refusal is not None:
+        log.warning("refused %s %s: %s", request.method, request.url.path, refusal.reason)
+        ctx.audit.append({"event": events.OPERATOR_REFUSED, "method": request.method,
+                          "path": request.url.path, "peer_pid": refusal.peer,
+                          "agent_pid": refusal.agent, "reason": refusal.reason})
+        raise ApiError(403, refusal.reason, "agent_is_not_operator")
+
+
+def surface(request: Request) -> str:
+    """Who decides, from the surface itself: the dashboard is the process holding an event
+    stream open; any other operator process is the CLI. Never from the request body."""
+    pid = peer_pid(request)
+    return BY_DASHBOARD if pid is not None and pid in context(request).dashboards else BY_CLI
 
 
 async def read_json(request: Request, max_body: int = MAX_BODY) -> dict[str, Any]:

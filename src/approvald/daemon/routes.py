@@ -15,7 +15,15 @@ from starlette.routing import BaseRoute, Route
 
 from approvald.agents import UnknownAgent, get_agent, payload_reader
 from approvald.daemon import decisions
-from approvald.daemon.http import ApiError, context, read_json, require_operator, string_field
+from approvald.daemon.http import (
+    ApiError,
+    context,
+    peer_pid,
+    read_json,
+    require_operator,
+    string_field,
+    surface,
+)
 from approvald.model import events as event_names
 from approvald.model.actions import ActionError
 from approvald.model.approvals import Approval
@@ -77,6 +85,8 @@ async def hook(request: Request) -> Response:
         agent = get_agent(request.path_params["agent"])
     except UnknownAgent as exc:
         raise ApiError(404, str(exc)) from exc
+    # The process that ran this hook tells which process is the agent (docs/SECURITY.md).
+    context(request).guard.learn_from_hook(peer_pid(request), agent.name)
     payload = await read_json(request)
     try:
         action = agent.action(payload)
@@ -120,11 +130,12 @@ async def get_approval(request: Request) -> Response:
     return JSONResponse(_approval_json(approval))
 
 
-def _decider(doc: dict[str, Any]) -> str:
+def _decider(request: Request, doc: dict[str, Any]) -> str:
+    """The surface the decision came through; a `by` in the body is checked, then ignored."""
     by = doc.get("by", "cli")
     if by not in OPERATOR_SURFACES:
         raise ApiError(400, f"field 'by' must be one of {', '.join(OPERATOR_SURFACES)}")
-    return str(by)
+    return surface(request)
 
 
 async def _decide_approval(request: Request, status: str) -> Response:
@@ -132,7 +143,7 @@ async def _decide_approval(request: Request, status: str) -> Response:
     ctx = context(request)
     doc = await read_json(request)
     approval_id = request.path_params["approval_id"]
-    by = _decider(doc)
+    by = _decider(request, doc)
     scope: str | None = None
     reason: str | None = None
     if status == APPROVED:
@@ -185,8 +196,11 @@ async def events(request: Request) -> Response:
     require_operator(request)
     ctx = context(request)
     subscription = ctx.events.subscribe()
+    pid = peer_pid(request)
 
     async def stream() -> AsyncIterator[bytes]:
+        if pid is not None:
+            ctx.dashboards[pid] += 1
         try:
             yield _sse({**ctx.status(), "type": event_names.HELLO, "ts": now_iso()})
             while True:
@@ -197,6 +211,10 @@ async def events(request: Request) -> Response:
                 yield b": ping\n\n" if event is None else _sse(event)
         finally:
             ctx.events.unsubscribe(subscription)
+            if pid is not None:
+                ctx.dashboards[pid] -= 1
+                if ctx.dashboards[pid] <= 0:
+                    del ctx.dashboards[pid]
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store"})

@@ -1,4 +1,4 @@
-"""Running the daemon: one per home (a lock), the operator token, the socket, uvicorn, signals.
+"""Running the daemon: one per home (a lock), the tokens, the socket, the HTTP server, signals.
 
 `run_daemon()` returns the process exit code: 0 after SIGINT/SIGTERM, 1 when another daemon
 holds the home or the socket cannot be made.
@@ -14,16 +14,16 @@ import secrets
 import signal
 import socket
 import sys
-import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
-
-import uvicorn
 
 from approvald.audit.background import AuditWriter
 from approvald.daemon.app import create_app
 from approvald.daemon.context import DaemonContext
+from approvald.daemon.guard import OperatorGuard
+from approvald.daemon.http import MAX_BODY
+from approvald.daemon.httpserver import HttpServer, Limits
 from approvald.daemon.logs import setup_logging, teardown_logging
 from approvald.daemon.services import Service, default_services, start_all, stop_all
 from approvald.paths import Paths, ensure_private_dir, get_paths
@@ -167,42 +167,32 @@ def bind_tcp_socket(endpoint_file: Path) -> tuple[socket.socket, str]:
     return sock, endpoint
 
 
-# -- uvicorn ----------------------------------------------------------------------------------
+# -- serving ----------------------------------------------------------------------------------
 
-class DaemonServer(uvicorn.Server):
-    """uvicorn's server, stopping the way approvald needs: waiting hooks are answered (deny,
-    "daemon stopping") and event streams end before uvicorn waits for connections to close,
-    and a signal ends the process with exit 0 instead of being re-raised."""
+def _install_signals(stop: asyncio.Event) -> Callable[[], None]:
+    """SIGINT/SIGTERM set `stop`; returns the undo."""
+    loop = asyncio.get_running_loop()
+    signals = [signal.SIGINT, signal.SIGTERM]
+    if sys.platform == "win32":  # pragma: no cover - no add_signal_handler there
+        previous = {sig: signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+                    for sig in signals}
+        return lambda: [signal.signal(s, h) for s, h in previous.items()]  # type: ignore
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    return lambda: [loop.remove_signal_handler(s) for s in signals]  # type: ignore
 
-    def __init__(self, config: uvicorn.Config, ctx: DaemonContext,
-                 on_stop: Callable[[], None] | None = None):
-        super().__init__(config)
-        self.ctx = ctx
-        self._on_stop = on_stop
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        signals = [signal.SIGINT, signal.SIGTERM]
-        if sys.platform == "win32":  # pragma: no cover
-            signals.append(signal.SIGBREAK)  # type: ignore[attr-defined]
-        previous = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        log.info("daemon stopping")
-        self.ctx.stop_waiters()
-        self.ctx.events.close()
-        if self._on_stop is not None:
-            self._on_stop()
-        await asyncio.sleep(0)  # let the woken handlers write their answers
-        await super().shutdown(sockets)
+def _raise_descriptor_limit() -> None:
+    """Room for many waiting hooks: the soft descriptor limit up to the hard one (capped)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = min(hard if hard != resource.RLIM_INFINITY else 65536, 65536)
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def _open_audit(paths: Paths) -> Any:
@@ -225,7 +215,8 @@ def build_context(paths: Paths, *, token: str, endpoint: str,
 
     ctx = DaemonContext(paths=paths, settings=settings, database=database,
                         audit=AuditWriter(_open_audit(paths)), engine_loader=load,
-                        token=token, socket=endpoint, client_token=client_token)
+                        token=token, socket=endpoint, client_token=client_token,
+                        guard=OperatorGuard(require_peer=True))
     ctx.reload_policy()
     return ctx
 
@@ -250,6 +241,7 @@ def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
         print(f"approvald daemon: {exc}", file=sys.stderr)
         return 1
     handlers = setup_logging(paths.log_file)
+    _raise_descriptor_limit()
     unix_path: Path | None = None
     endpoint_file: Path | None = None
     try:
@@ -291,15 +283,24 @@ async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence
                  services: list[Service] | None = None) -> None:
     ctx.events.bind_loop(asyncio.get_running_loop())
     started = start_all(default_services(ctx.settings) if services is None else services, ctx)
-    app = create_app(ctx, extra_routes)
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
-                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, server_header=False)
-    server = DaemonServer(config, ctx, on_stop=lambda: stop_all(started))
-    log.info("daemon %s for %s listening on %s (policy %s)", ctx.pid, ctx.paths.home,
-             ctx.socket, ctx.policy_hash)
+    server = HttpServer(create_app(ctx, extra_routes), Limits(max_body=MAX_BODY))
+    stop = asyncio.Event()
+    undo_signals = _install_signals(stop)
     try:
-        await server.serve(sockets=[sock])
+        await server.start(sock)
+        log.info("daemon %s for %s listening on %s (policy %s)", ctx.pid, ctx.paths.home,
+                 ctx.socket, ctx.policy_hash)
+        await stop.wait()
+        log.info("daemon stopping")
+        # Waiting hooks are answered (deny, "daemon stopping") and event streams end before
+        # the server waits for requests in flight.
+        ctx.stop_waiters()
+        ctx.events.close()
+        await asyncio.to_thread(stop_all, started)
+        await asyncio.sleep(0)
+        await server.stop(GRACEFUL_SHUTDOWN_S)
     finally:
+        undo_signals()
         await asyncio.to_thread(stop_all, started)
 
 
@@ -311,5 +312,5 @@ def _close(ctx: DaemonContext) -> None:
     log.info("daemon stopped")
 
 
-__all__ = ["DaemonError", "DaemonServer", "HomeLock", "build_context", "ensure_token",
+__all__ = ["DaemonError", "HomeLock", "build_context", "ensure_token",
            "run_daemon"]

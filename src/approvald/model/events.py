@@ -21,5 +21,6 @@ LEASE_USED = "lease.used"
 LEASE_REVOKED = "lease.revoked"
 LEASE_EXPIRED = "lease.expired"
 LEASE_REFUSED = "lease.refused"
+OPERATOR_REFUSED = "operator.refused"  # audit only: an agent's process tried the operator's side
 
 LEASE_EVENTS = (LEASE_CREATED, LEASE_USED, LEASE_REVOKED, LEASE_EXPIRED)

@@ -1,0 +1,117 @@
+"""Keeping agents off the operator's side (docs/SECURITY.md, "The operator's side").
+
+The daemon learns which processes are agents from the hooks they run: a hook's connection names
+its process, and the agent is the hook's nearest ancestor that is neither the hook itself (or
+its launcher) nor a shell (agents start hooks through `sh -c`). Agents also mark the
+environment of what they start (`Agent.env_markers`, e.g. `CLAUDECODE=1`).
+
+An operator request (deciding approvals, leases, policy) whose process descends from a known
+agent, or carries an agent's marker, is refused with 403 and an audit record. A peer that
+cannot be identified is refused too. Who decided (`decided_by`) comes from the surface, never
+from the request: the dashboard is the process holding an event stream open (`/v1/events`);
+any other operator process is the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from approvald.daemon import peers
+
+log = logging.getLogger("approvald.daemon")
+
+# Processes that start others on an agent's behalf without being the agent.
+SHELLS = frozenset({
+    "sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "tcsh", "csh", "busybox", "env",
+    "nohup", "stdbuf", "cmd.exe", "powershell.exe", "pwsh", "pwsh.exe", "bash.exe", "sh.exe",
+})
+MAX_AGENTS = 4096  # known agent processes kept (the oldest forgotten first)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # one sentence for the refused client and the audit record
+    peer: int | None
+    agent: int | None  # the agent process it descends from, when that is why
+
+
+def _markers() -> dict[str, tuple[str, str | None]]:
+    """env var -> (agent name, the value that marks it, or None for any value)."""
+    from approvald.agents import all_agents
+
+    found: dict[str, tuple[str, str | None]] = {}
+    for agent in all_agents():
+        for name, value in getattr(agent, "env_markers", ()):
+            found[name] = (agent.name, value)
+    return found
+
+
+class OperatorGuard:
+    """Known agent processes, and the check every operator request goes through."""
+
+    def __init__(self, *, require_peer: bool = True):
+        # False only for in-process tests, whose requests have no connection at all.
+        self.require_peer = require_peer
+        self._agents: dict[tuple[int, str], str] = {}  # (pid, start) -> agent name
+        self._lock = threading.Lock()
+        self._marker_table: dict[str, tuple[str, str | None]] | None = None
+
+    @property
+    def markers(self) -> dict[str, tuple[str, str | None]]:
+        if self._marker_table is None:
+            self._marker_table = _markers()
+        return self._marker_table
+
+    @property
+    def known_agents(self) -> list[tuple[int, str]]:
+        with self._lock:
+            return [(pid, name) for (pid, _), name in self._agents.items()]
+
+    def learn_from_hook(self, hook_pid: int | None, agent: str) -> int | None:
+        """Remember the agent that ran the hook `hook_pid`; its pid, or None."""
+        if hook_pid is None:
+            return None
+        chain = peers.ancestry(hook_pid)
+        if not chain:
+            return None
+        hook = chain[0]
+        for proc in chain[1:]:
+            if proc.name == hook.name or proc.name in SHELLS:
+                continue  # the hook's launcher (a frozen build's bootloader), or a shell
+            with self._lock:
+                if proc.key not in self._agents:
+                    log.info("agent process %d (%s) learned from a %s hook", proc.pid,
+                             proc.name, agent)
+                    if len(self._agents) >= MAX_AGENTS:
+                        self._agents.pop(next(iter(self._agents)))
+                self._agents[proc.key] = agent
+            return proc.pid
+        return None
+
+    def refusal(self, peer_pid: int | None) -> Refusal | None:
+        """Why the process `peer_pid` may not act as the operator, or None when it may."""
+        if peer_pid is None:
+            if not self.require_peer:
+                return None
+            return Refusal("approvald cannot tell which process sent this request, so it "
+                           "cannot be the operator's", None, None)
+        chain = peers.ancestry(peer_pid)
+        if not chain:
+            return Refusal(f"approvald cannot inspect process {peer_pid}, so it cannot be "
+                           "the operator's", peer_pid, None)
+        with self._lock:
+            agents = dict(self._agents)
+        for proc in chain:
+            name = agents.get(proc.key)
+            if name is not None:
+                return Refusal(f"process {peer_pid} was started by the {name} agent (process "
+                               f"{proc.pid}); an agent cannot act as the operator",
+                               peer_pid, proc.pid)
+        env = peers.environment(peer_pid) or {}
+        for var, (name, value) in self.markers.items():
+            if var in env and (value is None or env[var] == value):
+                return Refusal(f"process {peer_pid} runs inside the {name} agent ({var} is "
+                               "set); an agent cannot act as the operator", peer_pid, None)
+        return None
