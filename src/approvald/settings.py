@@ -138,6 +138,17 @@ class Settings:
         return float(max(5, min(self.approval_timeout_s + 5,
                                 self.agent_hook_timeout_s(agent) - HOOK_MARGIN_S)))
 
+    def hook_deadline_s(self, agent: str) -> float:
+        """The whole of one hook run for `agent`: the timeout install wrote for it, less a
+        margin for starting Python and printing (docs/SECURITY.md, "The hook's deadline")."""
+        return hook_deadline_s(self.agent_hook_timeout_s(agent))
+
+
+def hook_deadline_s(hook_timeout_s: float) -> float:
+    """One hook run's deadline within `hook_timeout_s`: 5 s below it, less for short ones."""
+    margin = min(HOOK_MARGIN_S / 2, 1.0 + hook_timeout_s * 0.1)
+    return max(0.5, hook_timeout_s - margin)
+
 
 def _read_toml(path: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):

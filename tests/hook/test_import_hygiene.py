@@ -16,6 +16,7 @@ import pytest
 import approvald
 from approvald.agents import AGENTS, get_agent
 from approvald.agents.base import Verdict
+from tests.support.proofs import proven_answer
 
 HEAVY = ["textual", "approvald_tui", "yaml", "tree_sitter", "httpx", "starlette", "uvicorn",
          "keyring", "watchdog", "platformdirs", "rich"]
@@ -60,14 +61,15 @@ def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path, agent:
     server.listen(1)
 
     seen: list[bytes] = []
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "client.token").write_text("a-client-token\n")
 
     def answer_once() -> None:
         conn, _ = server.accept()
         with conn:
             seen.append(conn.recv(65536))
-            # ALLOW, as the daemon renders it for this agent's hook.
-            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s"
-                         % (len(allow), allow))
+            # ALLOW, as the daemon renders it for this agent's hook, proven.
+            conn.sendall(proven_answer("a-client-token", seen[0], allow))
 
     threading.Thread(target=answer_once, daemon=True).start()
     probe = (

@@ -14,6 +14,7 @@ import pytest
 from approvald.agents import get_agent
 from approvald.agents.base import HookReply, deny
 from approvald.hook import runner
+from tests.support.proofs import proven_answer
 
 CLAUDE_CODE = get_agent("claude-code")
 
@@ -52,9 +53,15 @@ def test_an_internal_error_is_a_deny(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "boom" in str(out["permissionDecisionReason"])
 
 
+TOKEN = "client-token-for-the-runner-tests"
+
+
 @pytest.fixture
-def one_answer(tmp_path: Path) -> Iterator[tuple[str, list[bytes]]]:
-    """A Unix socket that answers one request with the bytes put in the list."""
+def one_answer(tmp_path: Path, approvald_home: Path) -> Iterator[tuple[str, list[bytes]]]:
+    """A Unix socket that answers one request with the body put in the list (and the headers
+    in the second item, if any), proven as the daemon proves its answers."""
+    (approvald_home / "state").mkdir(parents=True, exist_ok=True)
+    (approvald_home / "state" / "client.token").write_text(TOKEN + "\n")
     path = str(tmp_path / "d.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
@@ -67,7 +74,8 @@ def one_answer(tmp_path: Path) -> Iterator[tuple[str, list[bytes]]]:
             data = b""
             while b"\r\n\r\n" not in data:
                 data += conn.recv(65536)
-            conn.sendall(answer[0])
+            headers = answer[1].decode() if len(answer) > 1 else ""
+            conn.sendall(proven_answer(TOKEN, data, answer[0], headers=headers))
 
     threading.Thread(target=serve, daemon=True).start()
     yield path, answer
@@ -77,7 +85,7 @@ def one_answer(tmp_path: Path) -> Iterator[tuple[str, list[bytes]]]:
 @pytest.mark.parametrize("body", [b"ok", b"[]", b'{"decision": "ALLOW"}', b"\xff"])
 def test_only_a_rendered_answer_is_printed(one_answer, body: bytes) -> None:
     path, answer = one_answer
-    answer.append(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+    answer.append(body)
     out = _output(runner.decide(CLAUDE_CODE, b'{"tool_name": "Bash"}', endpoint=path))
     assert out is not None and out["permissionDecision"] == "deny"
     assert "not understood" in str(out["permissionDecisionReason"])
@@ -86,7 +94,6 @@ def test_only_a_rendered_answer_is_printed(one_answer, body: bytes) -> None:
 def test_a_rendered_deny_is_printed_with_its_exit_code(one_answer) -> None:
     path, answer = one_answer
     text = CLAUDE_CODE.render(deny("approvald: no")).stdout.encode()
-    answer.append(b"HTTP/1.1 200 OK\r\nx-approvald-exit: 2\r\ncontent-length: %d\r\n\r\n%s"
-                  % (len(text), text))
+    answer += [text, b"x-approvald-exit: 2\r\n"]
     reply = runner.decide(CLAUDE_CODE, b'{"tool_name": "Bash"}', endpoint=path)
     assert reply.stdout == text.decode() and reply.exit_code == 2

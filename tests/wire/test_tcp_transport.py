@@ -6,7 +6,6 @@ and an impostor on a dead daemon's port."""
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import re
 import secrets
@@ -35,30 +34,23 @@ from tests.support.daemon import (
     run_hook,
     start_hook,
 )
+from tests.support.proofs import proven_answer, server_proof, signed
 
 TCP_ENV = {"APPROVALD_TRANSPORT": "tcp", "APPROVALD_DOCTOR_WATCH": "0"}
 ENDPOINT_RE = re.compile(r"^tcp://127\.0\.0\.1:(\d+)$")
 
 
-def signed(token: str, method: str, target: str) -> dict[str, str]:
-    """`X-Approvald-Client` for one request, as docs/API.md describes it (written out here,
-    not taken from approvald, so a change on either side shows)."""
-    nonce = secrets.token_hex(16)
-    message = f"client:{nonce}:{method} {target}".encode()
-    proof = hmac.new(token.encode(), message, "sha256").hexdigest()
-    return {"X-Approvald-Client": f"{nonce}.{proof}"}
-
-
-def proof_for(token: str, client_headers: dict[str, str]) -> str:
+def proof_for(token: str, client_headers: dict[str, str], status: int,
+              body: bytes | None) -> str:
     """The `X-Approvald-Server` the daemon owes a request sent with `client_headers`."""
-    nonce = client_headers["X-Approvald-Client"].partition(".")[0]
-    return hmac.new(token.encode(), f"server:{nonce}".encode(), "sha256").hexdigest()
+    return server_proof(token, client_headers["X-Approvald-Client"], status, body)
 
 
 def raw_http(port: int, path: str, body: bytes, headers: dict[str, str] | None = None, *,
              method: str = "POST", head_only: bool = False) -> tuple[int, dict[str, str]]:
     """`method` `body` to 127.0.0.1:port with nothing but `headers`: the answer's status and
-    headers (names lower-cased). `head_only` stops at the end of the headers (a stream)."""
+    headers (names lower-cased; its body, de-chunked, as "body" in `LAST`). `head_only` stops
+    at the end of the headers (a stream)."""
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
              "Content-Type: application/json", f"Content-Length: {len(body)}"]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
@@ -69,10 +61,27 @@ def raw_http(port: int, path: str, body: bytes, headers: dict[str, str] | None =
             answer += chunk
             if head_only and b"\r\n\r\n" in answer:
                 break
-    head = answer.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
-    fields = dict(line.split(":", 1) for line in head[1:])
-    return int(head[0].split(" ", 2)[1]), {k.strip().lower(): v.strip()
-                                           for k, v in fields.items()}
+    raw_head, _, raw_body = answer.partition(b"\r\n\r\n")
+    head = raw_head.decode("latin-1").split("\r\n")
+    fields = {k.strip().lower(): v.strip()
+              for k, v in (line.split(":", 1) for line in head[1:])}
+    chunked = fields.get("transfer-encoding") == "chunked" and not head_only
+    LAST["body"] = _dechunk(raw_body) if chunked else raw_body
+    return int(head[0].split(" ", 2)[1]), fields
+
+
+LAST: dict[str, bytes] = {}
+
+
+def _dechunk(data: bytes) -> bytes:
+    out, pos = b"", 0
+    while True:
+        end = data.index(b"\r\n", pos)
+        size = int(data[pos:end], 16)
+        if size == 0:
+            return out
+        out += data[end + 2:end + 2 + size]
+        pos = end + 2 + size + 2
 
 
 def listening_addresses(port: int) -> set[str] | None:
@@ -238,26 +247,33 @@ def test_tcp_daemon_serves_hook_cli_and_guards_every_endpoint(
                        "payload": json.loads(hook_payload("ls"))}).encode()
     token = daemon.paths.client_token_file.read_text().strip()
     hook_path = "/v1/hook/claude-code"
+    payload = hook_payload("ls")
     for headers in ({}, {"X-Approvald-Client": "wrong"},
                     {"X-Approvald-Client": token},  # the bare token is no proof any more
-                    signed(token, "POST", "/v1/hook/claude-code?x=1"),  # another target
-                    signed(token, "GET", hook_path),  # another method
-                    signed("not-the-token", "POST", hook_path)):
-        status_code, answer_headers = raw_http(port, hook_path, hook_payload("ls"), headers)
+                    signed(token, "POST", "/v1/hook/claude-code?x=1", payload),  # other target
+                    signed(token, "GET", hook_path, payload),  # another method
+                    signed(token, "POST", hook_path, b"{}"),  # another body
+                    signed("not-the-token", "POST", hook_path, payload)):
+        status_code, answer_headers = raw_http(port, hook_path, payload, headers)
         assert status_code == 401, headers
         assert "x-approvald-server" not in answer_headers
     assert raw_http(port, "/v1/decide", body)[0] == 401
-    headers = signed(token, "POST", hook_path)
-    status_code, answer_headers = raw_http(port, hook_path, hook_payload("ls"), headers)
+    headers = signed(token, "POST", hook_path, payload)
+    status_code, answer_headers = raw_http(port, hook_path, payload, headers)
     assert status_code == 200
-    assert answer_headers["x-approvald-server"] == proof_for(token, headers)
+    assert answer_headers["x-approvald-server"] == server_proof(
+        token, headers["X-Approvald-Client"], 200, LAST["body"],
+        answer_headers["x-approvald-exit"])
+    # The same request again (a replayed nonce) is refused.
+    assert raw_http(port, hook_path, payload, headers)[0] == 401
     # The operator token is still needed on operator endpoints, as over the Unix socket; such
     # errors (and unknown paths) carry the daemon's proof too.
     for path, wanted in (("/v1/policy/reload", 401), ("/v1/nowhere", 404)):
-        headers = signed(token, "POST", path)
+        headers = signed(token, "POST", path, b"{}")
         status_code, answer_headers = raw_http(port, path, b"{}", headers)
         assert status_code == wanted
-        assert answer_headers["x-approvald-server"] == proof_for(token, headers)
+        assert answer_headers["x-approvald-server"] == proof_for(token, headers, wanted,
+                                                                  LAST["body"])
         assert token not in answer_headers.values()
 
     assert daemon.stop(signal.SIGTERM) == 0
@@ -314,15 +330,15 @@ def test_every_answer_proves_the_daemon_event_stream_included(tcp_daemon: Runnin
                                            head_only=True)
     assert status_code == 200
     assert answer_headers["content-type"].startswith("text/event-stream")
-    assert answer_headers["x-approvald-server"] == proof_for(token, headers)
+    assert answer_headers["x-approvald-server"] == proof_for(token, headers, 200, None)
     # A proof is bound to its nonce: another request's proof is not this one's.
     other = signed(token, "GET", "/v1/events")
-    assert answer_headers["x-approvald-server"] != proof_for(token, other)
+    assert answer_headers["x-approvald-server"] != proof_for(token, other, 200, None)
     headers = signed(token, "GET", "/v1/status?verbose=1")  # the query is signed as sent
     status_code, answer_headers = raw_http(port, "/v1/status?verbose=1", b"", headers,
                                            method="GET")
     assert status_code == 200
-    assert answer_headers["x-approvald-server"] == proof_for(token, headers)
+    assert answer_headers["x-approvald-server"] == proof_for(token, headers, 200, LAST["body"])
     # The shared stdlib transport (hook, CLI) checks the proof and accepts the daemon's.
     response = transport.request(f"tcp://127.0.0.1:{port}", "GET", "/v1/status",
                                  client_token=token, timeout=10)
@@ -377,15 +393,7 @@ class ImpostorHandler(socketserver.BaseRequestHandler):
         except OSError:
             pass
         server.received.append(data if not body else head + b"\r\n\r\n" + body)
-        extra = ""
-        nonce = re.search(rb"(?i)x-approvald-client:\s*([0-9a-f]+)\.", data)
-        if server.key is not None and nonce:
-            proof = hmac.new(server.key.encode(), b"server:" + nonce.group(1), "sha256")
-            extra = f"X-Approvald-Server: {proof.hexdigest()}\r\n"
-        self.request.sendall(
-            (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{extra}"
-             f"Content-Length: {len(server.body)}\r\nConnection: close\r\n\r\n").encode()
-            + server.body)
+        self.request.sendall(proven_answer(server.key, data, server.body))
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ credential routes (`credentials`) and any extra ones, each reaching the context 
 
 from __future__ import annotations
 
-import hmac
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,9 +21,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from approvald.daemon import credentials, routes
 from approvald.daemon.context import DaemonContext
 from approvald.daemon.http import ApiError, error
+from approvald.settings import TCP_PREFIX
 from approvald.wire.protocol import CLIENT_HEADER as CLIENT_HEADER_NAME
+from approvald.wire.protocol import EXIT_HEADER as EXIT_HEADER_NAME
+from approvald.wire.protocol import (
+    NONCE_WINDOW_MS,
+    STREAM_DIGEST,
+    body_digest,
+    client_proof,
+    nonce_ms,
+    same,
+    server_proof,
+)
 from approvald.wire.protocol import SERVER_HEADER as SERVER_HEADER_NAME
-from approvald.wire.protocol import client_proof, server_proof
 
 log = logging.getLogger("approvald.daemon")
 
@@ -40,7 +50,9 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 
 CLIENT_HEADER = CLIENT_HEADER_NAME.lower().encode()  # ASGI header names arrive lower-cased
 SERVER_HEADER = SERVER_HEADER_NAME.lower().encode()
+EXIT_HEADER = EXIT_HEADER_NAME.lower().encode()
 HEX = frozenset(b"0123456789abcdef")
+SEEN_NONCES_MAX = 200_000
 
 
 def _request_target(scope: Scope) -> str:
@@ -54,65 +66,153 @@ def _hex(value: bytes, low: int, high: int) -> bool:
     return low <= len(value) <= high and HEX.issuperset(value)
 
 
-class ClientTokenGate:
-    """Over TCP, every request (the hook's too) must prove it knows the client token without
-    sending it: `X-Approvald-Client: NONCE.HMAC(token, "client:NONCE:METHOD TARGET")`, checked
-    in constant time; else 401 before any route runs. Every answer to a proven request (errors
-    and the event stream included) then carries `X-Approvald-Server: HMAC(token,
-    "server:NONCE")`, so the client knows it reached this daemon and not whatever took a dead
-    daemon's port. A refused request gets no server proof: the daemon proves itself only to
-    callers that proved themselves. A plain ASGI wrapper around the whole app (outside
-    Starlette's error handling, so 500s carry the proof too): it never buffers bodies or
-    streams, so waiting requests and the event stream behave exactly as without it."""
+class NonceBook:
+    """Nonces seen within the window: a nonce is used once, and one outside the window (by
+    the time it carries) is refused, so the book never holds more than a window's worth."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}  # nonce -> its time (ms), in arrival order
+
+    def admit(self, nonce: str) -> str | None:
+        """None when `nonce` is fresh (and now spent); else why it is refused."""
+        stamp = nonce_ms(nonce)
+        now = int(time.time() * 1000)
+        if stamp is None or abs(now - stamp) > NONCE_WINDOW_MS:
+            return "the request's nonce is not from now (X-Approvald-Client)"
+        while self._seen:
+            oldest = next(iter(self._seen))
+            if now - self._seen[oldest] <= NONCE_WINDOW_MS and len(self._seen) < SEEN_NONCES_MAX:
+                break
+            del self._seen[oldest]
+        if nonce in self._seen:
+            return "the request's nonce was used before (X-Approvald-Client)"
+        self._seen[nonce] = stamp
+        return None
+
+
+class ClientTokenGate:
+    """Every request carrying `X-Approvald-Client: NONCE.HMAC(token, "client:NONCE:METHOD
+    TARGET:sha256(body)")` is checked in constant time, its nonce must be from now and unused;
+    a wrong one is 401 before any route runs. Over TCP the header is required of every request
+    (the hook's too); on the Unix socket (whose permissions already keep other users out) a
+    request may come without it and is then answered without proof. Every answer to a proven
+    request (errors and the event stream included) carries `X-Approvald-Server: HMAC(token,
+    "server:NONCE:STATUS:EXIT:sha256(body)")` (`stream` in place of the digest for the event
+    stream), so the client knows this daemon answered this request, with this body. A refused
+    request gets no server proof. A plain ASGI wrapper around the whole app (outside
+    Starlette's error handling, so 500s carry the proof too)."""
+
+    def __init__(self, app: ASGIApp, token: str, required: bool) -> None:
         self.app = app
         self.token = token
+        self.required = required
+        self.nonces = NonceBook()
 
-    def _nonce(self, scope: Scope) -> str | None:
-        """The request's nonce when its proof is right, else None."""
-        supplied = b""
+    @staticmethod
+    def _header(scope: Scope) -> bytes | None:
         for name, value in scope["headers"]:
             if name == CLIENT_HEADER:
-                supplied = value.strip()
-                break
+                return bytes(value).strip()
+        return None
+
+    def _check(self, scope: Scope, supplied: bytes, body: bytes) -> tuple[str | None, str]:
+        """(nonce, "") when the proof is right, else (None, why)."""
         nonce, _, proof = supplied.partition(b".")
-        if not _hex(nonce, 16, 128) or not _hex(proof, 64, 64):
-            return None
+        if not _hex(nonce, 32, 128) or not _hex(proof, 64, 64):
+            return None, "the client's proof is malformed (X-Approvald-Client)"
         expected = client_proof(self.token, nonce.decode(), scope["method"],
-                                _request_target(scope))
-        return nonce.decode() if hmac.compare_digest(proof, expected.encode()) else None
+                                _request_target(scope), body_digest(body))
+        if not same(proof.decode(), expected):
+            return None, "the client's proof is missing or wrong (X-Approvald-Client)"
+        why = self.nonces.admit(nonce.decode())
+        return (None, why) if why else (nonce.decode(), "")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        nonce = self._nonce(scope)
-        if nonce is None:
-            await error(401, "the client's proof is missing or wrong (X-Approvald-Client)")(
-                scope, receive, send)
+        supplied = self._header(scope)
+        if supplied is None and not self.required:
+            await self.app(scope, receive, send)
             return
-        proof = server_proof(self.token, nonce).encode()
+        body, more = b"", True
+        while more:  # the server hands the body over whole; this reads it to check it
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        nonce, why = self._check(scope, supplied or b"", body) if supplied else (
+            None, "the client's proof is missing or wrong (X-Approvald-Client)")
+        if nonce is None:
+            await error(401, why)(scope, receive, send)
+            return
+        delivered = False
 
-        async def send_with_proof(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [*message.get("headers", ()), (SERVER_HEADER, proof)]
-                message = {**message, "headers": headers}
-            await send(message)
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-        await self.app(scope, receive, send_with_proof)
+        await self.app(scope, replay, _ProvingSender(self.token, nonce, send))
+
+
+class _ProvingSender:
+    """Holds an answer until its body is whole, then sends it with the server's proof; an
+    event stream goes out at once, its proof binding `stream` instead of the body."""
+
+    def __init__(self, token: str, nonce: str, send: Send):
+        self.token, self.nonce, self.send = token, nonce, send
+        self.start: Message | None = None
+        self.body = bytearray()
+        self.streaming = False
+
+    def _proof(self, digest: str) -> bytes:
+        assert self.start is not None
+        headers = dict(self.start.get("headers", ()))
+        exit_code = bytes(headers.get(EXIT_HEADER, b"")).decode("latin-1")
+        return server_proof(self.token, self.nonce, int(self.start["status"]), exit_code,
+                            digest).encode()
+
+    async def _send_start(self, digest: str) -> None:
+        assert self.start is not None
+        headers = [*self.start.get("headers", ()), (SERVER_HEADER, self._proof(digest))]
+        await self.send({**self.start, "headers": headers})
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+            content_type = dict(message.get("headers", ())).get(b"content-type", b"")
+            self.streaming = bytes(content_type).startswith(b"text/event-stream")
+            if self.streaming:
+                await self._send_start(STREAM_DIGEST)
+            return
+        if message["type"] != "http.response.body" or self.streaming:
+            await self.send(message)
+            return
+        self.body += message.get("body", b"")
+        if not message.get("more_body", False):
+            await self._send_start(body_digest(bytes(self.body)))
+            await self.send({"type": "http.response.body", "body": bytes(self.body),
+                             "more_body": False})
 
 
 class GatedStarlette(Starlette):
     """Starlette with the client gate outside everything, its error middleware included."""
 
-    def __init__(self, *args: Any, client_token: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, client_token: str = "", proof_required: bool = True,
+                 **kwargs: Any) -> None:
         self.client_token = client_token
+        self.proof_required = proof_required
         super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
-        return ClientTokenGate(stack, self.client_token) if self.client_token else stack
+        if not self.client_token:
+            return stack
+        return ClientTokenGate(stack, self.client_token, self.proof_required)
 
 
 def create_app(ctx: DaemonContext, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
@@ -120,6 +220,7 @@ def create_app(ctx: DaemonContext, extra_routes: Sequence[BaseRoute] = ()) -> St
         routes=[*routes.routes(), *credentials.routes(), *extra_routes],
         exception_handlers={ApiError: _api_error, Exception: _internal_error},
         client_token=ctx.client_token,
+        proof_required=ctx.socket.startswith(TCP_PREFIX),
     )
     app.state.ctx = ctx
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from approvald.model.decisions import BY_CLI, BY_DASHBOARD
 log = logging.getLogger("approvald.daemon")
 
 MAX_BODY = 32 * 1024 * 1024  # above the hook's 20 MB payload cap plus JSON overhead
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
 
 
 class ApiError(Exception):
@@ -80,22 +82,45 @@ def surface(request: Request) -> str:
 
 
 async def read_json(request: Request, max_body: int = MAX_BODY) -> dict[str, Any]:
-    """The request body as a JSON object ({} when empty); 413 past `max_body` bytes."""
+    """The request body as a JSON object ({} when empty); 413 past `max_body` bytes; 400, with
+    one line saying why, for anything that is not strict JSON text: NaN and Infinity, and
+    lone surrogates (valid as escapes, but no Unicode text), included."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_body:
         raise ApiError(413, f"request body too large (over {max_body // 1024} KiB)")
-    body = await request.body()
-    if len(body) > max_body:
-        raise ApiError(413, f"request body too large (over {max_body // 1024} KiB)")
+    body = bytearray()
+    async for chunk in request.stream():  # counted as it comes: never buffered past the cap
+        body += chunk
+        if len(body) > max_body:
+            raise ApiError(413, f"request body too large (over {max_body // 1024} KiB)")
     if not body:
         return {}
+    return parse_json_object(bytes(body))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """Strict JSON text holding an object, else ApiError 400 with a one-line reason."""
     try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise ApiError(400, f"request body is not JSON ({exc})") from exc
+        doc = json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, f"request body is not JSON ({_one_line(exc)})") from None
     if not isinstance(doc, dict):
         raise ApiError(400, "request body must be a JSON object")
+    if _SURROGATE_ESCAPE.search(body):
+        try:  # only then pay for the exact check
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(400, "request body holds a lone surrogate (\\uD800-\\uDFFF "
+                                "without its pair), which is not text") from None
     return doc
+
+
+def _one_line(exc: BaseException) -> str:
+    return (str(exc) or type(exc).__name__).splitlines()[0][:200]
 
 
 def string_field(doc: dict[str, Any], key: str, *, required: bool = False) -> str | None:

@@ -116,8 +116,8 @@ def ensure_token(path: Path) -> str:
 
 
 def new_client_token(path: Path) -> str:
-    """The TCP client token, new at every start: one a stale endpoint file may have led a
-    client to send to whatever holds that port now dies with the daemon that made it."""
+    """The client token (both transports), new at every start: one a stale endpoint may have
+    led a client to send to whatever holds that socket or port now dies with its daemon."""
     token = secrets.token_urlsafe(32)
     write_private_file(path, token + "\n")
     return token
@@ -246,12 +246,11 @@ def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
     endpoint_file: Path | None = None
     try:
         try:
-            client_token = ""
+            # The token first: the endpoint must not be reachable before its proofs are.
+            client_token = new_client_token(paths.client_token_file)
             if paths.uses_tcp:
                 if socket_path is not None:
                     log.warning("--socket %s ignored: %s=tcp", socket_path, TRANSPORT_ENV)
-                # The token first: the endpoint file must not name a port it does not guard.
-                client_token = new_client_token(paths.client_token_file)
                 endpoint_file = paths.endpoint_file
                 sock, endpoint = bind_tcp_socket(endpoint_file)
             else:

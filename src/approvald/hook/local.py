@@ -6,35 +6,58 @@ joins the same audit chain, marked `mode: local`.
 
 The check runs in a forked child where the platform can fork: the engine uses native code
 (tree-sitter), and a crash in it would end this process with no output, which agents read as
-"proceed". In a child, a crash is only a deny. A deadline bounds the analysis.
+"proceed". In a child, a crash is only a deny. The hook's one deadline bounds it: past it the
+child is killed and the answer is "ask" (where the agent can ask and `no_daemon = "ask"`: no
+person could be reached through approvald) or deny. Nothing is allowed or asked unless its
+audit record was written and synced: a log that cannot be written makes the answer deny.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import time
 from collections.abc import Callable
 from typing import Any
 
 from approvald.agents.base import ASK, PERMISSIONS, Agent, HookReply, Verdict, deny
 from approvald.model import limits
 from approvald.model.actions import Action, ActionError
-from approvald.model.decisions import ALLOW, REQUIRE_APPROVAL
+from approvald.model.decisions import ALLOW, DENY, REQUIRE_APPROVAL
 from approvald.model.records import decision_record
 
+LATE_MARGIN_S = 0.25  # kept from the deadline to kill the child and print the answer
 
-def local_reply(agent: Agent, raw: bytes, why: str) -> HookReply:
+
+def local_reply(agent: Agent, raw: bytes, why: str, deadline: float | None = None) -> HookReply:
     try:
-        payload = json.loads(raw)
+        payload = json.loads(raw, parse_constant=_no_constant)
     except ValueError as exc:
         return agent.reply(deny(f"approvald: hook input is not JSON ({exc})"))
     if not isinstance(payload, dict):
         return agent.reply(deny("approvald: hook input must be a JSON object"))
-    return agent.reply(isolated(lambda: local_verdict(agent, payload, why)))
+    return agent.reply(isolated(lambda: local_verdict(agent, payload, why, deadline),
+                                deadline, late=lambda: _late_verdict(agent)))
 
 
-def local_verdict(agent: Agent, payload: dict[str, Any], why: str) -> Verdict:
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _late_verdict(agent: Agent) -> Verdict:
+    """The deadline passed with no decision: nobody could be asked through approvald."""
+    from approvald.settings import safe_load_settings
+
+    reason = "approvald could not decide in time"
+    if agent.native_ask and safe_load_settings().no_daemon == "ask":
+        return Verdict(ASK, f"{reason}, so {agent.display_name} asks")
+    return deny(f"{reason}, so this is denied")
+
+
+def local_verdict(agent: Agent, payload: dict[str, Any], why: str,
+                  deadline: float | None = None) -> Verdict:
     from approvald.policy import PolicyError, load_engine
     from approvald.settings import safe_load_settings
 
@@ -49,12 +72,18 @@ def local_verdict(agent: Agent, payload: dict[str, Any], why: str) -> Verdict:
         engine = load_engine()
     except PolicyError as exc:
         return deny(f"approvald: no daemon and the policy does not load: {exc}")
+    budget = limits.EVALUATION_TIMEOUT_S
+    if deadline is not None:
+        budget = min(budget, max(0.01, deadline - time.monotonic() - LATE_MARGIN_S))
     try:
-        with _deadline(limits.EVALUATION_TIMEOUT_S):
+        with _deadline(budget):
             decision = engine.evaluate(action)
     except _Overtime:
         return deny(f"approvald: {limits.timeout_reason()}")
-    _audit_local(action, decision.to_json(), why)
+    unwritten = _audit_local(action, decision.to_json(), why)
+    if unwritten is not None and decision.decision != DENY:
+        return deny(f"approvald: no daemon, and the audit log cannot be written ({unwritten}), "
+                    "so nothing is allowed")
     if decision.decision == ALLOW:
         return Verdict(None, decision.reason)
     if decision.decision == REQUIRE_APPROVAL and safe_load_settings().no_daemon == "ask":
@@ -91,22 +120,26 @@ class _deadline:
             signal.signal(signal.SIGALRM, self.previous)
 
 
-def _audit_local(action: Action, decision: dict[str, Any], why: str) -> None:
-    """Best effort: the fallback's decisions join the same audit chain."""
+def _audit_local(action: Action, decision: dict[str, Any], why: str) -> str | None:
+    """The fallback's decision joins the same audit chain, synced to disk; None when written,
+    else why not (then nothing may be allowed)."""
     try:
         from approvald.audit import AuditLog
         from approvald.paths import get_paths
 
-        with AuditLog(get_paths().audit) as audit:
+        with AuditLog(get_paths().audit, fsync=True) as audit:
             audit.append(decision_record(action, decision, mode="local", why_local=why))
-    except Exception:  # the answer matters more than the record
-        pass
+    except Exception as exc:
+        return str(exc) or type(exc).__name__
+    return None
 
 
-def isolated(decide_here: Callable[[], Verdict]) -> Verdict:
-    """Run `decide_here` in a forked child where the platform can fork; its crash is a deny."""
+def isolated(decide_here: Callable[[], Verdict], deadline: float | None = None,
+             late: Callable[[], Verdict] | None = None) -> Verdict:
+    """Run `decide_here` in a forked child where the platform can fork (its crash is a deny),
+    answering `late()` (default: a deny) if it has not answered by `deadline`."""
     if not hasattr(os, "fork"):
-        return decide_here()
+        return _in_thread(decide_here, deadline, late)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: answer through the pipe, never return into the caller's code
@@ -121,8 +154,12 @@ def isolated(decide_here: Callable[[], Verdict]) -> Verdict:
         finally:
             os._exit(code)
     os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
+    data = _read_until(read_end, deadline)
+    if data is None:  # past the deadline: the child goes, the answer comes now
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return late() if late is not None else deny("approvald could not decide in time")
     _, status = os.waitpid(pid, 0)
     try:
         permission, reason = json.loads(data) if status == 0 else (None, None)
@@ -132,3 +169,45 @@ def isolated(decide_here: Callable[[], Verdict]) -> Verdict:
         return deny(f"approvald: the local policy check failed (status {status}), so this is "
                     "denied")
     return Verdict(permission, reason)
+
+
+def _read_until(fd: int, deadline: float | None) -> bytes | None:
+    """Everything the child writes to `fd` until it closes it; None past `deadline`."""
+    import select
+
+    chunks: list[bytes] = []
+    try:
+        while True:
+            if deadline is not None:
+                left = deadline - time.monotonic() - LATE_MARGIN_S
+                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                    return None
+            data = os.read(fd, 65536)
+            if not data:
+                return b"".join(chunks)
+            chunks.append(data)
+    finally:
+        os.close(fd)
+
+
+def _in_thread(decide_here: Callable[[], Verdict], deadline: float | None,
+               late: Callable[[], Verdict] | None) -> Verdict:
+    """Where there is no fork (Windows): a thread, abandoned at the deadline (the process
+    answers and exits; a daemon thread does not hold it)."""
+    import threading
+
+    answer: list[Verdict] = []
+
+    def run() -> None:
+        try:
+            answer.append(decide_here())
+        except BaseException as exc:
+            answer.append(deny(f"approvald: the local policy check failed ({exc})"))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()
+                                                  - LATE_MARGIN_S))
+    if answer:
+        return answer[0]
+    return late() if late is not None else deny("approvald could not decide in time")

@@ -7,6 +7,13 @@ and then `approvald.hook.local` decides with the same policy.
 
 Every failure (bad input, a crash, an answer not understood) becomes the agent's own deny; if
 even stdout is broken, exit 2 with the reason on stderr, which the agents also read as a block.
+
+One deadline bounds the whole run (`Settings.hook_deadline_s`: below the timeout install wrote
+for this agent): the daemon gets what is left of it minus a reserve for the local check, the
+local check gets the rest, and past it the hook answers at once: deny, or ask where the agent
+can ask and no person could be reached through approvald. The daemon's answer counts only if
+it proves itself (`approvald.wire.transport`, on the Unix socket too); anything else, empty,
+short, malformed, slow or unproven, is no daemon.
 """
 
 from __future__ import annotations
@@ -16,27 +23,28 @@ import sys
 
 from approvald.agents import UnknownAgent, get_agent
 from approvald.agents.base import Agent, HookReply, deny
-from approvald.settings import default_config_file
+from approvald.settings import HOOK_TIMEOUT_S, default_config_file, hook_deadline_s
 from approvald.wire.endpoint import daemon_endpoint
 from approvald.wire.errors import DaemonUnavailable, ProtocolError
 from approvald.wire.protocol import hook_route
 from approvald.wire.transport import request
 
 MAX_PAYLOAD = 20 * 1024 * 1024
-DEFAULT_WAIT_S = 320.0  # settings.HOOK_TIMEOUT_S (330) minus the hook's margin
 EXIT_HEADER = "x-approvald-exit"
 USAGE = "usage: approvald hook AGENT  (reads the agent's hook payload on stdin)"
+# Kept from the deadline for the local check when the daemon does not answer in time.
+LOCAL_RESERVE_S = 5.0
 
 
-def _wait_s(agent: str) -> float:
-    """How long to wait on the daemon: below the timeout install wrote for this agent, so the
-    fallback has time to run. config.toml is read only when it exists (usually one stat)."""
+def deadline_s(agent: str) -> float:
+    """This agent's whole-run deadline in seconds (config.toml is read only when it exists:
+    usually one stat)."""
     path = default_config_file()
     if not os.path.exists(path):
-        return DEFAULT_WAIT_S
+        return hook_deadline_s(HOOK_TIMEOUT_S)
     from approvald.settings import safe_load_settings
 
-    return safe_load_settings(path).hook_wait_s(agent)
+    return safe_load_settings(path).hook_deadline_s(agent)
 
 
 def _rendered(agent: Agent, body: bytes, exit_header: str) -> HookReply:
@@ -60,15 +68,21 @@ def _not_an_object(agent: Agent, raw: bytes) -> HookReply:
     return agent.reply(deny("approvald: hook input must be a JSON object"))
 
 
-def _local(agent: Agent, raw: bytes, why: str) -> HookReply:
+def _local(agent: Agent, raw: bytes, why: str, deadline: float) -> HookReply:
     from approvald.hook.local import local_reply
 
-    return local_reply(agent, raw, why)
+    return local_reply(agent, raw, why, deadline)
 
 
-def decide(agent: Agent, raw: bytes, endpoint: str | None = None) -> HookReply:
-    """The whole hook, minus I/O. Never raises."""
+def decide(agent: Agent, raw: bytes, endpoint: str | None = None,
+           deadline: float | None = None) -> HookReply:
+    """The whole hook, minus I/O, answered by `deadline` (a `time.monotonic()` instant;
+    default: this agent's deadline from now). Never raises."""
+    from time import monotonic
+
     try:
+        if deadline is None:
+            deadline = monotonic() + deadline_s(agent.name)
         if len(raw) > MAX_PAYLOAD:
             return agent.reply(deny(
                 f"approvald: hook payload too large (over {MAX_PAYLOAD // 1048576} MB)"))
@@ -76,15 +90,16 @@ def decide(agent: Agent, raw: bytes, endpoint: str | None = None) -> HookReply:
             return _not_an_object(agent, raw)
         if endpoint is None:
             endpoint = daemon_endpoint()
+        reserve = min(LOCAL_RESERVE_S, max(0.0, deadline - monotonic()) * 0.25)
         try:
             response = request(endpoint, "POST", hook_route(agent.name), raw=raw,
-                               timeout=_wait_s(agent.name))
+                               timeout=None, deadline=deadline - reserve, require_proof=True)
         except (DaemonUnavailable, ProtocolError) as exc:
-            return _local(agent, raw, str(exc))
+            return _local(agent, raw, str(exc), deadline)
         if response.status == 200:
             return _rendered(agent, response.body, response.headers.get(EXIT_HEADER, "0"))
         if response.status in (502, 503):  # the daemon is stopping: decide here instead
-            return _local(agent, raw, response.error_message())
+            return _local(agent, raw, response.error_message(), deadline)
         return agent.reply(deny(f"approvald: {response.error_message()}"))
     except Exception as exc:  # never fail open
         return agent.reply(deny(f"approvald: hook error ({type(exc).__name__}: {exc})"))
@@ -98,6 +113,9 @@ def read_stdin(stream: object) -> bytes:
 
 
 def main(agent_name: str) -> int:
+    from time import monotonic
+
+    started = monotonic()
     try:
         agent = get_agent(agent_name)
     except UnknownAgent as exc:
@@ -109,7 +127,7 @@ def main(agent_name: str) -> int:
     except Exception as exc:
         reply = agent.reply(deny(f"approvald: could not read hook input ({exc})"))
     else:
-        reply = decide(agent, raw)
+        reply = decide(agent, raw, deadline=started + deadline_s(agent.name))
     try:
         if reply.stdout:
             sys.stdout.write(reply.stdout + "\n")

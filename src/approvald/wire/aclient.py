@@ -8,9 +8,7 @@ daemon's proof counts as no daemon at all. Every failure is one of `approvald.wi
 
 from __future__ import annotations
 
-import hmac
 import json
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -29,8 +27,13 @@ from approvald.wire.errors import (
 from approvald.wire.protocol import (
     CLIENT_HEADER,
     CLIENT_TOKEN_NAME,
+    EXIT_HEADER,
     SERVER_HEADER,
+    STREAM_DIGEST,
+    body_digest,
     client_proof,
+    new_nonce,
+    same,
     server_proof,
 )
 
@@ -95,10 +98,10 @@ class AsyncDaemonClient:
         self.endpoint = endpoint
         self.token_file = token_file
         self._token = read_token(token_file) if token_file else None
-        self.client_token_file: Path | None = None
-        if endpoint.startswith(TCP_PREFIX):
-            self.client_token_file = client_token_file or (
-                token_file.with_name(CLIENT_TOKEN_NAME) if token_file else None)
+        # Both transports: the daemon proves every answer to a proven request (and over TCP
+        # every request must be proven).
+        self.client_token_file: Path | None = client_token_file or (
+            token_file.with_name(CLIENT_TOKEN_NAME) if token_file else None)
         self._client_token = (read_token(self.client_token_file)
                               if self.client_token_file else None)
         if endpoint.startswith(TCP_PREFIX):
@@ -128,24 +131,30 @@ class AsyncDaemonClient:
         """The request, signed over TCP (`X-Approvald-Client`); and the nonce to check the
         answer's proof against (None on a Unix socket, which needs no proof)."""
         request = self._http.build_request(method, path, headers=self._headers(), **kwargs)
-        if not self.endpoint.startswith(TCP_PREFIX):
-            return request, None
-        nonce = secrets.token_hex(16)
+        tcp = self.endpoint.startswith(TCP_PREFIX)
+        if not tcp and not self._client_token:
+            return request, None  # a Unix socket without a token file: unproven both ways
+        nonce = new_nonce()
         if self._client_token:
             target = request.url.raw_path.decode("ascii")
-            proof = client_proof(self._client_token, nonce, request.method, target)
+            proof = client_proof(self._client_token, nonce, request.method, target,
+                                 body_digest(request.content))
             request.headers[CLIENT_HEADER] = f"{nonce}.{proof}"
         return request, nonce
 
-    def _check_proof(self, response: httpx.Response, nonce: str | None) -> None:
-        """Unproven unless a TCP answer carries the daemon's proof for `nonce`; without a
-        client token nothing can prove itself."""
+    def _check_proof(self, response: httpx.Response, nonce: str | None,
+                     stream: bool = False) -> None:
+        """Unproven unless the answer carries the daemon's proof for `nonce`, its status, exit
+        code and body (`stream`: the event stream, whose body is not bound); without a client
+        token nothing can prove itself."""
         if nonce is None:
             return
         token = self._client_token
         supplied = response.headers.get(SERVER_HEADER, "")
-        if not token or not hmac.compare_digest(supplied.encode("latin-1"),
-                                                server_proof(token, nonce).encode("latin-1")):
+        digest = STREAM_DIGEST if stream else body_digest(response.content)
+        if not token or not same(supplied, server_proof(
+                token, nonce, response.status_code, response.headers.get(EXIT_HEADER, ""),
+                digest)):
             raise UnprovenDaemon(UNPROVEN)
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -233,7 +242,7 @@ class AsyncDaemonClient:
             raise _unavailable(exc) from exc
         try:
             try:
-                self._check_proof(response, nonce)
+                self._check_proof(response, nonce, stream=True)
             except UnprovenDaemon:
                 self._forget_tokens()  # the next connection reads a new daemon's token
                 raise

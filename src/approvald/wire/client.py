@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from approvald.paths import Paths, get_paths
-from approvald.settings import TCP_PREFIX
 from approvald.wire.errors import ApiError, DaemonUnavailable, ProtocolError
 from approvald.wire.protocol import STATUS_ROUTE
 from approvald.wire.transport import Response, request
@@ -57,10 +56,9 @@ class DaemonClient:
         except OSError:
             return None
 
-    def _client_token(self, endpoint: str) -> str | None:
-        """This home's client token over TCP ("" when there is none: never another home's)."""
-        if not endpoint.startswith(TCP_PREFIX):
-            return None
+    def _client_token(self, endpoint: str) -> str:
+        """This home's client token ("" when there is none: never another home's). Over TCP
+        a request without it is refused; on a Unix socket it still proves the answers."""
         try:
             return self.paths.client_token_file.read_text(encoding="utf-8").strip()
         except OSError:

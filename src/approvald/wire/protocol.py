@@ -1,14 +1,20 @@
 """The daemon's wire protocol: routes, headers, and the proofs that guard loopback TCP.
 
-Over TCP both ends prove they know the client token (`state/client.token`, new at each daemon
-start) without ever sending it: loopback TCP is open to every local user, where a Unix socket's
-file permissions already keep others out, and a process that took a dead daemon's port must
-learn nothing from a client and be unable to answer one (docs/API.md, "Transports").
+Both ends prove they know the client token (`state/client.token`, new at each daemon start)
+without ever sending it, over TCP and over the Unix socket alike: loopback TCP is open to every
+local user, and on either transport whatever took a dead daemon's socket or port must learn
+nothing from a client and be unable to answer one. Proofs bind the request's body and the
+answer's status, exit code and body; nonces carry the time and are used once (docs/API.md,
+"Transports"; docs/SECURITY.md says what this cannot stop).
 
 Standard library only, imported lazily where it costs: the hook uses this on every tool call.
 """
 
 from __future__ import annotations
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 SOCKET_NAME = "approvald.sock"
 ENDPOINT_FILE_NAME = "endpoint"
@@ -28,20 +34,69 @@ def hook_route(agent: str) -> str:
     return HOOK_ROUTE + agent
 
 
-def client_proof(token: str, nonce: str, method: str, target: str) -> str:
-    """`X-Approvald-Client`'s proof: hex HMAC-SHA256(token, "client:NONCE:METHOD TARGET"), the
-    target being the request line's path with its query, exactly as sent."""
-    import hashlib
-    import hmac
-
-    message = f"client:{nonce}:{method} {target}".encode("latin-1")
-    return hmac.new(token.encode("utf-8"), message, hashlib.sha256).hexdigest()
+EXIT_HEADER = "X-Approvald-Exit"
+STREAM_DIGEST = "stream"  # what a streamed answer's proof binds instead of its body
+# A nonce is 12 hex digits of the client's clock in milliseconds, then 20 random ones: the
+# daemon refuses one outside NONCE_WINDOW_MS of its own clock, or one it has seen before.
+NONCE_WINDOW_MS = 120_000
 
 
-def server_proof(token: str, nonce: str) -> str:
-    """`X-Approvald-Server`: hex HMAC-SHA256(token, "server:NONCE"), the daemon's half."""
-    import hashlib
-    import hmac
+def _sha256() -> Any:
+    """The built-in sha256 (no OpenSSL load: `hashlib` costs the hook ~6 ms)."""
+    import importlib
 
-    message = f"server:{nonce}".encode("latin-1")
-    return hmac.new(token.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    for name in ("_sha2", "_sha256"):  # Python >= 3.12, then older ones
+        try:
+            return importlib.import_module(name).sha256
+        except ImportError:
+            continue
+    return importlib.import_module("hashlib").sha256  # pragma: no cover - a stripped build
+
+
+def body_digest(body: bytes) -> str:
+    return str(_sha256()(body).hexdigest())
+
+
+def _hmac(token: str, message: str) -> str:
+    """Hex HMAC-SHA256 (RFC 2104) over the built-in sha256."""
+    sha256 = _sha256()
+    key = token.encode("utf-8")
+    if len(key) > 64:
+        key = sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in key) + message.encode("latin-1")).digest()
+    return str(sha256(bytes(b ^ 0x5C for b in key) + inner).hexdigest())
+
+
+def same(a: str, b: str) -> bool:
+    """Constant-time comparison of two proofs."""
+    from _operator import _compare_digest
+
+    return bool(_compare_digest(a.encode("latin-1", "replace"), b.encode("latin-1", "replace")))
+
+
+def new_nonce() -> str:
+    import os
+    import time
+
+    return f"{int(time.time() * 1000):012x}{os.urandom(10).hex()}"
+
+
+def nonce_ms(nonce: str) -> int | None:
+    """The client's clock in a nonce (None when it holds none)."""
+    head = nonce[:12]
+    return int(head, 16) if len(nonce) >= 32 and len(head) == 12 else None
+
+
+def client_proof(token: str, nonce: str, method: str, target: str, digest: str) -> str:
+    """`X-Approvald-Client`'s proof: hex HMAC-SHA256(token, "client:NONCE:METHOD TARGET:DIGEST"),
+    the target being the request line's path with its query exactly as sent, DIGEST the hex
+    sha256 of the request body."""
+    return _hmac(token, f"client:{nonce}:{method} {target}:{digest}")
+
+
+def server_proof(token: str, nonce: str, status: int, exit_code: str, digest: str) -> str:
+    """`X-Approvald-Server`: hex HMAC-SHA256(token, "server:NONCE:STATUS:EXIT:DIGEST"), EXIT the
+    answer's X-Approvald-Exit ("" without one), DIGEST the hex sha256 of the answer's body
+    (`stream` for the event stream, whose body is not bound)."""
+    return _hmac(token, f"server:{nonce}:{status}:{exit_code}:{digest}")

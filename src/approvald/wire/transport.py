@@ -70,14 +70,41 @@ def connect(endpoint: str, timeout: float | None) -> _socket.socket:
     return sock
 
 
-def _recv_all(sock: _socket.socket, endpoint: str) -> bytes:
+class _Clock:
+    """One deadline for a whole exchange: every wait gets what is left of it, so an answer
+    trickled a byte at a time ends when the deadline does, not one timeout per byte."""
+
+    __slots__ = ("deadline", "endpoint")
+
+    def __init__(self, endpoint: str, timeout: float | None, deadline: float | None):
+        from time import monotonic
+
+        if timeout is not None:
+            until = monotonic() + timeout
+            deadline = until if deadline is None else min(deadline, until)
+        self.deadline = deadline
+        self.endpoint = endpoint
+
+    def left(self, what: str) -> float | None:
+        if self.deadline is None:
+            return None
+        from time import monotonic
+
+        remaining = self.deadline - monotonic()
+        if remaining <= 0:
+            raise DaemonTimeout(f"daemon at {self.endpoint} did not {what} in time")
+        return remaining
+
+
+def _recv_all(sock: _socket.socket, clock: _Clock) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
+        sock.settimeout(clock.left("answer"))
         try:
             data = sock.recv(262144)
         except TimeoutError as exc:
-            raise DaemonTimeout(f"daemon at {endpoint} did not answer in time") from exc
+            raise DaemonTimeout(f"daemon at {clock.endpoint} did not answer in time") from exc
         except OSError as exc:
             raise DaemonUnavailable(f"connection to the daemon broke ({exc})") from exc
         if not data:
@@ -95,68 +122,79 @@ def _dechunk(body: bytes) -> bytes:
         end = body.find(b"\r\n", pos)
         if end < 0:
             raise ProtocolError("truncated chunked body")
-        size = int(body[pos:end].split(b";", 1)[0], 16)
+        size_text = body[pos:end].split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise ProtocolError("bad chunk size in the answer") from None
         if size == 0:
             return b"".join(out)
         start = end + 2
-        if start + size > len(body):
+        if start + size + 2 > len(body):
             raise ProtocolError("truncated chunked body")
         out.append(body[start:start + size])
         pos = start + size + 2
 
 
 def parse_response(raw: bytes, endpoint: str = "the daemon") -> Response:
+    """The answer, strictly: a status line, headers, and a body whose length was declared
+    (Content-Length or chunked). Anything else is a ProtocolError: an answer that cannot be
+    proven whole is no answer."""
     head, sep, body = raw.partition(b"\r\n\r\n")
     if not sep:
         # Nothing or half a header: the daemon died or closed on us.
         raise DaemonUnavailable(f"{endpoint} closed the connection without an answer")
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+    if (len(parts) < 2 or not parts[0].startswith("HTTP/1.") or len(parts[1]) != 3
+            or not parts[1].isdigit()):
         raise ProtocolError(f"not an HTTP answer: {lines[0][:80]!r}")
     headers: dict[str, str] = {}
     for line in lines[1:]:
-        name, _, value = line.partition(":")
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise ProtocolError("a header line without a colon in the answer")
         headers[name.strip().lower()] = value.strip()
     if headers.get("transfer-encoding", "").lower() == "chunked":
         body = _dechunk(body)
     elif "content-length" in headers:
-        length = int(headers["content-length"])
+        length_text = headers["content-length"]
+        if not length_text.isdigit():
+            raise ProtocolError("bad Content-Length in the answer")
+        length = int(length_text)
         if len(body) < length:
             raise DaemonUnavailable(f"{endpoint} closed the connection mid-answer")
         body = body[:length]
+    else:
+        raise ProtocolError("the answer declares no length")
     return Response(int(parts[1]), headers, body)
 
 
 def request(endpoint: str, method: str, path: str, body: object = None, *,
             raw: bytes | None = None, token: str | None = None,
-            client_token: str | None = None, timeout: float | None = 10.0) -> Response:
+            client_token: str | None = None, timeout: float | None = 10.0,
+            deadline: float | None = None, require_proof: bool | None = None) -> Response:
     """One HTTP request on its own connection: `body` is sent as JSON, or `raw` (bytes that
-    already are JSON) as they are.
+    already are JSON) as they are. `timeout` bounds the whole exchange, and so does
+    `deadline` (a `time.monotonic()` instant) when given.
 
-    Over TCP both ends prove they know the client token (`client_token`, else (None) the one
-    the daemon wrote in the environment's home; approvald.wire.endpoint) and it never crosses
-    the wire: the request carries `X-Approvald-Client: NONCE.PROOF`, and an answer without the
-    matching `X-Approvald-Server` raises UnprovenDaemon, a DaemonUnavailable: whoever answered
-    is not this home's daemon, so the hook decides locally. No token: DaemonUnavailable too.
-    A Unix socket needs none of this (its file permissions guard it)."""
+    With a client token (`client_token`, else (None) the one the daemon wrote in the
+    environment's home) both ends prove they know it and it never crosses the wire: the
+    request carries `X-Approvald-Client: NONCE.PROOF` (binding its method, target and body),
+    and an answer without the matching `X-Approvald-Server` (binding its status, exit code and
+    body) raises UnprovenDaemon, a DaemonUnavailable: whoever answered is not this home's
+    daemon. Proof is required over TCP, and wherever `require_proof` says so (the hook);
+    without a token it then raises UnprovenDaemon too."""
     tcp = endpoint.startswith(TCP_PREFIX)
-    nonce = proof_header = ""
     if tcp:
         _address(endpoint)  # a port not written yet is no daemon, whatever the token says
-        if client_token is None:
-            from approvald.wire.endpoint import read_client_token
+    if client_token is None:
+        from approvald.wire.endpoint import read_client_token
 
-            client_token = read_client_token()
-        if not client_token:
-            raise DaemonUnavailable(f"no client token for the daemon at {endpoint}")
-        import secrets
-
-        from approvald.wire.protocol import CLIENT_HEADER, client_proof
-
-        nonce = secrets.token_hex(16)
-        proof = client_proof(client_token, nonce, method, path)
-        proof_header = f"{CLIENT_HEADER}: {nonce}.{proof}"
+        client_token = read_client_token()
+    if (tcp if require_proof is None else require_proof) and not client_token:
+        raise UnprovenDaemon(f"no client token for the daemon at {endpoint}, so nothing it "
+                             "answers can be proven")
     if raw is not None:
         payload = raw
     elif body is not None:
@@ -171,35 +209,50 @@ def request(endpoint: str, method: str, path: str, body: object = None, *,
         head.append("Content-Type: application/json")
     if token:
         head.append(f"Authorization: Bearer {token}")
-    if tcp:
-        head.append(proof_header)
+    nonce = ""
+    if client_token:
+        from approvald.wire.protocol import CLIENT_HEADER, body_digest, client_proof, new_nonce
+
+        nonce = new_nonce()
+        proof = client_proof(client_token, nonce, method, path, body_digest(payload))
+        head.append(f"{CLIENT_HEADER}: {nonce}.{proof}")
     message = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload
-    sock = connect(endpoint, timeout)
+    clock = _Clock(endpoint, timeout, deadline)
+    sock = connect(endpoint, clock.left("accept"))
     try:
         try:
+            sock.settimeout(clock.left("read the request"))
             sock.sendall(message)
         except TimeoutError as exc:
             raise DaemonTimeout(f"daemon at {endpoint} did not read the request in time") from exc
         except OSError as exc:
             raise DaemonUnavailable(f"connection to the daemon broke ({exc})") from exc
-        raw = _recv_all(sock, endpoint)
+        answer = _recv_all(sock, clock)
     finally:
         sock.close()
-    response = parse_response(raw, endpoint)
-    if tcp:
-        check_server_proof(response, client_token or "", nonce, endpoint)
+    response = parse_response(answer, endpoint)
+    if client_token:
+        check_server_proof(response, client_token, nonce, endpoint)
     return response
 
 
 def check_server_proof(response: Response, client_token: str, nonce: str,
-                       endpoint: str = "the daemon") -> None:
-    """UnprovenDaemon unless `response` carries `X-Approvald-Server` for this nonce."""
-    import hmac
-
-    from approvald.wire.protocol import SERVER_HEADER, server_proof
+                       endpoint: str = "the daemon", stream: bool = False) -> None:
+    """UnprovenDaemon unless `response` carries `X-Approvald-Server` for this nonce, its
+    status, its exit code and its body (`stream`: an event stream, whose body is not bound)."""
+    from approvald.wire.protocol import (
+        EXIT_HEADER,
+        SERVER_HEADER,
+        STREAM_DIGEST,
+        body_digest,
+        same,
+        server_proof,
+    )
 
     supplied = response.headers.get(SERVER_HEADER.lower(), "")
-    expected = server_proof(client_token, nonce)
-    if not hmac.compare_digest(supplied.encode("latin-1"), expected.encode("latin-1")):
+    digest = STREAM_DIGEST if stream else body_digest(response.body)
+    expected = server_proof(client_token, nonce, response.status,
+                            response.headers.get(EXIT_HEADER.lower(), ""), digest)
+    if not same(supplied, expected):
         raise UnprovenDaemon(f"what answered at {endpoint} did not prove it is this home's "
                              "daemon (no valid X-Approvald-Server)")
