@@ -154,15 +154,15 @@ def isolated(decide_here: Callable[[], Verdict], deadline: float | None = None,
         finally:
             os._exit(code)
     os.close(write_end)
-    data = _read_until(read_end, deadline)
-    if data is None:  # past the deadline: the child goes, the answer comes now
+    answer = _read_until(read_end, deadline)
+    if answer is None:  # past the deadline: the child goes, the answer comes now
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         return late() if late is not None else deny("approvald could not decide in time")
     _, status = os.waitpid(pid, 0)
     try:
-        permission, reason = json.loads(data) if status == 0 else (None, None)
+        permission, reason = json.loads(answer) if status == 0 else (None, None)
     except ValueError:
         permission, reason = None, None
     if not isinstance(reason, str) or (permission is not None and permission not in PERMISSIONS):
