@@ -64,7 +64,11 @@ async def test_daemon_refuses_actions_while_the_audit_cannot_be_written(approval
 
             assert (await decide())["decision"] == "ALLOW"
             disk.full = True
-            await decide()  # its record cannot be written: from now on, refuse
+            # Its record cannot be written, so even this first one is refused: nothing is
+            # allowed before its record is durable (issue 11).
+            first = await decide()
+            assert first["decision"] == "DENY"
+            assert first["rules"] == ["approvald-audit-unwritable"]
             assert writer.flush()
             refused = await decide()
             assert refused["decision"] == "DENY"
@@ -76,4 +80,5 @@ async def test_daemon_refuses_actions_while_the_audit_cannot_be_written(approval
     finally:
         writer.close()
         ctx.database.close()
-    assert len(AuditLog(paths.audit).tail(100)) == 4
+    # ALLOW, the refused ls (held: its ALLOW, then the DENY it became), DENY, ALLOW.
+    assert len(AuditLog(paths.audit).tail(100)) == 5

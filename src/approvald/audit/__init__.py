@@ -39,7 +39,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,10 @@ def _scrub(value: Any) -> Any:
 
 # -- writing ---------------------------------------------------------------------------------
 
+def _line(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
 @dataclass
 class _ChainEnd:
     seq: int  # the last record's seq (0: no record yet)
@@ -129,8 +133,12 @@ class AuditLog:
     """Append records to the chain in `directory` (created 0700, files 0600)."""
 
     def __init__(self, directory: Path, max_bytes: int = 10_000_000, fsync: bool = False,
-                 lock_timeout: float = LOCK_TIMEOUT_S) -> None:
+                 lock_timeout: float = LOCK_TIMEOUT_S,
+                 anchor: Callable[[int, str], None] | None = None) -> None:
         self.directory = Path(directory)
+        # Told (seq, hash) of the chain's end after each commit: a copy kept outside these
+        # files (the daemon's database), which `verify` compares (docs/SECURITY.md).
+        self.anchor = anchor
         self.path = self.directory / ACTIVE_NAME
         self.max_bytes = max_bytes
         self.fsync = fsync
@@ -201,6 +209,53 @@ class AuditLog:
         `extra_values`: (name, value) pairs of known secrets to redact as `[REDACTED:NAME]`.
         Raises AuditError when the record cannot be written (the log is left as it was).
         """
+        return self.append_many([record], extra_values)[0]
+
+    def append_many(self, records: list[dict[str, Any]],
+                    extra_values: Iterable[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+        """`append` for several records at once: one lock, one write, one sync (a group
+        commit). All are written or none (AuditError)."""
+        extra = list(extra_values)
+        bodies = [self._body(record, extra) for record in records]
+        written: list[dict[str, Any]] = []
+        with self._locked():
+            end = self._refresh()
+            lines: list[bytes] = []
+            size = end.size
+            for body in bodies:
+                record = self._chain(end, body, end.segment)
+                data = _line(record)
+                if size and size + len(data) > self.max_bytes:
+                    if lines:  # what came before goes into the segment it was chained for
+                        self._commit(end, lines, written)
+                        lines = []
+                    self._rotate(end)
+                    record = self._chain(end, body, end.segment)
+                    data = _line(record)
+                    size = 0
+                lines.append(data)
+                written.append(record)
+                end.seq, end.hash = record["seq"], record["hash"]
+                size += len(data)
+            self._commit(end, lines, written)
+        return written
+
+    def _commit(self, end: _ChainEnd, lines: list[bytes], written: list[dict[str, Any]]) -> None:
+        data = b"".join(lines)
+        try:
+            self._write_line(end, b"\n" + data if end.needs_newline else data)
+        except AuditError:
+            self._end = None  # the chain's end is re-read from disk next time
+            raise
+        self._write_head(end.seq, end.hash)
+        if self.anchor is not None:
+            try:
+                self.anchor(end.seq, end.hash)
+            except Exception as exc:
+                raise AuditError(f"the audit anchor could not be updated: {exc}") from exc
+
+    @staticmethod
+    def _body(record: dict[str, Any], extra: list[tuple[str, str]]) -> dict[str, Any]:
         event = record.get("event") if isinstance(record, dict) else None
         if not isinstance(event, str) or not event:
             raise ValueError("an audit record needs an 'event' string")
@@ -210,21 +265,7 @@ class AuditLog:
                                           allow_nan=False))
         except ValueError as exc:
             raise AuditError(f"audit record is not JSON: {exc}") from exc
-        body = {k: v for k, v in redact_obj(plain, extra_values).items() if k not in _RESERVED}
-        with self._locked():
-            end = self._refresh()
-            written = self._chain(end, body, end.segment)
-            line = (json.dumps(written, ensure_ascii=False, separators=(",", ":")) + "\n")
-            data = line.encode("utf-8")
-            if end.size and end.size + len(data) > self.max_bytes:
-                self._rotate(end)
-                written = self._chain(end, body, end.segment)
-                data = (json.dumps(written, ensure_ascii=False, separators=(",", ":"))
-                        + "\n").encode("utf-8")
-            self._write_line(end, b"\n" + data if end.needs_newline else data)
-            end.seq, end.hash = written["seq"], written["hash"]
-            self._write_head(end.seq, end.hash)
-        return written
+        return {k: v for k, v in redact_obj(plain, extra).items() if k not in _RESERVED}
 
     @staticmethod
     def _chain(end: _ChainEnd, body: dict[str, Any], segment: int) -> dict[str, Any]:

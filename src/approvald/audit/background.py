@@ -8,6 +8,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 log = logging.getLogger("approvald.audit")
@@ -19,7 +20,14 @@ class AuditSink(Protocol):
 
 class AuditWriter:
     """Appends audit records on one background thread, in order, so a slow disk (the log
-    locks and may fsync) never stalls the event loop. `close()` writes what is queued first.
+    locks and syncs) never stalls the event loop. Records queued together are written
+    together: one write and one sync for the lot (a group commit), so syncing every record
+    costs concurrent requests one sync between them, not one each. `close()` writes what is
+    queued first.
+
+    `barrier()` is a future that completes once everything queued before it is written (and
+    synced, when the log syncs); it fails while records are held. The daemon answers nothing
+    that lets an action run before its barrier completes (docs/SECURITY.md).
 
     A record that cannot be written (a full disk, a read-only mount) is held, in order, and
     retried every RETRY_S until it goes through; meanwhile `failure` says why, and the daemon
@@ -34,12 +42,13 @@ class AuditWriter:
 
     def __init__(self, sink: AuditSink):
         self._sink = sink
-        # records, a threading.Event (flush marker) or None (stop)
+        # records, a threading.Event (flush marker), a Future (barrier) or None (stop)
         self._queue: queue.Queue[Any] = queue.Queue()
         self._held: deque[dict[str, Any]] = deque()
         self.failure: str | None = None
         self.errors = 0
         self.dropped = 0
+        self.commits = 0
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
@@ -53,37 +62,68 @@ class AuditWriter:
     def remove_listener(self, listener: Callable[[dict[str, Any]], None]) -> None:
         self._listeners = [f for f in self._listeners if f is not listener]
 
-    def _tell(self, written: dict[str, Any]) -> None:
-        for listener in self._listeners:
-            try:
-                listener(written)
-            except Exception:
-                log.exception("audit: a listener failed")
+    def _tell(self, written: list[Any]) -> None:
+        for record in written:
+            if not isinstance(record, dict):
+                continue
+            for listener in self._listeners:
+                try:
+                    listener(record)
+                except Exception:
+                    log.exception("audit: a listener failed")
+
+    def barrier(self) -> Future[None]:
+        done: Future[None] = Future()
+        self._queue.put(done)
+        return done
 
     def _run(self) -> None:
         while True:
             try:
-                item = self._queue.get(timeout=self.RETRY_S if self._held else None)
+                first = self._queue.get(timeout=self.RETRY_S if self._held else None)
             except queue.Empty:
                 self._drain()
                 continue
-            if item is None:
-                self._drain()
-                return
-            if isinstance(item, threading.Event):
-                self._drain()
-                item.set()
-                continue
-            if len(self._held) >= self.MAX_HELD:
-                self._held.popleft()
-                self.dropped += 1
-            self._held.append(item)
+            batch = [first]
+            while True:  # everything queued meanwhile joins this commit
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = False
+            markers: list[Any] = []
+            for item in batch:
+                if item is None:
+                    stop = True
+                elif isinstance(item, (threading.Event, Future)):
+                    markers.append(item)
+                else:
+                    if len(self._held) >= self.MAX_HELD:
+                        self._held.popleft()
+                        self.dropped += 1
+                    self._held.append(item)
             self._drain()
+            for marker in markers:
+                if isinstance(marker, threading.Event):
+                    marker.set()
+                elif self._held:
+                    marker.set_exception(OSError(self.failure or "audit records are held"))
+                else:
+                    marker.set_result(None)
+            if stop:
+                return
 
     def _drain(self) -> None:
+        many = getattr(self._sink, "append_many", None)
         while self._held:
             try:
-                written = self._sink.append(self._held[0])
+                if many is not None:
+                    written = many(list(self._held))
+                    self._held.clear()
+                else:
+                    written = [self._sink.append(self._held[0])]
+                    self._held.popleft()
+                self.commits += 1
             except Exception as exc:
                 self.errors += 1
                 if self.failure is None:
@@ -91,8 +131,7 @@ class AuditWriter:
                               "until it can", exc)
                 self.failure = f"{type(exc).__name__}: {exc}"
                 return
-            self._held.popleft()
-            if self._listeners and isinstance(written, dict):
+            if self._listeners and isinstance(written, list):
                 self._tell(written)
         if self.failure is not None:
             log.warning("audit: writing again; held records are in the log")

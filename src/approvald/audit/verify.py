@@ -71,17 +71,37 @@ def _broken(records: int, path: Path, line: int | None, message: str) -> VerifyR
     return VerifyResult(False, records, str(path), line, message)
 
 
-def verify_chain(directory: Path) -> VerifyResult:
+def verify_chain(directory: Path, anchor: tuple[int, str] | None = None) -> VerifyResult:
     """Check every record in chain order: its hash, its link to the one before, its seq and
-    segment; then that the chain reaches the head. The first problem found is reported."""
+    segment; then that the chain reaches the head, and the `anchor` (the (seq, hash) kept
+    outside the log, in the database) with the anchor's hash. The first problem found is
+    reported."""
     directory = Path(directory)
     if not directory.is_dir():
+        if anchor is not None and anchor[0] > 0:
+            return _broken(0, directory, None, f"the audit log is gone, but seq {anchor[0]} "
+                           "was written (the database's anchor): it was deleted")
         return VerifyResult(True, 0, None, None, "no audit log yet")
     with _shared_lock_if_any(directory):
-        return _verify_locked(directory)
+        result = _verify_locked(directory, anchor)
+    return result
 
 
-def _verify_locked(directory: Path) -> VerifyResult:
+def _anchor_problem(anchor: tuple[int, str] | None, seq: int, found_hash: str | None) -> str | None:
+    """Whether the chain (ending at `seq`; `found_hash` the hash of its record at the anchor's
+    seq, if any) contradicts the anchor."""
+    if anchor is None or anchor[0] <= 0:
+        return None
+    if anchor[0] > seq:
+        return (f"the log ends at seq {seq} but seq {anchor[0]} was written (the database's "
+                "anchor): records were removed or the log was replaced")
+    if found_hash != anchor[1]:
+        return (f"record {anchor[0]} is not the one the database's anchor recorded: the log "
+                "was rewritten")
+    return None
+
+
+def _verify_locked(directory: Path, anchor: tuple[int, str] | None = None) -> VerifyResult:
     rotated = rotated_files(directory)
     for expected, (number, _) in enumerate(rotated, start=1):
         if number != expected:
@@ -92,6 +112,7 @@ def _verify_locked(directory: Path) -> VerifyResult:
     if isinstance(head, str):
         return _broken(0, directory / HEAD_NAME, None, head)
     count, prev, seq = 0, GENESIS, 0
+    at_anchor: str | None = None
     files = chain_files(directory)
     last_file, last_line = directory / ACTIVE_NAME, 0
     for segment, path in files:
@@ -104,6 +125,8 @@ def _verify_locked(directory: Path) -> VerifyResult:
                     return _broken(count, path, line, problem)
                 record = json.loads(raw)
                 count, seq, prev = count + 1, record["seq"], record["hash"]
+                if anchor is not None and seq == anchor[0]:
+                    at_anchor = prev
         if line == 0 and path.name != ACTIVE_NAME:
             return _broken(count, path, None, f"{path.name} is empty: its records were removed")
         last_file, last_line = path, line
@@ -114,6 +137,9 @@ def _verify_locked(directory: Path) -> VerifyResult:
         return _broken(count, last_file, last_line + 1,
                        f"the log ends at seq {seq} but seq {head[0]} was written: "
                        "records were removed from the end")
+    problem = _anchor_problem(anchor, seq, at_anchor)
+    if problem:
+        return _broken(count, last_file, None, problem)
     return VerifyResult(True, count, None, None, f"audit chain holds: {count} records")
 
 

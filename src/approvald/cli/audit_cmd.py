@@ -51,8 +51,20 @@ def _summary(record: dict[str, Any]) -> str:
     return ""
 
 
+def _anchor() -> tuple[int, str] | None:
+    """The chain's end as the daemon's database recorded it (None without a database)."""
+    paths = get_paths()
+    if not paths.database.exists():
+        return None
+    from approvald.storage.anchor import AuditAnchor
+    from approvald.storage.database import Database
+
+    with Database(paths.database) as database:
+        return AuditAnchor(database).get()
+
+
 def _verify(as_json: bool) -> int:
-    result = verify_chain(get_paths().audit)
+    result = verify_chain(get_paths().audit, _anchor())
     if as_json:
         print(json.dumps(result.to_json()))
     elif result.ok:

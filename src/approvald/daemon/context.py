@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from approvald import __version__
 from approvald.audit.background import AuditSink
+from approvald.daemon.evaluator import Evaluator, ThreadEvaluator
 from approvald.daemon.events import EventBus
 from approvald.daemon.guard import OperatorGuard
 from approvald.model import events as event_names
@@ -66,6 +67,11 @@ class DaemonContext:
         # Which processes are agents; refuses them the operator's side (docs/SECURITY.md).
         # Without one given (in-process tests, with no connections) an unidentified peer passes.
         self.guard = guard or OperatorGuard(require_peer=False)
+        # Where actions are evaluated: worker processes in the running daemon (server.py);
+        # a budgeted thread otherwise.
+        self.evaluator: Evaluator = ThreadEvaluator(lambda: self.engine)
+        # Called (from any thread) after a reload changed the policy in force.
+        self.on_policy_change: Callable[[], None] | None = None
         # pid -> open event streams: those processes are the dashboard (`decided_by`).
         self.dashboards: Counter[int] = Counter()
         # Over TCP every request must carry it (X-Approvald-Client); empty on a Unix socket.
@@ -131,6 +137,8 @@ class DaemonContext:
         self.policy_error = None
         if changed:
             log.info("policy loaded: %s", engine.policy_hash)
+            if self.on_policy_change is not None:
+                self.on_policy_change()
         self.events.publish_threadsafe(event_names.POLICY_RELOADED,
                                        {"policy_hash": engine.policy_hash})
         return engine.policy_hash, None

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from approvald.daemon.context import STOPPING, DaemonContext
+from approvald.daemon.evaluator import EvaluationFailed, Overtime
 from approvald.model import events, limits
 from approvald.model.actions import Action
 from approvald.model.approvals import Approval
@@ -31,30 +32,29 @@ from approvald.storage.approvals import AlreadyDecided
 log = logging.getLogger("approvald.daemon")
 
 AUDIT_RULE = "approvald-audit-unwritable"
-# Actions above this size are evaluated on a worker thread, with a deadline, so the loop keeps
-# serving everyone else.
-THREAD_ABOVE = 4 * 1024
+AUDIT_WAIT_S = 5.0  # an ALLOW waits this long at most for its record to be on disk
+FAILED_RULE = "approvald-evaluation-failed"
 
 
 async def evaluate(ctx: DaemonContext, action: Action) -> dict[str, Any]:
-    """The policy's Decision JSON; DENY without analysis for an oversized action, and DENY when
-    the analysis runs past its deadline (the thread finishes on its own, unanswered)."""
-    engine = ctx.engine
+    """The policy's Decision JSON, from the context's evaluator (off the event loop, within a
+    budget: approvald.daemon.evaluator); DENY without analysis for an oversized action, DENY
+    past the budget, DENY when the analysis failed."""
     reason = limits.too_large_reason(action)
-    if reason is None and limits.action_size(action) <= THREAD_ABOVE:
-        return dict(engine.evaluate(action).to_json())
+    rule = limits.SIZE_RULE
     if reason is None:
         try:
-            decision = await asyncio.wait_for(asyncio.to_thread(engine.evaluate, action),
-                                              limits.EVALUATION_TIMEOUT_S)
-            return dict(decision.to_json())
-        except asyncio.TimeoutError:
-            log.warning("evaluation of a %d-byte action timed out", limits.action_size(action))
+            return await ctx.evaluator.evaluate(action)
+        except Overtime:
+            log.warning("evaluation of a %d-byte action ran past its budget",
+                        limits.action_size(action))
             reason, rule = limits.timeout_reason(), limits.TIMEOUT_RULE
-    else:
-        rule = limits.SIZE_RULE
+        except EvaluationFailed as exc:
+            log.warning("evaluation failed: %s", exc)
+            reason = f"approvald could not check this action ({exc}), so it is denied."
+            rule = FAILED_RULE
     return {"decision": DENY, "reason": reason, "rules": [rule],
-            "fingerprint": action.fingerprint, "policy_hash": engine.policy_hash,
+            "fingerprint": action.fingerprint, "policy_hash": ctx.policy_hash,
             "trigger": None}
 
 
@@ -91,6 +91,8 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
     record = _record(action, decision)
     if decision["decision"] != REQUIRE_APPROVAL:
         _report(ctx, record)
+        if decision["decision"] != DENY:
+            return await _once_durable(ctx, action, result)
         return result
 
     judged = decision.get("judged")
@@ -101,7 +103,7 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
         _answer_from(result, grant, APPROVED)
         record.update(approval_id=grant.id, approval_status="granted", scope=grant.scope)
         _report(ctx, record)
-        return result
+        return await _once_durable(ctx, action, result)
 
     approval = ctx.approvals.create(action.to_json(), decision, fingerprint=decision["fingerprint"],
                                 summary=action.summary,
@@ -122,6 +124,29 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
         _answer_from(result, outcome)
         if outcome.status == APPROVED and not ctx.approvals.consume(outcome.id):
             result.update(status=DENIED, decision_reason="this approval was already used")
+        if result["status"] == APPROVED:
+            return await _once_durable(ctx, action, result)
+    return result
+
+
+async def _once_durable(ctx: DaemonContext, action: Action,
+                        result: dict[str, Any]) -> dict[str, Any]:
+    """`result` (which lets the action run) once every record before it is written and synced;
+    a DENY (`approvald-audit-unwritable`) when that cannot be done in AUDIT_WAIT_S."""
+    barrier = getattr(ctx.audit, "barrier", None)
+    if barrier is None:
+        return result
+    try:
+        await asyncio.wait_for(asyncio.wrap_future(barrier()), AUDIT_WAIT_S)
+    except Exception as exc:
+        why = str(exc) or "the audit log did not answer in time"
+        denied = {**result, "decision": DENY, "rules": [AUDIT_RULE], "trigger": None,
+                  "reason": f"approvald cannot write its audit log ({why}), so nothing is "
+                            "allowed until it can."}
+        if result.get("status") == APPROVED:
+            denied.update(status=DENIED, decision_reason=denied["reason"])
+        _report(ctx, _record(action, denied))
+        return denied
     return result
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import secrets
@@ -21,6 +22,7 @@ from typing import IO, Any
 from approvald.audit.background import AuditWriter
 from approvald.daemon.app import create_app
 from approvald.daemon.context import DaemonContext
+from approvald.daemon.evaluator import ProcessEvaluator
 from approvald.daemon.guard import OperatorGuard
 from approvald.daemon.http import MAX_BODY
 from approvald.daemon.httpserver import HttpServer, Limits
@@ -195,10 +197,12 @@ def _raise_descriptor_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def _open_audit(paths: Paths) -> Any:
+def _open_audit(paths: Paths, database: Database) -> Any:
+    """The log, synced on every commit, its anchor kept in the database."""
     from approvald.audit import AuditLog
+    from approvald.storage.anchor import AuditAnchor
 
-    return AuditLog(paths.audit)
+    return AuditLog(paths.audit, fsync=True, anchor=AuditAnchor(database).advance)
 
 
 def build_context(paths: Paths, *, token: str, endpoint: str,
@@ -214,7 +218,7 @@ def build_context(paths: Paths, *, token: str, endpoint: str,
         return load_engine(paths)
 
     ctx = DaemonContext(paths=paths, settings=settings, database=database,
-                        audit=AuditWriter(_open_audit(paths)), engine_loader=load,
+                        audit=AuditWriter(_open_audit(paths, database)), engine_loader=load,
                         token=token, socket=endpoint, client_token=client_token,
                         guard=OperatorGuard(require_peer=True))
     ctx.reload_policy()
@@ -282,6 +286,7 @@ async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence
                  services: list[Service] | None = None) -> None:
     ctx.events.bind_loop(asyncio.get_running_loop())
     started = start_all(default_services(ctx.settings) if services is None else services, ctx)
+    await _start_evaluator(ctx)
     server = HttpServer(create_app(ctx, extra_routes), Limits(max_body=MAX_BODY))
     stop = asyncio.Event()
     undo_signals = _install_signals(stop)
@@ -301,6 +306,32 @@ async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence
     finally:
         undo_signals()
         await asyncio.to_thread(stop_all, started)
+        ctx.evaluator.close()
+
+
+async def _start_evaluator(ctx: DaemonContext) -> None:
+    """Worker processes evaluate every action (approvald.daemon.evaluator); where they cannot
+    start, a budgeted thread does, and the log says so."""
+    loop = asyncio.get_running_loop()
+    pool = ProcessEvaluator(functools.partial(_load_engine, ctx.paths))
+    try:
+        await pool.start()
+    except Exception as exc:
+        pool.close()
+        log.warning("evaluating in threads: worker processes did not start (%s)", exc)
+        return
+    ctx.evaluator = pool
+
+    def policy_changed() -> None:
+        loop.call_soon_threadsafe(pool.reload)
+
+    ctx.on_policy_change = policy_changed
+
+
+def _load_engine(paths: Paths) -> Any:
+    from approvald.policy import load_engine
+
+    return load_engine(paths)
 
 
 def _close(ctx: DaemonContext) -> None:

@@ -76,6 +76,14 @@ CREATE TABLE IF NOT EXISTS leases (
 CREATE INDEX IF NOT EXISTS leases_by_expiry ON leases (expiry_recorded, expires_at);
 CREATE INDEX IF NOT EXISTS leases_by_name ON leases (name);
 """),
+    (3, "audit anchor", """
+CREATE TABLE IF NOT EXISTS audit_anchor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+"""),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -1,0 +1,319 @@
+"""Evaluating actions off the event loop, within a budget, one session never slowing another.
+
+The policy analysis of a 9-byte command can explode (package scripts that call package
+scripts, shells in shells): the shell and policy code bound their own expansions, and this is
+the daemon's backstop. Every action is evaluated in a worker process:
+
+- a budget per evaluation (`limits.EVALUATION_TIMEOUT_S`): a worker past it is killed (its
+  memory goes with it) and replaced, and the action is DENY (`approvald-evaluation-timeout`);
+- a memory ceiling per worker (`WORKER_MEMORY_BYTES`, Linux `RLIMIT_AS`): an analysis that
+  outgrows it fails in the worker, not in the daemon, and the action is DENY;
+- at most `PER_SESSION` evaluations of one agent session at once, and the pool grows (up to
+  `max_workers`) when every worker is busy, so one session's slow analysis leaves workers for
+  every other session's decisions;
+- each worker loads the policy itself and reloads it when the daemon does.
+
+A decision costs one round trip over a pipe (about 0.1 ms, benchmarks/bench_security.py); the
+workers evaluate in parallel, on every core. Where worker processes cannot be started (a frozen
+build without multiprocessing support, say), `ThreadEvaluator` keeps the budget without the
+kill: the answer comes in time, the runaway thread finishes on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import sys
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+from approvald.model import limits
+from approvald.model.actions import Action
+
+log = logging.getLogger("approvald.daemon")
+
+WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
+PER_SESSION = 2
+START_TIMEOUT_S = 30.0
+
+
+class Overtime(Exception):
+    """The evaluation ran past its budget."""
+
+
+class EvaluationFailed(Exception):
+    """The worker could not evaluate the action (one line saying why)."""
+
+
+class Evaluator(Protocol):
+    async def evaluate(self, action: Action) -> dict[str, Any]: ...
+
+    def reload(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+# -- the worker process -------------------------------------------------------------------------
+
+def _limit_memory(limit: int) -> None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def worker_main(conn: Connection, load: Callable[[], Any], memory: int) -> None:
+    """A worker: load the policy, then answer ("eval", action) and ("reload", None) forever."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon stops us, not the terminal
+    _limit_memory(memory)
+    engine = load()
+    conn.send(("ready", engine.policy_hash))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        kind, payload = message
+        try:
+            if kind == "reload":
+                engine = load()
+                conn.send(("ok", engine.policy_hash))
+            else:
+                conn.send(("ok", engine.evaluate(payload).to_json()))
+        except MemoryError:
+            conn.send(("error", "the analysis needed more memory than a worker may use"))
+        except Exception as exc:
+            conn.send(("error", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]))
+
+
+# -- the daemon's side --------------------------------------------------------------------------
+
+class _Worker:
+    def __init__(self, context: Any, load: Callable[[], Any], memory: int):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=worker_main, args=(child, load, memory),
+                                       name="approvald-evaluator", daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.stale = False
+
+    async def _recv(self, loop: asyncio.AbstractEventLoop) -> Any:
+        readable: asyncio.Future[None] = loop.create_future()
+        fd = self.conn.fileno()
+        def ready() -> None:
+            if not readable.done():
+                readable.set_result(None)
+
+        loop.add_reader(fd, ready)
+        try:
+            await readable
+        finally:
+            loop.remove_reader(fd)
+        return self.conn.recv()
+
+    async def started(self) -> None:
+        loop = asyncio.get_running_loop()
+        kind, _ = await asyncio.wait_for(self._recv(loop), START_TIMEOUT_S)
+        if kind != "ready":
+            raise EvaluationFailed("the evaluator did not start")
+        self.ready = True
+
+    async def call(self, kind: str, payload: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        self.conn.send((kind, payload))
+        status, result = await self._recv(loop)
+        if status != "ok":
+            raise EvaluationFailed(str(result))
+        return result
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        with contextlib.suppress(Exception):
+            self.process.join(2)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+def _context() -> Any:
+    # forkserver: workers fork from a small clean process (never from the threaded daemon);
+    # spawn where there is no fork (Windows) and on macOS (its default).
+    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["approvald.daemon.evaluator", "approvald.policy"])
+    return context
+
+
+class ProcessEvaluator:
+    def __init__(self, load: Callable[[], Any], *, workers: int = 2, max_workers: int = 6,
+                 budget_s: float = limits.EVALUATION_TIMEOUT_S,
+                 memory: int = WORKER_MEMORY_BYTES):
+        self._load = load
+        self._context = _context()
+        self._min = workers
+        self._max = max(workers, max_workers)
+        self.budget_s = budget_s
+        self._memory = memory
+        self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()
+        self._waiting: list[asyncio.Future[_Worker]] = []
+        self._sessions: dict[str, asyncio.Semaphore] = {}
+        self._starting = 0
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self.killed = 0
+
+    async def start(self) -> None:
+        """Start the first workers (raises when they cannot start)."""
+        workers = [self._spawn() for _ in range(self._min)]
+        try:
+            await asyncio.gather(*(w.started() for w in workers))
+        except BaseException:
+            for worker in workers:
+                self._drop(worker)
+            raise
+        self._idle.extend(workers)
+
+    def _background(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._context, self._load, self._memory)
+        self._all.add(worker)
+        return worker
+
+    def _drop(self, worker: _Worker) -> None:
+        self._all.discard(worker)
+        with contextlib.suppress(ValueError):
+            self._idle.remove(worker)
+        worker.kill()
+
+    async def _grow(self) -> None:
+        self._starting += 1
+        worker = self._spawn()
+        try:
+            await worker.started()
+        except BaseException:
+            self._drop(worker)
+            raise
+        finally:
+            self._starting -= 1
+        self._release(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        if worker.stale:  # the policy changed while it worked: a fresh one takes its place
+            self._drop(worker)
+            self._background(self._replace())
+            return
+        while self._waiting:
+            waiter = self._waiting.pop(0)
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
+    async def _replace(self) -> None:
+        try:
+            await self._grow()
+        except Exception as exc:
+            log.error("evaluator: a worker did not start (%s)", exc)
+
+    async def _acquire(self) -> _Worker:
+        if self._idle:
+            return self._idle.pop()
+        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        if len(self._all) < self._max and len(self._waiting) > self._starting:
+            self._background(self._replace())
+        try:
+            return await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._release(waiter.result())
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(waiter)
+            raise
+
+    def _session(self, key: str) -> asyncio.Semaphore:
+        semaphore = self._sessions.get(key)
+        if semaphore is None:
+            if len(self._sessions) > 1024:  # forget sessions with nothing in flight
+                for name, sem in list(self._sessions.items()):
+                    if sem._value == PER_SESSION:
+                        del self._sessions[name]
+            semaphore = self._sessions[key] = asyncio.Semaphore(PER_SESSION)
+        return semaphore
+
+    async def evaluate(self, action: Action) -> dict[str, Any]:
+        """The decision's JSON; Overtime past the budget (the worker is killed)."""
+        try:
+            return await asyncio.wait_for(self._evaluate(action), self.budget_s)
+        except asyncio.TimeoutError:
+            self.killed += 1
+            raise Overtime(f"over {self.budget_s:.0f} s") from None
+
+    async def _evaluate(self, action: Action) -> dict[str, Any]:
+        async with self._session(action.session_id or action.agent):
+            worker = await self._acquire()
+            try:
+                result: dict[str, Any] = await worker.call("eval", action)
+            except BaseException:
+                # Cut off mid-answer (or it failed): it cannot be trusted to be idle.
+                self._drop(worker)
+                if len(self._all) < self._min:
+                    self._background(self._replace())
+                raise
+            self._release(worker)
+            return result
+
+    def reload(self) -> None:
+        """The policy changed: idle workers are replaced now, busy ones when they finish."""
+        for worker in list(self._all):
+            worker.stale = True
+        for worker in list(self._idle):
+            self._drop(worker)
+        for _ in range(max(0, self._min - len(self._all))):
+            self._background(self._replace())
+
+    def close(self) -> None:
+        for worker in list(self._all):
+            with contextlib.suppress(Exception):
+                worker.conn.send(None)
+            self._drop(worker)
+
+
+class ThreadEvaluator:
+    """The engine on a worker thread with the same budget (the answer comes in time; a
+    runaway analysis cannot be killed, and finishes on its own)."""
+
+    def __init__(self, engine: Callable[[], Any], budget_s: float | None = None):
+        self._engine = engine
+        self.budget_s = budget_s  # None: limits.EVALUATION_TIMEOUT_S as it is then
+
+    async def evaluate(self, action: Action) -> dict[str, Any]:
+        engine = self._engine()
+        budget = self.budget_s if self.budget_s is not None else limits.EVALUATION_TIMEOUT_S
+        try:
+            decision = await asyncio.wait_for(asyncio.to_thread(engine.evaluate, action),
+                                              budget)
+        except asyncio.TimeoutError:
+            raise Overtime(f"over {budget:.0f} s") from None
+        return dict(decision.to_json())
+
+    def reload(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
