@@ -1,8 +1,10 @@
 """Run one command with secrets in its environment and its output redacted.
 
 - The values go into the child's environment only (never argv, never a file).
-- stdout and stderr are pipes read by one thread each; the main thread runs every chunk through
-  that stream's redactor and writes the result to our own stdout/stderr. When the child is quiet
+- stdout and stderr are pipes read by one thread each; the main thread runs every chunk, in
+  the order they arrived, through one redactor that sees each stream alone and both merged
+  (`approvald.redaction.interleaved`: a value split across the two is found), and writes what
+  is left to our own stdout/stderr. When the child is quiet
   for `idle_flush_s`, the part of the held-back tail that cannot start a secret is let through,
   so a prompt without a newline still shows.
 - stdin is inherited: an interactive child still reads the terminal.
@@ -27,6 +29,7 @@ from types import FrameType
 from typing import IO, BinaryIO
 
 from approvald.redaction import Redactor
+from approvald.redaction.interleaved import Interleaved
 
 FORWARDED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                           if hasattr(signal, name))
@@ -88,8 +91,8 @@ def run_redacted(argv: Sequence[str], *, env_values: Mapping[str, str],
     out_sinks = [stdout or sys.stdout.buffer, stderr or sys.stderr.buffer]
     env = dict(os.environ if base_env is None else base_env)
     env.update(env_values)
-    redactor = Redactor(secrets)
-    streams = [redactor.stream(), redactor.stream()]
+    # One redactor over both streams: a value split between stdout and stderr is found too.
+    redaction = Interleaved(Redactor(secrets))
     try:
         child = subprocess.Popen(list(argv), env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE)
@@ -115,19 +118,24 @@ def run_redacted(argv: Sequence[str], *, env_values: Mapping[str, str],
             try:
                 index, data = chunks.get(timeout=idle_flush_s)
             except queue.Empty:
-                for i, stream in enumerate(streams):
-                    if stream.pending:
-                        _write(out_sinks[i], stream.flush_idle(), pumps[i])
+                if redaction.pending:
+                    _route(out_sinks, redaction.flush_idle(), pumps)
                 continue
             if data is None:
                 open_pumps -= 1
-                _write(out_sinks[index], streams[index].close(), pumps[index])
+                if not open_pumps:
+                    _route(out_sinks, redaction.close(), pumps)
             else:
-                _write(out_sinks[index], streams[index].feed(data), pumps[index])
+                _route(out_sinks, redaction.feed(index, data), pumps)
         returncode = child.wait()
     finally:
         _restore_signals(previous)
     return exit_code(returncode)
+
+
+def _route(sinks: list[BinaryIO], pieces: list[tuple[int, bytes]], pumps: list[_Pump]) -> None:
+    for index, data in pieces:
+        _write(sinks[index], data, pumps[index])
 
 
 def _write(sink: BinaryIO, data: bytes, pump: _Pump) -> None:
