@@ -279,7 +279,7 @@ class HttpServer:
             await response.simple(500, b'{"error": "the daemon gave no answer"}')
             return False
         # A connection whose hang-up was being watched may have had bytes read: not reused.
-        return response.complete and conn.disconnected is None
+        return response.complete and not response.gone and conn.disconnected is None
 
     async def _refuse(self, conn: _Connection, status: int, message: str) -> None:
         import json
@@ -370,13 +370,21 @@ class _Response:
         self.started = False
         self.complete = False
         self.chunked = False
+        self.gone = False
 
     async def _write(self, data: bytes) -> None:
+        """Write, or drop the data when the client is gone (an ASGI app is not told: a client
+        that hung up has no answer to receive, and the connection closes after this one)."""
         writer = self.conn.writer
-        if writer.transport.is_closing():
-            raise ConnectionResetError("client gone")
-        writer.write(data)
-        await asyncio.wait_for(writer.drain(), self.write_timeout_s)
+        if self.gone or writer.transport.is_closing():
+            self.gone = True
+            return
+        try:
+            writer.write(data)
+            await asyncio.wait_for(writer.drain(), self.write_timeout_s)
+        except (ConnectionError, asyncio.TimeoutError):
+            self.gone = True
+            self.conn.abort()
 
     async def send(self, message: dict[str, Any]) -> None:
         kind = message["type"]
