@@ -313,6 +313,10 @@ async def _start_evaluator(ctx: DaemonContext) -> None:
     """Worker processes evaluate every action (approvald.daemon.evaluator); where they cannot
     start, a budgeted thread does, and the log says so."""
     loop = asyncio.get_running_loop()
+    if getattr(sys, "frozen", False):
+        # A one-file build cannot re-launch itself as a multiprocessing worker reliably.
+        log.warning("evaluating in threads: worker processes are not used in a frozen build")
+        return
     pool = ProcessEvaluator(functools.partial(_load_engine, ctx.paths))
     try:
         await pool.start()
