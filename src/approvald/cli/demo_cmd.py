@@ -28,7 +28,7 @@ from approvald.cli.tui_cmd import (
 )
 from approvald.demo.agents import SIMULATED
 from approvald.demo.project import create_project
-from approvald.demo.session import PENDING, DemoSession, hook_env
+from approvald.demo.session import PENDING, STAND_IN_FLAG, DemoSession, hook_env
 from approvald.paths import HOME_ENV, Paths, get_paths
 
 INTRO = ("Demo: a simulated {agent} session is sending tool calls through the real hook. "
@@ -98,6 +98,10 @@ def _run_headless(session: DemoSession, paths: Paths, auto: str | None, speed: f
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == [STAND_IN_FLAG]:  # the simulated agent of a frozen build: run the hook
+        import subprocess
+
+        return subprocess.call(argv[1:])
     parser = argparse.ArgumentParser(
         prog="approvald demo",
         description="Watch approvald work: a daemon in a temporary home, the dashboard, and a "

@@ -77,9 +77,11 @@ class OperatorGuard:
         if not chain:
             return None
         hook = chain[0]
+        hook_argv = peers.argv(hook.pid)
         for proc in chain[1:]:
-            if proc.name == hook.name or proc.name in SHELLS:
-                continue  # the hook's launcher (a frozen build's bootloader), or a shell
+            if proc.name in SHELLS or (proc.name == hook.name
+                                       and peers.argv(proc.pid) == hook_argv):
+                continue  # a shell, or the hook's launcher (a one-file build's bootloader)
             with self._lock:
                 if proc.key not in self._agents:
                     log.info("agent process %d (%s) learned from a %s hook", proc.pid,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -118,7 +119,7 @@ class DemoSession:
     def _ask_hook(self, payload: dict[str, Any], step: Step, outcome: Outcome) -> None:
         cwd = str(self.project / step.subdir if step.subdir else self.project)
         try:
-            proc = subprocess.Popen([*self.hook_argv, "hook", self.agent],
+            proc = subprocess.Popen(as_stand_in_agent([*self.hook_argv, "hook", self.agent]),
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True, env=self.env, cwd=cwd)
         except OSError as exc:
@@ -162,6 +163,19 @@ class DemoSession:
         self._thread.join(5)
         for waiter in list(self._waiters):
             waiter.join(5)
+
+
+# The simulated agent is a process of its own, running each hook as its child as Claude Code
+# does: the daemon takes a hook's parent for the agent and refuses the agent's processes the
+# operator's side, so the demo's own decisions (its dashboard, --auto) must not come from it.
+STAND_IN_FLAG = "--stand-in-agent"
+_STAND_IN = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+
+
+def as_stand_in_agent(hook_argv: list[str]) -> list[str]:
+    if getattr(sys, "frozen", False):  # the binary runs `approvald demo --stand-in-agent CMD`
+        return [hook_argv[0], "demo", STAND_IN_FLAG, *hook_argv]
+    return [sys.executable, "-c", _STAND_IN, *hook_argv]
 
 
 def hook_env(home: Path) -> dict[str, str]:
