@@ -32,6 +32,13 @@ def approvald_exe() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "approvald"]
 
 
+# Hooks run under a stand-in agent process, as an agent runs them: the daemon takes a hook's
+# parent for the agent and refuses its processes the operator's side, and this benchmark
+# decides approvals as the person.
+STAND_IN_AGENT = [sys.executable, "-c",
+                  "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"]
+
+
 def hook_payload(command: str, session: str = "bench") -> bytes:
     return json.dumps({
         "session_id": session, "transcript_path": "/tmp/t.jsonl", "cwd": "/tmp",
@@ -135,7 +142,7 @@ def throughput(daemon: BenchDaemon, clients: int, seconds: float) -> float:
 
 def decision_to_exit(daemon: BenchDaemon, runs: int) -> list[float]:
     client = daemon.client()
-    hook = [*approvald_exe(), "hook", "claude-code"]
+    hook = [*STAND_IN_AGENT, *approvald_exe(), "hook", "claude-code"]
     latencies = []
     for i in range(runs):
         proc = subprocess.Popen(hook, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -210,7 +217,7 @@ def push_latency(daemon: BenchDaemon, runs: int) -> tuple[list[float], list[floa
                 stream.next_event("approval.created")
                 from_request.append(time.perf_counter() - started)
             started = time.perf_counter()
-            proc = subprocess.Popen([*approvald_exe(), "hook", "claude-code"],
+            proc = subprocess.Popen([*STAND_IN_AGENT, *approvald_exe(), "hook", "claude-code"],
                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, env=daemon.env)
             assert proc.stdin is not None

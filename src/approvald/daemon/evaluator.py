@@ -9,8 +9,9 @@ the daemon's backstop. Every action is evaluated in a worker process:
 - a memory ceiling per worker (`WORKER_MEMORY_BYTES`, Linux `RLIMIT_AS`): an analysis that
   outgrows it fails in the worker, not in the daemon, and the action is DENY;
 - at most `PER_SESSION` evaluations of one agent session at once, and the pool grows (up to
-  `max_workers`) when every worker is busy, so one session's slow analysis leaves workers for
-  every other session's decisions;
+  `max_workers`) when a request has waited `GROW_AFTER_S` for a free worker, so one session's
+  slow analysis leaves workers for every other session's decisions (a burst of quick ones
+  just queues: starting a worker costs more than waiting for one);
 - each worker loads the policy itself and reloads it when the daemon does.
 
 A decision costs one round trip over a pipe (about 0.1 ms, benchmarks/bench_security.py); the
@@ -37,6 +38,7 @@ log = logging.getLogger("approvald.daemon")
 
 WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 PER_SESSION = 2
+GROW_AFTER_S = 0.25  # a wait for a free worker this long starts another (up to max_workers)
 START_TIMEOUT_S = 30.0
 
 
@@ -235,9 +237,15 @@ class ProcessEvaluator:
             return self._idle.pop()
         waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
         self._waiting.append(waiter)
-        if len(self._all) < self._max and len(self._waiting) > self._starting:
-            self._background(self._replace())
         try:
+            # A burst waits for a worker to come free (cheaper than starting one); a wait this
+            # long means the workers are stuck on slow analyses: the pool grows.
+            try:
+                return await asyncio.wait_for(asyncio.shield(waiter), GROW_AFTER_S)
+            except asyncio.TimeoutError:
+                pass
+            if len(self._all) < self._max and len(self._waiting) > self._starting:
+                self._background(self._replace())
             return await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():
