@@ -284,3 +284,8 @@ def _hook_output(stdout: str) -> dict[str, Any] | None:
     return dict(out)
 
 
+
+
+def fake_engine() -> FakeEngine:
+    """A picklable engine loader for evaluator worker processes."""
+    return FakeEngine()

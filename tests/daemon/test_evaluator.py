@@ -1,0 +1,44 @@
+"""The evaluator's worker processes: answers, the budget (a worker past it is killed and
+replaced) and one session's slow analysis beside another's quick one."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+
+from approvald.daemon.evaluator import Overtime, ProcessEvaluator
+from approvald.model.actions import Action
+from tests.support.daemon import fake_engine
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="forkserver workers")
+
+
+def _action(command: str, session: str) -> Action:
+    return Action(kind="process.exec", tool="Bash", input={"command": command},
+                  agent="claude-code", session_id=session, cwd="/tmp", command=command)
+
+
+async def test_a_slow_analysis_is_killed_and_others_are_answered_meanwhile() -> None:
+    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=3, budget_s=2.5)
+    await pool.start()
+    try:
+        assert (await pool.evaluate(_action("ls", "a")))["decision"] == "ALLOW"
+        # FakeEngine sleeps 1 s per "slow" command; a session may hold two workers at once.
+        slow = [asyncio.ensure_future(pool.evaluate(_action("slow " * 3, "bomb")))
+                for _ in range(2)]
+        await asyncio.sleep(0.1)
+        quick = await pool.evaluate(_action("git push", "other"))
+        assert quick["decision"] == "REQUIRE_APPROVAL"
+        assert not all(task.done() for task in slow)  # answered while the slow ones ran
+        results = await asyncio.gather(*slow, return_exceptions=True)
+        assert all(isinstance(r, dict) for r in results)
+        pool.budget_s = 0.3
+        with pytest.raises(Overtime):
+            await pool.evaluate(_action("slow", "bomb"))
+        assert pool.killed == 1
+        pool.budget_s = 5
+        assert (await pool.evaluate(_action("cat .env", "c")))["decision"] == "DENY"
+    finally:
+        pool.close()
