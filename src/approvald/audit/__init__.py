@@ -319,9 +319,9 @@ class AuditLog:
         try:
             fd = os.open(self.directory / HEAD_NAME, os.O_WRONLY | os.O_CREAT | O_BINARY, 0o600)
             try:
+                # Not synced: a head that lags the synced log after a crash is accepted by
+                # verify (it never leads), and the database's anchor holds the end too.
                 os.write(fd, text.encode("ascii"))
-                if self.fsync:
-                    os.fsync(fd)
             finally:
                 os.close(fd)
         except OSError:
