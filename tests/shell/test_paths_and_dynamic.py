@@ -160,7 +160,7 @@ BENIGN = [
     ("rg -n 'bash -c \"git push\"' .", ["rg"]),
     ("cat <<'EOF' > doc.md\ngit push\n$(rm -rf /)\nEOF", ["cat"]),
     ("echo 'eval git push; sudo rm -rf /'", ["echo"]),
-    ("python -c 'import os; os.system(\"ls\")'", ["python"]),
+    ("python -c 'import os; print(\"os.system(ls)\")'", ["python"]),
     ("jq '.[] | select(.x)' f.json", ["jq"]),
     ("awk '{print $1}' f | sort -u", ["awk", "sort"]),
     ("# git push", []),

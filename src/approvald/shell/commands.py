@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
+from approvald.shell import interpreters, scripts
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, SimpleCommand
 from approvald.shell.programs import SHELLS, git_alias, is_watched, strip_globals
 from approvald.shell.state import MAX_DEPTH
@@ -93,7 +94,7 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         if peel.shell_text is not None:  # watch 'git push', su -c 'git push'
             site.peeled.pop()
             index = emit(an, words, assignments, ctx, site,
-                         dynamic=_dynamic_text(an, peel.shell_text, peel.nested))
+                         dynamic=dynamic_text(an, peel.shell_text, peel.nested))
             site.peeled.append(name)
             walk_nested(an, peel.shell_text.text, scope.copy(), ctx, peel.nested, site)
             return index
@@ -136,27 +137,30 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
     name = program_name(first.text)
     rest = words[1:]
     if name in SHELLS:
-        return shell(an, name, words, assignments, scope, ctx, site, stdin)
+        return scripts.shell(an, name, words, assignments, scope, ctx, site, stdin)
+    if "/" in first.text:  # ./deploy.sh: did this line write it?
+        content = scripts.written(an, first, site.cwd)
+        if content is not None:
+            return scripts.run_written_program(an, words, assignments, scope, ctx, site,
+                                               content)
+    if interpreters.is_interpreter(name):
+        return interpreters.run(an, name, words, assignments, scope, ctx, site, stdin)
     if name == "eval" and rest:
         script = join_words(rest[1:] if rest[0].text == "--" else rest)
-        index = emit(an, words, assignments, ctx, site, dynamic=_dynamic_text(an, script, "eval"))
+        index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, script, "eval"))
         walk_nested(an, script.text, scope, ctx, "eval", site)  # same shell: cd carries over
         return index
     if rest and rest[0].text == "--" and name == "trap":
         rest = rest[1:]
     if name == "trap" and len(rest) >= 2 and not rest[0].text.startswith("-") and rest[0].text:
-        index = emit(an, words, assignments, ctx, site, dynamic=_dynamic_text(an, rest[0], "trap"))
+        index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, rest[0], "trap"))
         walk_nested(an, rest[0].text, scope.copy(), ctx, "trap", site)
         return index
     if name == "find":
         return find(an, words, assignments, scope, ctx, site)
     if name in ("source", "."):
-        operands = [word for word in rest if word.text != "--"]
-        if operands:
-            an.add_path(operands[0], site.cwd, "read", f"{name} file")
-            if not operands[0].literal:  # `source <(curl ...)`: code only known at run time
-                return emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
-    elif name in ("cd", "pushd", "popd"):
+        return scripts.source(an, name, words, assignments, scope, ctx, site, stdin)
+    if name in ("cd", "pushd", "popd"):
         index = emit(an, words, assignments, ctx, site)
         if not set(site.peeled) - {"builtin", "command"} and site.replace is None \
                 and not site.appended:
@@ -170,65 +174,11 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
     return emit(an, words, assignments, ctx, site, scope=scope)
 
 
-def _dynamic_text(an: Analyzer, word: Word, what: str) -> str | None:
+def dynamic_text(an: Analyzer, word: Word, what: str) -> str | None:
     if word.literal:
         return None
     an.note_dynamic(f"{what} runs text that is only known at run time: {word.text!r}")
     return DYNAMIC_NAME
-
-
-def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-          ctx: Ctx, site: Site, stdin: Word | None) -> int:
-    """`bash -c TEXT`, `bash SCRIPT`, `bash <<EOF` / `... | bash`: the shell and what it runs."""
-    rest = words[1:]
-    index = 0
-    command_mode = False
-    from_stdin = False
-    unknown = False
-    while index < len(rest):
-        word = rest[index]
-        option = word.text
-        if not word.literal:
-            unknown = True
-            break
-        if option in ("--", "-"):
-            index += 1
-            break
-        if option.startswith("--"):
-            index += 2 if option in ("--rcfile", "--init-file") else 1
-            continue
-        if len(option) > 1 and option[0] in "-+":
-            letters = option[1:]
-            command_mode = command_mode or (option[0] == "-" and "c" in letters)
-            from_stdin = from_stdin or "s" in letters
-            index += 1 + letters.count("o") + letters.count("O")
-            continue
-        break
-    operands = rest[index:]
-    script: Word | None = None
-    via = f"{name} -c"
-    if command_mode:
-        script = operands[0] if operands else None
-    elif operands and not from_stdin:
-        an.add_path(operands[0], site.cwd, "read", f"{name} script")
-        if not operands[0].literal:  # `bash <(curl ...)`, `bash "$SCRIPT"`
-            unknown = True
-    elif stdin is not None:
-        script, via = stdin, f"{name} <stdin"
-    dynamic = None
-    if unknown:
-        an.note_dynamic(f"{name} runs a script or options only known at run time")
-        dynamic = DYNAMIC_NAME
-    if script is not None:
-        if site.replace and site.replace in script.text:  # xargs -I{} sh -c '... {} ...'
-            script = Word(script.text, False)
-        dynamic = _dynamic_text(an, script, name) or dynamic
-        if not can_nest(an, ctx, via):
-            dynamic, script = DYNAMIC_NAME, None
-    position = emit(an, words, assignments, ctx, site, dynamic=dynamic)
-    if script is not None:
-        walk_nested(an, script.text, scope.copy(), ctx, via, site)
-    return position
 
 
 def find(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
@@ -295,7 +245,8 @@ def resolve_dir(an: Analyzer, word: Word, cwd: str, what: str) -> str:
 
 
 def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site: Site, *,
-         dynamic: str | None = None, scope: Scope | None = None) -> int:
+         dynamic: str | None = None, scope: Scope | None = None,
+         findings: frozenset[str] = frozenset()) -> int:
     """Build and record the SimpleCommand for `words` (argv after wrappers)."""
     first = words[0]
     program = program_name(first.text) if first.literal and not first.glob else first.text
@@ -335,6 +286,7 @@ def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site
         text=site.text,
         depth=ctx.depth,
         via=ctx.via,
+        findings=findings,
     )
     index = an.emit(command)
     if alias is not None and scope is not None:
@@ -353,27 +305,3 @@ def expand_git_alias(an: Analyzer, alias: str, args: list[Word], scope: Scope, c
     rest = quote_words(args[1:])
     text = alias[1:] + " " + rest if alias.startswith("!") else "git " + alias + " " + rest
     walk_nested(an, text, scope, ctx, "git alias", site)
-
-
-def stdout_of(an: Analyzer, index: int | None, stdin: Word | None) -> Word | None:
-    """What a command prints when that is known statically (to see `echo 'git push' | sh`)."""
-    if index is None:
-        return None
-    command = an.commands[index]
-    if command.dynamic == DYNAMIC_NAME or "xargs" in command.wrappers:
-        return None
-    literal = not command.dynamic_args
-    args = list(command.args)
-    if command.program == "echo":
-        while args and args[0] in ("-n", "-e", "-E", "-ne", "-en"):
-            args.pop(0)
-        return Word(" ".join(args), literal)
-    if command.program == "printf" and args:
-        if "%" not in args[0]:
-            return Word(args[0].replace("\\n", "\n"), literal)
-        if args[0] in ("%s", "%s\\n"):
-            return Word("\n".join(args[1:]), literal)
-        return Word(" ".join(args), False)
-    if command.program == "cat" and not args and stdin is not None:
-        return stdin
-    return None

@@ -42,6 +42,9 @@ class SimpleCommand:
     text: str = ""  # the source text of this command, for display
     depth: int = 0  # 0 at top level; +1 inside bash -c, eval, substitutions, xargs, find -exec
     via: str = ""  # how it was reached when nested: "bash -c", "$(...)", "xargs", "find -exec"
+    # What interpreter code was seen to do beyond running commands: "reverse-shell",
+    # "tty-injection", "keystrokes", "approvald-import", "keyring", "dynamic-eval".
+    findings: frozenset[str] = frozenset()
 
     @property
     def subcommand(self) -> str | None:
@@ -60,3 +63,8 @@ class ShellAnalysis:
     # Did the parser report a syntax error? (Analysis still covers what it could read.)
     syntax_error: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Where output goes: commands[a:b] feed their output to commands[c:d] (pipes, and the
+    # substitutions inside a command's words), as (a, b, c, d).
+    flows: tuple[tuple[int, int, int, int], ...] = ()
+    # Files the line writes and later commands may run: (path, content, content is literal).
+    written: tuple[tuple[str, str, bool], ...] = ()

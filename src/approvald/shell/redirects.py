@@ -77,11 +77,14 @@ def heredoc(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, found: Redirection
 def file_redirect(an: Analyzer, node: Node, ctx: Ctx, visit: Visit, cwd: str,
                   found: Redirections) -> Redirect | None:
     operator = ""
+    descriptor = ""
     targets: list[Node] = []
     for child in node.children:
         if not child.is_named:
             operator = operator or child.type
-        elif child.type != "file_descriptor":
+        elif child.type == "file_descriptor":
+            descriptor = ctx.source(child)
+        else:
             targets.append(child)
     if operator in (">&-", "<&-"):  # closing an fd takes no target: the rest are words
         targets.insert(0, node)
@@ -97,7 +100,13 @@ def file_redirect(an: Analyzer, node: Node, ctx: Ctx, visit: Visit, cwd: str,
     if operator in (">&", "<&", ">&-", "<&-") and duplicated:
         return None  # a file descriptor duplicated or closed, not a file
     mode = "write" if ">" in operator else "read"
-    return an.add_path(word, cwd, mode, "redirect target")
+    redirect = an.add_path(word, cwd, mode, "redirect target")
+    if redirect is not None:
+        if mode == "read" and descriptor in ("", "0") and operator == "<":
+            found.stdin_file = redirect.path
+        elif mode == "write" and (descriptor in ("", "1") or operator in ("&>", "&>>")):
+            found.stdout_files.append((redirect.path, operator in (">>", "&>>")))
+    return redirect
 
 
 def patch_heredocs(an: Analyzer, tree: Tree, data: bytes, patched: set[int]) -> tuple[Tree, bytes]:

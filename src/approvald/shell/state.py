@@ -12,6 +12,12 @@ from approvald.shell.model import Redirect
 from approvald.shell.words import Word, WordReader
 
 MAX_DEPTH = 10  # nested shells / substitutions / xargs / find -exec
+# Text looked into beyond the line itself (nested shells, aliases, interpreter code, scripts
+# written and run, package scripts): bounded by count and size as well as depth, so text that
+# expands into more text cannot grow the work beyond these. Past them: dynamic.
+MAX_EXPANSIONS = 256
+MAX_EXPANDED_BYTES = 256 * 1024
+MAX_LOOP_VALUES = 16  # `for x in a b c`: the body is looked at once per value, up to this
 MAX_NESTING = 120  # tree levels the walk descends (lists are flattened, so this is real nesting)
 MAX_STEPS = 400_000  # nodes visited for one line
 MAX_COMMANDS = 20_000
@@ -21,7 +27,7 @@ BIG_INPUT = 16 * 1024  # above this, parse with a deadline
 REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
 WORDLIKE = frozenset({"word", "string", "raw_string", "concatenation", "ansi_c_string",
                       "simple_expansion", "expansion", "number", "translated_string"})
-NOT_FILES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty"})
+NOT_FILES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin"})
 UNANALYZED = "<unanalyzed>"
 
 _language: Language | None = None
@@ -45,6 +51,16 @@ class Budget(Exception):
 
 
 @dataclass
+class Files:
+    """What the line leaves on disk for later commands: shared by every subshell."""
+
+    # Files written by the line (absolute path), with their content when it is known.
+    written: dict[str, Word] = field(default_factory=dict)
+    # git configuration set by the line (`git config alias.x ...`), key lowercased.
+    git_config: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Scope:
     """The shell state a sequence of commands shares (one per subshell)."""
 
@@ -52,9 +68,14 @@ class Scope:
     oldpwd: str | None = None
     stack: list[str] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
+    # Variables the line set (`F=x`, `export F=x`, `for F in ...`); a non-literal Word when
+    # the value is only known at run time. Names not here come from the environment.
+    vars: dict[str, Word] = field(default_factory=dict)
+    files: Files = field(default_factory=Files)
 
     def copy(self) -> Scope:
-        return Scope(self.cwd, self.oldpwd, list(self.stack), dict(self.aliases))
+        return Scope(self.cwd, self.oldpwd, list(self.stack), dict(self.aliases),
+                     dict(self.vars), self.files)
 
 
 @dataclass(frozen=True)
@@ -89,10 +110,16 @@ class Outcome:
     stdout: Word | None = None  # what it prints, when known (echo/printf/cat <<EOF)
 
 
+UNKNOWN_OUTPUT = Word("", False)  # what an unknown program prints into a pipe
+
+
 @dataclass
 class Redirections:
     redirects: list[Redirect] = field(default_factory=list)
     stdin: Word | None = None  # here-document or here-string text
+    stdin_file: str | None = None  # `< FILE`: stdin comes from this file
+    # `> FILE`, `>> FILE`, `&> FILE`: (path, appended)
+    stdout_files: list[tuple[str, bool]] = field(default_factory=list)
     words: list[Word] = field(default_factory=list)  # command words tree-sitter put in redirects
     pipe: Node | None = None
     after: list[Node] = field(default_factory=list)

@@ -8,28 +8,29 @@ decided in `commands.py`.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 from tree_sitter import Node, Point, Tree
 
 from approvald.model.actions import normalize_path
-from approvald.shell import commands, redirects
+from approvald.shell import commands, redirects, statements
 from approvald.shell.model import DYNAMIC_NAME, Redirect, ShellAnalysis, SimpleCommand
 from approvald.shell.state import (
     BIG_INPUT,
     MAX_COMMANDS,
     MAX_DEPTH,
+    MAX_EXPANDED_BYTES,
+    MAX_EXPANSIONS,
     MAX_NESTING,
     MAX_STEPS,
     NOT_FILES,
     REDIRECTS,
     TIME_BUDGET,
     UNANALYZED,
+    UNKNOWN_OUTPUT,
     WORDLIKE,
     Budget,
     Ctx,
     Outcome,
-    Redirections,
     Scope,
     parser,
 )
@@ -37,6 +38,33 @@ from approvald.shell.words import Word, WordReader
 
 # Every non-ASCII byte becomes "x": same length, so byte offsets into the real text hold.
 _ASCII_SHADOW = bytes(range(128)) + b"x" * 128
+
+
+class Visitor:
+    """Hands substitutions found inside words to the walk; resolves variables the line set."""
+
+    __slots__ = ("an", "ctx", "scope")
+
+    def __init__(self, an: Analyzer, scope: Scope, ctx: Ctx) -> None:
+        self.an = an
+        self.scope = scope
+        self.ctx = ctx
+
+    def __call__(self, node: Node, via: str) -> Word | None:
+        if node.type in ("command_substitution", "process_substitution"):
+            return self.an.walk_substitution(node, self.scope, self.ctx, via)
+        self.an.walk_children(node, self.scope, self.ctx)
+        return None
+
+    def lookup(self, name: str) -> Word | None:
+        value = self.scope.vars.get(name)
+        if value is not None:
+            return value
+        if name == "PWD":
+            return Word(self.scope.cwd)
+        if name == "OLDPWD" and self.scope.oldpwd is not None:
+            return Word(self.scope.oldpwd)
+        return None
 
 
 class Analyzer:
@@ -50,6 +78,9 @@ class Analyzer:
         self.dynamic: list[str] = []
         self.notes: list[str] = []
         self.syntax_error = False
+        self.flows: list[tuple[int, int, int, int]] = []
+        self.expansions = 0  # nested texts looked into (see MAX_EXPANSIONS)
+        self.expanded_bytes = 0
         self.steps = 0
         self.nesting = 0
         # redirect nodes tree-sitter attached to an enclosing list, keyed by the command's node id
@@ -59,6 +90,7 @@ class Analyzer:
     # -- entry -----------------------------------------------------------------------------
     def run(self) -> ShellAnalysis:
         scope = Scope(normalize_path(self.cwd or "/", "", self.home))
+        self.scope = scope
         try:
             self.walk_source(self.line, scope, None, "", ())
         except (Budget, RecursionError):
@@ -72,6 +104,9 @@ class Analyzer:
             dynamic=tuple(dict.fromkeys(self.dynamic)),
             syntax_error=self.syntax_error,
             notes=tuple(dict.fromkeys(self.notes)),
+            flows=tuple(self.flows),
+            written=tuple((path, word.text, word.literal)
+                          for path, word in self.scope.files.written.items()),
         )
 
     def parse(self, data: bytes) -> Tree | None:
@@ -98,18 +133,21 @@ class Analyzer:
             return None
 
     def walk_source(self, text: str, scope: Scope, parent: Ctx | None, via: str,
-                    wrappers: tuple[str, ...]) -> bool:
-        """Parse `text` as shell and walk it (the whole line, or nested shell text)."""
+                    wrappers: tuple[str, ...]) -> Outcome | None:
+        """Parse `text` as shell and walk it (the whole line, or nested shell text); the
+        outcome of its one statement, when it is one."""
         depth = 0 if parent is None else parent.depth + 1
         if depth > MAX_DEPTH:
             self.unanalyzed(text, f"shell text nested more than {MAX_DEPTH} levels deep was not "
                             "analyzed", parent)
-            return False
+            return None
+        if parent is not None and not self.expand(text, parent):
+            return None
         data = text.encode("utf-8", "surrogatepass")
         tree = self.parse(data)
         if tree is None:
             self.unanalyzed(text, "the line is too large to analyze in time", parent)
-            return False
+            return None
         patched: set[int] = set()
         if b"<<" in data and b"\n\\" in data:
             tree, data = redirects.patch_heredocs(self, tree, data, patched)
@@ -117,7 +155,25 @@ class Analyzer:
         if root.has_error:
             self.syntax_error = True
         ctx = Ctx(data, WordReader(data, self.home), depth, via, wrappers, frozenset(patched))
-        self.walk(root, scope, ctx)
+        return self.walk_statements(root, scope, ctx)
+
+    def walk_statements(self, node: Node, scope: Scope, ctx: Ctx) -> Outcome | None:
+        """Walk a program or substitution body; the outcome when it is one statement."""
+        self.step()
+        statements_ = [child for child in node.named_children if child.type != "comment"]
+        if len(statements_) == 1 and not node.has_error:
+            return self.walk_fed(statements_[0], scope, ctx, None)
+        self.walk_children(node, scope, ctx)
+        return None
+
+    def expand(self, text: str, ctx: Ctx | None) -> bool:
+        """Count nested text against the budget; False (and a dynamic command) past it."""
+        self.expansions += 1
+        self.expanded_bytes += len(text)
+        if self.expansions > MAX_EXPANSIONS or self.expanded_bytes > MAX_EXPANDED_BYTES:
+            self.unanalyzed(text, "the line expands into more text than is looked into "
+                            f"({MAX_EXPANSIONS} expansions or {MAX_EXPANDED_BYTES} bytes)", ctx)
+            return False
         return True
 
     # -- bookkeeping ---------------------------------------------------------------------------
@@ -157,14 +213,13 @@ class Analyzer:
         (self.reads if mode == "read" else self.writes).append(path)
         return Redirect(path, mode)
 
-    def visitor(self, scope: Scope, ctx: Ctx) -> commands.Visit:
-        def visit(node: Node, via: str) -> None:
-            if node.type in ("command_substitution", "process_substitution"):
-                self.walk_substitution(node, scope, ctx, via)
-            else:
-                self.walk_children(node, scope, ctx)
+    def visitor(self, scope: Scope, ctx: Ctx) -> Visitor:
+        return Visitor(self, scope, ctx)
 
-        return visit
+    def flow(self, src_start: int, src_end: int, dst_start: int, dst_end: int) -> None:
+        """Commands [src_start, src_end) feed their output to [dst_start, dst_end)."""
+        if src_start < src_end and dst_start < dst_end and len(self.flows) < 4096:
+            self.flows.append((src_start, src_end, dst_start, dst_end))
 
     # -- structure ---------------------------------------------------------------------------
     def walk(self, node: Node, scope: Scope, ctx: Ctx) -> Outcome | None:
@@ -186,7 +241,7 @@ class Analyzer:
         if kind == "redirected_statement":
             return self.handle_redirected(node, scope, ctx)
         if kind == "pipeline":
-            self.walk_pipeline(node.named_children, scope, ctx, None)
+            return self.walk_pipeline(node.named_children, scope, ctx, None)
         elif kind == "list":
             self.walk_list(node, scope, ctx)
         elif kind in ("subshell", "function_definition"):  # own scope: cd does not leak out
@@ -194,9 +249,17 @@ class Analyzer:
         elif kind in ("command_substitution", "process_substitution"):
             self.walk_substitution(node, scope, ctx, "")
         elif kind in ("declaration_command", "unset_command"):
-            return self.handle_declaration(node, scope, ctx)
+            return statements.handle_declaration(self, node, scope, ctx)
         elif kind == "variable_assignment":
-            self.assignment(node, scope, ctx)
+            text, value = statements.assignment(self, node, scope, ctx)
+            statements.set_var(scope, text.split("=", 1)[0].rstrip("+"), value)
+        elif kind == "variable_assignments":
+            for child in node.named_children:
+                if child.type == "variable_assignment":
+                    text, value = statements.assignment(self, child, scope, ctx)
+                    statements.set_var(scope, text.split("=", 1)[0].rstrip("+"), value)
+        elif kind == "for_statement":
+            statements.handle_for(self, node, scope, ctx)
         elif kind in REDIRECTS:
             redirects.read_redirects(self, [node], scope, ctx, scope.cwd)
         elif kind == "ERROR":
@@ -230,12 +293,20 @@ class Analyzer:
             self.walk_sequence(tail, scope, ctx)
 
     def walk_pipeline(self, elements: list[Node], scope: Scope, ctx: Ctx,
-                      stdin: Word | None) -> None:
+                      stdin: Word | None, fed_by: int | None = None) -> Outcome | None:
+        """Each element reads what the one before prints: known text, or unknown output."""
         parts = [element for element in elements if element.type != "comment"]
+        outcome: Outcome | None = None
+        previous = (fed_by, fed_by + 1) if fed_by is not None else None
         for element in parts:
             inner = scope.copy() if len(parts) > 1 else scope  # each runs in a subshell
+            start = len(self.commands)
             outcome = self.walk_fed(element, inner, ctx, stdin)
-            stdin = outcome.stdout if outcome else None
+            if previous is not None:
+                self.flow(previous[0], previous[1], start, len(self.commands))
+            previous = (start, len(self.commands))
+            stdin = outcome.stdout if outcome and outcome.stdout is not None else UNKNOWN_OUTPUT
+        return outcome
 
     def walk_fed(self, node: Node, scope: Scope, ctx: Ctx, stdin: Word | None) -> Outcome | None:
         """Walk `node` with `stdin` as the input of its first command."""
@@ -244,28 +315,31 @@ class Analyzer:
         if node.type == "redirected_statement":
             return self.handle_redirected(node, scope, ctx, stdin=stdin)
         if node.type == "pipeline" and stdin is not None:
-            self.walk_pipeline(node.named_children, scope, ctx, stdin)
-            return None
+            return self.walk_pipeline(node.named_children, scope, ctx, stdin)
         if node.type == "list" and stdin is not None:
             # inside a here-document redirect tree-sitter reads `| sh && b` as `| (sh && b)`
             self.walk_list(node, scope, ctx, stdin)
             return None
         return self.walk(node, scope, ctx)
 
-    def walk_substitution(self, node: Node, scope: Scope, ctx: Ctx, via: str) -> None:
+    def walk_substitution(self, node: Node, scope: Scope, ctx: Ctx, via: str) -> Word | None:
+        """Walk `$(...)`, backticks or `<(...)`; what a command substitution prints, when
+        that is known (`"$(cat <<'EOF' ... EOF)"`, `$(pwd)`)."""
         text = ctx.source(node)
         via = via or ("`...`" if text.startswith("`") else text[:1] + "(...)")
+        process = node.type == "process_substitution"
         if text.startswith("`") and "\\" in text:
             # Inside backticks a backslash quotes ` $ \ : re-read the text the way bash does.
             inner = commands.unescape_backticks(text[1:-1] if text.endswith("`") else text[1:])
-            self.walk_source(inner, scope.copy(), ctx, via, ())
-            return
+            outcome = self.walk_source(inner, scope.copy(), ctx, via, ())
+            return outcome.stdout if outcome is not None and not process else None
         if ctx.depth + 1 > MAX_DEPTH:
             self.unanalyzed(text, f"substitutions nested more than {MAX_DEPTH} deep were not "
                             "analyzed", ctx)
-            return
+            return None
         inner_ctx = Ctx(ctx.src, ctx.reader, ctx.depth + 1, via, ())
-        self.walk_children(node, scope.copy(), inner_ctx)
+        outcome = self.walk_statements(node, scope.copy(), inner_ctx)
+        return outcome.stdout if outcome is not None and not process else None
 
     def walk_loose(self, nodes: list[Node], scope: Scope, ctx: Ctx) -> None:
         """Children of an ERROR node: words tree-sitter could not attach still form a command."""
@@ -297,152 +371,13 @@ class Analyzer:
         text = ctx.src[nodes[0].start_byte:nodes[-1].end_byte].decode("utf-8", "replace")
         commands.run_argv(self, words, [], scope, ctx, text=text)
 
-    # -- commands ------------------------------------------------------------------------------
-    def handle_command(self, node: Node, scope: Scope, ctx: Ctx, *, extra: list[Node] | None = None,
-                       stdin: Word | None = None, prefix: str = "") -> Outcome:
-        self.step()
-        visit = self.visitor(scope, ctx)
-        reader = ctx.reader
-        assignments: list[str] = []
-        parts: list[tuple[Node, list[Word]]] = []
-        redirect_nodes: list[Node] = []
-        children = node.children
-        for position, child in enumerate(children):
-            kind = child.type
-            if kind == "variable_assignment" and not parts:
-                assignments.append(self.assignment(child, scope, ctx))
-            elif kind == "command_name":
-                parts.append((child, reader.words(child, visit, prefix)))
-            elif kind in REDIRECTS:
-                redirect_nodes.append(child)
-            elif kind == "comment":
-                continue
-            elif not child.is_named:
-                following = children[position + 1] if position + 1 < len(children) else None
-                if kind == "$" and following is not None and \
-                        following.start_byte == child.end_byte:
-                    continue  # `$"text"`: a translated string, tree-sitter splits the `$` off
-                parts.append((child, [Word(ctx.source(child))]))
-            else:
-                parts.append((child, reader.words(child, visit)))
-        redirect_nodes.extend(extra or ())
-        redirect_nodes.extend(self.adopted.pop(node.id, ()))
-        # tree-sitter reads `cat 0<in` as argument `0` + `<in`: the digits are the fd.
-        starts = {redirect.start_byte for redirect in redirect_nodes}
-        words: list[Word] = []
-        previous_end = -1
-        for part, found_words in parts:
-            if part.type == "number" and part.end_byte in starts:
-                continue
-            if words and found_words and ctx.src[previous_end:part.start_byte] == b"\\\n":
-                # `gi\<newline>t`: bash drops the backslash-newline, the word continues;
-                # tree-sitter splits it in two.
-                glued = words.pop()
-                first = found_words[0]
-                found_words = [Word(glued.text + first.text, glued.literal and first.literal,
-                                    glued.glob or first.glob), *found_words[1:]]
-            words.extend(found_words)
-            previous_end = part.end_byte
-        found = redirects.read_redirects(self, redirect_nodes, scope, ctx, scope.cwd)
-        words.extend(found.words)
-        if found.stdin is not None:
-            stdin = found.stdin
-        index = commands.run_argv(self, words, assignments, scope, ctx, text=ctx.source(node),
-                                  redirects=found.redirects, stdin=stdin)
-        outcome = Outcome(index, commands.stdout_of(self, index, stdin))
-        self.continue_after(found, outcome, scope, ctx)
-        return outcome
+    # -- statements (see statements.py) ---------------------------------------------------
+    def handle_command(self, node: Node, scope: Scope, ctx: Ctx, *,
+                       extra: list[Node] | None = None, stdin: Word | None = None,
+                       prefix: str = "") -> Outcome:
+        return statements.handle_command(self, node, scope, ctx, extra=extra, stdin=stdin,
+                                         prefix=prefix)
 
     def handle_redirected(self, node: Node, scope: Scope, ctx: Ctx,
                           stdin: Word | None = None) -> Outcome:
-        body = node.child_by_field_name("body")
-        redirect_nodes = [child for child in node.named_children if child.type in REDIRECTS]
-        redirect_nodes.extend(self.adopted.pop(node.id, ()))
-        if body is not None and body.type == "command":
-            return self.handle_command(body, scope, ctx, extra=redirect_nodes, stdin=stdin)
-        start = len(self.commands)
-        cwd = scope.cwd
-        if body is not None and body.type in ("list", "pipeline"):
-            # tree-sitter reads `a && b > out c` as (a && b) > out c: the redirect and the
-            # words after it belong to the last command, `b`.
-            last = last_command(body)
-            if last is not None:
-                self.adopted[last.id] = redirect_nodes
-            self.walk(body, scope, ctx)
-            if last is not None and self.adopted.pop(last.id, None) is None:
-                return Outcome(None)  # taken by `b`
-        elif body is not None:
-            self.walk(body, scope, ctx)
-        target = None
-        for index in range(len(self.commands) - 1, start - 1, -1):
-            if self.commands[index].depth == ctx.depth:
-                target = index
-                break
-        found = redirects.read_redirects(self, redirect_nodes, scope, ctx, cwd)
-        if target is not None and found.redirects:
-            command = self.commands[target]
-            self.commands[target] = replace(command,
-                                            redirects=command.redirects + tuple(found.redirects))
-        if found.words:  # `{ a; } > out b` is not valid bash; still report `b`
-            commands.run_argv(self, found.words, [], scope, ctx, text=ctx.source(node))
-        outcome = Outcome(target)
-        self.continue_after(found, outcome, scope, ctx)
-        return outcome
-
-    def handle_declaration(self, node: Node, scope: Scope, ctx: Ctx) -> Outcome:
-        visit = self.visitor(scope, ctx)
-        words: list[Word] = []
-        redirect_nodes: list[Node] = []
-        for child in node.children:
-            if not child.is_named:
-                words.append(Word(ctx.source(child)))
-            elif child.type == "variable_assignment":
-                text = self.assignment(child, scope, ctx)
-                words.append(Word(text, "$" not in text and "`" not in text))
-            elif child.type in REDIRECTS:
-                redirect_nodes.append(child)
-            elif child.type != "comment":
-                words.extend(ctx.reader.words(child, visit))
-        found = redirects.read_redirects(self, redirect_nodes, scope, ctx, scope.cwd)
-        index = commands.run_argv(self, words, [], scope, ctx, text=ctx.source(node),
-                                  redirects=found.redirects)
-        return Outcome(index)
-
-    def assignment(self, node: Node, scope: Scope, ctx: Ctx) -> str:
-        """`NAME=value` as text; substitutions in the value are walked."""
-        name = node.child_by_field_name("name")
-        value = node.child_by_field_name("value")
-        name_text = ctx.source(name) if name is not None else ""
-        if value is None:
-            return ctx.source(node)
-        visit = self.visitor(scope, ctx)
-        if value.type == "array":
-            parts = [ctx.reader.word(child, visit).text for child in value.named_children]
-            return f"{name_text}=({' '.join(parts)})"
-        between = "="  # or `+=`
-        if name is not None:
-            between = ctx.src[name.end_byte:value.start_byte].decode("utf-8", "replace")
-        return name_text + between + ctx.reader.word(value, visit).text
-
-    # -- redirections --------------------------------------------------------------------------
-    def continue_after(self, found: Redirections, outcome: Outcome, scope: Scope,
-                       ctx: Ctx) -> None:
-        """What tree-sitter nests inside a here-document redirect is the rest of the line."""
-        if found.pipe is not None:
-            self.walk_pipeline(found.pipe.named_children, scope.copy(), ctx, outcome.stdout)
-        if found.after:
-            self.walk_loose(found.after, scope, ctx)
-
-
-def last_command(node: Node) -> Node | None:
-    """The rightmost simple command of a list or pipeline."""
-    for _ in range(MAX_NESTING):
-        if node.type in ("command", "redirected_statement"):
-            return node
-        if node.type not in ("list", "pipeline"):
-            return None
-        named = [child for child in node.named_children if child.type != "comment"]
-        if not named:
-            return None
-        node = named[-1]
-    return None
+        return statements.handle_redirected(self, node, scope, ctx, stdin)

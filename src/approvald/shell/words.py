@@ -8,20 +8,33 @@ best-effort rendering (literal parts plus the source text of the dynamic parts).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from tree_sitter import Node
 
 # Segment flags: ACTIVE = unquoted literal text (brace, tilde and glob expansion apply);
-# DYNAMIC = not known statically.
+# DYNAMIC = not known statically; SPLIT = the known value of an unquoted expansion (`$X`,
+# `$(echo a b)`): split into words at blanks, globbing applies, braces and tilde do not.
 QUOTED = 0
 ACTIVE = 1
 DYNAMIC = 2
+SPLIT = 4
 
 Segment = tuple[str, int]
-# visit(node, via): walk commands inside a substitution found while reading a word.
-Visit = Callable[[Node, str], None]
+MAX_VALUE = 8192  # a known value longer than this is treated as unknown (keeps growth bounded)
+
+
+class Visit(Protocol):
+    """What the word reader needs from the walk.
+
+    Calling it walks the commands inside a substitution and returns what the substitution
+    prints when that is known (`$(cat <<'EOF' ... EOF)`), else None. `lookup` gives a shell
+    variable's value when the line set it to something known (`F=x; cat "$F"`).
+    """
+
+    def __call__(self, node: Node, via: str) -> Word | None: ...
+
+    def lookup(self, name: str) -> Word | None: ...
 
 MAX_BRACE_WORDS = 256  # more alternatives than this: the word is reported as dynamic
 MAX_BRACE_GROUPS = 64
@@ -45,8 +58,12 @@ _ANSI_SIMPLE = {
 # Brace expansion works on a copy of the word where unquoted braces and commas are replaced
 # by private-use characters, so quoted ones are never expanded.
 _LB, _COMMA, _RB = "\ue000", "\ue001", "\ue002"
+_FIELD = "\ue003"  # where word splitting cuts an unquoted value
 _UNMARK = str.maketrans({_LB: "{", _COMMA: ",", _RB: "}"})
 _MARK = str.maketrans({"{": _LB, ",": _COMMA, "}": _RB})
+_PLAIN_EXPANSION = re.compile(r"^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})$")
+_DEFAULT_EXPANSION = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(:?)([-=])(.*)\}$", re.DOTALL)
+_BLANKS = re.compile(r"[ \t\n]+")
 _SEQUENCE = re.compile(r"^(-?\d{1,6}|[A-Za-z])\.\.(-?\d{1,6}|[A-Za-z])(?:\.\.(-?\d{1,4}))?$")
 
 
@@ -133,13 +150,14 @@ class WordReader:
         return finish(segments, self.home, braces=True)
 
     def word(self, node: Node, visit: Visit) -> Word:
-        """One word, no brace expansion (assignment values, redirect targets, heredocs)."""
+        """One word, no brace expansion or splitting (assignment values, redirect targets)."""
         segments: list[Segment] = []
         self._segments(node, segments, visit)
-        return finish(segments, self.home, braces=False)[0]
+        return finish(segments, self.home, braces=False, split=False)[0]
 
     # -- segments -------------------------------------------------------------------------
-    def _segments(self, node: Node, out: list[Segment], visit: Visit) -> None:
+    def _segments(self, node: Node, out: list[Segment], visit: Visit,
+                  quoted: bool = False) -> None:
         kind = node.type
         if kind in ("word", "number", "extglob_pattern") and node.child_count == 0:
             _unquoted_segments(self.source(node), out)
@@ -160,22 +178,48 @@ class WordReader:
                 else:
                     out.append((self.source(child), ACTIVE))
         elif kind == "simple_expansion" or kind == "expansion":
-            self._expansion(node, out, visit)
-        elif kind in ("command_substitution", "process_substitution"):
+            self._expansion(node, out, visit, quoted)
+        elif kind == "command_substitution":
+            printed = visit(node, "")
+            if printed is not None and printed.literal and len(printed.text) <= MAX_VALUE:
+                out.append((printed.text.rstrip("\n"), QUOTED if quoted else SPLIT))
+            else:
+                out.append((self.source(node), DYNAMIC))
+        elif kind == "process_substitution":
             out.append((self.source(node), DYNAMIC))
             visit(node, "")
         else:  # arithmetic and anything unforeseen: not literal; still find commands inside
             out.append((self.source(node), DYNAMIC))
             visit(node, "")
 
-    def _expansion(self, node: Node, out: list[Segment], visit: Visit) -> None:
+    def _expansion(self, node: Node, out: list[Segment], visit: Visit, quoted: bool) -> None:
         text = self.source(node)
-        if self.home is not None and text in ("$HOME", "${HOME}"):
-            out.append((self.home, QUOTED))
+        value = self._value(text, visit)
+        if value is not None and value.literal:
+            out.append((value.text, QUOTED if quoted else SPLIT))
             return
         out.append((text, DYNAMIC))
         if node.type == "expansion":
             visit(node, "")  # ${X:-$(cmd)} runs cmd
+
+    def _value(self, text: str, visit: Visit) -> Word | None:
+        """`$NAME`, `${NAME}`, `${NAME:-word}`: the value when the line makes it known."""
+        plain = _PLAIN_EXPANSION.match(text)
+        if plain:
+            name = plain.group(1) or plain.group(2)
+            found = visit.lookup(name)
+            if found is None and name == "HOME" and self.home is not None:
+                return Word(self.home)
+            return found
+        default = _DEFAULT_EXPANSION.match(text)
+        if default is None or "$" in default.group(4) or "`" in default.group(4):
+            return None
+        found = visit.lookup(default.group(1))
+        if found is None or not found.literal:
+            return None
+        if found.text or not default.group(2):  # set (and, with `:`, not empty)
+            return found
+        return Word(default.group(4))
 
     def _double_quoted(self, node: Node, out: list[Segment], visit: Visit) -> None:
         pos = node.start_byte + 1
@@ -189,39 +233,66 @@ class WordReader:
             if child.type == "string_content":
                 out.append((unescape_double_quoted(self.source(child)), QUOTED))
             else:
-                self._segments(child, out, visit)
+                self._segments(child, out, visit, quoted=True)
             pos = max(pos, child.end_byte)
         if end > pos:
             gap = self.src[pos:end].decode("utf-8", "replace")
             out.append((unescape_double_quoted(gap), QUOTED))
 
 
-def finish(segments: list[Segment], home: str | None, braces: bool) -> list[Word]:
-    """Join segments into words: tilde and brace expansion on the unquoted parts."""
+def finish(segments: list[Segment], home: str | None, braces: bool,
+           split: bool = True) -> list[Word]:
+    """Join segments into words: brace and tilde expansion on the unquoted parts, then word
+    splitting of unquoted known values (`split`; an unquoted empty value alone is no word)."""
     if not segments:
         return [Word("")]
     literal = True
     glob = False
     has_brace = False
+    splits = False
     for text, flag in segments:
         if flag & DYNAMIC:
             literal = False
-        elif flag & ACTIVE:
+        elif flag & (ACTIVE | SPLIT):
             if not glob and not _GLOB_CHARS.isdisjoint(text):
                 glob = True
-            if "{" in text:
+            if flag & ACTIVE and "{" in text:
                 has_brace = True
+            if flag & SPLIT:
+                splits = True
     first, first_flag = segments[0]
     tilde = first == "~" or first.startswith("~/")
     if home is not None and first_flag == ACTIVE and tilde:
         segments = [(home + first[1:], QUOTED), *segments[1:]]
+    if splits and split and literal:
+        only_values = all(flag & SPLIT for _, flag in segments)
+        segments = [(_BLANKS.sub(_FIELD, text), flag) if flag & SPLIT else (text, flag)
+                    for text, flag in segments]
+    else:
+        splits = only_values = False
     if not (braces and has_brace):
-        return [Word("".join(text for text, _ in segments), literal, glob)]
-    marked = "".join(text.translate(_MARK) if flag == ACTIVE else text for text, flag in segments)
-    expanded = brace_expand(marked)
-    if expanded is None:  # too many alternatives to list: not knowable in practice
-        return [Word(marked.translate(_UNMARK), False, glob)]
-    return [Word(text.translate(_UNMARK), literal, glob) for text in expanded]
+        texts = ["".join(text for text, _ in segments)]
+    else:
+        marked = "".join(text.translate(_MARK) if flag == ACTIVE else text
+                         for text, flag in segments)
+        expanded = brace_expand(marked)
+        if expanded is None:  # too many alternatives to list: not knowable in practice
+            return [Word(marked.translate(_UNMARK).replace(_FIELD, " "), False, glob)]
+        texts = [text.translate(_UNMARK) for text in expanded]
+    if not splits:
+        return [Word(text, literal, glob) for text in texts]
+    words: list[Word] = []
+    for text in texts:
+        fields = text.split(_FIELD)
+        while fields and not fields[0]:
+            fields.pop(0)
+        while fields and not fields[-1]:
+            fields.pop()
+        if not fields and not only_values:
+            fields = [""]
+        words += [Word(field, True, glob and not _GLOB_CHARS.isdisjoint(field))
+                  for field in fields]
+    return words
 
 
 def brace_expand(marked: str) -> list[str] | None:

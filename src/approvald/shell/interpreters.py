@@ -1,0 +1,352 @@
+"""Interpreters: where their code comes from, and what it is seen to do.
+
+`python -c CODE`, `perl -e CODE`, `node -e CODE`, `awk PROGRAM`, `sed SCRIPT`, `vim -c CMD`,
+`osascript -e`, `expect -c`, code fed on stdin (`python3 - <<'EOF'`), or a file the line wrote:
+the code is scanned (see `approvald.shell.code`) and what it does becomes commands of the line:
+a command it runs is analysed like `bash -c`, a deletion is an `rm`, a file it writes or reads is
+a redirect of that file, a keyring read is `keyring get`. `python -m MOD ARGS` runs MOD.
+The interpreter command itself stays in the analysis as written (rules about python see it).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from approvald.model.actions import normalize_path
+from approvald.shell.code import Findings, Spawn, mini, scan
+from approvald.shell.model import DYNAMIC_NAME, Redirect
+from approvald.shell.words import Word
+
+if TYPE_CHECKING:
+    from approvald.shell.commands import Site
+    from approvald.shell.state import Ctx, Scope
+    from approvald.shell.walk import Analyzer
+
+
+@dataclass(frozen=True)
+class Spec:
+    language: str
+    code: frozenset[str] = frozenset()  # options whose value is code: -c, -e, --eval
+    values: frozenset[str] = frozenset()  # options that take a value (glued or the next word)
+    optional: str = ""  # short options whose value is only ever glued (perl -i.bak, -Mstrict)
+    files: frozenset[str] = frozenset()  # options naming a program file: -f FILE
+    module: str = ""  # python -m MOD
+    operand_code: bool = False  # awk / sed: the first operand is the program
+    operand_file: bool = True  # the first operand is a program file (not for vim)
+    code_stops: bool = True  # after the code option the rest are the program's arguments
+    plus_commands: bool = False  # vim +CMD
+    rest_is_code: bool = False  # pwsh -Command: the rest of the line is the code
+
+
+def _set(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+_PYTHON = Spec("python", _set("-c"), _set("-W", "-X", "--check-hash-based-pycs"), module="-m")
+_PERL = Spec("perl", _set("-e", "-E"), _set("-I", "-x"), optional="MmFCidDl0",
+             code_stops=False)
+_RUBY = Spec("ruby", _set("-e"), _set("-I", "-r", "-C", "-E", "-F", "-x", "-K", "-W"),
+             optional="i", code_stops=False)
+_NODE = Spec("js", _set("-e", "--eval", "-p", "--print"),
+             _set("-r", "--require", "--import", "--input-type", "--loader",
+                  "--experimental-loader", "-C", "--conditions", "--env-file", "--title"))
+_PHP = Spec("php", _set("-r", "-B", "-R", "-E"), _set("-c", "-d", "-z"), files=_set("-f", "-F"))
+_LUA = Spec("lua", _set("-e"), _set("-l"), code_stops=False)
+_AWK = Spec("awk", _set("-e", "--source"), _set("-F", "-v", "--assign", "--field-separator",
+                                                 "-i", "--include", "-l", "--load"),
+            files=_set("-f", "--file"), operand_code=True, code_stops=False)
+_SED = Spec("sed", _set("-e", "--expression"), _set("-l", "--line-length"), optional="i",
+            files=_set("-f", "--file"), operand_code=True, code_stops=False)
+_VIM = Spec("vim", _set("-c", "--cmd"), _set("-u", "-U", "-i", "-T", "-w", "-W", "-t", "-q"),
+            files=_set("-S", "-s"), operand_file=False, code_stops=False, plus_commands=True)
+_OSASCRIPT = Spec("applescript", _set("-e"), _set("-l", "-s"), code_stops=False)
+_EXPECT = Spec("tcl", _set("-c"), _set("-D"), files=_set("-f"), code_stops=False)
+_RSCRIPT = Spec("r", _set("-e", "--expr"), code_stops=False)
+_PWSH = Spec("sh", _set("-c", "-command", "-Command", "/c", "-C"),
+             _set("-f", "-File", "-ExecutionPolicy", "-ep", "-WindowStyle", "-ConfigurationName",
+                  "-OutputFormat", "-InputFormat", "-WorkingDirectory", "-wd"),
+             rest_is_code=True)
+_TCLSH = Spec("tcl")
+
+SPECS: dict[str, Spec] = {
+    "perl": _PERL, "ruby": _RUBY, "irb": _RUBY, "node": _NODE, "nodejs": _NODE, "bun": _NODE,
+    "php": _PHP, "lua": _LUA, "luajit": _LUA, "awk": _AWK, "gawk": _AWK, "mawk": _AWK,
+    "nawk": _AWK, "sed": _SED, "gsed": _SED, "vim": _VIM, "vi": _VIM, "nvim": _VIM, "ex": _VIM,
+    "view": _VIM, "gvim": _VIM, "vimdiff": _VIM, "rvim": _VIM, "osascript": _OSASCRIPT,
+    "expect": _EXPECT, "tclsh": _TCLSH, "wish": _TCLSH, "rscript": _RSCRIPT, "r": _RSCRIPT,
+    "pwsh": _PWSH, "powershell": _PWSH,
+}
+_PYTHON_NAME = re.compile(r"^(?:python|pypy)[0-9.]*$|^py$")
+_SHEBANG = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(\S+)")
+_STDIN = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+_PWSH_ENCODED = frozenset({"-encodedcommand", "-enc", "-e", "-ec"})
+
+
+def spec_of(name: str) -> Spec | None:
+    if _PYTHON_NAME.match(name):
+        return _PYTHON
+    return SPECS.get(name)
+
+
+def is_interpreter(name: str) -> bool:
+    return spec_of(name) is not None or name == "deno"
+
+
+def shebang_language(first_line: str) -> str:
+    match = _SHEBANG.match(first_line)
+    if not match:
+        return "sh"
+    name = match.group(1).rsplit("/", 1)[-1].lower()
+    spec = spec_of(name)
+    if spec is not None:
+        return spec.language
+    return "sh" if name.endswith("sh") else ""
+
+
+@dataclass
+class Parsed:
+    code: list[Word]  # code given with options (-c / -e / +CMD), in order
+    files: list[Word]  # program files (-f FILE, or the script operand)
+    module: Word | None = None
+    module_args: list[Word] | None = None
+    unknown: bool = False  # an option only known at run time
+    stdin_code: bool = False  # the program comes from standard input
+
+
+def parse(spec: Spec, words: list[Word]) -> Parsed:
+    """Where the interpreter's program comes from, getopt-style."""
+    parsed = Parsed([], [])
+    index = 0
+    while index < len(words):
+        word = words[index]
+        text = word.text
+        if spec.plus_commands and text.startswith("+") and len(text) > 1:
+            parsed.code.append(Word(text[1:], word.literal))
+            index += 1
+            continue
+        if not word.literal:
+            parsed.unknown = not parsed.code and not parsed.files
+            break
+        if text == "--":
+            index += 1
+            break
+        if spec.rest_is_code and text.lower() in {c.lower() for c in spec.code}:
+            rest = words[index + 1:]
+            parsed.code.append(Word(" ".join(w.text for w in rest), all(w.literal for w in rest)))
+            return parsed
+        if spec.rest_is_code and text.lower() in _PWSH_ENCODED:
+            parsed.code.append(_decode_powershell(words[index + 1] if index + 1 < len(words)
+                                                  else Word("")))
+            return parsed
+        if not text.startswith("-") or text == "-":
+            break
+        index += 1
+        option, equals, attached = text.partition("=")
+        if option.startswith("--") or spec.rest_is_code:
+            takes = option in spec.code or option in spec.values or option in spec.files
+            value = Word(attached) if equals else (words[index] if index < len(words) else None)
+            if takes and not equals:
+                index += 1
+            if value is not None and option in spec.code:
+                parsed.code.append(value)
+                if spec.code_stops:
+                    return parsed
+            elif value is not None and option in spec.files:
+                parsed.files.append(value)
+            continue
+        letters = text[1:]
+        for position, char in enumerate(letters):
+            letter = "-" + char
+            glued = letters[position + 1:]
+            if char in spec.optional:
+                break  # the rest of the cluster is its value
+            if not (letter in spec.code or letter in spec.values or letter in spec.files or
+                    letter == spec.module):
+                continue
+            value = Word(glued) if glued else (words[index] if index < len(words) else None)
+            if not glued:
+                index += 1
+            if value is None:
+                break
+            if letter == spec.module:
+                parsed.module, parsed.module_args = value, words[index:]
+                return parsed
+            if letter in spec.files:
+                parsed.files.append(value)
+            elif letter in spec.code:
+                parsed.code.append(value)
+                if spec.code_stops:
+                    return parsed
+            break
+    operands = words[index:]
+    if parsed.code or parsed.module is not None:
+        return parsed
+    if spec.operand_code and not parsed.files and operands:
+        parsed.code.append(operands[0])
+    elif parsed.files or not spec.operand_file:
+        pass
+    elif operands:
+        first = operands[0]
+        if first.literal and first.text in _STDIN:
+            parsed.stdin_code = True
+        else:
+            parsed.files.append(first)
+    else:
+        parsed.stdin_code = True
+    return parsed
+
+
+def _decode_powershell(word: Word) -> Word:
+    try:
+        text = base64.b64decode(word.text + "=" * (-len(word.text) % 4)).decode("utf-16-le")
+    except (ValueError, UnicodeDecodeError):
+        return Word(word.text, False)
+    return Word(text, False)
+
+
+def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+        ctx: Ctx, site: Site, stdin: Word | None) -> int:
+    """An interpreter command: emitted as written, then what its code does."""
+    from approvald.shell import scripts
+    from approvald.shell.commands import derived, emit, run_argv
+
+    if name == "deno":
+        return _deno(an, words, assignments, scope, ctx, site)
+    spec = spec_of(name)
+    assert spec is not None
+    parsed = parse(spec, words[1:])
+    if parsed.module is not None:  # python -m twine upload: twine runs
+        index = emit(an, words, assignments, ctx, site, dynamic=None if parsed.module.literal
+                     else DYNAMIC_NAME)
+        module = Word(parsed.module.text.split(".", 1)[0], parsed.module.literal)
+        run_argv(an, [module, *(parsed.module_args or [])], [], scope,
+                 derived(ctx, f"{name} -m", [*site.peeled, name]), text=site.text,
+                 cwd=site.cwd)
+        return index
+    sources: list[Word] = list(parsed.code)
+    unknown = parsed.unknown
+    for file in parsed.files:
+        text, unknown_file = scripts.script_from(an, file, site.cwd, stdin, f"{name} script")
+        unknown = unknown or unknown_file
+        if text is not None:
+            sources.append(text)
+    if parsed.stdin_code and stdin is not None:
+        sources.append(stdin)
+    code = Word("\n".join(w.text for w in sources), all(w.literal for w in sources))
+    findings = prepare(an, spec.language, code, ctx) if sources else Findings()
+    dynamic = DYNAMIC_NAME if unknown or not code.literal else None
+    if dynamic:
+        an.note_dynamic(f"{name} runs code only known at run time")
+    index = emit(an, words, assignments, ctx, site, dynamic=dynamic,
+                 findings=frozenset(findings.flags))
+    apply(an, findings, scope, ctx, site, f"{name} code", name)
+    return index
+
+
+def _deno(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
+          site: Site) -> int:
+    from approvald.shell.commands import emit
+
+    rest = words[1:]
+    code: Word | None = None
+    if rest and rest[0].text == "eval":
+        operands = [w for w in rest[1:] if not w.text.startswith("-")]
+        code = operands[0] if operands else None
+    findings = prepare(an, "js", code, ctx) if code is not None else Findings()
+    dynamic = DYNAMIC_NAME if code is not None and not code.literal else None
+    index = emit(an, words, assignments, ctx, site, dynamic=dynamic,
+                 findings=frozenset(findings.flags))
+    apply(an, findings, scope, ctx, site, "deno eval", "deno")
+    return index
+
+
+def prepare(an: Analyzer, language: str, code: Word, ctx: Ctx) -> Findings:
+    """Scan code (within the line's budget); the findings, or a dynamic mark past the budget."""
+    if not code.text or not an.expand(code.text, ctx):
+        return Findings()
+    text = code.text
+    if language == "awk":
+        return mini.awk(text)
+    if language == "sed":
+        return mini.sed(text)
+    if language == "vim":
+        return mini.vim(text.split("\n"))
+    if language == "applescript":
+        return mini.applescript(text)
+    if language == "tcl":
+        return mini.tcl(text)
+    if language == "sh":
+        found = Findings()
+        found.spawns.append(Spawn(shell=text, what=""))
+        return found
+    return scan(language, text)
+
+
+def run_code(an: Analyzer, language: str, code: Word, scope: Scope, ctx: Ctx, site: Site,
+             via: str) -> None:
+    """Code from somewhere else (a script the line wrote): scanned and applied."""
+    findings = prepare(an, language, code, ctx)
+    apply(an, findings, scope, ctx, site, via, language)
+
+
+def apply(an: Analyzer, found: Findings, scope: Scope, ctx: Ctx, site: Site, via: str,
+          name: str) -> None:
+    """What the code does, as commands of the line (one level deeper, `via` says from where)."""
+    from approvald.shell.commands import can_nest, derived, run_argv, walk_nested
+
+    if not (found.spawns or found.nested or found.deletes or found.writes or found.reads or
+            found.dynamic or "keyring" in found.flags):
+        return
+    if not can_nest(an, ctx, via):
+        return
+    inner = derived(ctx, via, [*site.peeled, name])
+    for sentence in found.dynamic:
+        an.note_dynamic(sentence)
+    for spawn in found.spawns:
+        what = f"{via} {spawn.what}".strip()
+        if spawn.argv is not None:
+            argv = [Word(item) if item is not None else Word("<run-time value>", False)
+                    for item in spawn.argv]
+            if argv:
+                run_argv(an, argv, [], scope.copy(), replace_via(inner, what), text=site.text,
+                         cwd=site.cwd)
+        elif spawn.shell is not None:
+            walk_nested(an, spawn.shell, scope.copy(), ctx, what, site)
+        else:
+            run_argv(an, [Word(f"<command built by {name} code>", False)], [], scope,
+                     replace_via(inner, what), text=site.text, cwd=site.cwd)
+    for language, code in found.nested:
+        nested = prepare(an, language, Word(code), inner)
+        apply(an, nested, scope, inner, site, f"{via} eval", name)
+    if "dynamic-eval" in found.flags or "too-large" in found.flags:
+        run_argv(an, [Word(f"<code evaluated by {name}>", False)], [], scope, inner,
+                 text=site.text, cwd=site.cwd)
+    for path, recursive in found.deletes:
+        target = Word(path) if path else Word("<run-time path>", False)
+        argv = [Word("rm"), Word("-rf" if recursive else "-f"), target]
+        run_argv(an, argv, [], scope, replace_via(inner, f"{via} delete"), text=site.text,
+                 cwd=site.cwd)
+    files = [(path, "write") for path in found.writes if path] + \
+        [(path, "read") for path in found.reads]
+    redirects = []
+    for path, mode in files:
+        absolute = normalize_path(path, site.cwd, an.home)
+        (an.writes if mode == "write" else an.reads).append(absolute)
+        redirects.append(Redirect(absolute, mode))
+        if mode == "write":
+            scope.files.written[absolute] = Word("", False)
+    if redirects:
+        run_argv(an, [Word(":")], [], scope, replace_via(inner, f"{via} files"), text=site.text,
+                 cwd=site.cwd, redirects=redirects)
+    if "keyring" in found.flags:
+        run_argv(an, [Word("keyring"), Word("get"), Word(f"<{name} code>")], [], scope,
+                 replace_via(inner, f"{via} keyring"), text=site.text, cwd=site.cwd)
+
+
+def replace_via(ctx: Ctx, via: str) -> Ctx:
+    from dataclasses import replace
+
+    return replace(ctx, via=via)

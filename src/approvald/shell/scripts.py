@@ -1,0 +1,143 @@
+"""Shells and the scripts they run: `bash -c TEXT`, `bash FILE`, `... | sh`, `. /dev/stdin`.
+
+A script's text is looked into when it is known: given on the command line, fed by a pipe or a
+here-document whose text is known, or a file the same line wrote (`cat > x.sh <<EOF ... EOF;
+bash x.sh`). Fed by a program whose output is only known at run time (`base64 -d | sh`, `curl |
+sh`), or a file written with unknown content, the shell is dynamic (a person decides), and any
+text that can be recovered (a decoded payload) is still looked into.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from approvald.model.actions import normalize_path
+from approvald.shell.model import DYNAMIC_NAME
+from approvald.shell.words import Word
+
+if TYPE_CHECKING:
+    from approvald.shell.commands import Site
+    from approvald.shell.state import Ctx, Scope
+    from approvald.shell.walk import Analyzer
+
+# Script operands that mean "read the script from standard input".
+STDIN_PATHS = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "-"})
+
+
+def written(an: Analyzer, word: Word, cwd: str) -> Word | None:
+    """The content of a file this line wrote earlier, when `word` names it."""
+    if not word.literal or not an.scope.files.written:
+        return None
+    return an.scope.files.written.get(normalize_path(word.text, cwd, an.home))
+
+
+def script_from(an: Analyzer, operand: Word, cwd: str, stdin: Word | None,
+                what: str) -> tuple[Word | None, bool]:
+    """The text a program runs from its script operand: (text or None, unknown).
+
+    `/dev/stdin` and `-` read the pipe; a file the line wrote runs what was written; any other
+    file is a project script, recorded as a read (its text is not looked into).
+    """
+    if operand.literal and operand.text in STDIN_PATHS:
+        return stdin, False
+    content = written(an, operand, cwd)
+    if content is not None:
+        return content, False
+    an.add_path(operand, cwd, "read", what)
+    return None, not operand.literal
+
+
+def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int:
+    """`bash -c TEXT`, `bash SCRIPT`, `bash <<EOF` / `... | bash`: the shell and what it runs."""
+    from approvald.shell.commands import can_nest, dynamic_text, emit, walk_nested
+
+    rest = words[1:]
+    index = 0
+    command_mode = False
+    from_stdin = False
+    unknown = False
+    while index < len(rest):
+        word = rest[index]
+        option = word.text
+        if not word.literal:
+            unknown = True
+            break
+        if option in ("--", "-"):
+            index += 1
+            if option == "-":
+                from_stdin = True
+            break
+        if option.startswith("--"):
+            index += 2 if option in ("--rcfile", "--init-file") else 1
+            continue
+        if len(option) > 1 and option[0] in "-+":
+            letters = option[1:]
+            command_mode = command_mode or (option[0] == "-" and "c" in letters)
+            from_stdin = from_stdin or "s" in letters
+            index += 1 + letters.count("o") + letters.count("O")
+            continue
+        break
+    operands = rest[index:]
+    script: Word | None = None
+    via = f"{name} -c"
+    if command_mode:
+        script = operands[0] if operands else None
+    elif operands and not from_stdin:
+        script, unknown_file = script_from(an, operands[0], site.cwd, stdin, f"{name} script")
+        unknown = unknown or unknown_file
+        via = f"{name} {operands[0].text}"
+    elif stdin is not None:
+        script, via = stdin, f"{name} <stdin"
+    dynamic = None
+    if unknown:
+        an.note_dynamic(f"{name} runs a script or options only known at run time")
+        dynamic = DYNAMIC_NAME
+    if script is not None:
+        if site.replace and site.replace in script.text:  # xargs -I{} sh -c '... {} ...'
+            script = Word(script.text, False)
+        dynamic = dynamic_text(an, script, name) or dynamic
+        if not can_nest(an, ctx, via):
+            dynamic, script = DYNAMIC_NAME, None
+    position = emit(an, words, assignments, ctx, site, dynamic=dynamic)
+    if script is not None and script.text:
+        walk_nested(an, script.text, scope.copy(), ctx, via, site)
+    return position
+
+
+def source(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+           ctx: Ctx, site: Site, stdin: Word | None) -> int:
+    """`source FILE` / `. FILE`: the file's text runs in this very shell."""
+    from approvald.shell.commands import dynamic_text, emit, walk_nested
+
+    operands = [word for word in words[1:] if word.text != "--"]
+    if not operands:
+        return emit(an, words, assignments, ctx, site, scope=scope)
+    script, unknown = script_from(an, operands[0], site.cwd, stdin, f"{name} file")
+    if unknown:  # `source <(curl ...)`: code only known at run time
+        an.note_dynamic(f"{name} runs a file only known at run time")
+        return emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
+    if script is None:
+        return emit(an, words, assignments, ctx, site, scope=scope)
+    index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, script, name))
+    if script.text:
+        walk_nested(an, script.text, scope, ctx, f"{name} {operands[0].text}", site)
+    return index
+
+
+def run_written_program(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope,
+                        ctx: Ctx, site: Site, content: Word) -> int:
+    """`./deploy.sh` after the line wrote deploy.sh: run what was written, by its `#!` line."""
+    from approvald.shell import interpreters
+    from approvald.shell.commands import dynamic_text, emit, walk_nested
+
+    via = f"{words[0].text} (written by this line)"
+    first_line = content.text.split("\n", 1)[0]
+    language = interpreters.shebang_language(first_line) if first_line.startswith("#!") \
+        else "sh"
+    index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, content, via))
+    if language == "sh":
+        walk_nested(an, content.text, scope.copy(), ctx, via, site)
+    elif language:
+        interpreters.run_code(an, language, content, scope, ctx, site, via)
+    return index

@@ -1,0 +1,260 @@
+"""Statements: a simple command, a redirected statement, declarations and assignments, loops.
+
+Module functions over the `Analyzer` (see `walk.py`), which holds the results and the budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from tree_sitter import Node
+
+from approvald.shell import commands, output, redirects
+from approvald.shell.state import (
+    MAX_LOOP_VALUES,
+    REDIRECTS,
+    Ctx,
+    Outcome,
+    Redirections,
+    Scope,
+)
+from approvald.shell.words import MAX_VALUE, Word
+
+if TYPE_CHECKING:
+    from approvald.shell.walk import Analyzer
+
+_DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+
+
+def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
+                   extra: list[Node] | None = None, stdin: Word | None = None,
+                   prefix: str = "") -> Outcome:
+    an.step()
+    visit = an.visitor(scope, ctx)
+    reader = ctx.reader
+    start = len(an.commands)
+    assignments: list[str] = []
+    assigned: list[tuple[str, str, Word]] = []
+    parts: list[tuple[Node, list[Word]]] = []
+    redirect_nodes: list[Node] = []
+    children = node.children
+    for position, child in enumerate(children):
+        kind = child.type
+        if kind == "variable_assignment" and not parts:
+            text, value = assignment(an, child, scope, ctx)
+            assignments.append(text)
+            assigned.append((_name(text), text, value))
+        elif kind == "command_name":
+            parts.append((child, reader.words(child, visit, prefix)))
+        elif kind in REDIRECTS:
+            redirect_nodes.append(child)
+        elif kind == "comment":
+            continue
+        elif not child.is_named:
+            following = children[position + 1] if position + 1 < len(children) else None
+            if kind == "$" and following is not None and \
+                    following.start_byte == child.end_byte:
+                continue  # `$"text"`: a translated string, tree-sitter splits the `$` off
+            parts.append((child, [Word(ctx.source(child))]))
+        else:
+            parts.append((child, reader.words(child, visit)))
+    redirect_nodes.extend(extra or ())
+    redirect_nodes.extend(an.adopted.pop(node.id, ()))
+    # tree-sitter reads `cat 0<in` as argument `0` + `<in`: the digits are the fd.
+    starts = {redirect.start_byte for redirect in redirect_nodes}
+    words: list[Word] = []
+    previous_end = -1
+    for part, found_words in parts:
+        if part.type == "number" and part.end_byte in starts:
+            continue
+        if words and found_words and ctx.src[previous_end:part.start_byte] == b"\\\n":
+            # `gi\<newline>t`: bash drops the backslash-newline, the word continues;
+            # tree-sitter splits it in two.
+            glued = words.pop()
+            first = found_words[0]
+            found_words = [Word(glued.text + first.text, glued.literal and first.literal,
+                                glued.glob or first.glob), *found_words[1:]]
+        words.extend(found_words)
+        previous_end = part.end_byte
+    found = redirects.read_redirects(an, redirect_nodes, scope, ctx, scope.cwd)
+    words.extend(found.words)
+    if found.stdin is not None:
+        stdin = found.stdin
+    elif found.stdin_file is not None:
+        stdin = scope.files.written.get(found.stdin_file, stdin)
+    if not words and not found.redirects:  # `X=1 Y=2`: the shell itself keeps them
+        for name, _, value in assigned:
+            set_var(scope, name, value)
+    index = commands.run_argv(an, words, assignments, scope, ctx, text=ctx.source(node),
+                              redirects=found.redirects, stdin=stdin)
+    if index is not None and start < index:
+        an.flow(start, index, index, index + 1)  # substitutions feed the command
+    outcome = Outcome(index, output.stdout_of(an, index, stdin))
+    record_output_files(found, outcome, scope)
+    continue_after(an, found, outcome, scope, ctx)
+    return outcome
+
+
+def record_output_files(found: Redirections, outcome: Outcome, scope: Scope) -> None:
+    """`cat > x.sh <<EOF`: later commands of the line that run x.sh run this text."""
+    for path, append in found.stdout_files:
+        content = outcome.stdout
+        if content is None or append or outcome.index is None:
+            content = Word(content.text if content is not None else "", False)
+        scope.files.written[path] = content
+
+
+def handle_redirected(an: Analyzer, node: Node, scope: Scope, ctx: Ctx,
+                      stdin: Word | None = None) -> Outcome:
+    body = node.child_by_field_name("body")
+    redirect_nodes = [child for child in node.named_children if child.type in REDIRECTS]
+    redirect_nodes.extend(an.adopted.pop(node.id, ()))
+    if body is not None and body.type == "command":
+        return handle_command(an, body, scope, ctx, extra=redirect_nodes, stdin=stdin)
+    start = len(an.commands)
+    cwd = scope.cwd
+    if body is not None and body.type in ("list", "pipeline"):
+        # tree-sitter reads `a && b > out c` as (a && b) > out c: the redirect and the
+        # words after it belong to the last command, `b`.
+        last = last_command(body)
+        if last is not None:
+            an.adopted[last.id] = redirect_nodes
+        an.walk(body, scope, ctx)
+        if last is not None and an.adopted.pop(last.id, None) is None:
+            return Outcome(None)  # taken by `b`
+    elif body is not None:
+        an.walk(body, scope, ctx)
+    target = None
+    for index in range(len(an.commands) - 1, start - 1, -1):
+        if an.commands[index].depth == ctx.depth:
+            target = index
+            break
+    found = redirects.read_redirects(an, redirect_nodes, scope, ctx, cwd)
+    if target is not None and found.redirects:
+        command = an.commands[target]
+        an.commands[target] = replace(command,
+                                      redirects=command.redirects + tuple(found.redirects))
+    if found.words:  # `{ a; } > out b` is not valid bash; still report `b`
+        commands.run_argv(an, found.words, [], scope, ctx, text=ctx.source(node))
+    outcome = Outcome(target)
+    record_output_files(found, outcome, scope)
+    continue_after(an, found, outcome, scope, ctx)
+    return outcome
+
+
+def handle_declaration(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> Outcome:
+    """`export X=1`, `local -r F=$(pwd)`, `unset X`: a command, and the variables it sets."""
+    visit = an.visitor(scope, ctx)
+    words: list[Word] = []
+    redirect_nodes: list[Node] = []
+    assigned: list[tuple[str, Word]] = []
+    unset: list[str] = []
+    for child in node.children:
+        if not child.is_named:
+            words.append(Word(ctx.source(child)))
+        elif child.type == "variable_assignment":
+            text, value = assignment(an, child, scope, ctx)
+            words.append(Word(text, "$" not in text and "`" not in text))
+            assigned.append((_name(text), value))
+        elif child.type in REDIRECTS:
+            redirect_nodes.append(child)
+        elif child.type != "comment":
+            found_words = ctx.reader.words(child, visit)
+            words.extend(found_words)
+            if child.type == "variable_name":
+                unset.append(ctx.source(child))
+    found = redirects.read_redirects(an, redirect_nodes, scope, ctx, scope.cwd)
+    program = words[0].text if words else ""
+    if program in _DECLARATIONS:
+        arrays = any(word.literal and word.text.startswith("-") and
+                     ("a" in word.text or "A" in word.text) for word in words[1:])
+        for name, value in assigned:
+            set_var(scope, name, Word(value.text, False) if arrays else value)
+    elif program == "unset":
+        for name in unset:
+            scope.vars[name] = Word("")
+    index = commands.run_argv(an, words, [], scope, ctx, text=ctx.source(node),
+                              redirects=found.redirects)
+    return Outcome(index)
+
+
+def handle_for(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
+    """`for F in a b; do ...; done`: the body once per literal value (a glob stays a glob)."""
+    variable = node.child_by_field_name("variable")
+    body = node.child_by_field_name("body")
+    visit = an.visitor(scope, ctx)
+    values = [word for child in node.children_by_field_name("value")
+              for word in ctx.reader.words(child, visit)]
+    has_in = any(child.type == "in" for child in node.children)
+    if variable is None or body is None:
+        an.walk_children(node, scope, ctx)
+        return
+    name = ctx.source(variable)
+    known = has_in and 0 < len(values) <= MAX_LOOP_VALUES and all(v.literal for v in values)
+    source = ctx.source(body)
+    if known and f"${name}" not in source and "${" + name not in source:
+        values = values[-1:]  # the body does not use the value: once is enough
+    for value in values if known else [Word(name, False)]:
+        scope.vars[name] = Word(value.text, value.literal)
+        an.walk(body, scope, ctx)
+
+
+def assignment(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> tuple[str, Word]:
+    """`NAME=value` as text and the value; substitutions in the value are walked."""
+    name = node.child_by_field_name("name")
+    value = node.child_by_field_name("value")
+    name_text = ctx.source(name) if name is not None else ""
+    if value is None:
+        return ctx.source(node), Word("")
+    visit = an.visitor(scope, ctx)
+    between = "="  # or `+=`
+    if name is not None:
+        between = ctx.src[name.end_byte:value.start_byte].decode("utf-8", "replace")
+    if value.type == "array":
+        parts = [ctx.reader.word(child, visit).text for child in value.named_children]
+        text = f"({' '.join(parts)})"
+        return f"{name_text}{between}{text}", Word(text, False)
+    word = ctx.reader.word(value, visit)
+    if between == "+=":
+        before = scope.vars.get(name_text)
+        word = Word((before.text if before else "") + word.text,
+                    word.literal and before is not None and before.literal)
+    return name_text + between + word.text, word
+
+
+def set_var(scope: Scope, name: str, value: Word) -> None:
+    if not name:
+        return
+    if len(value.text) > MAX_VALUE:
+        value = Word(value.text[:MAX_VALUE], False)
+    scope.vars[name] = Word(value.text, value.literal)
+
+
+def _name(text: str) -> str:
+    name = text.split("=", 1)[0]
+    return name[:-1] if name.endswith("+") else name
+
+
+def continue_after(an: Analyzer, found: Redirections, outcome: Outcome, scope: Scope,
+                   ctx: Ctx) -> None:
+    """What tree-sitter nests inside a here-document redirect is the rest of the line."""
+    if found.pipe is not None:
+        an.walk_pipeline(found.pipe.named_children, scope.copy(), ctx, outcome.stdout,
+                         outcome.index)
+    if found.after:
+        an.walk_loose(found.after, scope, ctx)
+
+
+def last_command(node: Node) -> Node | None:
+    """The rightmost simple command of a list or pipeline."""
+    for _ in range(120):
+        if node.type in ("command", "redirected_statement"):
+            return node
+        if node.type not in ("list", "pipeline"):
+            return None
+        named = [child for child in node.named_children if child.type != "comment"]
+        if not named:
+            return None
+        node = named[-1]
+    return None
