@@ -181,7 +181,7 @@ def test_quoted_tilde_is_not_expanded() -> None:
 GLOBALS = [
     ("git -C sub push", ("push",), "/repo/sub"),
     ("git -C a -C b push", ("push",), "/repo/a/b"),
-    ("git -c user.name=x -c core.pager=cat push", ("push",), "/repo"),
+    ("git -c user.name=x -c color.ui=auto push", ("push",), "/repo"),
     ("git --git-dir=.git --work-tree w push", ("push",), "/repo"),
     ("git --git-dir .git push", ("push",), "/repo"),
     ("git --no-pager -p -P --paginate push", ("push",), "/repo"),

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
-from approvald.shell import interpreters, scripts
+from approvald.shell import envcmds, gitcmd, interpreters, scripts
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, SimpleCommand
-from approvald.shell.programs import SHELLS, git_alias, is_watched, strip_globals
+from approvald.shell.peel import join_words
+from approvald.shell.programs import SHELLS, Globals, is_watched, strip_globals
 from approvald.shell.state import MAX_DEPTH
 from approvald.shell.words import Visit as Visit
 from approvald.shell.words import Word
-from approvald.shell.wrappers import WRAPPERS, join_words
+from approvald.shell.wrappers import WRAPPERS
 
 if TYPE_CHECKING:
     from approvald.shell.state import Ctx, Scope
@@ -62,8 +63,9 @@ class Site:
 def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
              *, text: str, redirects: list[Redirect] | None = None, stdin: Word | None = None,
              replace: str | None = None, appended: bool = False, cwd: str | None = None,
-             ) -> int | None:
-    """Report the command `words` would run; returns the index of the command reported for it."""
+             judged: int = 0) -> int | None:
+    """Report the command `words` would run; returns the index of the command reported for it.
+    (`judged`: how many of `assignments` were already looked into by the caller.)"""
     site = Site(text, cwd or scope.cwd, [], redirects, replace, appended)
     assignments = list(assignments)
     if words and words[0].literal and not words[0].glob and scope.aliases:
@@ -83,7 +85,8 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         peel = handler(words[1:]) if handler is not None else None
         if peel is None:
             break
-        site.peeled.append(name)
+        label = peel.label or name
+        site.peeled.append(label)
         assignments.extend(peel.assignments)
         if peel.chdir is not None:
             site.cwd = resolve_dir(an, peel.chdir, site.cwd, name)
@@ -91,25 +94,46 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             an.add_path(word, site.cwd, "read", f"{name} input file")
         for word in peel.writes:
             an.add_path(word, site.cwd, "write", f"{name} output file")
-        if peel.shell_text is not None:  # watch 'git push', su -c 'git push'
+        if peel.shell_text is not None or peel.each:  # su -c 'git push', hyperfine A B
+            texts = [peel.shell_text] if peel.shell_text is not None else list(peel.each)
+            via = peel.nested or label
             site.peeled.pop()
-            index = emit(an, words, assignments, ctx, site,
-                         dynamic=dynamic_text(an, peel.shell_text, peel.nested))
-            site.peeled.append(name)
-            walk_nested(an, peel.shell_text.text, scope.copy(), ctx, peel.nested, site)
+            dynamic = None
+            for shell_text in texts:
+                dynamic = dynamic_text(an, shell_text, via) or dynamic
+            index = emit(an, words, assignments, ctx, site, dynamic=dynamic)
+            site.peeled.append(label)
+            for shell_text in texts:
+                if shell_text.text:
+                    walk_nested(an, shell_text.text, scope.copy(), ctx, via, site)
             return index
-        if peel.nested:  # xargs CMD, watch -x CMD: a derived command
+        if peel.nested:  # xargs CMD, watch -x CMD, docker run IMAGE CMD: a derived command
+            kept = None
+            if peel.keep:  # the wrapper's own arguments matter too (mounts, files)
+                site.peeled.pop()
+                kept = emit(an, words, assignments, ctx, site)
+                site.peeled.append(label)
             if not can_nest(an, ctx, peel.nested):
                 site.peeled.pop()
                 return emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
+            judge_assignments(an, assignments[judged:], scope, ctx, site)
             inner_ctx = derived(ctx, peel.nested, site.peeled)
-            return run_argv(an, peel.rest, assignments, scope, inner_ctx, text=text,
-                            redirects=redirects, replace=peel.replace, appended=peel.appended,
-                            cwd=site.cwd)
+            found = run_argv(an, peel.rest, assignments, scope, inner_ctx, text=text,
+                             redirects=redirects, replace=peel.replace, appended=peel.appended,
+                             cwd=site.cwd, judged=len(assignments))
+            return kept if kept is not None else found
         words = peel.rest
+    judge_assignments(an, assignments[judged:], scope, ctx, site)
     if not words:
         return None
     return dispatch(an, words, assignments, scope, ctx, site, stdin)
+
+
+def judge_assignments(an: Analyzer, assignments: list[str], scope: Scope, ctx: Ctx,
+                      site: Site) -> None:
+    """`GIT_PAGER=cmd git log`, `env EDITOR=cmd ...`: variables that hold commands."""
+    if assignments:
+        envcmds.judge(an, envcmds.split(assignments), scope, ctx, site)
 
 
 def derived(ctx: Ctx, via: str, peeled: list[str]) -> Ctx:
@@ -160,6 +184,8 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         return find(an, words, assignments, scope, ctx, site)
     if name in ("source", "."):
         return scripts.source(an, name, words, assignments, scope, ctx, site, stdin)
+    if name in ("at", "batch", "crontab", "atq", "atrm"):
+        return scripts.scheduled(an, name, words, assignments, scope, ctx, site, stdin)
     if name in ("cd", "pushd", "popd"):
         index = emit(an, words, assignments, ctx, site)
         if not set(site.peeled) - {"builtin", "command"} and site.replace is None \
@@ -254,15 +280,13 @@ def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site
     rest = words[1:]
     start = 0
     args = rest
-    alias: str | None = None
+    found: Globals | None = None
     if dynamic != DYNAMIC_NAME and first.literal:
         found = strip_globals(program, rest)
         start = found.start
         for chdir in found.chdirs:
             cwd = resolve_dir(an, chdir, cwd, program)
         args = rest[start:]
-        if found.config and args and args[0].literal and scope is not None:
-            alias = git_alias(found.config, args[0].text)
     unknown = {index for index, word in enumerate(args) if not word.literal}
     if site.replace:
         unknown |= {index for index, word in enumerate(args) if site.replace in word.text}
@@ -289,19 +313,8 @@ def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site
         findings=findings,
     )
     index = an.emit(command)
-    if alias is not None and scope is not None:
+    if program == "git" and found is not None and scope is not None:
         inner = scope.copy()
         inner.cwd = cwd
-        expand_git_alias(an, alias, args, inner, ctx, site)
+        gitcmd.derive(an, args, found, list(assignments), inner, ctx, site, cwd)
     return index
-
-
-def expand_git_alias(an: Analyzer, alias: str, args: list[Word], scope: Scope, ctx: Ctx,
-                     site: Site) -> None:
-    """`git -c alias.ship=push ship` runs `git push`; `alias.x='!sh ...'` runs a shell.
-
-    Reported as a derived command next to the git command as written, because git's own
-    commands win over aliases (`-c alias.push=status push` still pushes)."""
-    rest = quote_words(args[1:])
-    text = alias[1:] + " " + rest if alias.startswith("!") else "git " + alias + " " + rest
-    walk_nested(an, text, scope, ctx, "git alias", site)

@@ -303,13 +303,22 @@ def apply(an: Analyzer, found: Findings, scope: Scope, ctx: Ctx, site: Site, via
     if not can_nest(an, ctx, via):
         return
     inner = derived(ctx, via, [*site.peeled, name])
+    home = an.home
+
+    def word(item: str | None, unknown: str) -> Word:
+        """A value from code; `~` (home, however the code spelled it) expanded."""
+        if item is None:
+            return Word(unknown, False)
+        if home is not None and (item == "~" or item.startswith("~/")):
+            return Word(home + item[1:])
+        return Word(item)
+
     for sentence in found.dynamic:
         an.note_dynamic(sentence)
     for spawn in found.spawns:
         what = f"{via} {spawn.what}".strip()
         if spawn.argv is not None:
-            argv = [Word(item) if item is not None else Word("<run-time value>", False)
-                    for item in spawn.argv]
+            argv = [word(item, "<run-time value>") for item in spawn.argv]
             if argv:
                 run_argv(an, argv, [], scope.copy(), replace_via(inner, what), text=site.text,
                          cwd=site.cwd)
@@ -325,8 +334,7 @@ def apply(an: Analyzer, found: Findings, scope: Scope, ctx: Ctx, site: Site, via
         run_argv(an, [Word(f"<code evaluated by {name}>", False)], [], scope, inner,
                  text=site.text, cwd=site.cwd)
     for path, recursive in found.deletes:
-        target = Word(path) if path else Word("<run-time path>", False)
-        argv = [Word("rm"), Word("-rf" if recursive else "-f"), target]
+        argv = [Word("rm"), Word("-rf" if recursive else "-f"), word(path, "<run-time path>")]
         run_argv(an, argv, [], scope, replace_via(inner, f"{via} delete"), text=site.text,
                  cwd=site.cwd)
     files = [(path, "write") for path in found.writes if path] + \

