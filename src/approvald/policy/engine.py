@@ -25,29 +25,34 @@ from approvald import shell
 from approvald.model.actions import (
     FS_READ,
     FS_WRITE,
+    MCP_CALL,
+    NET_HTTP,
     PROCESS_EXEC,
     Action,
     canonical_json,
-    url_host,
+    normalize_path,
 )
 from approvald.paths import Paths, get_paths
-from approvald.policy import builtin, layers
+from approvald.policy import builtin, detectors, layers, mcp
 from approvald.policy.decision import ALLOW, REQUIRE_APPROVAL, Decision, Match, stronger
 from approvald.policy.errors import PolicyError
 from approvald.policy.expand import expand
 from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, validate_match
-from approvald.policy.matchers import MatchCompiler, Predicate, Target, literal_programs
+from approvald.policy.matchers import (
+    CLASSES,
+    COMMAND,
+    LINE,
+    MatchCompiler,
+    Predicate,
+    literal_programs,
+    target_classes,
+)
+from approvald.policy.targets import Target
 from approvald.projects import repository_dirs
 from approvald.shell.model import ShellAnalysis, SimpleCommand
 
 PROJECT_POLICY = Path(".approvald") / "policy.yaml"
 _PROJECT_CACHE_SECONDS = 2.0
-DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "iwr"})
-STDIN_INTERPRETERS = re.compile(
-    r"^(?:bash|sh|zsh|dash|ksh|mksh|fish|csh|tcsh|pwsh|powershell|python[0-9.]*|perl|ruby|node|"
-    r"php|deno|bun|source|\.)$")
-# The lookbehind makes a name start only at a word boundary, keeping the scan linear.
-_FORK_BOMB = re.compile(r"(?<![\w:.-])([\w:.-]+)\s*\(\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1\s*&")
 
 
 def starter_dir() -> Path:
@@ -68,28 +73,44 @@ class CompiledRule:
     predicate: Predicate
 
 
-class RuleSet:
-    """Compiled rules with a by-program index, a default and a hash."""
+@dataclass(frozen=True)
+class RuleIndex:
+    """Where a rule can hold: target classes, and the programs when it names them literally."""
 
-    def __init__(self, rules: list[CompiledRule], programs: list[frozenset[str] | None],
-                 default: str, policy_hash: str) -> None:
+    classes: frozenset[str]
+    programs: frozenset[str] | None
+
+
+class RuleSet:
+    """Compiled rules indexed by target class and program, a default and a hash."""
+
+    def __init__(self, rules: list[CompiledRule], index: list[RuleIndex], default: str,
+                 policy_hash: str) -> None:
         self.rules = rules
         self.default = default
         self.policy_hash = policy_hash
-        self._anywhere: list[CompiledRule] = []
-        self._by_program: dict[str, list[CompiledRule]] = {}
-        for rule, names in zip(rules, programs, strict=True):
-            if names is None:
-                self._anywhere.append(rule)
-            else:
-                for name in names:
-                    self._by_program.setdefault(name, []).append(rule)
+        self._by_class: dict[str, list[CompiledRule]] = {c: [] for c in CLASSES}
+        self._commands_anywhere: list[CompiledRule] = []
+        self._by_program: dict[str, list[tuple[int, CompiledRule]]] = {}
+        for position, (rule, where) in enumerate(zip(rules, index, strict=True)):
+            for cls in where.classes:
+                if cls != COMMAND:
+                    self._by_class[cls].append(rule)
+            if COMMAND in where.classes:
+                if where.programs is None:
+                    self._commands_anywhere.append(rule)
+                else:
+                    for name in where.programs:
+                        self._by_program.setdefault(name, []).append((position, rule))
+        self._positions = {id(rule): i for i, rule in enumerate(rules)}
 
     def candidates(self, target: Target) -> list[CompiledRule]:
         if target.command is None:
-            return self._anywhere
+            return self._by_class[LINE if target.line_level else target.kind]
         named = self._by_program.get(target.command.program)
-        return self._anywhere + named if named else self._anywhere
+        if not named:
+            return self._commands_anywhere
+        return self._commands_anywhere + [rule for _, rule in named]
 
 
 def _hash(parts: list[Any]) -> str:
@@ -97,13 +118,13 @@ def _hash(parts: list[Any]) -> str:
 
 
 def _compile(raw: list[tuple[str, str, str, str, dict[str, Any], str]], home: str
-             ) -> tuple[list[CompiledRule], list[frozenset[str] | None]]:
-    rules, programs = [], []
+             ) -> tuple[list[CompiledRule], list[RuleIndex]]:
+    rules, index = [], []
     for rule_id, decision, reason, source, match, file in raw:
         pred = MatchCompiler(home, file, rule_id).compile(match)
         rules.append(CompiledRule(rule_id, decision, reason, source, pred))
-        programs.append(literal_programs(match))
-    return rules, programs
+        index.append(RuleIndex(target_classes(match), literal_programs(match)))
+    return rules, index
 
 
 def _raw(rule: RawRule) -> tuple[str, str, str, str, dict[str, Any], str]:
@@ -130,11 +151,11 @@ class PolicyEngine:
             bundles, managed or [], seen, lambda rule: raw.append(_raw(rule)), self.warnings,
             is_user=lambda b: self.layer_of(b.file) == layers.USER)
         raw = [r for r in raw if r[0] not in disabled]
-        rules, programs = _compile(raw, self.home)
+        rules, index = _compile(raw, self.home)
         policy_hash = _hash([protection, [b.data for b in self.bundles], sorted(disabled)])
-        self.base = RuleSet(rules, programs, default, policy_hash)
+        self.base = RuleSet(rules, index, default, policy_hash)
         self._base_raw = raw
-        self._base_programs = programs
+        self._base_index = index
         self._project_lookup: dict[str, tuple[float, Path | None]] = {}
         self._project_sets: dict[tuple[str, int], RuleSet | PolicyError] = {}
 
@@ -200,10 +221,9 @@ class PolicyEngine:
                 else:
                     notes.append(f"{path}: default {bundle.default} is weaker than "
                                  f"{default}; ignored")
-            rules, programs = _compile(kept, self.home)
+            rules, index = _compile(kept, self.home)
             self.warnings.extend(n for n in notes if n not in self.warnings)
-            base_rules, base_programs = self.base.rules, self._base_programs
-            return RuleSet(base_rules + rules, base_programs + programs, default,
+            return RuleSet(self.base.rules + rules, self._base_index + index, default,
                            _hash([self.base.policy_hash, bundle.data]))
         except PolicyError as exc:
             return exc
@@ -266,62 +286,100 @@ class PolicyEngine:
     def _targets(self, action: Action) -> tuple[list[Target], ShellAnalysis | None]:
         home = self.home
         if action.kind == PROCESS_EXEC and action.command is not None:
-            analysis = shell.analyze(action.command, action.cwd or home, home)
-            commands = list(analysis.commands)
-            commands += expand(commands, home)
-            targets = [
-                Target(kind=PROCESS_EXEC, tool=action.tool, home=home, command=cmd,
-                       text=cmd.text or shlex.join(cmd.argv),
-                       reads=tuple(r.path for r in cmd.redirects if r.mode == "read"),
-                       writes=tuple(r.path for r in cmd.redirects if r.mode == "write"))
-                for cmd in commands
-            ]
-            targets.append(Target(
-                kind=PROCESS_EXEC, tool=action.tool, home=home, text=action.command,
-                reads=analysis.reads, writes=analysis.writes, line_level=True,
-                pipe_to_shell=_pipes_download_to_shell(commands),
-                fork_bomb=_is_fork_bomb(action.command, commands),
-                syntax_error=analysis.syntax_error,
-            ))
-            return targets, analysis
-        return [Target(
+            return self._shell_targets(action, action.command, action.cwd or home)
+        paths = action.paths
+        content: tuple[str, ...] = ()
+        if action.kind == FS_READ:
+            paths = paths + _search_globs(action)
+        elif action.kind == FS_WRITE:
+            content = _written_content(action.input)
+        target = Target(
             kind=action.kind, tool=action.tool, home=home, text=action.summary,
-            paths=action.paths,
-            reads=action.paths if action.kind == FS_READ else (),
-            writes=action.paths if action.kind == FS_WRITE else (),
-            url_host=url_host(action.url) if action.url else None,
+            paths=paths,
+            base_reads=paths if action.kind == FS_READ else (),
+            base_writes=paths if action.kind == FS_WRITE else (),
+            url=action.url, method=_method(action) if action.kind == NET_HTTP else None,
             mcp_server=action.mcp_server, mcp_tool=action.mcp_tool,
-        )], None
+            mcp_args=tuple(mcp.flatten(action.input)) if action.kind == MCP_CALL else (),
+            content=content,
+        )
+        targets = [target]
+        analysis = None
+        if action.url and action.url.lower().startswith("file:"):
+            path = normalize_path(action.url.split(":", 1)[1].lstrip("/").join(["/", ""]), "")
+            targets.append(Target(kind=FS_READ, tool=action.tool, home=home, text=action.url,
+                                  paths=(path,), base_reads=(path,)))
+        if action.kind == MCP_CALL:
+            for derived in mcp.argument_actions(action):
+                found, found_analysis = self._targets(derived)
+                for each in found:
+                    each.text = f"{action.summary}: {each.text}"
+                targets += found
+                analysis = analysis or found_analysis
+        return targets, analysis
+
+    def _shell_targets(self, action: Action, line: str, cwd: str
+                       ) -> tuple[list[Target], ShellAnalysis]:
+        home = self.home
+        analysis = shell.analyze(line, cwd, home)
+        commands = list(analysis.commands)
+        commands += expand(commands, home)
+        targets = [
+            Target(kind=PROCESS_EXEC, tool=action.tool, home=home, command=cmd,
+                   text=cmd.text or shlex.join(cmd.argv),
+                   base_reads=tuple(r.path for r in cmd.redirects if r.mode == "read"),
+                   base_writes=tuple(r.path for r in cmd.redirects if r.mode == "write"))
+            for cmd in commands
+        ]
+        targets.append(Target(
+            kind=PROCESS_EXEC, tool=action.tool, home=home, text=line,
+            base_reads=analysis.reads, base_writes=analysis.writes, line_level=True,
+            content=tuple(text for _, text, _ in analysis.written if text),
+            findings=detectors.line_findings(analysis, commands),
+            pipe_to_shell=detectors.pipes_download_to_shell(commands),
+            fork_bomb=detectors.is_fork_bomb(line, commands),
+            syntax_error=analysis.syntax_error,
+        ))
+        return targets, analysis
+
+
+def _search_globs(action: Action) -> tuple[str, ...]:
+    """A search tool's `glob` / `include` filter names the files it reads (`**/.env*`)."""
+    found = []
+    for key in ("glob", "include"):
+        value = action.input.get(key)
+        if isinstance(value, str) and value:
+            for root in action.paths or (action.cwd,):
+                for pattern in _brace_alternatives(value):
+                    found.append(normalize_path(pattern if pattern.startswith(("/", "~"))
+                                                else f"{root}/**/{pattern}", action.cwd))
+    return tuple(found)
+
+
+def _brace_alternatives(pattern: str) -> list[str]:
+    match = re.search(r"\{([^{}]*)\}", pattern)
+    if match is None:
+        return [pattern]
+    return [pattern[:match.start()] + alt + pattern[match.end():]
+            for alt in match.group(1).split(",")][:32]
+
+
+def _written_content(tool_input: dict[str, Any]) -> tuple[str, ...]:
+    """The text a file tool writes: Write's content, Edit's new_string, MultiEdit's edits."""
+    found = [tool_input.get(k) for k in ("content", "new_string", "new_source", "text")]
+    edits = tool_input.get("edits")
+    if isinstance(edits, list):
+        found += [e.get("new_string") for e in edits if isinstance(e, dict)]
+    return tuple(text for text in found if isinstance(text, str) and text)
+
+
+def _method(action: Action) -> str:
+    method = action.input.get("method")
+    return method.upper() if isinstance(method, str) and method else "GET"
 
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _is_fork_bomb(line: str, commands: list[SimpleCommand]) -> bool:
-    """`f(){ f|f& };f`: a function piping itself into itself, and actually called.
-
-    The text pattern alone would also fire on `printf ':(){ :|:& };:'`; requiring a command
-    of that name keeps quoted text from counting.
-    """
-    if "()" not in line:
-        return False
-    programs = {c.program for c in commands}
-    return any(m.group(1) in programs for m in _FORK_BOMB.finditer(line[:100_000]))
-
-
-def _pipes_download_to_shell(commands: list[SimpleCommand]) -> bool:
-    if not any(c.program in DOWNLOADERS for c in commands):
-        return False
-    for cmd in commands:
-        if not STDIN_INTERPRETERS.match(cmd.program):
-            continue
-        operands = [i for i, a in enumerate(cmd.args) if not a.startswith("-") or a == "-"]
-        if "-c" in cmd.args and not cmd.dynamic_args:
-            continue  # runs its -c text, which the analysis already looked into
-        if not operands or cmd.args[operands[0]] == "-" or cmd.dynamic_args:
-            return True
-    return False
 
 
 def _describe(commands: list[SimpleCommand], matches: list[Match]) -> list[dict[str, Any]]:

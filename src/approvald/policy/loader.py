@@ -31,8 +31,19 @@ MATCH_KEYS: dict[str, str] = {
     "reads": LIST_OF_STR,
     "writes": LIST_OF_STR,
     "url_host": LIST_OF_STR,
+    "url_ip": LIST_OF_STR,
+    "url_scheme": LIST_OF_STR,
+    "url_path": LIST_OF_STR,
+    "http_method": LIST_OF_STR,
     "mcp_server": LIST_OF_STR,
     "mcp_tool": LIST_OF_STR,
+    "mcp_args": "mcp_args",
+    "option": "option",
+    "not_option": "option",
+    "wrapper": LIST_OF_STR,
+    "env": LIST_OF_STR,
+    "finding": LIST_OF_STR,
+    "content": LIST_OF_STR,
     "dynamic": "dynamic",
     "pipe_to_shell": "bool",
     "fork_bomb": "bool",
@@ -224,6 +235,20 @@ def validate_match(match: Any, file: str, where: str) -> None:
                 raise PolicyError("args must be a list whose items are a pattern or a list of "
                                   "alternative patterns", file=file, line=line,
                                   field=f"{where}.{key}")
+        elif kind == "option":
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if not (isinstance(item, dict) and "names" in item and
+                        set(item) <= {"names", "value"} and
+                        all(_strings(v) for v in item.values())):
+                    raise PolicyError("must be {names: [option, ...], value: [pattern, ...]} "
+                                      "(value optional), or a list of those", file=file,
+                                      line=line, field=f"{where}.{key}")
+        elif kind == "mcp_args":
+            if not (isinstance(value, dict) and value and
+                    all(isinstance(k, str) and k and _strings(v) for k, v in value.items())):
+                raise PolicyError("must map argument names to a pattern or a list of patterns",
+                                  file=file, line=line, field=f"{where}.{key}")
         elif kind == "dynamic":
             if value not in ("name", "args", "any"):
                 raise PolicyError("must be one of name, args, any", file=file, line=line,
@@ -237,6 +262,14 @@ def validate_match(match: Any, file: str, where: str) -> None:
                                   line=line, field=f"{where}.{key}")
             for i, sub in enumerate(value):
                 validate_match(sub, file, f"{where}.any_of[{i}]")
+
+
+def _strings(value: Any) -> bool:
+    """A non-empty string, or a non-empty list of them."""
+    if isinstance(value, str):
+        return bool(value)
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(item, str) and item for item in value)
 
 
 def _plain(value: Any) -> Any:

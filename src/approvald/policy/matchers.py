@@ -1,106 +1,72 @@
-"""Compile a rule's `match:` mapping into a predicate over targets.
+"""Compile a rule's `match:` mapping into a predicate over targets (see `targets.py`).
 
-A *target* is one thing a rule is checked against: one simple command of a shell line, the
-shell line as a whole (redirections, download-piped-to-shell), or a non-shell action (a file
-read, a fetch, an MCP call). Keys of one `match` must all hold; `any_of` holds when one of its
-sub-matches does.
+Keys of one `match` must all hold; `any_of` holds when one of its sub-matches does. Every key's
+patterns are compiled into one regular expression, and the keys are checked cheapest first.
+`target_classes` says which kinds of target a match can ever hold for, so the engine only
+checks a rule against those (and, for commands, only against rules naming that program).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from glob import iglob
-from itertools import islice
 from typing import Any
 
-from approvald.model.actions import PROCESS_EXEC, normalize_path
+from approvald.model.actions import KINDS, PROCESS_EXEC
+from approvald.policy import netaddr
 from approvald.policy.errors import PolicyError
-from approvald.policy.globs import GlobError, PathGlob, compile_path_glob, compile_word_glob
-from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, SimpleCommand
-
-# Programs whose last operand is where they write, not something they read.
-_DEST_LAST = frozenset({"cp", "mv", "scp", "rsync", "install", "ln"})
-# Characters that separate path-like tokens inside code (`python -c "open('.env')"`).
-_TOKEN_SPLIT = re.compile(r"[\s'\"`(),;=<>|&\[\]{}]+")
-_MAX_TOKENS_PER_ARG = 256
-_GLOB_CHARS = re.compile(r"[*?\[]")
-_MAX_GLOB_MATCHES = 64
-
-
-@dataclass
-class Target:
-    kind: str
-    tool: str
-    text: str  # what a person reads in `explain`
-    command: SimpleCommand | None = None
-    paths: tuple[str, ...] = ()
-    reads: tuple[str, ...] = ()
-    writes: tuple[str, ...] = ()
-    url_host: str | None = None
-    mcp_server: str | None = None
-    mcp_tool: str | None = None
-    pipe_to_shell: bool = False
-    fork_bomb: bool = False
-    syntax_error: bool = False
-    line_level: bool = False  # the whole shell line: never decides by default
-    home: str = ""
-    _path_args: tuple[str, ...] | None = field(default=None, repr=False)
-    _read_args: tuple[str, ...] | None = field(default=None, repr=False)
-
-    @property
-    def path_args(self) -> tuple[str, ...]:
-        """Every argument that could name a file, made absolute against the command's cwd."""
-        if self._path_args is None:
-            self._path_args = tuple(_path_candidates(self.command, self.home, False)) \
-                if self.command else ()
-        return self._path_args
-
-    @property
-    def read_args(self) -> tuple[str, ...]:
-        """Like path_args, less the destination of copy-like programs (`cp SRC DEST`)."""
-        if self._read_args is None:
-            self._read_args = tuple(_path_candidates(self.command, self.home, True)) \
-                if self.command else ()
-        return self._read_args
-
-
-def _path_candidates(cmd: SimpleCommand, home: str, reads_only: bool) -> Iterable[str]:
-    operands = [i for i, a in enumerate(cmd.args) if not a.startswith("-")]
-    skip = {operands[-1]} if reads_only and cmd.program in _DEST_LAST and len(operands) > 1 \
-        else set()
-    seen: set[str] = set()
-    for index, arg in enumerate(cmd.args):
-        if index in skip or index in cmd.dynamic_args or not arg:
-            continue
-        words = [arg]
-        if arg.startswith("-"):
-            words = [arg.split("=", 1)[1]] if "=" in arg else []
-            if "@" in arg:  # curl -d@file, --data-binary=@file
-                words.append(arg.rsplit("@", 1)[1])
-        elif arg.startswith("@"):
-            words = [arg[1:]]
-        if any(c in arg for c in " \t\n'\"();"):
-            words.extend(t for t in _TOKEN_SPLIT.split(arg)[:_MAX_TOKENS_PER_ARG] if t)
-        for word in words:
-            if not word or word in seen or len(word) > 4096:
-                continue
-            seen.add(word)
-            path = normalize_path(word.lstrip("@"), cmd.cwd, home)
-            yield path
-            if _GLOB_CHARS.search(word):
-                # Unquoted, bash hands the program whatever the pattern matches on disk:
-                # `cat .en?` reads .env. (Quoting is gone by now; expanding a quoted pattern
-                # too only ever errs towards looking at more files.)
-                yield from islice(iglob(path), _MAX_GLOB_MATCHES)
-
+from approvald.policy.globs import GlobError, compile_word_glob
+from approvald.policy.pathsets import PathGlobSet, compile_set
+from approvald.policy.targets import Target
+from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME
 
 Predicate = Callable[[Target], bool]
+
+COMMAND = "command"  # a simple command of a shell line
+LINE = "line"  # a shell line as a whole
+CLASSES = frozenset({COMMAND, LINE, *(k for k in KINDS if k != PROCESS_EXEC)})
+_EVERYWHERE = CLASSES
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+# Which target classes each key can hold for.
+_KEY_CLASSES: dict[str, frozenset[str]] = {
+    **{key: frozenset({COMMAND}) for key in (
+        "program", "args", "any_arg", "not_any_arg", "path_arg", "read_arg", "dynamic",
+        "option", "not_option", "wrapper", "env")},
+    "path": frozenset({"fs.read", "fs.write"}),
+    "reads": frozenset({COMMAND, LINE, "fs.read", "fs.write"}),
+    "writes": frozenset({COMMAND, LINE, "fs.read", "fs.write"}),
+    **{key: frozenset({COMMAND, "net.http"}) for key in (
+        "url_host", "url_ip", "url_scheme", "url_path")},
+    "http_method": frozenset({"net.http"}),
+    **{key: frozenset({"mcp.call"}) for key in ("mcp_server", "mcp_tool", "mcp_args")},
+    "content": frozenset({LINE, "fs.write"}),
+    "finding": frozenset({COMMAND, LINE}),
+    **{key: frozenset({LINE}) for key in ("pipe_to_shell", "fork_bomb", "syntax_error")},
+}
 
 
 def _globs(value: Any) -> list[str]:
     return value if isinstance(value, list) else [value]
+
+
+def target_classes(match: dict[str, Any]) -> frozenset[str]:
+    classes = _EVERYWHERE
+    for key, value in match.items():
+        if key == "kind":
+            kinds = set(_globs(value))
+            wanted = {k for k in kinds if k != PROCESS_EXEC}
+            if PROCESS_EXEC in kinds:
+                wanted |= {COMMAND, LINE}
+            classes &= frozenset(wanted)
+        elif key == "any_of":
+            union: frozenset[str] = frozenset()
+            for sub in value:
+                union |= target_classes(sub)
+            classes &= union
+        elif key in _KEY_CLASSES:
+            classes &= _KEY_CLASSES[key]
+    return classes
 
 
 class MatchCompiler:
@@ -109,108 +75,197 @@ class MatchCompiler:
         self.file = file
         self.rule_id = rule_id
 
-    def _word_globs(self, key: str, value: Any) -> tuple[re.Pattern[str], ...]:
-        try:
-            return tuple(compile_word_glob(g) for g in _globs(value))
-        except GlobError as exc:
-            raise PolicyError(str(exc), file=self.file, field=f"{self.rule_id}.match.{key}"
-                              ) from None
+    def _error(self, key: str, message: str) -> PolicyError:
+        return PolicyError(message, file=self.file, field=f"{self.rule_id}.match.{key}")
 
-    def _path_globs(self, key: str, value: Any) -> tuple[PathGlob, ...]:
+    def _word_regex(self, key: str, value: Any, flags: int = 0) -> re.Pattern[str]:
         try:
-            return tuple(compile_path_glob(g, self.home) for g in _globs(value))
+            parts = [compile_word_glob(g).pattern for g in _globs(value)]
         except GlobError as exc:
-            raise PolicyError(str(exc), file=self.file, field=f"{self.rule_id}.match.{key}"
-                              ) from None
+            raise self._error(key, str(exc)) from None
+        return re.compile("|".join(f"(?:{p})" for p in parts), re.DOTALL | flags)
+
+    def _path_set(self, key: str, value: Any) -> PathGlobSet:
+        try:
+            return compile_set(_globs(value), self.home)
+        except GlobError as exc:
+            raise self._error(key, str(exc)) from None
 
     def compile(self, match: dict[str, Any]) -> Predicate:
-        preds: list[Predicate] = []
-        excluded = self._path_globs("not_path", match["not_path"]) if "not_path" in match \
-            else ()
+        preds: list[tuple[int, Predicate]] = []
+        excluded = self._path_set("not_path", match["not_path"]) if "not_path" in match \
+            else None
 
-        def path_pred(globs: tuple[PathGlob, ...], get: Callable[[Target], Iterable[str]]
-                      ) -> Predicate:
+        def path_pred(paths: PathGlobSet, get: Callable[[Target], Iterable[str]]) -> Predicate:
             def pred(t: Target) -> bool:
-                return any(
-                    any(g.matches(p) for g in globs) and not any(x.matches(p) for x in excluded)
-                    for p in get(t)
-                )
+                for p in get(t):
+                    hit = paths.matches(p) or (_GLOB_CHARS.search(p) is not None
+                                               and paths.could_match(p))
+                    if hit and not (excluded is not None and excluded.matches(p)):
+                        return True
+                return False
             return pred
 
-        command_keys = {"program", "args", "any_arg", "not_any_arg", "path_arg", "read_arg",
-                        "dynamic"}
+        def add(cost: int, pred: Predicate) -> None:
+            preds.append((cost, pred))
+
+        command_keys = set(_KEY_CLASSES) - {"path", "reads", "writes", "content", "finding",
+                                            "url_host", "url_ip", "url_scheme", "url_path",
+                                            "http_method", "mcp_server", "mcp_tool",
+                                            "mcp_args", "pipe_to_shell", "fork_bomb",
+                                            "syntax_error"}
         if "kind" in match:
             kinds = frozenset(_globs(match["kind"]))
-            preds.append(lambda t: t.kind in kinds)
+            add(0, lambda t: t.kind in kinds)
         elif command_keys & match.keys():
-            preds.append(lambda t: t.command is not None)
+            add(0, lambda t: t.command is not None)
         if "tool" in match:
-            tools = self._word_globs("tool", match["tool"])
-            preds.append(lambda t: any(g.match(t.tool) for g in tools))
+            tools = self._word_regex("tool", match["tool"])
+            add(0, lambda t: tools.match(t.tool) is not None)
         if "program" in match:
-            programs = self._word_globs("program", match["program"])
-            preds.append(lambda t: t.command is not None
-                         and any(g.match(t.command.program) for g in programs))
+            programs = self._word_regex("program", match["program"])
+            add(0, lambda t: t.command is not None and programs.match(t.command.program)
+                is not None)
+        if "pipe_to_shell" in match:
+            add(0, lambda t: t.pipe_to_shell)
+        if "fork_bomb" in match:
+            add(0, lambda t: t.fork_bomb)
+        if "syntax_error" in match:
+            add(0, lambda t: t.syntax_error)
+        if "dynamic" in match:
+            wanted = {"name": {DYNAMIC_NAME}, "args": {DYNAMIC_ARGS},
+                      "any": {DYNAMIC_NAME, DYNAMIC_ARGS}}[match["dynamic"]]
+            add(0, lambda t: t.command is not None and t.command.dynamic in wanted)
         if "args" in match:
-            positions = [self._word_globs("args", p) for p in match["args"]]
+            positions = [self._word_regex("args", p) for p in match["args"]]
 
             def args_pred(t: Target) -> bool:
                 args = t.command.args if t.command else ()
                 return len(args) >= len(positions) and all(
-                    any(g.match(args[i]) for g in alts) for i, alts in enumerate(positions))
-            preds.append(args_pred)
+                    alts.match(args[i]) is not None for i, alts in enumerate(positions))
+            add(1, args_pred)
         if "any_arg" in match:
-            any_globs = self._word_globs("any_arg", match["any_arg"])
-            preds.append(lambda t: t.command is not None and any(
-                g.match(a) for a in t.command.args for g in any_globs))
+            any_regex = self._word_regex("any_arg", match["any_arg"])
+            add(1, lambda t: t.command is not None and any(
+                any_regex.match(a) for a in t.command.args))
         if "not_any_arg" in match:
-            none_globs = self._word_globs("not_any_arg", match["not_any_arg"])
-            preds.append(lambda t: t.command is not None and not any(
-                g.match(a) for a in t.command.args for g in none_globs))
-        if "path_arg" in match:
-            preds.append(path_pred(self._path_globs("path_arg", match["path_arg"]),
-                                   lambda t: t.path_args))
-        if "read_arg" in match:
-            preds.append(path_pred(self._path_globs("read_arg", match["read_arg"]),
-                                   lambda t: t.read_args))
-        if "path" in match:
-            preds.append(path_pred(self._path_globs("path", match["path"]), lambda t: t.paths))
-        if "reads" in match:
-            preds.append(path_pred(self._path_globs("reads", match["reads"]), lambda t: t.reads))
-        if "writes" in match:
-            preds.append(path_pred(self._path_globs("writes", match["writes"]),
-                                   lambda t: t.writes))
-        if "dynamic" in match:
-            wanted = {"name": {DYNAMIC_NAME}, "args": {DYNAMIC_ARGS},
-                      "any": {DYNAMIC_NAME, DYNAMIC_ARGS}}[match["dynamic"]]
-            preds.append(lambda t: t.command is not None and t.command.dynamic in wanted)
-        if "url_host" in match:
-            hosts = self._word_globs("url_host", match["url_host"])
-            preds.append(lambda t: t.url_host is not None
-                         and any(g.match(t.url_host) for g in hosts))
+            none_regex = self._word_regex("not_any_arg", match["not_any_arg"])
+            add(1, lambda t: t.command is not None and not any(
+                none_regex.match(a) for a in t.command.args))
+        if "option" in match:
+            add(1, self._options(match["option"], negate=False))
+        if "not_option" in match:
+            add(1, self._options(match["not_option"], negate=True))
+        if "wrapper" in match:
+            wrappers = self._word_regex("wrapper", match["wrapper"])
+            add(1, lambda t: t.command is not None and any(
+                wrappers.match(w) for w in t.command.wrappers))
+        if "env" in match:
+            env = self._word_regex("env", match["env"])
+            add(1, lambda t: t.command is not None and any(
+                env.match(a) for a in t.command.assignments))
+        if "finding" in match:
+            names = frozenset(_globs(match["finding"]))
+            add(0, lambda t: bool(names & t.findings) or (
+                t.command is not None and bool(names & t.command.findings)))
         if "mcp_server" in match:
-            servers = self._word_globs("mcp_server", match["mcp_server"])
-            preds.append(lambda t: t.mcp_server is not None
-                         and any(g.match(t.mcp_server) for g in servers))
+            servers = self._word_regex("mcp_server", match["mcp_server"])
+            add(0, lambda t: t.mcp_server is not None and servers.match(t.mcp_server)
+                is not None)
         if "mcp_tool" in match:
-            mcp_tools = self._word_globs("mcp_tool", match["mcp_tool"])
-            preds.append(lambda t: t.mcp_tool is not None
-                         and any(g.match(t.mcp_tool) for g in mcp_tools))
-        if "pipe_to_shell" in match:
-            preds.append(lambda t: t.pipe_to_shell)
-        if "fork_bomb" in match:
-            preds.append(lambda t: t.fork_bomb)
-        if "syntax_error" in match:
-            preds.append(lambda t: t.syntax_error)
+            mcp_tools = self._word_regex("mcp_tool", match["mcp_tool"])
+            add(0, lambda t: t.mcp_tool is not None and mcp_tools.match(t.mcp_tool)
+                is not None)
+        if "mcp_args" in match:
+            add(1, self._mcp_args(match["mcp_args"]))
+        if "http_method" in match:
+            methods = self._word_regex("http_method", match["http_method"], re.IGNORECASE)
+            add(0, lambda t: t.method is not None and methods.match(t.method) is not None)
+        if "url_scheme" in match:
+            schemes = self._word_regex("url_scheme", match["url_scheme"], re.IGNORECASE)
+            add(2, lambda t: any(schemes.match(u.scheme) for u in t.urls))
+        if "url_host" in match:
+            hosts = self._word_regex("url_host", match["url_host"], re.IGNORECASE)
+            add(2, lambda t: any(hosts.match(u.host) for u in t.urls))
+        if "url_path" in match:
+            url_paths = self._word_regex("url_path", match["url_path"])
+            add(2, lambda t: any(url_paths.match(u.path) for u in t.urls))
+        if "url_ip" in match:
+            try:
+                networks = netaddr.parse_networks(_globs(match["url_ip"]))
+            except ValueError as exc:
+                raise self._error("url_ip", str(exc)) from None
+            add(2, lambda t: any(u.address is not None and netaddr.in_networks(
+                u.address, networks) for u in t.urls))
+        if "content" in match:
+            content = self._word_regex("content", match["content"])
+            add(2, lambda t: any(content.match(text) for text in t.content))
+        for key, get in (("path_arg", lambda t: t.path_args),
+                         ("read_arg", lambda t: t.read_args),
+                         ("path", lambda t: t.paths), ("reads", lambda t: t.reads),
+                         ("writes", lambda t: t.writes)):
+            if key in match:
+                add(3, path_pred(self._path_set(key, match[key]), get))
         if "any_of" in match:
             subs = [self.compile(sub) for sub in match["any_of"]]
-            preds.append(lambda t: any(s(t) for s in subs))
+            add(2, lambda t: any(s(t) for s in subs))
         if not preds:
             raise PolicyError("match has nothing to match on", file=self.file,
                               field=f"{self.rule_id}.match")
-        if len(preds) == 1:
-            return preds[0]
-        return lambda t: all(p(t) for p in preds)
+        ordered = [pred for _, pred in sorted(preds, key=lambda item: item[0])]
+        if len(ordered) == 1:
+            return ordered[0]
+        if len(ordered) == 2:
+            first, second = ordered
+            return lambda t: first(t) and second(t)
+        return lambda t: all(p(t) for p in ordered)
+
+    def _options(self, spec: Any, negate: bool) -> Predicate:
+        """`option: {names: [-X, --method], value: [POST, PUT]}`: an option given (with a value
+        matching, when `value` is there) as `-X POST`, `-XPOST`, `--method=POST`,
+        `--method POST`. A list of such mappings: any of them."""
+        checks = []
+        for item in spec if isinstance(spec, list) else [spec]:
+            names = tuple(_globs(item["names"]))
+            value = self._word_regex("option", item["value"], re.IGNORECASE) \
+                if "value" in item else None
+            checks.append((names, value))
+
+        def given(t: Target) -> bool:
+            args = t.command.args if t.command else ()
+            for names, value in checks:
+                for index, arg in enumerate(args):
+                    for name in names:
+                        found: str | None = None
+                        if arg == name:
+                            found = args[index + 1] if index + 1 < len(args) else ""
+                        elif name.startswith("--") and arg.startswith(name + "="):
+                            found = arg[len(name) + 1:]
+                        elif len(name) == 2 and arg.startswith(name) and not \
+                                arg.startswith("--"):
+                            found = arg[2:]
+                        else:
+                            continue
+                        if value is None or value.match(found) is not None:
+                            return True
+            return False
+
+        if negate:
+            return lambda t: t.command is not None and not given(t)
+        return lambda t: t.command is not None and given(t)
+
+    def _mcp_args(self, spec: Any) -> Predicate:
+        """`mcp_args: {branch: [main, master], "*path*": "*.env"}`: every listed argument (by
+        name, a glob) has a value matching; nested values are named `outer.inner`."""
+        if not isinstance(spec, dict) or not spec:
+            raise self._error("mcp_args", "must map argument names to value patterns")
+        checks = [(self._word_regex("mcp_args", name), self._word_regex("mcp_args", values))
+                  for name, values in spec.items()]
+
+        def pred(t: Target) -> bool:
+            return all(any(name.match(n) and values.match(v) for n, v in t.mcp_args)
+                       for name, values in checks)
+        return pred
 
 
 def literal_programs(match: dict[str, Any]) -> frozenset[str] | None:

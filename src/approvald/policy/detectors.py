@@ -1,0 +1,133 @@
+"""Facts about a shell line as a whole, for the `finding`, `pipe_to_shell` and `fork_bomb` keys.
+
+- `reverse-shell`: a shell wired to the network: a redirect to `/dev/tcp` or `/dev/udp`,
+  `nc -e` / `ncat --sh-exec` / `socat ... EXEC:`, or a pipe between a network connector
+  (`nc`, `socat`, `telnet`, `openssl s_client`) and a shell reading its commands from the pipe,
+  either way round (the mkfifo form included). Interpreter code wiring a socket to a shell is
+  reported by the shell analysis on that command.
+- `env-to-network`: the whole environment (`env`, `printenv`, `set`, `export -p`) piped or
+  substituted into a program that sends data out.
+- pipe_to_shell: a download piped into a shell or interpreter.
+"""
+
+from __future__ import annotations
+
+import re
+
+from approvald.policy.targets import NETWORK_PROGRAMS
+from approvald.shell.model import ShellAnalysis, SimpleCommand
+
+DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "iwr"})
+STDIN_INTERPRETERS = re.compile(
+    r"^(?:bash|sh|zsh|dash|ksh|mksh|fish|csh|tcsh|pwsh|powershell|python[0-9.]*|perl|ruby|node|"
+    r"php|deno|bun|source|\.)$")
+CONNECTORS = frozenset({"nc", "ncat", "netcat", "nc.traditional", "nc.openbsd", "socat",
+                        "telnet", "openssl", "cryptcat", "pwncat", "sbd", "websocat"})
+_SHELLS = re.compile(r"^(?:bash|sh|zsh|dash|ksh|mksh|fish|csh|tcsh|ash|busybox|cmd|"
+                     r"pwsh|powershell)$")
+_EXEC_OPTIONS = re.compile(r"^(?:-e|-c|--exec|--sh-exec|--lua-exec|-e\S+)$")
+_SOCAT_EXEC = re.compile(r"^(?:exec|system):", re.IGNORECASE)
+ENV_DUMPERS = frozenset({"env", "printenv", "set", "export", "declare", "typeset", "compgen"})
+SENDERS = NETWORK_PROGRAMS | frozenset({"ssh", "scp", "sftp", "rsync", "mail", "mailx",
+                                        "sendmail", "mutt", "gh", "aws", "gsutil", "gcloud",
+                                        "az", "s3cmd", "rclone", "nc", "ncat"})
+# The lookbehind makes a name start only at a word boundary, keeping the scan linear.
+_FORK_BOMB = re.compile(r"(?<![\w:.-])([\w:.-]+)\s*\(\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1\s*&")
+
+
+def line_findings(analysis: ShellAnalysis, commands: list[SimpleCommand]) -> frozenset[str]:
+    found: set[str] = set()
+    devices = [p for p in (*analysis.reads, *analysis.writes)
+               if p.startswith(("/dev/tcp/", "/dev/udp/"))]
+    if devices:
+        found.add("reverse-shell")
+    for cmd in commands:
+        if cmd.program in CONNECTORS and any(_EXEC_OPTIONS.match(a) for a in cmd.args) and \
+                cmd.program != "openssl":
+            found.add("reverse-shell")
+        if cmd.program == "socat" and any(_SOCAT_EXEC.match(a) for a in cmd.args):
+            found.add("reverse-shell")
+    count = len(commands)
+    for a, b, c, d in analysis.flows:
+        producers = commands[a:min(b, count)]
+        consumers = commands[c:min(d, count)]
+        if (_any(producers, _is_connector) and _any(consumers, _reads_commands)) or \
+                (_any(producers, _reads_commands) and _any(consumers, _is_connector)):
+            found.add("reverse-shell")
+        if _any(producers, _dumps_environment) and _any(consumers, _sends):
+            found.add("env-to-network")
+    return frozenset(found)
+
+
+def _any(commands: list[SimpleCommand], test: object) -> bool:
+    return any(test(cmd) for cmd in commands)  # type: ignore[operator]
+
+
+def _is_connector(cmd: SimpleCommand) -> bool:
+    if cmd.program == "openssl":
+        return bool(cmd.args) and cmd.args[0] == "s_client"
+    return cmd.program in CONNECTORS
+
+
+def _reads_commands(cmd: SimpleCommand) -> bool:
+    """A shell taking its commands from stdin (no `-c`, no script) or an interactive one."""
+    if not _SHELLS.match(cmd.program):
+        return False
+    args = cmd.args
+    if any(a.startswith("-") and "i" in a[1:] and not a.startswith("--") for a in args):
+        return True
+    if any(a.startswith("-") and "c" in a[1:] and not a.startswith("--") for a in args):
+        return False
+    operands = [a for a in args if not a.startswith("-")]
+    return not operands or operands[0] in ("-", "/dev/stdin")
+
+
+_SECRET_VARIABLE = re.compile(r"\$\{?\w*(?:TOKEN|SECRET|PASSW|API_?KEY|ACCESS_KEY|PRIVATE|"
+                              r"CREDENTIAL)\w*", re.IGNORECASE)
+
+
+def _dumps_environment(cmd: SimpleCommand) -> bool:
+    """The environment, or a variable named like a secret, as output."""
+    program, args = cmd.program, cmd.args
+    if program == "env":
+        return all(a.startswith("-") or "=" in a for a in args)
+    if program == "printenv":
+        return True
+    if program in ("export", "declare", "typeset"):
+        return any(a in ("-p", "-x", "-px", "-xp") for a in args)
+    if program in ("set", "compgen"):
+        return not args or args[0] in ("-v", "-e")
+    if program in ("echo", "printf"):
+        return any(i in cmd.dynamic_args and _SECRET_VARIABLE.search(a)
+                   for i, a in enumerate(args))
+    return False
+
+
+def _sends(cmd: SimpleCommand) -> bool:
+    return cmd.program in SENDERS
+
+
+def pipes_download_to_shell(commands: list[SimpleCommand]) -> bool:
+    if not any(c.program in DOWNLOADERS for c in commands):
+        return False
+    for cmd in commands:
+        if not STDIN_INTERPRETERS.match(cmd.program):
+            continue
+        operands = [i for i, a in enumerate(cmd.args) if not a.startswith("-") or a == "-"]
+        if "-c" in cmd.args and not cmd.dynamic_args:
+            continue  # runs its -c text, which the analysis already looked into
+        if not operands or cmd.args[operands[0]] == "-" or cmd.dynamic_args:
+            return True
+    return False
+
+
+def is_fork_bomb(line: str, commands: list[SimpleCommand]) -> bool:
+    """`f(){ f|f& };f`: a function piping itself into itself, and actually called.
+
+    The text pattern alone would also fire on `printf ':(){ :|:& };:'`; requiring a command
+    of that name keeps quoted text from counting.
+    """
+    if "()" not in line:
+        return False
+    programs = {c.program for c in commands}
+    return any(m.group(1) in programs for m in _FORK_BOMB.finditer(line[:100_000]))

@@ -1,0 +1,151 @@
+"""Sets of path globs compiled into one regular expression each, and the question whether a
+glob written in a command (`cat .env*`, `cat ~/.ssh/*`) could name a file a set matches.
+
+A path glob without `/` matches a file name anywhere; with `/` the whole absolute path (see
+`globs.py`). A set keeps one alternation for names and one for whole paths, so a path is
+checked against every pattern of a rule with two regex matches.
+
+Could-match (for globs in arguments, which the shell expands on disk, and the Grep tool's
+`glob`): the set's patterns are turned into example names (`.env.*` -> `.env.`, `.env.x`;
+`~/.ssh/id_*` -> `/home/u/.ssh/id_x`) and the argument's glob into examples too; the glob could
+match when an example of one side matches the other. The shell's rule that `*` does not match a
+leading `.` is kept, and an argument glob that starts with a wildcard (`*.json`) is only matched
+against real files (by expanding it on disk), so a broad pattern in a project is not a secret by
+itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from itertools import product
+
+from approvald.policy.globs import GlobError, PathGlob, _translate, compile_path_glob
+
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_MAX_EXAMPLES = 64
+
+
+class PathGlobSet:
+    """A rule's path patterns: `matches(path)` and `could_match(glob)`."""
+
+    def __init__(self, globs: tuple[PathGlob, ...], home: str) -> None:
+        self.globs = globs
+        names = [g.regex.pattern for g in globs if g.basename_only]
+        fulls = [g.regex.pattern for g in globs if not g.basename_only]
+        self._names = re.compile("|".join(f"(?:{p})" for p in names)) if names else None
+        self._fulls = re.compile("|".join(f"(?:{p})" for p in fulls), re.DOTALL) \
+            if fulls else None
+        self._examples = _examples(tuple(g.pattern for g in globs), home)
+
+    def __bool__(self) -> bool:
+        return bool(self.globs)
+
+    def matches(self, path: str) -> bool:
+        if self._names is not None:
+            name = os.path.basename(path.rstrip("/")) or path
+            if self._names.match(name):
+                return True
+        return self._fulls is not None and self._fulls.match(path) is not None
+
+    def could_match(self, pattern: str) -> bool:
+        """Could the shell glob `pattern` (an absolute path with `*?[`) name a matched file?"""
+        if self.matches(pattern):
+            return True
+        shell = shell_glob(pattern)
+        if shell is None:
+            return False
+        base = os.path.basename(pattern)
+        directory = os.path.dirname(pattern)
+        literal_start = bool(base) and not _GLOB_CHARS.match(base)
+        for example, named in self._examples:
+            candidate = os.path.join(directory, example) if named else example
+            if (literal_start or not named) and shell.match(candidate):
+                return True
+        return any(self.matches(example) for example in _glob_examples(pattern))
+
+
+def compile_set(patterns: list[str], home: str) -> PathGlobSet:
+    return PathGlobSet(tuple(compile_path_glob(p, home) for p in patterns), home)
+
+
+@lru_cache(maxsize=4096)
+def shell_glob(pattern: str) -> re.Pattern[str] | None:
+    """A shell glob over whole paths: `*`, `?`, `[...]` stop at `/` and do not match a
+    leading `.` of a name."""
+    parts = []
+    for segment in pattern.split("/"):
+        try:
+            body = _translate(segment, path=True)
+        except GlobError:
+            return None
+        if segment[:1] in ("*", "?", "["):
+            body = r"(?!\.)" + body
+        parts.append(body)
+    return re.compile("/".join(parts) + r"\Z", re.DOTALL)
+
+
+@lru_cache(maxsize=256)
+def _examples(patterns: tuple[str, ...], home: str) -> tuple[tuple[str, bool], ...]:
+    """Example paths each pattern matches: (example, is a bare name)."""
+    found: list[tuple[str, bool]] = []
+    for pattern in patterns:
+        expanded = pattern
+        if expanded == "~" or expanded.startswith("~/"):
+            expanded = home.rstrip("/") + expanded[1:]
+        named = "/" not in expanded.rstrip("/")
+        if not named and not expanded.startswith("/"):
+            continue  # relative with a directory: any depth; names cover the common case
+        for example in _fill(expanded.replace("**", "*")):
+            found.append((example, named))
+    return tuple(found)
+
+
+def _glob_examples(pattern: str) -> list[str]:
+    """Example paths an argument glob would match (wildcards filled with `` and `x`)."""
+    base = os.path.basename(pattern)
+    examples = _fill(pattern)
+    if base[:1] in ("*", "?", "["):  # the shell never fills a leading `.` from a wildcard
+        examples = [e for e in examples if not os.path.basename(e).startswith(".")]
+    return examples
+
+
+def _fill(pattern: str) -> list[str]:
+    """Replace wildcards by short fillers; braces by each alternative."""
+    pieces: list[list[str]] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "*":
+            pieces.append(["", "x"])
+        elif char == "?":
+            pieces.append(["x"])
+        elif char == "[":
+            end = pattern.find("]", index + 2)
+            if end == -1:
+                pieces.append(["["])
+            else:
+                body = pattern[index + 1:end]
+                if body[:1] in ("!", "^"):
+                    excluded = set(body[1:])
+                    pieces.append([next(c for c in "xyz_" if c not in excluded)])
+                else:
+                    pieces.append([body[0]])
+                index = end
+        elif char == "{":
+            end = pattern.find("}", index)
+            if end == -1:
+                pieces.append(["{"])
+            else:
+                pieces.append(pattern[index + 1:end].split(","))
+                index = end
+        else:
+            pieces.append([char])
+        index += 1
+    examples = []
+    for combination in product(*pieces):
+        examples.append("".join(combination))
+        if len(examples) >= _MAX_EXAMPLES:
+            break
+    return examples

@@ -1,0 +1,173 @@
+"""What a rule is checked against: one target per simple command of a shell line, one for the
+line as a whole, one for a non-shell action (a file read, a fetch, an MCP call), and one for each
+argument an MCP call carries that names a path, a command or a URL.
+
+Everything a target derives (file arguments, URLs) is computed on first use and kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from glob import iglob
+from itertools import islice
+from typing import Any
+
+from approvald.model.actions import normalize_path
+from approvald.policy import netaddr
+from approvald.shell.fileargs import file_args
+from approvald.shell.model import SimpleCommand
+
+# Programs whose last operand is where they write, not something they read.
+_DEST_LAST = frozenset({"cp", "mv", "scp", "rsync", "install", "ln"})
+# Characters that separate path-like tokens inside code (`python -c "open('.env')"`).
+_TOKEN_SPLIT = re.compile(r"[\s'\"`(),;=<>|&\[\]{}]+")
+_MAX_TOKENS_PER_ARG = 256
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_MAX_GLOB_MATCHES = 64
+# Programs whose arguments name hosts or URLs to reach.
+NETWORK_PROGRAMS = frozenset({
+    "curl", "wget", "http", "https", "xh", "httpie", "aria2c", "axel", "lynx", "links",
+    "elinks", "w3m", "nc", "ncat", "netcat", "socat", "telnet", "openssl", "fetch", "iwr",
+    "invoke-webrequest", "invoke-restmethod", "ftp", "tftp", "gost", "grpcurl", "websocat",
+})
+# Interpreters: URLs written in their code are looked at too.
+_CODE_PROGRAMS = re.compile(r"^(?:python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|perl|ruby|php|"
+                            r"lua|luajit|rscript|pwsh|powershell|osascript|awk|gawk)$")
+
+
+@dataclass(frozen=True)
+class Url:
+    scheme: str
+    host: str
+    path: str
+    address: netaddr.Address | None
+
+
+@dataclass(eq=False)
+class Target:
+    kind: str
+    tool: str
+    text: str  # what a person reads in `explain`
+    command: SimpleCommand | None = None
+    paths: tuple[str, ...] = ()  # a file tool's paths (a Grep `glob` makes one a glob)
+    base_reads: tuple[str, ...] = ()  # redirects, or a file tool's path
+    base_writes: tuple[str, ...] = ()
+    url: str | None = None
+    method: str | None = None
+    mcp_server: str | None = None
+    mcp_tool: str | None = None
+    mcp_args: tuple[tuple[str, str], ...] = ()  # (argument name, value as text), flattened
+    content: tuple[str, ...] = ()  # text a write puts into files
+    findings: frozenset[str] = frozenset()  # line-level findings (see detectors.py)
+    pipe_to_shell: bool = False
+    fork_bomb: bool = False
+    syntax_error: bool = False
+    line_level: bool = False  # the whole shell line: never decides by default
+    home: str = ""
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # -- files --------------------------------------------------------------------------
+    def _file_args(self) -> Any:
+        if "fa" not in self._cache:
+            self._cache["fa"] = file_args(self.command, self.home) if self.command else None
+        return self._cache["fa"]
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        found = self._file_args()
+        return self.base_reads + found.reads if found is not None and found.reads \
+            else self.base_reads
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        found = self._file_args()
+        return self.base_writes + found.writes if found is not None and found.writes \
+            else self.base_writes
+
+    @property
+    def path_args(self) -> tuple[str, ...]:
+        """Every argument that could name a file, made absolute against the command's cwd."""
+        if "pa" not in self._cache:
+            self._cache["pa"] = tuple(self._candidates(False)) if self.command else ()
+        return self._cache["pa"]
+
+    @property
+    def read_args(self) -> tuple[str, ...]:
+        """Like path_args, less the destination of copy-like programs (`cp SRC DEST`)."""
+        if "ra" not in self._cache:
+            self._cache["ra"] = tuple(self._candidates(True)) if self.command else ()
+        return self._cache["ra"]
+
+    def _candidates(self, reads_only: bool) -> Iterator[str]:
+        cmd = self.command
+        assert cmd is not None
+        found = self._file_args()
+        patterns = found.patterns if found is not None else frozenset()
+        skip: set[int] = set()
+        if reads_only and cmd.program in _DEST_LAST:
+            operands = [i for i, a in enumerate(cmd.args) if not a.startswith("-")]
+            if len(operands) > 1:
+                skip.add(operands[-1])
+        seen: set[str] = set()
+        for index, arg in enumerate(cmd.args):
+            if index in skip or index in patterns or not arg:
+                continue
+            words = [arg]
+            if arg.startswith("-"):
+                words = [arg.split("=", 1)[1]] if "=" in arg else []
+            elif "=" in arg and not arg.startswith("="):
+                words.append(arg.split("=", 1)[1])  # dd if=FILE, name=value
+            if "@" in arg:  # curl -d@file, -F f=@file
+                words.append(arg.rsplit("@", 1)[1])
+            elif arg.startswith("file://"):
+                words.append(arg[len("file://"):])
+            if any(c in arg for c in " \t\n'\"();"):
+                words.extend(t for t in _TOKEN_SPLIT.split(arg)[:_MAX_TOKENS_PER_ARG] if t)
+            for word in words:
+                word = word.lstrip("@<")
+                if word.startswith("file://"):
+                    word = word[len("file://"):]
+                if not word or word in seen or len(word) > 4096:
+                    continue
+                seen.add(word)
+                path = normalize_path(word, cmd.cwd, self.home)
+                yield path
+                if _GLOB_CHARS.search(word) and index not in cmd.dynamic_args:
+                    # Unquoted, bash hands the program whatever the pattern matches on disk.
+                    yield from islice(iglob(path), _MAX_GLOB_MATCHES)
+
+    # -- network ------------------------------------------------------------------------
+    @property
+    def urls(self) -> tuple[Url, ...]:
+        if "urls" not in self._cache:
+            self._cache["urls"] = tuple(self._urls())
+        return self._cache["urls"]
+
+    def _urls(self) -> Iterator[Url]:
+        texts: list[str] = []
+        if self.url is not None:
+            texts.append(self.url)
+        elif self.command is not None:
+            program = self.command.program
+            network = program in NETWORK_PROGRAMS
+            code = _CODE_PROGRAMS.match(program) is not None
+            if not (network or code):
+                return
+            for index, arg in enumerate(self.command.args):
+                if index in self.command.dynamic_args:
+                    continue
+                found = netaddr.urls_in(arg)
+                texts += found
+                if network and not found and not arg.startswith("-"):
+                    texts.append(arg)  # curl 169.254.169.254/latest, nc HOST PORT
+                if network or code:  # --resolve h:80:ADDR, connect(("ADDR", 80))
+                    texts += [t for t in re.split(r"[\s'\"(),:;@=/\[\]]+", arg)
+                              if t and t[0].isdigit() and netaddr.host_address(t)]
+        for text in texts:
+            parts = netaddr.url_parts(text)
+            if parts is None:
+                continue
+            scheme, host, path = parts
+            yield Url(scheme, host, path, netaddr.host_address(host) if host else None)
