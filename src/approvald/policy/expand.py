@@ -1,26 +1,43 @@
-"""Commands that run other commands the shell line does not spell out.
+"""Commands that run other commands the shell line does not spell out, read at decision time.
 
 - `approvald exec --lease ID --env VAR -- CMD ...` runs CMD.
 - `npm run deploy` (also `npm test|start|stop|restart`, pnpm, yarn, bun) runs the `deploy`
-  script of the package.json in its directory, with its `pre`/`post` scripts: the script text
-  is analyzed like any shell line, so `"deploy": "git push && npm publish"` is a push and a
-  publish. Read from disk at decision time; a person approving it sees the expanded commands.
+  script of the package.json in its directory, with its `pre`/`post` scripts; `npm install`
+  (`ci`, `yarn`, `pnpm install`) without package names runs the project's install lifecycle
+  (`preinstall`, `install`, `postinstall`, `prepare`). The script text is analysed like any
+  shell line, so `"deploy": "git push && npm publish"` is a push and a publish.
+- `git NAME` where NAME is no git command runs the alias NAME from the repository's
+  `.git/config` or the user's git config; settings there that hold commands (`core.pager`,
+  `core.fsmonitor`, `core.sshCommand`, filters, ...) are analysed for every git command.
+
+Everything looked into here shares one budget per decision (`Budget`): a count and a total
+size, not only a depth. Scripts reached twice are looked into once. Past the budget the
+decision gets a dynamic command, so a person decides.
 """
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import shlex
-from dataclasses import replace
+import time
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from approvald import shell
-from approvald.shell.model import SimpleCommand
+from approvald.shell.gitcmd import GIT_BUILTINS, setting_command
+from approvald.shell.model import DYNAMIC_NAME, SimpleCommand
 
 MAX_SCRIPT_DEPTH = 4
 MAX_PACKAGE_JSON_BYTES = 1_000_000
+MAX_GIT_CONFIG_BYTES = 256 * 1024
+MAX_EXPANSIONS = 64  # texts looked into for one decision (scripts, aliases, settings)
+MAX_EXPANDED_BYTES = 128 * 1024
 _SCRIPT_RUNNERS = frozenset({"npm", "pnpm", "yarn", "bun"})
 _LIFECYCLE = frozenset({"test", "start", "stop", "restart"})
+_INSTALL_STEPS = ("preinstall", "install", "postinstall", "preprepare", "prepare",
+                  "postprepare")
 # yarn/pnpm run a script given as the first word when it is not one of their own commands.
 _OWN_COMMANDS = frozenset({
     "install", "i", "add", "remove", "rm", "uninstall", "update", "up", "upgrade", "publish",
@@ -32,25 +49,62 @@ _OWN_COMMANDS = frozenset({
 _PNPM_ONLY = frozenset({"deploy"})
 
 
+@dataclass
+class Budget:
+    """How much one decision may look into beyond its line."""
+
+    expansions: int = 0
+    size: int = 0
+    exceeded: bool = False
+    seen: set[tuple[str, str]] | None = None
+
+    def take(self, text: str) -> bool:
+        self.expansions += 1
+        self.size += len(text)
+        if self.expansions > MAX_EXPANSIONS or self.size > MAX_EXPANDED_BYTES:
+            self.exceeded = True
+        return not self.exceeded
+
+    def first_time(self, key: tuple[str, str]) -> bool:
+        if self.seen is None:
+            self.seen = set()
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
 def expand(commands: list[SimpleCommand], home: str) -> list[SimpleCommand]:
     """The commands these commands would run beyond themselves (not including themselves)."""
+    budget = Budget()
     found: list[SimpleCommand] = []
     for cmd in commands:
-        found += _approvald_exec(cmd, home)
-        found += _package_scripts(cmd, home, MAX_SCRIPT_DEPTH)
+        found += _approvald_exec(cmd, home, budget)
+        found += _package_scripts(cmd, home, MAX_SCRIPT_DEPTH, budget)
+        found += _git_config(cmd, home, budget)
+        if budget.exceeded:
+            break
+    if budget.exceeded:
+        found.append(SimpleCommand(
+            argv=("<unanalyzed>",), program="<unanalyzed>", args=(), cwd=commands[0].cwd,
+            dynamic=DYNAMIC_NAME, text=f"more than {MAX_EXPANSIONS} scripts or "
+            f"{MAX_EXPANDED_BYTES} bytes of script text; not looked into further"))
     return found
 
 
-def _nested(text: str, cmd: SimpleCommand, home: str, via: str) -> list[SimpleCommand]:
+def _nested(text: str, cmd: SimpleCommand, home: str, via: str, budget: Budget,
+            counted: bool = False) -> list[SimpleCommand]:
+    if not counted and not budget.take(text):
+        return []
     return [replace(c, depth=c.depth + cmd.depth + 1, via=via)
             for c in shell.analyze(text, cmd.cwd, home).commands]
 
 
-def _approvald_exec(cmd: SimpleCommand, home: str) -> list[SimpleCommand]:
+def _approvald_exec(cmd: SimpleCommand, home: str, budget: Budget) -> list[SimpleCommand]:
     if cmd.program != "approvald" or cmd.args[:1] != ("exec",) or "--" not in cmd.args:
         return []
     rest = cmd.args[cmd.args.index("--") + 1:]
-    return _nested(shlex.join(rest), cmd, home, "approvald exec") if rest else []
+    return _nested(shlex.join(rest), cmd, home, "approvald exec", budget) if rest else []
 
 
 def script_name(cmd: SimpleCommand) -> str | None:
@@ -68,14 +122,27 @@ def script_name(cmd: SimpleCommand) -> str | None:
     return None
 
 
-def _scripts(directory: str) -> dict[str, str]:
+def _installs(cmd: SimpleCommand) -> bool:
+    """`npm install` / `npm ci` / `yarn` / `pnpm install` of the project itself."""
+    if cmd.program not in _SCRIPT_RUNNERS:
+        return False
+    if cmd.program == "yarn" and not cmd.args:
+        return True
+    if not cmd.args or cmd.args[0] not in ("install", "i", "ci"):
+        return False
+    return not any(not a.startswith("-") for a in cmd.args[1:])
+
+
+def _scripts(directory: str) -> dict[str, str] | None:
+    """The package.json scripts; None when the file is too large to read (npm would still run
+    it, so what it runs is unknown)."""
     path = os.path.join(directory, "package.json")
     try:
         if os.path.getsize(path) > MAX_PACKAGE_JSON_BYTES:
-            return {}
+            return None
         with open(path, encoding="utf-8") as fh:
             doc = json.load(fh)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     scripts = doc.get("scripts") if isinstance(doc, dict) else None
     if not isinstance(scripts, dict):
@@ -83,18 +150,140 @@ def _scripts(directory: str) -> dict[str, str]:
     return {k: v for k, v in scripts.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def _package_scripts(cmd: SimpleCommand, home: str, depth: int) -> list[SimpleCommand]:
+def _package_scripts(cmd: SimpleCommand, home: str, depth: int,
+                     budget: Budget) -> list[SimpleCommand]:
     name = script_name(cmd)
-    if name is None or depth <= 0:
+    installs = name is None and _installs(cmd)
+    if (name is None and not installs) or depth <= 0 or budget.exceeded:
         return []
     scripts = _scripts(cmd.cwd)
+    if scripts is None:
+        budget.exceeded = True
+        return []
+    steps = _INSTALL_STEPS if installs else (f"pre{name}", name, f"post{name}")
     found: list[SimpleCommand] = []
-    for step in (f"pre{name}", name, f"post{name}"):
-        text = scripts.get(step)
+    for step in steps:
+        text = scripts.get(step or "")
         if text is None:
             continue
-        nested = _nested(text, cmd, home, f"{cmd.program} run {step}")
+        if not budget.take(text):  # every reference counts, even to a script seen before
+            return found
+        if not budget.first_time((cmd.cwd, step or "")):
+            continue
+        nested = _nested(text, cmd, home, f"{cmd.program} run {step}", budget, counted=True)
         found += nested
         for inner in nested:  # a script that runs another script
-            found += _package_scripts(inner, home, depth - 1)
+            found += _package_scripts(inner, home, depth - 1, budget)
+            if budget.exceeded:
+                return found
+    return found
+
+
+# --- git configuration files -----------------------------------------------------------------
+
+_REPO_CACHE_SECONDS = 2.0
+_repo_cache: dict[str, tuple[float, str | None]] = {}
+
+
+def _git_dir(cwd: str) -> str | None:
+    """The `.git` directory of the repository holding `cwd` (cached briefly)."""
+    now = time.monotonic()
+    cached = _repo_cache.get(cwd)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    found = None
+    directory = cwd
+    for _ in range(64):
+        candidate = os.path.join(directory, ".git")
+        if os.path.isdir(candidate):
+            found = candidate
+            break
+        if os.path.isfile(candidate):
+            try:
+                with open(candidate, encoding="utf-8") as fh:
+                    line = fh.read(4096).strip()
+            except OSError:
+                break
+            if line.startswith("gitdir:"):
+                found = os.path.join(directory, line[7:].strip())
+            break
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    if len(_repo_cache) > 4096:
+        _repo_cache.clear()
+    _repo_cache[cwd] = (now + _REPO_CACHE_SECONDS, found)
+    return found
+
+
+def _config_files(cwd: str, home: str) -> list[str]:
+    files = [os.path.join(home, ".gitconfig"), os.path.join(home, ".config", "git", "config")]
+    git_dir = _git_dir(cwd)
+    if git_dir is not None:
+        files.append(os.path.join(git_dir, "config"))
+    return files
+
+
+def _read_config(path: str, home: str, depth: int = 0) -> list[tuple[str, str]]:
+    """A config file's settings, with the files it includes (followed, not trusted blindly)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return []
+    pairs = list(_parse_config(path, stat.st_mtime_ns, stat.st_size))
+    found: list[tuple[str, str]] = []
+    for key, value in pairs:
+        if key.endswith(".path") and key.startswith(("include.", "includeif.")) and depth < 3:
+            target = os.path.expanduser(value) if not value.startswith("~") else \
+                home + value[1:]
+            target = os.path.join(os.path.dirname(path), target)
+            found += _read_config(target, home, depth + 1)
+        elif not key.startswith(("include.", "includeif.")):
+            found.append((key, value))
+    return found
+
+
+@lru_cache(maxsize=64)
+def _parse_config(path: str, _mtime: int, size: int) -> tuple[tuple[str, str], ...]:
+    """(`section.sub.key`, value) pairs of a git config file, keys lowercased."""
+    if size > MAX_GIT_CONFIG_BYTES:
+        return (("core.pager", "<a git config file too large to read>"),)
+    parser = configparser.RawConfigParser(strict=False, interpolation=None,
+                                          comment_prefixes=("#", ";"), delimiters=("=",))
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            parser.read_string(fh.read())
+    except (OSError, configparser.Error):
+        return ()
+    pairs = []
+    for section in parser.sections():
+        head, _, sub = section.partition(" ")
+        prefix = head.lower() + ("." + sub.strip().strip('"') if sub else "")
+        for key, value in parser.items(section):
+            pairs.append((f"{prefix}.{key.lower()}", (value or "").strip().strip('"')))
+    return tuple(pairs)
+
+
+def _git_config(cmd: SimpleCommand, home: str, budget: Budget) -> list[SimpleCommand]:
+    if cmd.program != "git" or cmd.dynamic == DYNAMIC_NAME or budget.exceeded:
+        return []
+    settings: dict[str, str] = {}
+    for path in _config_files(cmd.cwd, home):
+        settings.update(_read_config(path, home))
+    if not settings:
+        return []
+    found: list[SimpleCommand] = []
+    sub = cmd.args[0] if cmd.args else ""
+    alias = settings.get(f"alias.{sub.lower()}") if sub and sub not in GIT_BUILTINS else None
+    if alias and budget.first_time((cmd.cwd, "alias." + sub)):
+        rest = shlex.join(cmd.args[1:])
+        text = alias[1:] + " " + rest if alias.startswith("!") else f"git {alias} {rest}"
+        found += _nested(text, cmd, home, f"git alias {sub} (git config)", budget)
+    for key, value in settings.items():
+        if key.startswith("alias."):
+            continue
+        command = setting_command(key, value)
+        if command and budget.first_time((cmd.cwd, key)):
+            found += _nested(command, cmd, home, f"git config {key}", budget)
     return found

@@ -81,6 +81,7 @@ class Analyzer:
         self.flows: list[tuple[int, int, int, int]] = []
         self.expansions = 0  # nested texts looked into (see MAX_EXPANSIONS)
         self.expanded_bytes = 0
+        self.over_budget = False
         self.steps = 0
         self.nesting = 0
         # redirect nodes tree-sitter attached to an enclosing list, keyed by the command's node id
@@ -167,13 +168,17 @@ class Analyzer:
         return None
 
     def expand(self, text: str, ctx: Ctx | None) -> bool:
-        """Count nested text against the budget; False (and a dynamic command) past it."""
-        self.expansions += 1
-        self.expanded_bytes += len(text)
-        if self.expansions > MAX_EXPANSIONS or self.expanded_bytes > MAX_EXPANDED_BYTES:
+        """Count nested text against the budget; False (and, once, a dynamic command) past it."""
+        if self.over_budget:
+            return False
+        if self.expansions + 1 > MAX_EXPANSIONS or \
+                self.expanded_bytes + len(text) > MAX_EXPANDED_BYTES:
+            self.over_budget = True
             self.unanalyzed(text, "the line expands into more text than is looked into "
                             f"({MAX_EXPANSIONS} expansions or {MAX_EXPANDED_BYTES} bytes)", ctx)
             return False
+        self.expansions += 1
+        self.expanded_bytes += len(text)
         return True
 
     # -- bookkeeping ---------------------------------------------------------------------------
