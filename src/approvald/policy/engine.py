@@ -141,7 +141,7 @@ class PolicyEngine:
         self.managed_hash = managed_hash  # the managed layer's bundle hash (None: no layer)
         self.include_project = include_project
         self.warnings: list[str] = []
-        protection = builtin.self_protection_rules(paths)
+        protection = builtin.self_protection_rules(paths, self.home)
         for spec in protection:
             validate_match(spec["match"], "<built-in>", spec["id"])
         raw = [(r["id"], r["decision"], r["reason"], "<built-in>", r["match"], "<built-in>")

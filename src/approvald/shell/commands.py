@@ -209,9 +209,14 @@ def dynamic_text(an: Analyzer, word: Word, what: str) -> str | None:
 
 def find(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
          site: Site) -> int:
-    """find keeps its own argv (`-delete` stays visible); each -exec is a derived command."""
+    """find keeps its own argv (`-delete` stays visible); each -exec is a derived command.
+
+    `{}` in an -exec command is what find found: with one starting point and one name test
+    it is `ROOT/**/NAME` (a glob the policy can judge: `find . -name '.env*' -exec cat {} +`
+    reads `.env*` files); otherwise it is only known at run time."""
     index = emit(an, words, assignments, ctx, site)
     rest = words[1:]
+    fill = _found_files(an, rest, site.cwd)
     position = 0
     while position < len(rest):
         option = rest[position].text
@@ -228,11 +233,38 @@ def find(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, 
                 break
             command.append(word)
         via = f"find {option}"
+        if command and fill is not None and command[0].text != "{}":
+            command = [Word(w.text.replace("{}", fill), w.literal, True) if "{}" in w.text
+                       else w for w in command]
         if command and can_nest(an, ctx, via):
             run_argv(an, command, [], scope, derived(ctx, via, [*site.peeled, "find"]),
                      text=site.text, replace="{}", cwd=site.cwd)
     return index
 
+
+_FIND_NAMES = frozenset({"-name", "-iname"})
+_FIND_PATHS = frozenset({"-path", "-ipath", "-wholename", "-iwholename"})
+
+
+def _found_files(an: Analyzer, rest: list[Word], cwd: str) -> str | None:
+    """What `{}` stands for, as a glob, when find's tests say it (see `find`)."""
+    roots: list[Word] = []
+    for word in rest:
+        if word.text.startswith("-") or word.text in ("(", "!", ")"):
+            break
+        roots.append(word)
+    names = [rest[i + 1] for i, w in enumerate(rest[:-1]) if w.text in _FIND_NAMES]
+    paths = [rest[i + 1] for i, w in enumerate(rest[:-1]) if w.text in _FIND_PATHS]
+    if len(roots) > 1 or len(names) + len(paths) != 1 or any(
+            not w.literal for w in (*roots, *names, *paths)):
+        return None
+    root = roots[0].text if roots else "."
+    if paths:
+        return normalize_path(paths[0].text, cwd, an.home)
+    name = names[0].text
+    if "/" in name or not name:
+        return None
+    return normalize_path(root, cwd, an.home).rstrip("/") + "/**/" + name
 
 def change_directory(an: Analyzer, name: str, rest: list[Word], scope: Scope) -> None:
     operands = [word for word in rest if not (word.literal and word.text in _CD_FLAGS)]

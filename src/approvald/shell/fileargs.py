@@ -232,7 +232,11 @@ def _copy(dest_last: bool = True) -> Callable[[_Acc], None]:
             if acc.cmd.program == "mv":
                 acc.write(source)  # moved away
         if destination is not None:
-            acc.write(destination)
+            recursive = any(a in ("-r", "-R", "-a", "--recursive", "--archive") or
+                            (a.startswith("-") and not a.startswith("--") and
+                             any(c in a for c in "rRa")) for a in acc.cmd.args)
+            if recursive or (len(sources) == 1 and not destination.endswith("/")):
+                acc.write(destination)  # replaced: `cp a b`, `mv dir new`, `cp -r x .claude`
             for source in sources:
                 name = posixpath.basename(source.rstrip("/"))
                 if name and name not in (".", ".."):
