@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from approvald.actions import PROCESS_EXEC
-from approvald.adapters.generic import build_action
+from approvald.model.actions import PROCESS_EXEC, build_action
 from approvald.paths import get_paths
 from approvald.policy import REQUIRE_APPROVAL, load_engine
 from approvald.policy import expand as expand_module
