@@ -77,7 +77,7 @@ def adapter(corpus_env: None) -> Any:
 
 def test_corpus_is_well_formed() -> None:
     ids = [e["id"] for e in CORPUS]
-    assert len(CORPUS) >= 300
+    assert len(CORPUS) >= 1000
     assert len(ids) == len(set(ids)), "duplicate ids"
     for entry in CORPUS:
         where = f"line {entry['_line']} ({entry.get('id')})"

@@ -130,6 +130,9 @@ def self_protection_rules(paths: Paths, home: str | None = None) -> list[dict[st
             "match": {"any_of": [
                 {"program": DAEMON_CONTROLLERS, "any_arg": ["*approvald*", "*APPROVALD*"]},
                 {"program": PACKAGE_MANAGERS, "any_arg": ["*approvald*"]},
+                {"program": ["rm", "mv", "cp", "ln", "chmod", "truncate", "tee", "dd", "install",
+                             "unlink", "shred", "sponge"],
+                 "any_arg": ["*$(*approvald*", "*`*approvald*"]},
                 {"writes": ["**/approvald", "**/approvald.exe", "**/bin/approvald*",
                             "**/site-packages/approvald", "**/site-packages/approvald/**",
                             "**/pipx/venvs/approvald/**", "**/uv/tools/approvald/**"]},

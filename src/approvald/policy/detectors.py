@@ -35,28 +35,62 @@ SENDERS = NETWORK_PROGRAMS | frozenset({"ssh", "scp", "sftp", "rsync", "mail", "
 _FORK_BOMB = re.compile(r"(?<![\w:.-])([\w:.-]+)\s*\(\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1\s*&")
 
 
+_SOCKET_DEVICE = ("/dev/tcp/", "/dev/udp/")
+_SEARCHERS = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "git", "echo", "printf"})
+MAX_FLOW_EDGES = 20_000
+
+
 def line_findings(analysis: ShellAnalysis, commands: list[SimpleCommand]) -> frozenset[str]:
     found: set[str] = set()
-    devices = [p for p in (*analysis.reads, *analysis.writes)
-               if p.startswith(("/dev/tcp/", "/dev/udp/"))]
-    if devices:
-        found.add("reverse-shell")
+    devices = [p for p in (*analysis.reads, *analysis.writes) if p.startswith(_SOCKET_DEVICE)]
+    if devices or (analysis.syntax_error and any(d in analysis.line for d in _SOCKET_DEVICE)):
+        found.add("reverse-shell")  # bash opens the socket; `exec 5<>/dev/tcp/...` too
     for cmd in commands:
         if cmd.program in CONNECTORS and any(_EXEC_OPTIONS.match(a) for a in cmd.args) and \
                 cmd.program != "openssl":
             found.add("reverse-shell")
         if cmd.program == "socat" and any(_SOCAT_EXEC.match(a) for a in cmd.args):
             found.add("reverse-shell")
-    count = len(commands)
-    for a, b, c, d in analysis.flows:
-        producers = commands[a:min(b, count)]
-        consumers = commands[c:min(d, count)]
-        if (_any(producers, _is_connector) and _any(consumers, _reads_commands)) or \
-                (_any(producers, _reads_commands) and _any(consumers, _is_connector)):
+        if cmd.program not in _SEARCHERS and any(d in a for a in cmd.args
+                                                 for d in _SOCKET_DEVICE):
             found.add("reverse-shell")
-        if _any(producers, _dumps_environment) and _any(consumers, _sends):
+    reach = _downstream(analysis.flows, len(commands))
+    for index, cmd in enumerate(commands):
+        after = [commands[i] for i in reach.get(index, ())]
+        if not after:
+            continue
+        if (_is_connector(cmd) and _any(after, _reads_commands)) or \
+                (_reads_commands(cmd) and _any(after, _is_connector)):
+            found.add("reverse-shell")
+        if _dumps_environment(cmd) and _any(after, _sends):
             found.add("env-to-network")
     return frozenset(found)
+
+
+def _downstream(flows: tuple[tuple[int, int, int, int], ...], count: int) -> dict[int, set[int]]:
+    """Every command each command's output reaches, through pipes and substitutions."""
+    edges: dict[int, set[int]] = {}
+    budget = MAX_FLOW_EDGES
+    for a, b, c, d in flows:
+        for source in range(a, min(b, count)):
+            targets = edges.setdefault(source, set())
+            for target in range(c, min(d, count)):
+                targets.add(target)
+                budget -= 1
+                if budget <= 0:
+                    return edges
+    reach: dict[int, set[int]] = {}
+    for start in edges:
+        seen: set[int] = set()
+        stack = list(edges[start])
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.extend(edges.get(node, ()))
+        reach[start] = seen
+    return reach
 
 
 def _any(commands: list[SimpleCommand], test: object) -> bool:

@@ -156,8 +156,10 @@ class Target:
             if not (network or code):
                 return
             for index, arg in enumerate(self.command.args):
-                if index in self.command.dynamic_args:
-                    continue
+                if index in self.command.dynamic_args:  # the part known before it runs
+                    arg = re.split(r"[$`]", arg, maxsplit=1)[0]
+                    if not arg:
+                        continue
                 found = netaddr.urls_in(arg)
                 texts += found
                 if network and not found and not arg.startswith("-"):

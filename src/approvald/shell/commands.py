@@ -68,6 +68,11 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
     (`judged`: how many of `assignments` were already looked into by the caller.)"""
     site = Site(text, cwd or scope.cwd, [], redirects, replace, appended)
     assignments = list(assignments)
+    if scope.exported:  # what the line exported is in this command's environment too
+        own = {a.split("=", 1)[0] for a in assignments}
+        inherited = [a for a in scope.environment() if a.split("=", 1)[0] not in own]
+        assignments = inherited + assignments
+        judged += len(inherited)
     if words and words[0].literal and not words[0].glob and scope.aliases:
         alias = scope.aliases.get(words[0].text)
         if alias is not None:
@@ -186,6 +191,10 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         return scripts.source(an, name, words, assignments, scope, ctx, site, stdin)
     if name in ("at", "batch", "crontab", "atq", "atrm"):
         return scripts.scheduled(an, name, words, assignments, scope, ctx, site, stdin)
+    if name in ("make", "gmake"):
+        made = scripts.make(an, words, assignments, scope, ctx, site, stdin)
+        if made is not None:
+            return made
     if name in ("cd", "pushd", "popd"):
         index = emit(an, words, assignments, ctx, site)
         if not set(site.peeled) - {"builtin", "command"} and site.replace is None \

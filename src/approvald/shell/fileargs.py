@@ -12,6 +12,7 @@ a destination directory of `cp` receives `DIR/<name of the source>`.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -265,10 +266,15 @@ def _operands_written(values: frozenset[str] = frozenset(), skip: int = 0,
         start = skip
         if acc.cmd.program in ("chmod", "chown", "chgrp") and _has(seen, "--reference"):
             start = 0
+        if acc.cmd.program == "chmod" and any(_MODE_OPTION.match(a) for a in acc.cmd.args):
+            start = 0  # `chmod -x FILE`: the mode looked like an option
         for index in operands[start:]:
             acc.write(acc.cmd.args[index])
 
     return rule
+
+
+_MODE_OPTION = re.compile(r"^-[rwxXst]+$")
 
 
 def _in_place(long_names: tuple[str, ...], script_operand: bool) -> Callable[[_Acc], None]:

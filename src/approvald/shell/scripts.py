@@ -9,6 +9,7 @@ text that can be recovered (a decoded payload) is still looked into.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
@@ -213,3 +214,65 @@ def cron_commands(text: str) -> str:
             cut += 1
         commands.append(command if cut == -1 else command[:cut])
     return "\n".join(commands)
+
+
+_MAKE_FILE_OPTIONS = ("-f", "--file", "--makefile")
+_MAKE_SHELL = re.compile(r"\$[({]shell\s+([^)}]*)[)}]")
+
+
+def make(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
+         site: Site, stdin: Word | None) -> int | None:
+    """`make -f /dev/stdin`, `make -f -`, `make -f x.mk` written by this line, `make --eval`:
+    the recipes of that makefile text are shell lines; text only known at run time is
+    dynamic. A project's own Makefile is not looked into (like a project script)."""
+    from approvald.shell.commands import dynamic_text, emit, walk_nested
+
+    args = words[1:]
+    texts: list[Word] = []
+    unknown = False
+    for index, word in enumerate(args):
+        value: Word | None = None
+        for name in (*_MAKE_FILE_OPTIONS, "--eval", "-E"):
+            if word.text == name and index + 1 < len(args):
+                value = args[index + 1]
+            elif word.text.startswith(name + "=") and name.startswith("--"):
+                value = Word(word.text.split("=", 1)[1], word.literal)
+            elif name in ("-f", "-E") and word.text.startswith(name) and len(word.text) > 2:
+                value = Word(word.text[2:], word.literal)
+            if value is None:
+                continue
+            if name in ("--eval", "-E"):
+                texts.append(value)
+            else:
+                script, unknown_file = script_from(an, value, site.cwd, stdin, "makefile")
+                unknown = unknown or (unknown_file or (script is None and value.literal and
+                                                       value.text in STDIN_PATHS))
+                if script is not None:
+                    texts.append(script)
+            break
+    if not texts and not unknown:
+        return None
+    recipes = Word("\n".join(recipe_lines(t.text) for t in texts), all(t.literal for t in texts))
+    dynamic = DYNAMIC_NAME if unknown else dynamic_text(an, recipes, "make")
+    if unknown:
+        an.note_dynamic("make runs a makefile only known at run time")
+    index = emit(an, words, assignments, ctx, site, dynamic=dynamic)
+    if recipes.text.strip():
+        walk_nested(an, recipes.text, scope.copy(), ctx, "make recipe", site)
+    return index
+
+
+def recipe_lines(text: str) -> str:
+    """The shell lines of a makefile: tab-indented recipe lines, text after `;` on a rule line,
+    and `$(shell ...)` calls; `$$` is `$`, and `@`, `-`, `+` prefixes are dropped."""
+    lines = []
+    for raw in text.replace("\\\n", " ").split("\n"):
+        if raw.startswith("\t"):
+            lines.append(raw[1:].lstrip("@-+ \t"))
+        elif ":" in raw and ";" in raw.split("#", 1)[0] and not raw.lstrip().startswith("#"):
+            lines.append(raw.split(";", 1)[1].strip().lstrip("@-+ \t"))
+        for call in _MAKE_SHELL.findall(raw):
+            lines.append(call)
+    return "\n".join(line.replace("$$", "$") for line in lines if line)
+
+

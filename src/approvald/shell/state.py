@@ -72,10 +72,16 @@ class Scope:
     # the value is only known at run time. Names not here come from the environment.
     vars: dict[str, Word] = field(default_factory=dict)
     files: Files = field(default_factory=Files)
+    exported: set[str] = field(default_factory=set)  # names later commands get in their env
 
     def copy(self) -> Scope:
         return Scope(self.cwd, self.oldpwd, list(self.stack), dict(self.aliases),
-                     dict(self.vars), self.files)
+                     dict(self.vars), self.files, set(self.exported))
+
+    def environment(self) -> list[str]:
+        """`NAME=value` of what the line exported, for the commands that inherit it."""
+        return [f"{name}={self.vars[name].text}" for name in sorted(self.exported)
+                if name in self.vars]
 
 
 @dataclass(frozen=True)

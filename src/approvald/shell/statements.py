@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from approvald.shell import commands, envcmds, output, redirects
+from approvald.shell import commands, envcmds, fileargs, output, redirects
 from approvald.shell.state import (
     MAX_LOOP_VALUES,
     REDIRECTS,
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from approvald.shell.walk import Analyzer
 
 _DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+# Programs that change a file's mode, owner or existence, not what it says.
+_NO_CONTENT = frozenset({"chmod", "chown", "chgrp", "chattr", "setfacl", "touch", "rm", "unlink",
+                         "rmdir", "shred", "git", "find"})
 
 
 def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
@@ -77,6 +80,11 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
                                 glued.glob or first.glob), *found_words[1:]]
         words.extend(found_words)
         previous_end = part.end_byte
+    if extra:  # tree-sitter drops a lone `-` before `<<EOF` (`python3 - <<EOF`): keep it
+        redirect_start = min(r.start_byte for r in extra)
+        if redirect_start > node.end_byte:
+            gap = ctx.src[node.end_byte:redirect_start].decode("utf-8", "replace").split()
+            words.extend(Word(token) for token in gap if token == "-")
     found = redirects.read_redirects(an, redirect_nodes, scope, ctx, scope.cwd)
     words.extend(found.words)
     if found.stdin is not None:
@@ -92,6 +100,7 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
     if index is not None and start < index:
         an.flow(start, index, index, index + 1)  # substitutions feed the command
     outcome = Outcome(index, output.stdout_of(an, index, stdin))
+    record_argument_files(an, index, stdin, scope)
     record_output_files(found, outcome, scope)
     continue_after(an, found, outcome, scope, ctx)
     return outcome
@@ -104,6 +113,27 @@ def record_output_files(found: Redirections, outcome: Outcome, scope: Scope) -> 
         if content is None or append or outcome.index is None:
             content = Word(content.text if content is not None else "", False)
         scope.files.written[path] = content
+
+
+def record_argument_files(an: Analyzer, index: int | None, stdin: Word | None,
+                          scope: Scope) -> None:
+    """`curl -o x.sh`, `tee x.sh`, `cp a.sh b.sh`: files a command writes through its
+    arguments; what later commands of the line would run if they run them."""
+    if index is None:
+        return
+    cmd = an.commands[index]
+    if cmd.program in _NO_CONTENT:
+        return
+    found = fileargs.file_args(cmd, an.home or "")
+    written = scope.files.written
+    for path in found.writes:
+        if cmd.program == "tee" and stdin is not None:
+            content = stdin
+        elif cmd.program in ("cp", "install", "ln") and found.reads:
+            content = written.get(found.reads[0], Word("", False))
+        else:
+            content = Word("", False)
+        written[path] = content
 
 
 def handle_redirected(an: Analyzer, node: Node, scope: Scope, ctx: Ctx,
@@ -168,10 +198,13 @@ def handle_declaration(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> Outc
     found = redirects.read_redirects(an, redirect_nodes, scope, ctx, scope.cwd)
     program = words[0].text if words else ""
     if program in _DECLARATIONS:
-        arrays = any(word.literal and word.text.startswith("-") and
-                     ("a" in word.text or "A" in word.text) for word in words[1:])
+        flags = "".join(w.text[1:] for w in words[1:] if w.literal and w.text.startswith("-"))
+        arrays = "a" in flags or "A" in flags
         for name, value in assigned:
             set_var(scope, name, Word(value.text, False) if arrays else value)
+        if program == "export" or "x" in flags:
+            scope.exported.update(name for name, _ in assigned)
+            scope.exported.update(unset)  # `export NAME` of a variable set before
         judge_env(an, assigned, scope, ctx, node)
     elif program == "unset":
         for name in unset:

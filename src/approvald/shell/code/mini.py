@@ -229,7 +229,8 @@ def applescript(code: str) -> Findings:
 
 
 # --- Tcl / expect -----------------------------------------------------------------------------
-_TCL_COMMAND = re.compile(r"(?:^|[\n;\[])\s*(spawn|exec|system|send|open)\b(.*)")
+_TCL_COMMAND = re.compile(
+    r"(?:^|[\n;\[])\s*(spawn|exec|system|send|open)\b((?:\"[^\"\n]*\"|\{[^}\n]*\}|[^;\n\"{])*)")
 _SHELL_NAMES = re.compile(r"(?:^|/)(?:ba|z|da|k|c|tc|fi)?sh$")
 
 
