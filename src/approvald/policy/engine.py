@@ -41,9 +41,12 @@ from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, valida
 from approvald.policy.matchers import (
     CLASSES,
     COMMAND,
+    GATES,
     LINE,
     MatchCompiler,
     Predicate,
+    branches,
+    gate,
     literal_programs,
     target_classes,
 )
@@ -74,43 +77,69 @@ class CompiledRule:
 
 
 @dataclass(frozen=True)
-class RuleIndex:
-    """Where a rule can hold: target classes, and the programs when it names them literally."""
+class Entry:
+    """One branch of a rule, where it can hold: target classes, and the programs when it names
+    them literally."""
 
+    rule: CompiledRule
+    predicate: Predicate
     classes: frozenset[str]
     programs: frozenset[str] | None
+    gate: str | None = None  # what a command must have for this branch to hold (GATES)
 
 
 class RuleSet:
-    """Compiled rules indexed by target class and program, a default and a hash."""
+    """Compiled rules; their branches indexed by target class and program; a default; a hash."""
 
-    def __init__(self, rules: list[CompiledRule], index: list[RuleIndex], default: str,
+    def __init__(self, rules: list[CompiledRule], entries: list[Entry], default: str,
                  policy_hash: str) -> None:
         self.rules = rules
+        self.entries = entries
         self.default = default
         self.policy_hash = policy_hash
-        self._by_class: dict[str, list[CompiledRule]] = {c: [] for c in CLASSES}
-        self._commands_anywhere: list[CompiledRule] = []
-        self._by_program: dict[str, list[tuple[int, CompiledRule]]] = {}
-        for position, (rule, where) in enumerate(zip(rules, index, strict=True)):
-            for cls in where.classes:
+        self._by_class: dict[str, list[Entry]] = {c: [] for c in CLASSES}
+        self._anywhere: dict[str | None, list[Entry]] = {g: [] for g in (None, *GATES)}
+        self._by_program: dict[str, list[Entry]] = {}
+        for entry in entries:
+            for cls in entry.classes:
                 if cls != COMMAND:
-                    self._by_class[cls].append(rule)
-            if COMMAND in where.classes:
-                if where.programs is None:
-                    self._commands_anywhere.append(rule)
+                    self._by_class[cls].append(entry)
+            if COMMAND in entry.classes:
+                if entry.programs is None:
+                    self._anywhere[entry.gate].append(entry)
                 else:
-                    for name in where.programs:
-                        self._by_program.setdefault(name, []).append((position, rule))
-        self._positions = {id(rule): i for i, rule in enumerate(rules)}
+                    for name in entry.programs:
+                        self._by_program.setdefault(name, []).append(entry)
+        self._combined: dict[tuple[str, ...], list[Entry]] = {}
 
-    def candidates(self, target: Target) -> list[CompiledRule]:
+    def candidates(self, target: Target) -> list[Entry]:
         if target.command is None:
             return self._by_class[LINE if target.line_level else target.kind]
-        named = self._by_program.get(target.command.program)
-        if not named:
-            return self._commands_anywhere
-        return self._commands_anywhere + [rule for _, rule in named]
+        cmd = target.command
+        key = (cmd.program, *(name for name in GATES if _has(target, name)))
+        found = self._combined.get(key)
+        if found is None:
+            found = [entry for name in (None, *key[1:]) for entry in self._anywhere[name]]
+            found += self._by_program.get(cmd.program, [])
+            if len(self._combined) < 8192:
+                self._combined[key] = found
+        return found
+
+
+def _has(target: Target, gate_name: str) -> bool:
+    cmd = target.command
+    assert cmd is not None
+    if gate_name == "finding":
+        return bool(cmd.findings)
+    if gate_name == "dynamic":
+        return cmd.dynamic is not None
+    if gate_name == "url":
+        return bool(target.urls)
+    if gate_name == "content":
+        return bool(target.content)
+    if gate_name == "writes":
+        return bool(target.writes)
+    return bool(target.reads)
 
 
 def _hash(parts: list[Any]) -> str:
@@ -118,13 +147,17 @@ def _hash(parts: list[Any]) -> str:
 
 
 def _compile(raw: list[tuple[str, str, str, str, dict[str, Any], str]], home: str
-             ) -> tuple[list[CompiledRule], list[RuleIndex]]:
-    rules, index = [], []
+             ) -> tuple[list[CompiledRule], list[Entry]]:
+    rules, entries = [], []
     for rule_id, decision, reason, source, match, file in raw:
-        pred = MatchCompiler(home, file, rule_id).compile(match)
-        rules.append(CompiledRule(rule_id, decision, reason, source, pred))
-        index.append(RuleIndex(target_classes(match), literal_programs(match)))
-    return rules, index
+        compiler = MatchCompiler(home, file, rule_id)
+        rule = CompiledRule(rule_id, decision, reason, source, compiler.compile(match))
+        rules.append(rule)
+        for branch in branches(match):
+            entries.append(Entry(rule, compiler.compile(branch) if branch is not match
+                                 else rule.predicate, target_classes(branch),
+                                 literal_programs(branch), gate(branch)))
+    return rules, entries
 
 
 def _raw(rule: RawRule) -> tuple[str, str, str, str, dict[str, Any], str]:
@@ -151,11 +184,10 @@ class PolicyEngine:
             bundles, managed or [], seen, lambda rule: raw.append(_raw(rule)), self.warnings,
             is_user=lambda b: self.layer_of(b.file) == layers.USER)
         raw = [r for r in raw if r[0] not in disabled]
-        rules, index = _compile(raw, self.home)
+        rules, entries = _compile(raw, self.home)
         policy_hash = _hash([protection, [b.data for b in self.bundles], sorted(disabled)])
-        self.base = RuleSet(rules, index, default, policy_hash)
+        self.base = RuleSet(rules, entries, default, policy_hash)
         self._base_raw = raw
-        self._base_index = index
         self._project_lookup: dict[str, tuple[float, Path | None]] = {}
         self._project_sets: dict[tuple[str, int], RuleSet | PolicyError] = {}
 
@@ -221,9 +253,9 @@ class PolicyEngine:
                 else:
                     notes.append(f"{path}: default {bundle.default} is weaker than "
                                  f"{default}; ignored")
-            rules, index = _compile(kept, self.home)
+            rules, entries = _compile(kept, self.home)
             self.warnings.extend(n for n in notes if n not in self.warnings)
-            return RuleSet(self.base.rules + rules, self._base_index + index, default,
+            return RuleSet(self.base.rules + rules, self.base.entries + entries, default,
                            _hash([self.base.policy_hash, bundle.data]))
         except PolicyError as exc:
             return exc
@@ -246,8 +278,11 @@ class PolicyEngine:
         unmatched: list[str] = []
         for target in targets:
             hit = False
-            for rule in ruleset.candidates(target):
-                if rule.predicate(target):
+            decided: set[str] = set()
+            for entry in ruleset.candidates(target):
+                rule = entry.rule
+                if rule.id not in decided and entry.predicate(target):
+                    decided.add(rule.id)
                     hit = True
                     key = (rule.id, target.text)
                     if key not in seen:

@@ -87,18 +87,28 @@ class PathGlob:
 
 
 def compile_path_glob(pattern: str, home: str) -> PathGlob:
+    body, basename_only = path_glob_regex(pattern, home)
+    return PathGlob(pattern, re.compile(body, 0 if basename_only else re.DOTALL), basename_only)
+
+
+def path_glob_regex(pattern: str, home: str) -> tuple[str, bool]:
+    """The regular expression of a path glob, and whether it matches a file name only."""
     if not isinstance(pattern, str) or not pattern:
         raise GlobError("a path pattern must be a non-empty string")
     expanded = pattern
     if expanded == "~" or expanded.startswith("~/"):
         expanded = home.rstrip("/") + expanded[1:]
     if not expanded.startswith("/") and "/" not in expanded.rstrip("/"):
-        return PathGlob(pattern, re.compile(_translate(expanded.rstrip("/"), path=True) + r"\Z"),
-                        True)
+        return _translate(expanded.rstrip("/"), path=True) + r"\Z", True
     if not expanded.startswith("/"):
         expanded = "**/" + expanded
-    body = _translate(expanded.rstrip("/") if expanded != "/" else "/", path=True)
-    return PathGlob(pattern, re.compile(body + r"\Z", re.DOTALL), False)
+    return _translate(expanded.rstrip("/") if expanded != "/" else "/", path=True) + r"\Z", False
+
+
+def word_glob_regex(pattern: str) -> str:
+    if not isinstance(pattern, str) or not pattern:
+        raise GlobError("a pattern must be a non-empty string")
+    return _translate(pattern, path=False) + r"\Z"
 
 
 def any_word_matches(globs: tuple[re.Pattern[str], ...], word: str) -> bool:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from approvald.model.actions import KINDS, PROCESS_EXEC
 from approvald.policy import netaddr
 from approvald.policy.errors import PolicyError
-from approvald.policy.globs import GlobError, compile_word_glob
+from approvald.policy.globs import GlobError, word_glob_regex
 from approvald.policy.pathsets import PathGlobSet, compile_set
 from approvald.policy.targets import Target
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME
@@ -50,6 +51,33 @@ def _globs(value: Any) -> list[str]:
     return value if isinstance(value, list) else [value]
 
 
+class Words:
+    """Word globs: a set when they are all literal, else one regex compiled on first use."""
+
+    __slots__ = ("_fold", "_literal", "_regex", "_source")
+
+    def __init__(self, globs: tuple[str, ...], flags: int) -> None:
+        self._fold = bool(flags & re.IGNORECASE)
+        literal = not any(c in g for g in globs for c in "*?[{}")
+        self._literal: frozenset[str] | None = frozenset(
+            g.lower() if self._fold else g for g in globs) if literal else None
+        self._source = ("|".join(f"(?:{word_glob_regex(g)})" for g in globs), re.DOTALL | flags)
+        self._regex: re.Pattern[str] | None = None
+
+    def match(self, text: str) -> bool:
+        if self._literal is not None:
+            return (text.lower() if self._fold else text) in self._literal
+        regex = self._regex
+        if regex is None:
+            regex = self._regex = re.compile(*self._source)
+        return regex.match(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _words(globs: tuple[str, ...], flags: int) -> Words:
+    return Words(globs, flags)
+
+
 def target_classes(match: dict[str, Any]) -> frozenset[str]:
     classes = _EVERYWHERE
     for key, value in match.items():
@@ -78,12 +106,11 @@ class MatchCompiler:
     def _error(self, key: str, message: str) -> PolicyError:
         return PolicyError(message, file=self.file, field=f"{self.rule_id}.match.{key}")
 
-    def _word_regex(self, key: str, value: Any, flags: int = 0) -> re.Pattern[str]:
+    def _word_regex(self, key: str, value: Any, flags: int = 0) -> Words:
         try:
-            parts = [compile_word_glob(g).pattern for g in _globs(value)]
+            return _words(tuple(_globs(value)), flags)
         except GlobError as exc:
             raise self._error(key, str(exc)) from None
-        return re.compile("|".join(f"(?:{p})" for p in parts), re.DOTALL | flags)
 
     def _path_set(self, key: str, value: Any) -> PathGlobSet:
         try:
@@ -121,11 +148,10 @@ class MatchCompiler:
             add(0, lambda t: t.command is not None)
         if "tool" in match:
             tools = self._word_regex("tool", match["tool"])
-            add(0, lambda t: tools.match(t.tool) is not None)
+            add(0, lambda t: tools.match(t.tool))
         if "program" in match:
             programs = self._word_regex("program", match["program"])
-            add(0, lambda t: t.command is not None and programs.match(t.command.program)
-                is not None)
+            add(0, lambda t: t.command is not None and programs.match(t.command.program))
         if "pipe_to_shell" in match:
             add(0, lambda t: t.pipe_to_shell)
         if "fork_bomb" in match:
@@ -142,7 +168,7 @@ class MatchCompiler:
             def args_pred(t: Target) -> bool:
                 args = t.command.args if t.command else ()
                 return len(args) >= len(positions) and all(
-                    alts.match(args[i]) is not None for i, alts in enumerate(positions))
+                    alts.match(args[i]) for i, alts in enumerate(positions))
             add(1, args_pred)
         if "any_arg" in match:
             any_regex = self._word_regex("any_arg", match["any_arg"])
@@ -170,17 +196,15 @@ class MatchCompiler:
                 t.command is not None and bool(names & t.command.findings)))
         if "mcp_server" in match:
             servers = self._word_regex("mcp_server", match["mcp_server"])
-            add(0, lambda t: t.mcp_server is not None and servers.match(t.mcp_server)
-                is not None)
+            add(0, lambda t: t.mcp_server is not None and servers.match(t.mcp_server))
         if "mcp_tool" in match:
             mcp_tools = self._word_regex("mcp_tool", match["mcp_tool"])
-            add(0, lambda t: t.mcp_tool is not None and mcp_tools.match(t.mcp_tool)
-                is not None)
+            add(0, lambda t: t.mcp_tool is not None and mcp_tools.match(t.mcp_tool))
         if "mcp_args" in match:
             add(1, self._mcp_args(match["mcp_args"]))
         if "http_method" in match:
             methods = self._word_regex("http_method", match["http_method"], re.IGNORECASE)
-            add(0, lambda t: t.method is not None and methods.match(t.method) is not None)
+            add(0, lambda t: t.method is not None and methods.match(t.method))
         if "url_scheme" in match:
             schemes = self._word_regex("url_scheme", match["url_scheme"], re.IGNORECASE)
             add(2, lambda t: any(schemes.match(u.scheme) for u in t.urls))
@@ -207,18 +231,12 @@ class MatchCompiler:
             if key in match:
                 add(3, path_pred(self._path_set(key, match[key]), get))
         if "any_of" in match:
-            subs = [self.compile(sub) for sub in match["any_of"]]
-            add(2, lambda t: any(s(t) for s in subs))
+            add(2, _disjunction([self.compile(sub) for sub in match["any_of"]]))
         if not preds:
             raise PolicyError("match has nothing to match on", file=self.file,
                               field=f"{self.rule_id}.match")
         ordered = [pred for _, pred in sorted(preds, key=lambda item: item[0])]
-        if len(ordered) == 1:
-            return ordered[0]
-        if len(ordered) == 2:
-            first, second = ordered
-            return lambda t: first(t) and second(t)
-        return lambda t: all(p(t) for p in ordered)
+        return _conjunction(ordered)
 
     def _options(self, spec: Any, negate: bool) -> Predicate:
         """`option: {names: [-X, --method], value: [POST, PUT]}`: an option given (with a value
@@ -246,7 +264,7 @@ class MatchCompiler:
                             found = arg[2:]
                         else:
                             continue
-                        if value is None or value.match(found) is not None:
+                        if value is None or value.match(found):
                             return True
             return False
 
@@ -266,6 +284,67 @@ class MatchCompiler:
             return all(any(name.match(n) and values.match(v) for n, v in t.mcp_args)
                        for name, values in checks)
         return pred
+
+
+def _conjunction(preds: list[Predicate]) -> Predicate:
+    if len(preds) == 1:
+        return preds[0]
+    if len(preds) == 2:
+        first, second = preds
+        return lambda t: first(t) and second(t)
+    if len(preds) == 3:
+        one, two, three = preds
+        return lambda t: one(t) and two(t) and three(t)
+
+    def every(t: Target) -> bool:  # a plain loop: cheaper than all() over a generator
+        for pred in preds:  # noqa: SIM110
+            if not pred(t):
+                return False
+        return True
+    return every
+
+
+def _disjunction(preds: list[Predicate]) -> Predicate:
+    def some(t: Target) -> bool:
+        for pred in preds:  # noqa: SIM110
+            if pred(t):
+                return True
+        return False
+    return some
+
+
+# What a target must have for a match with these keys to hold, most selective first: the
+# engine checks a rule only against targets that have it.
+GATES = ("finding", "dynamic", "url", "content", "writes", "reads")
+_GATE_KEYS = {"finding": ("finding",), "dynamic": ("dynamic",),
+              "url": ("url_host", "url_ip", "url_scheme", "url_path"), "content": ("content",),
+              "writes": ("writes",), "reads": ("reads",)}
+
+
+def gate(match: dict[str, Any]) -> str | None:
+    """The feature (see GATES) a target needs for `match` to hold, if one is needed."""
+    for name in GATES:
+        if any(key in match for key in _GATE_KEYS[name]):
+            return name
+    if "any_of" in match:
+        found = {gate(sub) for sub in match["any_of"]}
+        if len(found) == 1:
+            return found.pop()
+    return None
+
+
+def branches(match: dict[str, Any]) -> list[dict[str, Any]]:
+    """A match that is only `any_of` (and `not_path`) is its branches: each is indexed on its
+    own, so a branch that names programs is only checked for them."""
+    keys = set(match) - {"not_path"}
+    if keys != {"any_of"}:
+        return [match]
+    found: list[dict[str, Any]] = []
+    for sub in match["any_of"]:
+        if "not_path" in match:
+            sub = {**sub, "not_path": _globs(sub.get("not_path", [])) + _globs(match["not_path"])}
+        found += branches(sub)
+    return found
 
 
 def literal_programs(match: dict[str, Any]) -> frozenset[str] | None:

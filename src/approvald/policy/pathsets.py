@@ -21,7 +21,7 @@ import re
 from functools import lru_cache
 from itertools import product
 
-from approvald.policy.globs import GlobError, PathGlob, _translate, compile_path_glob
+from approvald.policy.globs import GlobError, _translate, path_glob_regex
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _MAX_EXAMPLES = 64
@@ -30,24 +30,39 @@ _MAX_EXAMPLES = 64
 class PathGlobSet:
     """A rule's path patterns: `matches(path)` and `could_match(glob)`."""
 
-    def __init__(self, globs: tuple[PathGlob, ...], home: str) -> None:
-        self.globs = globs
-        names = [g.regex.pattern for g in globs if g.basename_only]
-        fulls = [g.regex.pattern for g in globs if not g.basename_only]
-        self._names = re.compile("|".join(f"(?:{p})" for p in names)) if names else None
-        self._fulls = re.compile("|".join(f"(?:{p})" for p in fulls), re.DOTALL) \
-            if fulls else None
-        self._examples = _examples(tuple(g.pattern for g in globs), home)
+    def __init__(self, patterns: tuple[str, ...], home: str) -> None:
+        self.patterns = patterns
+        self.home = home
+        names: list[str] = []
+        fulls: list[str] = []
+        for pattern in patterns:  # translated now, so a bad glob is an error at load time
+            body, basename_only = path_glob_regex(pattern, home)
+            (names if basename_only else fulls).append(body)
+        self._sources = ("|".join(f"(?:{p})" for p in names) if names else None,
+                         "|".join(f"(?:{p})" for p in fulls) if fulls else None)
+        self._compiled: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
+
+    def _regexes(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        if self._compiled is None:  # compiled on first use: many rules never meet a path
+            names, fulls = self._sources
+            self._compiled = (re.compile(names) if names else None,
+                              re.compile(fulls, re.DOTALL) if fulls else None)
+        return self._compiled
+
+    @property
+    def _examples(self) -> tuple[tuple[str, bool], ...]:
+        return _examples(self.patterns, self.home)
 
     def __bool__(self) -> bool:
-        return bool(self.globs)
+        return bool(self.patterns)
 
     def matches(self, path: str) -> bool:
-        if self._names is not None:
+        names, fulls = self._regexes()
+        if names is not None:
             name = os.path.basename(path.rstrip("/")) or path
-            if self._names.match(name):
+            if names.match(name):
                 return True
-        return self._fulls is not None and self._fulls.match(path) is not None
+        return fulls is not None and fulls.match(path) is not None
 
     def could_match(self, pattern: str) -> bool:
         """Could the shell glob `pattern` (an absolute path with `*?[`) name a matched file?"""
@@ -67,7 +82,13 @@ class PathGlobSet:
 
 
 def compile_set(patterns: list[str], home: str) -> PathGlobSet:
-    return PathGlobSet(tuple(compile_path_glob(p, home) for p in patterns), home)
+    return _compile_set(tuple(patterns), home)
+
+
+@lru_cache(maxsize=1024)
+def _compile_set(patterns: tuple[str, ...], home: str) -> PathGlobSet:
+    """One set per distinct list (the starter uses its secret list in several rules)."""
+    return PathGlobSet(patterns, home)
 
 
 @lru_cache(maxsize=4096)

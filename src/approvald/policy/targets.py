@@ -14,9 +14,8 @@ from glob import iglob
 from itertools import islice
 from typing import Any
 
-from approvald.model.actions import normalize_path
 from approvald.policy import netaddr
-from approvald.shell.fileargs import file_args
+from approvald.shell.fileargs import absolute, file_args
 from approvald.shell.model import SimpleCommand
 
 # Programs whose last operand is where they write, not something they read.
@@ -90,29 +89,38 @@ class Target:
     def path_args(self) -> tuple[str, ...]:
         """Every argument that could name a file, made absolute against the command's cwd."""
         if "pa" not in self._cache:
-            self._cache["pa"] = tuple(self._candidates(False)) if self.command else ()
+            self._split_candidates()
         return self._cache["pa"]
 
     @property
     def read_args(self) -> tuple[str, ...]:
         """Like path_args, less the destination of copy-like programs (`cp SRC DEST`)."""
         if "ra" not in self._cache:
-            self._cache["ra"] = tuple(self._candidates(True)) if self.command else ()
+            self._split_candidates()
         return self._cache["ra"]
 
-    def _candidates(self, reads_only: bool) -> Iterator[str]:
+    def _split_candidates(self) -> None:
+        if self.command is None or not self.command.args:
+            self._cache["pa"] = self._cache["ra"] = ()
+            return
+        found = list(self._candidates())
+        self._cache["pa"] = tuple(path for path, _ in found)
+        self._cache["ra"] = tuple(path for path, destination in found if not destination)
+
+    def _candidates(self) -> Iterator[tuple[str, bool]]:
+        """(path, is the destination of a copy-like program) for every file-like argument."""
         cmd = self.command
         assert cmd is not None
         found = self._file_args()
         patterns = found.patterns if found is not None else frozenset()
-        skip: set[int] = set()
-        if reads_only and cmd.program in _DEST_LAST:
+        destination = -1
+        if cmd.program in _DEST_LAST:
             operands = [i for i, a in enumerate(cmd.args) if not a.startswith("-")]
             if len(operands) > 1:
-                skip.add(operands[-1])
+                destination = operands[-1]
         seen: set[str] = set()
         for index, arg in enumerate(cmd.args):
-            if index in skip or index in patterns or not arg:
+            if index in patterns or not arg:
                 continue
             words = [arg]
             if arg.startswith("-"):
@@ -132,11 +140,13 @@ class Target:
                 if not word or word in seen or len(word) > 4096:
                     continue
                 seen.add(word)
-                path = normalize_path(word, cmd.cwd, self.home)
-                yield path
+                path = absolute(word, cmd.cwd, self.home)
+                last = index == destination
+                yield path, last
                 if _GLOB_CHARS.search(word) and index not in cmd.dynamic_args:
                     # Unquoted, bash hands the program whatever the pattern matches on disk.
-                    yield from islice(iglob(path), _MAX_GLOB_MATCHES)
+                    for match in islice(iglob(path), _MAX_GLOB_MATCHES):
+                        yield match, last
 
     # -- network ------------------------------------------------------------------------
     @property

@@ -21,6 +21,18 @@ from approvald.model.actions import normalize_path
 from approvald.shell.model import SimpleCommand
 
 
+def absolute(text: str, cwd: str, home: str | None) -> str:
+    """`normalize_path`, with a fast path for the common POSIX case (no `~`, `$`, `\\`, `:`)."""
+    if text[:1] == "~" or "$" in text or "\\" in text or ":" in text or \
+            (cwd[:1] != "/" and text[:1] != "/"):
+        return normalize_path(text, cwd, home)
+    joined = text if text[:1] == "/" else f"{cwd}/{text}"
+    if "/." not in joined and "//" not in joined and not joined.endswith("/"):
+        return joined
+    normalized = posixpath.normpath(joined)
+    return "/" + normalized.lstrip("/") if normalized.startswith("//") else normalized
+
+
 @dataclass(frozen=True)
 class FileArgs:
     reads: tuple[str, ...] = ()
@@ -31,9 +43,18 @@ class FileArgs:
 _EMPTY = FileArgs()
 
 
+@dataclass(frozen=True)
+class _Command:
+    """What the rules look at: a command's program, arguments and directory."""
+
+    program: str
+    args: tuple[str, ...]
+    cwd: str
+
+
 @dataclass
 class _Acc:
-    cmd: SimpleCommand
+    cmd: _Command
     home: str
     reads: list[str] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)
@@ -44,7 +65,7 @@ class _Acc:
             return None
         if text.startswith("file://"):
             text = text[len("file://"):]
-        return normalize_path(text, self.cmd.cwd, self.home)
+        return absolute(text, self.cmd.cwd, self.home)
 
     def read(self, text: str) -> None:
         found = self.path(text)
@@ -57,12 +78,16 @@ class _Acc:
             self.writes.append(found)
 
 
-@lru_cache(maxsize=4096)
 def file_args(cmd: SimpleCommand, home: str) -> FileArgs:
-    rule = _RULES.get(cmd.program)
-    if rule is None or not cmd.args:
+    if cmd.program not in _RULES or not cmd.args:
         return _EMPTY
-    acc = _Acc(cmd, home)
+    return _file_args(cmd.program, cmd.args, cmd.cwd, home)
+
+
+@lru_cache(maxsize=4096)
+def _file_args(program: str, args: tuple[str, ...], cwd: str, home: str) -> FileArgs:
+    rule = _RULES[program]
+    acc = _Acc(_Command(program, args, cwd), home)
     rule(acc)
     if not (acc.reads or acc.writes or acc.patterns):
         return _EMPTY

@@ -14,16 +14,40 @@ To teach the scanner a call, add its name to the language's table.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
 class Language:
-    name: str
-    kinds: dict[str, str]
-    calls: re.Pattern[str] = field(default=re.compile(r"(?!)"))
-    needs: dict[str, re.Pattern[str]] = field(default_factory=dict)
-    flags: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    """One language's tables; its regular expressions are compiled on first use."""
+
+    def __init__(self, name: str, kinds: dict[str, str], calls: str,
+                 needs: dict[str, str], flags: dict[str, str]) -> None:
+        self.name = name
+        self.kinds = kinds
+        self._sources = (calls, needs, flags)
+        self._compiled: tuple[re.Pattern[str], dict[str, re.Pattern[str]],
+                              dict[str, re.Pattern[str]]] | None = None
+
+    def _compile(self) -> tuple[re.Pattern[str], dict[str, re.Pattern[str]],
+                                dict[str, re.Pattern[str]]]:
+        if self._compiled is None:
+            calls, needs, flags = self._sources
+            compiled_flags = {"tty-injection": _TTY}
+            compiled_flags.update({k: re.compile(v) for k, v in flags.items()})
+            self._compiled = (re.compile(calls), {k: re.compile(v) for k, v in needs.items()},
+                              compiled_flags)
+        return self._compiled
+
+    @property
+    def calls(self) -> re.Pattern[str]:
+        return self._compile()[0]
+
+    @property
+    def needs(self) -> dict[str, re.Pattern[str]]:
+        return self._compile()[1]
+
+    @property
+    def flags(self) -> dict[str, re.Pattern[str]]:
+        return self._compile()[2]
 
 
 _SHELL_IO = r"/bin/(?:ba|z|da|k)?sh\b|\b(?:ba)?sh\s+-i\b|cmd\.exe|powershell"
@@ -42,11 +66,7 @@ def _language(name: str, kinds: dict[str, str], *, noparen: bool = False,
     pattern = rf"(?<![\w$])(?P<name>(?:[A-Za-z_$][\w$]*\.)*(?:{body}))" + after
     if extra:
         pattern = f"{pattern}|{extra}"
-    compiled_flags = {"tty-injection": _TTY}
-    for flag, text in (flags or {}).items():
-        compiled_flags[flag] = re.compile(text)
-    return Language(name, kinds, re.compile(pattern),
-                    {k: re.compile(v) for k, v in (needs or {}).items()}, compiled_flags)
+    return Language(name, kinds, pattern, needs or {}, flags or {})
 
 
 PYTHON = _language("python", {
