@@ -71,9 +71,10 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
     for part, found_words in parts:
         if part.type == "number" and part.end_byte in starts:
             continue
-        if words and found_words and ctx.src[previous_end:part.start_byte] == b"\\\n":
+        gap = ctx.src[previous_end:part.start_byte] if words else b" "
+        if words and found_words and (gap == b"\\\n" or gap == b""):
             # `gi\<newline>t`: bash drops the backslash-newline, the word continues;
-            # tree-sitter splits it in two.
+            # `'a'\pprovald`: no blank between, one word. tree-sitter splits them in two.
             glued = words.pop()
             first = found_words[0]
             found_words = [Word(glued.text + first.text, glued.literal and first.literal,
@@ -83,8 +84,8 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
     if extra:  # tree-sitter drops a lone `-` before `<<EOF` (`python3 - <<EOF`): keep it
         redirect_start = min(r.start_byte for r in extra)
         if redirect_start > node.end_byte:
-            gap = ctx.src[node.end_byte:redirect_start].decode("utf-8", "replace").split()
-            words.extend(Word(token) for token in gap if token == "-")
+            tokens = ctx.src[node.end_byte:redirect_start].decode("utf-8", "replace").split()
+            words.extend(Word(token) for token in tokens if token == "-")
     found = redirects.read_redirects(an, redirect_nodes, scope, ctx, scope.cwd)
     words.extend(found.words)
     if found.stdin is not None:

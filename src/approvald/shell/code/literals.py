@@ -141,6 +141,20 @@ def _unescape(text: str) -> str:
     return decode_ansi_c(text)
 
 
+def _opens_string(text: str, index: int, language: str) -> bool:
+    """Could a string literal start here (`'`, `"`, a backtick, perl's q(...), ruby's %q())?"""
+    char = text[index]
+    if char in "'\"`":
+        return True
+    if index and (text[index - 1].isalnum() or text[index - 1] == "_"):
+        return False
+    if language == "python":
+        return _PREFIX.match(text, index) is not None
+    if language == "perl" and char == "q":
+        return _PERL_QUOTE.match(text, index) is not None
+    return language == "ruby" and char == "%" and _RUBY_PERCENT.match(text, index) is not None
+
+
 def skip_space(code: str, pos: int) -> int:
     while pos < len(code) and code[pos] in " \t\r\n":
         pos += 1
@@ -155,7 +169,7 @@ def split_top(text: str, separators: str, language: str) -> list[str]:
     index = 0
     while index < len(text):
         char = text[index]
-        if char in "'\"`" or (language == "python" and _PREFIX.match(text, index)):
+        if _opens_string(text, index, language):
             literal = read_string(text, index, language)
             if literal is not None and literal.end > index:
                 index = literal.end
@@ -182,9 +196,9 @@ def call_arguments(code: str, pos: int, language: str, limit: int = 4096) -> tup
         end = min(len(code), pos + limit)
         while index < end:
             char = code[index]
-            if char in "'\"`":
+            if _opens_string(code, index, language):
                 literal = read_string(code, index, language)
-                if literal is not None:
+                if literal is not None and literal.end > index:
                     index = literal.end
                     continue
             if char in "([{":

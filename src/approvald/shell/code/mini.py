@@ -20,14 +20,22 @@ _AWK_FROM_FILE = re.compile(r"getline\b[^;{}\n]*?<\s*(\"(?:[^\"\\]|\\.)*\")")
 
 
 def _awk_string(code: str, pos: int) -> str | None:
-    """A literal awk string at `pos` that is not concatenated with anything after it."""
-    literal = read_string(code, pos, "js")
-    if literal is None:
+    """The value of awk string literals at `pos`, concatenated the way awk joins adjacent
+    strings (`"a" "b"`); None when a run-time value joins in (`"rm " $1`)."""
+    parts: list[str] = []
+    while pos < len(code) and code[pos] == '"' and len(parts) < 256:
+        literal = read_string(code, pos, "js")
+        if literal is None or literal.value is None:
+            return None
+        parts.append(literal.value)
+        pos = literal.end
+        while pos < len(code) and code[pos] in " \t":
+            pos += 1
+    if not parts:
         return None
-    rest = code[literal.end:literal.end + 80].lstrip()
-    if rest and rest[0] not in ");}|\n,>":
-        return None  # "rm " $1: concatenated with a run-time value
-    return literal.value
+    if pos < len(code) and code[pos] not in ");}|\n,>":
+        return None  # joined with something only known at run time
+    return "".join(parts)
 
 
 def awk(code: str) -> Findings:
