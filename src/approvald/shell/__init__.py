@@ -10,9 +10,16 @@ What the fields mean beyond `model.py`:
 - `dynamic_args` may hold `len(args)`: xargs appends arguments only known at run time.
 - `reads` / `writes` also list files named to `source` / `.`, a shell's script file,
   `xargs -a`, `time -o` and `find -fprint`.
-- Whatever could not be analyzed (nesting or size limits, a grammar surprise) is reported as
-  a command with program `<unanalyzed>` and dynamic=DYNAMIC_NAME plus a sentence in `dynamic`,
-  so a policy that asks about dynamic commands asks about it.
+- Whatever could not be analyzed (nesting, count or size limits, a grammar surprise) is
+  reported as a command with program `<unanalyzed>` and dynamic=DYNAMIC_NAME plus a sentence in
+  `dynamic`, so a policy that asks about dynamic commands asks about it.
+- Launchers (`launchers.py`, `sessions.py`, `containers.py`, `runners.py`), git's indirections
+  (`gitcmd.py`), variables that hold commands (`envcmds.py`), scheduled and written scripts
+  (`scripts.py`) and interpreter code (`interpreters.py`, `code/`) are looked into; what a
+  command's arguments read and write is `fileargs.file_args(command, home)`.
+- `flows` says which commands feed their output to which (pipes, substitutions); `written`
+  lists files the line writes with their content when known; `findings` on a command are what
+  interpreter code was seen to do (reverse shell, TIOCSTI, keyring read, ...).
 - `program` is lowercased with `.exe` dropped (case-insensitive file systems run `GIT`).
 """
 

@@ -1,0 +1,93 @@
+"""Launchers that start commands in terminal sessions or in parallel: tmux, screen, parallel.
+
+(`tmux send-keys` types into a pane: self-protection decides about it as tmux's own argument.)
+"""
+
+from __future__ import annotations
+
+from approvald.shell.peel import OptionSpec, Peel, join_words, names, option_value, parse_options
+from approvald.shell.words import Word
+
+
+def _set(*items: str) -> frozenset[str]:
+    return frozenset(items)
+
+
+_TMUX_GLOBAL = OptionSpec(short_value="LSfcT")
+_TMUX_NEW_SESSION = OptionSpec(short_value="cefFnstxy")
+_TMUX_NEW_WINDOW = OptionSpec(short_value="ceFnt")
+_TMUX_SPLIT = OptionSpec(short_value="celtFp")
+_TMUX_RESPAWN = OptionSpec(short_value="cet")
+_TMUX_RUN = OptionSpec(short_value="cdt")
+_TMUX_POPUP = OptionSpec(short_value="bcdehsStTwxy")
+_TMUX_IF = OptionSpec(short_value="t")
+_TMUX_PIPE = OptionSpec(short_value="t")
+_TMUX_STARTS = {
+    "new-session": _TMUX_NEW_SESSION, "new": _TMUX_NEW_SESSION, "new-window": _TMUX_NEW_WINDOW,
+    "neww": _TMUX_NEW_WINDOW, "split-window": _TMUX_SPLIT, "splitw": _TMUX_SPLIT,
+    "respawn-pane": _TMUX_RESPAWN, "respawnp": _TMUX_RESPAWN, "respawn-window": _TMUX_RESPAWN,
+    "respawnw": _TMUX_RESPAWN, "run-shell": _TMUX_RUN, "run": _TMUX_RUN,
+    "display-popup": _TMUX_POPUP, "popup": _TMUX_POPUP, "if-shell": _TMUX_IF, "if": _TMUX_IF,
+    "pipe-pane": _TMUX_PIPE, "pipep": _TMUX_PIPE,
+}
+
+
+def tmux(words: list[Word]) -> Peel | None:
+    """`tmux [-c CMD] new-window|split-window|run-shell ... CMD`: CMD runs through a shell.
+    (`send-keys` types into a pane: the policy decides about it as tmux's own argument.)"""
+    options, index = parse_options(words, _TMUX_GLOBAL)
+    command = option_value(options, "-c")
+    if command is not None:
+        return Peel([], nested="tmux -c", shell_text=command, label="tmux")
+    rest = words[index:]
+    if not rest or not rest[0].literal or rest[0].text not in _TMUX_STARTS:
+        return None
+    _, start = parse_options(rest[1:], _TMUX_STARTS[rest[0].text])
+    command_words = [w for w in rest[1 + start:] if not (w.literal and w.text in (";", "\\;"))]
+    if not command_words:
+        return None
+    return Peel([], nested=f"tmux {rest[0].text}", each=command_words if rest[0].text in (
+        "if-shell", "if") else [], shell_text=None if rest[0].text in ("if-shell", "if")
+        else join_words(command_words), label="tmux")
+
+
+_SCREEN = OptionSpec(short_value="cehpSsTtX", long_value=_set("-Logfile"))
+
+
+def screen(words: list[Word]) -> Peel | None:
+    """`screen -dmS name CMD ARGS`: CMD starts in a detached window."""
+    options, index = parse_options(words, _SCREEN)
+    if "-X" in names(options) or "-Q" in names(options) or "-r" in names(options) or \
+            "-x" in names(options) or "-ls" in names(options):
+        return None
+    if index >= len(words):
+        return None
+    return Peel(words[index:], label="screen")
+
+
+_PARALLEL = OptionSpec(short_value="jPSadIEJNXnLlkeC", long_value=_set(
+    "--jobs", "--delay", "--results", "--colsep", "--arg-file", "--joblog", "--sshlogin",
+    "--timeout", "--retries", "--max-args", "--tmpdir", "--workdir", "--env", "--halt",
+    "--tagstring", "--basefile", "--return", "--transfer-file"))
+_PARALLEL_SEPARATORS = _set(":::", "::::", ":::+", "::::+")
+
+
+def parallel(words: list[Word]) -> Peel | None:
+    """`parallel [opts] CMD ::: ARGS`: CMD runs through a shell with `{}` filled in;
+    `parallel ::: 'cmd a' 'cmd b'`: each argument is a command."""
+    _, index = parse_options(words, _PARALLEL)
+    rest = words[index:]
+    cut = next((i for i, w in enumerate(rest) if w.literal and w.text in _PARALLEL_SEPARATORS),
+               len(rest))
+    command, values = rest[:cut], rest[cut + 1:]
+    if command:
+        text = join_words(command)
+        if "{}" not in text.text:
+            return Peel([], nested="parallel", shell_text=text, label="parallel")
+        if values and len(values) <= 16 and all(v.literal for v in values):
+            return Peel([], nested="parallel", label="parallel", each=[
+                Word(text.text.replace("{}", v.text), text.literal) for v in values])
+        return Peel([], nested="parallel", shell_text=Word(text.text, False), label="parallel")
+    if values:
+        return Peel([], nested="parallel", each=values, label="parallel")
+    return None
