@@ -127,7 +127,7 @@ class MatchCompiler:
             def pred(t: Target) -> bool:
                 for p in get(t):
                     hit = paths.matches(p) or (_GLOB_CHARS.search(p) is not None
-                                               and paths.could_match(p))
+                                               and p in t.globs and paths.could_match(p))
                     if hit and not (excluded is not None and excluded.matches(p)):
                         return True
                 return False
@@ -315,10 +315,12 @@ def _disjunction(preds: list[Predicate]) -> Predicate:
 
 # What a target must have for a match with these keys to hold, most selective first: the
 # engine checks a rule only against targets that have it.
-GATES = ("finding", "dynamic", "url", "content", "writes", "reads")
-_GATE_KEYS = {"finding": ("finding",), "dynamic": ("dynamic",),
-              "url": ("url_host", "url_ip", "url_scheme", "url_path"), "content": ("content",),
-              "writes": ("writes",), "reads": ("reads",)}
+GATES = ("pipe_to_shell", "fork_bomb", "syntax_error", "finding", "dynamic", "url", "content",
+         "writes", "reads")
+_GATE_KEYS = {"pipe_to_shell": ("pipe_to_shell",), "fork_bomb": ("fork_bomb",),
+              "syntax_error": ("syntax_error",), "finding": ("finding",),
+              "dynamic": ("dynamic",), "url": ("url_host", "url_ip", "url_scheme", "url_path"),
+              "content": ("content",), "writes": ("writes",), "reads": ("reads",)}
 
 
 def gate(match: dict[str, Any]) -> str | None:
@@ -345,6 +347,14 @@ def branches(match: dict[str, Any]) -> list[dict[str, Any]]:
             sub = {**sub, "not_path": _globs(sub.get("not_path", [])) + _globs(match["not_path"])}
         found += branches(sub)
     return found
+
+
+def program_globs(match: dict[str, Any]) -> Words | None:
+    """The program names (with globs) a match can only hold for, when `program` says them and
+    `literal_programs` cannot (`python*`): resolved against each program name once."""
+    if "program" in match:
+        return _words(tuple(_globs(match["program"])), 0)
+    return None
 
 
 def literal_programs(match: dict[str, Any]) -> frozenset[str] | None:

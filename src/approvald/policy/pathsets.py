@@ -97,6 +97,8 @@ def shell_glob(pattern: str) -> re.Pattern[str] | None:
     leading `.` of a name."""
     parts = []
     for segment in pattern.split("/"):
+        while "**" in segment:  # without globstar, ** is *
+            segment = segment.replace("**", "*")
         try:
             body = _translate(segment, path=True)
         except GlobError:

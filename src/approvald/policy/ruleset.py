@@ -18,9 +18,11 @@ from approvald.policy.matchers import (
     LINE,
     MatchCompiler,
     Predicate,
+    Words,
     branches,
     gate,
     literal_programs,
+    program_globs,
     target_classes,
 )
 from approvald.policy.targets import Target
@@ -39,14 +41,15 @@ class CompiledRule:
 
 @dataclass(frozen=True)
 class Entry:
-    """One branch of a rule, where it can hold: target classes, and the programs when it names
-    them literally."""
+    """One branch of a rule, where it can hold: target classes, the programs it names (a set,
+    or globs), and what a target must have for it to hold (a gate, see `GATES`)."""
 
     rule: CompiledRule
     predicate: Predicate
     classes: frozenset[str]
     programs: frozenset[str] | None
-    gate: str | None = None  # what a command must have for this branch to hold (GATES)
+    gate: str | None = None
+    program_globs: Words | None = None
 
 
 class RuleSet:
@@ -59,29 +62,41 @@ class RuleSet:
         self.default = default
         self.policy_hash = policy_hash
         self._by_class: dict[str, list[Entry]] = {c: [] for c in CLASSES}
+        self._line: dict[str | None, list[Entry]] = {g: [] for g in (None, *GATES)}
         self._anywhere: dict[str | None, list[Entry]] = {g: [] for g in (None, *GATES)}
+        self._globbed: list[Entry] = []
         self._by_program: dict[str, list[Entry]] = {}
         for entry in entries:
             for cls in entry.classes:
-                if cls != COMMAND:
+                if cls == LINE:
+                    self._line[entry.gate].append(entry)
+                elif cls != COMMAND:
                     self._by_class[cls].append(entry)
             if COMMAND in entry.classes:
-                if entry.programs is None:
-                    self._anywhere[entry.gate].append(entry)
-                else:
+                if entry.programs is not None:
                     for name in entry.programs:
                         self._by_program.setdefault(name, []).append(entry)
-        self._combined: dict[tuple[str, ...], list[Entry]] = {}
+                elif entry.program_globs is not None:
+                    self._globbed.append(entry)
+                else:
+                    self._anywhere[entry.gate].append(entry)
+        self._combined: dict[tuple[Any, ...], list[Entry]] = {}
 
     def candidates(self, target: Target) -> list[Entry]:
-        if target.command is None:
-            return self._by_class[LINE if target.line_level else target.kind]
-        cmd = target.command
-        key = (cmd.program, *(name for name in GATES if _has(target, name)))
+        if target.command is None and not target.line_level:
+            return self._by_class[target.kind]
+        key = (target.command.program if target.command is not None else None,
+               *(name for name in GATES if _has(target, name)))
         found = self._combined.get(key)
         if found is None:
-            found = [entry for name in (None, *key[1:]) for entry in self._anywhere[name]]
-            found += self._by_program.get(cmd.program, [])
+            program = key[0]
+            table = self._anywhere if program is not None else self._line
+            found = [entry for name in (None, *key[1:]) for entry in table[name]]
+            if program is not None:
+                found += [entry for entry in self._globbed
+                          if entry.program_globs is not None and
+                          entry.program_globs.match(program)]
+                found += self._by_program.get(program, [])
             if len(self._combined) < 8192:
                 self._combined[key] = found
         return found
@@ -89,13 +104,14 @@ class RuleSet:
 
 def _has(target: Target, gate_name: str) -> bool:
     cmd = target.command
-    assert cmd is not None
+    if gate_name in ("pipe_to_shell", "fork_bomb", "syntax_error"):
+        return cmd is None and bool(getattr(target, gate_name))
     if gate_name == "finding":
-        return bool(cmd.findings)
+        return bool(cmd.findings) if cmd is not None else bool(target.findings)
     if gate_name == "dynamic":
-        return cmd.dynamic is not None
+        return cmd is not None and cmd.dynamic is not None
     if gate_name == "url":
-        return bool(target.urls)
+        return cmd is not None and bool(target.urls)
     if gate_name == "content":
         return bool(target.content)
     if gate_name == "writes":
@@ -111,7 +127,9 @@ def compile_rules(raw: list[RawRuleTuple], home: str
         rule = CompiledRule(rule_id, decision, reason, source, compiler.compile(match))
         rules.append(rule)
         for branch in branches(match):
+            programs = literal_programs(branch)
             entries.append(Entry(rule, compiler.compile(branch) if branch is not match
-                                 else rule.predicate, target_classes(branch),
-                                 literal_programs(branch), gate(branch)))
+                                 else rule.predicate, target_classes(branch), programs,
+                                 gate(branch), program_globs(branch) if programs is None
+                                 else None))
     return rules, entries

@@ -99,16 +99,30 @@ class Target:
             self._split_candidates()
         return self._cache["ra"]
 
+    @property
+    def globs(self) -> frozenset[str]:
+        """Candidate paths that are shell globs (checked for what they could name): unquoted
+        globs among the arguments, a file tool's glob, and globs the file rules derived."""
+        if "globs" not in self._cache:
+            if "ag" not in self._cache:
+                self._split_candidates()
+            self._cache["globs"] = self._cache["ag"] | {
+                p for p in (*self.paths, *self.reads, *self.writes) if _GLOB_CHARS.search(p)}
+        return self._cache["globs"]
+
     def _split_candidates(self) -> None:
         if self.command is None or not self.command.args:
             self._cache["pa"] = self._cache["ra"] = ()
+            self._cache["ag"] = frozenset()
             return
         found = list(self._candidates())
-        self._cache["pa"] = tuple(path for path, _ in found)
-        self._cache["ra"] = tuple(path for path, destination in found if not destination)
+        self._cache["pa"] = tuple(path for path, _, _ in found)
+        self._cache["ra"] = tuple(path for path, destination, _ in found if not destination)
+        self._cache["ag"] = frozenset(path for path, _, glob in found if glob)
 
-    def _candidates(self) -> Iterator[tuple[str, bool]]:
-        """(path, is the destination of a copy-like program) for every file-like argument."""
+    def _candidates(self) -> Iterator[tuple[str, bool, bool]]:
+        """(path, is the destination of a copy-like program, is an unquoted glob) for every
+        file-like argument."""
         cmd = self.command
         assert cmd is not None
         found = self._file_args()
@@ -142,11 +156,14 @@ class Target:
                 seen.add(word)
                 path = absolute(word, cmd.cwd, self.home)
                 last = index == destination
-                yield path, last
+                globbed = index in cmd.glob_args and _GLOB_CHARS.search(word) is not None
+                yield path, last, globbed
                 if _GLOB_CHARS.search(word) and index not in cmd.dynamic_args:
                     # Unquoted, bash hands the program whatever the pattern matches on disk.
+                    # (Quoting is gone by now; expanding a quoted pattern too only ever errs
+                    # towards looking at more files.)
                     for match in islice(iglob(path), _MAX_GLOB_MATCHES):
-                        yield match, last
+                        yield match, last, False
 
     # -- network ------------------------------------------------------------------------
     @property

@@ -352,6 +352,7 @@ def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site
         depth=ctx.depth,
         via=ctx.via,
         findings=findings,
+        glob_args=frozenset(i for i, word in enumerate(args) if word.glob),
     )
     index = an.emit(command)
     if program == "git" and found is not None and scope is not None:

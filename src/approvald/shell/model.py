@@ -45,6 +45,7 @@ class SimpleCommand:
     # What interpreter code was seen to do beyond running commands: "reverse-shell",
     # "tty-injection", "keystrokes", "approvald-import", "keyring", "dynamic-eval".
     findings: frozenset[str] = frozenset()
+    glob_args: frozenset[int] = frozenset()  # indexes into `args` of unquoted globs (`*.env`)
 
     @property
     def subcommand(self) -> str | None:

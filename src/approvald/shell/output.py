@@ -76,23 +76,24 @@ def stdout_of(an: Analyzer, index: int | None, stdin: Word | None) -> Word | Non
 
 
 def _printf(args: list[str], literal: bool) -> Word:
+    """printf's output: escapes in the format are decoded (a decoded result is not literal);
+    `%s` arguments are printed as they are, `%b` arguments have their escapes decoded."""
     form = args[0]
     values = args[1:]
-    if "%" not in form:
-        text = form
-    elif form in ("%s", "%s\\n", "%s\\n\\n") and values:
-        text = ("\n" if "\\n" in form else "").join(values) + ("\n" if "\\n" in form else "")
-        form = text
-    elif form.startswith("%b") and values:
+    if form in ("%s", "%s\\n", "%s\\n\\n") and values:
+        newline = "\n" if "\\n" in form else ""
+        return Word(newline.join(values) + newline, literal)
+    if form.startswith("%b") and values:
         text = "".join(values)
-        form = text
-    else:
+        decoded = _unescape(text)
+        return Word(decoded, literal and decoded == text)
+    if "%" in form:
         return Word(" ".join(args), False)
     if "\\" in form:
         plain = form.replace("\\n", "\n")
         decoded = _unescape(form)
         return Word(decoded, literal and decoded == plain)
-    return Word(text, literal)
+    return Word(form, literal)
 
 
 def _unescape(text: str) -> str:
