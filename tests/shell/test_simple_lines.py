@@ -1,0 +1,38 @@
+"""Plain lines skip the parser; the result must be what the parser's walk gives."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from approvald.shell.walk import Analyzer
+
+WORD = st.text(alphabet="abcdefgimnoprstuxyz0123456789_./:@%+,=~-", min_size=1, max_size=12)
+PROGRAMS = ["git", "rm", "sudo", "env", "xargs", "find", "cd", "npm", "docker", "kubectl", "ssh",
+            "watch", "timeout", "nice", "tmux", "su", "python3", "cat", "tee", "cp", "approvald",
+            "terraform", "crontab", "at", "curl", "make", "bash", "sh", "source", ".", "exec",
+            "eval", "trap", "alias", "pushd", "export"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(PROGRAMS), WORD), min_size=1, max_size=7),
+       st.sampled_from(["", " ", "  "]), st.sampled_from(["/repo", "/home/u/p"]))
+def test_plain_lines_analyse_like_the_parser_walk(words: list[str], pad: str, cwd: str) -> None:
+    line = pad + " ".join(words) + pad
+    fast = Analyzer(line, cwd, "/home/u", fast=True).run()
+    slow = Analyzer(line, cwd, "/home/u", fast=False).run()
+    assert fast == slow, line
+
+
+def test_lines_with_shell_syntax_take_the_parser() -> None:
+    for line in ("git push; ls", "X=1 git push", "git push 'x'", "echo $HOME", "ls *.py",
+                 "if true", "a | b", "echo {a,b}", "cat <x"):
+        analyzer = Analyzer(line, "/repo", "/home/u")
+        assert not analyzer.simple_line(analyzer_scope(analyzer)), line
+
+
+def analyzer_scope(analyzer: Analyzer):  # type: ignore[no-untyped-def]
+    from approvald.shell.state import Scope
+
+    analyzer.scope = Scope("/repo")
+    return analyzer.scope
