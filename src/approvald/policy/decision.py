@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from approvald.model.decisions import ALLOW, DECISIONS, DENY, REQUIRE_APPROVAL, stronger
 
@@ -30,7 +33,8 @@ class Decision:
     policy_hash: str
     matches: tuple[Match, ...] = ()
     # Everything the analysis found, for explain: [{"argv": [...], "cwd": ..., "matched": [...]}]
-    analysis: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+    # (built on first use: most decisions are never explained)
+    analysis: Sequence[dict[str, Any]] = field(default=(), compare=False)
 
     @property
     def trigger(self) -> str | None:
@@ -45,9 +49,8 @@ class Decision:
         """A digest of what the policy found (which rule on which command): a grant made for
         one set of findings does not carry over to another, even under the same fingerprint
         (an `npm run deploy` whose package.json script changed since)."""
-        import hashlib
-        import json
-
+        if not self.matches:
+            return _NOTHING_FOUND
         found = sorted({(m.rule, m.decision, m.target) for m in self.matches})
         text = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -62,3 +65,37 @@ class Decision:
             "trigger": self.trigger,
             "judged": self.judged,
         }
+
+
+_NOTHING_FOUND = "sha256:" + hashlib.sha256(b"[]").hexdigest()  # `judged` of no matches
+
+
+class Described(Sequence[dict[str, Any]]):
+    """A decision's analysis, described only when someone reads it."""
+
+    __slots__ = ("_describe", "_items")
+
+    def __init__(self, describe: Callable[[], list[dict[str, Any]]]) -> None:
+        self._describe: Callable[[], list[dict[str, Any]]] | None = describe
+        self._items: tuple[dict[str, Any], ...] = ()
+
+    def _all(self) -> tuple[dict[str, Any], ...]:
+        if self._describe is not None:
+            self._items = tuple(self._describe())
+            self._describe = None
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | Sequence[dict[str, Any]]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._all())

@@ -33,7 +33,14 @@ from approvald.model.actions import (
 )
 from approvald.paths import Paths, get_paths
 from approvald.policy import builtin, detectors, layers, mcp
-from approvald.policy.decision import ALLOW, REQUIRE_APPROVAL, Decision, Match, stronger
+from approvald.policy.decision import (
+    ALLOW,
+    REQUIRE_APPROVAL,
+    Decision,
+    Described,
+    Match,
+    stronger,
+)
 from approvald.policy.errors import PolicyError
 from approvald.policy.expand import expand
 from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, validate_match
@@ -213,8 +220,8 @@ class PolicyEngine:
             fingerprint=action.fingerprint,
             policy_hash=ruleset.policy_hash,
             matches=tuple(matches),
-            analysis=tuple(_describe([t.command for t in targets if t.command], matches))
-            if analysis else (),
+            analysis=Described(lambda: _describe([t.command for t in targets if t.command],
+                                                  matches)) if analysis else (),
         )
 
     def _targets(self, action: Action) -> tuple[list[Target], ShellAnalysis | None]:

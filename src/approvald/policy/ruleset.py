@@ -85,8 +85,7 @@ class RuleSet:
     def candidates(self, target: Target) -> list[Entry]:
         if target.command is None and not target.line_level:
             return self._by_class[target.kind]
-        key = (target.command.program if target.command is not None else None,
-               *(name for name in GATES if _has(target, name)))
+        key = _command_key(target) if target.command is not None else _line_key(target)
         found = self._combined.get(key)
         if found is None:
             program = key[0]
@@ -100,6 +99,40 @@ class RuleSet:
             if len(self._combined) < 8192:
                 self._combined[key] = found
         return found
+
+
+def _command_key(target: Target) -> tuple[Any, ...]:
+    """The program and the gates a command target passes (see `GATES`)."""
+    cmd = target.command
+    assert cmd is not None
+    key: list[Any] = [cmd.program]
+    if cmd.findings:
+        key.append("finding")
+    if cmd.dynamic is not None:
+        key.append("dynamic")
+    if target.urls:
+        key.append("url")
+    if target.writes:
+        key.append("writes")
+    if target.reads:
+        key.append("reads")
+    return tuple(key)
+
+
+def _line_key(target: Target) -> tuple[Any, ...]:
+    key: list[Any] = [None]
+    for flag in ("pipe_to_shell", "fork_bomb", "syntax_error"):
+        if getattr(target, flag):
+            key.append(flag)
+    if target.findings:
+        key.append("finding")
+    if target.content:
+        key.append("content")
+    if target.base_writes:
+        key.append("writes")
+    if target.base_reads:
+        key.append("reads")
+    return tuple(key)
 
 
 def _has(target: Target, gate_name: str) -> bool:

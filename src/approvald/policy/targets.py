@@ -24,6 +24,7 @@ _DEST_LAST = frozenset({"cp", "mv", "scp", "rsync", "install", "ln"})
 _TOKEN_SPLIT = re.compile(r"[\s'\"`(),;=<>|&\[\]{}]+")
 _MAX_TOKENS_PER_ARG = 256
 _GLOB_CHARS = re.compile(r"[*?\[]")
+_CODE_CHARS = re.compile(r"[ \t\n'\"();]")
 _MAX_GLOB_MATCHES = 64
 # Programs whose arguments name hosts or URLs to reach.
 NETWORK_PROGRAMS = frozenset({
@@ -34,6 +35,32 @@ NETWORK_PROGRAMS = frozenset({
 # Interpreters: URLs written in their code are looked at too.
 _CODE_PROGRAMS = re.compile(r"^(?:python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|perl|ruby|php|"
                             r"lua|luajit|rscript|pwsh|powershell|osascript|awk|gawk)$")
+
+
+_PLAIN_ARG = re.compile(r"^(?!file:)[^-=@ \t\n'\"();<][^=@ \t\n'\"();]*$")
+
+
+def _arg_words(arg: str) -> list[str]:
+    """What in one argument could name a file: the value of `--opt=FILE` / `name=FILE`, what
+    follows `@` (curl -d@file, -F f=@file), a `file://` path, and path-like tokens of code."""
+    words = [arg]
+    if arg.startswith("-"):
+        words = [arg.split("=", 1)[1]] if "=" in arg else []
+    elif "=" in arg and not arg.startswith("="):
+        words.append(arg.split("=", 1)[1])  # dd if=FILE, name=value
+    if "@" in arg:
+        words.append(arg.rsplit("@", 1)[1])
+    elif arg.startswith("file://"):
+        words.append(arg[len("file://"):])
+    if _CODE_CHARS.search(arg):
+        words.extend(t for t in _TOKEN_SPLIT.split(arg)[:_MAX_TOKENS_PER_ARG] if t)
+    cleaned = []
+    for word in words:
+        word = word.lstrip("@<")
+        if word.startswith("file://"):
+            word = word[len("file://"):]
+        cleaned.append(word)
+    return cleaned
 
 
 @dataclass(frozen=True)
@@ -111,59 +138,54 @@ class Target:
         return self._cache["globs"]
 
     def _split_candidates(self) -> None:
-        if self.command is None or not self.command.args:
+        """Every file-like argument, made absolute: path_args, read_args (less a copy's
+        destination) and the unquoted globs among them, in one pass."""
+        cmd = self.command
+        if cmd is None or not cmd.args:
             self._cache["pa"] = self._cache["ra"] = ()
             self._cache["ag"] = frozenset()
             return
-        found = list(self._candidates())
-        self._cache["pa"] = tuple(path for path, _, _ in found)
-        self._cache["ra"] = tuple(path for path, destination, _ in found if not destination)
-        self._cache["ag"] = frozenset(path for path, _, glob in found if glob)
-
-    def _candidates(self) -> Iterator[tuple[str, bool, bool]]:
-        """(path, is the destination of a copy-like program, is an unquoted glob) for every
-        file-like argument."""
-        cmd = self.command
-        assert cmd is not None
         found = self._file_args()
         patterns = found.patterns if found is not None else frozenset()
         destination = -1
         if cmd.program in _DEST_LAST:
-            operands = [i for i, a in enumerate(cmd.args) if not a.startswith("-")]
+            operands = [i for i, a in enumerate(cmd.args) if a[:1] != "-"]
             if len(operands) > 1:
                 destination = operands[-1]
+        cwd, home = cmd.cwd, self.home
+        paths: list[str] = []
+        reads: list[str] = []
+        globs: set[str] = set()
         seen: set[str] = set()
         for index, arg in enumerate(cmd.args):
-            if index in patterns or not arg:
+            if not arg or index in patterns:
                 continue
-            words = [arg]
-            if arg.startswith("-"):
-                words = [arg.split("=", 1)[1]] if "=" in arg else []
-            elif "=" in arg and not arg.startswith("="):
-                words.append(arg.split("=", 1)[1])  # dd if=FILE, name=value
-            if "@" in arg:  # curl -d@file, -F f=@file
-                words.append(arg.rsplit("@", 1)[1])
-            elif arg.startswith("file://"):
-                words.append(arg[len("file://"):])
-            if any(c in arg for c in " \t\n'\"();"):
-                words.extend(t for t in _TOKEN_SPLIT.split(arg)[:_MAX_TOKENS_PER_ARG] if t)
+            # the common case is one word, a plain or relative path
+            words = [arg] if _PLAIN_ARG.match(arg) else _arg_words(arg)
+            last = index == destination
             for word in words:
-                word = word.lstrip("@<")
-                if word.startswith("file://"):
-                    word = word[len("file://"):]
-                if not word or word in seen or len(word) > 4096:
+                if word in seen or not word or len(word) > 4096:
                     continue
                 seen.add(word)
-                path = absolute(word, cmd.cwd, self.home)
-                last = index == destination
-                globbed = index in cmd.glob_args and _GLOB_CHARS.search(word) is not None
-                yield path, last, globbed
-                if _GLOB_CHARS.search(word) and index not in cmd.dynamic_args:
+                path = absolute(word, cwd, home)
+                paths.append(path)
+                if not last:
+                    reads.append(path)
+                if _GLOB_CHARS.search(word) is None:
+                    continue
+                if index in cmd.glob_args:
+                    globs.add(path)
+                if index not in cmd.dynamic_args:
                     # Unquoted, bash hands the program whatever the pattern matches on disk.
                     # (Quoting is gone by now; expanding a quoted pattern too only ever errs
                     # towards looking at more files.)
                     for match in islice(iglob(path), _MAX_GLOB_MATCHES):
-                        yield match, last, False
+                        paths.append(match)
+                        if not last:
+                            reads.append(match)
+        self._cache["pa"] = tuple(paths)
+        self._cache["ra"] = tuple(reads)
+        self._cache["ag"] = frozenset(globs)
 
     # -- network ------------------------------------------------------------------------
     @property
