@@ -24,8 +24,31 @@ def test_plain_lines_analyse_like_the_parser_walk(words: list[str], pad: str, cw
     assert fast == slow, line
 
 
+# Quoted parts: anything may sit inside single quotes; inside double quotes all but $ ` \ "
+# (those lines take the parser). Non-ASCII, globs, operators and `~` included.
+INSIDE = "abz09 _./~*?[]{}#!;|&<>()=@%+,-\u00e9\u2014\U0001f600\t\n"
+PART = st.one_of(
+    st.text(alphabet="abcdefgimnoprstuxyz0123456789_./:@%+,=~-", min_size=1, max_size=6),
+    st.text(alphabet=INSIDE + "$`\\\"", max_size=8).map(lambda t: "'" + t + "'"),
+    st.text(alphabet=INSIDE + "$`\\'", max_size=8).map(lambda t: '"' + t + '"'),
+)
+QUOTED_WORD = st.lists(PART, min_size=1, max_size=3).map("".join)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(PROGRAMS), st.lists(st.one_of(QUOTED_WORD, st.sampled_from(PROGRAMS)),
+                                           max_size=6),
+       st.sampled_from(["", " "]), st.sampled_from(["/repo", "/home/u/p"]))
+def test_quoted_lines_analyse_like_the_parser_walk(program: str, words: list[str], pad: str,
+                                                   cwd: str) -> None:
+    line = pad + " ".join([program, *words]) + pad
+    fast = Analyzer(line, cwd, "/home/u", fast=True).run()
+    slow = Analyzer(line, cwd, "/home/u", fast=False).run()
+    assert fast == slow, line
+
+
 def test_lines_with_shell_syntax_take_the_parser() -> None:
-    for line in ("git push; ls", "X=1 git push", "git push 'x'", "echo $HOME", "ls *.py",
+    for line in ("git push; ls", "X=1 git push", "git push \"$x\"", "echo $HOME", "ls *.py",
                  "if true", "a | b", "echo {a,b}", "cat <x"):
         analyzer = Analyzer(line, "/repo", "/home/u")
         assert not analyzer.simple_line(analyzer_scope(analyzer)), line

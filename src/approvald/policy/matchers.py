@@ -378,6 +378,18 @@ def literal_programs(match: dict[str, Any]) -> frozenset[str] | None:
     return names
 
 
+def literal_first_args(match: dict[str, Any]) -> frozenset[str] | None:
+    """The first arguments a match can only hold for (`args: [[push, send-pack], ...]`), when
+    they are all literal: the engine then checks it only for commands with one of them."""
+    positions = match.get("args")
+    if not positions:
+        return None
+    first = _globs(positions[0])
+    if any(ch in word for word in first for ch in "*?[{"):
+        return None
+    return frozenset(first)
+
+
 def is_exec_only(match: dict[str, Any]) -> bool:
     kinds = match.get("kind")
     return kinds is not None and set(_globs(kinds)) == {PROCESS_EXEC}

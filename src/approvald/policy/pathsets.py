@@ -35,9 +35,26 @@ class PathGlobSet:
         self.home = home
         names: list[str] = []
         fulls: list[str] = []
+        # Literal patterns skip the regexes: names and whole paths in sets, `DIR/**` as
+        # prefixes (most of a rule's list is literal: `~/.aws/credentials`, `~/.ssh/**`).
+        literal_names: set[str] = set()
+        literal_paths: set[str] = set()
+        prefixes: list[str] = []
         for pattern in patterns:  # translated now, so a bad glob is an error at load time
             body, basename_only = path_glob_regex(pattern, home)
-            (names if basename_only else fulls).append(body)
+            literal = _literal(pattern, home)
+            if literal is not None and basename_only:
+                literal_names.add(literal.rstrip("/"))
+            elif literal is not None and literal.startswith("/"):
+                literal_paths.add(literal.rstrip("/") or "/")
+            elif literal is None and pattern.endswith("/**") and \
+                    (head := _literal(pattern[:-3], home)) is not None and head.startswith("/"):
+                prefixes.append(head.rstrip("/") + "/")
+            else:
+                (names if basename_only else fulls).append(body)
+        self._names = frozenset(literal_names)
+        self._paths = frozenset(literal_paths)
+        self._prefixes = tuple(prefixes)
         self._sources = ("|".join(f"(?:{p})" for p in names) if names else None,
                          "|".join(f"(?:{p})" for p in fulls) if fulls else None)
         self._compiled: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
@@ -57,10 +74,12 @@ class PathGlobSet:
         return bool(self.patterns)
 
     def matches(self, path: str) -> bool:
+        if path in self._paths or (self._prefixes and path.startswith(self._prefixes)):
+            return True
         names, fulls = self._regexes()
-        if names is not None:
+        if self._names or names is not None:
             name = os.path.basename(path.rstrip("/")) or path
-            if names.match(name):
+            if name in self._names or (names is not None and names.match(name)):
                 return True
         return fulls is not None and fulls.match(path) is not None
 
@@ -79,6 +98,15 @@ class PathGlobSet:
             if (literal_start or not named) and shell.match(candidate):
                 return True
         return any(self.matches(example) for example in _glob_examples(pattern))
+
+
+def _literal(pattern: str, home: str) -> str | None:
+    """The pattern with `~` expanded when it has no glob syntax at all, else None."""
+    if any(c in pattern for c in "*?[]{}\\"):
+        return None
+    if pattern == "~" or pattern.startswith("~/"):
+        return home.rstrip("/") + pattern[1:]
+    return pattern
 
 
 def compile_set(patterns: list[str], home: str) -> PathGlobSet:

@@ -21,6 +21,7 @@ from approvald.policy.matchers import (
     Words,
     branches,
     gate,
+    literal_first_args,
     literal_programs,
     program_globs,
     target_classes,
@@ -50,6 +51,7 @@ class Entry:
     programs: frozenset[str] | None
     gate: str | None = None
     program_globs: Words | None = None
+    first_args: frozenset[str] | None = None  # literal first arguments, with `programs`
 
 
 class RuleSet:
@@ -66,6 +68,8 @@ class RuleSet:
         self._anywhere: dict[str | None, list[Entry]] = {g: [] for g in (None, *GATES)}
         self._globbed: list[Entry] = []
         self._by_program: dict[str, list[Entry]] = {}
+        # (program, first argument) -> entries naming both literally (git's many subcommands)
+        self._by_subcommand: dict[tuple[str, str], list[Entry]] = {}
         for entry in entries:
             for cls in entry.classes:
                 if cls == LINE:
@@ -73,7 +77,11 @@ class RuleSet:
                 elif cls != COMMAND:
                     self._by_class[cls].append(entry)
             if COMMAND in entry.classes:
-                if entry.programs is not None:
+                if entry.programs is not None and entry.first_args is not None:
+                    for name in entry.programs:
+                        for first in entry.first_args:
+                            self._by_subcommand.setdefault((name, first), []).append(entry)
+                elif entry.programs is not None:
                     for name in entry.programs:
                         self._by_program.setdefault(name, []).append(entry)
                 elif entry.program_globs is not None:
@@ -98,6 +106,11 @@ class RuleSet:
                 found += self._by_program.get(program, [])
             if len(self._combined) < 8192:
                 self._combined[key] = found
+        command = target.command
+        if command is not None and command.args and self._by_subcommand:
+            more = self._by_subcommand.get((command.program, command.args[0]))
+            if more:
+                return found + more
         return found
 
 
@@ -164,5 +177,6 @@ def compile_rules(raw: list[RawRuleTuple], home: str
             entries.append(Entry(rule, compiler.compile(branch) if branch is not match
                                  else rule.predicate, target_classes(branch), programs,
                                  gate(branch), program_globs(branch) if programs is None
-                                 else None))
+                                 else None,
+                                 literal_first_args(branch) if programs is not None else None))
     return rules, entries

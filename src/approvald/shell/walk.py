@@ -38,6 +38,12 @@ from approvald.shell.state import (
 from approvald.shell.words import Word, WordReader
 
 _SIMPLE_LINE = re.compile(r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +[A-Za-z0-9_./:@%+,=~-]+)* *$")
+# The same with quoted parts in the arguments: '...' and "..." without $, `, \ or controls.
+# (One bare character per part: `(?:[...]+)+` would backtrack exponentially on a near miss.)
+_PART = r"""(?:[A-Za-z0-9_./:@%+,=~-]|'[^'\x00-\x1f\x7f]*'|"[^"$`\\\x00-\x1f\x7f]*")"""
+_QUOTED_LINE = re.compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +{_PART}+)* *$")
+_QUOTED_WORD = re.compile(rf"{_PART}+")
+_QUOTED_PARTS = re.compile(r"""'([^']*)'|"([^"]*)"|([^'"]+)""")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "select",
                        "while", "until", "do", "done", "in", "function", "time", "coproc",
@@ -124,14 +130,23 @@ class Analyzer:
         assignments) is one simple command whose words bash only splits at blanks: analysed
         without the parser, with the same result (a property test holds the two equal)."""
         line = self.line
-        if len(line) > 2048 or not _SIMPLE_LINE.match(line):
+        if len(line) > 2048:
             return False
-        texts = line.split()
+        if _SIMPLE_LINE.match(line):
+            texts = line.split()
+            quoted: list[str | None] = []
+        elif ("'" in line or '"' in line) and _QUOTED_LINE.match(line):
+            texts, quoted = _unquote(_QUOTED_WORD.findall(line))
+            if not texts:
+                return False
+        else:
+            return False
         if not texts or texts[0] in _KEYWORDS or _ASSIGNMENT.match(texts[0]):
             return False
         home = self.home
         words = [Word(home + t[1:] if home is not None and (t == "~" or t.startswith("~/"))
-                      else t) for t in texts]
+                      and not (i < len(quoted) and quoted[i] is not None) else t)
+                 for i, t in enumerate(texts)]
         data = line.encode("utf-8")
         ctx = Ctx(data, WordReader(data, home), 0, "", ())
         self.step()
@@ -417,3 +432,24 @@ class Analyzer:
     def handle_redirected(self, node: Node, scope: Scope, ctx: Ctx,
                           stdin: Word | None = None) -> Outcome:
         return statements.handle_redirected(self, node, scope, ctx, stdin)
+
+
+def _unquote(tokens: list[str]) -> tuple[list[str], list[str | None]]:
+    """Words of a line `_QUOTED_LINE` accepts, quotes removed; ([], []) when a word with quotes
+    also has a `~` outside them (tilde rules are left to the parser's walk). The second list
+    holds each word as written when it had quotes, None when it had none."""
+    texts: list[str] = []
+    quoted: list[str | None] = []
+    for token in tokens:
+        if "'" not in token and '"' not in token:
+            texts.append(token)
+            quoted.append(None)
+            continue
+        text = []
+        for single, double, bare in _QUOTED_PARTS.findall(token):
+            if bare and "~" in bare:
+                return [], []
+            text.append(single or double or bare)
+        texts.append("".join(text))
+        quoted.append(token)
+    return texts, quoted
