@@ -76,9 +76,9 @@ class PathGlobSet:
     def matches(self, path: str) -> bool:
         if path in self._paths or (self._prefixes and path.startswith(self._prefixes)):
             return True
-        names, fulls = self._regexes()
+        names, fulls = self._compiled or self._regexes()
         if self._names or names is not None:
-            name = os.path.basename(path.rstrip("/")) or path
+            name = _name(path)
             if name in self._names or (names is not None and names.match(name)):
                 return True
         return fulls is not None and fulls.match(path) is not None
@@ -98,6 +98,12 @@ class PathGlobSet:
             if (literal_start or not named) and shell.match(candidate):
                 return True
         return any(self.matches(example) for example in _glob_examples(pattern))
+
+
+@lru_cache(maxsize=8192)
+def _name(path: str) -> str:
+    """The file name a name pattern is matched against (every rule asks for the same paths)."""
+    return os.path.basename(path.rstrip("/")) or path
 
 
 def _literal(pattern: str, home: str) -> str | None:
