@@ -133,3 +133,17 @@ def test_policy_hash_is_stable_and_sensitive(approvald_home: Path, tmp_path: Pat
     a.write_text("rules:\n  - id: r\n    decision: REQUIRE_APPROVAL\n    reason: R.\n"
                  "    match: {program: git}\n")
     assert load_engine(files=[a]).policy_hash != h1
+
+
+@pytest.mark.parametrize("tool", ["Grep", "grep", "rg", "grep_search", "search_file_content"])
+def test_every_agents_search_tool_over_home_is_denied(engine, tool: str) -> None:
+    """Claude Code's and Cursor's Grep, Copilot CLI's grep / rg, Gemini CLI's grep_search."""
+    from approvald.model.actions import build_action
+
+    over_home = build_action(kind="fs.read", tool=tool, tool_input={"path": "/home/dev"},
+                             agent="any", session_id="s1", cwd="/home/dev/app")
+    decision = engine.evaluate(over_home)
+    assert (decision.decision, decision.rules) == (DENY, ("secrets-search-home",))
+    in_project = build_action(kind="fs.read", tool=tool, tool_input={"path": "src"},
+                              agent="any", session_id="s1", cwd="/home/dev/app")
+    assert engine.evaluate(in_project).decision == ALLOW
