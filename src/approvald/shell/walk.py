@@ -7,13 +7,12 @@ decided in `commands.py`.
 
 from __future__ import annotations
 
-import re
 import time
 
 from tree_sitter import Node, Point, Tree
 
 from approvald.model.actions import normalize_path
-from approvald.shell import commands, redirects, statements
+from approvald.shell import commands, plain, redirects, statements
 from approvald.shell.model import DYNAMIC_NAME, Redirect, ShellAnalysis, SimpleCommand
 from approvald.shell.state import (
     BIG_INPUT,
@@ -36,18 +35,6 @@ from approvald.shell.state import (
     parser,
 )
 from approvald.shell.words import Word, WordReader
-
-_SIMPLE_LINE = re.compile(r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +[A-Za-z0-9_./:@%+,=~-]+)* *$")
-# The same with quoted parts in the arguments: '...' and "..." without $, `, \ or controls.
-# (One bare character per part: `(?:[...]+)+` would backtrack exponentially on a near miss.)
-_PART = r"""(?:[A-Za-z0-9_./:@%+,=~-]|'[^'\x00-\x1f\x7f]*'|"[^"$`\\\x00-\x1f\x7f]*")"""
-_QUOTED_LINE = re.compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +{_PART}+)* *$")
-_QUOTED_WORD = re.compile(rf"{_PART}+")
-_QUOTED_PARTS = re.compile(r"""'([^']*)'|"([^"]*)"|([^'"]+)""")
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
-_KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "select",
-                       "while", "until", "do", "done", "in", "function", "time", "coproc",
-                       "export", "declare", "typeset", "local", "readonly", "unset"})
 
 # Every non-ASCII byte becomes "x": same length, so byte offsets into the real text hold.
 _ASCII_SHADOW = bytes(range(128)) + b"x" * 128
@@ -126,29 +113,14 @@ class Analyzer:
         )
 
     def simple_line(self, scope: Scope) -> bool:
-        """A line of plain words (no quotes, expansions, globs, operators, keywords or
-        assignments) is one simple command whose words bash only splits at blanks: analysed
-        without the parser, with the same result (a property test holds the two equal)."""
+        """A line of plain words (see `plain.py`) is one simple command: analysed without the
+        parser, with the same result (a property test holds the two equal)."""
         line = self.line
-        if len(line) > 2048:
+        words = plain.plain_words(line, self.home)
+        if words is None:
             return False
-        if _SIMPLE_LINE.match(line):
-            texts = line.split()
-            quoted: list[str | None] = []
-        elif ("'" in line or '"' in line) and _QUOTED_LINE.match(line):
-            texts, quoted = _unquote(_QUOTED_WORD.findall(line))
-            if not texts:
-                return False
-        else:
-            return False
-        if not texts or texts[0] in _KEYWORDS or _ASSIGNMENT.match(texts[0]):
-            return False
-        home = self.home
-        words = [Word(home + t[1:] if home is not None and (t == "~" or t.startswith("~/"))
-                      and not (i < len(quoted) and quoted[i] is not None) else t)
-                 for i, t in enumerate(texts)]
         data = line.encode("utf-8")
-        ctx = Ctx(data, WordReader(data, home), 0, "", ())
+        ctx = Ctx(data, WordReader(data, self.home), 0, "", ())
         self.step()
         index = commands.run_argv(self, words, [], scope, ctx, text=line.strip())
         statements.record_argument_files(self, index, None, scope)
@@ -433,23 +405,3 @@ class Analyzer:
                           stdin: Word | None = None) -> Outcome:
         return statements.handle_redirected(self, node, scope, ctx, stdin)
 
-
-def _unquote(tokens: list[str]) -> tuple[list[str], list[str | None]]:
-    """Words of a line `_QUOTED_LINE` accepts, quotes removed; ([], []) when a word with quotes
-    also has a `~` outside them (tilde rules are left to the parser's walk). The second list
-    holds each word as written when it had quotes, None when it had none."""
-    texts: list[str] = []
-    quoted: list[str | None] = []
-    for token in tokens:
-        if "'" not in token and '"' not in token:
-            texts.append(token)
-            quoted.append(None)
-            continue
-        text = []
-        for single, double, bare in _QUOTED_PARTS.findall(token):
-            if bare and "~" in bare:
-                return [], []
-            text.append(single or double or bare)
-        texts.append("".join(text))
-        quoted.append(token)
-    return texts, quoted

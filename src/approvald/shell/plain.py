@@ -1,0 +1,65 @@
+"""Lines the analysis reads without the parser: one simple command of plain words, some of
+them quoted ('...', or "..." without `$`, backquotes or backslashes), with no operators,
+expansions, globs, keywords or assignments. Bash only splits such a line at blanks and removes
+the quotes; `tests/shell/test_simple_lines.py` holds the result equal to the parser's walk.
+"""
+
+from __future__ import annotations
+
+import re
+
+from approvald.shell.words import Word
+
+MAX_PLAIN = 2048  # longer lines take the parser
+
+_SIMPLE_LINE = re.compile(r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +[A-Za-z0-9_./:@%+,=~-]+)* *$")
+# The same with quoted parts in the arguments: '...' and "..." without $, `, \ or controls.
+# (One bare character per part: `(?:[...]+)+` would backtrack exponentially on a near miss.)
+_PART = r"""(?:[A-Za-z0-9_./:@%+,=~-]|'[^'\x00-\x1f\x7f]*'|"[^"$`\\\x00-\x1f\x7f]*")"""
+_QUOTED_LINE = re.compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +{_PART}+)* *$")
+_QUOTED_WORD = re.compile(rf"{_PART}+")
+_QUOTED_PARTS = re.compile(r"""'([^']*)'|"([^"]*)"|([^'"]+)""")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
+_KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "select",
+                       "while", "until", "do", "done", "in", "function", "time", "coproc",
+                       "export", "declare", "typeset", "local", "readonly", "unset"})
+
+
+def plain_words(line: str, home: str | None) -> list[Word] | None:
+    """The words of a plain line (`~` and `~/...` expanded when unquoted), or None when the
+    line needs the parser."""
+    if len(line) > MAX_PLAIN:
+        return None
+    if _SIMPLE_LINE.match(line):
+        texts = line.split()
+        quoted: list[str | None] = [None] * len(texts)
+    elif ("'" in line or '"' in line) and _QUOTED_LINE.match(line):
+        texts, quoted = _unquote(_QUOTED_WORD.findall(line))
+    else:
+        return None
+    if not texts or texts[0] in _KEYWORDS or _ASSIGNMENT.match(texts[0]):
+        return None
+    return [Word(home + t[1:] if home is not None and q is None
+                 and (t == "~" or t.startswith("~/")) else t)
+            for t, q in zip(texts, quoted, strict=True)]
+
+
+def _unquote(tokens: list[str]) -> tuple[list[str], list[str | None]]:
+    """Words of a line `_QUOTED_LINE` accepts, quotes removed; ([], []) when a word with quotes
+    also has a `~` outside them (tilde rules are left to the parser's walk). The second list
+    holds each word as written when it had quotes, None when it had none."""
+    texts: list[str] = []
+    quoted: list[str | None] = []
+    for token in tokens:
+        if "'" not in token and '"' not in token:
+            texts.append(token)
+            quoted.append(None)
+            continue
+        text = []
+        for single, double, bare in _QUOTED_PARTS.findall(token):
+            if bare and "~" in bare:
+                return [], []
+            text.append(single or double or bare)
+        texts.append("".join(text))
+        quoted.append(token)
+    return texts, quoted
