@@ -7,7 +7,7 @@ import shlex
 import pytest
 
 from approvald.shell import DYNAMIC_NAME
-from tests.shell.helpers import one, programs, run, show
+from tests.support.shell import one, programs, run, show
 
 # line -> the programs found, in order
 STRUCTURE = [

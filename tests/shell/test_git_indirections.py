@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from approvald.shell import DYNAMIC_NAME
-from tests.shell.helpers import programs, run, show
+from tests.support.shell import programs, run, show
 
 
 @pytest.mark.parametrize("line", [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from approvald.shell import DYNAMIC_NAME
-from tests.shell.helpers import has_git_push, programs, run, show
+from tests.support.shell import has_git_push, programs, run, show
 
 RUNS_GIT_PUSH = [
     "python3 -c 'import os; os.system(\"git push\")'",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from approvald.shell import DYNAMIC_NAME
-from tests.shell.helpers import has_git_push, run, show
+from tests.support.shell import has_git_push, run, show
 
 LAUNCHED = [
     "su root -c 'git push'", "su - deploy -c 'git push'", "su -c 'git push' deploy",

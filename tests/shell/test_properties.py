@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from approvald.shell import ShellAnalysis, analyze
 from approvald.shell.walk import Analyzer
-from tests.shell.helpers import has_git_push, programs, show
+from tests.support.shell import has_git_push, programs, show
 
 SHELLISH = st.text(alphabet=list("abgit push-cCe$(){}[]`'\"\\;|&<>!#=~*?\n\t 0123456789EOF"),
                    max_size=120)

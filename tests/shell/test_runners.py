@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.shell.helpers import one, programs, run
+from tests.support.shell import one, programs, run
 
 
 @pytest.mark.parametrize(

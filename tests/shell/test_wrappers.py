@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from approvald.shell import DYNAMIC_ARGS
-from tests.shell.helpers import one, programs, run, show
+from tests.support.shell import one, programs, run, show
 
 # line -> (wrappers, args of the git command, assignments)
 WRAPPED = [
