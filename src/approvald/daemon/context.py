@@ -1,7 +1,8 @@
 """Everything a daemon request handler may use, in one object (`DaemonContext`).
 
 Routes get the context as `request.app.state.ctx` and use `ctx.settings`, `ctx.approvals`
-(the approvals table), `ctx.credentials` (the credential use cases), `ctx.audit`,
+(the approvals table), `ctx.credentials` (the credential use cases), `ctx.pins` (the MCP
+tool pins), `ctx.audit`,
 `ctx.events.publish(type, data)`, `ctx.engine` (the policy in force) and `ctx.reload_policy()`.
 Services (`approvald.daemon.services`) start and stop around the running server and may set
 what they offer here (`ctx.doctor`, `ctx.export`).
@@ -33,6 +34,7 @@ from approvald.settings import Settings
 from approvald.storage.approvals import ApprovalStore
 from approvald.storage.database import Database
 from approvald.storage.leases import LeaseStore
+from approvald.storage.pins import PinBook, PinStore
 
 if TYPE_CHECKING:
     from approvald.daemon.doctor_watch import DoctorWatch
@@ -63,6 +65,7 @@ class DaemonContext:
         self.audit = audit
         self.events = events or EventBus()
         self.credentials = CredentialService(LeaseStore(database), self.report)
+        self.pins = PinBook(PinStore(database), self.report)
         self.token = token
         # Which processes are agents; refuses them the operator's side (docs/SECURITY.md).
         # Without one given (in-process tests, with no connections) an unidentified peer passes.

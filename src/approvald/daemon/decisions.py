@@ -17,6 +17,7 @@ from approvald.model import events, limits
 from approvald.model.actions import Action
 from approvald.model.approvals import Approval
 from approvald.model.decisions import (
+    ALLOW,
     APPROVED,
     BY_DAEMON,
     BY_TIMEOUT,
@@ -27,6 +28,7 @@ from approvald.model.decisions import (
     REQUIRE_APPROVAL,
 )
 from approvald.model.records import action_fields, decision_fields
+from approvald.redaction import remembered_count
 from approvald.storage.approvals import AlreadyDecided
 
 log = logging.getLogger("approvald.daemon")
@@ -71,14 +73,29 @@ def _answer_from(result: dict[str, Any], approval: Approval, status: str | None 
     result["scope"] = approval.scope
 
 
+def _raise_to_floor(decision: dict[str, Any], floor: tuple[str, str]) -> dict[str, Any]:
+    """At least REQUIRE_APPROVAL, naming the caller's rule: a caller may make a decision
+    stricter (the MCP gateway asks a person about a result it finds suspicious), never weaker.
+    """
+    if decision["decision"] != ALLOW:
+        return decision
+    rule, reason = floor
+    return {**decision, "decision": REQUIRE_APPROVAL, "rules": [rule], "reason": reason,
+            "trigger": None}
+
+
 async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
-                 disconnected: Callable[[], Awaitable[Any]] | None = None) -> dict[str, Any]:
+                 disconnected: Callable[[], Awaitable[Any]] | None = None,
+                 floor: tuple[str, str] | None = None) -> dict[str, Any]:
     """The /v1/decide answer. `disconnected()` completes when the asking client goes away: the
     approval then stays pending (a later identical request may use it) and nothing is consumed.
+    `floor` (rule, reason) makes an ALLOW a REQUIRE_APPROVAL for that rule.
     """
     if ctx.doctor is not None and action.cwd:
         ctx.doctor.saw_cwd(action.cwd)  # the live doctor learns the project (a dict lookup)
     decision = await evaluate(ctx, action)
+    if floor is not None:
+        decision = _raise_to_floor(decision, floor)
     if ctx.audit_failure is not None and decision["decision"] != DENY:
         decision = {**decision, "decision": DENY, "rules": [AUDIT_RULE], "trigger": None,
                     "reason": f"approvald cannot write its audit log ({ctx.audit_failure}), "
@@ -87,7 +104,8 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
     if action.session_id:
         ctx.sessions.add(action.session_id)
     result: dict[str, Any] = {**decision, "approval_id": None, "status": None,
-                              "decided_by": None, "decision_reason": None, "scope": None}
+                              "decided_by": None, "decision_reason": None, "scope": None,
+                              "known_values": remembered_count()}
     record = _record(action, decision)
     if decision["decision"] != REQUIRE_APPROVAL:
         _report(ctx, record)

@@ -36,6 +36,7 @@ from approvald.wire.protocol import DECISION_HEADER
 log = logging.getLogger("approvald.daemon")
 
 PING_EVERY_S = 15.0
+FLOOR_RULE_PREFIX = "mcp-"
 EXIT_HEADER = "X-Approvald-Exit"
 
 
@@ -72,8 +73,21 @@ async def decide(request: Request) -> Response:
     except (ActionError, UnknownAgent) as exc:
         raise ApiError(400, str(exc)) from exc
     answer = await decisions.decide(context(request), action, wait=wait,
-                                    disconnected=lambda: _until_disconnect(request))
+                                    disconnected=lambda: _until_disconnect(request),
+                                    floor=_floor(doc.get("floor")))
     return JSONResponse(answer)
+
+
+def _floor(value: Any) -> tuple[str, str] | None:
+    """`{"rule", "reason"}`: the least this decision may be (REQUIRE_APPROVAL). The rule id
+    must start with `mcp-`, so it can never pass for a policy's or self-protection's rule."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("rule"), str) \
+            or not isinstance(value.get("reason"), str) \
+            or not value["rule"].startswith(FLOOR_RULE_PREFIX):
+        raise ApiError(400, "field 'floor' must be {\"rule\": \"mcp-...\", \"reason\": str}")
+    return value["rule"][:128], value["reason"][:2000]
 
 
 async def hook(request: Request) -> Response:

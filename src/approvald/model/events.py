@@ -24,3 +24,15 @@ LEASE_REFUSED = "lease.refused"
 OPERATOR_REFUSED = "operator.refused"  # audit only: an agent's process tried the operator's side
 
 LEASE_EVENTS = (LEASE_CREATED, LEASE_USED, LEASE_REVOKED, LEASE_EXPIRED)
+
+# The MCP gateway: tool pins (model/pins.py) and what it finds in what upstream servers send.
+MCP_PIN_ADDED = "mcp.pin.added"  # a tool seen for the first time (`later`: the server had pins)
+MCP_PIN_CHANGED = "mcp.pin.changed"  # a tool's definition differs from its pin: withheld
+MCP_PIN_FLAGGED = "mcp.pin.flagged"  # a new tool withheld for its description's findings
+MCP_PIN_ACCEPTED = "mcp.pin.accepted"  # a person accepted the definition seen
+MCP_INJECTION = "mcp.injection"  # prompt-injection findings in a description or a result
+MCP_REFUSED = "mcp.refused"  # the gateway refused an upstream's request (sampling, roots...)
+
+MCP_PIN_EVENTS = (MCP_PIN_ADDED, MCP_PIN_CHANGED, MCP_PIN_FLAGGED, MCP_PIN_ACCEPTED)
+# What a gateway may report through the daemon (the pin events are the daemon's own).
+MCP_GATEWAY_REPORTS = (MCP_INJECTION, MCP_REFUSED)

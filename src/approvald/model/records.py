@@ -16,6 +16,7 @@ from approvald.model.actions import Action
 from approvald.model.approvals import Approval
 from approvald.model.clock import iso
 from approvald.model.leases import Lease
+from approvald.model.pins import Pin
 
 
 def action_fields(action: Action) -> dict[str, Any]:
@@ -75,3 +76,10 @@ def lease_record(event: str, lease: Lease, **extra: Any) -> dict[str, Any]:
 def secret_record(event: str, name: str, **extra: Any) -> dict[str, Any]:
     """`secret.stored` / `secret.removed`: the name only."""
     return {"event": event, "name": name, **extra}
+
+
+def pin_record(event: str, pin: Pin, **extra: Any) -> dict[str, Any]:
+    """`mcp.pin.*`: which tool of which server, the digests; definitions stay in the database."""
+    return {"event": event, "server": pin.server, "tool": pin.tool, "status": pin.status,
+            "digest": pin.digest, "seen_digest": pin.seen_digest, "upstream": pin.upstream,
+            "findings": [f.get("kind") for f in pin.findings], **extra}

@@ -15,8 +15,9 @@ from approvald.redaction.text import (
     redact_obj,
     redact_text,
     remember_secret,
+    remembered_count,
 )
 from approvald.redaction.values import RedactingStream, Redactor
 
 __all__ = ["MARK", "RedactingStream", "Redactor", "forget_secrets", "redact_obj", "redact_text",
-           "remember_secret"]
+           "remember_secret", "remembered_count"]

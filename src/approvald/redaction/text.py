@@ -180,6 +180,11 @@ def forget_secrets() -> None:
     _REMEMBERED.clear()
 
 
+def remembered_count() -> int:
+    """How many values this process redacts by value (a count, never a value)."""
+    return len(_REMEMBERED)
+
+
 @functools.lru_cache(maxsize=64)
 def _known(values: tuple[tuple[str, str], ...]) -> Redactor:
     return Redactor(values)

@@ -1,2 +1,3 @@
 """The one SQLite file: its connection and migrations (`database`), the approvals table
-(`approvals`) and the credential tables (`leases`). Standard library only."""
+(`approvals`), the credential tables (`leases`) and the MCP tool pins (`pins`). Standard
+library only."""

@@ -1,10 +1,10 @@
 """The one SQLite file (`paths.database`): one connection factory, one migrations table.
 
-Every table approvald keeps (approvals, leases, secret metadata) is created by a numbered
-migration below and recorded in `schema_migrations`; a database from an older approvald gains
-what it lacks on open, and one from a newer approvald is refused rather than misread. The file
-runs in WAL mode with a busy timeout, so the daemon and a CLI working without it may both use it;
-every check-then-update is one IMMEDIATE transaction.
+Every table approvald keeps (approvals, leases, secret metadata, MCP tool pins) is created by a
+numbered migration below and recorded in `schema_migrations`; a database from an older
+approvald gains what it lacks on open, and one from a newer approvald is refused rather than
+misread. The file runs in WAL mode with a busy timeout, so the daemon and a CLI working without
+it may both use it; every check-then-update is one IMMEDIATE transaction.
 
 A `Database` holds one connection, shared by the event loop and worker threads under a lock:
 each call is one short transaction.
@@ -83,6 +83,25 @@ CREATE TABLE IF NOT EXISTS audit_anchor (
     hash TEXT NOT NULL,
     updated_at REAL NOT NULL
 );
+"""),
+    (4, "mcp tool pins", """
+CREATE TABLE IF NOT EXISTS mcp_pins (
+    server TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    status TEXT NOT NULL,
+    digest TEXT,
+    definition TEXT,
+    seen_digest TEXT,
+    seen_definition TEXT,
+    findings TEXT NOT NULL DEFAULT '[]',
+    upstream TEXT NOT NULL DEFAULT '',
+    first_seen REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    accepted_at REAL,
+    accepted_by TEXT,
+    PRIMARY KEY (server, tool)
+);
+CREATE INDEX IF NOT EXISTS mcp_pins_by_status ON mcp_pins (status);
 """),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -232,6 +233,51 @@ class AsyncDaemonClient:
         doc = await self._request("POST", f"/v1/leases/{lease_id}/revoke",
                                   json={"by": "dashboard"})
         return doc if isinstance(doc, dict) else {}
+
+    # -- the MCP gateway's side (docs/API.md, "The MCP gateway") -----------------------------
+
+    async def decide(self, action: dict[str, Any], *, wait: bool = True,
+                     floor: dict[str, str] | None = None,
+                     timeout: float | None = None) -> dict[str, Any]:
+        """`POST /v1/decide` for approvald's action JSON. With `wait` the answer comes when a
+        person decides, so give a `timeout` past the daemon's approval timeout (None: no
+        limit). `floor` `{"rule": "mcp-...", "reason"}` makes an ALLOW ask a person."""
+        body: dict[str, Any] = {"action": action, "wait": wait}
+        if floor is not None:
+            body["floor"] = floor
+        doc = await self._request("POST", "/v1/decide", json=body,
+                                  timeout=httpx.Timeout(REQUEST_TIMEOUT_S, read=timeout))
+        if not isinstance(doc, dict) or "decision" not in doc:
+            raise ProtocolError("the daemon's decision is not an object with a decision")
+        return doc
+
+    async def observe_pins(self, body: dict[str, Any]) -> dict[str, Any]:
+        doc = await self._request("POST", "/v1/mcp/pins/observe", json=body)
+        return doc if isinstance(doc, dict) else {}
+
+    async def mcp_report(self, record: dict[str, Any]) -> None:
+        await self._request("POST", "/v1/mcp/report", json=record)
+
+    async def redact(self, value: Any) -> Any:
+        doc = await self._request("POST", "/v1/redact", json={"value": value},
+                                  timeout=httpx.Timeout(REQUEST_TIMEOUT_S, read=60.0))
+        if not isinstance(doc, dict) or "value" not in doc:
+            raise ProtocolError("the daemon's redaction answer has no value")
+        return doc["value"]
+
+    async def resolve_leases(self, body: dict[str, Any]) -> dict[str, Any]:
+        doc = await self._request("POST", "/v1/leases/resolve", json=body)
+        return doc if isinstance(doc, dict) else {}
+
+    async def pins(self, server: str | None = None) -> list[dict[str, Any]] | None:
+        path = "/v1/mcp/pins" + (f"?server={quote(server, safe='')}" if server else "")
+        return await self._optional_list(path, "pins")
+
+    async def accept_pins(self, server: str, tool: str | None = None) -> list[dict[str, Any]]:
+        doc = await self._request("POST", "/v1/mcp/pins/accept",
+                                  json={"server": server, "tool": tool, "by": "dashboard"})
+        items = doc.get("accepted") if isinstance(doc, dict) else None
+        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
     async def events(self) -> AsyncIterator[dict[str, Any]]:
         timeout = httpx.Timeout(REQUEST_TIMEOUT_S, read=EVENT_READ_TIMEOUT_S)

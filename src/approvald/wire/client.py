@@ -144,3 +144,18 @@ class DaemonClient:
 
     def resolve_leases(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._object("POST", "/v1/leases/resolve", body)
+
+    # -- MCP tool pins ----------------------------------------------------------------------
+
+    def pins(self, server: str | None = None) -> list[dict[str, Any]]:
+        query = f"?{urlencode({'server': server})}" if server else ""
+        return self._list(f"/v1/mcp/pins{query}", "pins")
+
+    def accept_pins(self, server: str, tool: str | None = None,
+                    by: str = "cli") -> list[dict[str, Any]]:
+        doc = self._object("POST", "/v1/mcp/pins/accept",
+                           {"server": server, "tool": tool, "by": by})
+        accepted = doc.get("accepted")
+        if not isinstance(accepted, list):
+            raise ProtocolError("the daemon's accepted pins are not a list")
+        return accepted
