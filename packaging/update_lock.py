@@ -6,8 +6,10 @@ entries carry environment markers) and pins the sha256 of every file PyPI serves
 version. The Homebrew formula (packaging/gen_formula.py) and the release binaries are built from
 this file, so a dependency bump is a reviewed diff here, not a surprise at release time.
 
-Homebrew builds every dependency from its sdist, so a version published as wheels only is
-excluded (`NAME!=VERSION` constraint) and the resolution repeated until every pin has an sdist.
+Homebrew builds every dependency it installs (those for macOS and Linux) from its sdist, so such
+a version published as wheels only is excluded (`NAME!=VERSION` constraint) and the resolution
+repeated until every pin has an sdist. Windows-only pins (pywin32, which has no sdist at all) are
+not Homebrew's and need none.
 Needs network access to PyPI. uv is taken from PATH, or installed into a throwaway venv.
 """
 
@@ -20,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_formula import LOCK, REPO, fetch_sdist, parse_lock
+from gen_formula import LOCK, REPO, applies, fetch_sdist, parse_lock
 
 MAX_ROUNDS = 6
 
@@ -56,6 +58,8 @@ def main() -> int:
             compile_lock(uv, constraints)
             missing = []
             for entry in parse_lock(LOCK.read_text(encoding="utf-8")):
+                if not (applies(entry, "darwin") or applies(entry, "linux")):
+                    continue  # Homebrew never installs it
                 try:
                     fetch_sdist(entry)
                 except SystemExit:
