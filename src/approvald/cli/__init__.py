@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "secrets": ("secrets_cmd", "store credentials in the OS keyring"),
     "lease": ("lease_cmd", "hand out short-lived leases on a secret"),
     "exec": ("exec_cmd", "run one command with leased secrets injected and redacted"),
+    "mcp": ("mcp_cmd", "the MCP gateway: wrap a server, serve built-in tools, tool pins"),
     "doctor": ("doctor_cmd", "find unguarded agent tools and setup problems"),
     "tui": ("tui_cmd", "open the approval dashboard"),
     "demo": ("demo_cmd", "daemon + dashboard + a simulated agent session"),

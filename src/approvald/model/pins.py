@@ -79,3 +79,31 @@ class Pin:
             "accepted_at": iso(self.accepted_at),
             "accepted_by": self.accepted_by,
         }
+
+
+def definition_lines(definition: Mapping[str, Any] | None) -> list[str]:
+    """A definition as lines a person can compare: one field per block, schemas indented."""
+    if not definition:
+        return []
+    import json
+
+    lines: list[str] = []
+    for key in PINNED_FIELDS:
+        if key not in definition:
+            continue
+        value = definition[key]
+        if isinstance(value, str):
+            lines += [f"{key}:", *(f"  {line}" for line in value.splitlines() or [""])]
+        else:
+            text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+            lines += [f"{key}:", *(f"  {line}" for line in text.splitlines())]
+    return lines
+
+
+def definition_diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[str]:
+    """A unified diff (without headers) from the accepted definition to the one seen."""
+    import difflib
+
+    return [line for line in difflib.unified_diff(definition_lines(old),
+                                                  definition_lines(new), lineterm="", n=2)
+            if not line.startswith(("---", "+++"))]

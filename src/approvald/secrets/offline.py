@@ -2,7 +2,8 @@
 
 Everything done this way only records or takes rights away (nothing resolves a lease without
 the daemon). Each change is written to the audit log as the daemon would (the log takes appends
-from several processes under its own lock), marked `via: cli`.
+from several processes under its own lock), marked `via: cli` (the MCP gateway's own records,
+made the same way, say `via: gateway`).
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from approvald.storage.database import Database
 from approvald.storage.leases import LeaseStore
 
 
-def audit_reporter(paths: Paths) -> Any:
+def audit_reporter(paths: Paths, via: str = "cli") -> Any:
     def report(record: dict[str, Any], event: str | None = None,
                data: dict[str, Any] | None = None) -> None:
         try:
             from approvald.audit import AuditLog
 
             with AuditLog(paths.audit) as log:
-                log.append({**record, "via": "cli"})
+                log.append({**record, "via": via})
         except Exception as exc:  # never lose the operator's change over the log; say so
             print(f"approvald: warning: audit record {record.get('event')} not written: {exc}",
                   file=sys.stderr)

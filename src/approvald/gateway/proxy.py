@@ -1,0 +1,474 @@
+"""`approvald mcp wrap`: an MCP server for the agent in front of an upstream MCP server.
+
+The agent's side is the SDK's low-level `Server` (both protocol eras on one stdio connection);
+the upstream's side is `approvald.gateway.upstream`. Only the families the upstream declares
+are offered (the low-level server derives its capabilities from its handlers).
+
+- `tools/list`: every page upstream is read, each tool repaired where it can be (a schema
+  without `"type"`) or dropped, scanned for prompt injection and checked against its pin; only
+  pinned tools are offered. A withheld tool is polled until a person accepts it, and the agent
+  is told (`list_changed`, both eras) when what is offered changes.
+- `tools/call`: a tool not offered is refused; otherwise the call is an `mcp.call` action
+  (`mcp__NAME__TOOL`, input `{server, tool, arguments}`) decided by the daemon or, with none,
+  by the local policy (`approvald.gateway.judge`); while a person decides, progress
+  notifications keep the agent's request alive. The result is capped, redacted and scanned
+  (`approvald.gateway.results`, `scan`) before the agent sees it.
+- resources, prompts, completions: forwarded, their results redacted.
+- Nothing the agent sends is forwarded as is: parameters are rebuilt (a 2026 agent's `_meta`
+  envelope would be refused by a handshake-era upstream), and every handler turns an unexpected
+  failure into a generic error (a raw exception text could carry a secret).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import mcp_types as types
+from mcp import MCPError
+from mcp.server.lowlevel import NotificationOptions, Server
+from mcp.server.subscriptions import (
+    InMemorySubscriptionBus,
+    ListenHandler,
+    PromptsListChanged,
+    ResourcesListChanged,
+    ResourceUpdated,
+    ToolsListChanged,
+)
+from pydantic import ValidationError
+
+from approvald.gateway import results, scan
+from approvald.gateway.config import ASK, WARN, WITHHOLD, GatewaySettings
+from approvald.gateway.judge import Judge, Ruling
+from approvald.gateway.link import DaemonLink
+from approvald.gateway.pins import PinKeeper
+from approvald.gateway.upstream import Upstream
+from approvald.model.actions import Action, build_action, fingerprint
+from approvald.model.kinds import MCP_CALL
+from approvald.model.pins import CHANGED, FLAGGED, PINNED, pinned_definition
+from approvald.redaction import redact_obj, redact_text
+from approvald.wire.errors import DaemonError
+
+log = logging.getLogger("approvald.gateway")
+
+KEEPALIVE_S = 5.0
+WITHHELD_POLL_S = 2.0
+LIST_TIMEOUT_S = 60.0
+MAX_PAGES = 100
+INJECTION_RULE = "mcp-injection"
+Handler = Callable[[Any, Any], Awaitable[Any]]
+
+
+def guarded(handler: Handler) -> Handler:
+    """MCPErrors pass (they are ours, or the upstream's redacted); anything else is logged and
+    becomes a generic internal error."""
+    async def run(ctx: Any, params: Any) -> Any:
+        try:
+            return await handler(ctx, params)
+        except MCPError:
+            raise
+        except Exception:
+            log.exception("handler for %s failed", getattr(ctx, "method", "?"))
+            raise MCPError(types.INTERNAL_ERROR, "approvald gateway: internal error (details "
+                                                 "are in the gateway's log)") from None
+    return run
+
+
+def repair_tool(raw: Any) -> dict[str, Any] | None:
+    """The tool as the agent will see it, or None when it cannot be a tool at all."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        return None
+    tool = dict(raw)
+    schema = tool.get("inputSchema")
+    if not isinstance(schema, dict):
+        tool["inputSchema"] = {"type": "object"}
+    elif "type" not in schema:
+        tool["inputSchema"] = {"type": "object", **schema}
+    try:
+        model = types.Tool.model_validate(tool, by_name=False)
+    except ValidationError as exc:
+        log.warning("dropping upstream tool %r: %s", raw.get("name"), exc.errors()[:1])
+        return None
+    return model.model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+def upstream_error(exc: MCPError) -> MCPError:
+    """The upstream's JSON-RPC error, for the agent: same code, message redacted, no data."""
+    return MCPError(exc.code, redact_text(exc.message))
+
+
+class Progress:
+    """Progress for one call: the gateway's keep-alives while a person decides, then the
+    upstream's, shifted so the values keep rising (the spec wants them increasing)."""
+
+    def __init__(self, ctx: Any):
+        self.ctx = ctx
+        self.offset = 0.0
+
+    async def waiting(self) -> None:
+        self.offset += 1
+        await self.ctx.session.report_progress(self.offset, None,
+                                               "waiting for a person's decision in approvald")
+
+    async def forward(self, progress: float, total: float | None, message: str | None) -> None:
+        await self.ctx.session.report_progress(
+            self.offset + progress, None if total is None else self.offset + total,
+            redact_text(message) if message else message)
+
+
+class Gateway:
+    def __init__(self, *, server: str, settings: GatewaySettings, link: DaemonLink,
+                 judge: Judge, keeper: PinKeeper, agent: str = "mcp",
+                 session_id: str = "", cwd: str = ""):
+        self.server = server
+        self.settings = settings
+        self.link = link
+        self.judge = judge
+        self.keeper = keeper
+        self.agent = agent
+        self.session_id = session_id or f"gw-{secrets.token_hex(6)}"
+        self.cwd = cwd
+        self.upstream: Upstream | None = None
+        self.offered: dict[str, types.Tool] = {}
+        self.withheld: dict[str, str] = {}
+        self._observed: list[tuple[str, dict[str, Any], list[dict[str, str]]]] = []
+        self._output_schemas: dict[str, Any] = {}
+        self._listed = False
+        self._list_lock = anyio.Lock()
+        self._legacy: Any = None  # the agent's session, once a handshake-era agent is ready
+        self.bus = InMemorySubscriptionBus()
+        self._tasks: Any = None
+
+    # -- tools ----------------------------------------------------------------------------
+
+    async def refresh_tools(self) -> bool:
+        """List upstream, check pins; True when what is offered changed."""
+        assert self.upstream is not None
+        async with self._list_lock:
+            raw_tools: list[Any] = []
+            cursor = None
+            for _ in range(MAX_PAGES):
+                page = await self.upstream.request(
+                    "tools/list", {"cursor": cursor} if cursor else None, timeout=LIST_TIMEOUT_S)
+                tools = page.get("tools")
+                raw_tools += tools if isinstance(tools, list) else []
+                cursor = page.get("nextCursor")
+                if not isinstance(cursor, str) or not cursor:
+                    break
+            seen: dict[str, dict[str, Any]] = {}
+            for raw in raw_tools:
+                tool = repair_tool(raw)
+                if tool is not None and tool["name"] not in seen:
+                    seen[tool["name"]] = tool
+            observed = [(name, pinned_definition(tool), scan.scan_tool(tool))
+                        for name, tool in seen.items()]
+            statuses = await self.keeper.observe(observed) if observed else {}
+            self._observed = observed
+            self._output_schemas = {n: t.get("outputSchema") for n, t in seen.items()}
+            return self._expose({n: types.Tool.model_validate(t, by_name=False)
+                                 for n, t in seen.items()}, statuses)
+
+    def _expose(self, tools: dict[str, types.Tool], statuses: dict[str, str]) -> bool:
+        offered = {n: t for n, t in tools.items() if statuses.get(n) == PINNED}
+        withheld = {n: statuses.get(n, "unknown") for n in tools if n not in offered}
+        changed = self._listed and (offered.keys() != self.offered.keys() or any(
+            offered[n] != self.offered[n] for n in offered))
+        self.offered, self.withheld, self._listed = offered, withheld, True
+        return changed
+
+    async def recheck_withheld(self) -> bool:
+        """Ask again about withheld tools (a person may have accepted them)."""
+        if not self.withheld or not self._observed:
+            return False
+        async with self._list_lock:
+            statuses = await self.keeper.observe(self._observed)
+            accepted = [n for n in self.withheld if statuses.get(n) == PINNED]
+            if not accepted:
+                return False
+        return await self.refresh_tools()
+
+    async def tools_changed(self) -> None:
+        """Tell the agent, in both eras."""
+        if self._legacy is not None:
+            try:
+                await self._legacy.send_tool_list_changed()
+            except Exception as exc:  # the agent may have gone
+                log.info("could not send tools/list_changed: %s", exc)
+        await self.bus.publish(ToolsListChanged())
+
+    async def list_tools(self, ctx: Any, params: Any) -> types.ListToolsResult:
+        if params is not None and params.cursor:
+            return types.ListToolsResult(tools=[])  # everything fits in the first page
+        await self.refresh_tools()
+        return types.ListToolsResult(tools=list(self.offered.values()))
+
+    def action(self, tool: str, arguments: dict[str, Any],
+               extra: dict[str, Any] | None = None) -> Action:
+        return build_action(kind=MCP_CALL, tool=f"mcp__{self.server}__{tool}",
+                            tool_input={"server": self.server, "tool": tool,
+                                        "arguments": arguments, **(extra or {})},
+                            agent=self.agent, session_id=self.session_id, cwd=self.cwd)
+
+    async def call_tool(self, ctx: Any, params: types.CallToolRequestParams
+                        ) -> types.CallToolResult:
+        assert self.upstream is not None
+        name, arguments = params.name, dict(params.arguments or {})
+        if not self._listed:
+            await self.refresh_tools()
+        if name in self.withheld:
+            return self._error(self._withheld_text(name))
+        if name not in self.offered:
+            raise MCPError(types.INVALID_PARAMS, f"Unknown tool: {name}")
+        progress = Progress(ctx)
+        ruling = await self._while_waiting(progress, self.judge.rule(self.action(name,
+                                                                                 arguments)))
+        if not ruling.allowed:
+            return self._error(ruling.text)
+        try:
+            raw = await self.upstream.request(
+                "tools/call", {"name": name, "arguments": arguments},
+                timeout=self.settings.call_timeout_s, on_progress=progress.forward)
+        except MCPError as exc:
+            if exc.code == types.CONNECTION_CLOSED:
+                return self._error(f"approvald: the upstream MCP server {self.server!r} is not "
+                                   "running (it exited or closed its connection); restart it")
+            if exc.code == types.REQUEST_TIMEOUT:
+                return self._error(f"approvald: the upstream MCP server {self.server!r} did "
+                                   f"not answer within {self.settings.call_timeout_s:g} s, so "
+                                   "the call was cancelled")
+            raise upstream_error(exc) from None
+        return await self.deliver(name, arguments, raw, ruling, progress)
+
+    def _withheld_text(self, name: str) -> str:
+        why = {CHANGED: "its definition changed since it was pinned",
+               FLAGGED: "its description looks like a prompt injection"}.get(
+                   self.withheld[name], "it is not pinned")
+        return (f"approvald withheld the tool {name!r} of MCP server {self.server!r}: {why}. A "
+                f"person must accept it first: `approvald mcp pins accept {self.server} {name}` "
+                "(or in the dashboard).")
+
+    async def _while_waiting(self, progress: Progress, waited: Awaitable[Ruling]) -> Ruling:
+        """`waited`, with a keep-alive progress notification every few seconds meanwhile."""
+        ruling: Ruling | None = None
+        async with anyio.create_task_group() as tasks:
+            async def beat() -> None:
+                while True:
+                    await anyio.sleep(KEEPALIVE_S)
+                    await progress.waiting()
+            tasks.start_soon(beat)
+            try:
+                ruling = await waited
+            finally:
+                tasks.cancel_scope.cancel()
+        assert ruling is not None
+        return ruling
+
+    async def deliver(self, name: str, arguments: dict[str, Any], raw: dict[str, Any],
+                      ruling: Ruling, progress: Progress) -> types.CallToolResult:
+        result: dict[str, Any] = {k: raw[k] for k in ("content", "structuredContent", "isError")
+                                  if k in raw}
+        result.setdefault("content", [])
+        too_large = results.too_large(result, self.settings.max_result_bytes)
+        if too_large:
+            return self._error(f"approvald: {too_large}")
+        cleaned = results.redact_result(result)
+        if ruling.known_values:
+            try:
+                cleaned = await results.redact_remotely(cleaned, self.link.client().redact)
+            except (DaemonError, ValueError) as exc:
+                return self._error(f"approvald: this result could not be checked for leased "
+                                   f"values ({exc}), so it is withheld")
+        findings = scan.scan_result(cleaned)
+        if findings:
+            refusal = await self._result_findings(name, arguments, cleaned, findings, progress)
+            if refusal is not None:
+                return self._error(refusal)
+        if cleaned.get("structuredContent") != result.get("structuredContent") \
+                and not results.fits_output_schema(cleaned.get("structuredContent"),
+                                                   self._output_schemas.get(name)):
+            cleaned = results.as_error_with_text(cleaned, "approvald redacted secrets from "
+                                                 "this result:")
+        try:
+            return types.CallToolResult.model_validate(cleaned, by_name=False)
+        except ValidationError:
+            return self._error(f"approvald: the upstream MCP server {self.server!r} sent a "
+                               f"malformed result for {name!r}")
+
+    async def _result_findings(self, name: str, arguments: dict[str, Any],
+                               cleaned: dict[str, Any], findings: list[dict[str, str]],
+                               progress: Progress) -> str | None:
+        """Apply the injection setting to a result; the refusal text, or None to deliver."""
+        mode = self.settings.injection
+        withheld = (f"approvald withheld this result of {self.server}.{name}: it contains text "
+                    f"aimed at the model ({scan.kinds(findings)})")
+        outcome, refusal = "warned", None
+        if mode == WITHHOLD:
+            outcome, refusal = "withheld", withheld
+        elif mode == ASK:
+            digest = fingerprint({"result": cleaned})
+            action = self.action(name, arguments, {"result": {
+                "sha256": digest, "findings": [f["kind"] for f in findings]}})
+            floor = {"rule": INJECTION_RULE,
+                     "reason": f"The result of {self.server}.{name} contains text aimed at the "
+                               f"model ({scan.describe(findings)}); deliver it to the agent?"}
+            ruling = await self._while_waiting(progress, self.judge.rule(action, floor))
+            outcome = "delivered after approval" if ruling.allowed else "withheld"
+            if not ruling.allowed:
+                # The ruling's own text quotes the finding to the person; the agent must not
+                # read it, so only the outcome and the person's words go back.
+                words = ruling.decision.get("decision_reason")
+                refusal = f"{withheld}; {ruling.outcome}" + (f": {words}" if words else "")
+        await self.keeper.report({"event": "mcp.injection", "tool": name, "where": "result",
+                                  "action": outcome, "findings": findings})
+        return refusal if mode != WARN else None
+
+    def _error(self, text: str) -> types.CallToolResult:
+        return types.CallToolResult.model_validate(results.error_result(text), by_name=False)
+
+    # -- resources, prompts, completions ------------------------------------------------------
+
+    async def _forward(self, method: str, params: dict[str, Any] | None,
+                       result_type: Any) -> Any:
+        assert self.upstream is not None
+        try:
+            raw = await self.upstream.request(method, params, timeout=LIST_TIMEOUT_S)
+        except MCPError as exc:
+            raise upstream_error(exc) from None
+        raw.pop("_meta", None)
+        try:
+            return result_type.model_validate(redact_obj(raw), by_name=False)
+        except ValidationError:
+            raise MCPError(types.INTERNAL_ERROR, f"approvald: the upstream MCP server "
+                                                 f"{self.server!r} sent a malformed answer to "
+                                                 f"{method}") from None
+
+    @staticmethod
+    def _page(params: Any) -> dict[str, Any] | None:
+        return {"cursor": params.cursor} if params is not None and params.cursor else None
+
+    def handlers(self) -> dict[str, Any]:
+        """The `Server(on_...=)` handlers for what the upstream declares."""
+        assert self.upstream is not None
+        caps = self.upstream.capabilities
+        found: dict[str, Handler] = {}
+        if caps.tools is not None:
+            found.update(on_list_tools=self.list_tools, on_call_tool=self.call_tool)
+        if caps.resources is not None:
+            found.update(
+                on_list_resources=lambda c, p: self._forward(
+                    "resources/list", self._page(p), types.ListResourcesResult),
+                on_list_resource_templates=lambda c, p: self._forward(
+                    "resources/templates/list", self._page(p), types.ListResourceTemplatesResult),
+                on_read_resource=lambda c, p: self._forward(
+                    "resources/read", {"uri": str(p.uri)}, types.ReadResourceResult))
+            if caps.resources.subscribe:
+                found.update(
+                    on_subscribe_resource=lambda c, p: self._forward(
+                        "resources/subscribe", {"uri": str(p.uri)}, types.EmptyResult),
+                    on_unsubscribe_resource=lambda c, p: self._forward(
+                        "resources/unsubscribe", {"uri": str(p.uri)}, types.EmptyResult))
+        if caps.prompts is not None:
+            found.update(
+                on_list_prompts=lambda c, p: self._forward(
+                    "prompts/list", self._page(p), types.ListPromptsResult),
+                on_get_prompt=lambda c, p: self._forward(
+                    "prompts/get", {"name": p.name, **({"arguments": p.arguments}
+                                                       if p.arguments else {})},
+                    types.GetPromptResult))
+        if caps.completions is not None:
+            found.update(on_completion=lambda c, p: self._forward(
+                "completion/complete", p.model_dump(by_alias=True, mode="json",
+                                                    exclude_none=True,
+                                                    exclude={"meta"}),
+                types.CompleteResult))
+        return {key: guarded(handler) for key, handler in found.items()}
+
+    # -- notifications from the upstream ------------------------------------------------------
+
+    async def on_upstream_message(self, message: Any) -> None:
+        """Runs in the upstream connection's reader: anything that talks to the upstream again
+        is started as a task, never awaited here."""
+        if isinstance(message, Exception):
+            log.warning("the upstream sent something unreadable: %s", message)
+            return
+        note = getattr(message, "root", message)
+        if isinstance(note, types.ToolListChangedNotification) and self._tasks is not None:
+            self._tasks.start_soon(self._refresh_and_tell)
+        elif isinstance(note, types.ResourceListChangedNotification):
+            await self._tell(note, ResourcesListChanged())
+        elif isinstance(note, types.PromptListChangedNotification):
+            await self._tell(note, PromptsListChanged())
+        elif isinstance(note, types.ResourceUpdatedNotification):
+            await self._tell(types.ResourceUpdatedNotification(
+                params=types.ResourceUpdatedNotificationParams(uri=note.params.uri)),
+                ResourceUpdated(uri=str(note.params.uri)))
+        elif isinstance(note, types.LoggingMessageNotification):
+            log.info("upstream log (%s): %s", note.params.level,
+                     redact_text(str(note.params.data))[:2000])
+
+    async def _tell(self, notification: Any, event: Any) -> None:
+        if self._legacy is not None:
+            try:
+                await self._legacy.send_notification(notification)
+            except Exception as exc:
+                log.info("could not forward %s: %s", type(notification).__name__, exc)
+        await self.bus.publish(event)
+
+    async def _refresh_and_tell(self) -> None:
+        try:
+            if await self.refresh_tools():
+                await self.tools_changed()
+        except Exception as exc:
+            log.warning("re-listing tools after the upstream's list_changed failed: %s", exc)
+
+    async def watch_withheld(self) -> None:
+        while True:
+            await anyio.sleep(WITHHELD_POLL_S)
+            try:
+                if await self.recheck_withheld():
+                    await self.tools_changed()
+            except Exception as exc:
+                log.info("checking withheld tools failed: %s", exc)
+
+    # -- the agent's side -------------------------------------------------------------------
+
+    def build_server(self) -> Server[Any]:
+        assert self.upstream is not None
+        info = self.upstream.server_info
+        instructions = self._instructions()
+        server: Server[Any] = Server(
+            info.name if info else self.server, version=info.version if info else "",
+            instructions=instructions, on_subscriptions_listen=ListenHandler(self.bus),
+            **self.handlers())
+        server.middleware = []  # no tracing span per message: the gateway is on a hot path
+
+        async def on_initialized(ctx: Any, params: Any) -> None:
+            self._legacy = ctx.session
+        server.add_notification_handler("notifications/initialized", types.NotificationParams,
+                                        on_initialized)
+        return server
+
+    def _instructions(self) -> str | None:
+        """The upstream's instructions reach the model too: scanned like a description."""
+        assert self.upstream is not None
+        text = self.upstream.instructions
+        if not text:
+            return None
+        findings = scan.scan_text(text, description=True, field="instructions")
+        if findings and self._tasks is not None:
+            self._tasks.start_soon(self.keeper.report, {
+                "event": "mcp.injection", "where": "instructions",
+                "action": "warned" if self.settings.injection == WARN else "withheld",
+                "findings": findings})
+        return text if not findings or self.settings.injection == WARN else None
+
+    def initialization_options(self, server: Server[Any]) -> Any:
+        assert self.upstream is not None
+        caps = self.upstream.capabilities
+        return server.create_initialization_options(NotificationOptions(
+            tools_changed=True,  # the gateway itself changes what it offers (pins)
+            resources_changed=bool(caps.resources and caps.resources.list_changed),
+            prompts_changed=bool(caps.prompts and caps.prompts.list_changed)))

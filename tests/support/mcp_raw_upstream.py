@@ -1,0 +1,60 @@
+"""A hand-written upstream that sends what the SDK would never send: a line that is not JSON,
+tools the strict SDK client would reject as a whole, and a malformed tool result.
+
+Standard library only; run as a script. It answers `initialize`, `tools/list` and `tools/call`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+TOOLS = [
+    {"name": "untyped", "description": "A schema without a type.", "inputSchema": {}},
+    {"name": 5, "inputSchema": {"type": "object"}},
+    {"name": "schemaless", "description": "No schema at all."},
+    {"name": "fine", "description": "Answers with a malformed result.",
+     "inputSchema": {"type": "object"}},
+]
+
+
+def send(message: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def answer(request: dict[str, object]) -> dict[str, object] | None:
+    method = request.get("method")
+    if method == "initialize":
+        sys.stdout.write("this line is not JSON-RPC\n")
+        return {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
+                "serverInfo": {"name": "raw-upstream", "version": "0"}}
+    if method == "tools/list":
+        return {"tools": TOOLS}
+    if method == "tools/call":
+        params = request.get("params")
+        name = params.get("name") if isinstance(params, dict) else None
+        if name == "fine":
+            return {"content": "not a list of blocks"}
+        return {"content": [{"type": "text", "text": f"{name} answered"}]}
+    return None
+
+
+def main() -> None:
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+        except ValueError:
+            continue
+        if "id" not in request:
+            continue  # a notification
+        result = answer(request)
+        if result is None:
+            send({"jsonrpc": "2.0", "id": request["id"],
+                  "error": {"code": -32601, "message": "Method not found"}})
+        else:
+            send({"jsonrpc": "2.0", "id": request["id"], "result": result})
+
+
+if __name__ == "__main__":
+    main()
