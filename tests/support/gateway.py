@@ -40,10 +40,11 @@ def wrap_args(name: str, command: list[str] | None = None, *extra: str) -> list[
 
 @asynccontextmanager
 async def gateway_session(exe: list[str], env: dict[str, str], args: list[str], *,
-                          read_timeout: float = 60, **session_options: Any
-                          ) -> AsyncIterator[ClientSession]:
-    """An initialized legacy-era session with `approvald <args>` (a gateway) as the server."""
-    params = StdioServerParameters(command=exe[0], args=[*exe[1:], *args], env=env)
+                          read_timeout: float = 60, cwd: Path | None = None,
+                          **session_options: Any) -> AsyncIterator[ClientSession]:
+    """An initialized legacy-era session with `approvald <args>` (a gateway) as the server,
+    started in `cwd`."""
+    params = StdioServerParameters(command=exe[0], args=[*exe[1:], *args], env=env, cwd=cwd)
     errlog_path = Path(env["APPROVALD_HOME"]) / "gateway-stderr.log"
     with errlog_path.open("a") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(

@@ -18,9 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from typing import Any
 
+from approvald.cli.output import fail
 from approvald.paths import get_paths
 from approvald.wire.client import DaemonClient
 from approvald.wire.errors import DaemonError, DaemonUnavailable
@@ -29,11 +29,6 @@ PROG = "approvald mcp"
 _HEADER = re.compile(r"([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*:\s*(.*)")
 _ENV = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
 _SERVER_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-
-
-def _fail(message: str, code: int = 1, prog: str = PROG) -> int:
-    print(f"{prog}: {message}", file=sys.stderr)
-    return code
 
 
 def _wrap_parser() -> argparse.ArgumentParser:
@@ -69,26 +64,26 @@ def wrap(argv: list[str]) -> int:
     opts = _wrap_parser().parse_args(own)
     prog = f"{PROG} wrap"
     if not _SERVER_NAME.fullmatch(opts.name):
-        return _fail("--name must be 1 to 64 letters, digits, '.', '_' or '-'", 2, prog)
+        return fail(prog, "--name must be 1 to 64 letters, digits, '.', '_' or '-'", 2)
     if bool(opts.url) == bool(command):
-        return _fail("give either --url URL or the upstream command after `--`", 2, prog)
+        return fail(prog, "give either --url URL or the upstream command after `--`", 2)
     if opts.url and not opts.url.startswith(("http://", "https://")):
-        return _fail(f"--url must be an http:// or https:// URL, not {opts.url!r}", 2, prog)
+        return fail(prog, f"--url must be an http:// or https:// URL, not {opts.url!r}", 2)
     if opts.header and not opts.url:
-        return _fail("--header goes with --url", 2, prog)
+        return fail(prog, "--header goes with --url", 2)
     if opts.env and opts.url:
-        return _fail("--env goes with an upstream command", 2, prog)
+        return fail(prog, "--env goes with an upstream command", 2)
     headers: dict[str, str] = {}
     for text in opts.header:
         match = _HEADER.fullmatch(text)
         if not match:
-            return _fail(f"--header must be 'Name: value', not {text!r}", 2, prog)
+            return fail(prog, f"--header must be 'Name: value', not {text!r}", 2)
         headers[match.group(1)] = match.group(2)
     env: dict[str, str] = {}
     for text in opts.env:
         match = _ENV.fullmatch(text)
         if not match:
-            return _fail(f"--env must be VAR=VALUE, not {text!r}", 2, prog)
+            return fail(prog, f"--env must be VAR=VALUE, not {text!r}", 2)
         env[match.group(1)] = match.group(2)
 
     from approvald.gateway.run import run
@@ -110,8 +105,8 @@ def serve_builtin(argv: list[str]) -> int:
     parser.add_argument("--agent", default="mcp", help="the agent this runs for")
     opts = parser.parse_args(argv)
     if not _SERVER_NAME.fullmatch(opts.name):
-        return _fail("--name must be 1 to 64 letters, digits, '.', '_' or '-'", 2,
-                     f"{PROG} serve")
+        return fail(f"{PROG} serve", "--name must be 1 to 64 letters, digits, '.', '_' or '-'",
+                    2)
     from approvald.gateway.builtin import serve
     from approvald.gateway.run import run
 
@@ -175,7 +170,7 @@ def pins(argv: list[str]) -> int:
         try:
             found = _pins(opts.server)
         except DaemonError as exc:
-            return _fail(str(exc), 1, prog)
+            return fail(prog, str(exc))
         if opts.json:
             print(json.dumps({"pins": found}, indent=2, ensure_ascii=False))
         else:
@@ -192,18 +187,18 @@ def pins(argv: list[str]) -> int:
         try:
             accepted = _accept(opts.server, opts.tool)
         except DaemonError as exc:
-            return _fail(str(exc), 1, prog)
+            return fail(prog, str(exc))
         if not accepted:
             what = f"tool {opts.tool!r} of " if opts.tool else ""
-            return _fail(f"nothing to accept: no withheld {what}MCP server {opts.server!r}",
-                         1, prog)
+            return fail(prog, f"nothing to accept: no withheld {what}MCP server "
+                              f"{opts.server!r}")
         if opts.json:
             print(json.dumps({"accepted": accepted}, indent=2, ensure_ascii=False))
         else:
             for pin in accepted:
                 print(f"accepted {pin['server']} {pin['tool']} ({pin['digest']})")
         return 0
-    return _fail(f"unknown pins command {verb!r} (list, accept)", 2, prog)
+    return fail(prog, f"unknown pins command {verb!r} (list, accept)", 2)
 
 
 def main(argv: list[str]) -> int:
@@ -213,5 +208,5 @@ def main(argv: list[str]) -> int:
         return 0 if argv else 2
     handler = commands.get(argv[0])
     if handler is None:
-        return _fail(f"unknown command {argv[0]!r} (wrap, serve, pins)", 2)
+        return fail(PROG, f"unknown command {argv[0]!r} (wrap, serve, pins)", 2)
     return handler(argv[1:])

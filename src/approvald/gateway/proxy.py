@@ -22,8 +22,6 @@ are offered (the low-level server derives its capabilities from its handlers).
 from __future__ import annotations
 
 import logging
-import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -38,43 +36,25 @@ from mcp.server.subscriptions import (
     ResourceUpdated,
     ToolsListChanged,
 )
+from mcp_types.methods import validate_server_result
 from pydantic import ValidationError
 
-from approvald.gateway import results, scan
-from approvald.gateway.config import ASK, WARN, WITHHOLD, GatewaySettings
-from approvald.gateway.judge import Judge, Ruling
-from approvald.gateway.link import DaemonLink
-from approvald.gateway.pins import PinKeeper
+from approvald.gateway import scan
+from approvald.gateway.config import WARN
+from approvald.gateway.guard import CallGuard, Handler, Progress, error_result, guarded
 from approvald.gateway.upstream import Upstream
-from approvald.model.actions import Action, build_action, fingerprint
-from approvald.model.kinds import MCP_CALL
 from approvald.model.pins import CHANGED, FLAGGED, PINNED, pinned_definition
 from approvald.redaction import redact_obj, redact_text
-from approvald.wire.errors import DaemonError
 
 log = logging.getLogger("approvald.gateway")
 
-KEEPALIVE_S = 5.0
+# The protocol eras an agent may speak, with what each requires of a tools/list result.
+_LISTING_ERAS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("2025-11-25", {}),
+    ("2026-07-28", {"ttlMs": 0, "cacheScope": "private", "resultType": "complete"}))
 WITHHELD_POLL_S = 2.0
 LIST_TIMEOUT_S = 60.0
 MAX_PAGES = 100
-INJECTION_RULE = "mcp-injection"
-Handler = Callable[[Any, Any], Awaitable[Any]]
-
-
-def guarded(handler: Handler) -> Handler:
-    """MCPErrors pass (they are ours, or the upstream's redacted); anything else is logged and
-    becomes a generic internal error."""
-    async def run(ctx: Any, params: Any) -> Any:
-        try:
-            return await handler(ctx, params)
-        except MCPError:
-            raise
-        except Exception:
-            log.exception("handler for %s failed", getattr(ctx, "method", "?"))
-            raise MCPError(types.INTERNAL_ERROR, "approvald gateway: internal error (details "
-                                                 "are in the gateway's log)") from None
-    return run
 
 
 def repair_tool(raw: Any) -> dict[str, Any] | None:
@@ -89,10 +69,14 @@ def repair_tool(raw: Any) -> dict[str, Any] | None:
         tool["inputSchema"] = {"type": "object", **schema}
     try:
         model = types.Tool.model_validate(tool, by_name=False)
+        dumped = model.model_dump(by_alias=True, mode="json", exclude_none=True)
+        # As the agent's era will check it: one invalid tool would fail the whole listing.
+        for version, extra in _LISTING_ERAS:
+            validate_server_result("tools/list", version, {"tools": [dumped], **extra})
     except ValidationError as exc:
         log.warning("dropping upstream tool %r: %s", raw.get("name"), exc.errors()[:1])
         return None
-    return model.model_dump(by_alias=True, mode="json", exclude_none=True)
+    return dumped
 
 
 def upstream_error(exc: MCPError) -> MCPError:
@@ -100,37 +84,12 @@ def upstream_error(exc: MCPError) -> MCPError:
     return MCPError(exc.code, redact_text(exc.message))
 
 
-class Progress:
-    """Progress for one call: the gateway's keep-alives while a person decides, then the
-    upstream's, shifted so the values keep rising (the spec wants them increasing)."""
-
-    def __init__(self, ctx: Any):
-        self.ctx = ctx
-        self.offset = 0.0
-
-    async def waiting(self) -> None:
-        self.offset += 1
-        await self.ctx.session.report_progress(self.offset, None,
-                                               "waiting for a person's decision in approvald")
-
-    async def forward(self, progress: float, total: float | None, message: str | None) -> None:
-        await self.ctx.session.report_progress(
-            self.offset + progress, None if total is None else self.offset + total,
-            redact_text(message) if message else message)
-
-
 class Gateway:
-    def __init__(self, *, server: str, settings: GatewaySettings, link: DaemonLink,
-                 judge: Judge, keeper: PinKeeper, agent: str = "mcp",
-                 session_id: str = "", cwd: str = ""):
-        self.server = server
-        self.settings = settings
-        self.link = link
-        self.judge = judge
-        self.keeper = keeper
-        self.agent = agent
-        self.session_id = session_id or f"gw-{secrets.token_hex(6)}"
-        self.cwd = cwd
+    def __init__(self, guard: CallGuard):
+        self.guard = guard
+        self.server = guard.server
+        self.settings = guard.settings
+        self.keeper = guard.keeper
         self.upstream: Upstream | None = None
         self.offered: dict[str, types.Tool] = {}
         self.withheld: dict[str, str] = {}
@@ -205,13 +164,6 @@ class Gateway:
         await self.refresh_tools()
         return types.ListToolsResult(tools=list(self.offered.values()))
 
-    def action(self, tool: str, arguments: dict[str, Any],
-               extra: dict[str, Any] | None = None) -> Action:
-        return build_action(kind=MCP_CALL, tool=f"mcp__{self.server}__{tool}",
-                            tool_input={"server": self.server, "tool": tool,
-                                        "arguments": arguments, **(extra or {})},
-                            agent=self.agent, session_id=self.session_id, cwd=self.cwd)
-
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams
                         ) -> types.CallToolResult:
         assert self.upstream is not None
@@ -219,28 +171,31 @@ class Gateway:
         if not self._listed:
             await self.refresh_tools()
         if name in self.withheld:
-            return self._error(self._withheld_text(name))
+            return error_result(self._withheld_text(name))
         if name not in self.offered:
             raise MCPError(types.INVALID_PARAMS, f"Unknown tool: {name}")
         progress = Progress(ctx)
-        ruling = await self._while_waiting(progress, self.judge.rule(self.action(name,
-                                                                                 arguments)))
+        ruling = await self.guard.rule(progress, self.guard.mcp_action(name, arguments))
         if not ruling.allowed:
-            return self._error(ruling.text)
+            return error_result(ruling.text)
         try:
             raw = await self.upstream.request(
                 "tools/call", {"name": name, "arguments": arguments},
                 timeout=self.settings.call_timeout_s, on_progress=progress.forward)
         except MCPError as exc:
             if exc.code == types.CONNECTION_CLOSED:
-                return self._error(f"approvald: the upstream MCP server {self.server!r} is not "
-                                   "running (it exited or closed its connection); restart it")
+                return error_result(f"approvald: the upstream MCP server {self.server!r} is "
+                                    "not running (it exited or closed its connection); "
+                                    "restart it")
             if exc.code == types.REQUEST_TIMEOUT:
-                return self._error(f"approvald: the upstream MCP server {self.server!r} did "
-                                   f"not answer within {self.settings.call_timeout_s:g} s, so "
-                                   "the call was cancelled")
+                return error_result(f"approvald: the upstream MCP server {self.server!r} did "
+                                    f"not answer within {self.settings.call_timeout_s:g} s, so "
+                                    "the call was cancelled")
             raise upstream_error(exc) from None
-        return await self.deliver(name, arguments, raw, ruling, progress)
+        return await self.guard.deliver(
+            name, raw, ruling, progress,
+            lambda extra: self.guard.mcp_action(name, arguments, extra),
+            self._output_schemas.get(name))
 
     def _withheld_text(self, name: str) -> str:
         why = {CHANGED: "its definition changed since it was pinned",
@@ -249,84 +204,6 @@ class Gateway:
         return (f"approvald withheld the tool {name!r} of MCP server {self.server!r}: {why}. A "
                 f"person must accept it first: `approvald mcp pins accept {self.server} {name}` "
                 "(or in the dashboard).")
-
-    async def _while_waiting(self, progress: Progress, waited: Awaitable[Ruling]) -> Ruling:
-        """`waited`, with a keep-alive progress notification every few seconds meanwhile."""
-        ruling: Ruling | None = None
-        async with anyio.create_task_group() as tasks:
-            async def beat() -> None:
-                while True:
-                    await anyio.sleep(KEEPALIVE_S)
-                    await progress.waiting()
-            tasks.start_soon(beat)
-            try:
-                ruling = await waited
-            finally:
-                tasks.cancel_scope.cancel()
-        assert ruling is not None
-        return ruling
-
-    async def deliver(self, name: str, arguments: dict[str, Any], raw: dict[str, Any],
-                      ruling: Ruling, progress: Progress) -> types.CallToolResult:
-        result: dict[str, Any] = {k: raw[k] for k in ("content", "structuredContent", "isError")
-                                  if k in raw}
-        result.setdefault("content", [])
-        too_large = results.too_large(result, self.settings.max_result_bytes)
-        if too_large:
-            return self._error(f"approvald: {too_large}")
-        cleaned = results.redact_result(result)
-        if ruling.known_values:
-            try:
-                cleaned = await results.redact_remotely(cleaned, self.link.client().redact)
-            except (DaemonError, ValueError) as exc:
-                return self._error(f"approvald: this result could not be checked for leased "
-                                   f"values ({exc}), so it is withheld")
-        findings = scan.scan_result(cleaned)
-        if findings:
-            refusal = await self._result_findings(name, arguments, cleaned, findings, progress)
-            if refusal is not None:
-                return self._error(refusal)
-        if cleaned.get("structuredContent") != result.get("structuredContent") \
-                and not results.fits_output_schema(cleaned.get("structuredContent"),
-                                                   self._output_schemas.get(name)):
-            cleaned = results.as_error_with_text(cleaned, "approvald redacted secrets from "
-                                                 "this result:")
-        try:
-            return types.CallToolResult.model_validate(cleaned, by_name=False)
-        except ValidationError:
-            return self._error(f"approvald: the upstream MCP server {self.server!r} sent a "
-                               f"malformed result for {name!r}")
-
-    async def _result_findings(self, name: str, arguments: dict[str, Any],
-                               cleaned: dict[str, Any], findings: list[dict[str, str]],
-                               progress: Progress) -> str | None:
-        """Apply the injection setting to a result; the refusal text, or None to deliver."""
-        mode = self.settings.injection
-        withheld = (f"approvald withheld this result of {self.server}.{name}: it contains text "
-                    f"aimed at the model ({scan.kinds(findings)})")
-        outcome, refusal = "warned", None
-        if mode == WITHHOLD:
-            outcome, refusal = "withheld", withheld
-        elif mode == ASK:
-            digest = fingerprint({"result": cleaned})
-            action = self.action(name, arguments, {"result": {
-                "sha256": digest, "findings": [f["kind"] for f in findings]}})
-            floor = {"rule": INJECTION_RULE,
-                     "reason": f"The result of {self.server}.{name} contains text aimed at the "
-                               f"model ({scan.describe(findings)}); deliver it to the agent?"}
-            ruling = await self._while_waiting(progress, self.judge.rule(action, floor))
-            outcome = "delivered after approval" if ruling.allowed else "withheld"
-            if not ruling.allowed:
-                # The ruling's own text quotes the finding to the person; the agent must not
-                # read it, so only the outcome and the person's words go back.
-                words = ruling.decision.get("decision_reason")
-                refusal = f"{withheld}; {ruling.outcome}" + (f": {words}" if words else "")
-        await self.keeper.report({"event": "mcp.injection", "tool": name, "where": "result",
-                                  "action": outcome, "findings": findings})
-        return refusal if mode != WARN else None
-
-    def _error(self, text: str) -> types.CallToolResult:
-        return types.CallToolResult.model_validate(results.error_result(text), by_name=False)
 
     # -- resources, prompts, completions ------------------------------------------------------
 

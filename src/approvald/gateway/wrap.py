@@ -10,6 +10,7 @@ import anyio
 from mcp.server.stdio import stdio_server
 
 from approvald.gateway.config import gateway_settings
+from approvald.gateway.guard import CallGuard
 from approvald.gateway.judge import Judge
 from approvald.gateway.link import DaemonLink
 from approvald.gateway.pins import PinKeeper
@@ -40,9 +41,10 @@ async def serve(paths: Paths, server: str, spec: UpstreamSpec, *, agent: str) ->
         spec = await resolve_leases(link, spec)
         keeper = PinKeeper(link, paths, server, spec.describe(),
                            hold_flagged=settings.holds_flagged_tools, session_id=session)
-        gateway = Gateway(server=server, settings=settings, link=link, judge=Judge(link, paths),
-                          keeper=keeper, agent=agent, session_id=session, cwd=os.getcwd())
-        log.info("starting: %s (session %s)", spec.describe(), gateway.session_id)
+        gateway = Gateway(CallGuard(server=server, settings=settings, link=link,
+                                    judge=Judge(link, paths), keeper=keeper, agent=agent,
+                                    session_id=session, cwd=os.getcwd()))
+        log.info("starting: %s (session %s)", spec.describe(), session)
         async with connect(spec, errlog=errlog,
                            message_handler=gateway.on_upstream_message) as upstream:
             gateway.upstream = upstream
