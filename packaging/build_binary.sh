@@ -9,7 +9,8 @@
 # Smoke tests: --version; policy decisions (bundled starter policy, and a --policy file); a
 # dashboard screenshot taken headless (TEXTUAL_SCREENSHOT) with the daemon the dashboard starts
 # by running this same binary; a non-zero exit when the dashboard fails (inside the app, and
-# when its daemon cannot start); `daemon` + `status` run by the binary.
+# when its daemon cannot start); an MCP handshake and tool call with `mcp serve`; `daemon` +
+# `status` run by the binary.
 # Environment: DIST_DIR (default dist), BUILD_DIR (default build/pyinstaller), PYTHON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -119,6 +120,17 @@ code=$?
 set -e
 [ "$code" -ne 0 ] && [ "$code" -ne 124 ] || fail "tui without a daemon exited $code"
 echo "exit $code: $(tail -1 "$SCRATCH/tui-nodaemon.out")"
+
+step "MCP gateway: the built-in tools server answers the handshake and a tool call"
+# stdin stays open a while: at its end the server closes the connection, answered or not.
+{ printf '%s\n' \
+  '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"smoke","version":"0"}}}' \
+  '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+  '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"policy.yaml"}}}'
+  sleep 8; } | timeout 60 "$BIN" mcp serve >"$SCRATCH/mcp.out" 2>"$SCRATCH/mcp.err" \
+  || { cat "$SCRATCH/mcp.err" >&2; fail "mcp serve exited non-zero"; }
+grep -q '"protocolVersion":"2025-11-25"' "$SCRATCH/mcp.out" || fail "no initialize answer: $(cat "$SCRATCH/mcp.out")"
+grep -q 'block-push' "$SCRATCH/mcp.out" || fail "read_file did not answer: $(cat "$SCRATCH/mcp.out")"
 
 step "daemon run by the binary"
 "$BIN" daemon >"$SCRATCH/daemon.log" 2>&1 &
