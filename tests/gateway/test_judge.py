@@ -108,3 +108,19 @@ def test_tools_that_cannot_be_tools_are_dropped() -> None:
     assert repair_tool({"name": 5}) is None
     assert repair_tool("tool") is None
     assert repair_tool({"name": "a", "inputSchema": {"type": "string"}}) is None
+
+
+@pytest.mark.parametrize(("command", "decision"), [
+    ("approvald mcp pins accept fs read_file", "DENY"),
+    ("python3 -m approvald mcp pins accept fs", "DENY"),
+    ("approvald mcp pins list --json", "ALLOW"),
+])
+def test_accepting_pins_is_the_operators_act(approvald_home: Path, command: str,
+                                             decision: str) -> None:
+    from approvald.policy import load_engine
+
+    action = build_action(kind="process.exec", tool="Bash", tool_input={"command": command},
+                          agent="claude-code", session_id="s", cwd="/tmp")
+    result = load_engine().evaluate(action)
+    assert result.decision == decision
+    assert ("self.operator-commands" in result.rules) == (decision == "DENY")

@@ -113,13 +113,16 @@ def self_protection_rules(paths: Paths, home: str | None = None) -> list[dict[st
         {
             "id": "self.operator-commands",
             "decision": "DENY",
-            "reason": "Approving, the dashboard, installing, credentials and daemon control are "
-                      "the operator's acts; the agent may not run them.",
+            "reason": "Approving, the dashboard, installing, credentials, daemon control and "
+                      "accepting MCP tool definitions are the operator's acts; the agent may not "
+                      "run them.",
             "match": {"any_of": [
                 {"program": ["approvald", "approvald.*"], "args": [["approvals"],
                                                                    ["approve", "deny"]]},
                 {"program": ["approvald", "approvald.*"], "args": [OPERATOR_SUBCOMMANDS]},
+                {"program": ["approvald", "approvald.*"], "args": ["mcp", "pins", "accept"]},
                 {"program": PYTHON, "args": ["-m", "approvald*", operator]},
+                {"program": PYTHON, "args": ["-m", "approvald*", "mcp", "pins", "accept"]},
                 {"finding": ["approvald-import"]},
             ]},
         },
