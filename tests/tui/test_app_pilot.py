@@ -19,9 +19,11 @@ from tests.support.tui import (
     FakeDaemonClient,
     NotifierSpy,
     approval,
+    changed_pin,
     decision_event,
     edit_approval,
     make_app,
+    pinned_pin,
     push_approval,
     terraform_approval,
     until,
@@ -433,3 +435,42 @@ async def test_each_row_and_the_detail_say_which_agent_asked() -> None:
         text = _plain(app.query_one(DetailPanel))
         assert "Agent" in text and "codex" in text
         assert "+x = 2" in text  # the patch, shown as the diff
+
+
+async def test_pins_tab_shows_the_diff_and_c_accepts_the_withheld_tool() -> None:
+    client = FakeDaemonClient()
+    client.pins_list = [pinned_pin(), changed_pin()]
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: app.state.connected, what="connection")
+        assert str(app.tabs.get_tab("pins").label) == "Pins (1 held)"
+        await pilot.press("6")
+        await pilot.pause(0.05)
+        assert app.pins.selected()["tool"] == "read_text_file"  # withheld first
+        shown = str(app.pin_diff.render())
+        assert "-  Read a text file." in shown and "id_rsa" in shown
+        await pilot.press("c")
+        await until(pilot, lambda: app.pins.withheld == 0, what="accepted")
+        assert client.calls[-1] == ("accept-pin", "filesystem", "read_text_file")
+        assert str(app.tabs.get_tab("pins").label) == "Pins"
+        # A pin event from the daemon (another gateway saw a change) shows at once, first in
+        # the list; the selection stays where it was.
+        client.pins_list[0] = changed_pin("list_directory")
+        client.push({**changed_pin("list_directory"), "type": "mcp.pin.changed", "ts": "x"})
+        await until(pilot, lambda: app.pins.withheld == 1, what="pin event")
+        assert app.pins.selected()["tool"] == "read_text_file"
+        await pilot.press("k", "c")
+        await until(pilot, lambda: app.pins.withheld == 0, what="second accept")
+
+
+async def test_c_does_nothing_outside_the_pins_tab_or_on_a_pinned_tool() -> None:
+    client = FakeDaemonClient()
+    client.pins_list = [pinned_pin()]
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: app.state.connected, what="connection")
+        await pilot.press("c")
+        await pilot.press("6", "c")
+        await pilot.pause(0.1)
+        assert not [c for c in client.calls if c[0] == "accept-pin"]
+        assert app.check_action("accept_pin", ()) is None  # shown, dimmed: nothing to accept

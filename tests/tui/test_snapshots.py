@@ -14,9 +14,11 @@ from textual.pilot import Pilot
 from tests.support.tui import (
     FakeDaemonClient,
     approval,
+    changed_pin,
     decision_event,
     edit_approval,
     make_app,
+    pinned_pin,
     push_approval,
     terraform_approval,
     until,
@@ -110,3 +112,15 @@ def test_help(snap_compare: Any) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(make_app(sample_client()), terminal_size=SIZE, run_before=help_screen)
+
+
+def test_pins_tab_with_a_changed_tool(snap_compare: Any) -> None:
+    client = sample_client()
+    client.pins_list = [changed_pin(), pinned_pin()]
+
+    async def open_pins(pilot: Pilot[Any]) -> None:
+        await wait_connected(pilot)
+        await pilot.press("6")
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(client), terminal_size=SIZE, run_before=open_pins)

@@ -32,11 +32,12 @@ from approvald_tui.screens.detail import DetailScreen
 from approvald_tui.widgets.activity import ActivityTable, HistoryTable
 from approvald_tui.widgets.detail import DetailPanel
 from approvald_tui.widgets.pending import PendingTable
+from approvald_tui.widgets.pins import PinDiff, PinsTable
 from approvald_tui.widgets.rowlist import RowList
 from approvald_tui.widgets.statusbar import StatusBar, StatusState
 from approvald_tui.widgets.tabs import LeasesTable, WarningsTable
 
-TABS = ("pending", "activity", "history", "warnings", "leases")
+TABS = ("pending", "activity", "history", "warnings", "leases", "pins")
 ACTIVITY_LOAD = 5000  # events asked for at connect; the table keeps the same number
 HISTORY_LOAD = 500
 ACTIVITY_FLUSH_S = 0.05  # decisions arriving together land in one table update
@@ -61,6 +62,7 @@ class ApprovalsApp(KeyActions):
         Binding("enter", "open_detail", "Detail", id="detail"),
         Binding("f", "toggle_fingerprint", "Fingerprint", id="fingerprint"),
         Binding("x", "revoke_lease", "Revoke lease", id="revoke-lease"),
+        Binding("c", "accept_pin", "Accept tool", id="accept-pin"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
         Binding("escape", "leave_filter", "Leave filter", show=False, id="leave-filter"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -100,6 +102,8 @@ class ApprovalsApp(KeyActions):
         self.history = HistoryTable(tz=self.tz, id="history-table")
         self.warnings = WarningsTable(id="warnings-table")
         self.leases = LeasesTable(id="leases-table")
+        self.pins = PinsTable(id="pins-table")
+        self.pin_diff = PinDiff(id="pin-diff")
         self.tabs = TabbedContent(initial="pending", id="tabs")
         self.filters = {
             "activity": Input(placeholder="/ to filter: words that must all appear",
@@ -123,12 +127,15 @@ class ApprovalsApp(KeyActions):
                 yield self.warnings
             with TabPane("Leases", id="leases"):
                 yield self.leases
+            with TabPane("Pins", id="pins"):
+                yield self.pins
+                yield self.pin_diff
         yield Footer()
 
     def table(self, tab: str) -> DataTable[object] | RowList:
         tables: dict[str, DataTable[object] | RowList] = {
             "pending": self.pending, "activity": self.activity, "history": self.history,
-            "warnings": self.warnings, "leases": self.leases}
+            "warnings": self.warnings, "leases": self.leases, "pins": self.pins}
         return tables[tab]
 
     def on_mount(self) -> None:
@@ -194,7 +201,8 @@ class ApprovalsApp(KeyActions):
         activity = await self.client.activity(limit=ACTIVITY_LOAD)
         leases = await self.client.leases()
         findings = await self.client.findings()
-        self.post_message(Connected(status, pending, decided, activity, leases, findings))
+        pins = await self.client.pins()
+        self.post_message(Connected(status, pending, decided, activity, leases, findings, pins))
 
     def on_connected(self, message: Connected) -> None:
         now = self.clock()
@@ -210,6 +218,9 @@ class ApprovalsApp(KeyActions):
             self.leases.set_leases(message.leases, now)
         if message.findings is not None:
             self._findings({"findings": message.findings}, alert=False)
+        if message.pins is not None:
+            self.pins.set_pins(message.pins)
+            self._pins_changed(alert=False)
         self._pending_changed()
 
     def on_disconnected(self, message: Disconnected) -> None:
@@ -239,6 +250,13 @@ class ApprovalsApp(KeyActions):
             self._findings(event)
         elif isinstance(kind, str) and kind.startswith("lease."):
             self.leases.apply(event, self.clock())
+        elif isinstance(kind, str) and kind.startswith("mcp.pin."):
+            self.pins.apply(event)
+            self._pins_changed(alert=kind in ("mcp.pin.changed", "mcp.pin.flagged"))
+        elif kind == "mcp.injection":
+            self._alert("approvald: prompt injection?",
+                        f"{event.get('server')}.{event.get('tool') or ''}: text aimed at the "
+                        f"model in a {event.get('where') or 'result'} ({event.get('action')})")
         elif kind == "hello":
             self.state.status = status_of_hello(event) or self.state.status
             self._refresh_status_bars()
@@ -276,6 +294,15 @@ class ApprovalsApp(KeyActions):
         if alert and table.high_count > before:
             self._alert("approvald: new warning", "an agent tool is not guarded; see Warnings")
         self._refresh_status_bars()
+
+    def _pins_changed(self, alert: bool = True) -> None:
+        held = self.pins.withheld
+        self.tabs.get_tab("pins").label = f"Pins ({held} held)" if held else "Pins"
+        self.pin_diff.show(self.pins.selected())
+        if alert and held:
+            self._alert("approvald: MCP tool withheld",
+                        "a tool's definition changed or looks like an injection; see Pins")
+        self._refresh_keys()
 
     def _queue_activity(self, event: Event) -> None:
         self._activity_buffer.append(event)
@@ -335,7 +362,7 @@ class ApprovalsApp(KeyActions):
             return
         answers = (id(self.screen_stack[-1]), self.active_tab(), isinstance(self.focused, Input),
                    *(self.check_action(action, ()) for action in (*DECIDE_ACTIONS,
-                                                                  "open_detail")))
+                                                                  "open_detail", "accept_pin")))
         if answers != self._key_answers:
             self._key_answers = answers
             self.refresh_bindings()
@@ -347,6 +374,9 @@ class ApprovalsApp(KeyActions):
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.data_table.id == "pending-table":
             self._show_selected()
+        elif message.data_table.id == "pins-table":
+            self.pin_diff.show(self.pins.selected())
+            self._refresh_keys()
 
     def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
         if message.data_table.id == "pending-table":

@@ -37,6 +37,14 @@ class DaemonClient(Protocol):
 
     async def revoke_lease(self, lease_id: str) -> dict[str, Any]: ...
 
+    async def pins(self, server: str | None = None) -> list[dict[str, Any]] | None:
+        """The MCP gateway's tool pins, or None when this daemon has no pins API."""
+        ...
+
+    async def accept_pins(self, server: str, tool: str | None = None) -> list[dict[str, Any]]:
+        """Accept the definitions seen of withheld tools; the pins accepted."""
+        ...
+
     def events(self) -> AsyncIterator[dict[str, Any]]:
         """The server-sent event stream, one dict per event; ends or raises on disconnect."""
         ...

@@ -18,6 +18,7 @@ from approvald_tui.screens.reason import ReasonScreen
 from approvald_tui.widgets.activity import ActivityTable, HistoryTable, LogTable
 from approvald_tui.widgets.detail import DetailPanel
 from approvald_tui.widgets.pending import PendingTable
+from approvald_tui.widgets.pins import PinsTable
 from approvald_tui.widgets.rowlist import RowList
 from approvald_tui.widgets.statusbar import StatusState
 from approvald_tui.widgets.tabs import LeasesTable
@@ -38,6 +39,7 @@ class KeyActions(App[int]):
     activity: ActivityTable
     history: HistoryTable
     leases: LeasesTable
+    pins: PinsTable
     tabs: TabbedContent
     filters: dict[str, Input]
     _filter_timer: Timer | None
@@ -55,6 +57,9 @@ class KeyActions(App[int]):
         raise NotImplementedError
 
     def _pending_changed(self) -> None:
+        raise NotImplementedError
+
+    def _pins_changed(self, alert: bool = True) -> None:
         raise NotImplementedError
 
     def target(self) -> Approval | None:
@@ -90,6 +95,11 @@ class KeyActions(App[int]):
             if not self.on_main_screen() or self.active_tab() != "leases":
                 return False
             return True if self.leases.selected() else None
+        if action == "accept_pin":
+            if not self.on_main_screen() or self.active_tab() != "pins":
+                return False
+            pin = self.pins.selected()
+            return True if pin is not None and pin.get("status") != "pinned" else None
         if action == "leave_filter":
             return isinstance(self.focused, Input) and self.on_main_screen()
         return True
@@ -235,6 +245,25 @@ class KeyActions(App[int]):
             return
         self.leases.apply({**lease, "type": "lease.revoked", "lease_id": lease_id},
                           self.clock())
+
+    def action_accept_pin(self) -> None:
+        pin = self.pins.selected() if self.active_tab() == "pins" else None
+        if pin is not None and pin.get("status") != "pinned":
+            self.accept_pin(str(pin.get("server")), str(pin.get("tool")))
+
+    @work(group="decide")
+    async def accept_pin(self, server: str, tool: str) -> None:
+        try:
+            accepted = await self.client.accept_pins(server, tool)
+        except DaemonError as exc:
+            self.notify(f"could not accept {server} {tool}: {exc}", severity="error",
+                        timeout=6)
+            return
+        for pin in accepted:
+            self.pins.apply(pin)
+        self._pins_changed(alert=False)
+        self.notify(f"accepted {server} {tool}" if accepted else
+                    f"{server} {tool} was no longer withheld", timeout=4)
 
     def action_help(self) -> None:
         if self.screen_stack and not isinstance(self.screen_stack[-1], HelpScreen):

@@ -13,7 +13,8 @@ class Connected(Message):
     def __init__(self, status: dict[str, Any], pending: list[dict[str, Any]],
                  decided: list[dict[str, Any]], activity: list[dict[str, Any]],
                  leases: list[dict[str, Any]] | None = None,
-                 findings: list[dict[str, Any]] | None = None) -> None:
+                 findings: list[dict[str, Any]] | None = None,
+                 pins: list[dict[str, Any]] | None = None) -> None:
         super().__init__()
         self.status = status
         self.pending = pending
@@ -21,6 +22,7 @@ class Connected(Message):
         self.activity = activity
         self.leases = leases  # None: the daemon cannot list them (keep what events said)
         self.findings = findings
+        self.pins = pins  # None: the daemon has no pins API
 
 
 class Disconnected(Message):

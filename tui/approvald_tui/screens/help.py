@@ -22,7 +22,8 @@ KEYS = (
     ("f", "show the full fingerprint"),
     ("/", "filter the activity or history list"),
     ("x", "revoke the selected lease (Leases tab)"),
-    ("1 - 5", "Pending, Activity, History, Warnings, Leases"),
+    ("c", "accept the selected withheld MCP tool's new definition (Pins tab)"),
+    ("1 - 6", "Pending, Activity, History, Warnings, Leases, Pins"),
     ("?", "this help"),
     ("q", "quit (requests stay pending in the daemon)"),
 )
