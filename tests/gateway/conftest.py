@@ -9,6 +9,9 @@ import pytest
 
 from tests.support.daemon import RunningDaemon, env_for
 from tests.support.gateway import write_policy
+from tests.support.keyring import secret_service_env
+
+__all__ = ["secret_service_env"]  # a fixture: pytest finds it here
 
 # Rules for the SDK test upstream (tests/support/mcp_upstream.py) served as `test`.
 POLICY = """\
