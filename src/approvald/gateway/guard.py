@@ -66,6 +66,8 @@ class Progress:
     def __init__(self, ctx: Any):
         self.ctx = ctx
         self.offset = 0.0
+        meta = getattr(ctx, "meta", None) or {}  # the request's `_meta` (a TypedDict)
+        self.wanted = meta.get("progress_token") is not None
 
     async def waiting(self) -> None:
         self.offset += 1
@@ -105,6 +107,8 @@ class CallGuard:
                    floor: dict[str, str] | None = None) -> Ruling:
         """The decision, with a keep-alive progress notification every few seconds meanwhile
         (agents that reset their timeout on progress keep waiting for the person)."""
+        if not progress.wanted:  # the agent asked for no progress: nothing to keep alive
+            return await self.judge.rule(action, floor)
         ruling: Ruling | None = None
         async with anyio.create_task_group() as tasks:
             async def beat() -> None:
