@@ -4,8 +4,10 @@
     injection = "ask"        # prompt-injection findings: "warn", "withhold" or "ask"
     max_result_kb = 1024     # a larger tool result is refused with a clear error
     call_timeout_s = 600     # an upstream call that takes longer is abandoned (and cancelled)
-    sampling = "refuse"      # upstream sampling requests: "refuse", or "policy" (decided as
-                             # an action, forwarded to agents that can sample)
+    sampling = "refuse"      # upstream sampling requests: "refuse" (the gateway does not even
+                             # offer it upstream), or "policy": each is the action
+                             # mcp__NAME__sampling/createMessage; allowed, it goes to an agent
+                             # that can sample (handshake era), its answer redacted
 
 `injection` applies to descriptions and results alike:
 - warn: the finding is recorded (audit log, dashboard) and nothing is held back;

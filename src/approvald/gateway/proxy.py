@@ -52,6 +52,7 @@ log = logging.getLogger("approvald.gateway")
 _LISTING_ERAS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("2025-11-25", {}),
     ("2026-07-28", {"ttlMs": 0, "cacheScope": "private", "resultType": "complete"}))
+SAMPLING = "sampling/createMessage"
 WITHHELD_POLL_S = 2.0
 LIST_TIMEOUT_S = 60.0
 MAX_PAGES = 100
@@ -262,6 +263,36 @@ class Gateway:
                                                     exclude={"meta"}),
                 types.CompleteResult))
         return {key: guarded(handler) for key, handler in found.items()}
+
+    # -- requests from the upstream -----------------------------------------------------------
+
+    async def on_sampling(self, context: Any, params: types.CreateMessageRequestParams) -> Any:
+        """With `sampling = "policy"`: an upstream asking the agent's model is an action
+        (`mcp__NAME__sampling/createMessage`); allowed, it goes to an agent that can sample
+        (handshake era only: a 2026 agent has no channel for it), its answer redacted."""
+        arguments = params.model_dump(by_alias=True, mode="json", exclude_none=True)
+        ruling = await self.guard.judge.rule(self.guard.mcp_action(SAMPLING, arguments))
+        agent = self._legacy
+        capabilities = agent.client_capabilities if agent is not None else None
+        why = None
+        if not ruling.allowed:
+            why = ruling.text
+        elif capabilities is None or capabilities.sampling is None:
+            why = "approvald: the agent cannot answer sampling requests"
+        elif params.tools:
+            why = "approvald: sampling with tools is not passed on"
+        if why is not None:
+            await self.keeper.report({"event": "mcp.refused", "method": SAMPLING,
+                                      "reason": why})
+            return types.ErrorData(code=types.INVALID_REQUEST, message=why)
+        try:
+            result = await agent.send_request(types.CreateMessageRequest(params=params),
+                                              types.CreateMessageResult)
+        except MCPError as exc:
+            return types.ErrorData(code=exc.code, message=redact_text(exc.message))
+        return types.CreateMessageResult.model_validate(
+            redact_obj(result.model_dump(by_alias=True, mode="json", exclude_none=True)),
+            by_name=False)
 
     # -- notifications from the upstream ------------------------------------------------------
 

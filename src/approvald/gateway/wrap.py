@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 from mcp.server.stdio import stdio_server
 
-from approvald.gateway.config import gateway_settings
+from approvald.gateway.config import POLICY, gateway_settings
 from approvald.gateway.guard import CallGuard
 from approvald.gateway.judge import Judge
 from approvald.gateway.link import DaemonLink
@@ -45,8 +45,9 @@ async def serve(paths: Paths, server: str, spec: UpstreamSpec, *, agent: str) ->
                                     judge=Judge(link, paths), keeper=keeper, agent=agent,
                                     session_id=session, cwd=os.getcwd()))
         log.info("starting: %s (session %s)", spec.describe(), session)
-        async with connect(spec, errlog=errlog,
-                           message_handler=gateway.on_upstream_message) as upstream:
+        sampling = gateway.on_sampling if settings.sampling == POLICY else None
+        async with connect(spec, errlog=errlog, message_handler=gateway.on_upstream_message,
+                           sampling_callback=sampling) as upstream:
             gateway.upstream = upstream
             async with anyio.create_task_group() as tasks:
                 gateway._tasks = tasks
