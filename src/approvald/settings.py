@@ -9,7 +9,11 @@
     [agents.codex]             # per agent: a hook timeout of its own
     hook_timeout_s = 330
 
-    [gateway]                  # the MCP gateway's own settings (read by the gateway)
+    [gateway]                  # the MCP gateway's own (approvald.gateway.config)
+    injection = "ask"          # prompt-injection findings: "warn", "withhold" or "ask"
+    max_result_kb = 1024       # a larger tool result is refused with a clear error
+    call_timeout_s = 600       # an upstream call that takes longer is cancelled
+    sampling = "refuse"        # upstream sampling requests: "refuse", or "policy" decides
 
     managed_policies = "/etc/approvald/managed"  # the organisation's policy layer (docs/TEAMS.md)
     managed_policies_sha256 = "sha256:..."       # pins it: a changed managed policy does not load
