@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,6 @@ def ctx(approvald_home: Path, backend: MemoryKeyring) -> Iterator[DaemonContext]
     use_keyring(context, backend)
     yield context
     context.database.close()
-
-
-@pytest.fixture
-async def client(ctx: DaemonContext) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(ctx) as c:
-        yield c
 
 
 def use_keyring(ctx: DaemonContext, backend: KeyringBackend) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 from approvald.daemon.context import DaemonContext
 from approvald.paths import get_paths
 from approvald.policy import load_engine
-from tests.support.daemon import asgi_client, make_context
+from tests.support.daemon import make_context
 
 
 @pytest.fixture
@@ -22,12 +22,6 @@ def ctx(approvald_home: Path) -> Iterator[DaemonContext]:
     context = make_context(paths, engine_loader=lambda: load_engine(paths))
     yield context
     context.database.close()
-
-
-@pytest.fixture
-async def client(ctx: DaemonContext) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(ctx) as c:
-        yield c
 
 
 async def test_changed_script_needs_a_new_approval(client: httpx.AsyncClient,

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from approvald.daemon.context import DaemonContext
 from approvald.model import events
 from approvald.redaction import forget_secrets, remember_secret
-from tests.support.daemon import asgi_client, make_context
-
-
-@pytest.fixture
-def ctx(approvald_home: Path) -> Iterator[DaemonContext]:
-    context = make_context()
-    yield context
-    context.database.close()
-
-
-@pytest.fixture
-async def client(ctx: DaemonContext) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(ctx) as c:
-        yield c
 
 
 def observe_body(description: str, findings: list[dict[str, Any]] | None = None,

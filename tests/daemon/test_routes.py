@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from approvald.daemon.context import DaemonContext
 from approvald.settings import Settings
-from tests.support.daemon import TOKEN, asgi_client, decide_body, make_context
+from tests.support.daemon import TOKEN, decide_body
 from tests.support.payloads import claude_code_payload
-
-
-@pytest.fixture
-def ctx(approvald_home: Path) -> Iterator[DaemonContext]:
-    context = make_context()
-    yield context
-    context.database.close()
-
-
-@pytest.fixture
-async def client(ctx: DaemonContext) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(ctx) as c:
-        yield c
 
 
 async def _decide(client: httpx.AsyncClient, command: str, wait: bool = True,

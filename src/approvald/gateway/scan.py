@@ -26,33 +26,38 @@ _EXCERPT = 60
 # Only the first MiB of a text is scanned: a result is capped before it gets here.
 _SCAN_LIMIT = 1 << 20
 
-_MODEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
-        ("ignore-previous",
-         r"\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}?\b(?:previous|prior|"
-         r"above|earlier|preceding|all|any|your|system)\b[^.\n]{0,40}?\b(?:instructions?|"
-         r"prompts?|rules|directions|guidelines|guardrails|messages?)\b"),
-        ("role-override",
-         r"\byou are now\b|\bnew (?:system )?instructions?\s*:|\b(?:system|developer) "
-         r"prompt\s*:|\bfrom now on,? you (?:must|will|are)\b|\bact as (?:an? )?"
-         r"(?:unrestricted|jailbroken|unfiltered)\b"),
-        ("model-tags", r"<\s*/?\s*(?:important|system|instructions?|admin|secret)\s*>"),
-        ("conceal-from-user",
-         r"\b(?:do not|don't|never)\s+(?:tell|inform|mention\w*|show|reveal|notify|alert)\b"
-         r"[^.\n]{0,30}?\buser\b|\bwithout (?:telling|informing|notifying|alerting) the user\b"),
-    ))
+Patterns = tuple[tuple[str, re.Pattern[str]], ...]
 
-_DESCRIPTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
-        ("credential-files",
-         r"~?/?\.ssh\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws/credentials|(?<![\w.])\.env\b|"
-         r"/etc/(?:passwd|shadow)\b|\.netrc\b|\.npmrc\b|\.pypirc\b|\bmcp\.json\b|"
-         r"\.claude\.json\b|\.git-credentials\b|\.kube/config\b"),
-        ("chained-orders",
-         r"\b(?:before|after|when) (?:using|calling|running|invoking) (?:this|any|the|"
-         r"another) tool\b[^.\n]{0,80}?\b(?:must|always|first|read|call|run|send|include|"
-         r"pass)\b"),
-    ))
+
+def _compiled(*patterns: tuple[str, str]) -> Patterns:
+    return tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in patterns)
+
+
+_MODEL_PATTERNS = _compiled(
+    ("ignore-previous",
+     r"\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}?\b(?:previous|prior|"
+     r"above|earlier|preceding|all|any|your|system)\b[^.\n]{0,40}?\b(?:instructions?|"
+     r"prompts?|rules|directions|guidelines|guardrails|messages?)\b"),
+    ("role-override",
+     r"\byou are now\b|\bnew (?:system )?instructions?\s*:|\b(?:system|developer) "
+     r"prompt\s*:|\bfrom now on,? you (?:must|will|are)\b|\bact as (?:an? )?"
+     r"(?:unrestricted|jailbroken|unfiltered)\b"),
+    ("model-tags", r"<\s*/?\s*(?:important|system|instructions?|admin|secret)\s*>"),
+    ("conceal-from-user",
+     r"\b(?:do not|don't|never)\s+(?:tell|inform|mention\w*|show|reveal|notify|alert)\b"
+     r"[^.\n]{0,30}?\buser\b|\bwithout (?:telling|informing|notifying|alerting) the user\b"),
+)
+
+_DESCRIPTION_PATTERNS = _compiled(
+    ("credential-files",
+     r"~?/?\.ssh\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws/credentials|(?<![\w.])\.env\b|"
+     r"/etc/(?:passwd|shadow)\b|\.netrc\b|\.npmrc\b|\.pypirc\b|\bmcp\.json\b|"
+     r"\.claude\.json\b|\.git-credentials\b|\.kube/config\b"),
+    ("chained-orders",
+     r"\b(?:before|after|when) (?:using|calling|running|invoking) (?:this|any|the|"
+     r"another) tool\b[^.\n]{0,80}?\b(?:must|always|first|read|call|run|send|include|"
+     r"pass)\b"),
+)
 
 # Invisible characters a text has no reason to carry.
 _TAG = (0xE0000, 0xE007F)
