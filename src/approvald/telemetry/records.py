@@ -54,10 +54,10 @@ _NAMES = {events.DECISION: DECISION_EVENT, events.APPROVAL_DECIDED: APPROVAL_EVE
 _CHAIN = ("seq", "hash")  # exported as approvald.audit.*
 _SKIPPED = ("ts", "event", "prev", "segment", "seq", "hash")
 _ACTION_EVENTS = (events.DECISION, events.APPROVAL_REQUESTED, events.APPROVAL_DECIDED)
-# Records a reader should look at. The MCP gateway's (issue 14) are named here ahead of their
-# constants: a changed or flagged tool pin, an injection found, a call refused.
-_WARN_EVENTS = frozenset({events.LEASE_REFUSED, events.POLICY_ERROR, "mcp.pin.changed",
-                          "mcp.pin.flagged", "mcp.injection", "mcp.refused"})
+# Records a reader should look at; the MCP gateway's: a changed or flagged tool pin, an
+# injection found, a request refused.
+_WARN_EVENTS = frozenset({events.LEASE_REFUSED, events.POLICY_ERROR, events.MCP_PIN_CHANGED,
+                          events.MCP_PIN_FLAGGED, events.MCP_INJECTION, events.MCP_REFUSED})
 
 
 @dataclass(frozen=True)
