@@ -106,6 +106,8 @@ def test_tools_are_repaired_where_they_can_be(raw: dict[str, Any], schema: Any) 
 
 def test_tools_that_cannot_be_tools_are_dropped() -> None:
     assert repair_tool({"name": 5}) is None
+    assert repair_tool({"name": "x" * 129}) is None  # too long to pin
+    assert repair_tool({"name": "a\nb"}) is None
     assert repair_tool("tool") is None
     assert repair_tool({"name": "a", "inputSchema": {"type": "string"}}) is None
 

@@ -61,7 +61,9 @@ class PinKeeper:
             log.warning("the daemon's pin answer has no tools; checking pins here")
         except DaemonError as exc:
             if not no_daemon(exc):
-                raise
+                # Fail closed: no status means nothing is offered until the pins can be read.
+                log.warning("the daemon refused the pins of %s: %s", self.server, exc)
+                return {}
         return await asyncio.to_thread(self._observe_offline, tools)
 
     def _observe_offline(self, tools: list[tuple[str, dict[str, Any], list[dict[str, str]]]]

@@ -43,8 +43,9 @@ from approvald.gateway import scan
 from approvald.gateway.config import WARN
 from approvald.gateway.guard import CallGuard, Handler, Progress, error_result, guarded
 from approvald.gateway.upstream import Upstream
-from approvald.model.pins import CHANGED, FLAGGED, PINNED, pinned_definition
+from approvald.model.pins import CHANGED, FLAGGED, MAX_TOOL_NAME, PINNED, pinned_definition
 from approvald.redaction import redact_obj, redact_text
+from approvald.storage.pins import PinError, check_name
 
 log = logging.getLogger("approvald.gateway")
 
@@ -61,6 +62,11 @@ MAX_PAGES = 100
 def repair_tool(raw: Any) -> dict[str, Any] | None:
     """The tool as the agent will see it, or None when it cannot be a tool at all."""
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        return None
+    try:
+        check_name("tool", raw["name"], MAX_TOOL_NAME)
+    except PinError:
+        log.warning("dropping upstream tool %r: not a name approvald can pin", raw["name"][:200])
         return None
     tool = dict(raw)
     schema = tool.get("inputSchema")
