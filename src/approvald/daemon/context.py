@@ -24,6 +24,7 @@ from approvald.audit.background import AuditSink
 from approvald.daemon.evaluator import Evaluator, ThreadEvaluator
 from approvald.daemon.events import EventBus
 from approvald.daemon.guard import OperatorGuard
+from approvald.daemon.mcp_relay import McpRelay
 from approvald.model import events as event_names
 from approvald.model.approvals import Approval
 from approvald.model.clock import iso
@@ -66,6 +67,8 @@ class DaemonContext:
         self.events = events or EventBus()
         self.credentials = CredentialService(LeaseStore(database), self.report)
         self.pins = PinBook(PinStore(database), self.report)
+        # A person's approval of an MCP call at the hook, for the gateway's check of the same.
+        self.mcp_relay = McpRelay()
         self.token = token
         # Which processes are agents; refuses them the operator's side (docs/SECURITY.md).
         # Without one given (in-process tests, with no connections) an unidentified peer passes.

@@ -121,6 +121,14 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
         _answer_from(result, grant, APPROVED)
         record.update(approval_id=grant.id, approval_status="granted", scope=grant.scope)
         _report(ctx, record)
+        ctx.mcp_relay.approved(action, grant)
+        return await _once_durable(ctx, action, result)
+    relayed = ctx.mcp_relay.take(action)
+    if relayed is not None:  # the hook's check of this very MCP call was just approved
+        _answer_from(result, relayed, APPROVED)
+        record.update(approval_id=relayed.id, approval_status="granted", scope=relayed.scope,
+                      relayed=True)
+        _report(ctx, record)
         return await _once_durable(ctx, action, result)
 
     approval = ctx.approvals.create(action.to_json(), decision, fingerprint=decision["fingerprint"],
@@ -143,6 +151,7 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
         if outcome.status == APPROVED and not ctx.approvals.consume(outcome.id):
             result.update(status=DENIED, decision_reason="this approval was already used")
         if result["status"] == APPROVED:
+            ctx.mcp_relay.approved(action, outcome)
             return await _once_durable(ctx, action, result)
     return result
 

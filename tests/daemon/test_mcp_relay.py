@@ -1,0 +1,61 @@
+"""One approval, two checkpoints: the hook's approved MCP call passes the gateway's check of
+the same call once, within the window; anything else asks again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from approvald.agents import get_agent
+from approvald.daemon.mcp_relay import RELAY_WINDOW_S, McpRelay
+from approvald.model.actions import build_action
+from tests.support.payloads import claude_code_payload
+
+
+def hook_action(tool: str = "mcp__fs__read", **arguments: Any) -> Any:
+    """As Claude Code's hook reads its payload for an MCP tool."""
+    return get_agent("claude-code").action(claude_code_payload(
+        tool=tool, tool_input=arguments or {"path": "/a"}, cwd="/p"))
+
+
+def gateway_action(tool: str = "read", server: str = "fs", **arguments: Any) -> Any:
+    return build_action(kind="mcp.call", tool=f"mcp__{server}__{tool}",
+                        tool_input={"server": server, "tool": tool,
+                                    "arguments": arguments or {"path": "/a"}},
+                        agent="claude-code", session_id="gw-1", cwd="/p")
+
+
+APPROVAL: Any = object()
+
+
+def relay() -> tuple[McpRelay, list[float]]:
+    now = [1000.0]
+    return McpRelay(clock=lambda: now[0]), now
+
+
+def test_the_same_call_is_relayed_once() -> None:
+    book, _ = relay()
+    book.approved(hook_action(), APPROVAL)
+    assert book.take(gateway_action()) is APPROVAL
+    assert book.take(gateway_action()) is None
+
+
+def test_other_calls_and_late_ones_are_not() -> None:
+    book, now = relay()
+    book.approved(hook_action(), APPROVAL)
+    assert book.take(gateway_action(path="/b")) is None  # other arguments
+    assert book.take(gateway_action(tool="write")) is None  # another tool
+    assert book.take(gateway_action(server="other")) is None  # another server
+    now[0] += RELAY_WINDOW_S + 1
+    assert book.take(gateway_action()) is None  # too late
+
+
+def test_only_the_hooks_approval_is_held_and_only_the_gateway_takes_it() -> None:
+    book, _ = relay()
+    book.approved(gateway_action(), APPROVAL)  # a gateway's own approval is not relayed
+    assert book.take(gateway_action()) is None
+    book.approved(hook_action(), APPROVAL)
+    assert book.take(hook_action()) is None  # a second hook call asks again
+    shell = build_action(kind="process.exec", tool="Bash", tool_input={"command": "ls"},
+                         agent="claude-code", session_id="s", cwd="/p")
+    book.approved(shell, APPROVAL)
+    assert book.take(gateway_action()) is APPROVAL  # the hook's MCP approval is still held
