@@ -188,7 +188,8 @@ class Gateway:
         try:
             raw = await self.upstream.request(
                 "tools/call", {"name": name, "arguments": arguments},
-                timeout=self.settings.call_timeout_s, on_progress=progress.forward)
+                timeout=self.settings.call_timeout_s,
+                on_progress=progress.forward if progress.wanted else None)
         except MCPError as exc:
             if exc.code == types.CONNECTION_CLOSED:
                 return error_result(f"approvald: the upstream MCP server {self.server!r} is "
