@@ -24,7 +24,6 @@ import anyio
 import mcp_types as types
 from mcp import MCPError
 from mcp.server.lowlevel import Server
-from mcp.server.stdio import stdio_server
 
 from approvald import __version__
 from approvald.gateway.config import gateway_settings
@@ -32,7 +31,14 @@ from approvald.gateway.guard import CallGuard, Progress, error_result, guarded
 from approvald.gateway.judge import Judge
 from approvald.gateway.link import DaemonLink
 from approvald.gateway.pins import PinKeeper
-from approvald.gateway.run import log, log_file, session_id, setup_logging, stop_on_signals
+from approvald.gateway.run import (
+    log,
+    log_file,
+    session_id,
+    setup_logging,
+    stdio_streams,
+    stop_on_signals,
+)
 from approvald.model.actions import Action, ActionError
 from approvald.model.kinds import FS_READ, FS_WRITE, NET_HTTP, PROCESS_EXEC
 from approvald.paths import Paths
@@ -248,7 +254,7 @@ async def serve(paths: Paths, name: str, *, agent: str) -> None:
     try:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(stop_on_signals, tasks.cancel_scope.cancel)
-            async with stdio_server() as (read, write):
+            async with stdio_streams() as (read, write):
                 await server.run(read, write, server.create_initialization_options())
             tasks.cancel_scope.cancel()
     finally:

@@ -8,12 +8,15 @@ start-up failure is one line on stderr and exit 1, before the agent's handshake 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
 import signal
+import stat
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -140,3 +143,77 @@ def describe(error: BaseException) -> str:
     from approvald.redaction import redact_text
 
     return f"the gateway stopped: {redact_text(text)[:500]}"
+
+
+# A message on stdio is one line; the agent may send (and the gateway answer) megabytes.
+_LINE_LIMIT = 256 * 1024 * 1024
+
+
+class _PipeLines:
+    """The agent's stdin pipe as the SDK's stdio server reads it: an async iterator of lines."""
+
+    def __init__(self, reader: asyncio.StreamReader):
+        self.reader = reader
+
+    def __aiter__(self) -> _PipeLines:
+        return self
+
+    async def __anext__(self) -> str:
+        line = await self.reader.readline()
+        if not line:
+            raise StopAsyncIteration
+        return line.decode("utf-8", "replace")
+
+
+class _PipeWriter:
+    def __init__(self, writer: asyncio.StreamWriter):
+        self.writer = writer
+
+    async def write(self, text: str) -> None:
+        self.writer.write(text.encode("utf-8"))
+
+    async def flush(self) -> None:
+        await self.writer.drain()
+
+
+def _is_pipe(fd: int) -> bool:
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+@asynccontextmanager
+async def stdio_streams() -> AsyncIterator[tuple[Any, Any]]:
+    """The SDK's stdio server over the agent's pipes, read and written by the event loop.
+
+    The SDK reads and writes stdio through worker threads, three thread hops a message
+    (measured: a large part of the gateway's cost per call). On POSIX pipes the event loop does
+    it directly; the wire is kept safe the same way: fd 0 then reads the null device and fd 1
+    writes to stderr, so nothing stray reaches the protocol. Elsewhere the SDK's own is used.
+    """
+    from mcp.server.stdio import stdio_server
+
+    if sys.platform == "win32" or not (_is_pipe(0) and _is_pipe(1)):
+        async with stdio_server() as streams:
+            yield streams
+        return
+    loop = asyncio.get_running_loop()
+    wire_in, wire_out = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    reader = asyncio.StreamReader(limit=_LINE_LIMIT)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                 os.fdopen(wire_in, "rb", buffering=0))
+    transport, protocol = await loop.connect_write_pipe(
+        asyncio.streams.FlowControlMixin, os.fdopen(wire_out, "wb", buffering=0))
+    writer = asyncio.StreamWriter(transport, protocol, None, loop)
+    try:
+        async with stdio_server(stdin=_PipeLines(reader),  # type: ignore[arg-type]
+                                stdout=_PipeWriter(writer)) as streams:  # type: ignore[arg-type]
+            yield streams
+    finally:
+        transport.close()

@@ -7,7 +7,6 @@ import secrets
 from typing import Any
 
 import anyio
-from mcp.server.stdio import stdio_server
 
 from approvald.gateway.config import POLICY, gateway_settings
 from approvald.gateway.guard import CallGuard
@@ -21,6 +20,7 @@ from approvald.gateway.run import (
     resolve_leases,
     session_id,
     setup_logging,
+    stdio_streams,
     stop_on_signals,
 )
 from approvald.gateway.upstream import UpstreamSpec, connect
@@ -55,7 +55,7 @@ async def serve(paths: Paths, server: str, spec: UpstreamSpec, *, agent: str) ->
                 tasks.start_soon(gateway.watch_withheld)
                 mcp_server = gateway.build_server()
                 options: Any = gateway.initialization_options(mcp_server)
-                async with stdio_server() as (read, write):
+                async with stdio_streams() as (read, write):
                     await mcp_server.run(read, write, options)
                 tasks.cancel_scope.cancel()
         log.info("stopped")

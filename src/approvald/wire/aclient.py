@@ -8,7 +8,9 @@ daemon's proof counts as no daemon at all. Every failure is one of `approvald.wi
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,13 @@ from approvald.wire.protocol import (
     same,
     server_proof,
 )
+
+# httpcore imports `sniffio` on every request to learn which async library runs it; sniffio is
+# no longer installed with anyio 4, and each failed import searches sys.path again (measured:
+# about half a millisecond of every gateway call). Remember the miss once, so the import fails
+# at once, as it would anyway.
+if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 # The daemon pings the event stream every 15 s; three missed pings mean it is gone.
 EVENT_READ_TIMEOUT_S = 45.0
