@@ -59,3 +59,14 @@ def test_only_the_hooks_approval_is_held_and_only_the_gateway_takes_it() -> None
                          agent="claude-code", session_id="s", cwd="/p")
     book.approved(shell, APPROVAL)
     assert book.take(gateway_action()) is APPROVAL  # the hook's MCP approval is still held
+
+
+def test_an_agent_that_names_mcp_tools_its_own_way_is_relayed_too() -> None:
+    """Gemini CLI calls the tool `mcp_fs_read`; the gateway's action is `mcp__fs__read`."""
+    from approvald.model.actions import Action
+
+    gemini = Action(kind="mcp.call", tool="mcp_fs_read", input={"path": "/a"}, agent="gemini",
+                    session_id="g", cwd="/p", mcp_server="fs", mcp_tool="read")
+    book, _ = relay()
+    book.approved(gemini, APPROVAL)
+    assert book.take(gateway_action()) is APPROVAL

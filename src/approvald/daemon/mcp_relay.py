@@ -2,12 +2,13 @@
 the MCP gateway's check of the very same call without asking twice.
 
 An agent with approvald's hook that reaches an MCP server through `approvald mcp wrap` has each
-tool call checked twice: by its hook (tool `mcp__S__T`, input the arguments) and, a moment
-later, by the gateway (the same tool, input `{server, tool, arguments}`). When the hook's check
-needed a person and they approved, the gateway's check of a call with the same tool and the
-same arguments, within `RELAY_WINDOW_S`, uses that approval once instead of opening a second
-one. Nothing else is relayed: another tool or other arguments ask again; a denial is not
-relayed (the hook's denial already stopped the call); the memory is the daemon's only.
+tool call checked twice: by its hook (the agent's name for the tool, input the arguments) and,
+a moment later, by the gateway (`mcp__S__T`, input `{server, tool, arguments}`). When the
+hook's check needed a person and they approved, the gateway's check of a call to the same
+server and tool with the same arguments, within `RELAY_WINDOW_S`, uses that approval once
+instead of opening a second one. Nothing else is relayed: another tool or other arguments ask
+again; a denial is not relayed (the hook's denial already stopped the call); the memory is the
+daemon's only.
 """
 
 from __future__ import annotations
@@ -21,18 +22,18 @@ from approvald.model.kinds import MCP_CALL
 
 RELAY_WINDOW_S = 60.0
 _GATEWAY_INPUT = frozenset({"server", "tool", "arguments"})
-Key = tuple[str, bytes]
+Key = tuple[str, str, bytes]
 
 
 def _key(action: Action, gateway: bool) -> Key | None:
-    if action.kind != MCP_CALL or not action.tool.startswith("mcp__"):
+    if action.kind != MCP_CALL or action.mcp_server is None or action.mcp_tool is None:
         return None
     shaped = set(action.input) == _GATEWAY_INPUT and isinstance(action.input["arguments"], dict)
     if shaped != gateway:
         return None
     arguments = action.input["arguments"] if gateway else action.input
     try:
-        return action.tool, canonical_json(arguments)
+        return action.mcp_server, action.mcp_tool, canonical_json(arguments)
     except ValueError:
         return None
 
