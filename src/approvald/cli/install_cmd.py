@@ -30,6 +30,14 @@ def _parser(verb: str) -> argparse.ArgumentParser:
                              "the agent's only scope)")
     parser.add_argument("--project", type=Path, metavar="DIR",
                         help="the project directory for --scope project|local (default: cwd)")
+    parser.add_argument("--mcp", action="store_true",
+                        help=("route each MCP server in the agent's MCP configuration through "
+                              "`approvald mcp wrap` (user: ~/.claude.json, ~/.codex/config.toml,"
+                              " ~/.gemini/settings.json, ~/.cursor/mcp.json, ~/.copilot/"
+                              "mcp-config.json; project: .mcp.json and the like; local: Claude "
+                              "Code's servers for one project in ~/.claude.json)")
+                        if verb == "install" else
+                        "restore each MCP server install --mcp routed through approvald")
     parser.add_argument("--dry-run", action="store_true",
                         help="show the change (a unified diff; with --json the resulting "
                              "settings) and write nothing")
@@ -44,9 +52,43 @@ def _report(outcome_json: dict[str, object], text: str, as_json: bool) -> None:
         print(text)
 
 
+_MCP_WORDS = {"wrapped": "now runs through approvald", "unwrapped": "restored",
+              "already": "already runs through approvald", "not-wrapped": "left as it is",
+              "skipped": "left as it is", "left": "left as it is"}
+
+
+def _mcp(verb: str, opts: argparse.Namespace) -> int:
+    from approvald.install.mcp import change_mcp
+
+    try:
+        outcome = change_mcp(opts.agent, wrap=verb == "install", scope=opts.scope,
+                             project=opts.project, dry_run=opts.dry_run)
+    except InstallError as exc:
+        print(f"approvald {verb}: {exc}", file=sys.stderr)
+        return 1
+    if opts.json:
+        print(json.dumps(outcome.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    if opts.dry_run:
+        diff = outcome.diff()
+        print(diff if diff else f"no change: {outcome.file} already as it would be\n", end="")
+        return 0
+    if not outcome.changes:
+        print(f"no MCP servers in {outcome.file}; nothing changed")
+        return 0
+    for change in outcome.changes:
+        note = f" ({change.note})" if change.note else ""
+        print(f"{change.name}: {_MCP_WORDS.get(change.action, change.action)}{note}")
+    saved = f" (backup: {outcome.backup})" if outcome.backup else ""
+    print(f"{'wrote' if outcome.changed else 'nothing changed in'} {outcome.file}{saved}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     verb = argv[0] if argv and argv[0] in ("install", "uninstall") else "install"
     opts = _parser(verb).parse_args(argv[1:] if argv and argv[0] == verb else argv)
+    if opts.mcp:
+        return _mcp(verb, opts)
     from approvald.install import hooks
 
     try:

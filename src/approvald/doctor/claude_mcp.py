@@ -42,6 +42,7 @@ class Server:
     doc: ConfigDoc
     where: str  # which scope configured it, for the detail
     line: int | None
+    project: str | None = None  # the project of a local-scope server
 
 
 def _servers(ctx: ScanContext, docs: list[ConfigDoc], findings: list[Finding]) -> list[Server]:
@@ -52,10 +53,11 @@ def _servers(ctx: ScanContext, docs: list[ConfigDoc], findings: list[Finding]) -
         disabled.update(s for s in as_list(settings.data.get("disabledMcpjsonServers")) if
                         isinstance(s, str))
 
-    def add(doc: ConfigDoc, servers: Any, where: str, *anchors: str) -> None:
+    def add(doc: ConfigDoc, servers: Any, where: str, *anchors: str,
+            project: str | None = None) -> None:
         for name, spec in as_dict(servers).items():
             line = doc.line_of(*anchors, '"mcpServers"', f'"{name}"')
-            out.append(Server(name, spec, doc, where, line))
+            out.append(Server(name, spec, doc, where, line, project))
 
     user_doc = read_json(ctx.claude_json, AGENT, findings)
     if user_doc is not None:
@@ -71,7 +73,8 @@ def _servers(ctx: ScanContext, docs: list[ConfigDoc], findings: list[Finding]) -
                 findings.append(enable_all_mcp_finding(
                     str(user_doc.path),
                     user_doc.line_of(anchor, '"enableAllProjectMcpServers"')))
-            add(user_doc, entry.get("mcpServers"), f"local scope of project {key}", anchor)
+            add(user_doc, entry.get("mcpServers"), f"local scope of project {key}", anchor,
+                project=key)
     if ctx.project is not None:
         mcp_doc = read_json(ctx.project / ".mcp.json", AGENT, findings)
         if mcp_doc is not None:
@@ -116,6 +119,7 @@ def check_mcp(
             file=str(doc.path),
             line=server.line,
             where=where,
+            local_project=server.project,
             detail_end=f". {note}",
             fix=(
                 f"Remove '{name}' (`claude mcp remove {name}`) and let Claude Code use its "

@@ -7,8 +7,10 @@ the same wrapped in `cmd /c`. When the command says nothing, the server's name i
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from approvald.doctor.commands import program_name, split_command
@@ -122,14 +124,14 @@ def server_identity(spec: dict[str, Any]) -> tuple[str, str]:
 
 
 def classify_server(name: str, spec: Any) -> tuple[ServerKind, str] | None:
-    """(kind, identity) for a raw server; None when it runs through approvald or is
-    unrecognised."""
+    """(kind, identity) for a raw server; None when it runs through approvald (`approvald mcp
+    wrap` or `mcp serve`) or is unrecognised."""
     spec = as_dict(spec)
     identity, _how = server_identity(spec)
     command = as_str(spec.get("command"))
     first = split_command(command)[0] if command.strip() else ""
     if program_name(first) == "approvald" or identity.split(" ")[0] == "approvald":
-        return None  # served through approvald: its calls are checked
+        return None  # served through approvald's gateway: its calls are checked
     for pattern, kind in _PATTERNS:
         if identity and pattern.search(identity):
             return kind, identity
@@ -144,6 +146,31 @@ def is_disabled(spec: Any) -> bool:
     return spec.get("disabled") is True or spec.get("enabled") is False
 
 
+def wrap_command(agent: str, file: str, local_project: str | None = None) -> str | None:
+    """The `approvald install AGENT --mcp ...` that routes the servers of `file` through the
+    gateway, or None when that file is not one approvald edits (a managed one)."""
+    from approvald.agents import UnknownAgent, get_agent
+
+    try:
+        config = get_agent(agent).mcp
+    except UnknownAgent:
+        return None
+    if config is None:
+        return None
+    if local_project is not None:
+        return f"approvald install {agent} --mcp --scope local --project {local_project}"
+    path = Path(file)
+    for scope, template in config.files.items():
+        if template.startswith("~/"):
+            if os.path.realpath(config.file(scope)) == os.path.realpath(path):
+                return f"approvald install {agent} --mcp" + (
+                    "" if scope == "user" else f" --scope {scope}")
+        elif path.as_posix().endswith("/" + template):
+            project = str(path)[: -len(template) - 1]
+            return f"approvald install {agent} --mcp --scope {scope} --project {project}"
+    return None
+
+
 def raw_server_finding(
     agent: str,
     name: str,
@@ -154,15 +181,22 @@ def raw_server_finding(
     fix: str,
     where: str = "",
     detail_end: str = ".",
+    local_project: str | None = None,
 ) -> Finding | None:
     """The "Raw <kind> MCP server" finding for one `mcpServers` entry, or None when
-    `classify_server` finds nothing to report. Each agent words its own `fix` and ends the
-    detail its own way (`detail_end` follows "... beside approvald"). `where` names the scope
-    when one file holds several (Claude Code's ~/.claude.json); it also goes into the id so the
-    same name in two scopes stays two findings."""
+    `classify_server` finds nothing to report (a server run through `approvald mcp wrap`
+    included). The fix leads with routing it through the gateway where approvald can edit the
+    file; each agent words its own alternative `fix` and ends the detail its own way
+    (`detail_end` follows "... beside approvald"). `where` names the scope when one file holds
+    several (Claude Code's ~/.claude.json); it also goes into the id so the same name in two
+    scopes stays two findings; `local_project` is the project of Claude Code's local scope."""
     hit = classify_server(name, spec)
     if hit is None:
         return None
+    wrap = wrap_command(agent, file, local_project)
+    if wrap is not None:
+        fix = (f"Run `{wrap}`: '{name}' then runs through `approvald mcp wrap`, which checks "
+               f"each of its calls against your policy. Or: {fix}")
     kind, identity = hit
     scope = f" ({where})" if where else ""
     subject = (file, where, name) if where else (file, name)

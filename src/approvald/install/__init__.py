@@ -117,15 +117,20 @@ def _looks_like_approvald(path: str) -> bool:
     return name in ("approvald", "approvald.exe")
 
 
-def approvald_command() -> str:
-    """How a shell runs this approvald: the absolute path of its executable, quoted if needed
-    (`python -m approvald` when no console script is installed)."""
+def approvald_argv() -> list[str]:
+    """How to run this approvald, as argv: the absolute path of its executable (abspath, not
+    realpath: a pipx/Homebrew link keeps working across upgrades), else `python -m approvald`
+    when no console script is installed."""
     argv0 = sys.argv[0] if sys.argv else ""
     candidates = [argv0] if argv0 and _looks_like_approvald(argv0) else []
     candidates += [shutil.which("approvald", path=os.path.dirname(sys.executable)) or "",
                    shutil.which("approvald") or ""]
     for candidate in candidates:
         if candidate and os.path.isfile(candidate):
-            # abspath, not realpath: a pipx/Homebrew link keeps working across upgrades.
-            return shlex.quote(os.path.abspath(candidate))
-    return f"{shlex.quote(sys.executable)} -m approvald"
+            return [os.path.abspath(candidate)]
+    return [sys.executable, "-m", "approvald"]
+
+
+def approvald_command() -> str:
+    """How a shell runs this approvald (`approvald_argv`, quoted where needed)."""
+    return " ".join(shlex.quote(word) for word in approvald_argv())

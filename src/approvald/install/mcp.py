@@ -18,10 +18,10 @@ headers) comes back, and the rest stays as it is now.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,20 +33,6 @@ WRAP = ("mcp", "wrap")
 _URL_KEYS = ("type", "url", "httpUrl", "headers", "http_headers", "transport")
 # Ways of signing in the gateway does not carry: such servers are left as they are.
 _UNCARRIED = ("oauth", "bearer_token_env_var", "env_http_headers", "authProviderType", "auth")
-
-
-def launcher() -> list[str]:
-    """How an agent starts this approvald, as argv: the console script's absolute path (a
-    pipx/Homebrew link keeps working across upgrades), else `python -m approvald`."""
-    argv0 = sys.argv[0] if sys.argv else ""
-    candidates = [argv0] if os.path.basename(argv0).lower() in ("approvald",
-                                                                 "approvald.exe") else []
-    candidates += [shutil.which("approvald", path=os.path.dirname(sys.executable)) or "",
-                   shutil.which("approvald") or ""]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate):
-            return [os.path.abspath(candidate)]
-    return [sys.executable, "-m", "approvald"]
 
 
 def wrap_args_at(args: Any) -> int | None:
@@ -378,3 +364,116 @@ def unwrap_toml(text: str, *, servers_key: str, file: Path,
                 "the rest is kept as it is now") if record is not None else ""
         return toml_body(section.split("\n", 1)[0], original), Change(name, "unwrapped", note)
     return edit_toml(text, servers_key, unwrap)
+
+
+# -- install AGENT --mcp / uninstall AGENT --mcp ----------------------------------------------
+
+LOCAL = "local"  # Claude Code's local scope: ~/.claude.json, projects[<project>].mcpServers
+
+
+@dataclass
+class McpOutcome:
+    """What `install AGENT --mcp` (or uninstall) did, or with dry_run would do."""
+
+    agent: str
+    scope: str
+    file: Path
+    changes: list[Change]
+    dry_run: bool = False
+    before: str | None = None
+    after: str | None = None
+    backup: Path | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after and self.after is not None
+
+    def diff(self) -> str:
+        name = str(self.file)
+        return "".join(difflib.unified_diff((self.before or "").splitlines(keepends=True),
+                                            (self.after or "").splitlines(keepends=True),
+                                            fromfile=name, tofile=name))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"agent": self.agent, "scope": self.scope, "file": str(self.file),
+                "changed": self.changed, "dry_run": self.dry_run,
+                "backup": str(self.backup) if self.backup else None,
+                "servers": [c.to_json() for c in self.changes]}
+
+
+def _location(agent: Any, scope: str | None, project: Path | None) -> tuple[str, Path, list[str]]:
+    """(scope, file, keys down to the servers table) for an agent's MCP configuration."""
+    from approvald.install import InstallError
+
+    config = agent.mcp
+    if config is None:
+        raise InstallError(f"approvald does not know where {agent.name} keeps its MCP servers")
+    scopes = (*config.scopes, LOCAL) if agent.name == "claude-code" else config.scopes
+    scope = scope or ("user" if "user" in config.scopes else config.scopes[0])
+    if scope not in scopes:
+        raise InstallError(f"{agent.name} keeps MCP servers in no {scope!r} scope (one of "
+                           f"{', '.join(scopes)})")
+    if scope == LOCAL:
+        where = os.path.abspath(project if project is not None else os.getcwd())
+        return scope, config.file("user", project), ["projects", where, config.servers_key]
+    return scope, config.file(scope, project), [config.servers_key]
+
+
+def _table(data: dict[str, Any], keys: list[str]) -> dict[str, Any] | None:
+    node: Any = data
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else None
+
+
+def change_mcp(agent_name: str, *, wrap: bool, scope: str | None = None,
+               project: Path | None = None, dry_run: bool = False,
+               records_file: Path | None = None) -> McpOutcome:
+    """Wrap (or unwrap) every server in one of an agent's MCP configuration files."""
+    from approvald.agents import get_agent
+    from approvald.install import (
+        approvald_argv,
+        backup,
+        read_settings,
+        render_settings,
+        write_atomic,
+    )
+    from approvald.paths import get_paths
+
+    agent = get_agent(agent_name)
+    scope, path, keys = _location(agent, scope, project)
+    config = agent.mcp
+    assert config is not None  # _location said so
+    records = Records(records_file or get_paths().state / "mcp-install.json")
+    table_name = "/".join(keys)
+    if config.format == "toml":
+        try:
+            before: str | None = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            before = None
+        except (OSError, UnicodeDecodeError) as exc:
+            from approvald.install import InstallError
+
+            raise InstallError(f"cannot read {path}: {exc}; nothing was written") from exc
+        after, edit = (before, TableEdit()) if before is None else (
+            wrap_toml(before, servers_key=keys[-1], agent=agent.name, command=approvald_argv(),
+                      file=path, records=records) if wrap else
+            unwrap_toml(before, servers_key=keys[-1], file=path, records=records))
+    else:
+        data, before = read_settings(path)
+        servers = _table(data, keys)
+        edit = TableEdit()
+        if servers is not None:
+            edit = (wrap_table(servers, agent=agent.name, command=approvald_argv(), file=path,
+                               table=table_name, records=records) if wrap else
+                    unwrap_table(servers, file=path, table=table_name, records=records))
+        after = render_settings(data, before) if edit.changed else before
+    outcome = McpOutcome(agent=agent.name, scope=scope, file=path, changes=edit.changes,
+                         dry_run=dry_run, before=before, after=after)
+    if outcome.changed and not dry_run:
+        assert after is not None
+        if before is not None:
+            outcome.backup = backup(path)
+        write_atomic(path, after)
+        records.save()
+    return outcome
