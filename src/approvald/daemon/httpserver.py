@@ -42,7 +42,9 @@ log = logging.getLogger("approvald.daemon")
 
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 PEER_EXTENSION = "approvald.peer"
-AGENT_ROUTES = ("/v1/hook/", "/v1/decide")
+# What agents' processes call (hooks, the MCP gateway): counted apart from the operator's.
+AGENT_ROUTES = ("/v1/hook/", "/v1/decide", "/v1/mcp/pins/observe", "/v1/mcp/report",
+                "/v1/redact")
 AGENT, OPERATOR = "agent", "operator"
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
            404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
