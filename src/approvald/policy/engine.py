@@ -241,7 +241,8 @@ class PolicyEngine:
             base_writes=paths if action.kind == FS_WRITE else (),
             url=action.url, method=_method(action) if action.kind == NET_HTTP else None,
             mcp_server=action.mcp_server, mcp_tool=action.mcp_tool,
-            mcp_args=tuple(mcp.flatten(action.input)) if action.kind == MCP_CALL else (),
+            mcp_args=tuple(mcp.flatten(mcp.arguments(action))) if action.kind == MCP_CALL
+            else (),
             content=content,
         )
         targets = [target]

@@ -64,12 +64,25 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
             yield name, text
 
 
+_GATEWAY_INPUT = frozenset({"server", "tool", "arguments"})
+
+
+def arguments(action: Action) -> Any:
+    """An MCP call's arguments: the input of a hook's action (the agent's tool input), the
+    `arguments` of the MCP gateway's (`{server, tool, arguments}`, and `result` when it asks
+    about a result), so `mcp_args: {path: ...}` names them alike for both."""
+    given = action.input
+    if set(given) >= _GATEWAY_INPUT and isinstance(given.get("arguments"), dict):
+        return given["arguments"]
+    return given
+
+
 def argument_actions(action: Action) -> list[Action]:
     """The file reads and writes, shell lines and fetches an MCP call's arguments carry."""
     found: list[Action] = []
     tool = action.mcp_tool or action.tool
     writes = _WRITES.search(tool) is not None
-    for name, text in flatten(action.input):
+    for name, text in flatten(arguments(action)):
         if len(found) >= MAX_ARGUMENT_ACTIONS or not text:
             break
         key = name.rsplit(".", 1)[-1]
