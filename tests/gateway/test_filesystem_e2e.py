@@ -63,8 +63,6 @@ async def test_server_filesystem_through_the_gateway(approvald_exe: list[str],
     assert pins["read_text_file"] == "pinned" and len(pins) == len(tools)
 
 
-@pytest.mark.xfail(strict=True, reason="judging mcp.call arguments by the file rules is issue "
-                                       "12's (policy-depth), not yet on this branch")
 async def test_reading_env_through_server_filesystem_is_denied(approvald_exe: list[str],
                                                                gw_daemon: RunningDaemon,
                                                                server_command: list[str],
@@ -73,4 +71,4 @@ async def test_reading_env_through_server_filesystem_is_denied(approvald_exe: li
     async with gateway_session(approvald_exe, gw_daemon.env, args, cwd=root) as session:
         result = await session.call_tool("read_text_file", {"path": str(root / ".env")})
     assert result.is_error and "hunter2" not in text_of(result)
-    assert "secrets" in text_of(result)  # a starter rule about secret files decided
+    assert "approvald denied this call (rule secrets" in text_of(result)

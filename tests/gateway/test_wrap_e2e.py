@@ -178,3 +178,33 @@ async def test_bad_command_lines_are_one_clear_line(approvald_exe: list[str],
 
 def test_the_upstream_command_runs_the_test_server() -> None:
     assert upstream_command()[1].endswith("mcp_upstream.py")
+
+
+async def test_arguments_are_judged_like_native_tools_whatever_the_tool_is_called(
+        approvald_exe: list[str], gw_daemon: RunningDaemon, tmp_path: Path) -> None:
+    """A path argument goes through the file rules, a command through the shell analysis, a
+    URL through the network rules (issue 12's judgement of mcp.call arguments)."""
+    (tmp_path / ".env").write_text("API_KEY=not-for-the-agent-0123456789\n")
+    (tmp_path / "notes.txt").write_text("plain notes\n")
+    async with gateway_session(approvald_exe, gw_daemon.env, wrap_args("test"),
+                               cwd=tmp_path) as session:
+        notes = await session.call_tool("read_text", {"path": "notes.txt"})
+        assert text_of(notes) == "plain notes\n"
+        env = await session.call_tool("read_text", {"path": ".env"})
+        assert env.is_error and "rule secrets-read-tool" in text_of(env)
+        listing = await session.call_tool("shell", {"cmd": "ls -la"})
+        assert text_of(listing) == "ran: ls -la"
+        secret = await session.call_tool("shell", {"cmd": "sh -c 'cat .env'"})
+        assert secret.is_error and "rule secrets-read-command" in text_of(secret)
+        metadata = await session.call_tool("fetch", {"url": "http://169.254.169.254/latest/"})
+        assert metadata.is_error and "rule net-cloud-metadata" in text_of(metadata)
+        outcome = {}
+        async with anyio.create_task_group() as tasks:
+            async def push() -> None:
+                outcome["result"] = await session.call_tool(
+                    "shell", {"cmd": "git push origin main"})
+            tasks.start_soon(push)
+            [pending] = await anyio.to_thread.run_sync(gw_daemon.wait_pending)
+            assert pending["tool"] == "mcp__test__shell" and "git-push" in pending["rules"]
+            gw_daemon.client().deny(pending["id"], "not from an MCP server")
+        assert outcome["result"].is_error

@@ -50,6 +50,18 @@ def run_command(command: str) -> str:
 
 
 @server.tool()
+def shell(cmd: str) -> str:
+    """A shell-like tool under another name (it only echoes)."""
+    return f"ran: {cmd}"
+
+
+@server.tool()
+def fetch(url: str) -> str:
+    """A fetch-like tool (it only echoes)."""
+    return f"fetched: {url}"
+
+
+@server.tool()
 def read_text(path: str) -> str:
     """Read a text file."""
     return Path(path).read_text(encoding="utf-8")
