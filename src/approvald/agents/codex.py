@@ -63,6 +63,10 @@ class Codex(Agent):
     mcp = McpConfig(files={"user": "~/.codex/config.toml", "project": ".codex/config.toml"},
                     format="toml", servers_key="mcp_servers", dir_env=("CODEX_HOME", "~/.codex"))
     doctor_scanner = "codex"
+    # CODEX_THREAD_ID in every shell it starts (openai/codex#10096, 2026-01); CODEX_SANDBOX
+    # (`seatbelt`) and CODEX_SANDBOX_NETWORK_DISABLED=1 in what it runs sandboxed.
+    env_markers = (("CODEX_THREAD_ID", None), ("CODEX_SANDBOX", None),
+                   ("CODEX_SANDBOX_NETWORK_DISABLED", "1"))
 
     def render(self, verdict: Verdict) -> HookReply:
         if verdict.permission is None or verdict.permission not in (DENY, "ask"):

@@ -139,6 +139,10 @@ class Copilot(Agent):
                     format="json", servers_key="mcpServers",
                     dir_env=("COPILOT_HOME", "~/.copilot"))
     doctor_scanner = "copilot"
+    # COPILOT_CLI=1 and COPILOT_AGENT_SESSION_ID in every process the CLI (and the SDK VS
+    # Code shares) starts; VS Code's agent terminals also set COPILOT_AGENT=1.
+    env_markers = (("COPILOT_CLI", None), ("COPILOT_AGENT_SESSION_ID", None),
+                   ("COPILOT_AGENT", "1"))
 
     def render(self, verdict: Verdict) -> HookReply:
         if verdict.permission is None:

@@ -200,6 +200,10 @@ class Cursor(Agent):
     mcp = McpConfig(files={"user": "~/.cursor/mcp.json", "project": ".cursor/mcp.json"},
                     format="json", servers_key="mcpServers")
     doctor_scanner = "cursor"
+    # CURSOR_AGENT=1 from the headless CLI (`agent`/`cursor-agent`); the editor's agent
+    # terminals run in an extension host with CURSOR_EXTENSION_HOST_ROLE=agent-exec.
+    # (CURSOR_TRACE_ID is in every Cursor terminal, the person's too: not a marker.)
+    env_markers = (("CURSOR_AGENT", None), ("CURSOR_EXTENSION_HOST_ROLE", "agent-exec"))
 
     def render(self, verdict: Verdict) -> HookReply:
         import json

@@ -97,6 +97,8 @@ class Gemini(Agent):
                            "project": ".gemini/settings.json"},
                     format="jsonc", servers_key="mcpServers")
     doctor_scanner = "gemini"
+    # Its shell tool runs every command with GEMINI_CLI=1 (ShellExecutionService).
+    env_markers = (("GEMINI_CLI", "1"),)
 
     def render(self, verdict: Verdict) -> HookReply:
         if verdict.permission is None or verdict.permission not in (DENY, "ask"):
