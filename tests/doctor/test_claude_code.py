@@ -74,6 +74,16 @@ def test_disable_all_hooks(tmp_path: Path) -> None:
     assert off.severity == "high" and off.file.endswith("settings.local.json")
 
 
+def test_another_events_hook_under_pre_tool_use_is_not_the_guard(tmp_path: Path) -> None:
+    m = machine("claude-hooked", tmp_path)
+    settings = m.home / ".claude" / "settings.json"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("hook claude-code\"", "hook claude-code PostToolUse\""),
+                        encoding="utf-8")
+    [unguarded] = by_kind(m.scan(), A, "unguarded-tools")
+    assert unguarded.severity == "high"
+
+
 def test_windows_paths(tmp_path: Path) -> None:
     m = machine("claude-windows", tmp_path)
     findings = m.scan(project=False)

@@ -15,7 +15,7 @@ import pytest
 
 import approvald
 from approvald.agents import AGENTS, get_agent
-from approvald.agents.base import Verdict
+from approvald.agents.base import EventAnswer, Verdict
 from tests.support.proofs import proven_answer
 
 HEAVY = ["textual", "approvald_tui", "yaml", "tree_sitter", "httpx", "starlette", "uvicorn",
@@ -51,10 +51,25 @@ HOOK_HEAVY = ("approvald.paths", "yaml", "tree_sitter", "httpx", "starlette", "u
          "keyring", "platformdirs", "watchdog", "http.client", "ssl", "email")
 
 
-@pytest.mark.parametrize("agent", list(AGENTS))
-def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path, agent: str) -> None:
+def _canned(agent: str, event: str | None) -> bytes:
+    """What the daemon renders: ALLOW for the decision; for an event, a redacted output."""
+    spec = get_agent(agent)
+    if event is None:
+        return spec.reply(Verdict(None)).stdout.encode()
+    hook_event = spec.hook_event(event)
+    assert hook_event is not None
+    output = {"stdout": "[REDACTED:github_token]", "stderr": "", "interrupted": False,
+              "isImage": False}
+    return spec.render_event(hook_event, EventAnswer(output=output)).stdout.encode()
+
+
+@pytest.mark.parametrize(("agent", "event"), [
+    *((agent, None) for agent in AGENTS), ("claude-code", "PostToolUse"),
+    ("claude-code", "SessionStart")])
+def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path, agent: str,
+                                                          event: str | None) -> None:
     """Run the hook against a canned daemon in a subprocess and list what it imported."""
-    allow = get_agent(agent).reply(Verdict(None)).stdout.encode()
+    allow = _canned(agent, event)
     sock_path = str(tmp_path / "d.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(sock_path)
@@ -77,7 +92,7 @@ def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path, agent:
         "from approvald.cli import main\n"
         "sys.stdin = io.TextIOWrapper(io.BytesIO(b'{\"tool_name\": \"Bash\", "
         "\"tool_input\": {\"command\": \"ls\"}, \"session_id\": \"s\", \"cwd\": \"/tmp\"}'))\n"
-        f"code = main(['hook', {agent!r}])\n"
+        f"code = main(['hook', {agent!r}{', ' + repr(event) if event else ''}])\n"
         "print(repr({'code': code, 'modules': sorted(sys.modules)}), file=sys.stderr)\n"
     )
     env = {**os.environ, "APPROVALD_SOCKET": sock_path, "APPROVALD_HOME": str(tmp_path)}
@@ -89,7 +104,8 @@ def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path, agent:
     report = ast.literal_eval(proc.stderr.decode().strip().splitlines()[-1])
     assert report["code"] == 0
     assert proc.stdout.strip() == allow  # printed as the daemon rendered it
-    assert seen and seen[0].startswith(f"POST /v1/hook/{agent} HTTP/1.1".encode())
+    route = f"/v1/hook/{agent}" + (f"/{event}" if event else "")
+    assert seen and seen[0].startswith(f"POST {route} HTTP/1.1".encode())
     loaded = set(report["modules"])
     heavy = sorted(m for m in loaded
                    if m.split(".")[0] in HOOK_HEAVY or m in HOOK_HEAVY or m == "socket")

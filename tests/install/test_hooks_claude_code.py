@@ -78,6 +78,25 @@ def _hook(command: str = CMD, timeout: int = HOOK_TIMEOUT_S) -> dict[str, Any]:
     return desired_hook(command, timeout)
 
 
+# Every event install writes for Claude Code besides PreToolUse: (matcher, timeout; None is
+# the PreToolUse hook's, for the event that waits for a person).
+OTHER_EVENTS: dict[str, tuple[str | None, int | None]] = {
+    "PostToolUse": ("*", 30), "PostToolUseFailure": ("*", 30), "PermissionRequest": ("*", None),
+    "ConfigChange": (None, 30), "SessionStart": (None, 10), "SessionEnd": (None, 5),
+}
+
+
+def installed(command: str = CMD, timeout: int = HOOK_TIMEOUT_S) -> dict[str, Any]:
+    """`hooks` as install writes it into an empty file: one group per event."""
+    out: dict[str, Any] = {"PreToolUse": [{"matcher": "*", "hooks": [
+        {"type": "command", "command": f"{command} hook claude-code", "timeout": timeout}]}]}
+    for event, (matcher, own) in OTHER_EVENTS.items():
+        entry = {"type": "command", "command": f"{command} hook claude-code {event}",
+                 "timeout": own if own is not None else timeout}
+        out[event] = [{"matcher": matcher, "hooks": [entry]} if matcher else {"hooks": [entry]}]
+    return out
+
+
 # -- merging ---------------------------------------------------------------------------------
 
 def test_timeout_outlasts_the_approval_wait() -> None:
@@ -87,8 +106,8 @@ def test_timeout_outlasts_the_approval_wait() -> None:
 
 def test_merge_into_empty(validator: Draft7Validator) -> None:
     merged = merge({}, _hook())
-    assert merged == {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [
-        {"type": "command", "command": OURS, "timeout": HOOK_TIMEOUT_S}]}]}}
+    assert merged == {"hooks": installed()}
+    assert set(OTHER_EVENTS) == {e.name for e in AGENT.hook_events}
     _assert_valid(validator, merged)
 
 
@@ -102,12 +121,14 @@ def test_merge_keeps_other_keys_and_hooks(validator: Draft7Validator) -> None:
         if key != "hooks":
             assert merged[key] == RICH[key]
     assert list(merged) == list(RICH)  # key order kept
-    assert merged["hooks"]["PostToolUse"] == RICH["hooks"]["PostToolUse"]
+    # The person's own groups stay first; ours follow.
+    assert merged["hooks"]["PostToolUse"] == [*RICH["hooks"]["PostToolUse"],
+                                              *installed()["PostToolUse"]]
     assert merged["hooks"]["Stop"] == RICH["hooks"]["Stop"]
     pre = merged["hooks"]["PreToolUse"]
     assert pre[0] == RICH["hooks"]["PreToolUse"][0]
     assert pre[1] == {"matcher": "*", "hooks": [_hook()]}
-    assert len(hooks.find_installed_hooks(merged, "claude-code")) == 1
+    assert len(hooks.find_installed_hooks(merged, "claude-code")) == 1 + len(OTHER_EVENTS)
 
 
 def test_merge_is_idempotent(validator: Draft7Validator) -> None:
@@ -129,7 +150,21 @@ def test_stale_path_is_replaced_in_place(validator: Draft7Validator) -> None:
     assert len(pre) == 2  # no new group: the old entry's place is reused
     assert pre[0]["hooks"] == [_hook(), {"type": "command", "command": "logger pre-tool"}]
     found = hooks.find_installed_hooks(merged, "claude-code")
-    assert [h["command"] for h in found] == [OURS]
+    assert [h["command"] for h in found if h["event"] == "PreToolUse"] == [OURS]
+
+
+def test_an_entry_under_the_wrong_event_is_put_right(validator: Draft7Validator) -> None:
+    # The decision hook written under PostToolUse (by hand) gives way to the PostToolUse one;
+    # a PostToolUse command under PreToolUse is not the decision hook either.
+    wrong = {"hooks": {
+        "PostToolUse": [{"matcher": "*", "hooks": [{"type": "command", "command": OURS}]}],
+        "PreToolUse": [{"matcher": "*", "hooks": [
+            {"type": "command", "command": f"{OURS} PostToolUse"}]}],
+    }}
+    merged = merge(wrong, _hook())
+    _assert_valid(validator, merged)
+    assert merged == {"hooks": {k: installed()[k] for k in ("PostToolUse", "PreToolUse",
+                                                            *installed())}}
 
 
 def test_duplicates_and_wrong_matcher_entries_are_folded(validator: Draft7Validator) -> None:
@@ -157,6 +192,9 @@ def test_duplicates_and_wrong_matcher_entries_are_folded(validator: Draft7Valida
     ("echo approvald hook claude-code", False),
     ("/bin/my-approvald-wrapper hook claude-code", False),
     ("approvald hook claude-code --debug", False),
+    ("approvald hook claude-code PostToolUse", True),
+    ("/usr/bin/python3 -m approvald hook claude-code SessionEnd", True),
+    ("approvald hook claude-code Post-Tool", False),
     ("approvald hook gemini", False),
     ("prettier -w", False),
 ])
@@ -168,7 +206,7 @@ def test_unmerge_removes_exactly_what_merge_added(validator: Draft7Validator) ->
     for start in ({}, RICH, {"model": "x", "hooks": {"Stop": []}}):
         merged = merge(start, _hook())
         back, removed = hooks.unmerge(merged, AGENT)
-        assert removed == 1
+        assert removed == 1 + len(OTHER_EVENTS)
         assert back == start
         _assert_valid(validator, back)
     # Containers that held only our entry go, even if they stood empty before install (the
@@ -184,12 +222,13 @@ def test_unmerge_without_our_hook_changes_nothing() -> None:
 
 
 def test_find_installed_hooks_reports_every_event() -> None:
-    settings = merge(RICH, _hook())
+    settings = copy.deepcopy(RICH)
+    settings["hooks"]["PreToolUse"].append({"matcher": "*", "hooks": [_hook()]})
     settings["hooks"]["PostToolUse"].append({"matcher": "*", "hooks": [
-        {"type": "command", "command": "approvald hook claude-code"}]})
+        {"type": "command", "command": "approvald hook claude-code PostToolUse"}]})
     found = hooks.find_installed_hooks(settings, "claude-code")
-    assert [(h["event"], h["matcher"], h["timeout"]) for h in found] == [
-        ("PreToolUse", "*", HOOK_TIMEOUT_S), ("PostToolUse", "*", None)]
+    assert [(h["event"], h["matcher"], h["timeout"], h["argument"]) for h in found] == [
+        ("PreToolUse", "*", HOOK_TIMEOUT_S, None), ("PostToolUse", "*", None, "PostToolUse")]
     assert found[0]["executable"] == CMD and found[0]["executable_exists"] is False
     assert hooks.find_installed_hooks({"hooks": "nonsense"}, "claude-code") == []
 
@@ -235,7 +274,7 @@ def test_install_twice_backs_up_once(tmp_path: Path, validator: Draft7Validator)
     assert second.action == "unchanged" and second.backup is None
     assert len(list(path.parent.glob("*approvald-backup*"))) == 1
     removed = hooks.uninstall("claude-code", "project", tmp_path)
-    assert removed.action == "removed" and removed.removed == 1
+    assert removed.action == "removed" and removed.removed == 1 + len(OTHER_EVENTS)
     assert json.loads(path.read_text(encoding="utf-8")) == RICH
 
 
@@ -321,8 +360,12 @@ def test_cli_install_and_uninstall(tmp_path: Path, approvald_home: Path,
     assert result["command"].endswith(" hook claude-code") and result["timeout"] == 400
     data = json.loads(shared.read_text(encoding="utf-8"))
     _assert_valid(validator, data)
-    [ours] = hooks.find_installed_hooks(data, "claude-code")
+    found = hooks.find_installed_hooks(data, "claude-code")
+    [ours] = [h for h in found if h["event"] == "PreToolUse"]
     assert ours["executable_exists"] and ours["timeout"] == 400
+    # The person waits at the permission prompt as at PreToolUse; the rest answer at once.
+    assert {h["event"]: h["timeout"] for h in found} == {
+        "PreToolUse": 400, **{e: own or 400 for e, (_, own) in OTHER_EVENTS.items()}}
 
     again = _cli(approvald_exe, home, "install", "claude-code", "--scope", "project",
                  "--project", str(project))
@@ -339,7 +382,7 @@ def test_cli_install_and_uninstall(tmp_path: Path, approvald_home: Path,
 
     done = _cli(approvald_exe, home, "uninstall", "claude-code", "--scope", "project",
                 "--project", str(project))
-    assert done.returncode == 0 and "removed 1" in done.stdout
+    assert done.returncode == 0 and f"removed {1 + len(OTHER_EVENTS)}" in done.stdout
     assert json.loads(shared.read_text(encoding="utf-8")) == RICH
     assert _cli(approvald_exe, home, "uninstall", "claude-code").returncode == 0
     assert json.loads(user_file.read_text(encoding="utf-8")) == {}

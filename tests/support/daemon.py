@@ -221,19 +221,20 @@ def run_hook(exe: list[str], env: dict[str, str], payload: bytes,
 
 
 def run_raw(exe: list[str], env: dict[str, str], payload: bytes, agent: str = "claude-code",
-            timeout: float = HOOK_TIMEOUT_S) -> tuple[int, str, str]:
-    """Run `approvald hook AGENT` under a stand-in agent; (exit code, stdout, stderr). The
-    hook may stop reading (an oversized payload): that is not an error here."""
-    proc = subprocess.run(as_agent([*exe, "hook", agent]), input=payload, env=env,
-                          capture_output=True, timeout=timeout)
+            timeout: float = HOOK_TIMEOUT_S, event: str | None = None) -> tuple[int, str, str]:
+    """Run `approvald hook AGENT [EVENT]` under a stand-in agent; (exit code, stdout, stderr).
+    The hook may stop reading (an oversized payload): that is not an error here."""
+    proc = subprocess.run(as_agent([*exe, "hook", agent, *([event] if event else [])]),
+                          input=payload, env=env, capture_output=True, timeout=timeout)
     return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(
         errors="replace")
 
 
 def start_hook(exe: list[str], env: dict[str, str], payload: bytes,
-               agent: str = "claude-code") -> subprocess.Popen[bytes]:
+               agent: str = "claude-code", event: str | None = None) -> subprocess.Popen[bytes]:
     """The hook under a stand-in agent, in a process group of its own (`kill_tree`)."""
-    proc = subprocess.Popen(as_agent([*exe, "hook", agent]), stdin=subprocess.PIPE,
+    proc = subprocess.Popen(as_agent([*exe, "hook", agent, *([event] if event else [])]),
+                            stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             start_new_session=sys.platform != "win32")
     assert proc.stdin is not None

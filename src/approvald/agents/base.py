@@ -92,6 +92,68 @@ class HookReply:
         return f"HookReply({self.stdout!r}, {self.exit_code}, {self.stderr!r})"
 
 
+# What approvald does with a hook event beyond the decision before a tool runs.
+TOOL_OUTPUT = "tool_output"  # a tool's result, before the model reads it: redacted
+TOOL_FAILURE = "tool_failure"  # a failed tool's error text (it cannot be rewritten): checked
+CONFIG_CHANGE = "config_change"  # the agent's settings changed mid-session: weakening blocked
+PERMISSION_PROMPT = "permission_prompt"  # the agent asks the person itself: shown in approvald too
+SESSION_START = "session_start"  # a session began: registered
+SESSION_END = "session_end"  # a session ended: its pending approvals expire
+EVENT_KINDS = (TOOL_OUTPUT, TOOL_FAILURE, CONFIG_CHANGE, PERMISSION_PROMPT, SESSION_START,
+               SESSION_END)
+
+
+class HookEvent:
+    """One hook event an agent offers besides its pre-tool decision: `name` as the agent's
+    settings spell it, what approvald does with it (`kind`), the matcher install writes, and the
+    timeout install writes in seconds (None: the agent's hook timeout, for an event that waits
+    for a person). Its hook command is `approvald hook AGENT NAME`."""
+
+    __slots__ = ("kind", "matcher", "name", "timeout_s")
+
+    def __init__(self, name: str, kind: str, *, matcher: str | None = None,
+                 timeout_s: int | None = None):
+        self.name = name
+        self.kind = kind
+        self.matcher = matcher
+        self.timeout_s = timeout_s
+
+    def __repr__(self) -> str:
+        return f"HookEvent({self.name!r}, {self.kind!r})"
+
+
+MISSING: Any = object()  # an EventAnswer without a replacement output
+
+
+class EventAnswer:
+    """approvald's answer to a hook event, before any agent's format.
+
+    - `block`: refuse what the event announces (a settings change), saying `reason`;
+    - `output`: the tool's output to show the model instead (MISSING: leave it);
+    - `stop`: end the agent's turn, `reason` shown to the person;
+    - `permission`: for a permission prompt, "allow" or "deny" (None: no decision, the agent's
+      own prompt stays), with `permissions` (rules for the agent to add) or `reason`;
+    - `context`: a note for the model.
+    """
+
+    __slots__ = ("block", "context", "output", "permission", "permissions", "reason", "stop")
+
+    def __init__(self, *, block: bool = False, reason: str = "", output: Any = MISSING,
+                 stop: bool = False, permission: str | None = None,
+                 permissions: list[dict[str, Any]] | None = None, context: str = ""):
+        self.block = block
+        self.reason = reason
+        self.output = output
+        self.stop = stop
+        self.permission = permission
+        self.permissions = permissions
+        self.context = context
+
+    def __repr__(self) -> str:
+        fields = {k: getattr(self, k) for k in self.__slots__}
+        return f"EventAnswer({fields})"
+
+
 class HookInstall:
     """Where an agent's hook lives and what its entries look like: plain data the installer
     (`approvald.install.hooks`) and the doctor read.
@@ -202,6 +264,9 @@ class Agent:
     # None for any value). The daemon refuses operator requests from processes carrying one
     # (docs/SECURITY.md): a process the agent started cannot decide its approvals.
     env_markers: tuple[tuple[str, str | None], ...] = ()
+    # Hook events besides the pre-tool decision (HookEvent): install writes them too, each
+    # running `approvald hook AGENT EVENT`.
+    hook_events: tuple[HookEvent, ...] = ()
 
     def action(self, payload: object) -> Action:
         """The payload as an Action; ActionError when it cannot be one."""
@@ -215,6 +280,37 @@ class Agent:
         """Whether `text` is something `render` could have printed: a daemon's rendered answer
         is printed only then (anything else could read as "proceed")."""
         raise NotImplementedError
+
+    def hook_event(self, name: str) -> HookEvent | None:
+        return next((e for e in self.hook_events if e.name == name), None)
+
+    def render_event(self, event: HookEvent, answer: EventAnswer) -> HookReply:
+        """`answer` to `event` in this agent's own format."""
+        raise NotImplementedError
+
+    def event_failure(self, event: HookEvent, reason: str) -> HookReply:
+        """What the hook answers to `event` when nothing better can be had: that event's
+        fail-closed form (docs/HOOKS.md)."""
+        raise NotImplementedError
+
+    def is_event_reply(self, event: HookEvent, text: str) -> bool:
+        """Whether `text` is something `render_event` could have printed for `event`."""
+        raise NotImplementedError
+
+    def event_payload(self, event: HookEvent, payload: object) -> dict[str, Any]:
+        """What approvald needs from `event`'s payload, in approvald's words (ActionError when
+        the payload is not usable): `session_id`, `cwd`, `permission_mode` always; then by
+        kind: `tool`, `response` (TOOL_OUTPUT), `tool`, `error` (TOOL_FAILURE), `source`,
+        `file_path` (CONFIG_CHANGE), `suggestions` (PERMISSION_PROMPT, whose action is
+        `action(payload)`), `source`/`reason`, `model` (SESSION_START/END)."""
+        raise NotImplementedError
+
+    def prompt_permissions(self, tool: str, tool_input: Any,
+                           scope: str) -> list[dict[str, Any]] | None:
+        """For a permission prompt approved with `scope` (`session`, or `always`: kept in the
+        agent's settings), the narrow rule the agent should keep in its own terms, or None
+        when it keeps none (the call alone is allowed)."""
+        return None
 
     def reply(self, verdict: Verdict) -> HookReply:
         if verdict.permission == ASK and not self.native_ask:

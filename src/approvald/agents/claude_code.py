@@ -14,11 +14,25 @@ The hook lives in `~/.claude/settings.json` (scope user), `<project>/.claude/set
 
     {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [
         {"type": "command", "command": "/path/to/approvald hook claude-code", "timeout": 330}]}]}}
+
+with one more group per other event (`claude_events`: PostToolUse, PostToolUseFailure,
+PermissionRequest, ConfigChange, SessionStart, SessionEnd), each running
+`approvald hook claude-code EVENT`.
 """
 
 from __future__ import annotations
 
-from approvald.agents.base import Agent, HookInstall, HookReply, McpConfig, ScopedPaths, Verdict
+from approvald.agents import claude_events
+from approvald.agents.base import (
+    Agent,
+    EventAnswer,
+    HookEvent,
+    HookInstall,
+    HookReply,
+    McpConfig,
+    ScopedPaths,
+    Verdict,
+)
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -66,12 +80,34 @@ class ClaudeCode(Agent):
                     servers_key="mcpServers")
     doctor_scanner = "claude_code"
     env_markers = (("CLAUDECODE", "1"), ("CLAUDE_CODE_ENTRYPOINT", None))
+    hook_events = claude_events.EVENTS
 
     def render(self, verdict: Verdict) -> HookReply:
         return hook_specific_output(verdict)
 
     def is_reply(self, text: str) -> bool:
         return not text or text.startswith(REPLY_PREFIX)
+
+    def render_event(self, event: HookEvent, answer: EventAnswer) -> HookReply:
+        return claude_events.render(event, answer)
+
+    def event_failure(self, event: HookEvent, reason: str) -> HookReply:
+        return claude_events.failure(event, reason)
+
+    def is_event_reply(self, event: HookEvent, text: str) -> bool:
+        return claude_events.is_reply(event, text)
+
+    def event_payload(self, event: HookEvent, payload: object) -> dict[str, Any]:
+        return claude_events.payload_fields(event, payload)
+
+    def prompt_permissions(self, tool: str, tool_input: Any,
+                           scope: str) -> list[dict[str, Any]] | None:
+        rule = claude_events.permission_rule(tool, tool_input)
+        if rule is None or scope not in ("session", "always"):
+            return None
+        # "always" lands in .claude/settings.local.json: this machine, this project.
+        return [claude_events.rule_entry(rule, "session" if scope == "session"
+                                         else "localSettings")]
 
     def action(self, payload: object) -> Action:
         from approvald.agents import tools

@@ -15,8 +15,8 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0
-    if len(argv) != 1:
+    if len(argv) not in (1, 2):
         # Exit 2 with the reason on stderr: an agent that ran us by mistake still blocks.
-        sys.stderr.write(f"approvald hook: give exactly one agent\n{USAGE}\n")
+        sys.stderr.write(f"approvald hook: give one agent (and at most one event)\n{USAGE}\n")
         return 2
-    return run_hook(argv[0])
+    return run_hook(argv[0], argv[1] if len(argv) == 2 else None)

@@ -90,6 +90,17 @@ class DaemonContext:
         self._reload_lock = threading.Lock()
         self.policy_error: str | None = None
         self.sessions: set[str] = set()
+        # Live agent sessions: project, permission mode, the agent's process.
+        from approvald.daemon.config_guard import ConfigGuard
+        from approvald.daemon.sessions import SessionRegistry
+
+        self.agent_sessions = SessionRegistry(self)
+        # What each session's settings files covered: ConfigChange is judged against it.
+        self.config_guard = ConfigGuard()
+        from approvald.daemon.prompts import OpenPrompts
+
+        # The agents' own permission prompts waiting here too (daemon/prompts.py).
+        self.open_prompts = OpenPrompts(self)
         self.stopping = False
         # approval id -> future resolved with the decided Approval (or STOPPING)
         self.waiters: dict[str, asyncio.Future[Approval | str]] = {}

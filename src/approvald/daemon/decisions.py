@@ -143,7 +143,7 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
     result["status"] = None
     if not wait:
         return result
-    outcome = await _wait(ctx, approval, disconnected)
+    outcome = await wait_for_person(ctx, approval, disconnected)
     if outcome == STOPPING:
         result.update(status=DENIED, decided_by=BY_DAEMON, decision_reason="daemon stopping")
     elif isinstance(outcome, Approval):
@@ -177,8 +177,9 @@ async def _once_durable(ctx: DaemonContext, action: Action,
     return result
 
 
-async def _wait(ctx: DaemonContext, approval: Approval,
-                disconnected: Callable[[], Awaitable[Any]] | None) -> Approval | str | None:
+async def wait_for_person(ctx: DaemonContext, approval: Approval,
+                          disconnected: Callable[[], Awaitable[Any]] | None
+                          ) -> Approval | str | None:
     """The decided Approval, STOPPING, or None when the client went away."""
     loop = asyncio.get_running_loop()
     waiter: asyncio.Future[Approval | str] = loop.create_future()

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from approvald.agents import UnknownAgent, get_agent, payload_reader
-from approvald.daemon import decisions
+from approvald.daemon import decisions, hook_events
 from approvald.daemon.http import (
     ApiError,
     context,
@@ -100,18 +100,56 @@ async def hook(request: Request) -> Response:
     except UnknownAgent as exc:
         raise ApiError(404, str(exc)) from exc
     # The process that ran this hook tells which process is the agent (docs/SECURITY.md).
-    context(request).guard.learn_from_hook(peer_pid(request), agent.name)
+    ctx = context(request)
+    agent_pid = ctx.guard.learn_from_hook(peer_pid(request), agent.name)
     payload = await read_json(request)
     try:
         action = agent.action(payload)
     except ActionError as exc:
         raise ApiError(400, str(exc)) from exc
-    answer = await decisions.decide(context(request), action, wait=True,
+    if action.session_id:
+        mode = payload.get("permission_mode") if isinstance(payload, dict) else None
+        ctx.agent_sessions.saw(agent.name, {"session_id": action.session_id, "cwd": action.cwd,
+                                            "permission_mode": mode}, agent_pid)
+        ctx.agent_sessions.progressed(agent.name, action.session_id)
+    answer = await decisions.decide(ctx, action, wait=True,
                                     disconnected=lambda: _until_disconnect(request))
     reply = agent.reply_to_answer(answer)
     return Response(reply.stdout, media_type="application/json",
                     headers={DECISION_HEADER: str(answer["decision"]),
                              EXIT_HEADER: str(reply.exit_code)})
+
+
+async def hook_event(request: Request) -> Response:
+    """An agent's other hook events (PostToolUse, SessionStart, ...): the raw payload in, the
+    hook's stdout out in the agent's format for that event, the exit code in a header."""
+    ctx = context(request)
+    if ctx.stopping:
+        raise ApiError(503, "daemon stopping")
+    try:
+        agent = get_agent(request.path_params["agent"])
+    except UnknownAgent as exc:
+        raise ApiError(404, str(exc)) from exc
+    event = agent.hook_event(request.path_params["event"])
+    if event is None:
+        raise ApiError(404, f"{agent.name} has no hook event {request.path_params['event']!r} "
+                            "for approvald")
+    agent_pid = ctx.guard.learn_from_hook(peer_pid(request), agent.name)
+    payload = await read_json(request)
+    try:
+        answer = await hook_events.answer(ctx, agent, event, payload, agent_pid,
+                                          disconnected=lambda: _until_disconnect(request))
+    except ActionError as exc:
+        raise ApiError(400, str(exc)) from exc
+    reply = agent.render_event(event, answer)
+    return Response(reply.stdout, media_type="application/json",
+                    headers={EXIT_HEADER: str(reply.exit_code)})
+
+
+async def sessions(request: Request) -> Response:
+    """The live agent sessions, oldest first."""
+    require_operator(request)
+    return JSONResponse({"sessions": [s.to_json() for s in context(request).agent_sessions.live()]})
 
 
 async def status(request: Request) -> Response:
@@ -248,6 +286,8 @@ def routes() -> list[BaseRoute]:
         Route("/v1/status", status, methods=["GET"]),
         Route("/v1/decide", decide, methods=["POST"]),
         Route("/v1/hook/{agent}", hook, methods=["POST"]),
+        Route("/v1/hook/{agent}/{event}", hook_event, methods=["POST"]),
+        Route("/v1/sessions", sessions, methods=["GET"]),
         Route("/v1/approvals", list_approvals, methods=["GET"]),
         Route("/v1/approvals/{approval_id}", get_approval, methods=["GET"]),
         Route("/v1/approvals/{approval_id}/approve", approve, methods=["POST"]),

@@ -87,8 +87,8 @@ class PolicyWatchService(Service):
 
 
 class SweepService(Service):
-    """Every second: approvals past their time expire, and each lease that ran out gets its
-    audit record even when nobody asks for it."""
+    """Every second: approvals past their time expire, each lease that ran out gets its
+    audit record even when nobody asks for it, and sessions whose agent exited end."""
 
     name = "expiry sweep"
 
@@ -106,6 +106,7 @@ class SweepService(Service):
             try:
                 ctx.expire_due()
                 ctx.credentials.sweep()
+                ctx.agent_sessions.sweep()
             except Exception:
                 log.exception("expiry sweep failed")
 

@@ -68,7 +68,10 @@ def _our_hooks(scopes: list[Scope]) -> list[HookEntry]:
     for scope in scopes:
         if scope.doc.agent_can_read:
             entries = collect_hooks(scope.doc, scope.doc.data.get("hooks"), "PreToolUse")
-            ours += our_entries(entries, scope.doc.data, AGENT)
+            # Only the decision hook decides: `hook claude-code PostToolUse` under PreToolUse
+            # would answer in another event's form.
+            ours += [e for e in our_entries(entries, scope.doc.data, AGENT)
+                     if e.approvald is not None and not e.approvald.event]
     return ours
 
 

@@ -70,6 +70,7 @@ class ApprovaldCommand:
     program: str  # the word to resolve (approvald itself, or the python running `-m approvald`)
     agent: str  # the hook's agent argument ("" when missing)
     words: tuple[str, ...]
+    event: str = ""  # `hook AGENT EVENT`: an event besides the pre-tool decision ("" for it)
 
 
 def parse_approvald_hook(command: str, args: list[str] | None = None) -> ApprovaldCommand | None:
@@ -95,7 +96,8 @@ def parse_approvald_hook(command: str, args: list[str] | None = None) -> Approva
     if not rest or rest[0] != "hook":
         return None
     agent = rest[1] if len(rest) > 1 else ""
-    return ApprovaldCommand(program=program, agent=agent, words=tuple(words))
+    event = rest[2] if len(rest) > 2 and rest[2].isalpha() else ""
+    return ApprovaldCommand(program=program, agent=agent, words=tuple(words), event=event)
 
 
 def is_windows_path(word: str) -> bool:

@@ -117,7 +117,8 @@ def our_entries(entries: list[HookEntry], data: dict[str, Any], agent: str) -> l
     for entry in entries:
         if entry.approvald is None and entry.command in installed:
             words = split_command(entry.command)
-            entry.approvald = ApprovaldCommand(words[0], agent, tuple(words))
+            argument = installed[entry.command].get("argument") or ""
+            entry.approvald = ApprovaldCommand(words[0], agent, tuple(words), argument)
         if entry.approvald is not None and entry.approvald.agent == agent:
             ours.append(entry)
     return ours

@@ -22,7 +22,7 @@ import os
 import sys
 
 from approvald.agents import UnknownAgent, get_agent
-from approvald.agents.base import Agent, HookReply, deny
+from approvald.agents.base import Agent, HookEvent, HookReply, deny
 from approvald.settings import HOOK_TIMEOUT_S, default_config_file, hook_deadline_s
 from approvald.wire.endpoint import daemon_endpoint
 from approvald.wire.errors import DaemonUnavailable, ProtocolError
@@ -31,7 +31,8 @@ from approvald.wire.transport import request
 
 MAX_PAYLOAD = 20 * 1024 * 1024
 EXIT_HEADER = "x-approvald-exit"
-USAGE = "usage: approvald hook AGENT  (reads the agent's hook payload on stdin)"
+USAGE = ("usage: approvald hook AGENT [EVENT]  (reads the agent's hook payload on stdin; "
+         "EVENT for the agent's hook events besides the pre-tool decision)")
 # Kept from the deadline for the local check when the daemon does not answer in time.
 LOCAL_RESERVE_S = 5.0
 
@@ -105,6 +106,57 @@ def decide(agent: Agent, raw: bytes, endpoint: str | None = None,
         return agent.reply(deny(f"approvald: hook error ({type(exc).__name__}: {exc})"))
 
 
+def decide_event(agent: Agent, event: HookEvent, raw: bytes, endpoint: str | None = None,
+                 deadline: float | None = None) -> HookReply:
+    """One of the agent's other hook events, minus I/O: the daemon's answer in that event's
+    form, the local one when no daemon answers, else the event's fail-closed form (for
+    PostToolUse: the turn ends rather than unchecked output reaching the model). Never
+    raises."""
+    from time import monotonic
+
+    try:
+        if deadline is None:
+            deadline = monotonic() + event_deadline_s(agent, event)
+        if len(raw) > MAX_PAYLOAD:
+            return agent.event_failure(
+                event, f"approvald: hook payload too large (over {MAX_PAYLOAD // 1048576} MB)")
+        if raw.lstrip()[:1] != b"{":
+            return agent.event_failure(event, "approvald: hook input is not a JSON object")
+        if endpoint is None:
+            endpoint = daemon_endpoint()
+        reserve = min(LOCAL_RESERVE_S, max(0.0, deadline - monotonic()) * 0.25)
+        try:
+            response = request(endpoint, "POST", hook_route(agent.name, event.name), raw=raw,
+                               timeout=None, deadline=deadline - reserve, require_proof=True)
+        except (DaemonUnavailable, ProtocolError) as exc:
+            return _local_event(agent, event, raw, str(exc))
+        if response.status == 200:
+            text = response.body.decode("utf-8", "replace").strip()
+            exit_header = response.headers.get(EXIT_HEADER, "0")
+            if agent.is_event_reply(event, text) and exit_header in ("0", "2"):
+                return HookReply(text, int(exit_header))
+            return agent.event_failure(event, "approvald: the daemon's answer was not understood")
+        if response.status in (502, 503):
+            return _local_event(agent, event, raw, response.error_message())
+        return agent.event_failure(event, f"approvald: {response.error_message()}")
+    except Exception as exc:  # never fail open
+        return agent.event_failure(event, f"approvald: hook error ({type(exc).__name__}: {exc})")
+
+
+def event_deadline_s(agent: Agent, event: HookEvent) -> float:
+    """One run's deadline for `event`: below its own timeout, or below the agent's hook
+    timeout for an event that waits for a person."""
+    if event.timeout_s is not None:
+        return hook_deadline_s(event.timeout_s)
+    return deadline_s(agent.name)
+
+
+def _local_event(agent: Agent, event: HookEvent, raw: bytes, why: str) -> HookReply:
+    from approvald.hook.events import local_event_reply
+
+    return local_event_reply(agent, event, raw, why)
+
+
 def read_stdin(stream: object) -> bytes:
     """At most MAX_PAYLOAD + 1 bytes: more than that is refused, not buffered."""
     buffer = getattr(stream, "buffer", stream)
@@ -112,7 +164,7 @@ def read_stdin(stream: object) -> bytes:
     return data if isinstance(data, bytes) else str(data).encode("utf-8")
 
 
-def main(agent_name: str) -> int:
+def main(agent_name: str, event_name: str | None = None) -> int:
     from time import monotonic
 
     started = monotonic()
@@ -122,12 +174,24 @@ def main(agent_name: str) -> int:
         # Exit 2 with the reason on stderr: an agent that ran us by mistake still blocks.
         sys.stderr.write(f"approvald hook: {exc}\n{USAGE}\n")
         return 2
+    event = agent.hook_event(event_name) if event_name else None
+    decision_events = agent.install.event_names if agent.install is not None else ()
+    if event_name and event is None and event_name not in decision_events:
+        known = ", ".join(e.name for e in agent.hook_events) or "none"
+        sys.stderr.write(f"approvald hook: {agent.name} has no hook event {event_name!r} "
+                         f"(known: {known})\n{USAGE}\n")
+        return 2
     try:
         raw = read_stdin(sys.stdin)
     except Exception as exc:
-        reply = agent.reply(deny(f"approvald: could not read hook input ({exc})"))
+        why = f"approvald: could not read hook input ({exc})"
+        reply = agent.event_failure(event, why) if event else agent.reply(deny(why))
     else:
-        reply = decide(agent, raw, deadline=started + deadline_s(agent.name))
+        if event is not None:
+            deadline = started + event_deadline_s(agent, event)
+            reply = decide_event(agent, event, raw, deadline=deadline)
+        else:
+            reply = decide(agent, raw, deadline=started + deadline_s(agent.name))
     try:
         if reply.stdout:
             sys.stdout.write(reply.stdout + "\n")

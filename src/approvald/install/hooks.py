@@ -37,32 +37,52 @@ from approvald.install import (
 MATCH_ALL = "*"
 
 
-def hook_command(agent: str, prefix: str | None = None) -> str:
-    """The command written into an agent's settings: `<approvald> hook AGENT`."""
-    return f"{prefix if prefix is not None else approvald_command()} hook {agent}"
+def hook_command(agent: str, prefix: str | None = None, event: str | None = None) -> str:
+    """The command written into an agent's settings: `<approvald> hook AGENT`, and for an
+    event besides the pre-tool decision `<approvald> hook AGENT EVENT`."""
+    command = f"{prefix if prefix is not None else approvald_command()} hook {agent}"
+    return f"{command} {event}" if event else command
+
+
+def _hook_words(text: str) -> tuple[str, str, str | None] | None:
+    """(program, agent, event or None) of `PROGRAM hook AGENT [EVENT]`."""
+    for extra in (0, 1):
+        parts = text.rsplit(" ", 2 + extra)
+        # An event is one word of letters (`PostToolUse`); `hook AGENT --flag` is not ours.
+        if (len(parts) == 3 + extra and parts[1] == "hook" and all(parts[2:])
+                and (not extra or parts[3].isalpha())):
+            return parts[0].strip(), parts[2], parts[3] if extra else None
+    return None
 
 
 def hook_target(command: str) -> tuple[str, str] | None:
     """(the approvald executable, the agent) a hook command runs, if it is approvald's hook."""
+    target = hook_event_target(command)
+    return None if target is None else (target[0], target[1])
+
+
+def hook_event_target(command: str) -> tuple[str, str, str | None] | None:
+    """(the approvald executable, the agent, the event argument or None) a hook command runs,
+    if it is approvald's hook."""
     text = command.strip()
     if text.startswith("& "):  # PowerShell's call operator (Copilot's `powershell` field)
         text = text[2:].lstrip()
-    words_all = text.rsplit(" ", 2)
-    if len(words_all) != 3 or words_all[1] != "hook" or not words_all[2]:
+    split = _hook_words(text)
+    if split is None:
         return None
-    program, agent = words_all[0].strip(), words_all[2]
+    program, agent, event = split
     try:
         # Unquoted words split on spaces only: shlex would eat a Windows path's backslashes.
         words = shlex.split(program) if ("'" in program or '"' in program) else program.split()
     except ValueError:
         return None
     if len(words) >= 3 and words[-2:] == ["-m", "approvald"]:
-        return words[0], agent
+        return words[0], agent, event
     if len(words) == 1:
         # ntpath splits on both / and \, so Windows paths are recognised too.
         name = ntpath.basename(words[0]).lower()
         if name in ("approvald", "approvald.exe"):
-            return words[0], agent
+            return words[0], agent, event
     return None
 
 
@@ -121,10 +141,12 @@ def find_installed_hooks(settings: dict[str, Any], agent: str) -> list[dict[str,
                 continue
             exe = hook_executable(command) or ""
             timeout = next((hook[k] for k in ("timeout", "timeoutSec") if k in hook), None)
+            target = hook_event_target(command)
             found.append({
                 "event": event, "group": g, "index": i, "matcher": matcher,
                 "command": command, "timeout": timeout, "executable": exe,
                 "executable_exists": os.path.isabs(exe) and os.path.isfile(exe),
+                "argument": target[2] if target else None,
             })
     return found
 
@@ -143,11 +165,40 @@ def _check_shape(settings: dict[str, Any], spec: HookInstall, path: Path) -> Non
         return
     if not isinstance(hooks, dict):
         raise InstallError(f"{path}: \"hooks\" is not a JSON object; nothing was written")
-    for event in spec.event_names:
+    for event in _event_names(spec, None):
         groups = hooks.get(event)
         if groups is not None and not isinstance(groups, list):
             raise InstallError(f"{path}: \"hooks.{event}\" is not a JSON array; nothing was "
                                "written")
+
+
+def _event_names(spec: HookInstall, agent: Agent | None) -> tuple[str, ...]:
+    """Every event install writes for the agent: its decision events and its other ones."""
+    others = tuple(e.name for e in agent.hook_events) if agent is not None else ()
+    return spec.event_names + others
+
+
+def event_entries(agent: Agent, hook: dict[str, Any]) -> list[tuple[str, str | None,
+                                                                    dict[str, Any]]]:
+    """(event, matcher, entry) for every event install writes: `hook` under each decision
+    event; under each other event of the agent the same command with the event's name added,
+    and that event's timeout (or `hook`'s, for one that waits for a person)."""
+    spec = _spec(agent)
+    out = [(event, matcher, _entry_for(spec, hook, matcher)) for event, matcher in spec.events]
+    command = next((hook[k] for k in spec.command_keys if isinstance(hook.get(k), str)), None)
+    if command is None:
+        return out
+    for event in agent.hook_events:
+        timeout = event.timeout_s if event.timeout_s is not None else _written_timeout(hook)
+        entry = spec.entry(f"{command} {event.name}", timeout)
+        out.append((event.name, event.matcher, _entry_for(spec, entry, event.matcher)))
+    return out
+
+
+def _group(spec: HookInstall, matcher: str | None, entry: dict[str, Any]) -> Any:
+    if not spec.grouped:
+        return entry
+    return {"matcher": matcher, "hooks": [entry]} if matcher is not None else {"hooks": [entry]}
 
 
 def _matches_all(group: dict[str, Any], matcher: str | None) -> bool:
@@ -163,8 +214,9 @@ def _entry_for(spec: HookInstall, hook: dict[str, Any], matcher: str | None) -> 
 
 def merge(settings: dict[str, Any], agent: Agent, hook: dict[str, Any],
           path: Path = Path("settings")) -> dict[str, Any]:
-    """`settings` with exactly one approvald hook for `agent` under each of its events (`hook`,
-    with that event's matcher); everything else kept as it was. An existing approvald entry
+    """`settings` with exactly one approvald hook for `agent` under each of its events (`hook`
+    under its decision events, with that event's matcher; `event_entries` for its others);
+    everything else kept as it was. An existing approvald entry
     where ours belongs is replaced in place; others (wrong matcher, duplicates, events we no
     longer use) are removed."""
     spec = _spec(agent)
@@ -173,17 +225,17 @@ def merge(settings: dict[str, Any], agent: Agent, hook: dict[str, Any],
     for key, value in spec.skeleton.items():
         result.setdefault(key, value)
     hooks = result.setdefault("hooks", {})
+    names = _event_names(spec, agent)
     for event in list(hooks):
-        if event not in spec.event_names and isinstance(hooks[event], list) and hooks[event]:
+        if event not in names and isinstance(hooks[event], list) and hooks[event]:
             hooks[event] = _without_ours(hooks[event], agent, None)
             if not hooks[event]:
                 del hooks[event]
-    for event, matcher in spec.events:
-        entry = _entry_for(spec, hook, matcher)
+    for event, matcher, entry in event_entries(agent, hook):
         groups = _without_ours(hooks.get(event) or [], agent, matcher, keep_first=entry)
         placed = any(h is entry for _, _, _, h in _entries(groups, spec.grouped))
         if not placed:
-            groups.append({"matcher": matcher, "hooks": [entry]} if spec.grouped else entry)
+            groups.append(_group(spec, matcher, entry))
         hooks[event] = groups
     return result
 
@@ -352,8 +404,8 @@ def install(agent_name: str, scope: str | None = None, project: Path | None = No
         action = "unchanged"
     else:
         before = find_installed_hooks(settings, agent.name)
-        action = "updated" if any(h["event"] in spec.event_names for h in before) else (
-            "installed")
+        action = "updated" if any(h["event"] in _event_names(spec, agent)
+                                  for h in before) else "installed"
     after = render_settings(merged, original) if action != "unchanged" else (original or "")
     outcome = Outcome(agent=agent.name, action=action, scope=scope, file=path,
                       command=_our_command(hook, agent.name, spec.command_keys),

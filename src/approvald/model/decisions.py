@@ -29,6 +29,8 @@ BY_CLI = "cli"
 BY_DASHBOARD = "dashboard"
 BY_TIMEOUT = "timeout"
 BY_DAEMON = "daemon"
+BY_SESSION_END = "session-end"  # the agent session ended: its pending approvals expire
+BY_AGENT = "agent"  # the agent's own prompt was answered there (a Claude Code permission prompt)
 OPERATOR_SURFACES = (BY_CLI, BY_DASHBOARD)
 
 

@@ -22,6 +22,13 @@ LEASE_REVOKED = "lease.revoked"
 LEASE_EXPIRED = "lease.expired"
 LEASE_REFUSED = "lease.refused"
 OPERATOR_REFUSED = "operator.refused"  # audit only: an agent's process tried the operator's side
+OUTPUT_REDACTED = "output.redacted"  # secrets taken out of a tool's output (counts, never values)
+SESSION_STARTED = "session.started"  # an agent session began (or was first seen)
+SESSION_UPDATED = "session.updated"  # its permission mode changed
+SESSION_ENDED = "session.ended"  # it ended: its pending approvals expired
+CONFIG_CHANGED = "config.changed"  # an agent's settings changed mid-session (`blocked` or not)
+
+SESSION_EVENTS = (SESSION_STARTED, SESSION_UPDATED, SESSION_ENDED)
 
 LEASE_EVENTS = (LEASE_CREATED, LEASE_USED, LEASE_REVOKED, LEASE_EXPIRED)
 

@@ -4,7 +4,10 @@
   (raw, URL-encoded, base64), over a stream (`Redactor.stream()`) or one text;
 - `text`: secret-looking text by its shape (tokens, keys, `password=`), plus every value
   remembered in this process (`remember_secret`);
-- `redact_obj`: the same over JSON-like data, keys naming a secret included.
+- `redact_obj`: the same over JSON-like data, keys naming a secret included;
+- `redact_output_text` / `redact_output_obj`: for a tool's output the agent reads back (code,
+  logs): secret shapes and known values, but `name=value` only for literals and environment
+  variables, so `token: str` in code stays as written.
 
 Standard library only: it runs on every audit record, and the hook may write records.
 """
@@ -13,11 +16,14 @@ from approvald.redaction.text import (
     MARK,
     forget_secrets,
     redact_obj,
+    redact_output_obj,
+    redact_output_text,
     redact_text,
     remember_secret,
     remembered_count,
 )
 from approvald.redaction.values import RedactingStream, Redactor
 
-__all__ = ["MARK", "RedactingStream", "Redactor", "forget_secrets", "redact_obj", "redact_text",
-           "remember_secret", "remembered_count"]
+__all__ = ["MARK", "RedactingStream", "Redactor", "forget_secrets", "redact_obj",
+           "redact_output_obj", "redact_output_text", "redact_text", "remember_secret",
+           "remembered_count"]

@@ -95,12 +95,14 @@ def _pattern(regex: str, ignore_case: bool = False) -> re.Pattern[str]:
     return re.compile(regex, re.IGNORECASE if ignore_case else 0)
 
 
+_Entry = tuple[tuple[str, ...], "re.Pattern[str]", _Replacer]
+
 # (lowercase substrings, one of which the text must hold; pattern; replacement). Every pattern
 # starts with a literal where it can (a word boundary is checked by a lookbehind after it):
 # regex search skips ahead to a literal prefix fast, which matters for multi-megabyte commands.
 # Order matters: a whole PEM block or header first, then specific token shapes, then the generic
 # `name=value` forms (which would otherwise only catch part of a specific shape).
-_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str], _Replacer], ...] = (
+_SHAPES: tuple[_Entry, ...] = (
     (("-----begin",),
      _pattern(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)"
               r"(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)"),
@@ -140,13 +142,35 @@ _PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str], _Replacer], ...] = (
      _pattern(r"(?P<head>-(?<![\w-]-)-?[A-Za-z0-9-]*" + _SECRET_NAME + r"(?:=|\s+))" + _NOT_A_VALUE
               + r"(?P<value>\"[^\"]*\"|'[^']*'|[^\s\"'-][^\s\"']*)", ignore_case=True),
      _flag_value),
-    # password=x, GITHUB_TOKEN="x", "api_key": "x", secret: x, ?access_token=x&...: the name's
-    # start needs no matching (it is kept as it is), only its secret-bearing end.
-    *(((triggers,
-        _pattern(r"(?P<head>(?:" + regex + r")[\"']?\s*[:=]\s*)" + _NOT_A_VALUE + _ASSIGNED_VALUE,
-                 ignore_case=True),
-        _assignment(kind))
-       for kind, triggers, regex in _SECRET_NAMES)),
+)
+
+
+def _assignments(value: str) -> tuple[_Entry, ...]:
+    """password=x, GITHUB_TOKEN="x", "api_key": "x", secret: x, ?access_token=x&...: the name's
+    start needs no matching (it is kept as it is), only its secret-bearing end."""
+    return tuple((triggers,
+                  _pattern(r"(?P<head>(?:" + regex + r")[\"']?\s*[:=]\s*)" + _NOT_A_VALUE + value,
+                           ignore_case=True),
+                  _assignment(kind))
+                 for kind, triggers, regex in _SECRET_NAMES)
+
+
+_PATTERNS: tuple[_Entry, ...] = (*_SHAPES, *_assignments(_ASSIGNED_VALUE))
+
+# Tool output the model reads back (source code, logs, files): `token: str` or
+# `password = os.environ["X"]` in code is no secret, and redacting it would break the agent's
+# edits. So here `name=value` counts only when the value is a quoted literal, or when the name
+# is an environment variable's (`DB_PASSWORD=x`, `export API_TOKEN=...`, `SECRET_KEY: x`);
+# every secret shape above counts as everywhere.
+_ENV_SECRET_WORD = (r"(?:PASSWORD|PASSWD|PASSPHRASE|PASS|(?<=_)PWD|SECRET|TOKEN|API_?KEY"
+                    r"|ACCESS_?KEY|PRIVATE_?KEY|AUTH_?KEY|CREDENTIALS?)")
+_OUTPUT_PATTERNS: tuple[_Entry, ...] = (
+    *_SHAPES,
+    *_assignments(r"(?P<q>[\"'])(?P<qvalue>[^\"'\r\n]*)(?P=q)"),
+    (("pass", "pwd", "secret", "token", "key", "credential"),
+     _pattern(r"(?<![A-Za-z0-9_])(?P<head>(?:[A-Z0-9]+_)*" + _ENV_SECRET_WORD
+              + r"(?:_[A-Z0-9]+)*\s*[:=]\s*)" + _NOT_A_VALUE + _ASSIGNED_VALUE),
+     lambda m: _assignment(_kind_of_name(m.group("head")))(m)),
 )
 
 
@@ -155,8 +179,13 @@ _SECRET_KEY = re.compile(r"(?:.*[_-])?(?:" + _SECRET_NAME + r"|authorization|coo
                          re.IGNORECASE)
 
 
-# Every substring that gates a pattern, the cheapest (shortest) first.
-_ALL_TRIGGERS = tuple(sorted({t for triggers, _, _ in _PATTERNS for t in triggers}, key=len))
+def _triggers(patterns: tuple[_Entry, ...]) -> tuple[str, ...]:
+    """Every substring that gates one of `patterns`, the cheapest (shortest) first."""
+    return tuple(sorted({t for triggers, _, _ in patterns for t in triggers}, key=len))
+
+
+_ALL_TRIGGERS = _triggers(_PATTERNS)
+_OUTPUT_TRIGGERS = _triggers(_OUTPUT_PATTERNS)
 # `pass=x` is the shortest text any pattern redacts.
 _SHORTEST_SECRET = 6
 
@@ -200,6 +229,18 @@ def redact_text(text: str, extra_values: Iterable[tuple[str, str]] = ()) -> str:
     `extra_values` are (name, value) pairs of known secrets (leased credentials): every
     occurrence of a value becomes `[REDACTED:NAME]`, whatever it looks like.
     """
+    return _redact_with(text, tuple(extra_values), _PATTERNS, _ALL_TRIGGERS)
+
+
+def redact_output_text(text: str, extra_values: Iterable[tuple[str, str]] = ()) -> str:
+    """`redact_text` for a tool's output the agent reads back (files, logs, command output):
+    known values and secret shapes alike, but `name=value` only where the value is a quoted
+    literal or the name an environment variable's, so code stays as written."""
+    return _redact_with(text, tuple(extra_values), _OUTPUT_PATTERNS, _OUTPUT_TRIGGERS)
+
+
+def _redact_with(text: str, extra_values: tuple[tuple[str, str], ...],
+                 patterns: tuple[_Entry, ...], all_triggers: tuple[str, ...]) -> str:
     known = (*extra_values, *_REMEMBERED)
     if known:
         text = _replace_known(text, tuple(known))
@@ -207,12 +248,12 @@ def redact_text(text: str, extra_values: Iterable[tuple[str, str]] = ()) -> str:
         return text
     lowered = text.lower()
     # Plain loops: this is the hot path, and most text stops at the first one.
-    for trigger in _ALL_TRIGGERS:
+    for trigger in all_triggers:
         if trigger in lowered:
             break
     else:
         return text
-    for triggers, pattern, replace in _PATTERNS:
+    for triggers, pattern, replace in patterns:
         for trigger in triggers:
             if trigger in lowered:
                 text = pattern.sub(replace, text)
@@ -240,12 +281,19 @@ def redact_obj(obj: Any, extra_values: Iterable[tuple[str, str]] = ()) -> Any:
     is replaced whole, since such a value rarely has a recognizable shape of its own.
     """
     extras = tuple(extra_values)
-    return _redact(obj, extras)
+    return _redact(obj, extras, redact_text)
 
 
-def _redact(obj: Any, extras: tuple[tuple[str, str], ...]) -> Any:
+def redact_output_obj(obj: Any, extra_values: Iterable[tuple[str, str]] = ()) -> Any:
+    """`redact_obj` with `redact_output_text`'s reading of strings: a tool's structured output
+    keeps its keys, types and every value without a secret exactly."""
+    return _redact(obj, tuple(extra_values), redact_output_text)
+
+
+def _redact(obj: Any, extras: tuple[tuple[str, str], ...],
+            text: Callable[[str, Iterable[tuple[str, str]]], str]) -> Any:
     if isinstance(obj, str):
-        return redact_text(obj, extras)
+        return text(obj, extras)
     if isinstance(obj, dict):
         out: dict[Any, Any] = {}
         for key, value in obj.items():
@@ -253,8 +301,8 @@ def _redact(obj: Any, extras: tuple[tuple[str, str], ...]) -> Any:
             if kind and isinstance(value, str) and value and not value.startswith("[REDACTED:"):
                 out[key] = MARK.format(kind)
             else:
-                out[key] = _redact(value, extras)
+                out[key] = _redact(value, extras, text)
         return out
     if isinstance(obj, (list, tuple)):
-        return [_redact(item, extras) for item in obj]
+        return [_redact(item, extras, text) for item in obj]
     return obj

@@ -23,6 +23,7 @@ from approvald.secrets.keyring import SecretKeyring
 from approvald.storage.leases import LeaseError, LeaseStore
 
 MAX_REQUESTED_BY = 64
+VALUE_CACHE_S = 30.0  # a leased value read from the keyring is read again after this long
 
 
 class Reporter(Protocol):
@@ -40,12 +41,36 @@ class CredentialService:
         self._keyring_factory = keyring
         self._keyring: SecretKeyring | None = None
         self._clock = clock
+        self._values: dict[str, tuple[str, float]] = {}  # name -> (value, when read)
 
     @property
     def keyring(self) -> SecretKeyring:
         if self._keyring is None:
             self._keyring = self._keyring_factory()
         return self._keyring
+
+    def leased_values(self) -> tuple[list[tuple[str, str]], list[str]]:
+        """(name, value) of every secret with an active lease, and the names whose value the
+        keyring would not give (it failed): what a tool's output is checked for before the
+        agent's model reads it. Blocking (the keyring): call it off the event loop. A secret
+        no longer in the keyring cannot be resolved, so it has nothing to check."""
+        now = time.monotonic()
+        values: list[tuple[str, str]] = []
+        unreadable: list[str] = []
+        for name in sorted(self.leases.active_counts(self._clock())):
+            cached = self._values.get(name)
+            if cached is not None and now - cached[1] < VALUE_CACHE_S:
+                values.append((name, cached[0]))
+                continue
+            try:
+                value = self.keyring.get(name)
+            except Exception:
+                unreadable.append(name)
+                continue
+            if value:
+                self._values[name] = (value, now)
+                values.append((name, value))
+        return values, unreadable
 
     # -- secrets' metadata ------------------------------------------------------------------
 
@@ -56,6 +81,7 @@ class CredentialService:
 
     def secret_stored(self, name: str, description: str | None,
                       **extra: Any) -> dict[str, Any]:
+        self._values.pop(name, None)
         meta, created = self.leases.upsert_meta(validate_name(name), description, self._clock())
         self._report(secret_record(events.SECRET_STORED, name, created=created, **extra),
                      events.SECRET_STORED, meta.to_json())
@@ -63,6 +89,7 @@ class CredentialService:
 
     def secret_removed(self, name: str, **extra: Any) -> dict[str, Any]:
         validate_name(name)
+        self._values.pop(name, None)
         now = self._clock()
         revoked = self.leases.revoke_all_for(name, now=now, by="secret.removed")
         removed = self.leases.delete_meta(name)

@@ -24,6 +24,7 @@ from typing import Any
 from approvald.model.approvals import Approval
 from approvald.model.decisions import (
     APPROVED,
+    BY_SESSION_END,
     BY_TIMEOUT,
     DENIED,
     EXPIRED,
@@ -184,6 +185,23 @@ class ApprovalStore:
                 (EXPIRED, now, BY_TIMEOUT, PENDING, now),
             )
             ids = [r[0] for r in rows]
+            expired = [self._get(db, i) for i in ids]
+        return [a for a in expired if a is not None]
+
+    def expire_session(self, session_id: str, *, reason: str,
+                       by: str = BY_SESSION_END) -> list[Approval]:
+        """The session's pending approvals become expired at once (it ended); returns those."""
+        now = self._clock()
+        with self._tx() as db:
+            ids = [r[0] for r in db.execute(
+                "SELECT id FROM approvals WHERE status = ? AND session_id = ?",
+                (PENDING, session_id)).fetchall()]
+            if not ids:
+                return []
+            db.execute(
+                "UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, "
+                "decision_reason = ? WHERE status = ? AND session_id = ?",
+                (EXPIRED, now, by, reason, PENDING, session_id))
             expired = [self._get(db, i) for i in ids]
         return [a for a in expired if a is not None]
 

@@ -30,8 +30,10 @@ STATUS_ROUTE = "/v1/status"
 EVENTS_ROUTE = "/v1/events"
 
 
-def hook_route(agent: str) -> str:
-    return HOOK_ROUTE + agent
+def hook_route(agent: str, event: str | None = None) -> str:
+    """`/v1/hook/AGENT`, the pre-tool decision; `/v1/hook/AGENT/EVENT` for the agent's other
+    hook events."""
+    return HOOK_ROUTE + agent + ("/" + event if event else "")
 
 
 EXIT_HEADER = "X-Approvald-Exit"
