@@ -35,12 +35,12 @@ async def answer(ctx: DaemonContext, agent: Agent, event: HookEvent, payload: An
                  agent_pid: int | None, disconnected: Any = None) -> EventAnswer:
     """approvald's answer to `event` (ActionError when the payload is not usable)."""
     fields = agent.event_payload(event, payload)
-    ctx.agent_sessions.saw(agent.name, fields, agent_pid)
-    if event.kind in (TOOL_OUTPUT, TOOL_FAILURE):
-        return await _tool_output(ctx, agent, event, fields)
     if event.kind == SESSION_START:
         ctx.agent_sessions.started(agent.name, fields, agent_pid)
         return EventAnswer()
+    ctx.agent_sessions.saw(agent.name, fields, agent_pid)
+    if event.kind in (TOOL_OUTPUT, TOOL_FAILURE):
+        return await _tool_output(ctx, agent, event, fields)
     if event.kind == SESSION_END:
         ctx.agent_sessions.ended(str(fields.get("session_id") or ""),
                                  str(fields.get("reason") or "ended"))

@@ -87,6 +87,7 @@ class SessionRegistry:
                           agent_pid=None, agent_start=None, started_at=now, last_seen=now,
                           source=source, model=str(fields.get("model") or ""))
         self._bind(session, agent_pid)
+        self._ctx.sessions.add(session.session_id)
         if len(self._live) >= MAX_SESSIONS:
             idle = min(self._live.values(), key=lambda s: s.last_seen)
             self._live.pop(idle.session_id, None)
