@@ -84,7 +84,7 @@ def test_a_session_is_registered_followed_and_ended(daemon: RunningDaemon,
     records = [json.loads(line) for line in daemon.paths.audit_file.read_text().splitlines()]
     kinds = [r["event"] for r in records if r["event"].startswith("session.")]
     assert kinds == ["session.started", "session.updated", "session.ended"]
-    ended = [r for r in records if r["event"] == "session.ended"][0]
+    [ended] = [r for r in records if r["event"] == "session.ended"]
     assert ended["expired"] == [pending["id"]] and ended["reason"] == "prompt_input_exit"
 
 

@@ -71,8 +71,12 @@ class SessionRegistry:
     def get(self, session_id: str) -> Session | None:
         return self._live.get(session_id)
 
-    def _bind(self, session: Session, agent_pid: int | None) -> None:
+    def _bind(self, session: Session, agent_pid: int | None, rebind: bool = False) -> None:
+        """The session's agent process: the first one seen, or (`rebind`, at SessionStart) the
+        one that started it again (a resumed session runs in a new process)."""
         if agent_pid is None or session.agent_pid == agent_pid:
+            return
+        if session.agent_pid is not None and not rebind:
             return
         proc = peers.process(agent_pid)
         session.agent_pid = agent_pid
@@ -141,7 +145,7 @@ class SessionRegistry:
         else:
             session.source = source
             session.model = str(fields.get("model") or session.model)
-            self._bind(session, agent_pid)
+            self._bind(session, agent_pid, rebind=True)
             self._publish(events.SESSION_UPDATED, session)
 
     def ended(self, session_id: str, reason: str) -> None:
