@@ -97,7 +97,8 @@ async def ask(ctx: DaemonContext, agent: Agent, payload: Any, fields: dict[str, 
                                     fingerprint=decision["fingerprint"], summary=action.summary,
                                     timeout_s=ctx.settings.approval_timeout_s)
     prompts = ctx.open_prompts
-    prompts.add(approval, action.tool, action.input)
+    # As the agent names them: its output hook for the same call says the tool ran.
+    prompts.add(approval, str(payload.get("tool_name") or action.tool), payload.get("tool_input"))
     record = {**action_fields(action), "rules": [PROMPT_RULE], "reason": decision["reason"],
               "fingerprint": decision["fingerprint"], "policy_hash": decision["policy_hash"],
               "approval_id": approval.id, "expires_at": approval.to_json()["expires_at"],

@@ -128,9 +128,10 @@ class SessionRegistry:
             except Exception:
                 log.exception("a session callback failed")
 
-    def tool_ran(self, agent: str, fields: dict[str, Any], tool_input: Any = None) -> None:
+    def tool_ran(self, agent: str, fields: dict[str, Any]) -> None:
+        """A tool of the session ran (its output came): `fields` name the tool and its input."""
         self.progressed(agent, str(fields.get("session_id") or ""), str(fields.get("tool") or ""),
-                        tool_input)
+                        fields.get("input"))
 
     def started(self, agent: str, fields: dict[str, Any], agent_pid: int | None) -> None:
         """SessionStart: a new session, or one resumed, cleared or compacted."""

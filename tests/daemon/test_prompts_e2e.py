@@ -1,0 +1,146 @@
+"""Issue 15: when Claude Code would show its own permission dialog (PermissionRequest), the
+request appears in approvald too and the person answers in either place. Real daemon, real hook
+processes run by a stand-in agent, payloads as Claude Code sends them (`auto` mode too)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.agent import Job, StandInAgent
+from tests.support.daemon import RunningDaemon, env_for, hook_payload, run_raw
+from tests.support.payloads import (
+    bash_response,
+    claude_permission_request,
+    claude_post_tool_use,
+)
+
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                 reason="agent processes are read from /proc here")]
+
+SESSION = "0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f"
+COMMAND = "rm -rf node_modules"
+SUGGESTION = {"type": "addRules", "rules": [{"toolName": "Bash", "ruleContent": COMMAND}],
+              "behavior": "allow", "destination": "localSettings"}
+
+
+def _line(daemon: RunningDaemon, *args: str) -> str:
+    return " ".join(shlex.quote(p) for p in [*daemon.exe, *args])
+
+
+def _ask(agent: StandInAgent, daemon: RunningDaemon, command: str = COMMAND,
+         mode: str = "default") -> Job:
+    payload = claude_permission_request("Bash", {"command": command,
+                                                 "description": "clean the build"},
+                                        suggestions=[SUGGESTION], session=SESSION,
+                                        cwd="/home/dev/shop", mode=mode)
+    return agent.start(_line(daemon, "hook", "claude-code", "PermissionRequest"),
+                       stdin=json.dumps(payload).encode())
+
+
+def _decision(job: Job) -> dict[str, Any] | None:
+    result = job.wait(60)
+    assert result.code == 0, result.stderr
+    if not result.stdout.strip():
+        return None
+    specific = json.loads(result.stdout)["hookSpecificOutput"]
+    assert specific["hookEventName"] == "PermissionRequest"
+    decision: dict[str, Any] = specific["decision"]
+    return decision
+
+
+def test_approved_in_approvald_for_the_session_in_auto_mode(daemon: RunningDaemon,
+                                                            tmp_path: Path) -> None:
+    with StandInAgent(daemon.env, tmp_path) as agent:
+        job = _ask(agent, daemon, mode="auto")
+        [pending] = daemon.wait_pending()
+        assert pending["summary"] == COMMAND and pending["tool"] == "Bash"
+        assert pending["rules"] == ["agent-permission-prompt"]
+        assert "Claude Code asks for permission" in pending["reason"]
+        assert "mode auto" in pending["reason"]
+        assert daemon.cli("approvals", "approve", pending["id"], "--session").returncode == 0
+        assert _decision(job) == {"behavior": "allow", "updatedPermissions": [
+            {"type": "addRules", "rules": [{"toolName": "Bash", "ruleContent": COMMAND}],
+             "behavior": "allow", "destination": "session"}]}
+
+
+def test_denied_in_approvald_with_the_persons_words(daemon: RunningDaemon,
+                                                    tmp_path: Path) -> None:
+    with StandInAgent(daemon.env, tmp_path) as agent:
+        job = _ask(agent, daemon)
+        [pending] = daemon.wait_pending()
+        assert daemon.cli("approvals", "deny", pending["id"], "--reason",
+                          "keep the cache").returncode == 0
+        decision = _decision(job)
+        assert decision is not None and decision["behavior"] == "deny"
+        assert "keep the cache" in decision["message"]
+
+
+def test_answered_in_claude_codes_dialog_it_leaves_approvald(daemon: RunningDaemon,
+                                                           tmp_path: Path) -> None:
+    with StandInAgent(daemon.env, tmp_path) as agent:
+        # Allowed there: the tool runs, and its PostToolUse says so.
+        job = _ask(agent, daemon)
+        [pending] = daemon.wait_pending()
+        ran = claude_post_tool_use("Bash", {"command": COMMAND, "description": "clean the build"},
+                                   bash_response(""), session=SESSION, cwd="/home/dev/shop")
+        assert agent.start(_line(daemon, "hook", "claude-code", "PostToolUse"),
+                           stdin=json.dumps(ran).encode()).wait().code == 0
+        assert _decision(job) is None  # no decision: Claude Code's own answer stands
+        closed = daemon.client().approval(pending["id"])
+        assert closed["status"] == "expired" and closed["decided_by"] == "agent"
+        assert daemon.client().approvals() == []
+
+        # Denied there: the session moves on to its next tool call.
+        job = _ask(agent, daemon)
+        [pending] = daemon.wait_pending()
+        nxt = agent.start(_line(daemon, "hook", "claude-code"),
+                          stdin=hook_payload("ls", session=SESSION, cwd="/home/dev/shop"))
+        assert nxt.wait().code == 0
+        assert _decision(job) is None
+        assert daemon.client().approval(pending["id"])["decided_by"] == "agent"
+
+
+def test_a_prompt_approval_grants_nothing_to_approvalds_own_policy(daemon: RunningDaemon,
+                                                                  tmp_path: Path) -> None:
+    push = "git push origin main"
+    with StandInAgent(daemon.env, tmp_path) as agent:
+        job = _ask(agent, daemon, command=push)
+        [prompt] = daemon.wait_pending()
+        assert daemon.cli("approvals", "approve", prompt["id"], "--session").returncode == 0
+        assert _decision(job) is not None
+        # The same command at approvald's own gate still waits for its own approval.
+        gate = agent.start(_line(daemon, "hook", "claude-code"),
+                           stdin=hook_payload(push, session=SESSION, cwd="/home/dev/shop"))
+        [own] = daemon.wait_pending()
+        assert own["id"] != prompt["id"] and own["rules"] != ["agent-permission-prompt"]
+        assert daemon.cli("approvals", "deny", own["id"]).returncode == 0
+        out = json.loads(gate.wait().stdout)["hookSpecificOutput"]
+        assert out["permissionDecision"] == "deny"
+
+
+def test_no_answer_in_time_and_no_daemon_leave_claude_codes_dialog(
+        approvald_exe: list[str], approvald_home: Path, tmp_path: Path) -> None:
+    payload = json.dumps(claude_permission_request("Bash", {"command": COMMAND},
+                                                   session=SESSION)).encode()
+    # No daemon: no decision (never an allow, never a deny of the person's own prompt).
+    code, out, err = run_raw(approvald_exe, env_for(approvald_home), payload,
+                             event="PermissionRequest")
+    assert (code, out.strip()) == (0, ""), err
+    daemon = RunningDaemon(approvald_exe, approvald_home, APPROVALD_APPROVAL_TIMEOUT="2").start()
+    try:
+        started = time.monotonic()
+        code, out, err = run_raw(approvald_exe, daemon.env, payload, event="PermissionRequest")
+        assert (code, out.strip()) == (0, ""), err
+        assert time.monotonic() - started < 30
+        [expired] = daemon.client().approvals("expired")
+        assert expired["decided_by"] == "timeout"
+    finally:
+        daemon.ensure_stopped()
