@@ -142,6 +142,7 @@ class FakeDaemonClient:
         self.leases_list: list[dict[str, Any]] | None = None  # None: no lease API
         self.findings_list: list[dict[str, Any]] | None = None
         self.pins_list: list[dict[str, Any]] | None = None  # None: no pins API
+        self.sessions_list: list[dict[str, Any]] | None = None  # None: no sessions API
 
     @property
     def queue(self) -> asyncio.Queue[Any]:
@@ -207,6 +208,9 @@ class FakeDaemonClient:
                            seen_definition=None, findings=[])
                 accepted.append(dict(pin))
         return accepted
+
+    async def sessions(self) -> list[dict[str, Any]] | None:
+        return None if self.sessions_list is None else [dict(x) for x in self.sessions_list]
 
     async def revoke_lease(self, lease_id: str) -> dict[str, Any]:
         self.calls.append(("revoke", lease_id, None))

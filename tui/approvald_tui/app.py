@@ -34,10 +34,11 @@ from approvald_tui.widgets.detail import DetailPanel
 from approvald_tui.widgets.pending import PendingTable
 from approvald_tui.widgets.pins import PinDiff, PinsTable
 from approvald_tui.widgets.rowlist import RowList
+from approvald_tui.widgets.sessions import SessionsTable
 from approvald_tui.widgets.statusbar import StatusBar, StatusState
 from approvald_tui.widgets.tabs import LeasesTable, WarningsTable
 
-TABS = ("pending", "activity", "history", "warnings", "leases", "pins")
+TABS = ("pending", "activity", "history", "warnings", "leases", "pins", "sessions")
 ACTIVITY_LOAD = 5000  # events asked for at connect; the table keeps the same number
 HISTORY_LOAD = 500
 ACTIVITY_FLUSH_S = 0.05  # decisions arriving together land in one table update
@@ -104,6 +105,7 @@ class ApprovalsApp(KeyActions):
         self.leases = LeasesTable(id="leases-table")
         self.pins = PinsTable(id="pins-table")
         self.pin_diff = PinDiff(id="pin-diff")
+        self.sessions = SessionsTable(id="sessions-table")
         self.tabs = TabbedContent(initial="pending", id="tabs")
         self.filters = {
             "activity": Input(placeholder="/ to filter: words that must all appear",
@@ -130,12 +132,15 @@ class ApprovalsApp(KeyActions):
             with TabPane("Pins", id="pins"):
                 yield self.pins
                 yield self.pin_diff
+            with TabPane("Sessions", id="sessions"):
+                yield self.sessions
         yield Footer()
 
     def table(self, tab: str) -> DataTable[object] | RowList:
         tables: dict[str, DataTable[object] | RowList] = {
             "pending": self.pending, "activity": self.activity, "history": self.history,
-            "warnings": self.warnings, "leases": self.leases, "pins": self.pins}
+            "warnings": self.warnings, "leases": self.leases, "pins": self.pins,
+            "sessions": self.sessions}
         return tables[tab]
 
     def on_mount(self) -> None:
@@ -202,7 +207,9 @@ class ApprovalsApp(KeyActions):
         leases = await self.client.leases()
         findings = await self.client.findings()
         pins = await self.client.pins()
-        self.post_message(Connected(status, pending, decided, activity, leases, findings, pins))
+        sessions = await self.client.sessions()
+        self.post_message(Connected(status, pending, decided, activity, leases, findings, pins,
+                                    sessions))
 
     def on_connected(self, message: Connected) -> None:
         now = self.clock()
@@ -221,6 +228,8 @@ class ApprovalsApp(KeyActions):
         if message.pins is not None:
             self.pins.set_pins(message.pins)
             self._pins_changed(alert=False)
+        if message.sessions is not None:
+            self.sessions.set_sessions(message.sessions)
         self._pending_changed()
 
     def on_disconnected(self, message: Disconnected) -> None:
@@ -257,6 +266,12 @@ class ApprovalsApp(KeyActions):
             self._alert("approvald: prompt injection?",
                         f"{event.get('server')}.{event.get('tool') or ''}: text aimed at the "
                         f"model in a {event.get('where') or 'result'} ({event.get('action')})")
+        elif isinstance(kind, str) and kind.startswith("session."):
+            self.sessions.apply(event)
+        elif kind == "config.changed" and event.get("blocked"):
+            line = self.sessions.config_blocked(event)
+            self._alert("approvald: settings change blocked", line)
+            self.notify(line, title="approvald", severity="warning", timeout=10)
         elif kind == "hello":
             self.state.status = status_of_hello(event) or self.state.status
             self._refresh_status_bars()
@@ -345,6 +360,7 @@ class ApprovalsApp(KeyActions):
         self.state.pending = count
         self.tabs.get_tab("pending").label = (
             f"Pending ({count})" if count else "Pending")
+        self.sessions.set_prompts(list(self.pending.approvals.values()))
         self._show_selected()
         self._refresh_status_bars()
 

@@ -35,6 +35,10 @@ class DaemonClient(Protocol):
         """The latest doctor findings, or None when this daemon cannot say."""
         ...
 
+    async def sessions(self) -> list[dict[str, Any]] | None:
+        """Live agent sessions, or None when this daemon cannot list them."""
+        ...
+
     async def revoke_lease(self, lease_id: str) -> dict[str, Any]: ...
 
     async def pins(self, server: str | None = None) -> list[dict[str, Any]] | None:

@@ -14,7 +14,8 @@ class Connected(Message):
                  decided: list[dict[str, Any]], activity: list[dict[str, Any]],
                  leases: list[dict[str, Any]] | None = None,
                  findings: list[dict[str, Any]] | None = None,
-                 pins: list[dict[str, Any]] | None = None) -> None:
+                 pins: list[dict[str, Any]] | None = None,
+                 sessions: list[dict[str, Any]] | None = None) -> None:
         super().__init__()
         self.status = status
         self.pending = pending
@@ -23,6 +24,7 @@ class Connected(Message):
         self.leases = leases  # None: the daemon cannot list them (keep what events said)
         self.findings = findings
         self.pins = pins  # None: the daemon has no pins API
+        self.sessions = sessions  # None: the daemon cannot list them (events still come)
 
 
 class Disconnected(Message):

@@ -238,6 +238,9 @@ class AsyncDaemonClient:
     async def findings(self) -> list[dict[str, Any]] | None:
         return await self._optional_list("/v1/findings", "findings")
 
+    async def sessions(self) -> list[dict[str, Any]] | None:
+        return await self._optional_list("/v1/sessions", "sessions")
+
     async def revoke_lease(self, lease_id: str) -> dict[str, Any]:
         doc = await self._request("POST", f"/v1/leases/{lease_id}/revoke",
                                   json={"by": "dashboard"})

@@ -23,7 +23,7 @@ KEYS = (
     ("/", "filter the activity or history list"),
     ("x", "revoke the selected lease (Leases tab)"),
     ("c", "accept the selected withheld MCP tool's new definition (Pins tab)"),
-    ("1 - 6", "Pending, Activity, History, Warnings, Leases, Pins"),
+    ("1 - 7", "Pending, Activity, History, Warnings, Leases, Pins, Sessions"),
     ("?", "this help"),
     ("q", "quit (requests stay pending in the daemon)"),
 )
