@@ -38,6 +38,12 @@ def _parser(verb: str) -> argparse.ArgumentParser:
                               "Code's servers for one project in ~/.claude.json)")
                         if verb == "install" else
                         "restore each MCP server install --mcp routed through approvald")
+    parser.add_argument("--plugin", action="store_true",
+                        help=("Claude Code only: install approvald as a Claude Code plugin (a "
+                              "local marketplace under approvald's home, enabled in the chosen "
+                              "settings file) instead of hooks in that file")
+                        if verb == "install" else
+                        "Claude Code only: disable and remove the plugin install --plugin made")
     parser.add_argument("--dry-run", action="store_true",
                         help="show the change (a unified diff; with --json the resulting "
                              "settings) and write nothing")
@@ -91,8 +97,17 @@ def main(argv: list[str]) -> int:
         return _mcp(verb, opts)
     from approvald.install import hooks
 
+    if opts.plugin and opts.agent != "claude-code":
+        print(f"approvald {verb}: --plugin is for claude-code only", file=sys.stderr)
+        return 2
     try:
-        if verb == "install":
+        if opts.plugin:
+            from approvald.install import plugin
+
+            outcome = (plugin.install_plugin(opts.scope, opts.project, dry_run=opts.dry_run)
+                       if verb == "install" else
+                       plugin.uninstall_plugin(opts.scope, opts.project, dry_run=opts.dry_run))
+        elif verb == "install":
             outcome = hooks.install(opts.agent, opts.scope, opts.project, dry_run=opts.dry_run)
         else:
             outcome = hooks.uninstall(opts.agent, opts.scope, opts.project,
@@ -106,17 +121,20 @@ def main(argv: list[str]) -> int:
         return 0
     where = str(outcome.file)
     saved = f" (backup: {outcome.backup})" if outcome.backup else ""
+    what = "plugin" if opts.plugin else "hook"
     messages = {
-        "installed": f"installed the approvald hook in {where}{saved}"
+        "installed": f"installed the approvald {what} in {where}{saved}"
                      + (f"\n{outcome.notice}" if outcome.notice else ""),
-        "updated": f"updated the approvald hook in {where}{saved}"
+        "updated": f"updated the approvald {what} in {where}{saved}"
                    + (f"\n{outcome.notice}" if outcome.notice else ""),
-        "unchanged": f"the approvald hook is already installed in {where}; nothing changed",
-        "removed": f"removed {outcome.removed} approvald hook entr"
-                   f"{'y' if outcome.removed == 1 else 'ies'} from {where}"
+        "unchanged": f"the approvald {what} is already installed in {where}; nothing changed",
+        "removed": (f"removed the approvald plugin ({outcome.removed} key"
+                    f"{'' if outcome.removed == 1 else 's'} from {where})" if opts.plugin else
+                    f"removed {outcome.removed} approvald hook entr"
+                    f"{'y' if outcome.removed == 1 else 'ies'} from {where}")
                    + (" (the file held nothing else, so it is deleted)"
                       if outcome.after is None else "") + saved,
-        "not-installed": f"no approvald hook in {where}; nothing changed",
+        "not-installed": f"no approvald {what} in {where}; nothing changed",
     }
     _report(outcome.to_json(), messages[outcome.action], opts.json)
     return 0
