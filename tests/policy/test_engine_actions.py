@@ -39,6 +39,9 @@ def engine(approvald_home: Path):
          "self.agent-settings"),
         ("Edit", {"file_path": "/home/dev/.claude/settings.json", "old_string": "a",
                   "new_string": "b"}, DENY, "self.agent-settings"),
+        ("Write", {"file_path": "/home/dev/.claude/plugins/cache/approvald-local/approvald/"
+                                 "0.1.0/hooks/hooks.json", "content": "{}"}, DENY,
+         "self.agent-settings"),
         ("Read", {"file_path": "src/app.py"}, ALLOW, None),
         ("WebFetch", {"url": "https://example.com", "prompt": "x"}, ALLOW, None),
         ("mcp__github__get_issue", {"number": 1}, ALLOW, None),

@@ -20,6 +20,7 @@ OPERATOR_SUBCOMMANDS = ["install", "uninstall", "secrets", "daemon", "service", 
 AGENT_SETTINGS = [
     ".claude/settings.json",
     ".claude/settings.local.json",
+    ".claude/plugins/**",  # installed plugins (approvald's hooks, --plugin) and marketplaces
     "~/.claude.json",
     "managed-settings.json",
     ".mcp.json",
