@@ -52,7 +52,8 @@ const digest = crypto.createHash("sha256").update(body).digest("hex");
 async function main() {
   const times = [];
   for (let i = 0; i < Number(runs) + 3; i++) {
-    const nonce = Date.now().toString(16).padStart(12, "0") + crypto.randomBytes(10).toString("hex");
+    const nonce = Date.now().toString(16).padStart(12, "0")
+      + crypto.randomBytes(10).toString("hex");
     const proof = crypto.createHmac("sha256", token)
       .update(`client:${nonce}:POST ${route}:${digest}`).digest("hex");
     const started = process.hrtime.bigint();
@@ -146,9 +147,11 @@ def main() -> int:
         for event, payload in _payloads().items():
             name = event or "PreToolUse"
             route = hook_route("claude-code", event)
-            command = [_command(daemon.env, event, payload) for _ in range(3)]  # warm up
+            for _ in range(3):  # warm the page cache and the daemon
+                _command(daemon.env, event, payload)
+                _fresh_connection(host, int(port), token, route, payload)
             fresh: list[float] = []
-            command = []
+            command: list[float] = []
             for _ in range(opts.runs):
                 command.append(_command(daemon.env, event, payload))
                 fresh.append(_fresh_connection(host, int(port), token, route, payload))
