@@ -74,6 +74,36 @@ def test_disable_all_hooks(tmp_path: Path) -> None:
     assert off.severity == "high" and off.file.endswith("settings.local.json")
 
 
+def test_an_install_from_before_the_other_hooks_is_told_to_reinstall(tmp_path: Path) -> None:
+    m = machine("claude-hooked", tmp_path)
+    settings = m.home / ".claude" / "settings.json"
+    data = json.loads(settings.read_text(encoding="utf-8"))
+    data["hooks"] = {"PreToolUse": data["hooks"]["PreToolUse"]}
+    settings.write_text(json.dumps(data), encoding="utf-8")
+    [missing] = by_kind(m.scan(), A, "missing-events")
+    assert missing.severity == "medium" and "PostToolUse" in missing.title
+    assert "secrets in tool output reach the model" in missing.detail
+    assert missing.fix == "approvald install claude-code --scope user"
+
+
+def test_the_plugin_install_counts_as_the_hook(tmp_path: Path) -> None:
+    from approvald.install import plugin
+
+    m = machine("claude-hooked", tmp_path)
+    root = tmp_path / "approvald-home" / "claude-code-plugin"
+    for path, doc in plugin.plugin_files(root, command=approvald_script()).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    settings = m.home / ".claude" / "settings.json"
+    data = json.loads(settings.read_text(encoding="utf-8"))
+    settings.write_text(json.dumps(plugin.registered(data, root)), encoding="utf-8")
+    assert [f for f in m.scan() if f.agent == A] == []
+    # Disabled in the project's local settings: nothing guards Claude Code there.
+    (m.project / ".claude" / "settings.local.json").write_text(
+        json.dumps({"enabledPlugins": {plugin.PLUGIN_ID: False}}), encoding="utf-8")
+    assert by_kind(m.scan(), A, "unguarded-tools")[0].severity == "high"
+
+
 def test_another_events_hook_under_pre_tool_use_is_not_the_guard(tmp_path: Path) -> None:
     m = machine("claude-hooked", tmp_path)
     settings = m.home / ".claude" / "settings.json"

@@ -75,7 +75,65 @@ def _our_hooks(scopes: list[Scope]) -> list[HookEntry]:
     return ours
 
 
+def _plugin_doc(scopes: list[Scope], findings: list[Finding]) -> ConfigDoc | None:
+    """approvald's plugin's hooks.json, when the plugin is enabled (install --plugin): the
+    settings of the highest scope that says decide, managed above local above project above
+    user."""
+    from approvald.install.plugin import MARKETPLACE, PLUGIN, PLUGIN_ID
+
+    order = {"user": 0, "project": 1, "local": 2, "managed": 3}
+    enabled: object = None
+    root: object = None
+    for scope in sorted(scopes, key=lambda s: order.get(s.name, 0)):
+        if not scope.doc.agent_can_read:
+            continue
+        plugins = as_dict(scope.doc.data.get("enabledPlugins"))
+        if PLUGIN_ID in plugins:
+            enabled = plugins[PLUGIN_ID]
+        source = as_dict(as_dict(as_dict(scope.doc.data.get("extraKnownMarketplaces"))
+                                 .get(MARKETPLACE)).get("source"))
+        if source.get("source") == "directory" and isinstance(source.get("path"), str):
+            root = source["path"]
+    if enabled is not True or not isinstance(root, str):
+        return None
+    return read_json(Path(root) / PLUGIN / "hooks" / "hooks.json", AGENT, findings)
+
+
+def _check_events(docs: list[ConfigDoc], findings: list[Finding], fix: str) -> None:
+    """With the decision hook installed, approvald's other Claude Code hooks should be too."""
+    from approvald.agents import get_agent
+    from approvald.install.hooks import find_installed_hooks
+
+    present = {(h["event"], h.get("argument")) for doc in docs if doc.agent_can_read
+               for h in find_installed_hooks(doc.data, AGENT)}
+    missing = [e.name for e in get_agent(AGENT).hook_events if (e.name, e.name) not in present]
+    if not missing:
+        return
+    file = str(docs[0].path) if docs else ""
+    findings.append(Finding(
+        severity=MEDIUM if {"PostToolUse", "PostToolUseFailure", "ConfigChange"} & set(missing)
+        else LOW,
+        agent=AGENT, file=file,
+        title=f"approvald's {', '.join(missing)} hook(s) for Claude Code are not installed",
+        detail=("Only the PreToolUse decision runs: "
+                + "; ".join(_WHAT_EVENTS[e] for e in missing if e in _WHAT_EVENTS)
+                + " (docs/HOOKS.md). An install from before these hooks existed looks so."),
+        fix=fix, id=finding_id(AGENT, "missing-events", file)))
+
+
+_WHAT_EVENTS = {
+    "PostToolUse": "secrets in tool output reach the model",
+    "PostToolUseFailure": "a failed command's secret goes unnoticed",
+    "ConfigChange": "a settings change can switch approvald off mid-session",
+    "PermissionRequest": "Claude Code's own prompts do not show in approvald",
+    "SessionStart": "sessions are not registered",
+    "SessionEnd": "an ended session's approvals wait until they time out",
+}
+
+
 def _reinstall(ctx: ScanContext, scope: str) -> str:
+    if scope == "plugin":
+        return "approvald install claude-code --plugin"
     if scope == "managed":
         return "ask your administrator to fix the managed settings"
     if scope in ("project", "local"):
@@ -105,8 +163,17 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     managed_only = any(s.doc.data.get("allowManagedHooksOnly") is True for s in managed)
     hook_scopes = managed if managed_only else scopes
     ours = _our_hooks(hook_scopes)
+    plugin = _plugin_doc(scopes, findings)
+    if plugin is not None and not managed_only:
+        plugin_scope = Scope("plugin", plugin)
+        hook_scopes = [*hook_scopes, plugin_scope]
+        ours += _our_hooks([plugin_scope])
 
     _check_coverage(ctx, scopes, ours, managed_only, findings)
+    if ours:
+        _check_events([e.doc for e in ours] + [s.doc for s in hook_scopes], findings,
+                      _reinstall(ctx, "user") if plugin is None
+                      else "approvald install claude-code --plugin")
     for scope in hook_scopes:
         findings.extend(
             check_approvald_hooks(
