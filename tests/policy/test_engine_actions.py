@@ -150,3 +150,22 @@ def test_every_agents_search_tool_over_home_is_denied(engine, tool: str) -> None
     in_project = build_action(kind="fs.read", tool=tool, tool_input={"path": "src"},
                               agent="any", session_id="s1", cwd="/home/dev/app")
     assert engine.evaluate(in_project).decision == ALLOW
+
+
+def test_a_deny_carries_its_rules_suggestion(engine, tmp_path: Path) -> None:
+    decision = engine.evaluate(CLAUDE_CODE.action(payload("Read", {"file_path": ".env"})))
+    assert decision.decision == DENY and "approvald exec" in (decision.suggest or "")
+    assert decision.to_json()["suggest"] == decision.suggest
+    allowed = engine.evaluate(CLAUDE_CODE.action(payload("Read", {"file_path": "src/a.py"})))
+    assert allowed.suggest is None and "suggest" not in allowed.to_json()
+    # A project's own rule may carry one too.
+    project = tmp_path / "proj"
+    (project / ".approvald").mkdir(parents=True)
+    (project / ".git").mkdir()
+    (project / ".approvald" / "policy.yaml").write_text(
+        "rules:\n  - id: no-main-push\n    decision: DENY\n    reason: Main is protected.\n"
+        "    suggest: Open a pull request from your branch.\n"
+        "    match: {program: git, args: [push], any_arg: [main]}\n")
+    pushed = engine.evaluate(CLAUDE_CODE.action(payload(
+        "Bash", {"command": "git push origin main"}, cwd=str(project))))
+    assert pushed.decision == DENY and pushed.suggest == "Open a pull request from your branch."

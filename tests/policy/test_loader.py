@@ -26,6 +26,14 @@ def test_good_bundle_parses() -> None:
     assert bundle.default == "ALLOW"
 
 
+def test_suggest_is_kept_as_one_line() -> None:
+    text = GOOD.replace("    match:",
+                        "    suggest: Open a pull request\n      instead.\n    match:")
+    [rule] = parse_bundle(text, "p.yaml").rules
+    assert rule.suggest == "Open a pull request instead."
+    assert parse_bundle(GOOD, "p.yaml").rules[0].suggest == ""
+
+
 def test_starter_policy_is_valid() -> None:
     files = sorted(starter_dir().glob("starter*.yaml"))
     bundles = [parse_bundle(f.read_text(), f.name) for f in files]
@@ -33,6 +41,11 @@ def test_starter_policy_is_valid() -> None:
     assert [b.default for b in bundles if b.default is not None] == ["ALLOW"]
     ids = [r.id for b in bundles for r in b.rules]
     assert len(ids) == len(set(ids))
+    # The rules an agent meets most often say what to do instead.
+    suggested = {r.id: r.suggest for b in bundles for r in b.rules if r.suggest}
+    assert {"git-push", "terraform-mutate", "kubectl-mutate", "secrets-read-tool",
+            "package-publish", "git-discard-work"} <= set(suggested)
+    assert "terraform plan" in suggested["terraform-mutate"]
 
 
 @pytest.mark.parametrize(
@@ -52,6 +65,10 @@ def test_starter_policy_is_valid() -> None:
         ("rules: [\n", 2, "", "not valid YAML"),
         (GOOD.replace("default: ALLOW", "default: ALLOW\ndefault: DENY"), 3, "default",
          "duplicate key"),
+        (GOOD.replace("    match:", "    suggest: [open a PR]\n    match:"), 7,
+         "block-push.suggest", "suggest must be a sentence"),
+        (GOOD.replace("    match:", "    suggest: ''\n    match:"), 7, "block-push.suggest",
+         "suggest must be a sentence"),
     ],
 )
 def test_errors_name_file_line_and_field(text: str, line: int, field: str, words: str) -> None:

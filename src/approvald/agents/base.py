@@ -50,17 +50,25 @@ def _approval_reason(answer: Mapping[str, Any]) -> str:
     return f"approved by {by}{scope} (approvald approval {answer.get('approval_id')})"
 
 
+def instead(suggest: object) -> str:
+    """What a deny says the agent could do instead (a rule's `suggest:`), or ""."""
+    if not isinstance(suggest, str) or not suggest.strip():
+        return ""
+    return f" Instead: {suggest.strip()}"
+
+
 def verdict_from_answer(answer: object) -> Verdict:
     """The daemon's decision answer (docs/API.md, /v1/decide) as a Verdict; anything not
-    understood is a deny."""
+    understood is a deny. A deny carries the deciding rule's `suggest:`."""
     if not isinstance(answer, dict):
         return deny("approvald: the daemon's answer was not understood")
     decision = answer.get("decision")
     reason = str(answer.get("reason") or "")
+    also = instead(answer.get("suggest"))
     if decision == "ALLOW":
         return Verdict(None, reason)
     if decision == "DENY":
-        return deny(f"approvald: {reason}" if reason else "approvald: denied by policy")
+        return deny((f"approvald: {reason}" if reason else "approvald: denied by policy") + also)
     if decision == "REQUIRE_APPROVAL":
         status = answer.get("status")
         if status == "approved":
@@ -71,9 +79,10 @@ def verdict_from_answer(answer: object) -> Verdict:
             if by == "daemon":
                 return deny(f"approvald: {words or 'daemon stopping'}")
             text = f"denied by {by}"
-            return deny(f"approvald: {text}: {words}" if words else f"approvald: {text}")
+            return deny((f"approvald: {text}: {words}" if words else f"approvald: {text}")
+                        + also)
         if status == "expired":
-            return deny(f"approvald: {words or 'no decision in time'}")
+            return deny(f"approvald: {words or 'no decision in time'}{also}")
         return deny("approvald: approval still pending")
     return deny(f"approvald: unknown decision {decision!r}")
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from approvald.agents.base import ASK, PERMISSIONS, Agent, HookReply, Verdict, deny
+from approvald.agents.base import ASK, PERMISSIONS, Agent, HookReply, Verdict, deny, instead
 from approvald.model import limits
 from approvald.model.actions import Action, ActionError
 from approvald.model.decisions import ALLOW, DENY, REQUIRE_APPROVAL
@@ -89,9 +89,10 @@ def local_verdict(agent: Agent, payload: dict[str, Any], why: str,
     if decision.decision == REQUIRE_APPROVAL and safe_load_settings().no_daemon == "ask":
         return Verdict(ASK, f"approvald (no daemon, so {agent.display_name} asks): "
                             f"{decision.reason}")
+    also = instead(decision.suggest)
     if decision.decision == REQUIRE_APPROVAL:
-        return deny(f"approvald: needs approval and no daemon runs: {decision.reason}")
-    return deny(f"approvald: {decision.reason}")
+        return deny(f"approvald: needs approval and no daemon runs: {decision.reason}{also}")
+    return deny(f"approvald: {decision.reason}{also}")
 
 
 class _Overtime(Exception):

@@ -32,6 +32,8 @@ class Decision:
     fingerprint: str
     policy_hash: str
     matches: tuple[Match, ...] = ()
+    # What the agent could do instead (the deciding rule's `suggest:`), said with a deny.
+    suggest: str | None = None
     # Everything the analysis found, for explain: [{"argv": [...], "cwd": ..., "matched": [...]}]
     # (built on first use: most decisions are never explained)
     analysis: Sequence[dict[str, Any]] = field(default=(), compare=False)
@@ -56,7 +58,7 @@ class Decision:
         return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc = {
             "decision": self.decision,
             "reason": self.reason,
             "rules": list(self.rules),
@@ -65,6 +67,9 @@ class Decision:
             "trigger": self.trigger,
             "judged": self.judged,
         }
+        if self.suggest:
+            doc["suggest"] = self.suggest
+        return doc
 
 
 _NOTHING_FOUND = "sha256:" + hashlib.sha256(b"[]").hexdigest()  # `judged` of no matches

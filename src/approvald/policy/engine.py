@@ -94,6 +94,11 @@ class PolicyEngine:
         policy_hash = _hash([protection, [b.data for b in self.bundles], sorted(disabled)])
         self.base = RuleSet(rules, entries, default, policy_hash)
         self._base_raw = raw
+        # (rule id, source) -> what the agent could do instead (`suggest:`), for a deny.
+        self._suggest: dict[tuple[str, str], str] = {
+            (r["id"], "<built-in>"): r["suggest"] for r in protection if r.get("suggest")}
+        self._suggest.update({(rule.id, rule.source): rule.suggest for b in self.bundles
+                              for rule in b.rules if rule.suggest})
         self._project_lookup: dict[str, tuple[float, Path | None]] = {}
         self._project_sets: dict[tuple[str, int], RuleSet | PolicyError] = {}
 
@@ -152,6 +157,8 @@ class PolicyEngine:
                                       file=str(path), line=rule.line, field="id")
                 else:
                     kept.append(_raw(rule))
+                    if rule.suggest:
+                        self._suggest[(rule.id, rule.source)] = rule.suggest
             default = self.base.default
             if bundle.default is not None:
                 if stronger(bundle.default, default) == bundle.default:
@@ -213,9 +220,12 @@ class PolicyEngine:
         else:
             what = unmatched[0] if unmatched else action.summary
             reason = f"No rule matched {_short(what)!r}; the policy's default is {final}."
+        suggest = next((self._suggest[(m.rule, m.source)] for m in deciding
+                        if (m.rule, m.source) in self._suggest), None)
         return Decision(
             decision=final,
             reason=reason,
+            suggest=suggest,
             rules=tuple(dict.fromkeys(m.rule for m in deciding)),
             fingerprint=action.fingerprint,
             policy_hash=ruleset.policy_hash,

@@ -15,7 +15,7 @@ from approvald.policy.errors import PolicyError
 MAX_POLICY_BYTES = 2_000_000
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 BUNDLE_KEYS = {"version", "name", "description", "default", "disable", "rules"}
-RULE_KEYS = {"id", "decision", "reason", "match", "description"}
+RULE_KEYS = {"id", "decision", "reason", "match", "description", "suggest"}
 LIST_OF_STR = "list_of_str"
 MATCH_KEYS: dict[str, str] = {
     "kind": LIST_OF_STR,
@@ -108,6 +108,7 @@ class RawRule:
     match: dict[str, Any]
     file: str
     line: int
+    suggest: str = ""  # what the agent could do instead, said with a deny
 
     @property
     def source(self) -> str:
@@ -208,10 +209,14 @@ def _parse_rule(node: Any, file: str, index: int) -> RawRule:
     if not isinstance(node["reason"], str) or not node["reason"].strip():
         raise PolicyError("reason must be a sentence a person understands", file=file,
                           line=_line_of(node, "reason"), field=f"{rule_id}.reason")
+    suggest = node.get("suggest", "")
+    if "suggest" in node and (not isinstance(suggest, str) or not suggest.strip()):
+        raise PolicyError("suggest must be a sentence the agent can act on", file=file,
+                          line=_line_of(node, "suggest"), field=f"{rule_id}.suggest")
     match = node["match"]
     validate_match(match, file, f"{rule_id}.match")
     return RawRule(id=rule_id, decision=node["decision"], reason=node["reason"].strip(),
-                   match=match, file=file, line=node.line)
+                   match=match, file=file, line=node.line, suggest=" ".join(suggest.split()))
 
 
 def validate_match(match: Any, file: str, where: str) -> None:
