@@ -88,12 +88,18 @@ def test_self_protection_cannot_be_disabled(approvald_home: Path) -> None:
         load_engine()
 
 
-def test_project_layer_only_restricts(approvald_home: Path, tmp_path: Path) -> None:
+def _project(tmp_path: Path, policy: str) -> Path:
+    """A repository with its own `.approvald/policy.yaml`."""
     project = tmp_path / "proj"
     (project / ".approvald").mkdir(parents=True)
     (project / ".git").mkdir()
-    (project / ".approvald" / "policy.yaml").write_text(
-        "default: REQUIRE_APPROVAL\nrules:\n"
+    (project / ".approvald" / "policy.yaml").write_text(policy)
+    return project
+
+
+def test_project_layer_only_restricts(approvald_home: Path, tmp_path: Path) -> None:
+    project = _project(
+        tmp_path, "default: REQUIRE_APPROVAL\nrules:\n"
         "  - id: proj-allow-env\n    decision: ALLOW\n    reason: Let me.\n"
         "    match: {path: .env}\n"
         "  - id: proj-no-docs\n    decision: DENY\n    reason: Docs are frozen.\n"
@@ -159,11 +165,9 @@ def test_a_deny_carries_its_rules_suggestion(engine, tmp_path: Path) -> None:
     allowed = engine.evaluate(CLAUDE_CODE.action(payload("Read", {"file_path": "src/a.py"})))
     assert allowed.suggest is None and "suggest" not in allowed.to_json()
     # A project's own rule may carry one too.
-    project = tmp_path / "proj"
-    (project / ".approvald").mkdir(parents=True)
-    (project / ".git").mkdir()
-    (project / ".approvald" / "policy.yaml").write_text(
-        "rules:\n  - id: no-main-push\n    decision: DENY\n    reason: Main is protected.\n"
+    project = _project(
+        tmp_path, "rules:\n  - id: no-main-push\n    decision: DENY\n"
+        "    reason: Main is protected.\n"
         "    suggest: Open a pull request from your branch.\n"
         "    match: {program: git, args: [push], any_arg: [main]}\n")
     pushed = engine.evaluate(CLAUDE_CODE.action(payload(
