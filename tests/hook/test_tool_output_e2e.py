@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.daemon import RunningDaemon, env_for, run_raw
+from tests.support.daemon import RunningDaemon, env_for, hook_payload, run_raw
 from tests.support.payloads import (
     bash_response,
     claude_post_tool_use,
@@ -160,3 +160,11 @@ def test_output_that_cannot_be_checked_ends_the_turn(daemon: RunningDaemon, raw:
         assert code == 0, err
         doc = json.loads(out)
         assert doc["continue"] is False and "could not check" in doc["stopReason"]
+
+
+def test_the_event_argument(daemon: RunningDaemon) -> None:
+    """`hook claude-code PreToolUse` is the decision hook; an unknown event blocks (exit 2)."""
+    code, out, _ = run_raw(daemon.exe, daemon.env, hook_payload("cat .env"), event="PreToolUse")
+    assert code == 0 and json.loads(out)["hookSpecificOutput"]["permissionDecision"] == "deny"
+    code, out, err = run_raw(daemon.exe, daemon.env, b"{}", event="PostToolUsage")
+    assert (code, out) == (2, "") and "no hook event 'PostToolUsage'" in err
