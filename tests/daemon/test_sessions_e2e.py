@@ -81,8 +81,12 @@ def test_a_session_is_registered_followed_and_ended(daemon: RunningDaemon,
         assert decision["permissionDecision"] == "deny"
         assert "session ended" in decision["permissionDecisionReason"]
 
-    records = [json.loads(line) for line in daemon.paths.audit_file.read_text().splitlines()]
-    kinds = [r["event"] for r in records if r["event"].startswith("session.")]
+    def sessions_recorded() -> list[dict[str, Any]]:
+        records = [json.loads(line) for line in daemon.paths.audit_file.read_text().splitlines()]
+        return [r for r in records if r["event"].startswith("session.")]
+
+    records = _until(lambda: len(sessions_recorded()) >= 3 and sessions_recorded())
+    kinds = [r["event"] for r in records]
     assert kinds == ["session.started", "session.updated", "session.ended"]
     [ended] = [r for r in records if r["event"] == "session.ended"]
     assert ended["expired"] == [pending["id"]] and ended["reason"] == "prompt_input_exit"

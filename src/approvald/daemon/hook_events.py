@@ -25,6 +25,7 @@ from approvald.agents.base import (
     HookEvent,
 )
 from approvald.daemon.context import DaemonContext
+from approvald.daemon.decisions import AUDIT_WAIT_S
 from approvald.model import events
 from approvald.redaction.output import tool_failure_answer, tool_output_answer
 
@@ -48,7 +49,9 @@ async def answer(ctx: DaemonContext, agent: Agent, event: HookEvent, payload: An
     if event.kind == CONFIG_CHANGE:
         from approvald.daemon import config_guard
 
-        return await asyncio.to_thread(config_guard.check, ctx, agent, fields)
+        answer = await asyncio.to_thread(config_guard.check, ctx, agent, fields)
+        await _written(ctx)
+        return answer
     if event.kind == PERMISSION_PROMPT:
         from approvald.daemon import prompts
 
@@ -68,7 +71,20 @@ async def _tool_output(ctx: DaemonContext, agent: Agent, event: HookEvent,
         result, counts = tool_failure_answer(fields, known, unreadable)
     if counts or result.stop:
         _report(ctx, agent, event, fields, counts, result)
+        await _written(ctx)
     return result
+
+
+async def _written(ctx: DaemonContext) -> None:
+    """Wait (a little) until the records so far are on disk: the agent goes on only once the
+    redaction or settings change is in the audit log. The answer stands either way."""
+    barrier = getattr(ctx.audit, "barrier", None)
+    if barrier is None:
+        return
+    try:
+        await asyncio.wait_for(asyncio.wrap_future(barrier()), AUDIT_WAIT_S)
+    except Exception as exc:
+        log.warning("a redaction record is not on disk yet: %s", exc)
 
 
 def _report(ctx: DaemonContext, agent: Agent, event: HookEvent, fields: dict[str, Any],
