@@ -36,10 +36,11 @@ TRANSFORMS = {
         f'for i in range(0, len(t), 3):\n'
         f'    s = sys.stdout if i % 2 else sys.stderr\n'
         f'    s.write(t[i:i + 3]); s.flush(); time.sleep(0.02)"'),
+    # (the same pause: without it CI once read the stderr half first, the documented race)
     "half on each stream": (
-        f'{PY} -c "import os, sys; t = os.environ[\'TOKEN\']; '
-        f'sys.stdout.write(t[:10]); sys.stdout.flush(); sys.stderr.write(t[10:]); '
-        f'sys.stderr.flush()"'),
+        f'{PY} -c "import os, sys, time; t = os.environ[\'TOKEN\']; '
+        f'sys.stdout.write(t[:10]); sys.stdout.flush(); time.sleep(0.02); '
+        f'sys.stderr.write(t[10:]); sys.stderr.flush()"'),
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import time
 from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
@@ -114,12 +113,10 @@ def test_grep_pattern_is_never_a_command(text: str) -> None:
     assert analysis.commands[0].args == ("-r", text, "docs/")
 
 
-def test_ten_megabyte_line_finishes_quickly() -> None:
+def test_ten_megabyte_line_finishes() -> None:
+    # How long it takes: benchmarks/bench_dashboard.py.
     for line in ("a;" * 5_000_000, "echo " + "x" * 10_000_000, "git " + "ab " * 3_300_000):
-        started = time.monotonic()
         analysis = analyze(line, "/repo")
-        elapsed = time.monotonic() - started
-        assert elapsed < 3.0, f"{len(line)} bytes took {elapsed:.2f}s"
         assert analysis.commands
 
 
