@@ -11,6 +11,10 @@ import re
 
 from approvald.shell.words import decode_ansi_c
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 HOME = "~"  # home-directory references in code are rewritten to this before scanning
 
 _PREFIX = re.compile(r"[rRbBuUfF]{1,2}(?=['\"])")
@@ -161,19 +165,25 @@ def skip_space(code: str, pos: int) -> int:
     return pos
 
 
-def split_top(text: str, separators: str, language: str) -> list[str]:
-    """Split at separators outside strings and brackets."""
-    parts: list[str] = []
-    depth = 0
-    current = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
+def _code_chars(text: str, start: int, end: int, language: str) -> Iterator[tuple[int, str]]:
+    """Each index and character of `text[start:end]` outside string literals."""
+    index = start
+    while index < end:
         if _opens_string(text, index, language):
             literal = read_string(text, index, language)
             if literal is not None and literal.end > index:
                 index = literal.end
                 continue
+        yield index, text[index]
+        index += 1
+
+
+def split_top(text: str, separators: str, language: str) -> list[str]:
+    """Split at separators outside strings and brackets."""
+    parts: list[str] = []
+    depth = 0
+    current = 0
+    for index, char in _code_chars(text, 0, len(text), language):
         if char in "([{":
             depth += 1
         elif char in ")]}":
@@ -181,9 +191,12 @@ def split_top(text: str, separators: str, language: str) -> list[str]:
         elif depth == 0 and char in separators:
             parts.append(text[current:index])
             current = index + 1
-        index += 1
     parts.append(text[current:])
     return parts
+
+
+def _arguments(text: str, language: str) -> list[str]:
+    return [a for a in split_top(text, ",", language) if a.strip()]
 
 
 def call_arguments(code: str, pos: int, language: str, limit: int = 4096) -> tuple[list[str], int]:
@@ -192,32 +205,22 @@ def call_arguments(code: str, pos: int, language: str, limit: int = 4096) -> tup
     pos = skip_space(code, pos)
     if pos < len(code) and code[pos] == "(":
         depth = 0
-        index = pos
         end = min(len(code), pos + limit)
-        while index < end:
-            char = code[index]
-            if _opens_string(code, index, language):
-                literal = read_string(code, index, language)
-                if literal is not None and literal.end > index:
-                    index = literal.end
-                    continue
+        for index, char in _code_chars(code, pos, end, language):
             if char in "([{":
                 depth += 1
             elif char in ")]}":
                 depth -= 1
                 if depth == 0:
-                    inner = code[pos + 1:index]
-                    return [a for a in split_top(inner, ",", language) if a.strip()], index + 1
-            index += 1
-        inner = code[pos + 1:end]
-        return [a for a in split_top(inner, ",", language) if a.strip()], end
+                    return _arguments(code[pos + 1:index], language), index + 1
+        return _arguments(code[pos + 1:end], language), end
     stop = len(code)
     for terminator in (";", "\n", " or ", " and ", " if ", " unless ", "}"):
         found = code.find(terminator, pos, pos + limit)
         if found != -1:
             stop = min(stop, found)
     stop = min(stop, pos + limit)
-    return [a for a in split_top(code[pos:stop], ",", language) if a.strip()], stop
+    return _arguments(code[pos:stop], language), stop
 
 
 def evaluate(text: str, language: str, depth: int = 0) -> str | None:
