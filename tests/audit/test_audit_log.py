@@ -81,12 +81,12 @@ def test_permissions(tmp_path: Path) -> None:
 def test_secrets_are_redacted_before_hashing(tmp_path: Path) -> None:
     log = AuditLog(tmp_path)
     written = log.append(_decision(1, summary=f"git push https://x:{GH}@github.com/o/r",
-                                   headers={"Authorization": "Bearer abc"}),
+                                   headers={"Authorization": "Bearer tok-Qz9"}),
                          extra_values=[("LEASED", "s3cr3t-value")])
     log.append({"event": "lease.used", "note": "value s3cr3t-value"},
                extra_values=[("LEASED", "s3cr3t-value")])
     raw = log.path.read_text(encoding="utf-8")
-    assert GH not in raw and "abc" not in raw and "s3cr3t-value" not in raw
+    assert GH not in raw and "tok-Qz9" not in raw and "s3cr3t-value" not in raw
     assert "[REDACTED:url_password]" in written["summary"]
     assert "[REDACTED:LEASED]" in raw
     # The hash covers the redacted record: verify recomputes it from the file alone.
