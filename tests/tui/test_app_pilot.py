@@ -474,3 +474,79 @@ async def test_c_does_nothing_outside_the_pins_tab_or_on_a_pinned_tool() -> None
         await pilot.pause(0.1)
         assert not [c for c in client.calls if c[0] == "accept-pin"]
         assert app.check_action("accept_pin", ()) is None  # shown, dimmed: nothing to accept
+
+
+def _many_pending(count: int) -> list[dict[str, object]]:
+    return [approval(n, f"git push origin feature/{n}", age_s=200 - n) for n in range(1, count + 1)]
+
+
+async def test_G_then_a_approves_the_last_row_not_the_first() -> None:
+    # Seen in a real terminal: `G` did nothing, and the `a` after it approved the first row.
+    client = FakeDaemonClient(pending=_many_pending(4))
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("G")
+        assert selected_id(app) == "ap_0004"
+        await pilot.press("a")
+        await until(pilot, lambda: client.calls, what="approve call")
+        assert client.calls == [("approve", "ap_0004", "once")]
+
+
+async def test_g_G_home_end_move_to_the_first_and_last_row() -> None:
+    client = FakeDaemonClient(pending=_many_pending(5))
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        for key, expected in (("end", "ap_0005"), ("home", "ap_0001"), ("G", "ap_0005"),
+                              ("g", "ap_0001")):
+            await pilot.press(key)
+            assert selected_id(app) == expected, key
+        events = [decision_event(i, "ALLOW", f"ls {i}", seconds_ago=60 - i) for i in range(30)]
+        await pilot.press("2")  # the Activity tab moves the same way
+        app.activity.replace(events)
+        await pilot.press("g")
+        assert app.activity.cursor_row == 0
+        await pilot.press("G")
+        assert app.activity.cursor_row == 29
+
+
+async def test_a_never_decides_a_selection_scrolled_out_of_sight() -> None:
+    client = FakeDaemonClient(pending=_many_pending(30))
+    app = make_app(client)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await connected(pilot, app)
+        assert selected_id(app) == "ap_0001"
+        app.pending.scroll_to(y=20, animate=False)  # what a mouse wheel does
+        await pilot.pause(0.1)
+        assert not app.pending.selected_on_screen()
+        await pilot.press("a", "d")
+        await pilot.pause(0.1)
+        assert client.calls == []
+        await pilot.press("j")  # moving brings the selection back into sight
+        await pilot.press("a")
+        await until(pilot, lambda: client.calls)
+        assert client.calls == [("approve", "ap_0002", "once")]
+
+
+async def test_history_shows_the_newest_first_and_keeps_the_row_under_the_cursor() -> None:
+    decided = [approval(n, f"npm publish --tag v{n}", status="approved", scope="once",
+                        decided_by="cli", decided_at=f"2025-06-02T09:0{n}:00Z")
+               for n in range(1, 4)]
+    client = FakeDaemonClient(pending=[push_approval(7), terraform_approval(8)],
+                              decided=decided)
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        summaries = [str(app.history.get_row_at(i)[5]) for i in range(3)]
+        assert summaries == ["npm publish --tag v3", "npm publish --tag v2",
+                             "npm publish --tag v1"]
+        await pilot.press("a")  # decided now: on top, and the cursor (on top) follows it
+        await until(pilot, lambda: app.history.row_count == 4)
+        assert str(app.history.get_row_at(0)[5]).startswith("git fetch")
+        assert app.history.cursor_row == 0
+        await pilot.press("3", "j")  # the person looks at v3; a new decision lands above
+        client.push({"type": "approval.decided", **terraform_approval(8), "status": "denied",
+                     "decided_by": "cli"})
+        await until(pilot, lambda: app.history.row_count == 5)
+        assert str(app.history.get_row_at(app.history.cursor_row)[5]) == "npm publish --tag v3"

@@ -60,6 +60,8 @@ class ApprovalsApp(KeyActions):
         Binding("k", "move(-1)", "Up", show=False, id="up"),
         Binding("down", "move(1)", "Down", show=False, id="down-arrow"),
         Binding("up", "move(-1)", "Up", show=False, id="up-arrow"),
+        Binding("g", "jump('first')", "First", show=False, id="first"),
+        Binding("G", "jump('last')", "Last", show=False, id="last"),
         Binding("enter", "open_detail", "Detail", id="detail"),
         Binding("f", "toggle_fingerprint", "Fingerprint", id="fingerprint"),
         Binding("x", "revoke_lease", "Revoke lease", id="revoke-lease"),

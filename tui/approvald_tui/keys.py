@@ -71,7 +71,16 @@ class KeyActions(App[int]):
             return self.pending.approvals.get(detail.approval_id)
         if not self.on_main_screen() or self.active_tab() != "pending":
             return None
+        if not self.pending.selected_on_screen():
+            return None  # a key never decides a request the person cannot see
         return self.pending.selected()
+
+    def _nothing_to_decide(self) -> None:
+        """Say why a decision key did nothing, when the person might expect it to act."""
+        if (self.on_main_screen() and self.active_tab() == "pending"
+                and self.pending.selected() is not None):
+            self.notify("The selected request is scrolled out of sight: g, G or j/k bring "
+                        "it back before a key decides it.", severity="warning", timeout=4)
 
     def _deciding_view(self) -> bool:
         """Is the person looking at something a/s/d/r can act on (the footer shows them)?"""
@@ -116,6 +125,7 @@ class KeyActions(App[int]):
     def action_deny_reason(self) -> None:
         approval = self.target()
         if approval is None:
+            self._nothing_to_decide()
             return
 
         def denied(text: str | None) -> None:
@@ -128,6 +138,7 @@ class KeyActions(App[int]):
                 approval: Approval | None = None) -> None:
         approval = approval or self.target()
         if approval is None:
+            self._nothing_to_decide()
             return
         approval_id = str(approval.get("id"))
         # Off the list at once, so a second key press acts on the next request, not this one.
@@ -178,6 +189,22 @@ class KeyActions(App[int]):
         table = self.table(self.active_tab())
         if table.row_count:
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)),
+                              animate=False)
+
+    def action_jump(self, where: str) -> None:
+        """g / G (and Home / End in the tables): the first or the last row."""
+        detail = self.detail_screen()
+        if detail is not None:
+            if where == "first":
+                detail.panel.scroll_home(animate=False)
+            else:
+                detail.panel.scroll_end(animate=False)
+            return
+        if not self.on_main_screen():
+            return
+        table = self.table(self.active_tab())
+        if table.row_count:
+            table.move_cursor(row=0 if where == "first" else table.row_count - 1,
                               animate=False)
 
     def action_open_detail(self) -> None:

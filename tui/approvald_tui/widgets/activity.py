@@ -1,9 +1,10 @@
 """Activity (every decision as it happens) and History (decided approvals): capped, filterable.
 
-Both keep their last `cap` items and show the ones matching the filter, newest at the bottom;
-the cursor follows new rows while it sits on the last one. Memory may run `slack` items over the
-cap before the oldest are dropped in one go (dropping one at a time from the front of a list
-would cost O(rows) per event).
+Both keep their last `cap` items and show the ones matching the filter: Activity newest at the
+bottom (the cursor follows new rows while it sits on the last one), History newest at the top
+(the cursor stays on its row as newer ones arrive above it, and follows them from the top).
+Memory may run `slack` items over the cap before the oldest are dropped in one go (dropping one
+at a time from the front of a list would cost O(rows) per event).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ DECISION_STYLES = {
 class LogTable(RowList):
     """A capped, filterable, append-only list; subclasses say what a row shows."""
 
+    NEWEST_FIRST = False
+
     def __init__(self, cap: int = ACTIVITY_CAP, tz: timezone | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -59,7 +62,10 @@ class LogTable(RowList):
 
     def add_items(self, batch: list[Event]) -> None:
         """Append a batch (one redraw for many events)."""
-        follow = self.row_count == 0 or self.cursor_row >= self.row_count - 1
+        if self.NEWEST_FIRST:
+            follow = self.row_count == 0 or self.cursor_row == 0
+        else:
+            follow = self.row_count == 0 or self.cursor_row >= self.row_count - 1
         rows: list[list[Cell]] = []
         for item in batch:
             key = self.key_of(item)
@@ -77,10 +83,14 @@ class LogTable(RowList):
             del self.items[: len(dropped)]
             self.known.difference_update(key for key, _, _ in dropped)
             self._refilter()
+        elif rows and self.NEWEST_FIRST:
+            self.set_rows(rows[::-1] + self.view)
+            if not follow:  # keep the person's row under the cursor
+                self.move_cursor(row=self.cursor_row + len(rows))
         elif rows:
             self.append_rows(rows)
         if follow and self.row_count and rows:
-            self.move_cursor(row=self.row_count - 1)
+            self.move_cursor(row=0 if self.NEWEST_FIRST else self.row_count - 1)
 
     def replace(self, batch: list[Event]) -> None:
         """Start over with `batch` (after a reconnect: the daemon's view is the truth)."""
@@ -95,12 +105,12 @@ class LogTable(RowList):
         self.filter_text = text
         self._refilter()
         if self.row_count:
-            self.move_cursor(row=self.row_count - 1)
+            self.move_cursor(row=0 if self.NEWEST_FIRST else self.row_count - 1)
 
     def _refilter(self) -> None:
         needle = self.filter_text
-        self.set_rows([cells for _, cells, texts in self.items
-                       if matches_filter([texts], needle)])
+        rows = [cells for _, cells, texts in self.items if matches_filter([texts], needle)]
+        self.set_rows(rows[::-1] if self.NEWEST_FIRST else rows)
 
 
 class ActivityTable(LogTable):
@@ -138,7 +148,9 @@ class ActivityTable(LogTable):
 
 
 class HistoryTable(LogTable):
-    """Decided approvals: who decided, and why."""
+    """Decided approvals, newest first: who decided, and why."""
+
+    NEWEST_FIRST = True
 
     COLUMNS = (("Decided", 8), ("Status", 9), ("By", 10), ("Scope", 8), ("Project", 12),
                ("Command / path / URL", 40), ("Why", 10))

@@ -35,6 +35,9 @@ class PendingTable(DataTable[object]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Detail", id="pending.detail"),
+        # DataTable's own home/end scroll sideways and leave the selection where it was.
+        Binding("home", "first", "First", show=False, id="pending.first"),
+        Binding("end", "last", "Last", show=False, id="pending.last"),
     ]
 
     def __init__(self, **kwargs: object) -> None:
@@ -59,6 +62,23 @@ class PendingTable(DataTable[object]):
         except RowDoesNotExist:
             return None
         return self.approvals.get(str(key.value))
+
+    def selected_on_screen(self) -> bool:
+        """Is the selected row inside the part of the table the person can see? (A mouse
+        wheel scrolls the rows without moving the selection.)"""
+        if self.row_count == 0:
+            return False
+        top = int(self.scroll_offset.y)
+        visible = max(1, self.size.height - (self.header_height if self.show_header else 0))
+        return top <= self.cursor_row < top + visible
+
+    def action_first(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0, animate=False)
+
+    def action_last(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1, animate=False)
 
     # --- changing ----------------------------------------------------------------------------
 
