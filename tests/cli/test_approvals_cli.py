@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 
-from tests.support.daemon import RunningDaemon
+from tests.support.daemon import RunningDaemon, finish_hook, kill_tree, start_hook
+from tests.support.payloads import claude_code_payload
 
 pytestmark = pytest.mark.e2e
 
@@ -80,3 +82,55 @@ def test_a_wrong_token_is_refused(daemon: RunningDaemon) -> None:
     daemon.paths.token_file.write_text("not-the-token\n")
     result = daemon.cli("approvals", "list")
     assert result.returncode == 1 and "token" in result.stderr
+
+
+def _push_payload(session: str = "s-stale") -> bytes:
+    return json.dumps(claude_code_payload("git push origin main", session=session,
+                                          cwd="/tmp")).encode()
+
+
+def _wait_for(check: Any, what: str, timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_request_whose_hook_was_killed_leaves_no_grant(daemon: RunningDaemon) -> None:
+    # Seen in a real terminal: the hook gave up, the person approved in the dashboard, and
+    # the "once" grant silently admitted the next identical command.
+    hook = start_hook(daemon.exe, daemon.env, _push_payload())
+    stale = daemon.wait_pending()[0]["id"]
+    kill_tree(hook)
+    hook.wait(10)
+    _wait_for(lambda: daemon.client().approval(stale)["agent_gone_at"], "the mark")
+    listed = daemon.cli("approvals", "list")
+    assert "agent no longer waiting" in listed.stdout
+    approved = daemon.cli("approvals", "approve", stale[:10])
+    assert approved.returncode == 0, approved.stderr
+    assert "nothing was let through" in approved.stdout
+    # The agent tries again: it is asked again, and the old request gives way to the new one.
+    again = start_hook(daemon.exe, daemon.env, _push_payload())
+    fresh = _wait_for(lambda: [a for a in daemon.client().approvals() if a["id"] != stale],
+                      "a new request")[0]["id"]
+    assert daemon.cli("approvals", "approve", fresh).returncode == 0
+    code, answer = finish_hook(again)
+    assert code == 0 and answer is not None and answer["permissionDecision"] == "allow"
+    grants = daemon.cli("approvals", "grants", "--json")
+    assert json.loads(grants.stdout) == []  # the once-grant was used by its own hook
+
+
+def test_revoke_withdraws_a_session_grant(daemon: RunningDaemon) -> None:
+    asked = _ask(daemon)
+    assert daemon.cli("approvals", "approve", asked["approval_id"], "--session").returncode == 0
+    shown = daemon.cli("approvals", "grants")
+    assert asked["approval_id"] in shown.stdout and "not used yet" in shown.stdout
+    revoked = daemon.cli("approvals", "revoke", asked["approval_id"][:9])
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout
+    assert daemon.cli("approvals", "grants").stdout.strip() == "no standing grants"
+    again = daemon.cli("approvals", "revoke", asked["approval_id"])
+    assert again.returncode == 1 and "revoked already" in again.stderr
+    assert again.stderr.count("\n") == 1

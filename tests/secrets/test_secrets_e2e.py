@@ -163,8 +163,9 @@ def test_set_lease_exec_revoke_expire_and_no_value_on_disk(cli: Env, daemon: Any
         assert cli.run("exec", "--lease", once, "--env", "VAR", "--", "true").returncode == 0
         refused(once, "single use")
 
-        # Revoke.
-        revoked = cli.run("lease", "revoke", lease)
+        # Revoke (the operator may give a prefix; exec needs the whole id).
+        refused(lease[:12], "unknown lease")
+        revoked = cli.run("lease", "revoke", lease[:12])
         assert revoked.returncode == 0, revoked.stderr
         refused(lease, "revoked")
         assert cli.run("lease", "revoke", lease).returncode == 1

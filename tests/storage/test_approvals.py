@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from approvald.model.decisions import APPROVED, DENIED, EXPIRED, PENDING
-from approvald.storage.approvals import AlreadyDecided, ApprovalStore, UnknownApproval
-from approvald.storage.database import Database
+from approvald.model.decisions import (
+    APPROVED,
+    DENIED,
+    EXPIRED,
+    GRANT_EXPIRED,
+    GRANT_NONE,
+    GRANT_REVOKED,
+    GRANT_STANDING,
+    ONCE_GRANT_TTL_S,
+    PENDING,
+)
+from approvald.storage.approvals import (
+    AlreadyDecided,
+    AmbiguousId,
+    ApprovalStore,
+    NotAGrant,
+    UnknownApproval,
+)
+from approvald.storage.database import MIGRATIONS, Database
 
 
 def open_store(path: Path, clock: Clock) -> ApprovalStore:
@@ -166,3 +183,118 @@ def test_list_all_is_oldest_first_and_limited(store: ApprovalStore, clock: Clock
     assert [a.id for a in store.list("all")] == ids
     assert [a.id for a in store.list("all", limit=2)] == ids[-2:]
     assert store.count() == 4
+
+
+def test_an_unused_once_grant_runs_out(store: ApprovalStore, clock: Clock) -> None:
+    approval_id = _create(store)
+    store.decide(approval_id, APPROVED, by="cli")
+    clock.now += ONCE_GRANT_TTL_S + 1
+    assert store.take_grant(FP_A) is None
+    approval = store.get(approval_id)
+    assert approval is not None and approval.grant(clock.now) == GRANT_EXPIRED
+    assert store.grants() == []
+    assert [a.id for a in store.grants(standing_only=False)] == [approval_id]
+
+
+def test_a_session_grant_counts_its_uses(store: ApprovalStore, clock: Clock) -> None:
+    approval_id = _create(store)
+    store.decide(approval_id, APPROVED, by="cli", scope="session")
+    first_use = clock.now + 5
+    for step in range(3):
+        clock.now = first_use + step
+        assert store.take_grant(FP_A) is not None
+    grant = store.get(approval_id)
+    assert grant is not None and grant.use_count == 3 and grant.used_at == first_use
+    assert grant.grant(clock.now) == GRANT_STANDING
+
+
+def test_an_approval_whose_agent_went_away_leaves_no_grant(store: ApprovalStore) -> None:
+    approval_id = _create(store)
+    gone = store.mark_gone(approval_id)
+    assert gone is not None and gone.agent_gone_at is not None
+    assert store.mark_gone(approval_id) is None  # marked once
+    store.decide(approval_id, APPROVED, by="dashboard", scope="session")
+    assert store.take_grant(FP_A) is None
+    approval = store.get(approval_id)
+    assert approval is not None and approval.grant() == GRANT_NONE
+    assert not approval.is_standing_grant
+    with pytest.raises(NotAGrant, match="stopped waiting"):
+        store.revoke(approval_id, by="cli")
+
+
+def test_at_start_every_pending_approval_has_lost_its_agent(store: ApprovalStore) -> None:
+    first, second = _create(store), _create(store, FP_B)
+    store.decide(second, DENIED, by="cli")
+    assert [a.id for a in store.mark_all_gone()] == [first]
+    assert store.mark_all_gone() == []
+
+
+def test_asking_again_closes_the_request_it_stopped_waiting_for(store: ApprovalStore) -> None:
+    old = _create(store)
+    store.mark_gone(old)
+    other = _create(store, FP_B)
+    store.mark_gone(other)
+    new = _create(store)
+    closed = store.close_superseded(FP_A, new)
+    assert [a.id for a in closed] == [old]
+    assert closed[0].status == EXPIRED and closed[0].decided_by == "daemon"
+    assert closed[0].decision_reason == f"the agent asked again ({new})"
+    assert store.get(new).status == PENDING  # type: ignore[union-attr]
+    assert store.get(other).status == PENDING  # type: ignore[union-attr]
+
+
+def test_revoking_a_standing_grant(store: ApprovalStore) -> None:
+    session = _create(store)
+    store.decide(session, APPROVED, by="cli", scope="session")
+    revoked = store.revoke(session, by="dashboard")
+    assert revoked.revoked_by == "dashboard" and revoked.grant() == GRANT_REVOKED
+    assert store.take_grant(FP_A) is None
+    with pytest.raises(NotAGrant, match="revoked already"):
+        store.revoke(session, by="cli")
+    used = _create(store, FP_B)
+    store.decide(used, APPROVED, by="cli")
+    assert store.take_grant(FP_B) is not None
+    with pytest.raises(NotAGrant, match="used already"):
+        store.revoke(used, by="cli")
+    denied = _create(store)
+    store.decide(denied, DENIED, by="cli")
+    with pytest.raises(NotAGrant, match="denied, not approved"):
+        store.revoke(denied, by="cli")
+    with pytest.raises(UnknownApproval):
+        store.revoke("ap_nope", by="cli")
+
+
+def test_ids_resolve_from_any_unique_prefix(store: ApprovalStore) -> None:
+    ids = [_create(store) for _ in range(40)]
+    target = ids[7]
+    lengths = [n for n in range(4, len(target) + 1)
+               if sum(i.startswith(target[:n]) for i in ids) == 1]
+    shortest = target[:lengths[0]]
+    assert store.resolve(shortest) == target
+    assert store.resolve(shortest[3:]) == target  # without `ap_`
+    assert store.resolve(target) == target
+    with pytest.raises(AmbiguousId, match="more than one"):
+        store.resolve("ap_")
+    with pytest.raises(UnknownApproval):
+        store.resolve("ap_zzzz")
+    with pytest.raises(UnknownApproval):
+        store.resolve("  ")
+
+
+def test_a_database_from_before_grants_migrates(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # what approvald wrote before migration 5
+        db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+                   "NULL, applied_at REAL NOT NULL)")
+        for version, name, sql in MIGRATIONS[:4]:
+            db.executescript(sql)
+            db.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, name))
+        db.execute("INSERT INTO approvals (id, fingerprint, status, created_at, expires_at, "
+                   "action, decision) VALUES ('ap_old', ?, 'pending', 1, 2, '{}', '{}')",
+                   (FP_A,))
+    store = open_store(path, clock)
+    try:
+        old = store.get("ap_old")
+        assert old is not None and old.use_count == 0 and old.agent_gone_at is None
+    finally:
+        store.database.close()

@@ -216,3 +216,22 @@ def test_database_never_holds_values(tmp_path: Path) -> None:
         resolve(store, [lease.id])
     for file in path.parent.iterdir():
         assert b"ghp_value" not in file.read_bytes(), file
+
+
+def test_the_operator_names_a_lease_by_a_unique_prefix_exec_never(conn: LeaseStore) -> None:
+    ids = [conn.create(name="GH", ttl_s=60, now=T0).id for _ in range(20)]
+    target = ids[3]
+    size = next(n for n in range(4, len(target))
+                if sum(i.startswith(target[:n]) for i in ids) == 1)
+    assert conn.resolve_id(target[:size]) == target
+    assert conn.resolve_id(target[3:size]) == target
+    with pytest.raises(LeaseError) as ambiguous:
+        conn.resolve_id("ls_")
+    assert ambiguous.value.code == "ambiguous" and ambiguous.value.http_status == 409
+    with pytest.raises(LeaseError) as unknown:
+        conn.resolve_id("ls_zz")
+    assert unknown.value.code == "unknown"
+    # exec hands the whole id: a prefix is no lease there.
+    with pytest.raises(LeaseError) as by_prefix:
+        resolve(conn, [target[:size]])
+    assert by_prefix.value.code == "unknown"

@@ -171,8 +171,13 @@ class DaemonContext:
     def approval_decided(self, approval: Approval) -> None:
         """Tell everyone: the waiter, the event stream, the audit log."""
         self.wake(approval)
-        self.events.publish(event_names.APPROVAL_DECIDED, approval.to_json())
-        self.audit.append(approval_record(approval))
+        self.approval_changed(approval, event_names.APPROVAL_DECIDED)
+
+    def approval_changed(self, approval: Approval, event: str) -> None:
+        """The event stream and the audit log learn what became of an approval (`event`:
+        approval.decided, approval.agent_gone, approval.revoked)."""
+        self.events.publish(event, approval.to_json())
+        self.audit.append(approval_record(approval, event))
 
     def expire_due(self) -> list[Approval]:
         expired = self.approvals.expire_due()

@@ -88,7 +88,8 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
                  disconnected: Callable[[], Awaitable[Any]] | None = None,
                  floor: tuple[str, str] | None = None) -> dict[str, Any]:
     """The /v1/decide answer. `disconnected()` completes when the asking client goes away: the
-    approval then stays pending (a later identical request may use it) and nothing is consumed.
+    approval then stays pending, marked `agent_gone_at`, and approving it leaves no grant (the
+    next identical request asks again, and closes this one).
     `floor` (rule, reason) makes an ALLOW a REQUIRE_APPROVAL for that rule.
     """
     if ctx.doctor is not None and action.cwd:
@@ -139,6 +140,8 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
     ctx.audit.append({**record, "event": events.APPROVAL_REQUESTED,
                       "expires_at": approval.to_json()["expires_at"]})
     ctx.events.publish(events.APPROVAL_CREATED, approval.to_json())
+    for earlier in ctx.approvals.close_superseded(approval.fingerprint, approval.id):
+        ctx.approval_decided(earlier)  # one row for what the agent asks again
     _answer_from(result, approval)
     result["status"] = None
     if not wait:
@@ -202,7 +205,11 @@ async def wait_for_person(ctx: DaemonContext, approval: Approval,
         if waiter.done():
             return waiter.result()
         if gone is not None and gone in done:
-            log.info("approval %s: the asking hook went away; it stays pending", approval.id)
+            log.info("approval %s: the asking hook went away; approving it lets nothing "
+                     "through", approval.id)
+            marked = ctx.approvals.mark_gone(approval.id)
+            if marked is not None:
+                ctx.approval_changed(marked, events.APPROVAL_AGENT_GONE)
             return None
         return _expire(ctx, approval)
     finally:

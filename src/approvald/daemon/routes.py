@@ -30,7 +30,7 @@ from approvald.model.approvals import Approval
 from approvald.model.clock import now_iso
 from approvald.model.decisions import APPROVED, DENIED, OPERATOR_SURFACES, SCOPES, STATUSES
 from approvald.redaction import redact_obj
-from approvald.storage.approvals import AlreadyDecided, UnknownApproval
+from approvald.storage.approvals import AlreadyDecided, AmbiguousId, NotAGrant, UnknownApproval
 from approvald.wire.protocol import DECISION_HEADER
 
 log = logging.getLogger("approvald.daemon")
@@ -173,9 +173,20 @@ async def list_approvals(request: Request) -> Response:
     return JSONResponse({"approvals": [_approval_json(a) for a in items]})
 
 
+def approval_id_of(request: Request) -> str:
+    """The approval the path names: its id, or any unique prefix of it (with or without
+    `ap_`). 404 when none matches, 409 `ambiguous_id` when several do."""
+    try:
+        return context(request).approvals.resolve(request.path_params["approval_id"])
+    except UnknownApproval as exc:
+        raise ApiError(404, str(exc)) from exc
+    except AmbiguousId as exc:
+        raise ApiError(409, str(exc), "ambiguous_id") from exc
+
+
 async def get_approval(request: Request) -> Response:
     require_operator(request)
-    approval_id = request.path_params["approval_id"]
+    approval_id = approval_id_of(request)
     approval = context(request).approvals.get(approval_id)
     if approval is None:
         raise ApiError(404, f"no approval {approval_id}")
@@ -194,7 +205,7 @@ async def _decide_approval(request: Request, status: str) -> Response:
     require_operator(request)
     ctx = context(request)
     doc = await read_json(request)
-    approval_id = request.path_params["approval_id"]
+    approval_id = approval_id_of(request)
     by = _decider(request, doc)
     scope: str | None = None
     reason: str | None = None
@@ -223,6 +234,35 @@ async def approve(request: Request) -> Response:
 
 async def deny(request: Request) -> Response:
     return await _decide_approval(request, DENIED)
+
+
+async def revoke(request: Request) -> Response:
+    """Withdraw a standing grant (a session grant, or a once-grant not used yet)."""
+    require_operator(request)
+    ctx = context(request)
+    doc = await read_json(request)
+    approval_id = approval_id_of(request)
+    by = _decider(request, doc)
+    try:
+        approval = ctx.approvals.revoke(approval_id, by=by)
+    except UnknownApproval as exc:
+        raise ApiError(404, str(exc)) from exc
+    except NotAGrant as exc:
+        raise ApiError(409, str(exc), "not_a_grant") from exc
+    log.info("grant %s revoked by %s", approval.id, by)
+    ctx.approval_changed(approval, event_names.APPROVAL_REVOKED)
+    return JSONResponse(_approval_json(approval))
+
+
+async def grants(request: Request) -> Response:
+    """Approved approvals: `status=standing` (default) the grants that still admit their
+    fingerprint; `status=all` the latest approved ones, whatever became of their grant."""
+    require_operator(request)
+    wanted = request.query_params.get("status", "standing")
+    if wanted not in ("standing", "all"):
+        raise ApiError(400, "status must be standing or all")
+    items = context(request).approvals.grants(standing_only=wanted == "standing")
+    return JSONResponse({"grants": [_approval_json(a) for a in items]})
 
 
 async def activity(request: Request) -> Response:
@@ -292,6 +332,8 @@ def routes() -> list[BaseRoute]:
         Route("/v1/approvals/{approval_id}", get_approval, methods=["GET"]),
         Route("/v1/approvals/{approval_id}/approve", approve, methods=["POST"]),
         Route("/v1/approvals/{approval_id}/deny", deny, methods=["POST"]),
+        Route("/v1/approvals/{approval_id}/revoke", revoke, methods=["POST"]),
+        Route("/v1/grants", grants, methods=["GET"]),
         Route("/v1/activity", activity, methods=["GET"]),
         Route("/v1/events", events, methods=["GET"]),
         Route("/v1/policy/reload", reload_policy, methods=["POST"]),

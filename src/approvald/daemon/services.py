@@ -15,6 +15,7 @@ from pathlib import Path
 
 from approvald.daemon.context import DaemonContext
 from approvald.daemon.watch import FileWatcher, Watch
+from approvald.model import events
 from approvald.settings import Settings
 
 log = logging.getLogger("approvald.daemon")
@@ -97,6 +98,8 @@ class SweepService(Service):
 
     def start(self, ctx: DaemonContext) -> None:
         ctx.expire_due()  # approvals that ran out while no daemon ran
+        for approval in ctx.approvals.mark_all_gone():  # nobody waits on a new daemon
+            ctx.approval_changed(approval, events.APPROVAL_AGENT_GONE)
         self._task = asyncio.get_running_loop().create_task(self._run(ctx))
 
     @staticmethod

@@ -23,6 +23,18 @@ SCOPE_ONCE = "once"
 SCOPE_SESSION = "session"
 SCOPES = (SCOPE_ONCE, SCOPE_SESSION)
 
+# An approved request's grant: it may still admit its fingerprint (`standing`), was used up
+# (`used`), withdrawn by the person (`revoked`), ran out unused (`expired`), or never stood
+# because the agent had stopped waiting before the person approved (`none`).
+GRANT_STANDING = "standing"
+GRANT_USED = "used"
+GRANT_REVOKED = "revoked"
+GRANT_EXPIRED = "expired"
+GRANT_NONE = "none"
+# A once-grant nobody waits for (the hook went away, or asked with wait=false) admits the
+# identical request only this long after the person approved it.
+ONCE_GRANT_TTL_S = 60.0
+
 # Who decided an approval: the surface it came through (never what a request claims), or the
 # daemon itself.
 BY_CLI = "cli"

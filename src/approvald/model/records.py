@@ -44,10 +44,18 @@ def decision_record(action: Action, decision: Mapping[str, Any], **extra: Any) -
             **extra}
 
 
-def approval_record(approval: Approval) -> dict[str, Any]:
-    """`approval.decided`: a person (or the clock, or a stopping daemon) settled an approval."""
+def approval_record(approval: Approval, event: str = events.APPROVAL_DECIDED
+                    ) -> dict[str, Any]:
+    """`approval.decided`: a person (or the clock, or a stopping daemon) settled an approval;
+    also `approval.agent_gone` (its agent stopped waiting) and `approval.revoked` (its grant
+    withdrawn, `revoked_by` who)."""
+    extra: dict[str, Any] = {}
+    if approval.revoked_by is not None:
+        extra["revoked_by"] = approval.revoked_by
+    if approval.agent_gone_at is not None:
+        extra["agent_gone"] = True
     return {
-        "event": events.APPROVAL_DECIDED, "approval_id": approval.id,
+        "event": event, "approval_id": approval.id,
         "status": approval.status, "scope": approval.scope,
         "decided_by": approval.decided_by, "decision_reason": approval.decision_reason,
         "agent": approval.agent, "session_id": approval.session_id, "cwd": approval.cwd,
@@ -56,7 +64,7 @@ def approval_record(approval: Approval) -> dict[str, Any]:
         "policy_hash": approval.decision.get("policy_hash", ""),
         "rules": list(approval.decision.get("rules", [])),
         "reason": approval.decision.get("reason", ""),
-        **_correlation(approval.action),
+        **_correlation(approval.action), **extra,
     }
 
 

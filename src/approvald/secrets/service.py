@@ -133,13 +133,14 @@ class CredentialService:
                 for lease in self.leases.list_leases(now=now, include_inactive=include_inactive)]
 
     def get_lease(self, lease_id: str) -> dict[str, Any]:
-        lease = self.leases.get(lease_id)
+        lease = self.leases.get(self.leases.resolve_id(lease_id))
         if lease is None:
             raise LeaseError("unknown", f"unknown lease {lease_id}")
         return lease.to_json(self._clock())
 
     def revoke_lease(self, lease_id: str, by: str = "cli", **extra: Any) -> dict[str, Any]:
-        lease = self.leases.revoke(lease_id, now=self._clock(), by=by[:MAX_REQUESTED_BY])
+        lease = self.leases.revoke(self.leases.resolve_id(lease_id), now=self._clock(),
+                                   by=by[:MAX_REQUESTED_BY])
         data = lease.to_json(self._clock())
         self._report(lease_record(events.LEASE_REVOKED, lease, revoked_by=lease.revoked_by,
                                   **extra), events.LEASE_REVOKED, data)

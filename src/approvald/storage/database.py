@@ -103,6 +103,15 @@ CREATE TABLE IF NOT EXISTS mcp_pins (
 );
 CREATE INDEX IF NOT EXISTS mcp_pins_by_status ON mcp_pins (status);
 """),
+    # Not IF NOT EXISTS (SQLite has none for columns): every database that lacks this migration
+    # has a migrations table saying so.
+    (5, "approval grants: the agent gone, revoked, use count", """
+ALTER TABLE approvals ADD COLUMN agent_gone_at REAL;
+ALTER TABLE approvals ADD COLUMN revoked_at REAL;
+ALTER TABLE approvals ADD COLUMN revoked_by TEXT;
+ALTER TABLE approvals ADD COLUMN use_count INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS approvals_grants ON approvals (status, decided_at);
+"""),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -38,6 +38,7 @@ from approvald.model.leases import (
     validate_name,
 )
 from approvald.storage.database import Database
+from approvald.storage.ids import IdAmbiguous, IdNotFound, resolve_prefix
 
 MAX_TTL_S = 7 * 24 * 3600
 MAX_PATTERN_LEN = 1000
@@ -53,7 +54,7 @@ class LeaseError(Exception):
 
     HTTP_STATUS: ClassVar[dict[str, int]] = {
         "invalid": 400, "unknown": 404, "no_secret": 404, "session": 403, "program": 403,
-        "expired": 410, "revoked": 410, "used": 410, "not_active": 409}
+        "expired": 410, "revoked": 410, "used": 410, "not_active": 409, "ambiguous": 409}
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -155,6 +156,17 @@ class LeaseStore:
     def get(self, lease_id: str) -> Lease | None:
         with self.database.reading() as conn:
             return self._get(conn, lease_id)
+
+    def resolve_id(self, given: str) -> str:
+        """For the operator (show, revoke): the lease id `given` is or uniquely starts. Never
+        for `exec`: there the whole id is the capability (approvald.storage.ids)."""
+        with self.database.reading() as conn:
+            try:
+                return resolve_prefix(conn, "leases", given, "ls_")
+            except IdNotFound:
+                raise LeaseError("unknown", f"unknown lease {given.strip()}") from None
+            except IdAmbiguous as exc:
+                raise LeaseError("ambiguous", f"{exc} (leases)") from None
 
     def list_leases(self, *, now: float, include_inactive: bool = False, name: str | None = None,
              limit: int = 500) -> list[Lease]:

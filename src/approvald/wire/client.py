@@ -114,6 +114,13 @@ class DaemonClient:
         return self._object("POST", f"/v1/approvals/{segment(approval_id)}/deny",
                             {"reason": reason, "by": by})
 
+    def revoke(self, approval_id: str, by: str = "cli") -> dict[str, Any]:
+        return self._object("POST", f"/v1/approvals/{segment(approval_id)}/revoke", {"by": by})
+
+    def grants(self, standing_only: bool = True) -> list[dict[str, Any]]:
+        return self._list(f"/v1/grants?status={'standing' if standing_only else 'all'}",
+                          "grants")
+
     def reload_policy(self) -> dict[str, Any]:
         return self._object("POST", "/v1/policy/reload", {})
 
