@@ -21,6 +21,15 @@
     [otel]                     # OTLP/HTTP export of audit records (needs approvald[otel])
     endpoint = "http://collector:4318"   # OTEL_EXPORTER_OTLP_ENDPOINT wins; see docs/TEAMS.md
 
+    lease_ttl_s = 600          # a lease's lifetime when `approvald lease` is given no --ttl
+
+    [dashboard]
+    confirm_high_risk = false  # true: approving a request a `risk: high` rule gated asks again
+
+    [notify]                   # the daemon tells you when a request waits (no dashboard needed)
+    webhook = "https://ntfy.sh/my-topic"   # ntfy, a Slack incoming webhook, or any JSON POST
+    format = "ntfy"            # "ntfy", "slack" or "json" (default: guessed from the URL)
+
 The approval wait must end before the agent kills the hook, so the approval timeout is kept
 below every hook timeout (with a margin for the hook's own fallback).
 
@@ -66,7 +75,11 @@ NO_DAEMON_CHOICES = ("ask", "deny")
 # Seconds the hook keeps for itself after the approval wait: fallback evaluation and printing.
 HOOK_MARGIN_S = 10
 _TOP_KEYS = ("approval_timeout_s", "hook_timeout_s", "no_daemon", "agents", "gateway", "otel",
-             "managed_policies", "managed_policies_sha256")
+             "managed_policies", "managed_policies_sha256", "lease_ttl_s", "dashboard",
+             "notify")
+DEFAULT_LEASE_TTL_S = 600
+NOTIFY_FORMATS = ("ntfy", "slack", "json")
+_TABLE_KEYS = {"dashboard": ("confirm_high_risk",), "notify": ("webhook", "format")}
 
 
 class ConfigError(ValueError):
@@ -104,8 +117,9 @@ def selected_transport(environ: Mapping[str, str] | None = None) -> str:
 class Settings:
     """What config.toml and the environment say; `problems` lists what was wrong and ignored."""
 
-    __slots__ = ("agents", "approval_timeout_s", "doctor_watch", "gateway", "hook_timeout_s",
-                 "managed_pin", "managed_policies", "no_daemon", "otel", "problems",
+    __slots__ = ("agents", "approval_timeout_s", "confirm_high_risk", "doctor_watch", "gateway",
+                 "hook_timeout_s", "lease_ttl_s", "managed_pin", "managed_policies",
+                 "no_daemon", "notify_format", "notify_webhook", "otel", "problems",
                  "session_id", "source")
 
     def __init__(self, *, approval_timeout_s: int = DEFAULT_APPROVAL_TIMEOUT_S,
@@ -114,7 +128,9 @@ class Settings:
                  gateway: dict[str, Any] | None = None, doctor_watch: bool = True,
                  session_id: str = "", source: str = "", problems: tuple[str, ...] = (),
                  otel: dict[str, Any] | None = None, managed_policies: str = "",
-                 managed_pin: str = ""):
+                 managed_pin: str = "", lease_ttl_s: int = DEFAULT_LEASE_TTL_S,
+                 confirm_high_risk: bool = False, notify_webhook: str = "",
+                 notify_format: str = ""):
         self.approval_timeout_s = approval_timeout_s
         self.hook_timeout_s = hook_timeout_s
         self.no_daemon = no_daemon
@@ -126,6 +142,12 @@ class Settings:
         # The organisation's policy directory (absolute; "" when none) and its pinned hash.
         self.managed_policies = managed_policies
         self.managed_pin = managed_pin
+        self.lease_ttl_s = lease_ttl_s
+        # The dashboard asks again before approving what a `risk: high` rule gated.
+        self.confirm_high_risk = confirm_high_risk
+        # Where the daemon also sends "a request waits" (approvald.daemon.notify); "" for none.
+        self.notify_webhook = notify_webhook
+        self.notify_format = notify_format  # ntfy | slack | json ("" before one was chosen)
         self.doctor_watch = doctor_watch
         self.session_id = session_id
         self.source = source  # the config file read, if any
@@ -222,6 +244,35 @@ def _managed(doc: Mapping[str, Any], env: Mapping[str, str],
     return directory, pin
 
 
+def _notify(doc: Mapping[str, Any], problems: list[str]) -> tuple[str, str]:
+    """[notify]'s webhook URL and its format (guessed from the URL when not given)."""
+    table = read_table(doc, "notify", problems)
+    url = table.get("webhook", "")
+    if not isinstance(url, str) or (url and not url.startswith(("https://", "http://"))):
+        problems.append(f"notify.webhook must be an http(s) URL (got {url!r}); ignored")
+        url = ""
+    fmt = table.get("format", "")
+    if fmt and fmt not in NOTIFY_FORMATS:
+        problems.append(f"notify.format must be one of {', '.join(NOTIFY_FORMATS)} "
+                        f"(got {fmt!r}); guessing from the URL")
+        fmt = ""
+    if url and not fmt:
+        fmt = ("slack" if "hooks.slack.com" in url else "ntfy" if "ntfy" in url else "json")
+    return url.strip(), str(fmt)
+
+
+def _unknown_keys(doc: Mapping[str, Any], problems: list[str]) -> None:
+    unknown = sorted(set(doc) - set(_TOP_KEYS))
+    if unknown:
+        problems.append(f"unknown key(s) {', '.join(unknown)}; ignored")
+    for table, known in _TABLE_KEYS.items():
+        value = doc.get(table)
+        if isinstance(value, dict):
+            extra = sorted(set(value) - set(known))
+            if extra:
+                problems.append(f"unknown key(s) {', '.join(extra)} in [{table}]; ignored")
+
+
 def default_config_file(environ: Mapping[str, str] | None = None) -> str:
     """config.toml: under APPROVALD_HOME when set, else the platform's config directory."""
     home = env_home(environ)
@@ -241,9 +292,7 @@ def load_settings(path: str | os.PathLike[str] | None = None,
     file = os.fspath(path) if path is not None else default_config_file(env)
     doc = _read_toml(file)
     problems: list[str] = []
-    unknown = sorted(set(doc) - set(_TOP_KEYS))
-    if unknown:
-        problems.append(f"unknown key(s) {', '.join(unknown)}; ignored")
+    _unknown_keys(doc, problems)
     approval = _positive_int(doc, "approval_timeout_s", DEFAULT_APPROVAL_TIMEOUT_S, problems)
     hook = _positive_int(doc, "hook_timeout_s", HOOK_TIMEOUT_S, problems)
     no_daemon = doc.get("no_daemon", DEFAULT_NO_DAEMON)
@@ -266,7 +315,17 @@ def load_settings(path: str | os.PathLike[str] | None = None,
                         f"every hook_timeout_s ({shortest_hook}); using {capped}")
         approval = capped
     managed, pin = _managed(doc, env, problems)
+    confirm = read_table(doc, "dashboard", problems).get("confirm_high_risk", False)
+    if not isinstance(confirm, bool):
+        problems.append(f"dashboard.confirm_high_risk must be true or false (got {confirm!r})"
+                        "; using false")
+        confirm = False
+    webhook, notify_format = _notify(doc, problems)
     return Settings(approval_timeout_s=approval, hook_timeout_s=hook, no_daemon=no_daemon,
+                    lease_ttl_s=_positive_int(doc, "lease_ttl_s", DEFAULT_LEASE_TTL_S,
+                                              problems),
+                    confirm_high_risk=confirm, notify_webhook=webhook,
+                    notify_format=notify_format,
                     agents=agents, gateway=read_table(doc, "gateway", problems),
                     otel=read_table(doc, "otel", problems), managed_policies=managed,
                     managed_pin=pin,

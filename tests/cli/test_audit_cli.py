@@ -49,8 +49,9 @@ def test_verify_tail_and_tamper(approvald_home: Path, approvald_exe: list[str]) 
     assert "sekret-123" not in done.stdout and "[REDACTED:authorization]" in done.stdout
 
     human = _run(approvald_exe, "tail").stdout.splitlines()
-    assert len(human) == 6
-    assert "decision" in human[1] and "DENY" in human[1] and "rm -rf build1" in human[1]
+    assert len(human) == 7 and human[0].split() == ["time", "event", "outcome", "by", "what"]
+    assert "decision" in human[2] and "DENY" in human[2] and "rm -rf build1" in human[2]
+    assert "policy" in human[2]  # who decided
 
     active = directory / "audit.jsonl"
     lines = active.read_text(encoding="utf-8").splitlines(keepends=True)

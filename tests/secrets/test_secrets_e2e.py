@@ -254,3 +254,17 @@ def test_secret_value_never_from_argv_and_empty_refused(cli: Env) -> None:
     assert empty.returncode == 1 and "empty" in empty.stderr
     extra = cli.run("secrets", "set", "E2E_ARGV", "the-value")
     assert extra.returncode == 2  # argparse: no positional value accepted
+
+
+def test_a_lease_without_ttl_lives_the_default_ten_minutes(cli: Env, daemon: Any) -> None:
+    name = f"E2E_{secrets.token_hex(4).upper()}"
+    assert cli.run("secrets", "set", name, stdin="v\n").returncode == 0
+    try:
+        assert "is not a duration" in cli.run("lease", name, "--ttl", "ten").stderr
+        lease = _lease(cli, name)
+        shown = json.loads(cli.run("lease", "show", lease[:10], "--json").stdout)
+        assert shown["ttl_s"] == 600
+        assert json.loads(cli.run("lease", "show", _lease(cli, name, "--ttl", "1h30m"),
+                                  "--json").stdout)["ttl_s"] == 5400
+    finally:
+        cli.run("secrets", "rm", name)

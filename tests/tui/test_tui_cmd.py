@@ -1,4 +1,4 @@
-"""`approvald tui` failing to start its daemon says so in one line, without a traceback."""
+"""`approvald tui` that cannot start says so in one line, without a traceback or a hang."""
 
 from __future__ import annotations
 
@@ -11,10 +11,30 @@ import pytest
 
 @pytest.mark.skipif(sys.platform != "linux", reason="/proc is Linux")
 def test_unusable_home_is_one_clear_line(approvald_exe: list[str]) -> None:
+    import pty
+
     env = {**os.environ, "APPROVALD_HOME": "/proc/approvald-cannot-live-here"}
-    result = subprocess.run([*approvald_exe, "tui"], env=env, capture_output=True, text=True,
-                            timeout=60, stdin=subprocess.DEVNULL)
+    env.pop("TEXTUAL_DRIVER", None)
+    controller, terminal = pty.openpty()  # a terminal, as a person's shell gives it
+    try:
+        result = subprocess.run([*approvald_exe, "tui"], env=env, stdin=terminal,
+                                stdout=terminal, stderr=subprocess.PIPE, text=True,
+                                timeout=60)
+    finally:
+        os.close(terminal)
+        os.close(controller)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "could not start a daemon" in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["tui"], ["demo"]])
+def test_without_a_terminal_it_exits_at_once_with_one_line(
+        approvald_exe: list[str], approvald_home: object, command: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_DRIVER"}
+    result = subprocess.run([*approvald_exe, *command], env=env, capture_output=True,
+                            text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "needs a terminal" in lines[0], result.stderr

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tui": ("tui_cmd", "open the approval dashboard"),
     "demo": ("demo_cmd", "daemon + dashboard + a simulated agent session"),
     "service": ("service_cmd", "install the daemon as a login service"),
+    "completion": ("completion_cmd", "print a shell completion script (bash, zsh, fish)"),
 }
 
 
@@ -42,7 +43,14 @@ def _usage() -> str:
         "commands:",
         *(f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()),
         "",
-        "Run `approvald COMMAND --help` for a command's options.",
+        "examples:",
+        "  approvald install claude-code     add the hook to Claude Code",
+        "  approvald tui                     the dashboard (starts a daemon if none runs)",
+        "  approvald policy explain -c 'git push origin main'",
+        "  approvald approvals approve 3f9a  any unique prefix of an id",
+        "  approvald doctor                  what still goes around the hook?",
+        "",
+        "Run `approvald COMMAND --help` for a command's options and examples.",
     ]
     return "\n".join(lines)
 
@@ -58,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     name = args[0]
     entry = COMMANDS.get(name)
     if entry is None:
-        print(f"approvald: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
+        import difflib
+
+        close = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        print(f"approvald: unknown command {name!r}{hint}\n\n{_usage()}", file=sys.stderr)
         return 2
     try:
         module = importlib.import_module(f"approvald.cli.{entry[0]}")
@@ -67,5 +79,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"approvald: {name!r} is not available in this build", file=sys.stderr)
             return 2
         raise
-    result: int = module.main(args[1:] if entry[0] != "install_cmd" else args)
+    try:
+        result: int = module.main(args[1:] if entry[0] != "install_cmd" else args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _stdout_closed()
     return result
+
+
+def _stdout_closed() -> int:
+    """Whoever read our output stopped early (`approvald audit tail | head`): not an error to
+    report. Later writes (and the flush at exit) go nowhere instead of raising again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141  # what a shell reports for a program ended by SIGPIPE

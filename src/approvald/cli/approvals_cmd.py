@@ -25,7 +25,7 @@ examples:
 """
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     parser = parser_with_examples("approvald approvals", __doc__, EXAMPLES)
     sub = parser.add_subparsers(dest="command", required=True)
     listing = sub.add_parser("list", help="pending approvals (--all: decided ones too)")
@@ -97,7 +97,7 @@ def _outcome(result: dict[str, Any], verb: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    opts = _parser().parse_args(argv)
+    opts = parser().parse_args(argv)
     client = DaemonClient()
     try:
         if opts.command in ("list", "grants"):

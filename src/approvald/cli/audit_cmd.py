@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from approvald.audit import AuditError, read_records, read_tail, verify_chain
-from approvald.cli.output import fail
+from approvald.cli.output import Parser, fail
 from approvald.paths import get_paths
 from approvald.settings import ConfigError, load_settings
 from approvald.telemetry.records import parse_ts
@@ -19,9 +19,15 @@ from approvald.telemetry.records import parse_ts
 PROG = "approvald audit export"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="approvald audit",
-                                     description="verify and read the hash-chained audit log")
+def parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="approvald audit",
+                    description="verify and read the hash-chained audit log",
+                    formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+                        "examples:\n"
+                        "  approvald audit verify\n"
+                        "  approvald audit tail -n 50          outcome and who decided\n"
+                        "  approvald audit tail --json | jq 'select(.event == \"decision\")'\n"
+                        "  approvald audit export --format jsonl --since 2026-01-02"))
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     verify = sub.add_parser("verify", help="check the whole hash chain (exit 1 if broken)")
     verify.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -40,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _summary(record: dict[str, Any]) -> str:
-    for key in ("summary", "reason", "approval_id", "lease_id", "name"):
+    for key in ("summary", "reason", "name"):
         value = record.get(key)
         if value:
             text = str(value).replace("\n", " ")
@@ -49,6 +55,45 @@ def _summary(record: dict[str, Any]) -> str:
     if isinstance(action, dict) and action.get("summary"):
         return str(action["summary"]).replace("\n", " ")[:160]
     return ""
+
+
+def outcome_of(record: dict[str, Any]) -> tuple[str, str]:
+    """(what happened, who decided) for a person reading one record."""
+    event = str(record.get("event") or "")
+    if event == "decision":
+        decision = str(record.get("decision") or "-")
+        if record.get("approval_status") == "granted":
+            scope = record.get("scope") or "once"
+            return f"ALLOWED by {scope} grant {record.get('approval_id')}", "grant"
+        if record.get("approval_status") == "pending":
+            return f"{decision} -> {record.get('approval_id')}", "policy"
+        return decision, "policy"
+    if event == "approval.decided":
+        status = str(record.get("status") or "?").upper()
+        scope = f" ({record['scope']})" if record.get("scope") else ""
+        return f"{status}{scope} {record.get('approval_id')}", str(record.get("decided_by")
+                                                                   or "-")
+    if event == "approval.revoked":
+        return f"REVOKED {record.get('approval_id')}", str(record.get("revoked_by") or "-")
+    if event == "approval.agent_gone":
+        return f"AGENT GONE {record.get('approval_id')}", "-"
+    if event == "approval.requested":
+        return f"ASKED {record.get('approval_id')}", "policy"
+    if event.startswith("lease."):
+        by = record.get("revoked_by") or record.get("requested_by") or "-"
+        return f"{event.split('.', 1)[1].upper()} {record.get('lease_id') or ''}".strip(), \
+            str(by)
+    return str(record.get("decision") or record.get("status") or "-"), "-"
+
+
+def _human(record: dict[str, Any]) -> str:
+    outcome, by = outcome_of(record)
+    line = (f"{record.get('ts', '?')}  {record.get('event', '?'):<19} {outcome:<34} "
+            f"{by:<9}  {_summary(record)}")
+    words = record.get("decision_reason")
+    if words and record.get("event") == "approval.decided":
+        line += f"  [{record.get('decided_by') or '?'} wrote: {str(words)[:120]}]"
+    return line
 
 
 def _anchor() -> tuple[int, str] | None:
@@ -83,13 +128,10 @@ def _tail(count: int, as_json: bool) -> int:
         print("approvald audit tail: -n must be 0 or more", file=sys.stderr)
         return 2
     records = read_tail(get_paths().audit, count) if count else []
+    if records and not as_json:
+        print(f"{'time':<29}  {'event':<19} {'outcome':<34} {'by':<9}  what")
     for record in records:
-        if as_json:
-            print(json.dumps(record, ensure_ascii=False))
-        else:
-            decision = record.get("decision") or "-"
-            print(f"{record.get('ts', '?')}  {record.get('event', '?'):<18}  {decision:<16}  "
-                  f"{_summary(record)}")
+        print(json.dumps(record, ensure_ascii=False) if as_json else _human(record))
     return 0
 
 
@@ -154,7 +196,7 @@ def _send(records: Iterator[dict[str, Any]], endpoint: str | None) -> int:
 
 
 def main(argv: list[str]) -> int:
-    opts = _parser().parse_args(argv)
+    opts = parser().parse_args(argv)
     try:
         if opts.action == "verify":
             return _verify(opts.json)

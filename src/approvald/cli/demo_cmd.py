@@ -18,10 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from approvald.cli.output import Parser
 from approvald.cli.tui_cmd import (
     DaemonStartError,
     approvald_argv,
     exit_cleanly_on_signals,
+    no_terminal,
     run_dashboard,
     start_daemon,
     stop_daemon,
@@ -97,12 +99,8 @@ def _run_headless(session: DemoSession, paths: Paths, auto: str | None, speed: f
     return 0 if outcomes and all(o.as_expected for o in outcomes) else 1
 
 
-def main(argv: list[str]) -> int:
-    if argv[:1] == [STAND_IN_FLAG]:  # the simulated agent of a frozen build: run the hook
-        import subprocess
-
-        return subprocess.call(argv[1:])
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    parser = Parser(
         prog="approvald demo",
         description="Watch approvald work: a daemon in a temporary home, the dashboard, and a "
                     "simulated agent session whose tool calls go through the real hook.")
@@ -115,9 +113,21 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--auto", choices=("approve", "deny"), default=None,
                         help="with --no-tui: decide every pending approval this way by itself")
     parser.add_argument("--no-notify", action="store_true", help="no desktop notifications")
-    opts = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == [STAND_IN_FLAG]:  # the simulated agent of a frozen build: run the hook
+        import subprocess
+
+        return subprocess.call(argv[1:])
+    opts = parser().parse_args(argv)
     if opts.speed <= 0:
-        parser.error("--speed must be above 0")
+        parser().error("--speed must be above 0")
+    problem = None if opts.no_tui else no_terminal()
+    if problem is not None:
+        print(f"approvald demo: {problem} (or add --no-tui)", file=sys.stderr)
+        return 2
 
     exit_cleanly_on_signals()
     home = _temp_dir("ad-demo-")

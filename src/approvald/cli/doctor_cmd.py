@@ -12,17 +12,24 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from approvald.cli.output import Parser
+
 if TYPE_CHECKING:
     from approvald.doctor.findings import Finding
 
 _LABEL = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW", "info": "INFO"}
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    parser = Parser(
         prog="approvald doctor",
         description="Check agent configs (Claude Code, Codex, Cursor, Gemini CLI) and "
         "approvald's own setup for ways around approvald.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+            "examples:\n"
+            "  approvald doctor                     this project and your home\n"
+            "  approvald doctor --project ~/src/app --json\n"
+            "Exit 1 when a high finding is left."),
     )
     parser.add_argument("--json", action="store_true", help='print {"findings": [...]}')
     parser.add_argument("--project", metavar="DIR", help="project to check (default: cwd)")
@@ -30,7 +37,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--no-daemon", action="store_true", help="do not try to reach the daemon"
     )
-    opts = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    opts = parser().parse_args(argv)
 
     home = Path(opts.home or os.environ.get("HOME") or Path.home()).expanduser()
     project: Path | None = None

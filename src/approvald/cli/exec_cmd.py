@@ -18,7 +18,7 @@ import os
 import re
 import sys
 
-from approvald.cli.output import fail
+from approvald.cli.output import Parser, fail
 from approvald.settings import SESSION_ID_ENV
 from approvald.wire.client import DaemonClient
 from approvald.wire.errors import DaemonError, DaemonUnavailable
@@ -28,11 +28,17 @@ SESSION_ENV = (SESSION_ID_ENV, "CLAUDE_SESSION_ID")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    parser = Parser(
         prog=PROG, usage=f"{PROG} --lease LEASE_ID --env VAR [--lease ... --env ...] -- CMD "
                          "[ARGS...]",
-        description="run one command with leased secrets in its environment, output redacted")
+        description="run one command with leased secrets in its environment, output redacted",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+            "examples:\n"
+            "  approvald exec --lease ls_3f9a... --env GH_TOKEN -- gh pr create --fill\n"
+            "  approvald exec --lease ls_a... --env AWS_ACCESS_KEY_ID --lease ls_b... \\\n"
+            "      --env AWS_SECRET_ACCESS_KEY -- aws s3 ls\n"
+            "The lease id is given whole here (it is what the agent was handed)."))
     parser.add_argument("--lease", action="append", default=[], metavar="LEASE_ID",
                         help="a lease to resolve (pairs with the --env that follows it)")
     parser.add_argument("--env", action="append", default=[], metavar="VAR",
@@ -59,7 +65,7 @@ def main(argv: list[str]) -> int:
         own, command = argv[:split], argv[split + 1:]
     else:
         own, command = argv, []
-    opts = _parser().parse_args(own)
+    opts = parser().parse_args(own)
     if not command:
         return _fail("give the command after `--`: exec --lease ID --env VAR -- CMD", 2)
     if not opts.lease:

@@ -12,13 +12,19 @@ import sys
 from pathlib import Path
 
 from approvald.agents import AGENTS
+from approvald.cli.output import Parser
 from approvald.install import InstallError
 
 
-def _parser(verb: str) -> argparse.ArgumentParser:
+def parser(verb: str = "install") -> argparse.ArgumentParser:
     what = ("add the approvald hook to an agent's settings (merged, with a backup)"
             if verb == "install" else "remove exactly the hook entries install added")
-    parser = argparse.ArgumentParser(prog=f"approvald {verb}", description=what)
+    parser = Parser(prog=f"approvald {verb}", description=what,
+                    formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+                        "examples:\n"
+                        f"  approvald {verb} claude-code                 ~/.claude/settings.json\n"
+                        f"  approvald {verb} codex --scope project --dry-run   show the diff\n"
+                        f"  approvald {verb} copilot                     this repository"))
     parser.add_argument("agent", choices=tuple(AGENTS),
                         help="the agent whose settings to change")
     parser.add_argument("--scope", choices=("user", "project", "local"), default=None,
@@ -92,7 +98,7 @@ def _mcp(verb: str, opts: argparse.Namespace) -> int:
 
 def main(argv: list[str]) -> int:
     verb = argv[0] if argv and argv[0] in ("install", "uninstall") else "install"
-    opts = _parser(verb).parse_args(argv[1:] if argv and argv[0] == verb else argv)
+    opts = parser(verb).parse_args(argv[1:] if argv and argv[0] == verb else argv)
     if opts.mcp:
         return _mcp(verb, opts)
     from approvald.install import hooks

@@ -15,9 +15,10 @@ import json
 import sys
 from typing import Any
 
-from approvald.cli.output import fail
+from approvald.cli.output import Parser, duration, fail
 from approvald.paths import get_paths
 from approvald.secrets.offline import offline_credentials
+from approvald.settings import safe_load_settings
 from approvald.storage.leases import LeaseError
 from approvald.wire.client import DaemonClient
 from approvald.wire.errors import DaemonError, DaemonUnavailable
@@ -27,13 +28,20 @@ SUBCOMMANDS = ("create", "list", "revoke", "show")
 
 
 def _create_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=f"{PROG} [create]",
         description="hand out a short-lived lease on a stored secret "
-                    f"(also: `{PROG} list`, `{PROG} revoke LEASE_ID`, `{PROG} show LEASE_ID`)")
+                    f"(also: `{PROG} list`, `{PROG} revoke LEASE_ID`, `{PROG} show LEASE_ID`)",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+            "examples:\n"
+            f"  {PROG} GITHUB_TOKEN                       10 minutes (lease_ttl_s)\n"
+            f"  {PROG} GITHUB_TOKEN --ttl 1h --for 'gh *' --single-use\n"
+            f"  {PROG} list\n"
+            f"  {PROG} revoke 3f9a                        any unique prefix of the id"))
     parser.add_argument("name", help="the secret's name")
-    parser.add_argument("--ttl", type=float, required=True, metavar="SECONDS",
-                        help="lifetime in seconds")
+    parser.add_argument("--ttl", type=duration, default=None, metavar="DURATION",
+                        help="lifetime: seconds, or 90s, 10m, 1h30m, 2d (default: "
+                             "lease_ttl_s in config.toml, else 10m)")
     parser.add_argument("--session", default=None, metavar="ID",
                         help="only an exec in this agent session may use it")
     parser.add_argument("--for", dest="for_pattern", default=None, metavar="PATTERN",
@@ -44,17 +52,30 @@ def _create_parser() -> argparse.ArgumentParser:
 
 
 def _list_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"{PROG} list", description="active leases")
+    parser = Parser(prog=f"{PROG} list", description="active leases")
     parser.add_argument("--all", action="store_true", help="include ended leases")
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
 def _id_parser(verb: str, text: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"{PROG} {verb}", description=text)
+    parser = Parser(prog=f"{PROG} {verb}", description=text)
     parser.add_argument("lease_id")
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+def parser() -> argparse.ArgumentParser:
+    """The whole grammar at once, for `--help` overviews and shell completion (the command
+    itself dispatches on its first word: `lease NAME ...` is `lease create NAME ...`)."""
+    whole = Parser(prog=PROG, description="hand out short-lived leases on stored secrets")
+    sub: Any = whole.add_subparsers(dest="command")
+    for name, build, text in (("create", _create_parser, "a new lease (the default)"),
+                              ("list", _list_parser, "active leases")):
+        sub.add_parser(name, help=text, parents=[build()], add_help=False)
+    for verb, text in (("revoke", "revoke a lease at once"), ("show", "one lease")):
+        sub.add_parser(verb, help=text, parents=[_id_parser(verb, text)], add_help=False)
+    return whole
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -89,7 +110,8 @@ def render_leases(items: list[dict[str, Any]]) -> str:
 
 def cmd_create(argv: list[str]) -> int:
     opts = _create_parser().parse_args(argv)
-    body = {"name": opts.name, "ttl_s": opts.ttl, "session_id": opts.session,
+    ttl = opts.ttl if opts.ttl is not None else safe_load_settings(get_paths().config).lease_ttl_s
+    body = {"name": opts.name, "ttl_s": ttl, "session_id": opts.session,
             "for_pattern": opts.for_pattern, "single_use": opts.single_use,
             "requested_by": "cli"}
     lease = DaemonClient().create_lease(body)

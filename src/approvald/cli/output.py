@@ -1,9 +1,14 @@
-"""What every command prints the same way."""
+"""What every command prints and reads the same way: errors, `--help` with examples, "did you
+mean" for a mistyped word, and durations such as `10m`."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
+from collections.abc import Iterable
+from typing import NoReturn
 
 
 def fail(prog: str, message: str, code: int = 1) -> int:
@@ -12,8 +17,65 @@ def fail(prog: str, message: str, code: int = 1) -> int:
     return code
 
 
-def parser_with_examples(prog: str, description: str | None, examples: str
-                         ) -> argparse.ArgumentParser:
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """` (did you mean X?)` for the closest known word, or ""."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a mistyped subcommand or choice, and a one-line error
+    (the usage line, then `PROG: error: ...`)."""
+
+    def error(self, message: str) -> NoReturn:
+        found = _INVALID_CHOICE.search(message)
+        if found:
+            choices = [c.strip().strip("'") for c in found.group(2).split(",")]
+            message += did_you_mean(found.group(1), choices)
+        elif message.startswith("unrecognized arguments: "):
+            options = _options(self)
+            first = message.removeprefix("unrecognized arguments: ").split()[0]
+            if first.startswith("-"):
+                message += did_you_mean(first, options)
+        super().error(message)
+
+
+def _options(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option of `parser` and its subcommands (argparse reports a subcommand's unknown
+    option from the top parser)."""
+    found: list[str] = []
+    for action in parser._actions:
+        found += action.option_strings
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _options(sub)
+    return found
+
+
+def parser_with_examples(prog: str, description: str | None, examples: str) -> Parser:
     """A parser whose `--help` ends with `examples` as written (its line breaks kept)."""
-    return argparse.ArgumentParser(prog=prog, description=description, epilog=examples,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    return Parser(prog=prog, description=description, epilog=examples,
+                  formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(text: str) -> float:
+    """Seconds from `90`, `90s`, `10m`, `1h30m` or `2d` (an argparse `type`)."""
+    value = text.strip().lower()
+    try:
+        seconds = float(value)
+    except ValueError:
+        parts = _DURATION.findall(value)
+        if not parts or "".join(n + u for n, u in parts) != value:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a duration (e.g. 90, 90s, 10m, 1h30m, 2d)") from None
+        seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
+    return seconds

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from approvald.agents import KNOWN_FORMATS, UnknownAgent, payload_reader
+from approvald.cli.output import Parser
 from approvald.model.actions import ActionError
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -19,8 +20,8 @@ class InputError(ValueError):
     """Unusable input: the message names the line."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="approvald policy", description=__doc__)
+def parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="approvald policy", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("test", "print the decision for each input as JSON"),
                             ("explain", "show how the decision was reached")):
@@ -200,7 +201,7 @@ def run_check(opts: argparse.Namespace) -> int:
 
 
 def main(argv: list[str]) -> int:
-    opts = _parser().parse_args(argv)
+    opts = parser().parse_args(argv)
     if opts.command == "check":
         return run_check(opts)
     return run_test(opts, explain=opts.command == "explain")

@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any
 
-from approvald.cli.output import fail
+from approvald.cli.output import Parser, fail
 from approvald.paths import get_paths
 from approvald.secrets import SecretNameError, validate_name
 from approvald.secrets.offline import offline_credentials
@@ -24,8 +24,14 @@ from approvald.wire.errors import DaemonError, DaemonUnavailable
 PROG = "approvald secrets"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="store credentials in the OS keyring")
+def parser() -> argparse.ArgumentParser:
+    parser = Parser(prog=PROG, description="store credentials in the OS keyring",
+                    formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+                        "examples:\n"
+                        "  approvald secrets set GITHUB_TOKEN        hidden prompt, twice\n"
+                        "  gh auth token | approvald secrets set GITHUB_TOKEN\n"
+                        "  approvald secrets list\n"
+                        "  approvald secrets rm GITHUB_TOKEN         also revokes its leases"))
     sub = parser.add_subparsers(dest="command", required=True)
     put = sub.add_parser("set", help="store a secret (value from stdin or a hidden prompt)")
     put.add_argument("name")
@@ -156,7 +162,7 @@ def cmd_rm(name: str, as_json: bool) -> int:
 
 
 def main(argv: list[str]) -> int:
-    opts = _parser().parse_args(argv)
+    opts = parser().parse_args(argv)
     if opts.command in ("set", "rm"):
         try:
             validate_name(opts.name)

@@ -13,11 +13,12 @@ import os
 import sys
 
 from approvald import service
+from approvald.cli.output import Parser
 from approvald.paths import get_paths
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    parser = Parser(
         prog="approvald service", description="install the daemon as a login service")
     sub = parser.add_subparsers(dest="action", required=True)
     for name, text in (("install", "write the service file and start the daemon"),
@@ -144,7 +145,7 @@ def _status(args: argparse.Namespace, platform: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     platform = args.platform or service.detect_platform()
     if args.action == "install":
         return _install(args, platform)

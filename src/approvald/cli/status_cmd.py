@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from approvald.cli.output import Parser
 from approvald.wire.client import DaemonClient
 from approvald.wire.errors import DaemonError, DaemonUnavailable
 
@@ -39,10 +40,14 @@ def export_summary(export: dict[str, Any]) -> str:
     return text
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="approvald status", description=__doc__)
+def parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="approvald status", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print JSON")
-    opts = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    opts = parser().parse_args(argv)
     client = DaemonClient(timeout=5.0)
     try:
         status = client.status()

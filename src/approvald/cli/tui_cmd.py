@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from approvald.cli.output import Parser
 from approvald.paths import Paths, get_paths
 
 START_TIMEOUT_S = 20.0
@@ -114,6 +115,23 @@ def run_dashboard(endpoint: str, token_file: Path, notify: bool = True,
     return result
 
 
+def no_terminal() -> str | None:
+    """Why the dashboard cannot run here (None: it can). Without a terminal on both ends it
+    would wait forever for keys nobody can press. A driver chosen by TEXTUAL_DRIVER (headless
+    screenshots, the web) needs none."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    for name, stream in (("input", sys.stdin), ("output", sys.stdout)):
+        try:
+            is_tty = stream is not None and stream.isatty()
+        except (ValueError, OSError):
+            is_tty = False
+        if not is_tty:
+            return (f"the dashboard needs a terminal, and its {name} is not one; run it in a "
+                    "terminal, or use `approvald approvals list|approve|deny` from scripts")
+    return None
+
+
 def _terminate_as_exit(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
@@ -127,8 +145,8 @@ def exit_cleanly_on_signals() -> None:
         signal.signal(signum, _terminate_as_exit)
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    parser = Parser(
         prog="approvald tui",
         description="Open the approval dashboard. When no daemon answers, start one for the "
                     "dashboard's lifetime.")
@@ -139,8 +157,16 @@ def main(argv: list[str]) -> int:
                         help="never start a daemon; wait for one to appear")
     parser.add_argument("--no-notify", action="store_true",
                         help="no desktop notifications (the terminal bell still rings)")
-    opts = parser.parse_args(argv)
+    return parser
 
+
+def main(argv: list[str]) -> int:
+    opts = parser().parse_args(argv)
+
+    problem = no_terminal()
+    if problem is not None:
+        print(f"approvald tui: {problem}", file=sys.stderr)
+        return 2
     paths = get_paths()
     endpoint = opts.socket or paths.socket
     started: subprocess.Popen[bytes] | None = None
