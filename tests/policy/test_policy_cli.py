@@ -87,3 +87,69 @@ def test_unusable_agent_payload_is_refused(approvald_home, approvald_exe) -> Non
     assert "Cursor hook event" in result.stderr and result.stderr.count("\n") == 1
     result = run(approvald_exe, "test", "--from", "windsurf", stdin="{}")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_c_takes_a_shell_line_without_json(approvald_home, approvald_exe, tmp_path) -> None:
+    (tmp_path / "infra").mkdir()
+    result = run(approvald_exe, "test", "-c", "cd infra && terraform apply", "--cwd",
+                 str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["decision"] == "REQUIRE_APPROVAL" and out["rules"] == ["terraform-mutate"]
+    explained = run(approvald_exe, "explain", "-c", "git push origin feature/login", "--cwd",
+                    str(tmp_path))
+    assert explained.returncode == 0, explained.stderr
+    assert "git-push -> REQUIRE_APPROVAL (starter layer" in explained.stdout
+    assert "would allow git push origin feature/* in" in explained.stdout
+    here = subprocess.run([*approvald_exe, "policy", "test", "-c", "ls"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert json.loads(here.stdout)["decision"] == "ALLOW"
+    for bad in (["test", "-c", "ls", "--cwd", str(tmp_path / "nope")],
+                ["test", "--cwd", str(tmp_path)], ["test", "-c", "ls", "--jsonl"]):
+        refused = run(approvald_exe, *bad)
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, bad
+
+
+def test_check_reports_every_problem_at_once(approvald_home, approvald_exe, tmp_path) -> None:
+    policies = approvald_home / "policies"
+    policies.mkdir()
+    (policies / "mine.yaml").write_text(
+        "disable:\n  - git-psuh\nrules:\n"
+        "  - {id: a, decision: MAYBE, reason: x, match: {program: x}}\n"
+        "  - {id: b, decision: ALLOW, reason: y, overrides: [nope], match: {program: '[x'}}\n"
+        "  - {id: git-push, decision: DENY, reason: z, match: {program: git}}\n")
+    (policies / "other.yaml").write_text("rules:\n  - id: c\n    decision: DENY\n")
+    (approvald_home / "config.toml").write_text("no_such_key = 1\n")
+    project = tmp_path / "shop"
+    (project / ".git").mkdir(parents=True)
+    (project / ".approvald").mkdir()
+    (project / ".approvald" / "policy.yaml").write_text("rules:\n  - id: d\n    decision: X\n")
+    result = subprocess.run([*approvald_exe, "policy", "check", "--json"], cwd=project,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    found = {(Path(p["file"]).name, p["line"], p["field"])
+             for p in json.loads(result.stdout)["problems"]}
+    assert found >= {
+        ("config.toml", 1, "no_such_key"),
+        ("mine.yaml", 2, "disable"),  # the typo under disable:
+        ("mine.yaml", 4, "a.decision"),
+        ("mine.yaml", 5, "b.overrides"),
+        ("mine.yaml", 5, "b.match.program"),
+        ("mine.yaml", 6, "id"),  # git-push is a starter rule's id
+        ("other.yaml", 2, "rules[0].reason"),
+        ("policy.yaml", 2, "rules[0].reason"),  # the project's own file
+    }, found
+    human = subprocess.run([*approvald_exe, "policy", "check"], cwd=project,
+                           capture_output=True, text=True, timeout=60)
+    assert human.returncode == 1 and human.stderr.count("error: ") == len(found)
+
+
+def test_init_writes_a_policy_that_checks(approvald_home, approvald_exe) -> None:
+    made = run(approvald_exe, "init")
+    assert made.returncode == 0 and "my-rules.yaml" in made.stdout
+    text = (approvald_home / "policies" / "my-rules.yaml").read_text()
+    assert "overrides:" in text and "risk: high" in text
+    assert run(approvald_exe, "check").returncode == 0
+    again = run(approvald_exe, "init")
+    assert again.returncode == 1 and "--force" in again.stderr
+    assert run(approvald_exe, "init", "--force").returncode == 0

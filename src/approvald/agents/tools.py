@@ -18,7 +18,13 @@ import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from approvald.model.actions import Action, ActionError, normalize_path, normalize_url
+from approvald.model.actions import (
+    MAX_DESCRIPTION,
+    Action,
+    ActionError,
+    normalize_path,
+    normalize_url,
+)
 from approvald.model.kinds import (
     AGENT_TASK,
     FS_READ,
@@ -52,9 +58,13 @@ class Call:
 
     def action(self, kind: str, normalized: dict[str, Any], cwd: str | None = None,
                **derived: Any) -> Action:
+        # A shell tool's `description` labels the call (elsewhere it may be an argument).
+        described = self.tool_input.get("description") if kind == PROCESS_EXEC else None
         return Action(kind=kind, tool=self.tool, input=normalized, agent=self.agent,
                       session_id=self.session_id, cwd=self.cwd if cwd is None else cwd,
-                      call_id=self.call_id, prompt_id=self.prompt_id, **derived)
+                      call_id=self.call_id, prompt_id=self.prompt_id,
+                      description=described[:MAX_DESCRIPTION] if isinstance(described, str)
+                      else "", **derived)
 
     def path(self, value: str, base: str | None = None) -> str:
         return normalize_path(value, self.cwd if base is None else base)

@@ -11,6 +11,7 @@ from approvald.cli.output import parser_with_examples
 from approvald.wire.client import DaemonClient
 from approvald.wire.errors import DaemonError
 
+SUGGEST_AFTER = 2  # past approvals a rule would have spared before one is suggested
 LIST_FIELDS = ("id", "fingerprint", "status", "created_at", "expires_at", "decided_at",
                "decided_by", "decision_reason", "scope", "used_at", "agent", "session_id",
                "cwd", "tool", "kind", "summary", "rules", "reason", "trigger", "policy_hash")
@@ -19,6 +20,7 @@ examples:
   approvald approvals list                      what waits for you now
   approvald approvals approve 3f9a              approve once (any unique id prefix works)
   approvald approvals approve 3f9a --session    ... and the same action for that session
+  approvald approvals approve 3f9a --always     ... and write a rule allowing ones like it
   approvald approvals deny 3f9a --reason 'use a PR'   the agent reads the reason
   approvald approvals grants                    grants that still admit an action
   approvald approvals revoke 3f9a               withdraw one of them
@@ -35,6 +37,9 @@ def parser() -> argparse.ArgumentParser:
     approve.add_argument("id", help="the approval's id, or any unique prefix of it")
     approve.add_argument("--session", action="store_true",
                          help="admit the same action for the rest of that agent session")
+    approve.add_argument("--always", action="store_true",
+                         help="also write a rule, proposed from this request, that allows "
+                              "requests like it from now on (printed first)")
     approve.add_argument("--json", action="store_true", help="print the approval as JSON")
     deny = sub.add_parser("deny", help="deny one pending approval")
     deny.add_argument("id", help="the approval's id, or any unique prefix of it")
@@ -88,8 +93,27 @@ def render_grants(items: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _tip(client: DaemonClient, approval_id: str) -> str | None:
+    """After a few approvals of the same kind, the rule that would spare the next ones."""
+    try:
+        proposal = client.proposal(approval_id)
+    except DaemonError:
+        return None  # nothing to suggest (or it cannot be said): approving goes on
+    count = int(proposal.get("approved_like_this") or 0)
+    if count < SUGGEST_AFTER:
+        return None
+    return (f"tip: you approved {count} like this before; `approvald approvals approve ID "
+            f"--always` would {proposal['summary']} from now on")
+
+
 def _outcome(result: dict[str, Any], verb: str) -> str:
     line = f"{result.get('id')} {verb}: {result.get('summary', '')}"
+    rule = result.get("rule")
+    if isinstance(rule, dict):
+        line += (f"\n  rule {rule.get('id')} is in force ({rule.get('file')}); requests like "
+                 "this one are allowed from now on, in any session")
+        if rule.get("policy_error"):
+            line += f"\n  but the policy did not reload: {rule['policy_error']}"
     if result.get("grant") == "none":
         line += ("\n  its agent had stopped waiting, so nothing was let through and no grant "
                  "is left; when the agent asks again, the request appears anew")
@@ -113,8 +137,18 @@ def main(argv: list[str]) -> int:
             return 0
         if opts.command == "approve":
             scope = "session" if opts.session else "once"
-            result = client.approve(opts.id, scope=scope, by="cli")
+            tip = None
+            if opts.always:
+                proposal = client.proposal(opts.id)
+                if not opts.json:
+                    print(f"rule {proposal['rule_id']} ({proposal['summary']}), written to "
+                          f"{proposal['file']}:\n{proposal['text']}", flush=True)
+            elif not opts.json:
+                tip = _tip(client, opts.id)
+            result = client.approve(opts.id, scope=scope, by="cli", always=opts.always)
             verb = "approved for this session" if opts.session else "approved once"
+            if tip:
+                verb += f"\n{tip}"
         elif opts.command == "revoke":
             result = client.revoke(opts.id)
             verb = "revoked"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from approvald.agents import KNOWN_FORMATS, UnknownAgent, payload_reader
-from approvald.cli.output import Parser
+from approvald.cli.output import parser_with_examples
 from approvald.model.actions import ActionError
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -20,23 +20,43 @@ class InputError(ValueError):
     """Unusable input: the message names the line."""
 
 
+EXAMPLES = """\
+examples:
+  approvald policy explain -c 'git push origin main'      how a shell line is decided, and why
+  approvald policy test -c 'cd infra && terraform apply' --cwd ~/src/shop   the decision as JSON
+  approvald policy explain --from claude-code payload.json   an agent's own hook payload
+  approvald policy check                    every problem in the policies in effect, at once
+  approvald policy init                     start your own policy file, with examples
+"""
+
+
 def parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="approvald policy", description=__doc__)
+    parser = parser_with_examples("approvald policy", __doc__, EXAMPLES)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("test", "print the decision for each input as JSON"),
                             ("explain", "show how the decision was reached")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--policy", action="append", type=Path, default=[], metavar="FILE",
                        help="evaluate with exactly these policy files (repeatable)")
-        p.add_argument("--from", dest="agent", default="action", choices=KNOWN_FORMATS,
+        p.add_argument("--from", dest="agent", default=None, choices=KNOWN_FORMATS,
                        help="input format (default: approvald's action JSON)")
         fmt = p.add_mutually_exclusive_group()
         fmt.add_argument("--json", action="store_true", help="one JSON document in and out")
         fmt.add_argument("--jsonl", action="store_true", help="one JSON document per line")
+        p.add_argument("-c", dest="command_line", metavar="CMD", default=None,
+                       help="a shell line, as the agent's shell tool would run it (no JSON)")
+        p.add_argument("--cwd", type=Path, default=None, metavar="DIR",
+                       help="with -c: the directory it runs in (default: this one)")
         p.add_argument("input", nargs="?", default="-", help="input file, or - for stdin")
-    check = sub.add_parser("check", help="validate the policies in effect (or FILEs)")
+    check = sub.add_parser("check", help="report every problem in the policies in effect "
+                                         "(or FILEs) and config.toml; exit 1 if any")
     check.add_argument("files", nargs="*", type=Path)
+    check.add_argument("--project", type=Path, default=None, metavar="DIR",
+                       help="the project whose .approvald/policy.yaml to include "
+                            "(default: this directory)")
     check.add_argument("--json", action="store_true")
+    init = sub.add_parser("init", help="write a commented policy file to start from")
+    init.add_argument("--force", action="store_true", help="replace the file if it exists")
     return parser
 
 
@@ -84,19 +104,34 @@ def _load(files: list[Path]) -> Any:
     return load_engine(files=files or None)
 
 
+def _given(opts: argparse.Namespace) -> Iterator[tuple[int, Any]]:
+    """The documents to decide: one shell line (-c), or what the input holds."""
+    if opts.command_line is None:
+        if opts.cwd is not None:
+            raise InputError("--cwd goes with -c CMD")
+        return _documents(_open_input(opts.input), opts.jsonl)
+    if opts.agent is not None or opts.jsonl or opts.input != "-":
+        raise InputError("-c CMD is the whole input: leave out --from, --jsonl and FILE")
+    cwd = (opts.cwd or Path.cwd()).expanduser().absolute()
+    if not cwd.is_dir():
+        raise InputError(f"--cwd {cwd}: no such directory")
+    return iter([(1, {"kind": "process.exec", "tool": "Bash", "cwd": str(cwd),
+                      "input": {"command": opts.command_line}})])
+
+
 def run_test(opts: argparse.Namespace, explain: bool) -> int:
     from approvald.policy import PolicyError
 
     try:
         engine = _load(opts.policy)
-        adapter = payload_reader(opts.agent)
-        stream = _open_input(opts.input)
+        documents = _given(opts)
     except (PolicyError, ActionError, UnknownAgent, InputError) as exc:
         print(f"approvald: {exc}", file=sys.stderr)
         return 2
+    adapter = payload_reader(opts.agent or "action")
     failed = False
     out = sys.stdout
-    for number, doc in _documents(stream, opts.jsonl):
+    for number, doc in documents:
         try:
             if isinstance(doc, InputError):
                 raise doc
@@ -115,6 +150,7 @@ def run_test(opts: argparse.Namespace, explain: bool) -> int:
         if explain and not (opts.json or opts.jsonl):
             out.write(render_explanation(action, decision, engine.warnings,
                                          engine.layer_of) + "\n")
+            out.write(_proposal_line(action, decision, engine))
         elif opts.jsonl:
             if explain:
                 result["analysis"] = list(decision.analysis)
@@ -167,41 +203,25 @@ def render_explanation(action: Any, decision: Any, warnings: list[str],
     return "\n".join(lines)
 
 
-def run_check(opts: argparse.Namespace) -> int:
-    from approvald.policy import PolicyError
+def _proposal_line(action: Any, decision: Any, engine: Any) -> str:
+    """For a request that waits for a person: the rule "allow commands like this" would write."""
+    from approvald.policy.propose import NotProposable, propose
 
+    if decision.decision != "REQUIRE_APPROVAL":
+        return ""
     try:
-        engine = _load(opts.files)
-    except PolicyError as exc:
-        if opts.json:
-            print(json.dumps({"ok": False, "error": str(exc), "file": exc.file,
-                              "line": exc.line, "field": exc.field}))
-        else:
-            print(f"approvald: {exc}", file=sys.stderr)
-        return 1
-    files = [str(p) for p in engine.source_files()]
-    managed = engine.paths.managed_policies if engine.managed_hash else None
-    if opts.json:
-        print(json.dumps({"ok": True, "policy_hash": engine.policy_hash, "files": files,
-                          "warnings": engine.warnings,
-                          **({"managed_policies": {"dir": str(managed),
-                                                   "sha256": engine.managed_hash}}
-                             if managed else {})}))
-    else:
-        print(f"ok: {len(engine.base.rules)} rules from {len(files)} file(s), "
-              f"policy {engine.policy_hash}")
-        for f in files:
-            print(f"  {engine.layer_of(f):<8} {f}")
-        if managed:
-            print(f"managed policies {managed}: {engine.managed_hash} "
-                  "(pin it with managed_policies_sha256)")
-        for warning in engine.warnings:
-            print(f"note: {warning}")
-    return 0
+        found = propose(action, decision, engine)
+    except NotProposable as exc:
+        return f"Always      not offered: {exc}\n"
+    return (f"Always      approving with --always would {found.summary} (rule "
+            f"{found.rule_id}, overrides {', '.join(found.overrides) or 'nothing'})\n")
 
 
 def main(argv: list[str]) -> int:
     opts = parser().parse_args(argv)
-    if opts.command == "check":
-        return run_check(opts)
+    if opts.command in ("check", "init"):
+        from approvald.cli import policy_admin
+
+        return policy_admin.run_check(opts) if opts.command == "check" else \
+            policy_admin.run_init(opts)
     return run_test(opts, explain=opts.command == "explain")

@@ -114,6 +114,7 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
             return await _once_durable(ctx, action, result)
         return result
 
+    decision["high_risk"] = _high_risk(ctx, decision)
     judged = decision.get("judged")
     grant = ctx.approvals.take_grant(
         decision["fingerprint"],
@@ -227,6 +228,14 @@ def _expire(ctx: DaemonContext, approval: Approval) -> Approval | None:
         return ctx.approvals.get(approval.id)  # decided or swept in the same instant
     ctx.approval_decided(expired)
     return expired
+
+
+def _high_risk(ctx: DaemonContext, decision: dict[str, Any]) -> bool:
+    """Did a rule marked `risk: high` ask for this approval? (The dashboard may ask again.)"""
+    marked = getattr(ctx.engine, "high_risk", None) if ctx.has_engine else None
+    if not marked:
+        return False
+    return any(rule in marked for rule in decision.get("rules", ()))
 
 
 def _report(ctx: DaemonContext, record: dict[str, Any]) -> None:

@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from approvald.agents import UnknownAgent, get_agent, payload_reader
-from approvald.daemon import decisions, hook_events
+from approvald.daemon import decisions, hook_events, proposals
+from approvald.daemon.context import DaemonContext
 from approvald.daemon.http import (
     ApiError,
     context,
@@ -28,7 +29,15 @@ from approvald.model import events as event_names
 from approvald.model.actions import ActionError
 from approvald.model.approvals import Approval
 from approvald.model.clock import now_iso
-from approvald.model.decisions import APPROVED, DENIED, OPERATOR_SURFACES, SCOPES, STATUSES
+from approvald.model.decisions import (
+    APPROVED,
+    DENIED,
+    OPERATOR_SURFACES,
+    PENDING,
+    SCOPES,
+    STATUSES,
+)
+from approvald.policy.propose import NotProposable
 from approvald.redaction import redact_obj
 from approvald.storage.approvals import AlreadyDecided, AmbiguousId, NotAGrant, UnknownApproval
 from approvald.wire.protocol import DECISION_HEADER
@@ -209,6 +218,9 @@ async def _decide_approval(request: Request, status: str) -> Response:
     by = _decider(request, doc)
     scope: str | None = None
     reason: str | None = None
+    always = doc.get("always", False)
+    if not isinstance(always, bool):
+        raise ApiError(400, "field 'always' must be true or false")
     if status == APPROVED:
         scope = doc.get("scope") or "once"
         if scope not in SCOPES:
@@ -216,6 +228,9 @@ async def _decide_approval(request: Request, status: str) -> Response:
     else:
         raw_reason = string_field(doc, "reason")
         reason = raw_reason.strip() or None if raw_reason else None
+    rule: dict[str, Any] | None = None
+    if always and status == APPROVED:
+        rule = await _write_rule(ctx, approval_id, by)
     try:
         approval = ctx.approvals.decide(approval_id, status, by=by, scope=scope, reason=reason)
     except UnknownApproval as exc:
@@ -225,7 +240,43 @@ async def _decide_approval(request: Request, status: str) -> Response:
     log.info("approval %s %s by %s%s", approval.id, approval.status, by,
              f" ({scope})" if scope else "")
     ctx.approval_decided(approval)
-    return JSONResponse(_approval_json(approval))
+    answer = _approval_json(approval)
+    if rule is not None:
+        answer["rule"] = rule
+    return JSONResponse(answer)
+
+
+def _pending(ctx: DaemonContext, approval_id: str) -> Approval:
+    approval = ctx.approvals.get(approval_id)
+    if approval is None:
+        raise ApiError(404, f"no approval {approval_id}")
+    if approval.status != PENDING:
+        raise ApiError(409, f"approval {approval_id} is already {approval.status}")
+    return approval
+
+
+async def _write_rule(ctx: DaemonContext, approval_id: str, by: str) -> dict[str, Any]:
+    """`always`: the proposed rule written and in force before the approval is decided (409
+    `not_proposable`, nothing decided, when no rule may be proposed)."""
+    approval = _pending(ctx, approval_id)
+    try:
+        return await asyncio.to_thread(proposals.write_rule, ctx, approval, by)
+    except NotProposable as exc:
+        raise ApiError(409, f"no rule for {approval_id}: {exc}", "not_proposable") from exc
+
+
+async def proposal(request: Request) -> Response:
+    """The rule "allow commands like this" would write for a pending approval, with what it
+    would have matched in recent activity and how many past approvals it would have spared."""
+    require_operator(request)
+    ctx = context(request)
+    approval_id = approval_id_of(request)
+    approval = _pending(ctx, approval_id)
+    try:
+        found = await asyncio.to_thread(proposals.describe, ctx, approval)
+    except NotProposable as exc:
+        raise ApiError(409, f"no rule for {approval_id}: {exc}", "not_proposable") from exc
+    return JSONResponse(redact_obj(found))
 
 
 async def approve(request: Request) -> Response:
@@ -333,6 +384,7 @@ def routes() -> list[BaseRoute]:
         Route("/v1/approvals/{approval_id}/approve", approve, methods=["POST"]),
         Route("/v1/approvals/{approval_id}/deny", deny, methods=["POST"]),
         Route("/v1/approvals/{approval_id}/revoke", revoke, methods=["POST"]),
+        Route("/v1/approvals/{approval_id}/proposal", proposal, methods=["GET"]),
         Route("/v1/grants", grants, methods=["GET"]),
         Route("/v1/activity", activity, methods=["GET"]),
         Route("/v1/events", events, methods=["GET"]),

@@ -51,6 +51,7 @@ __all__ = ["AGENT_TASK", "FS_READ", "FS_WRITE", "KINDS", "MCP_CALL", "NET_HTTP",
            "url_host"]
 
 FINGERPRINT_VERSION = 1
+MAX_DESCRIPTION = 500  # characters of the agent's description kept
 _WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
 _HOME_PREFIX = re.compile(r"^(?:~|\$HOME|\$\{HOME\})(?=/|\\|$)")
 
@@ -77,6 +78,9 @@ class Action:
     # Correlation only (see the module's doc): never fingerprinted, never matched.
     call_id: str = field(default="", compare=False)
     prompt_id: str = field(default="", compare=False)
+    # The agent's own words for the call (Claude Code's Bash `description`): shown to the
+    # person, never fingerprinted or matched.
+    description: str = field(default="", compare=False)
 
     @property
     def summary(self) -> str:
@@ -124,6 +128,8 @@ class Action:
             doc["call_id"] = self.call_id
         if self.prompt_id:
             doc["prompt_id"] = self.prompt_id
+        if self.description:
+            doc["description"] = self.description
         return doc
 
 
@@ -190,7 +196,8 @@ def url_host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-_ACTION_KEYS = {"kind", "tool", "agent", "session_id", "cwd", "input", "call_id", "prompt_id"}
+_ACTION_KEYS = {"kind", "tool", "agent", "session_id", "cwd", "input", "call_id", "prompt_id",
+                "description"}
 
 
 def action_from_json(doc: Any) -> Action:
@@ -206,7 +213,7 @@ def action_from_json(doc: Any) -> Action:
     raw_input = doc.get("input", {})
     if not isinstance(raw_input, dict):
         raise ActionError("field 'input' must be an object")
-    for key in ("tool", "agent", "session_id", "cwd", "call_id", "prompt_id"):
+    for key in ("tool", "agent", "session_id", "cwd", "call_id", "prompt_id", "description"):
         if key in doc and not isinstance(doc[key], str):
             raise ActionError(f"field {key!r} must be a string")
     action = build_action(
@@ -217,9 +224,10 @@ def action_from_json(doc: Any) -> Action:
         session_id=doc.get("session_id", ""),
         cwd=doc.get("cwd", ""),
     )
-    if doc.get("call_id") or doc.get("prompt_id"):
+    if doc.get("call_id") or doc.get("prompt_id") or doc.get("description"):
         action = replace(action, call_id=doc.get("call_id", ""),
-                         prompt_id=doc.get("prompt_id", ""))
+                         prompt_id=doc.get("prompt_id", ""),
+                         description=doc.get("description", "")[:MAX_DESCRIPTION])
     return action
 
 

@@ -15,6 +15,7 @@ APPROVAL_AGENT_GONE = "approval.agent_gone"  # the asking hook stopped waiting (
 APPROVAL_REVOKED = "approval.revoked"  # a standing grant withdrawn (Approval inline)
 POLICY_RELOADED = "policy.reloaded"
 POLICY_ERROR = "policy.error"
+POLICY_RULE_ADDED = "policy.rule_added"  # audit only: "allow commands like this" wrote a rule
 FINDINGS = "findings"
 SECRET_STORED = "secret.stored"
 SECRET_REMOVED = "secret.removed"

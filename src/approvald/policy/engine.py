@@ -44,6 +44,7 @@ from approvald.policy.decision import (
 from approvald.policy.errors import PolicyError
 from approvald.policy.expand import expand
 from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, validate_match
+from approvald.policy.overrides import Overrides
 from approvald.policy.ruleset import RuleSet, compile_rules
 from approvald.policy.targets import Target
 from approvald.projects import repository_dirs
@@ -93,6 +94,10 @@ class PolicyEngine:
         rules, entries = compile_rules(raw, self.home)
         policy_hash = _hash([protection, [b.data for b in self.bundles], sorted(disabled)])
         self.base = RuleSet(rules, entries, default, policy_hash)
+        self.overrides = Overrides(self.bundles, self.layer_of, self.warnings)
+        # Rules marked `risk: high`: the dashboard may ask again before approving for them.
+        self.high_risk = frozenset(rule.id for bundle in self.bundles for rule in bundle.rules
+                                   if rule.risk == "high" and rule.id not in disabled)
         self._base_raw = raw
         # (rule id, source) -> what the agent could do instead (`suggest:`), for a deny.
         self._suggest: dict[tuple[str, str], str] = {
@@ -204,6 +209,7 @@ class PolicyEngine:
                                              rule.source))
             if not hit and not target.line_level:
                 unmatched.append(target.text)
+        matches = self.overrides.apply(matches)
         if project_error is not None:
             matches.append(Match("project-policy-error", REQUIRE_APPROVAL,
                                  f"The project policy is broken, so a person decides: "

@@ -15,7 +15,9 @@ from approvald.policy.errors import PolicyError
 MAX_POLICY_BYTES = 2_000_000
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 BUNDLE_KEYS = {"version", "name", "description", "default", "disable", "rules"}
-RULE_KEYS = {"id", "decision", "reason", "match", "description", "suggest"}
+RULE_KEYS = {"id", "decision", "reason", "match", "description", "suggest", "risk",
+             "overrides"}
+RISKS = ("normal", "high")
 LIST_OF_STR = "list_of_str"
 MATCH_KEYS: dict[str, str] = {
     "kind": LIST_OF_STR,
@@ -28,6 +30,8 @@ MATCH_KEYS: dict[str, str] = {
     "read_arg": LIST_OF_STR,
     "path": LIST_OF_STR,
     "not_path": LIST_OF_STR,
+    "cwd": LIST_OF_STR,
+    "args_exact": "args",
     "reads": LIST_OF_STR,
     "writes": LIST_OF_STR,
     "url_host": LIST_OF_STR,
@@ -109,6 +113,8 @@ class RawRule:
     file: str
     line: int
     suggest: str = ""  # what the agent could do instead, said with a deny
+    risk: str = "normal"  # `high`: the dashboard may ask again before approving (docs/POLICY.md)
+    overrides: tuple[str, ...] = ()  # an ALLOW rule's: REQUIRE_APPROVAL votes it silences
 
     @property
     def source(self) -> str:
@@ -123,6 +129,7 @@ class RawBundle:
     rules: list[RawRule]
     disable: list[str] = field(default_factory=list)
     data: Any = None  # the parsed document, for the policy hash
+    disable_lines: dict[str, int] = field(default_factory=dict)  # each disabled id's line
 
 
 def _line_of(node: Any, key: str | None = None) -> int | None:
@@ -131,7 +138,15 @@ def _line_of(node: Any, key: str | None = None) -> int | None:
     return getattr(node, "line", None)
 
 
-def parse_bundle(text: str, file: str) -> RawBundle:
+def parse_bundle(text: str, file: str, problems: list[PolicyError] | None = None) -> RawBundle:
+    """The bundle in `text`. The first problem raises PolicyError; with a `problems` list every
+    problem found is added to it instead and what is sound is kept (`policy check` reports all
+    of them at once). A file that is not YAML at all raises either way."""
+    def report(problem: PolicyError) -> None:
+        if problems is None:
+            raise problem
+        problems.append(problem)
+
     if len(text.encode("utf-8", "replace")) > MAX_POLICY_BYTES:
         raise PolicyError(f"policy file is larger than {MAX_POLICY_BYTES} bytes", file=file)
     try:
@@ -152,37 +167,47 @@ def parse_bundle(text: str, file: str) -> RawBundle:
                           line=1)
     for key in doc:
         if key not in BUNDLE_KEYS and not key.startswith("x-"):
-            raise PolicyError(f"unknown key {key!r} (allowed: {', '.join(sorted(BUNDLE_KEYS))}, "
-                              "or x-* for shared anchors)", file=file, line=_line_of(doc, key),
-                              field=key)
+            report(PolicyError(f"unknown key {key!r} (allowed: "
+                               f"{', '.join(sorted(BUNDLE_KEYS))}, or x-* for shared anchors)",
+                               file=file, line=_line_of(doc, key), field=key))
     version = doc.get("version", 1)
     if version != 1:
-        raise PolicyError(f"unsupported version {version!r} (expected 1)", file=file,
-                          line=_line_of(doc, "version"), field="version")
+        report(PolicyError(f"unsupported version {version!r} (expected 1)", file=file,
+                           line=_line_of(doc, "version"), field="version"))
     default = doc.get("default")
     if default is not None and default not in DECISIONS:
-        raise PolicyError(f"must be one of {', '.join(DECISIONS)}", file=file,
-                          line=_line_of(doc, "default"), field="default")
+        report(PolicyError(f"must be one of {', '.join(DECISIONS)}", file=file,
+                           line=_line_of(doc, "default"), field="default"))
+        default = None
     disable = doc.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
-        raise PolicyError("must be a list of rule ids", file=file, line=_line_of(doc, "disable"),
-                          field="disable")
+        report(PolicyError("must be a list of rule ids", file=file,
+                           line=_line_of(doc, "disable"), field="disable"))
+        disable = []
     rules_node = doc.get("rules", [])
     if not isinstance(rules_node, list):
-        raise PolicyError("must be a list of rules", file=file, line=_line_of(doc, "rules"),
-                          field="rules")
+        report(PolicyError("must be a list of rules", file=file, line=_line_of(doc, "rules"),
+                           field="rules"))
+        rules_node = []
     rules: list[RawRule] = []
     seen: dict[str, int] = {}
     for index, node in enumerate(rules_node):
-        rule = _parse_rule(node, file, index)
+        try:
+            rule = _parse_rule(node, file, index)
+        except PolicyError as exc:
+            report(exc)
+            continue
         if rule.id in seen:
-            raise PolicyError(f"duplicate rule id {rule.id!r} (first at line {seen[rule.id]})",
-                              file=file, line=rule.line, field="id")
+            report(PolicyError(f"duplicate rule id {rule.id!r} (first at line {seen[rule.id]})",
+                               file=file, line=rule.line, field="id"))
+            continue
         seen[rule.id] = rule.line
         rules.append(rule)
     name = doc.get("name", Path(file).stem)
+    lines = getattr(doc.get("disable"), "item_lines", [])
     return RawBundle(file=file, name=str(name), default=default, rules=rules,
-                     disable=list(disable), data=_plain(doc))
+                     disable=list(disable), data=_plain(doc),
+                     disable_lines=dict(zip(disable, lines, strict=False)))
 
 
 def _parse_rule(node: Any, file: str, index: int) -> RawRule:
@@ -215,8 +240,22 @@ def _parse_rule(node: Any, file: str, index: int) -> RawRule:
                           line=_line_of(node, "suggest"), field=f"{rule_id}.suggest")
     match = node["match"]
     validate_match(match, file, f"{rule_id}.match")
+    risk = node.get("risk", "normal")
+    if risk not in RISKS:
+        raise PolicyError(f"must be one of {', '.join(RISKS)}", file=file,
+                          line=_line_of(node, "risk"), field=f"{rule_id}.risk")
+    overrides = node.get("overrides", [])
+    if overrides:
+        if node["decision"] != "ALLOW":
+            raise PolicyError("only an ALLOW rule may override other rules", file=file,
+                              line=_line_of(node, "overrides"), field=f"{rule_id}.overrides")
+        if not isinstance(overrides, list) or not all(
+                isinstance(o, str) and _ID.match(o) for o in overrides):
+            raise PolicyError("must be a list of rule ids", file=file,
+                              line=_line_of(node, "overrides"), field=f"{rule_id}.overrides")
     return RawRule(id=rule_id, decision=node["decision"], reason=node["reason"].strip(),
-                   match=match, file=file, line=node.line, suggest=" ".join(suggest.split()))
+                   match=match, file=file, line=node.line, suggest=" ".join(suggest.split()),
+                   risk=risk, overrides=tuple(overrides))
 
 
 def validate_match(match: Any, file: str, where: str) -> None:
@@ -289,11 +328,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def load_bundle_file(path: Path) -> RawBundle:
+def load_bundle_file(path: Path, problems: list[PolicyError] | None = None) -> RawBundle:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise PolicyError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
     except OSError as exc:
         raise PolicyError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    return parse_bundle(text, str(path))
+    return parse_bundle(text, str(path), problems)

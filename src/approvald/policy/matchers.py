@@ -32,8 +32,8 @@ _GLOB_CHARS = re.compile(r"[*?\[]")
 # Which target classes each key can hold for.
 _KEY_CLASSES: dict[str, frozenset[str]] = {
     **{key: frozenset({COMMAND}) for key in (
-        "program", "args", "any_arg", "not_any_arg", "path_arg", "read_arg", "dynamic",
-        "option", "not_option", "wrapper", "env")},
+        "program", "args", "args_exact", "any_arg", "not_any_arg", "path_arg", "read_arg",
+        "dynamic", "option", "not_option", "wrapper", "env", "cwd")},
     "path": frozenset({"fs.read", "fs.write"}),
     "reads": frozenset({COMMAND, LINE, "fs.read", "fs.write"}),
     "writes": frozenset({COMMAND, LINE, "fs.read", "fs.write"}),
@@ -170,6 +170,14 @@ class MatchCompiler:
                 return len(args) >= len(positions) and all(
                     alts.match(args[i]) for i, alts in enumerate(positions))
             add(1, args_pred)
+        if "args_exact" in match:
+            exact = [self._word_regex("args_exact", p) for p in match["args_exact"]]
+
+            def exact_pred(t: Target) -> bool:
+                args = t.command.args if t.command else ()
+                return len(args) == len(exact) and all(
+                    alts.match(args[i]) for i, alts in enumerate(exact))
+            add(1, exact_pred)
         if "any_arg" in match:
             any_regex = self._word_regex("any_arg", match["any_arg"])
             add(1, lambda t: t.command is not None and any(
@@ -227,6 +235,7 @@ class MatchCompiler:
         for key, get in (("path_arg", lambda t: t.path_args),
                          ("read_arg", lambda t: t.read_args),
                          ("path", lambda t: t.paths), ("reads", lambda t: t.reads),
+                         ("cwd", lambda t: (t.command.cwd,) if t.command else ()),
                          ("writes", lambda t: t.writes)):
             if key in match:
                 add(3, path_pred(self._path_set(key, match[key]), get))
@@ -381,7 +390,7 @@ def literal_programs(match: dict[str, Any]) -> frozenset[str] | None:
 def literal_first_args(match: dict[str, Any]) -> frozenset[str] | None:
     """The first arguments a match can only hold for (`args: [[push, send-pack], ...]`), when
     they are all literal: the engine then checks it only for commands with one of them."""
-    positions = match.get("args")
+    positions = match.get("args") or match.get("args_exact")
     if not positions:
         return None
     first = _globs(positions[0])

@@ -105,9 +105,16 @@ class DaemonClient:
     def approval(self, approval_id: str) -> dict[str, Any]:
         return self._object("GET", f"/v1/approvals/{segment(approval_id)}")
 
-    def approve(self, approval_id: str, scope: str = "once", by: str = "cli") -> dict[str, Any]:
-        return self._object("POST", f"/v1/approvals/{segment(approval_id)}/approve",
-                            {"scope": scope, "by": by})
+    def approve(self, approval_id: str, scope: str = "once", by: str = "cli",
+                always: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"scope": scope, "by": by}
+        if always:
+            body["always"] = True
+        return self._object("POST", f"/v1/approvals/{segment(approval_id)}/approve", body)
+
+    def proposal(self, approval_id: str) -> dict[str, Any]:
+        """The rule "allow commands like this" would write for a pending approval."""
+        return self._object("GET", f"/v1/approvals/{segment(approval_id)}/proposal")
 
     def deny(self, approval_id: str, reason: str | None = None,
              by: str = "cli") -> dict[str, Any]:

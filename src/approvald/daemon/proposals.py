@@ -1,0 +1,125 @@
+""""Allow commands like this" from the daemon: the rule proposed for a pending approval (with
+what it would have matched lately, and how many approvals it would have spared), and writing it
+to the user's policies directory. The rule itself comes from approvald.policy.propose.
+
+Blocking (analysis, file writes, a policy reload): call these off the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from approvald.daemon.context import DaemonContext
+from approvald.model import events
+from approvald.model.actions import (
+    FS_READ,
+    FS_WRITE,
+    MCP_CALL,
+    NET_HTTP,
+    PROCESS_EXEC,
+    Action,
+    ActionError,
+    action_from_json,
+    build_action,
+)
+from approvald.model.approvals import Approval
+from approvald.policy.propose import APPROVED_FILE, NotProposable, Proposal, propose, write
+
+log = logging.getLogger("approvald.daemon")
+
+RECENT_ACTIONS = 300  # distinct recent actions the preview looks at
+SHOWN = 20  # of which at most this many are named
+PAST_APPROVALS = 200
+
+
+def _proposal(ctx: DaemonContext, approval: Approval) -> tuple[Proposal, Action]:
+    if not ctx.has_engine:
+        raise NotProposable("no policy is in force")
+    try:
+        action = action_from_json(approval.action)
+    except ActionError as exc:
+        raise NotProposable(f"this request cannot be read back ({exc})") from None
+    engine: Any = ctx.engine
+    return propose(action, engine.evaluate(action), engine, approval_id=approval.id), action
+
+
+def _from_activity(event: dict[str, Any]) -> Action | None:
+    """The action a recent decision event stands for (its summary is the command, path, URL
+    or `server.tool`); None when it cannot be rebuilt."""
+    kind, summary = event.get("kind"), event.get("summary")
+    if not isinstance(summary, str) or not summary:
+        return None
+    tool_input: dict[str, Any] | None = {
+        PROCESS_EXEC: {"command": summary}, FS_READ: {"path": summary},
+        FS_WRITE: {"path": summary}, NET_HTTP: {"url": summary}}.get(str(kind))
+    if kind == MCP_CALL and "." in summary:
+        server, tool = summary.split(".", 1)
+        tool_input = {"server": server, "tool": tool}
+    if tool_input is None:
+        return None
+    try:
+        return build_action(kind=str(kind), tool=str(event.get("tool") or kind),
+                            tool_input=tool_input, agent=str(event.get("agent") or ""),
+                            session_id=str(event.get("session_id") or ""),
+                            cwd=str(event.get("cwd") or ""))
+    except ActionError:
+        return None
+
+
+def _distinct(actions: Iterable[Action | None], limit: int) -> list[Action]:
+    seen: set[tuple[str, str, str]] = set()
+    found = []
+    for action in actions:
+        if action is None:
+            continue
+        key = (action.kind, action.cwd, action.summary)
+        if key not in seen:
+            seen.add(key)
+            found.append(action)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def describe(ctx: DaemonContext, approval: Approval) -> dict[str, Any]:
+    """The proposal for `approval` as the API answers it; NotProposable when none may be."""
+    proposal, action = _proposal(ctx, approval)
+    engine: Any = ctx.engine
+    recent = _distinct((_from_activity(e) for e in reversed(ctx.events.activity)),
+                       RECENT_ACTIONS)
+    matched = proposal.matches(recent, engine)
+    past = []
+    for grant in ctx.approvals.grants(standing_only=False, limit=PAST_APPROVALS):
+        if grant.id != approval.id:
+            try:
+                past.append(action_from_json(grant.action))
+            except ActionError:
+                continue
+    return {
+        "rule_id": proposal.rule_id, "summary": proposal.summary, "text": proposal.text,
+        "rule": proposal.rule, "overrides": list(proposal.overrides),
+        "file": str(ctx.paths.policies / APPROVED_FILE),
+        "would_have_matched": [{"summary": a.summary, "cwd": a.cwd, "agent": a.agent,
+                                "kind": a.kind} for a in matched[:SHOWN]],
+        "would_have_matched_count": len(matched),
+        "approved_like_this": len(proposal.matches(past, engine)),
+        "this_request_matches": bool(proposal.matches([action], engine)),
+    }
+
+
+def write_rule(ctx: DaemonContext, approval: Approval, by: str) -> dict[str, Any]:
+    """Write the proposal for `approval` into the user's policies directory and put it in
+    force; what was written. NotProposable when none may be."""
+    proposal, _ = _proposal(ctx, approval)
+    path: Path = write(proposal, ctx.paths.policies)
+    log.info("rule %s written to %s from approval %s by %s", proposal.rule_id, path,
+             approval.id, by)
+    ctx.report({"event": events.POLICY_RULE_ADDED, "rule_id": proposal.rule_id,
+                "file": str(path), "approval_id": approval.id, "summary": proposal.summary,
+                "by": by})
+    policy_hash, error = ctx.reload_policy()
+    return {"id": proposal.rule_id, "file": str(path), "summary": proposal.summary,
+            "text": proposal.text, "policy_hash": policy_hash, "policy_error": error}
