@@ -102,3 +102,20 @@ async def test_a_high_risk_rule_marks_its_approvals(client, ctx, tmp_path) -> No
     shown = {a["id"]: a["high_risk"] for a in (await client.get("/v1/approvals")).json()[
         "approvals"]}
     assert shown == {risky["approval_id"]: True, plain["approval_id"]: False}
+
+
+async def test_explain_shows_each_command_where_it_runs(client, tmp_path) -> None:
+    (tmp_path / "infra").mkdir()
+    asked = await _ask(client, "cd infra && terraform apply -auto-approve", tmp_path)
+    r = await client.get(f"/v1/approvals/{asked['approval_id']}/explain")
+    assert r.status_code == 200, r.text
+    found = r.json()
+    terraform = next(c for c in found["commands"] if c["argv"][0] == "terraform")
+    assert terraform["cwd"] == str(tmp_path / "infra")
+    assert terraform["rules"] == ["terraform-mutate"]
+    assert {m["layer"] for m in found["matches"]} == {"starter"}
+    assert found["proposal"]["summary"].startswith("allow terraform apply -auto-approve in")
+    await client.post(f"/v1/approvals/{asked['approval_id']}/deny", json={})
+    after = (await client.get(f"/v1/approvals/{asked['approval_id']}/explain")).json()
+    assert after["proposal"] is None and "already denied" in after["proposal_refused"]
+    assert after["commands"]  # still explained in the history

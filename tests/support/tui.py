@@ -143,6 +143,10 @@ class FakeDaemonClient:
         self.findings_list: list[dict[str, Any]] | None = None
         self.pins_list: list[dict[str, Any]] | None = None  # None: no pins API
         self.sessions_list: list[dict[str, Any]] | None = None  # None: no sessions API
+        self.grants_list: list[dict[str, Any]] | None = None  # None: no grants API
+        # approval id -> what /explain answers (default: no commands, no proposal)
+        self.explained: dict[str, dict[str, Any]] = {}
+        self.explain_calls: list[str] = []  # apart from `calls`: reading decides nothing
 
     @property
     def queue(self) -> asyncio.Queue[Any]:
@@ -181,9 +185,31 @@ class FakeDaemonClient:
                 return decided
         raise ApiError("no such approval", 404)
 
-    async def approve(self, approval_id: str, scope: str) -> dict[str, Any]:
-        self.calls.append(("approve", approval_id, scope))
-        return self._decide(approval_id, status="approved", scope=scope)
+    async def approve(self, approval_id: str, scope: str, always: bool = False
+                      ) -> dict[str, Any]:
+        self.calls.append(("approve", approval_id, scope + ("+always" if always else "")))
+        decided = self._decide(approval_id, status="approved", scope=scope, grant="standing")
+        if always:
+            proposal = self.explained.get(approval_id, {}).get("proposal") or {}
+            decided["rule"] = {"id": proposal.get("rule_id"), "file": proposal.get("file"),
+                               "summary": proposal.get("summary")}
+        return decided
+
+    async def explain(self, approval_id: str) -> dict[str, Any]:
+        self.explain_calls.append(approval_id)
+        return dict(self.explained.get(approval_id) or {
+            "commands": [], "matches": [], "proposal": None,
+            "proposal_refused": "not offered in this test"})
+
+    async def grants(self, status: str = "standing") -> list[dict[str, Any]] | None:
+        return None if self.grants_list is None else [dict(g) for g in self.grants_list]
+
+    async def revoke_grant(self, approval_id: str) -> dict[str, Any]:
+        self.calls.append(("revoke-grant", approval_id, None))
+        for grant in self.grants_list or []:
+            if grant["id"] == approval_id:
+                return {**grant, "grant": "revoked", "revoked_by": "dashboard"}
+        raise ApiError(f"no approval {approval_id}", 404)
 
     async def deny(self, approval_id: str, reason: str | None) -> dict[str, Any]:
         self.calls.append(("deny", approval_id, reason))

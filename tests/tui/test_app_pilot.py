@@ -6,16 +6,21 @@ import io
 
 from rich.console import Console
 from textual.widgets import Input
+from textual.widgets._footer import FooterKey
 
 from approvald.wire.errors import ApiError, DaemonUnavailable
 from approvald_tui.app import ApprovalsApp
+from approvald_tui.screens.confirm import ConfirmScreen
 from approvald_tui.screens.detail import DetailScreen
 from approvald_tui.screens.help import HelpScreen
+from approvald_tui.screens.proposal import ProposalScreen, render_proposal
 from approvald_tui.screens.reason import ReasonScreen
+from approvald_tui.screens.record import RecordScreen
 from approvald_tui.widgets.detail import DetailPanel, render_approval
 from approvald_tui.widgets.statusbar import StatusBar
 from tests.support.tui import (
     NOW,
+    PROJECT,
     FakeDaemonClient,
     NotifierSpy,
     approval,
@@ -44,7 +49,8 @@ def _plain(panel: DetailPanel) -> str:
     if panel.approval is None:
         return ""
     console = Console(width=118, record=True, color_system=None, file=io.StringIO())
-    console.print(render_approval(panel.approval, NOW, panel.full_fingerprint))
+    console.print(render_approval(panel.approval, NOW, panel.full_fingerprint,
+                                  panel.explained))
     return console.export_text()
 
 
@@ -303,7 +309,7 @@ async def test_decided_elsewhere_leaves_the_list() -> None:
         assert selected_id(app) == "ap_0002"
         await until(pilot, lambda: app.history.row_count == 1)
         row = [str(c) for c in app.history.get_row_at(0)]
-        assert row[1:3] == ["DENIED", "cli"] and row[-1] == "not today"
+        assert row[1:3] == ["DENIED", "cli"] and row[-1] == 'cli wrote "not today"'
 
 
 async def test_failed_decision_puts_the_request_back() -> None:
@@ -550,3 +556,237 @@ async def test_history_shows_the_newest_first_and_keeps_the_row_under_the_cursor
                      "decided_by": "cli"})
         await until(pilot, lambda: app.history.row_count == 5)
         assert str(app.history.get_row_at(app.history.cursor_row)[5]) == "npm publish --tag v3"
+
+
+def _proposal(approval_id: str, liked: int = 0) -> dict[str, object]:
+    return {"commands": [], "matches": [], "proposal_refused": None, "proposal": {
+        "rule_id": "allow-git-push-origin-feature-abc123",
+        "summary": "allow git push origin feature/* in webshop",
+        "text": "  - id: allow-git-push-origin-feature-abc123\n    decision: ALLOW\n",
+        "file": "/home/dev/.config/approvald/policies/approved.yaml",
+        "overrides": ["git-push"], "would_have_matched_count": 3, "approved_like_this": liked,
+        "would_have_matched": [{"summary": "git push origin feature/a", "cwd": "/w"}]}}
+
+
+async def test_A_shows_the_proposed_rule_and_enter_writes_it_and_approves() -> None:
+    push = approval(1, "git push origin feature/login")
+    client = FakeDaemonClient(pending=[push])
+    client.explained["ap_0001"] = _proposal("ap_0001", liked=3)
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await until(pilot, lambda: "ap_0001" in app.explained, what="the explanation")
+        shown = _plain(app.query_one("#detail", DetailPanel))
+        assert "You approved 3 like this. A would allow git push origin feature/*" in shown
+        await pilot.press("A")
+        await until(pilot, lambda: isinstance(app.screen, ProposalScreen))
+        screen = app.screen
+        assert isinstance(screen, ProposalScreen)
+        console = Console(width=110, record=True, color_system=None, file=io.StringIO())
+        console.print(render_proposal(screen.summary, screen.proposal))
+        body = console.export_text()
+        assert "approved.yaml" in body and "would have matched 3" in body
+        assert "sets aside only git-push" in body
+        await pilot.press("escape")  # nothing written, nothing decided
+        await until(pilot, lambda: not isinstance(app.screen, ProposalScreen))
+        assert client.calls == []
+        await pilot.press("A", "enter")
+        await until(pilot, lambda: client.calls)
+        assert client.calls == [("approve", "ap_0001", "once+always")]
+
+
+async def test_A_says_why_no_rule_is_offered() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await until(pilot, lambda: "ap_0001" in app.explained)
+        await pilot.press("A")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, ProposalScreen) and client.calls == []
+        assert "not offered in this test" in _plain(app.query_one("#detail", DetailPanel))
+
+
+async def test_a_high_risk_request_asks_again_when_configured() -> None:
+    risky = approval(1, "terraform apply", high_risk=True, rules=("terraform-apply",),
+                     age_s=300)
+    client = FakeDaemonClient(pending=[risky, push_approval(2)])
+    app = make_app(client, confirm_high_risk=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        assert "HIGH RISK" in str(app.pending.get_row_at(0)[-1])
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("a")  # a stray key is a no, never a yes
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        assert client.calls == []
+        await pilot.press("a", "y")
+        await until(pilot, lambda: client.calls)
+        assert client.calls == [("approve", "ap_0001", "once")]
+        await pilot.press("a")  # not high risk: no question
+        await until(pilot, lambda: len(client.calls) == 2)
+    plain = FakeDaemonClient(pending=[risky])
+    app = make_app(plain)  # off by default
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("a")
+        await until(pilot, lambda: plain.calls)
+
+
+async def test_D_denies_every_pending_request_of_that_session() -> None:
+    mine = [approval(n, f"git push origin b{n}", age_s=100 - n) for n in (1, 2, 3)]
+    other = approval(4, "npm publish", session_id="another-session", age_s=10)
+    client = FakeDaemonClient(pending=[*mine, other])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("D")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: len(client.calls) == 3)
+        assert {c[1] for c in client.calls} == {"ap_0001", "ap_0002", "ap_0003"}
+        assert all(c[0] == "deny" for c in client.calls)
+        assert list(app.pending.approvals) == ["ap_0004"]
+
+
+async def test_grants_tab_lists_standing_grants_and_x_revokes() -> None:
+    session_grant = approval(5, "npm test -- --watch", status="approved", scope="session",
+                             decided_by="dashboard", decided_at="2025-06-02T09:20:00Z",
+                             grant="standing", use_count=4)
+    client = FakeDaemonClient()
+    client.grants_list = [session_grant]
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("8")
+        await until(pilot, lambda: app.grants.row_count == 1)
+        row = [str(c) for c in app.grants.get_row_at(0)]
+        assert row[1:3] == ["session", "4x"] and row[-1] == "npm test -- --watch"
+        # A session grant approved meanwhile joins; an admitted call counts as a use.
+        client.push({"type": "approval.decided", **approval(
+            6, "make lint", status="approved", scope="session", grant="standing",
+            decided_at="2025-06-02T09:30:30Z")})
+        await until(pilot, lambda: app.grants.row_count == 2)
+        client.push({"type": "decision", "decision": "REQUIRE_APPROVAL",
+                     "approval_status": "granted", "approval_id": "ap_0006",
+                     "scope": "session", "ts": "2025-06-02T09:31:00Z", "summary": "make lint"})
+        await until(pilot, lambda: str(app.grants.get_row_at(0)[2]) == "1x")
+        await pilot.press("G", "x")
+        await until(pilot, lambda: ("revoke-grant", "ap_0005", None) in client.calls)
+        await until(pilot, lambda: app.grants.row_count == 1)
+
+
+async def test_enter_on_activity_opens_the_whole_record() -> None:
+    long_path = "/home/dev/src/webshop/" + "deeply/nested/" * 12 + "secret.env"
+    client = FakeDaemonClient(activity=[decision_event(1, "DENY", long_path, tool="Read",
+                                                       rules=("secrets-read",),
+                                                       reason="Reading secrets is not allowed.")])
+    app = make_app(client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("2")
+        await until(pilot, lambda: app.activity.row_count == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, RecordScreen))
+        record = app.screen.record  # type: ignore[union-attr]
+        assert record["summary"] == long_path and record["reason"].startswith("Reading")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, RecordScreen))
+
+
+async def test_a_request_whose_agent_left_is_marked() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        client.push({"type": "approval.agent_gone", **push_approval(),
+                     "agent_gone_at": "2025-06-02T09:29:50Z"})
+        await until(pilot, lambda: str(app.pending.get_row_at(0)[1]) == "agent gone")
+        assert "AGENT NO LONGER WAITING" in _plain(app.query_one("#detail", DetailPanel))
+        await until(pilot, lambda: app.activity.row_count == 1)
+        assert str(app.activity.get_row_at(0)[1]) == "AGENT GONE"
+
+
+async def test_the_detail_reads_like_the_request() -> None:
+    command = "cd infra && terraform apply -auto-approve -var env=prod"
+    asked = approval(1, command, tool_input={"command": command})
+    asked["action"]["description"] = "Apply the bucket and CDN changes"
+    client = FakeDaemonClient(pending=[asked])
+    client.explained["ap_0001"] = {"proposal": None, "proposal_refused": "x", "commands": [
+        {"text": "cd infra", "cwd": PROJECT, "rules": []},
+        {"text": "terraform apply -auto-approve -var env=prod", "cwd": PROJECT + "/infra",
+         "rules": ["terraform-mutate"]}]}
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await until(pilot, lambda: "ap_0001" in app.explained)
+        text = _plain(app.query_one("#detail", DetailPanel))
+        assert "Agent says  Apply the bucket and CDN changes" in text
+        assert "-auto-approve (skips the tool's own confirmation)" in text
+        assert "env=prod (names production)" in text
+        assert f"in {PROJECT}/infra" in text and "← terraform-mutate" in text
+
+
+def test_a_lease_request_reads_as_secret_ttl_and_pattern() -> None:
+    asked = approval(1, "approvald lease GITHUB_TOKEN --ttl 10m --for 'gh *' --single-use")
+    console = Console(width=118, record=True, color_system=None, file=io.StringIO())
+    console.print(render_approval(asked, NOW))
+    text = console.export_text()
+    for line in ("Secret   GITHUB_TOKEN", "TTL      10m", "For      gh *", "Use      once"):
+        assert line in text, text
+
+
+async def test_activity_says_what_happened_and_who_said_what() -> None:
+    admitted = {**decision_event(1, "REQUIRE_APPROVAL", "make lint", rules=("make",)),
+                "approval_status": "granted", "approval_id": "ap_0009", "scope": "session"}
+    decided = {"type": "approval.decided", "ts": "2025-06-02T09:30:00Z", **approval(
+        8, "git push", status="approved", decided_by="cli", decision_reason=None)}
+    client = FakeDaemonClient(activity=[admitted, decided])
+    app = make_app(client)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await connected(pilot, app)
+        await until(pilot, lambda: app.activity.row_count == 2)
+        first, second = ([str(c) for c in app.activity.get_row_at(i)] for i in (0, 1))
+        assert first[1] == "ADMITTED" and first[-1].startswith("by session grant ap_0009")
+        assert second[1] == "APPROVED" and second[-1].startswith("by cli · asked because")
+        assert "wrote" not in second[-1]  # the policy's words are not the person's
+        client.push({"type": "approval.decided", "ts": "2025-06-02T09:30:01Z", **approval(
+            7, "git push -f", status="denied", decided_by="dashboard",
+            decision_reason="use a PR")})
+        await until(pilot, lambda: app.activity.row_count == 3)
+        third = str(app.activity.get_row_at(2)[-1])
+        assert third.startswith('dashboard wrote "use a PR" · asked because git-push')
+
+
+async def test_at_80_columns_the_footer_keeps_help_and_quit() -> None:
+    client = FakeDaemonClient(pending=[push_approval()])
+    app = make_app(client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot, app)
+        await pilot.pause(0.2)
+        keys = {k.key: k for k in app.screen.query(FooterKey)}
+        for key in ("question_mark", "q", "a", "d"):
+            assert key in keys, sorted(keys)
+            region = keys[key].region
+            assert region.width and region.x + region.width <= 80, (key, region)
+        await pilot.press("s")  # off the footer, still a key
+        await until(pilot, lambda: client.calls == [("approve", "ap_0001", "session")])
+
+
+async def test_a_denied_row_is_drawn_plain_under_the_cursor() -> None:
+    denied = [approval(n, f"rm -rf build{n}", status="denied", decided_by="cli",
+                       decided_at=f"2025-06-02T09:0{n}:00Z") for n in (1, 2)]
+    app = make_app(FakeDaemonClient(decided=denied))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("3")
+        await until(pilot, lambda: app.history.row_count == 2)
+
+        def colours(row: int) -> set[str]:
+            strip = app.history.render_line(row + 1)  # line 0 is the header
+            return {str(seg.style.color.name) for seg in strip
+                    if seg.style is not None and seg.style.color is not None}
+
+        assert app.history.cursor_row == 0
+        assert "red" not in colours(0)  # under the cursor: the cursor's own colours
+        assert "red" in colours(1)  # elsewhere DENIED stays red

@@ -54,8 +54,9 @@ async def test_pending_arrives_by_push_and_a_approves_it(
                 latencies.append(arrived - created.timestamp())
                 # One notification per new request (the live doctor may add warnings of its
                 # own about the temp project: those are not counted here).
-                asked = [c for c in spy.calls if c[0] == "approvald: approval needed"]
-                assert len(asked) == round_ + 1
+                asked = [c for c in spy.calls
+                         if c[0] == f"approvald: claude-code asks in {project.name}"]
+                assert len(asked) == round_ + 1 and asked[-1][1] == "git push origin main"
                 await pilot.press("a")
                 answer = await asyncio.to_thread(hook_answer, hooks[-1])
                 assert answer["permissionDecision"] == "allow", answer
@@ -64,7 +65,7 @@ async def test_pending_arrives_by_push_and_a_approves_it(
                 f"{s * 1000:.0f} ms" for s in latencies))
             assert min(latencies) < 1.0  # the goal is 100 ms; CI machines are shared
             await until(pilot, lambda: app.history.row_count == 3, what="history")
-            await until(pilot, lambda: any("REQUIRE_APPROVAL" in str(app.activity.get_row_at(i)[1])
+            await until(pilot, lambda: any("ASKED" in str(app.activity.get_row_at(i)[1])
                                            for i in range(app.activity.row_count)),
                         what="the decision in activity")
     finally:

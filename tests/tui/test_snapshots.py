@@ -12,6 +12,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.support.tui import (
+    PROJECT,
     FakeDaemonClient,
     approval,
     changed_pin,
@@ -46,15 +47,47 @@ def sample_client() -> FakeDaemonClient:
                        seconds_ago=20, rules=("terraform-apply",),
                        reason="terraform apply changes real infrastructure."),
     ]
+    activity += [
+        {**decision_event(7, "REQUIRE_APPROVAL", "npm test -- --watch", seconds_ago=15,
+                          rules=("watch-mode",), reason="Long-running watchers need a person."),
+         "approval_status": "granted", "approval_id": "ap_0010", "scope": "session"},
+        {"type": "approval.decided", "ts": "2025-06-02T09:29:50Z", **approval(
+            11, "git push origin release/1.4", status="denied", decided_by="cli",
+            decision_reason="use a PR")},
+    ]
     decided = [approval(9, "npm publish", age_s=300, status="approved", scope="once",
                         decided_by="dashboard", decided_at="2025-06-02T09:26:00Z",
-                        rules=("package-publish",))]
-    return FakeDaemonClient(pending=[push_approval(), terraform_approval(), edit_approval(),
-                                     fetch], decided=decided, activity=activity)
+                        rules=("package-publish",)),
+               approval(11, "git push origin release/1.4", age_s=40, status="denied",
+                        decided_by="cli", decision_reason="use a PR",
+                        decided_at="2025-06-02T09:29:50Z")]
+    client = FakeDaemonClient(pending=[push_approval(), terraform_approval(), edit_approval(),
+                                       fetch], decided=decided, activity=activity)
+    client.explained["ap_0001"] = {
+        "commands": [{"text": "git fetch", "cwd": PROJECT, "rules": []},
+                     {"text": "git push origin main", "cwd": PROJECT, "rules": ["git-push"]}],
+        "proposal_refused": None, "proposal": {
+            "rule_id": "allow-git-push-origin-main-1a2b3c",
+            "summary": "allow git push origin main in src/webshop",
+            "text": ("  # allow git push origin main in src/webshop\n"
+                     "  - id: allow-git-push-origin-main-1a2b3c\n    decision: ALLOW\n"
+                     "    reason: You allowed this on 2025-06-02 from approval ap_0001.\n"
+                     "    overrides: [git-push]\n    match:\n      program: git\n"
+                     f"      args_exact: [push, origin, main]\n      cwd: {PROJECT}\n"),
+            "file": "/home/dev/.config/approvald/policies/approved.yaml",
+            "overrides": ["git-push"], "approved_like_this": 3, "would_have_matched_count": 2,
+            "would_have_matched": [{"summary": "git push origin main", "cwd": PROJECT},
+                                   {"summary": "git fetch && git push origin main",
+                                    "cwd": PROJECT}]}}
+    client.grants_list = [approval(10, "npm test -- --watch", age_s=200, status="approved",
+                                   scope="session", decided_by="dashboard", use_count=5,
+                                   grant="standing", decided_at="2025-06-02T09:27:00Z")]
+    return client
 
 
 async def wait_connected(pilot: Pilot[Any]) -> None:
     await until(pilot, lambda: pilot.app.state.connected, what="connection")  # type: ignore[attr-defined]
+    await until(pilot, lambda: "ap_0001" in pilot.app.explained)  # type: ignore[attr-defined]
     await pilot.pause(0.1)
 
 
@@ -85,10 +118,45 @@ def test_activity_tab(snap_compare: Any) -> None:
     async def activity(pilot: Pilot[Any]) -> None:
         await wait_connected(pilot)
         await pilot.press("2")
-        await until(pilot, lambda: pilot.app.activity.row_count == 6)  # type: ignore[attr-defined]
+        await until(pilot, lambda: pilot.app.activity.row_count == 8)  # type: ignore[attr-defined]
         await pilot.pause(0.1)
 
     assert snap_compare(make_app(sample_client()), terminal_size=SIZE, run_before=activity)
+
+
+def test_main_screen_at_80_columns(snap_compare: Any) -> None:
+    assert snap_compare(make_app(sample_client()), terminal_size=(80, 24),
+                        run_before=wait_connected)
+
+
+def test_always_allow_proposal(snap_compare: Any) -> None:
+    async def press_always(pilot: Pilot[Any]) -> None:
+        await wait_connected(pilot)
+        await pilot.press("A")
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(sample_client()), terminal_size=SIZE,
+                        run_before=press_always)
+
+
+def test_history_newest_first(snap_compare: Any) -> None:
+    async def history(pilot: Pilot[Any]) -> None:
+        await wait_connected(pilot)
+        await pilot.press("3")
+        await until(pilot, lambda: pilot.app.history.row_count == 2)  # type: ignore[attr-defined]
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(sample_client()), terminal_size=SIZE, run_before=history)
+
+
+def test_grants_tab(snap_compare: Any) -> None:
+    async def grants(pilot: Pilot[Any]) -> None:
+        await wait_connected(pilot)
+        await pilot.press("8")
+        await until(pilot, lambda: pilot.app.grants.row_count == 1)  # type: ignore[attr-defined]
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(sample_client()), terminal_size=SIZE, run_before=grants)
 
 
 def test_disconnected(snap_compare: Any) -> None:

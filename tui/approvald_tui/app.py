@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Input, TabbedContent, TabPane
 
 from approvald_tui.client import DaemonClient, DaemonError
-from approvald_tui.keys import DECIDE_ACTIONS, KeyActions
+from approvald_tui.keys import DECIDE_ACTIONS, NARROW, KeyActions
 from approvald_tui.messages import Connected, DaemonEvent, Disconnected
 from approvald_tui.model import (
     Approval,
@@ -25,12 +25,14 @@ from approvald_tui.model import (
     approval_of,
     one_line,
     parse_ts,
+    project,
     system_clock,
 )
 from approvald_tui.notify import Notifier, desktop_notify
 from approvald_tui.screens.detail import DetailScreen
 from approvald_tui.widgets.activity import ActivityTable, HistoryTable
 from approvald_tui.widgets.detail import DetailPanel
+from approvald_tui.widgets.grants import GrantsTable
 from approvald_tui.widgets.pending import PendingTable
 from approvald_tui.widgets.pins import PinDiff, PinsTable
 from approvald_tui.widgets.rowlist import RowList
@@ -38,7 +40,7 @@ from approvald_tui.widgets.sessions import SessionsTable
 from approvald_tui.widgets.statusbar import StatusBar, StatusState
 from approvald_tui.widgets.tabs import LeasesTable, WarningsTable
 
-TABS = ("pending", "activity", "history", "warnings", "leases", "pins", "sessions")
+TABS = ("pending", "activity", "history", "warnings", "leases", "pins", "sessions", "grants")
 ACTIVITY_LOAD = 5000  # events asked for at connect; the table keeps the same number
 HISTORY_LOAD = 500
 ACTIVITY_FLUSH_S = 0.05  # decisions arriving together land in one table update
@@ -53,9 +55,11 @@ class ApprovalsApp(KeyActions):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve_once", "Approve", id="approve"),
-        Binding("s", "approve_session", "Approve session", id="approve-session"),
+        Binding("A", "approve_always", "Always", id="approve-always"),
+        Binding("s", "approve_session", "Session", id="approve-session"),
         Binding("d", "deny", "Deny", id="deny"),
         Binding("r", "deny_reason", "Deny + reason", id="deny-reason"),
+        Binding("D", "deny_session", "Deny session", show=False, id="deny-session"),
         Binding("j", "move(1)", "Move", key_display="j/k", id="down"),
         Binding("k", "move(-1)", "Up", show=False, id="up"),
         Binding("down", "move(1)", "Down", show=False, id="down-arrow"),
@@ -64,7 +68,7 @@ class ApprovalsApp(KeyActions):
         Binding("G", "jump('last')", "Last", show=False, id="last"),
         Binding("enter", "open_detail", "Detail", id="detail"),
         Binding("f", "toggle_fingerprint", "Fingerprint", id="fingerprint"),
-        Binding("x", "revoke_lease", "Revoke lease", id="revoke-lease"),
+        Binding("x", "revoke", "Revoke", id="revoke"),
         Binding("c", "accept_pin", "Accept tool", id="accept-pin"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
         Binding("escape", "leave_filter", "Leave filter", show=False, id="leave-filter"),
@@ -72,12 +76,18 @@ class ApprovalsApp(KeyActions):
         Binding("q", "quit_app", "Quit", id="quit"),
         *(Binding(str(i), f"tab('{name}')", name.title(), show=False, id=f"tab-{name}")
           for i, name in enumerate(TABS, start=1)),
+        # Narrow terminals: the same keys, off the footer (keys.py, `check_action`).
+        *(Binding(key, f"narrow({action})", show=False, id=f"narrow-{key}")
+          for key, action in (("s", "'approve_session'"), ("r", "'deny_reason'"),
+                              ("f", "'toggle_fingerprint'"), ("slash", "'filter'"),
+                              ("j", "'move', 1"))),
     ]
 
     def __init__(self, client: DaemonClient, *, clock: Clock = system_clock,
                  tz: timezone | None = None, notifier: Notifier = desktop_notify,
                  endpoint: str = "", backoff: tuple[float, float] = (0.5, 5.0),
-                 tick_s: float = 1.0, intro: str | None = None) -> None:
+                 tick_s: float = 1.0, intro: str | None = None,
+                 confirm_high_risk: bool = False) -> None:
         super().__init__()
         self.client = client
         self.clock = clock
@@ -86,6 +96,8 @@ class ApprovalsApp(KeyActions):
         self.backoff = backoff
         self.tick_s = tick_s
         self.intro = intro
+        self.confirm_high_risk = confirm_high_risk
+        self.explained: dict[str, Approval] = {}  # approval id -> what /explain said
         self.state = StatusState(endpoint=endpoint)
         self.in_flight: dict[str, Approval] = {}  # decided here, daemon not yet confirmed
         self._activity_buffer: list[Event] = []
@@ -108,6 +120,7 @@ class ApprovalsApp(KeyActions):
         self.pins = PinsTable(id="pins-table")
         self.pin_diff = PinDiff(id="pin-diff")
         self.sessions = SessionsTable(id="sessions-table")
+        self.grants = GrantsTable(tz=self.tz, id="grants-table")
         self.tabs = TabbedContent(initial="pending", id="tabs")
         self.filters = {
             "activity": Input(placeholder="/ to filter: words that must all appear",
@@ -136,13 +149,15 @@ class ApprovalsApp(KeyActions):
                 yield self.pin_diff
             with TabPane("Sessions", id="sessions"):
                 yield self.sessions
+            with TabPane("Grants", id="grants"):
+                yield self.grants
         yield Footer()
 
     def table(self, tab: str) -> DataTable[object] | RowList:
         tables: dict[str, DataTable[object] | RowList] = {
             "pending": self.pending, "activity": self.activity, "history": self.history,
             "warnings": self.warnings, "leases": self.leases, "pins": self.pins,
-            "sessions": self.sessions}
+            "sessions": self.sessions, "grants": self.grants}
         return tables[tab]
 
     def on_mount(self) -> None:
@@ -150,8 +165,8 @@ class ApprovalsApp(KeyActions):
         self._show_selected()
         self.set_interval(self.tick_s, self._tick)
         self.follow_events()
-        if self.intro:
-            self.notify(self.intro, title="approvald", timeout=15)
+        if self.intro:  # kept on screen until the person dismisses it (a click, or ?)
+            self.notify(self.intro, title="approvald (click to dismiss)", timeout=3600)
 
     async def on_unmount(self) -> None:
         try:
@@ -210,8 +225,9 @@ class ApprovalsApp(KeyActions):
         findings = await self.client.findings()
         pins = await self.client.pins()
         sessions = await self.client.sessions()
+        grants = await self.client.grants()
         self.post_message(Connected(status, pending, decided, activity, leases, findings, pins,
-                                    sessions))
+                                    sessions, grants))
 
     def on_connected(self, message: Connected) -> None:
         now = self.clock()
@@ -232,6 +248,9 @@ class ApprovalsApp(KeyActions):
             self._pins_changed(alert=False)
         if message.sessions is not None:
             self.sessions.set_sessions(message.sessions)
+        if message.grants is not None:
+            self.grants.set_grants(message.grants)
+        self.explained.clear()  # the policy may have changed while we were away
         self._pending_changed()
 
     def on_disconnected(self, message: Disconnected) -> None:
@@ -245,14 +264,27 @@ class ApprovalsApp(KeyActions):
         kind = event.get("type")
         if kind == "decision":
             self._queue_activity(event)
+            self.grants.apply(event)
             self._maybe_refresh_status()
         elif kind == "approval.created":
             self._approval_created(approval_of(event))
         elif kind == "approval.decided":
             self._approval_decided(approval_of(event), event)
+            self.grants.apply(event)
+        elif kind == "approval.agent_gone":
+            approval = approval_of(event)
+            if str(approval.get("id")) in self.pending.approvals:
+                self.pending.upsert(approval, self.clock())
+                self._show_selected()
+            self._queue_activity({**event, **approval, "type": kind})
+        elif kind == "approval.revoked":
+            self.grants.apply(event)
+            self._queue_activity({**event, **approval_of(event), "type": kind})
         elif kind == "policy.reloaded":
             self.state.status["policy_hash"] = event.get("policy_hash")
             self.state.status["policy_error"] = event.get("policy_error")
+            self.explained.clear()  # proposals follow the policy in force
+            self._show_selected()
             self._refresh_status_bars()
         elif kind == "policy.error":
             self.state.status["policy_error"] = event.get("error") or "unknown error"
@@ -282,14 +314,15 @@ class ApprovalsApp(KeyActions):
         if approval.get("status", "pending") != "pending" or approval.get("id") in self.in_flight:
             return
         if self.pending.upsert(approval, self.clock()):
-            self._alert("approvald: approval needed",
-                        f"{approval.get('agent') or 'agent'}: {one_line(approval.get('summary'))}")
+            title, body = notification_text(approval)
+            self._alert(title, body)
         self._pending_changed()
 
     def _approval_decided(self, approval: Approval, event: Event) -> None:
         approval_id = str(approval.get("id") or "")
         self.in_flight.pop(approval_id, None)
         self.pending.remove_approval(approval_id)
+        self.explained.pop(approval_id, None)
         self.history.add_items([approval])
         self._queue_activity({**event, **approval, "type": "approval.decided"})
         detail = self.detail_screen()
@@ -379,15 +412,41 @@ class ApprovalsApp(KeyActions):
         if not self.screen_stack:
             return
         answers = (id(self.screen_stack[-1]), self.active_tab(), isinstance(self.focused, Input),
+                   self.size.width < NARROW,
                    *(self.check_action(action, ()) for action in (*DECIDE_ACTIONS,
-                                                                  "open_detail", "accept_pin")))
+                                                                  "open_detail", "accept_pin",
+                                                                  "revoke")))
         if answers != self._key_answers:
             self._key_answers = answers
             self.refresh_bindings()
 
     def _show_selected(self) -> None:
-        self.detail.show(self.pending.selected(), self.clock())
+        selected = self.pending.selected()
+        approval_id = str(selected.get("id")) if selected else ""
+        self.detail.show(selected, self.clock(), self.explained.get(approval_id))
+        if selected is not None and approval_id not in self.explained:
+            self.fetch_explained(approval_id)
         self._refresh_keys()
+
+    @work(group="explain")
+    async def fetch_explained(self, approval_id: str) -> None:
+        """What the daemon finds in the selected request (its commands and where each runs,
+        the rule "always" would write); shown when it arrives, kept until the policy changes."""
+        try:
+            found = await self.client.explain(approval_id)
+        except DaemonError as exc:
+            found = {"proposal": None, "proposal_refused": None, "commands": [],
+                     "error": str(exc)}
+        self.explained[approval_id] = found
+        selected = self.pending.selected()
+        if selected is not None and str(selected.get("id")) == approval_id:
+            self.detail.show(selected, self.clock(), found)
+        detail = self.detail_screen()
+        if detail is not None and detail.approval_id == approval_id:
+            detail.show_explained(found, self.clock())
+
+    def on_resize(self) -> None:
+        self._refresh_keys()  # a narrow footer keeps `? Help` and `q Quit` (keys.py)
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.data_table.id == "pending-table":
@@ -403,7 +462,18 @@ class ApprovalsApp(KeyActions):
     def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
         if message.pane.id in TABS and not isinstance(self.focused, Input):
             self.table(str(message.pane.id)).focus()
+        if message.pane.id == "grants":
+            self.reload_grants()
         self._refresh_keys()
+
+    @work(exclusive=True, group="grants")
+    async def reload_grants(self) -> None:
+        """Opening Grants reads them again: a once-grant used by its own hook leaves without
+        an event."""
+        grants = await self.client.grants()
+        if grants is not None:
+            self.grants.set_grants(grants)
+            self._refresh_keys()
 
     def _tick(self) -> None:
         now = self.clock()
@@ -413,6 +483,14 @@ class ApprovalsApp(KeyActions):
         detail = self.detail_screen()
         if detail is not None:
             detail.tick(now)
+
+
+def notification_text(approval: Approval) -> tuple[str, str]:
+    """A desktop notification's title and body: who asks, in which project, for what."""
+    agent = str(approval.get("agent") or "an agent")
+    where = project(approval.get("cwd"))
+    title = f"approvald: {agent} asks in {where}" if where != "-" else f"approvald: {agent} asks"
+    return title, one_line(approval.get("summary"), 200)
 
 
 def status_of_hello(event: Event) -> dict[str, Any] | None:
@@ -436,13 +514,14 @@ def _decided_key(approval: Approval) -> float:
 
 
 def run(endpoint: str, token_file: Any = None, *, notify: bool = True,
-        intro: str | None = None) -> int:
+        intro: str | None = None, confirm_high_risk: bool = False) -> int:
     """Open the dashboard against the daemon at `endpoint`; the app's return code."""
     from approvald.wire.aclient import AsyncDaemonClient
     from approvald_tui.notify import no_notify
 
     client = AsyncDaemonClient(endpoint, token_file)
     app = ApprovalsApp(client, endpoint=endpoint, intro=intro,
-                       notifier=desktop_notify if notify else no_notify)
+                       notifier=desktop_notify if notify else no_notify,
+                       confirm_high_risk=confirm_high_risk)
     result = app.run()
     return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

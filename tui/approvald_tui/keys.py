@@ -1,6 +1,6 @@
-"""What the keys do: decide the selected approval (a/s/d/r), move, open the detail, filter,
-revoke a lease, switch tabs, help. Mixed into `ApprovalsApp`; everything here acts on the
-widgets and state the app owns."""
+"""What the keys do: decide the selected approval (a/s/d/r, A always, D the whole session),
+move, open the detail or a full record, filter, revoke a lease or a grant, switch tabs, help.
+Mixed into `ApprovalsApp`; everything here acts on the widgets and state the app owns."""
 
 from __future__ import annotations
 
@@ -12,18 +12,25 @@ from textual.widgets import DataTable, Input, TabbedContent
 from approvald_tui.client import DaemonClient, DaemonError
 from approvald_tui.messages import DecisionDone, DecisionFailed
 from approvald_tui.model import Approval, Clock, one_line
+from approvald_tui.screens.confirm import ConfirmScreen
 from approvald_tui.screens.detail import DetailScreen
 from approvald_tui.screens.help import HelpScreen
+from approvald_tui.screens.proposal import ProposalScreen
 from approvald_tui.screens.reason import ReasonScreen
+from approvald_tui.screens.record import RecordScreen
 from approvald_tui.widgets.activity import ActivityTable, HistoryTable, LogTable
 from approvald_tui.widgets.detail import DetailPanel
+from approvald_tui.widgets.grants import GrantsTable
 from approvald_tui.widgets.pending import PendingTable
 from approvald_tui.widgets.pins import PinsTable
 from approvald_tui.widgets.rowlist import RowList
 from approvald_tui.widgets.statusbar import StatusState
-from approvald_tui.widgets.tabs import LeasesTable
+from approvald_tui.widgets.tabs import LeasesTable, WarningsTable
 
-DECIDE_ACTIONS = ("approve_once", "approve_session", "deny", "deny_reason")
+DECIDE_ACTIONS = ("approve_once", "approve_session", "approve_always", "deny", "deny_reason",
+                  "deny_session")
+NARROW = 100  # below this many columns the footer keeps only what is needed most
+SECONDARY = ("approve_session", "deny_reason", "toggle_fingerprint", "filter", "move")
 FILTER_DEBOUNCE_S = 0.15
 
 
@@ -40,7 +47,11 @@ class KeyActions(App[int]):
     history: HistoryTable
     leases: LeasesTable
     pins: PinsTable
+    grants: GrantsTable
+    warnings: WarningsTable
     tabs: TabbedContent
+    confirm_high_risk: bool
+    explained: dict[str, Approval]
     filters: dict[str, Input]
     _filter_timer: Timer | None
 
@@ -60,6 +71,9 @@ class KeyActions(App[int]):
         raise NotImplementedError
 
     def _pins_changed(self, alert: bool = True) -> None:
+        raise NotImplementedError
+
+    def fetch_explained(self, approval_id: str) -> None:
         raise NotImplementedError
 
     def target(self) -> Approval | None:
@@ -92,18 +106,36 @@ class KeyActions(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # False hides a key from the footer (not here), None shows it dimmed (nothing selected).
+        # In a narrow terminal the secondary keys leave the footer (`?` lists them all) so that
+        # `? Help` and `q Quit` stay in sight: their visible bindings step aside and hidden
+        # twins (`narrow(...)`) act instead.
+        narrow = self.size.width < NARROW
+        if action == "narrow":
+            name = str(parameters[0]) if parameters else ""
+            return narrow and self._permitted(name) is True
+        if action in SECONDARY and narrow:
+            return False
+        return self._permitted(action)
+
+    def action_narrow(self, name: str, *args: object) -> None:
+        getattr(self, f"action_{name}")(*args)
+
+    def _permitted(self, action: str) -> bool | None:
         if action in DECIDE_ACTIONS or action == "toggle_fingerprint":
             if not self._deciding_view():
                 return False
             return True if self.target() is not None else None
         if action == "open_detail":
-            if self.detail_screen() is not None or not self._deciding_view():
+            if self.detail_screen() is not None or not self.on_main_screen():
                 return False
-            return True if self.pending.selected() else None
-        if action == "revoke_lease":
-            if not self.on_main_screen() or self.active_tab() != "leases":
+            if self.active_tab() == "pending":
+                return True if self.pending.selected() else None
+            return True if self._selected_record() is not None else None
+        if action == "revoke":
+            if not self.on_main_screen() or self.active_tab() not in ("leases", "grants"):
                 return False
-            return True if self.leases.selected() else None
+            table = self.leases if self.active_tab() == "leases" else self.grants
+            return True if table.selected() else None
         if action == "accept_pin":
             if not self.on_main_screen() or self.active_tab() != "pins":
                 return False
@@ -114,10 +146,79 @@ class KeyActions(App[int]):
         return True
 
     def action_approve_once(self) -> None:
-        self._decide("approve", scope="once")
+        self._approve("once")
 
     def action_approve_session(self) -> None:
-        self._decide("approve", scope="session")
+        self._approve("session")
+
+    def _approve(self, scope: str, always: bool = False) -> None:
+        """Approve the target; first ask again when a `risk: high` rule asked for it and the
+        configuration says to (`[dashboard] confirm_high_risk`)."""
+        approval = self.target()
+        if approval is None:
+            self._nothing_to_decide()
+            return
+        if not (self.confirm_high_risk and approval.get("high_risk")):
+            self._decide("approve", scope=scope, approval=approval, always=always)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._decide("approve", scope=scope, approval=approval, always=always)
+
+        rules = ", ".join(str(r) for r in approval.get("rules") or [])
+        self.push_screen(ConfirmScreen(
+            f"Approve a high-risk request{' for the session' if scope == 'session' else ''}?",
+            f"{one_line(approval.get('summary'), 200)}\n(rule {rules} is marked risk: high)"),
+            answered)
+
+    def action_approve_always(self) -> None:
+        """A: the rule proposed from this request (what it allows, what it would have matched
+        lately); enter writes it and approves."""
+        approval = self.target()
+        if approval is None:
+            self._nothing_to_decide()
+            return
+        approval_id = str(approval.get("id"))
+        explained = self.explained.get(approval_id)
+        if explained is None:
+            self.notify("Looking at the request; press A again in a moment.", timeout=3)
+            self.fetch_explained(approval_id)
+            return
+        proposal = explained.get("proposal")
+        if not isinstance(proposal, dict):
+            why = explained.get("proposal_refused") or explained.get("error") or "unknown"
+            self.notify(f"No rule for this request: {why}", severity="warning", timeout=6)
+            return
+
+        def answered(accept: bool | None) -> None:
+            if accept:
+                self._approve("once", always=True)
+
+        self.push_screen(ProposalScreen(str(approval.get("summary") or ""), proposal), answered)
+
+    def action_deny_session(self) -> None:
+        """D: deny every pending request of the selected one's agent session (asks first)."""
+        approval = self.target()
+        if approval is None:
+            self._nothing_to_decide()
+            return
+        session = approval.get("session_id")
+        same = [a for a in self.pending.ordered()
+                if a.get("session_id") == session and a.get("agent") == approval.get("agent")]
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            for item in same:
+                if str(item.get("id")) in self.pending.approvals:
+                    self._decide("deny", reason="denied with every request of this session",
+                                 approval=item)
+
+        self.push_screen(ConfirmScreen(
+            f"Deny all {len(same)} pending request{'s' if len(same) != 1 else ''} of this "
+            "session?", f"{approval.get('agent') or 'agent'} session {session or '-'} in "
+            f"{approval.get('cwd') or '-'}"), answered)
 
     def action_deny(self) -> None:
         self._decide("deny")
@@ -135,7 +236,7 @@ class KeyActions(App[int]):
         self.push_screen(ReasonScreen(one_line(approval.get("summary"), 100)), denied)
 
     def _decide(self, verb: str, *, scope: str | None = None, reason: str | None = None,
-                approval: Approval | None = None) -> None:
+                approval: Approval | None = None, always: bool = False) -> None:
         approval = approval or self.target()
         if approval is None:
             self._nothing_to_decide()
@@ -148,18 +249,19 @@ class KeyActions(App[int]):
         if detail is not None and detail.approval_id == approval_id:
             detail.dismiss(None)
         self._pending_changed()
-        self.send_decision(approval_id, verb, scope, reason)
+        self.send_decision(approval_id, verb, scope, reason, always)
 
     @work(group="decide")
     async def send_decision(self, approval_id: str, verb: str, scope: str | None,
-                            reason: str | None) -> None:
+                            reason: str | None, always: bool = False) -> None:
         try:
             if verb == "approve":
-                result = await self.client.approve(approval_id, scope or "once")
+                result = await self.client.approve(approval_id, scope or "once", always=always)
             else:
                 result = await self.client.deny(approval_id, reason)
         except DaemonError as exc:
-            self.post_message(DecisionFailed(approval_id, str(exc), exc.status))
+            self.post_message(DecisionFailed(approval_id, str(exc), exc.status,
+                                             getattr(exc, "code", None)))
             return
         self.post_message(DecisionDone(result or {"id": approval_id}))
 
@@ -169,9 +271,22 @@ class KeyActions(App[int]):
         self.in_flight.pop(approval_id, None)
         if approval.get("status") and approval.get("status") != "pending":
             self.history.add_items([approval])
+        rule = approval.get("rule")
+        if isinstance(rule, dict):
+            self.notify(f"Rule {rule.get('id')} written to {rule.get('file')}: "
+                        f"{rule.get('summary')} from now on.", title="Always allowed",
+                        timeout=8)
+        if approval.get("grant") == "none":
+            self.notify("Its agent had stopped waiting: nothing was let through.",
+                        severity="warning", timeout=6)
 
     def on_decision_failed(self, message: DecisionFailed) -> None:
         approval = self.in_flight.pop(message.approval_id, None)
+        if message.code == "not_proposable" and approval is not None:  # nothing was decided
+            self.pending.upsert(approval, self.clock())
+            self._pending_changed()
+            self.notify(message.error, severity="warning", timeout=6)
+            return
         if message.status in (404, 409):
             self.notify(f"{message.approval_id}: {message.error}", severity="warning", timeout=5)
             return
@@ -208,10 +323,34 @@ class KeyActions(App[int]):
                               animate=False)
 
     def action_open_detail(self) -> None:
-        approval = self.pending.selected() if self.active_tab() == "pending" else None
-        if approval is None or self.detail_screen() is not None:
+        """Enter: the selected request's detail, or on the other tabs the whole record of the
+        selected row (nothing clipped)."""
+        if self.detail_screen() is not None or not self.on_main_screen():
             return
-        self.push_screen(DetailScreen(approval, self.clock, self.state))
+        if self.active_tab() != "pending":
+            found = self._selected_record()
+            if found is not None:
+                self.push_screen(RecordScreen(*found))
+            return
+        approval = self.pending.selected()
+        if approval is None:
+            return
+        self.push_screen(DetailScreen(approval, self.clock, self.state,
+                                      self.explained.get(str(approval.get("id")))))
+
+    def _selected_record(self) -> tuple[str, dict[str, object]] | None:
+        tab = self.active_tab()
+        if tab == "activity":
+            item = self.activity.selected_item()
+        elif tab == "history":
+            item = self.history.selected_item()
+        elif tab == "warnings":
+            item = self.warnings.selected_finding()
+        elif tab == "grants":
+            item = self.grants.selected()
+        else:
+            return None
+        return (f"{tab.title()}: the whole record", dict(item)) if item else None
 
     def action_toggle_fingerprint(self) -> None:
         now = self.clock()
@@ -258,10 +397,26 @@ class KeyActions(App[int]):
             table.set_filter(message.value)
             table.focus()
 
-    def action_revoke_lease(self) -> None:
-        lease = self.leases.selected() if self.active_tab() == "leases" else None
-        if lease is not None:
-            self.revoke_lease(str(lease.get("lease_id") or lease.get("id")))
+    def action_revoke(self) -> None:
+        """x: revoke the selected lease (Leases) or grant (Grants)."""
+        if self.active_tab() == "leases":
+            lease = self.leases.selected()
+            if lease is not None:
+                self.revoke_lease(str(lease.get("lease_id") or lease.get("id")))
+        elif self.active_tab() == "grants":
+            grant = self.grants.selected()
+            if grant is not None:
+                self.revoke_grant(str(grant.get("id")))
+
+    @work(group="decide")
+    async def revoke_grant(self, approval_id: str) -> None:
+        try:
+            revoked = await self.client.revoke_grant(approval_id)
+        except DaemonError as exc:
+            self.notify(f"could not revoke {approval_id}: {exc}", severity="error", timeout=6)
+            return
+        self.grants.apply({**revoked, "type": "approval.revoked"})
+        self.notify(f"{approval_id} revoked: it admits nothing more.", timeout=4)
 
     @work(group="decide")
     async def revoke_lease(self, lease_id: str) -> None:

@@ -15,7 +15,8 @@ class Connected(Message):
                  leases: list[dict[str, Any]] | None = None,
                  findings: list[dict[str, Any]] | None = None,
                  pins: list[dict[str, Any]] | None = None,
-                 sessions: list[dict[str, Any]] | None = None) -> None:
+                 sessions: list[dict[str, Any]] | None = None,
+                 grants: list[dict[str, Any]] | None = None) -> None:
         super().__init__()
         self.status = status
         self.pending = pending
@@ -25,6 +26,7 @@ class Connected(Message):
         self.findings = findings
         self.pins = pins  # None: the daemon has no pins API
         self.sessions = sessions  # None: the daemon cannot list them (events still come)
+        self.grants = grants  # None: the daemon cannot list them
 
 
 class Disconnected(Message):
@@ -47,11 +49,13 @@ class DaemonEvent(Message):
 class DecisionFailed(Message):
     """Approving or denying did not work (already decided, daemon gone, ...)."""
 
-    def __init__(self, approval_id: str, error: str, status: int | None) -> None:
+    def __init__(self, approval_id: str, error: str, status: int | None,
+                 code: str | None = None) -> None:
         super().__init__()
         self.approval_id = approval_id
         self.error = error
         self.status = status
+        self.code = code  # the daemon's error code (`not_proposable`, ...), when it gave one
 
 
 class DecisionDone(Message):

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from approvald.model.escalations import words as escalation_words
+
 Clock = Callable[[], datetime]
 Approval = dict[str, Any]
 Event = dict[str, Any]
@@ -187,12 +189,75 @@ def fetch_of(approval: Approval) -> tuple[str, str] | None:
 
 
 def decision_label(event: Event) -> str:
-    """What an activity row says happened: ALLOW, DENY, REQUIRE_APPROVAL, APPROVED, ..."""
+    """What an activity row says happened: ALLOW, DENY, ASKED, ADMITTED (by a standing
+    grant), APPROVED, DENIED, EXPIRED, REVOKED, AGENT GONE, ..."""
     kind = event.get("type")
+    if kind == "approval.revoked":
+        return "REVOKED"
+    if kind == "approval.agent_gone":
+        return "AGENT GONE"
     if kind in ("approval.decided", "approval.created"):
         status = str(event.get("status") or "").upper()
         return status or "PENDING"
-    return str(event.get("decision") or kind or "?")
+    decision = str(event.get("decision") or kind or "?")
+    if decision == "REQUIRE_APPROVAL":
+        return "ADMITTED" if event.get("approval_status") == "granted" else "ASKED"
+    return decision
+
+
+def activity_why(event: Event) -> str:
+    """The last column of an activity row: the rules and the policy's reason, and for a
+    person's decision who decided and, quoted, what they wrote (never the policy's words
+    passed off as theirs)."""
+    rules = ", ".join(str(r) for r in event.get("rules") or [])
+    policy = " · ".join(p for p in (rules, str(event.get("reason") or "")) if p)
+    kind = event.get("type")
+    if kind == "decision" and event.get("approval_status") == "granted":
+        scope = event.get("scope") or "once"
+        return f"by {scope} grant {event.get('approval_id')} · asked because {policy}"
+    if kind == "approval.revoked":
+        return f"grant withdrawn by {event.get('revoked_by') or '?'}"
+    if kind == "approval.agent_gone":
+        return "its hook stopped waiting: approving it lets nothing through"
+    if kind == "approval.decided":
+        who = str(event.get("decided_by") or "?")
+        words = event.get("decision_reason")
+        if words and who in ("cli", "dashboard"):
+            said = f'{who} wrote "{words}"'  # the person's own words, quoted
+        else:
+            said = f"by {who}" + (f" ({words})" if words else "")
+        return f"{said} · asked because {policy}" if policy else said
+    return policy
+
+
+def lease_request(approval: Approval) -> dict[str, str] | None:
+    """An agent asking for a lease (`approvald lease NAME --ttl 10m --for 'gh *'`): its
+    secret, lifetime, command pattern, session and use; None for anything else."""
+    command = command_of(approval)
+    if not command or "lease" not in command:
+        return None
+    words = escalation_words(command)
+    for index in range(len(words) - 1):
+        if words[index].rsplit("/", 1)[-1] == "approvald" and words[index + 1] == "lease":
+            rest = words[index + 2:]
+            break
+    else:
+        return None
+    if rest[:1] == ["create"]:
+        rest = rest[1:]
+    if not rest or rest[0] in ("list", "revoke", "show") or rest[0].startswith("-"):
+        return None
+    found = {"Secret": rest[0], "TTL": "default (lease_ttl_s, 10m)", "For": "any command",
+             "Session": "any", "Use": "until it expires"}
+    flags = {"--ttl": "TTL", "--for": "For", "--session": "Session"}
+    items = iter(rest[1:])
+    for word in items:
+        name, _, value = word.partition("=")
+        if name in flags:
+            found[flags[name]] = value or next(items, "")
+        elif word == "--single-use":
+            found["Use"] = "once"
+    return found
 
 
 def matches_filter(texts: list[str], needle: str) -> bool:

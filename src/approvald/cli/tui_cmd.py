@@ -102,7 +102,7 @@ def _last_line(path: Path) -> str:
 
 
 def run_dashboard(endpoint: str, token_file: Path, notify: bool = True,
-                  intro: str | None = None) -> int:
+                  intro: str | None = None, paths: Paths | None = None) -> int:
     # approvald must not import the dashboard (import-linter: core-without-tui), so the CLI
     # reaches it by name at run time. This is the one place the core hands over to it.
     try:
@@ -111,7 +111,11 @@ def run_dashboard(endpoint: str, token_file: Path, notify: bool = True,
         print(f"approvald: the dashboard is not available in this build ({exc.name} is "
               "missing)", file=sys.stderr)
         return 2
-    result: int = dashboard.run(endpoint, token_file, notify=notify, intro=intro)
+    from approvald.settings import safe_load_settings
+
+    settings = safe_load_settings((paths or get_paths()).config)
+    result: int = dashboard.run(endpoint, token_file, notify=notify, intro=intro,
+                                confirm_high_risk=settings.confirm_high_risk)
     return result
 
 

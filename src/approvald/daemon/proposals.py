@@ -35,7 +35,8 @@ SHOWN = 20  # of which at most this many are named
 PAST_APPROVALS = 200
 
 
-def _proposal(ctx: DaemonContext, approval: Approval) -> tuple[Proposal, Action]:
+def _evaluated(ctx: DaemonContext, approval: Approval) -> tuple[Action, Any]:
+    """The approval's action and the policy in force's decision on it now."""
     if not ctx.has_engine:
         raise NotProposable("no policy is in force")
     try:
@@ -43,7 +44,13 @@ def _proposal(ctx: DaemonContext, approval: Approval) -> tuple[Proposal, Action]
     except ActionError as exc:
         raise NotProposable(f"this request cannot be read back ({exc})") from None
     engine: Any = ctx.engine
-    return propose(action, engine.evaluate(action), engine, approval_id=approval.id), action
+    return action, engine.evaluate(action)
+
+
+def _proposal(ctx: DaemonContext, approval: Approval) -> tuple[Proposal, Action]:
+    action, decision = _evaluated(ctx, approval)
+    engine: Any = ctx.engine
+    return propose(action, decision, engine, approval_id=approval.id), action
 
 
 def _from_activity(event: dict[str, Any]) -> Action | None:
@@ -84,9 +91,39 @@ def _distinct(actions: Iterable[Action | None], limit: int) -> list[Action]:
     return found
 
 
+def explain(ctx: DaemonContext, approval: Approval) -> dict[str, Any]:
+    """What the person reads beside an approval: each command the line runs, where (after its
+    `cd`) and which rules matched it; every rule that matched and its layer; and, for a pending
+    one, the rule "allow commands like this" would write (or why none is offered)."""
+    action, decision = _evaluated(ctx, approval)
+    engine: Any = ctx.engine
+    commands = [{"text": " ".join(c["argv"]), "argv": list(c["argv"]), "cwd": c["cwd"],
+                 "wrappers": list(c["wrappers"]), "via": c["via"], "dynamic": c["dynamic"],
+                 "rules": list(c["matched"])} for c in decision.analysis]
+    matches = [{"rule": m.rule, "decision": m.decision, "target": m.target,
+                "layer": engine.layer_of(m.source)} for m in decision.matches]
+    answer: dict[str, Any] = {"decision": decision.decision, "commands": commands,
+                              "matches": matches, "proposal": None, "proposal_refused": None}
+    if approval.status != "pending":
+        answer["proposal_refused"] = f"approval {approval.id} is already {approval.status}"
+        return answer
+    try:
+        proposal = propose(action, decision, engine, approval_id=approval.id)
+    except NotProposable as exc:
+        answer["proposal_refused"] = str(exc)
+    else:
+        answer["proposal"] = _described(ctx, approval, action, proposal)
+    return answer
+
+
 def describe(ctx: DaemonContext, approval: Approval) -> dict[str, Any]:
     """The proposal for `approval` as the API answers it; NotProposable when none may be."""
     proposal, action = _proposal(ctx, approval)
+    return _described(ctx, approval, action, proposal)
+
+
+def _described(ctx: DaemonContext, approval: Approval, action: Action,
+               proposal: Proposal) -> dict[str, Any]:
     engine: Any = ctx.engine
     recent = _distinct((_from_activity(e) for e in reversed(ctx.events.activity)),
                        RECENT_ACTIONS)

@@ -265,6 +265,21 @@ async def _write_rule(ctx: DaemonContext, approval_id: str, by: str) -> dict[str
         raise ApiError(409, f"no rule for {approval_id}: {exc}", "not_proposable") from exc
 
 
+async def explain(request: Request) -> Response:
+    """Commands, their directories and rules, and the proposed rule, for any approval."""
+    require_operator(request)
+    ctx = context(request)
+    approval_id = approval_id_of(request)
+    approval = ctx.approvals.get(approval_id)
+    if approval is None:
+        raise ApiError(404, f"no approval {approval_id}")
+    try:
+        found = await asyncio.to_thread(proposals.explain, ctx, approval)
+    except NotProposable as exc:
+        raise ApiError(409, f"cannot explain {approval_id}: {exc}", "not_explainable") from exc
+    return JSONResponse(redact_obj(found))
+
+
 async def proposal(request: Request) -> Response:
     """The rule "allow commands like this" would write for a pending approval, with what it
     would have matched in recent activity and how many past approvals it would have spared."""
@@ -385,6 +400,7 @@ def routes() -> list[BaseRoute]:
         Route("/v1/approvals/{approval_id}/deny", deny, methods=["POST"]),
         Route("/v1/approvals/{approval_id}/revoke", revoke, methods=["POST"]),
         Route("/v1/approvals/{approval_id}/proposal", proposal, methods=["GET"]),
+        Route("/v1/approvals/{approval_id}/explain", explain, methods=["GET"]),
         Route("/v1/grants", grants, methods=["GET"]),
         Route("/v1/activity", activity, methods=["GET"]),
         Route("/v1/events", events, methods=["GET"]),

@@ -212,9 +212,25 @@ class AsyncDaemonClient:
         items = doc.get("events", []) if isinstance(doc, dict) else []
         return [item for item in items if isinstance(item, dict)]
 
-    async def approve(self, approval_id: str, scope: str) -> dict[str, Any]:
-        doc = await self._request("POST", f"/v1/approvals/{approval_id}/approve",
-                                  json={"scope": scope, "by": "dashboard"})
+    async def approve(self, approval_id: str, scope: str, always: bool = False
+                      ) -> dict[str, Any]:
+        body: dict[str, Any] = {"scope": scope, "by": "dashboard"}
+        if always:
+            body["always"] = True
+        doc = await self._request("POST", f"/v1/approvals/{approval_id}/approve", json=body)
+        return doc if isinstance(doc, dict) else {}
+
+    async def explain(self, approval_id: str) -> dict[str, Any]:
+        """The approval's commands (each with its directory and rules) and the proposed rule."""
+        doc = await self._request("GET", f"/v1/approvals/{approval_id}/explain")
+        return doc if isinstance(doc, dict) else {}
+
+    async def grants(self, status: str = "standing") -> list[dict[str, Any]] | None:
+        return await self._optional_list(f"/v1/grants?status={status}", "grants")
+
+    async def revoke_grant(self, approval_id: str) -> dict[str, Any]:
+        doc = await self._request("POST", f"/v1/approvals/{approval_id}/revoke",
+                                  json={"by": "dashboard"})
         return doc if isinstance(doc, dict) else {}
 
     async def deny(self, approval_id: str, reason: str | None) -> dict[str, Any]:

@@ -22,9 +22,10 @@ class DetailScreen(Screen[None]):
     ]
 
     def __init__(self, approval: Approval, clock: Callable[[], datetime],
-                 status: StatusState) -> None:
+                 status: StatusState, explained: Approval | None = None) -> None:
         super().__init__()
         self.approval = approval
+        self.explained = explained
         self.clock = clock
         # Made here, not looked up: events may update this screen before it is composed.
         self.panel = DetailPanel(id="detail-full")
@@ -40,7 +41,12 @@ class DetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.panel.show(self.approval, self.clock())
+        self.panel.show(self.approval, self.clock(), self.explained)
+
+    def show_explained(self, explained: Approval, now: datetime) -> None:
+        self.explained = explained
+        if self.panel.is_mounted:
+            self.panel.show(self.approval, now, explained)
 
     def refresh_status(self) -> None:
         """The same status line as the main screen, so a lost daemon shows here too."""

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from approvald_tui.model import (
     Event,
+    activity_why,
     approval_of,
     clock_time,
     decision_label,
@@ -31,6 +32,10 @@ DECISION_STYLES = {
     "ALLOW": "green",
     "DENY": "bold red",
     "REQUIRE_APPROVAL": "bold yellow",
+    "ASKED": "bold yellow",
+    "ADMITTED": "green",
+    "REVOKED": "magenta",
+    "AGENT GONE": "dim yellow",
     "APPROVED": "bold green",
     "DENIED": "bold red",
     "EXPIRED": "red",
@@ -49,7 +54,9 @@ class LogTable(RowList):
         self.cap = cap
         self.slack = max(1, cap // 10)
         self.tz = tz
-        self.items: list[tuple[str, list[Cell], str]] = []  # (key, cells, lowercase text)
+        # (key, cells, lowercase text, the item itself)
+        self.items: list[tuple[str, list[Cell], str, Event]] = []
+        self.shown: list[Event] = []  # the items behind the rows on screen, in their order
         self.known: set[str] = set()
         self.filter_text = ""
 
@@ -67,6 +74,7 @@ class LogTable(RowList):
         else:
             follow = self.row_count == 0 or self.cursor_row >= self.row_count - 1
         rows: list[list[Cell]] = []
+        added: list[Event] = []
         for item in batch:
             key = self.key_of(item)
             if key is not None:
@@ -75,19 +83,22 @@ class LogTable(RowList):
                 self.known.add(key)
             cells = self.cells(item)
             texts = " ".join(c.plain if isinstance(c, Text) else str(c) for c in cells)
-            self.items.append((key or "", cells, texts))
+            self.items.append((key or "", cells, texts, item))
             if matches_filter([texts], self.filter_text):
                 rows.append(cells)
+                added.append(item)
         if len(self.items) > self.cap + self.slack:
             dropped = self.items[: len(self.items) - self.cap]
             del self.items[: len(dropped)]
-            self.known.difference_update(key for key, _, _ in dropped)
+            self.known.difference_update(key for key, _, _, _ in dropped)
             self._refilter()
         elif rows and self.NEWEST_FIRST:
+            self.shown = added[::-1] + self.shown
             self.set_rows(rows[::-1] + self.view)
             if not follow:  # keep the person's row under the cursor
                 self.move_cursor(row=self.cursor_row + len(rows))
         elif rows:
+            self.shown.extend(added)
             self.append_rows(rows)
         if follow and self.row_count and rows:
             self.move_cursor(row=0 if self.NEWEST_FIRST else self.row_count - 1)
@@ -95,6 +106,7 @@ class LogTable(RowList):
     def replace(self, batch: list[Event]) -> None:
         """Start over with `batch` (after a reconnect: the daemon's view is the truth)."""
         self.items = []
+        self.shown = []
         self.known = set()
         self.set_rows([])
         self.add_items(batch)
@@ -109,15 +121,25 @@ class LogTable(RowList):
 
     def _refilter(self) -> None:
         needle = self.filter_text
-        rows = [cells for _, cells, texts in self.items if matches_filter([texts], needle)]
-        self.set_rows(rows[::-1] if self.NEWEST_FIRST else rows)
+        kept = [(cells, item) for _, cells, texts, item in self.items
+                if matches_filter([texts], needle)]
+        if self.NEWEST_FIRST:
+            kept.reverse()
+        self.shown = [item for _, item in kept]
+        self.set_rows([cells for cells, _ in kept])
+
+    def selected_item(self) -> Event | None:
+        """The item behind the row under the cursor."""
+        if not self.shown or self.cursor_row >= len(self.shown):
+            return None
+        return self.shown[self.cursor_row]
 
 
 class ActivityTable(LogTable):
     """Every decision the daemon makes, and every approval decided, as it happens."""
 
-    COLUMNS = (("Time", 8), ("Decision", 16), ("Agent", 11), ("Project", 12), ("Tool", 9),
-               ("Command / path / URL", 36), ("Rules · reason", 10))
+    COLUMNS = (("Time", 8), ("Decision", 10), ("Agent", 11), ("Project", 12), ("Tool", 9),
+               ("Command / path / URL", 36), ("Why", 10))
 
     def key_of(self, item: Event) -> str | None:
         # The daemon stamps each event once (`ts`, milliseconds); the same event can reach us
@@ -132,10 +154,6 @@ class ActivityTable(LogTable):
             item = {**approval_of(item), "type": item.get("type"),
                     "ts": item.get("ts") or approval_of(item).get("decided_at")}
         label = decision_label(item)
-        rules = ", ".join(str(r) for r in item.get("rules") or [])
-        why = item.get("decision_reason") or item.get("reason") or ""
-        if item.get("decided_by"):
-            why = f"by {item['decided_by']}" + (f": {why}" if why else "")
         return [
             clock_time(item.get("ts"), self.tz),
             Text(label, style=DECISION_STYLES.get(label, "")),
@@ -143,7 +161,7 @@ class ActivityTable(LogTable):
             project(item.get("cwd")),
             str(item.get("tool") or "-"),
             one_line(item.get("summary"), 200),
-            one_line(" · ".join(p for p in (rules, str(why)) if p), 200),
+            one_line(activity_why(item), 300),
         ]
 
 
@@ -162,8 +180,12 @@ class HistoryTable(LogTable):
     def cells(self, item: Event) -> list[Cell]:
         status = str(item.get("status") or "?").upper()
         why = item.get("decision_reason") or ""
+        if why and item.get("decided_by") in ("cli", "dashboard"):
+            why = f'{item["decided_by"]} wrote "{why}"'
         if not why and status == "EXPIRED":
             why = "no decision in time"
+        if item.get("grant") == "none":
+            why = "its agent had stopped waiting: nothing was let through"
         return [
             clock_time(item.get("decided_at") or item.get("created_at"), self.tz),
             Text(status, style=DECISION_STYLES.get(status, "")),
@@ -171,5 +193,5 @@ class HistoryTable(LogTable):
             str(item.get("scope") or "-"),
             project(item.get("cwd")),
             one_line(item.get("summary"), 200),
-            one_line(why or item.get("reason") or "", 200),
+            one_line(why or f"asked because {item.get('reason') or '-'}", 300),
         ]

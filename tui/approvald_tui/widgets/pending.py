@@ -85,15 +85,22 @@ class PendingTable(DataTable[object]):
     def _cells(self, approval: Approval) -> list[object]:
         left = seconds_left(approval, self.now)
         countdown_text = Text(countdown(approval, self.now))
-        if left is not None and left < URGENT_S:
+        summary = Text(one_line(approval.get("summary"), 300))
+        if approval.get("agent_gone_at"):
+            # Nobody waits for the answer any more: say so where the countdown was.
+            countdown_text = Text("agent gone", style="dim italic")
+            summary.stylize("dim")
+        elif left is not None and left < URGENT_S:
             countdown_text.stylize("bold red")
+        if approval.get("high_risk"):
+            summary = Text.assemble(("HIGH RISK ", "bold red"), summary)
         return [
             age(approval, self.now),
             countdown_text,
             str(approval.get("agent") or "-"),
             project(approval.get("cwd")),
             str(approval.get("tool") or "-"),
-            one_line(approval.get("summary"), 300),
+            summary,
         ]
 
     def set_all(self, approvals: list[Approval], now: datetime) -> None:

@@ -102,10 +102,16 @@ class RowList(ScrollView, can_focus=True):
             widths[-1] = max(widths[-1], total - used)
         return widths
 
-    def _line(self, cells: list[Cell], widths: list[int], style: Style) -> Strip:
+    def _line(self, cells: list[Cell], widths: list[int], style: Style,
+              plain: bool = False) -> Strip:
+        """One row. `plain`: the cursor's row, drawn in the cursor's own colours (a red DENY
+        on the cursor's background could not be read)."""
         text = Text(no_wrap=True, overflow="ellipsis", style=style)
         for cell, width in zip(cells, widths, strict=False):
-            piece = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+            if plain and isinstance(cell, Text):
+                piece = Text(cell.plain, style="bold")
+            else:
+                piece = cell.copy() if isinstance(cell, Text) else Text(str(cell))
             piece.truncate(width, overflow="ellipsis", pad=True)
             text.append(" ")
             text.append_text(piece)
@@ -127,9 +133,10 @@ class RowList(ScrollView, can_focus=True):
         style = base
         if index % 2:
             style += self.get_component_rich_style("rowlist--odd")
-        if index == self.cursor_row:
+        selected = index == self.cursor_row
+        if selected:
             style += self.get_component_rich_style("rowlist--cursor")
-        strip = self._line(self.view[index], widths, style)
+        strip = self._line(self.view[index], widths, style, plain=selected)
         return strip.crop_extend(scroll_x, scroll_x + width, style)
 
     def watch_scroll_y(self, old: float, new: float) -> None:

@@ -35,6 +35,12 @@ class WarningsTable(DataTable[object]):
                          str(finding.get("agent") or "-"), one_line(finding.get("file"), 60),
                          one_line(finding.get("title"), 80), one_line(finding.get("fix"), 80))
 
+    def selected_finding(self) -> dict[str, Any] | None:
+        if not self.findings or self.row_count == 0:
+            return None
+        row = self.cursor_coordinate.row
+        return self.findings[row] if 0 <= row < len(self.findings) else None
+
     @property
     def high_count(self) -> int:
         return sum(1 for f in self.findings if f.get("severity") == "high")
