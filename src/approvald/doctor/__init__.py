@@ -4,9 +4,10 @@ Reads, statically (never starting an agent or an MCP server), the configs of eve
 the registry (`approvald.agents`: each names its scanner, a module here with `scan(ctx,
 findings) -> hook installed` and `config_files(ctx)`) under the user's home and a project, and
 reports native tools running without the approvald hook, hooks that are switched off or not
-trusted, bypass/yolo modes, raw MCP servers beside approvald, allow rules that pre-approve what
-policy gates, broken approvald hooks, and approvald's own health. Each `Finding` carries the
-exact fix.
+trusted, bypass/yolo modes (in settings, and in shell aliases that start an agent with them),
+raw MCP servers beside approvald and secrets written into their entries, allow rules that
+pre-approve what policy gates, broken approvald hooks, and approvald's own health. Each
+`Finding` carries the exact fix.
 
     findings = scan(Path.home(), Path.cwd(), get_paths())
     files = watched_files(Path.home(), Path.cwd())  # what the daemon watches for changes
@@ -19,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 from approvald.agents import all_agents
-from approvald.doctor import health
+from approvald.doctor import health, shell_aliases
 from approvald.doctor.context import ScanContext, SystemRoots
 from approvald.doctor.findings import LOW, Finding, finding_id, sort_findings
 from approvald.paths import Paths
@@ -59,6 +60,10 @@ def scan(
             hook_installed |= bool(scanner.scan(ctx, findings))
         except Exception as exc:  # a doctor bug must never hide the other agents' findings
             findings.append(_internal_error(agent, exc))
+    try:  # every agent at once: aliases that start one with its checks off
+        shell_aliases.scan(ctx, findings)
+    except Exception as exc:
+        findings.append(_internal_error(shell_aliases.AGENT, exc))
     try:
         if include_health:  # approvald's own health: loads the policy, ~25 ms
             findings += health.check(paths, check_daemon=check_daemon,
@@ -100,4 +105,5 @@ def watched_files(
     files: list[Path] = []
     for _, scanner in scanners():
         files += scanner.config_files(ctx)
+    files += shell_aliases.config_files(ctx)
     return list(dict.fromkeys(files))

@@ -15,6 +15,7 @@ from approvald.doctor.findings import MEDIUM, Finding, finding_id
 from approvald.doctor.hooks import HookEntry
 from approvald.doctor.mcp import is_disabled, raw_server_finding
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, read_json
+from approvald.doctor.plaintext import plaintext_secret_findings
 
 AGENT = "claude-code"
 
@@ -129,3 +130,5 @@ def check_mcp(
         )
         if finding is not None:
             findings.append(finding)
+        findings += plaintext_secret_findings(AGENT, name, spec, file=str(doc.path),
+                                              line=server.line, where=where)

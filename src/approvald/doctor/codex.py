@@ -18,6 +18,7 @@ from approvald.doctor.hooks import (
 )
 from approvald.doctor.mcp import is_disabled, raw_server_finding
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_str, read_json, read_toml
+from approvald.doctor.plaintext import plaintext_secret_findings
 
 AGENT = "codex"
 TOOLS = ["Bash", "apply_patch"]
@@ -239,3 +240,5 @@ def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
         )
         if finding is not None:
             out.append(finding)
+        out += plaintext_secret_findings(AGENT, name, spec, file=path,
+                                         line=doc.line_of(f"mcp_servers.{name}"))

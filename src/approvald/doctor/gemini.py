@@ -18,6 +18,7 @@ from approvald.doctor.hooks import (
 )
 from approvald.doctor.mcp import is_disabled, raw_server_finding
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str, read_json
+from approvald.doctor.plaintext import plaintext_secret_findings
 from approvald.doctor.rules import shell_rule_reason
 
 AGENT = "gemini"
@@ -293,3 +294,4 @@ def _check_mcp(doc: ConfigDoc, out: list[Finding]) -> None:
         )
         if finding is not None:
             out.append(finding)
+        out += plaintext_secret_findings(AGENT, name, spec, file=path, line=line)

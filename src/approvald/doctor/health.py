@@ -50,12 +50,19 @@ def _daemon(paths: Paths, hook_installed: bool) -> list[Finding]:
     ok, why = dial_status(endpoint)
     if ok:
         return []
-    # Not running is not a hole (the hook refuses what policy does not allow when no daemon
-    # answers), but with a hook installed every approval request then fails: low, not info.
+    # Not running is not a hole (with no daemon the hook decides locally with the same policy),
+    # but with a hook installed nobody sees the requests in the dashboard: low, not info.
     severity = LOW if hook_installed else INFO
+    from approvald.settings import safe_load_settings
+
+    asks = safe_load_settings(paths.config).no_daemon == "ask"
     consequence = (
-        "The approvald hook is installed, so every action that needs approval is refused until "
-        "a daemon runs."
+        "The approvald hook is installed, so each hook decides by itself with the same policy: "
+        "what policy allows or denies still is, and what needs approval "
+        + ("becomes the agent's own prompt where it has one (Claude Code), and a deny where it "
+           "has none (Codex, Gemini CLI, Cursor)" if asks else
+           "is denied (no_daemon = \"deny\")")
+        + "; nothing reaches the dashboard, the grants or a webhook until a daemon runs."
         if hook_installed
         else "No agent hook uses it yet."
     )
@@ -140,11 +147,11 @@ def _policy_broken(file: str, line: int | None, message: str) -> Finding:
         file=file,
         line=line,
         title="The approvald policy does not load",
-        detail=f"{message}. While the policy is broken approvald cannot decide anything.",
-        fix=(
-            f"Fix {where}, then check it with "
-            f"`approvald policy test --policy {file} < action.json`."
-        ),
+        detail=(f"{message}. A running daemon keeps deciding with the last policy that loaded, "
+                "so your change is not in force; a daemon started now, and a hook deciding "
+                "without a daemon, have no policy and deny every action."),
+        fix=(f"Fix {where}; `approvald policy check` lists every problem at once, and the "
+             "daemon reloads by itself once the files load."),
         id=finding_id(AGENT, "policy-broken", file),
     )
 

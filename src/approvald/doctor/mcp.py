@@ -16,6 +16,7 @@ from typing import Any
 from approvald.doctor.commands import program_name, split_command
 from approvald.doctor.findings import HIGH, MEDIUM, Finding, finding_id
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str
+from approvald.doctor.plaintext import plaintext_secret_findings
 
 
 @dataclass(frozen=True)
@@ -227,4 +228,6 @@ def raw_server_findings(agent: str, doc: ConfigDoc, fix: str,
                                      fix=fix.format(name=name, file=path))
         if finding is not None:
             out.append(finding)
+        out += plaintext_secret_findings(agent, name, spec, file=path,
+                                         line=doc.line_of(f'"{name}"'))
     return out
