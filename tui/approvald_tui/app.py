@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Input, TabbedContent, TabPane
 
+from approvald.model.notices import approval_notice
 from approvald_tui.client import DaemonClient, DaemonError
 from approvald_tui.keys import DECIDE_ACTIONS, NARROW, KeyActions
 from approvald_tui.messages import Connected, DaemonEvent, Disconnected
@@ -23,9 +24,7 @@ from approvald_tui.model import (
     Clock,
     Event,
     approval_of,
-    one_line,
     parse_ts,
-    project,
     system_clock,
 )
 from approvald_tui.notify import Notifier, desktop_notify
@@ -314,7 +313,7 @@ class ApprovalsApp(KeyActions):
         if approval.get("status", "pending") != "pending" or approval.get("id") in self.in_flight:
             return
         if self.pending.upsert(approval, self.clock()):
-            title, body = notification_text(approval)
+            title, body = approval_notice(approval)  # the daemon's webhook says the same
             self._alert(title, body)
         self._pending_changed()
 
@@ -483,14 +482,6 @@ class ApprovalsApp(KeyActions):
         detail = self.detail_screen()
         if detail is not None:
             detail.tick(now)
-
-
-def notification_text(approval: Approval) -> tuple[str, str]:
-    """A desktop notification's title and body: who asks, in which project, for what."""
-    agent = str(approval.get("agent") or "an agent")
-    where = project(approval.get("cwd"))
-    title = f"approvald: {agent} asks in {where}" if where != "-" else f"approvald: {agent} asks"
-    return title, one_line(approval.get("summary"), 200)
 
 
 def status_of_hello(event: Event) -> dict[str, Any] | None:

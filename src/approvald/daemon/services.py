@@ -146,7 +146,7 @@ class DoctorService(Service):
 
 def default_services(settings: Settings | None = None) -> list[Service]:
     """The daemon's services; with `settings`, also those its configuration turns on (OTLP
-    export when an endpoint is set)."""
+    export when an endpoint is set, the webhook when `[notify] webhook` names one)."""
     files = FileWatchService()
     services: list[Service] = [files, PolicyWatchService(files), SweepService(),
                                DoctorService(files)]
@@ -156,6 +156,10 @@ def default_services(settings: Settings | None = None) -> list[Service]:
         export = configured_export(settings)
         if export is not None:
             services.append(ExportService(export))
+        if settings.notify_webhook:
+            from approvald.daemon.notify import WebhookService
+
+            services.append(WebhookService(settings.notify_webhook, settings.notify_format))
     return services
 
 
