@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up, then run the daemon + dashboard with a simulated Claude Code session.
+# Set up (skipped when nothing changed), then run the daemon + dashboard with a simulated
+# Claude Code session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import queue
+from pathlib import Path
 
+import pytest
 from rich.console import Console
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
@@ -16,6 +19,7 @@ from approvald_tui.screens.help import HelpScreen
 from approvald_tui.screens.proposal import ProposalScreen, render_proposal
 from approvald_tui.screens.reason import ReasonScreen
 from approvald_tui.screens.record import RecordScreen
+from approvald_tui.widgets.demo import AgentFeed
 from approvald_tui.widgets.detail import DetailPanel, render_approval
 from approvald_tui.widgets.statusbar import StatusBar
 from tests.support.tui import (
@@ -790,3 +794,33 @@ async def test_a_denied_row_is_drawn_plain_under_the_cursor() -> None:
         assert app.history.cursor_row == 0
         assert "red" not in colours(0)  # under the cursor: the cursor's own colours
         assert "red" in colours(1)  # elsewhere DENIED stays red
+
+
+async def test_the_demo_keeps_its_intro_until_escape_and_shows_the_agents_side() -> None:
+    lines: queue.Queue[str] = queue.Queue()
+    app = make_app(FakeDaemonClient(), intro="Demo: press a to approve", agent_lines=lines)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await connected(pilot, app)
+        assert app.query("#intro")
+        await pilot.pause(1.0)
+        assert app.query("#intro")  # no timeout takes it away
+        lines.put("Claude Code pushes to main: shell git push origin main")
+        lines.put("  -> DENY: git push origin main (the agent read: use a PR)")
+        await pilot.press("9")
+        await until(pilot, lambda: app.active_tab() == "agent", what="the Agent tab")
+        feed = app.query_one(AgentFeed)
+        await until(pilot, lambda: feed.line_count >= 2, what="the agent's lines")
+        assert "the agent read: use a PR" in feed.lines[-1]
+        await pilot.press("escape")
+        await until(pilot, lambda: not app.query("#intro"), what="the intro to go")
+        await pilot.press("j", "g")  # keys on a tab without a list change nothing
+
+
+def test_the_demo_reads_a_stand_in_home(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from approvald.cli.demo_cmd import _demo_env
+
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", "/home/someone/.claude")
+    env = _demo_env(tmp_path)
+    assert env["HOME"] == str(tmp_path / "user") and "CLAUDE_CONFIG_DIR" not in env
+    assert "dangerously-skip-permissions" in (tmp_path / "user" / ".bashrc").read_text()

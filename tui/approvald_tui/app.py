@@ -7,6 +7,7 @@ A pure client of the daemon's HTTP API (docs/API.md): it imports nothing from ap
 from __future__ import annotations
 
 import asyncio
+import queue
 from datetime import timezone
 from typing import Any, ClassVar
 
@@ -30,6 +31,7 @@ from approvald_tui.model import (
 from approvald_tui.notify import Notifier, desktop_notify
 from approvald_tui.screens.detail import DetailScreen
 from approvald_tui.widgets.activity import ActivityTable, HistoryTable
+from approvald_tui.widgets.demo import AgentFeed, IntroBanner
 from approvald_tui.widgets.detail import DetailPanel
 from approvald_tui.widgets.grants import GrantsTable
 from approvald_tui.widgets.pending import PendingTable
@@ -44,6 +46,7 @@ ACTIVITY_LOAD = 5000  # events asked for at connect; the table keeps the same nu
 HISTORY_LOAD = 500
 ACTIVITY_FLUSH_S = 0.05  # decisions arriving together land in one table update
 STATUS_REFRESH_S = 5.0  # at most this often, decisions trigger a status refresh (sessions)
+AGENT_DRAIN_S = 0.2  # the demo's agent lines reach its tab this often
 
 
 class ApprovalsApp(KeyActions):
@@ -71,6 +74,8 @@ class ApprovalsApp(KeyActions):
         Binding("c", "accept_pin", "Accept tool", id="accept-pin"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
         Binding("escape", "leave_filter", "Leave filter", show=False, id="leave-filter"),
+        Binding("escape", "hide_intro", "Hide intro", show=False, id="hide-intro"),
+        Binding("9", "tab('agent')", "Agent", show=False, id="tab-agent"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit_app", "Quit", id="quit"),
         *(Binding(str(i), f"tab('{name}')", name.title(), show=False, id=f"tab-{name}")
@@ -86,7 +91,8 @@ class ApprovalsApp(KeyActions):
                  tz: timezone | None = None, notifier: Notifier = desktop_notify,
                  endpoint: str = "", backoff: tuple[float, float] = (0.5, 5.0),
                  tick_s: float = 1.0, intro: str | None = None,
-                 confirm_high_risk: bool = False) -> None:
+                 confirm_high_risk: bool = False,
+                 agent_lines: queue.Queue[str] | None = None) -> None:
         super().__init__()
         self.client = client
         self.clock = clock
@@ -95,6 +101,7 @@ class ApprovalsApp(KeyActions):
         self.backoff = backoff
         self.tick_s = tick_s
         self.intro = intro
+        self.agent_lines = agent_lines  # the demo's simulated agent reports here
         self.confirm_high_risk = confirm_high_risk
         self.explained: dict[str, Approval] = {}  # approval id -> what /explain said
         self.state = StatusState(endpoint=endpoint)
@@ -129,6 +136,8 @@ class ApprovalsApp(KeyActions):
         }
         self.status_bar = StatusBar(self.state, id="status")
         yield self.status_bar
+        if self.intro:
+            yield IntroBanner(self.intro, id="intro")
         with self.tabs:
             with TabPane("Pending", id="pending"):
                 yield self.pending
@@ -150,22 +159,27 @@ class ApprovalsApp(KeyActions):
                 yield self.sessions
             with TabPane("Grants", id="grants"):
                 yield self.grants
+            if self.agent_lines is not None:
+                with TabPane("Agent (demo)", id="agent"):
+                    yield AgentFeed(self.agent_lines, id="agent-feed")
         yield Footer()
 
-    def table(self, tab: str) -> DataTable[object] | RowList:
+    def table(self, tab: str) -> DataTable[object] | RowList | None:
+        """The list a tab shows (None: a tab without one, the demo's Agent tab)."""
         tables: dict[str, DataTable[object] | RowList] = {
             "pending": self.pending, "activity": self.activity, "history": self.history,
             "warnings": self.warnings, "leases": self.leases, "pins": self.pins,
             "sessions": self.sessions, "grants": self.grants}
-        return tables[tab]
+        return tables.get(tab)
 
     def on_mount(self) -> None:
         self.pending.focus()
         self._show_selected()
         self.set_interval(self.tick_s, self._tick)
         self.follow_events()
-        if self.intro:  # kept on screen until the person dismisses it (a click, or ?)
-            self.notify(self.intro, title="approvald (click to dismiss)", timeout=3600)
+        if self.agent_lines is not None:
+            feed = self.query_one(AgentFeed)
+            self.set_interval(AGENT_DRAIN_S, feed.drain)
 
     async def on_unmount(self) -> None:
         try:
@@ -459,8 +473,11 @@ class ApprovalsApp(KeyActions):
             self.action_open_detail()
 
     def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
-        if message.pane.id in TABS and not isinstance(self.focused, Input):
-            self.table(str(message.pane.id)).focus()
+        table = self.table(str(message.pane.id))
+        if table is None:  # the demo's Agent tab: focus leaves the hidden table behind
+            table = next(iter(message.pane.query(AgentFeed)), None)
+        if table is not None and not isinstance(self.focused, Input):
+            table.focus()
         if message.pane.id == "grants":
             self.reload_grants()
         self._refresh_keys()
@@ -505,7 +522,8 @@ def _decided_key(approval: Approval) -> float:
 
 
 def run(endpoint: str, token_file: Any = None, *, notify: bool = True,
-        intro: str | None = None, confirm_high_risk: bool = False) -> int:
+        intro: str | None = None, confirm_high_risk: bool = False,
+        agent_lines: queue.Queue[str] | None = None) -> int:
     """Open the dashboard against the daemon at `endpoint`; the app's return code."""
     from approvald.wire.aclient import AsyncDaemonClient
     from approvald_tui.notify import no_notify
@@ -513,6 +531,6 @@ def run(endpoint: str, token_file: Any = None, *, notify: bool = True,
     client = AsyncDaemonClient(endpoint, token_file)
     app = ApprovalsApp(client, endpoint=endpoint, intro=intro,
                        notifier=desktop_notify if notify else no_notify,
-                       confirm_high_risk=confirm_high_risk)
+                       confirm_high_risk=confirm_high_risk, agent_lines=agent_lines)
     result = app.run()
     return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

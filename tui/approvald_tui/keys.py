@@ -29,7 +29,7 @@ from approvald_tui.widgets.tabs import LeasesTable, WarningsTable
 
 DECIDE_ACTIONS = ("approve_once", "approve_session", "approve_always", "deny", "deny_reason",
                   "deny_session")
-NARROW = 100  # below this many columns the footer keeps only what is needed most
+NARROW = 120  # below this many columns the footer keeps only what is needed most
 SECONDARY = ("approve_session", "deny_reason", "toggle_fingerprint", "filter", "move")
 FILTER_DEBOUNCE_S = 0.15
 
@@ -64,7 +64,7 @@ class KeyActions(App[int]):
     def detail_screen(self) -> DetailScreen | None:
         raise NotImplementedError
 
-    def table(self, tab: str) -> DataTable[object] | RowList:
+    def table(self, tab: str) -> DataTable[object] | RowList | None:
         raise NotImplementedError
 
     def _pending_changed(self) -> None:
@@ -143,6 +143,8 @@ class KeyActions(App[int]):
             return True if pin is not None and pin.get("status") != "pinned" else None
         if action == "leave_filter":
             return isinstance(self.focused, Input) and self.on_main_screen()
+        if action == "hide_intro":
+            return self.on_main_screen() and bool(self.query("#intro"))
         return True
 
     def action_approve_once(self) -> None:
@@ -302,7 +304,7 @@ class KeyActions(App[int]):
             detail.panel.scroll_relative(y=step, animate=False)
             return
         table = self.table(self.active_tab())
-        if table.row_count:
+        if table is not None and table.row_count:
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)),
                               animate=False)
 
@@ -318,7 +320,7 @@ class KeyActions(App[int]):
         if not self.on_main_screen():
             return
         table = self.table(self.active_tab())
-        if table.row_count:
+        if table is not None and table.row_count:
             table.move_cursor(row=0 if where == "first" else table.row_count - 1,
                               animate=False)
 
@@ -452,8 +454,12 @@ class KeyActions(App[int]):
             self.push_screen(HelpScreen())
 
     def action_tab(self, name: str) -> None:
-        if self.on_main_screen():
+        if self.on_main_screen() and self.tabs.query(f"#{name}"):
             self.tabs.active = name
+
+    def action_hide_intro(self) -> None:
+        for banner in self.query("#intro"):
+            banner.remove()
 
     def action_quit_app(self) -> None:
         self.exit(0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import shutil
 import sys
 import tempfile
@@ -33,9 +34,15 @@ from approvald.demo.project import create_project
 from approvald.demo.session import PENDING, STAND_IN_FLAG, DemoSession, hook_env
 from approvald.paths import HOME_ENV, Paths, get_paths
 
-INTRO = ("Demo: a simulated {agent} session is sending tool calls through the real hook. "
-         "git push and terraform apply will wait here: a approves, d denies, ? shows every key, "
-         "q ends the demo.")
+INTRO = ("Demo: a simulated {agent} session sends its tool calls through the real hook. "
+         "git push and terraform apply will wait here: a approves, r denies with a reason the "
+         "agent reads, A shows the rule that would allow ones like it. The Agent tab (9) shows "
+         "what the agent got back; Warnings shows what `approvald doctor` finds in a stand-in "
+         "home (not yours). ? lists every key, q ends the demo.")
+# A stand-in home for the demo's daemon and hooks: its live doctor reads this, never the
+# person's own ~/.claude, and finds one thing worth a warning.
+STAND_IN_BASHRC = ("# the demo's stand-in home\n"
+                   "alias cc='claude --dangerously-skip-permissions'\n")
 POLL_S = 0.2
 AUTO_DECIDE_AFTER_S = 1.0
 
@@ -44,6 +51,18 @@ def _temp_dir(prefix: str) -> Path:
     # Short, under /tmp: the daemon's Unix socket path must stay below ~100 bytes.
     parent = "/tmp" if sys.platform != "win32" else None
     return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+
+
+def _demo_env(home: Path) -> dict[str, str]:
+    """The daemon's and the hooks' environment: this home, and a stand-in user home so the
+    live doctor reads neither the person's ~/.claude nor their shell files."""
+    user = home / "user"
+    user.mkdir(exist_ok=True)
+    (user / ".bashrc").write_text(STAND_IN_BASHRC, encoding="utf-8")
+    env = hook_env(home)
+    env["HOME"] = str(user)
+    env.pop("CLAUDE_CONFIG_DIR", None)
+    return env
 
 
 def _say(line: str) -> None:
@@ -140,31 +159,38 @@ def main(argv: list[str]) -> int:
     try:
         paths = get_paths()
         project = create_project(project_parent)
-        if opts.no_tui:
-            _say(f"home {home}, project {project}")
+        env = _demo_env(home)
+        _say(f"home {home}, project {project}")
+        _say("starting a daemon for the demo ...")
+        started = time.monotonic()
         try:
-            daemon = start_daemon(paths, env=hook_env(home))
+            daemon = start_daemon(paths, env=env)
         except DaemonStartError as exc:
             print(f"approvald: demo: could not start the daemon: {exc}", file=sys.stderr)
             return 1
+        _say(f"daemon running (pid {daemon.pid}, ready in {time.monotonic() - started:.1f} s)")
+        lines: queue.Queue[str] | None = None
         if opts.no_tui:
-            _say(f"daemon running (pid {daemon.pid})")
             report = _say
         else:
             log_file = open(home / "demo-session.log", "a", encoding="utf-8")  # noqa: SIM115
+            lines = queue.Queue()
 
             def report(line: str) -> None:
-                assert log_file is not None
+                assert log_file is not None and lines is not None
                 log_file.write(line + "\n")
                 log_file.flush()
+                lines.put(line)
 
-        session = DemoSession(hook_argv=approvald_argv(), project=project, env=hook_env(home),
+        session = DemoSession(hook_argv=approvald_argv(), project=project, env=env,
                               report=report, agent=opts.agent, speed=opts.speed)
         if opts.no_tui:
             return _run_headless(session, paths, opts.auto, opts.speed)
+        _say("opening the dashboard ...")
         session.start()
         return run_dashboard(get_paths().socket, paths.token_file, notify=not opts.no_notify,
-                             intro=INTRO.format(agent=SIMULATED[opts.agent].display_name))
+                             intro=INTRO.format(agent=SIMULATED[opts.agent].display_name),
+                             agent_lines=lines)
     except KeyboardInterrupt:
         return 130
     except SystemExit as exc:  # SIGTERM / SIGHUP (exit_cleanly_on_signals): clean up below

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from approvald.cli.output import Parser
 from approvald.paths import Paths, get_paths
@@ -102,7 +103,8 @@ def _last_line(path: Path) -> str:
 
 
 def run_dashboard(endpoint: str, token_file: Path, notify: bool = True,
-                  intro: str | None = None, paths: Paths | None = None) -> int:
+                  intro: str | None = None, paths: Paths | None = None,
+                  agent_lines: Any = None) -> int:
     # approvald must not import the dashboard (import-linter: core-without-tui), so the CLI
     # reaches it by name at run time. This is the one place the core hands over to it.
     try:
@@ -115,7 +117,8 @@ def run_dashboard(endpoint: str, token_file: Path, notify: bool = True,
 
     settings = safe_load_settings((paths or get_paths()).config)
     result: int = dashboard.run(endpoint, token_file, notify=notify, intro=intro,
-                                confirm_high_risk=settings.confirm_high_risk)
+                                confirm_high_risk=settings.confirm_high_risk,
+                                agent_lines=agent_lines)
     return result
 
 

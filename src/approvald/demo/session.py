@@ -135,9 +135,9 @@ class DemoSession:
             stdout, stderr = proc.communicate()
         answer, reason = self._agent.answer(stdout, stderr, proc.returncode)
         outcome.answer, outcome.reason = answer, reason
-        if not self._stop.is_set():
-            self.report(f"  -> {answer.upper()}: {step.target}" + (f" ({reason})" if reason
-                                                                    else ""))
+        if not self._stop.is_set():  # what the agent got back, in its own words
+            self.report(f"  -> {answer.upper()}: {step.target}" + (
+                f" (the agent read: {reason})" if reason else ""))
 
     def running(self) -> bool:
         return self._thread.is_alive() or any(w.is_alive() for w in self._waiters)

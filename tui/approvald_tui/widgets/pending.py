@@ -151,8 +151,9 @@ class PendingTable(DataTable[object]):
         self.now = now
         for approval_id, approval in self.approvals.items():
             cells = self._cells(approval)
-            self.update_cell(approval_id, "age", cells[0])
-            self.update_cell(approval_id, "left", cells[1])
+            # 9s becomes 1m04s: the column widens with it instead of clipping it
+            self.update_cell(approval_id, "age", cells[0], update_width=True)
+            self.update_cell(approval_id, "left", cells[1], update_width=True)
 
     def _rebuild(self, select_id: str | None) -> None:
         self.clear()
