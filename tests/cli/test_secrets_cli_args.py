@@ -37,13 +37,14 @@ def test_session_id_from_environment() -> None:
     assert exec_cmd.session_id({"APPROVALD_SESSION_ID": "  "}) is None
 
 
-def test_lease_needs_ttl_and_daemon(approvald_home: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_lease_needs_a_daemon_and_a_duration(approvald_home: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as excinfo:
-        lease_cmd.main(["GH"])
+        lease_cmd.main(["GH", "--ttl", "soon"])
     assert excinfo.value.code == 2
     assert lease_cmd.main(["GH", "--ttl", "5"]) == 1
     assert "no daemon" in capsys.readouterr().err
+    assert lease_cmd.main(["GH"]) == 1  # no --ttl: the default (lease_ttl_s), still no daemon
 
 
 def test_lease_list_and_revoke_offline(approvald_home: Path,

@@ -201,6 +201,23 @@ def pins(argv: list[str]) -> int:
     return fail(prog, f"unknown pins command {verb!r} (list, accept)", 2)
 
 
+def parser() -> argparse.ArgumentParser:
+    """The command's words at once, for shell completion (`approvald completion`); each
+    subcommand parses its own arguments when it runs."""
+    whole = argparse.ArgumentParser(prog=PROG, description="the local MCP gateway")
+    sub: Any = whole.add_subparsers(dest="command")
+    sub.add_parser("wrap", help="an MCP server in front of an upstream one",
+                   parents=[_wrap_parser()], add_help=False)
+    serve = sub.add_parser("serve", help="governed built-in tools over MCP")
+    serve.add_argument("--name")
+    serve.add_argument("--agent")
+    pin_words = sub.add_parser("pins", help="pinned MCP tool definitions").add_subparsers()
+    pin_words.add_parser("list", help="the tools pinned, and those withheld").add_argument(
+        "--json", action="store_true")
+    pin_words.add_parser("accept", help="accept a withheld tool's new definition")
+    return whole
+
+
 def main(argv: list[str]) -> int:
     commands = {"wrap": wrap, "serve": serve_builtin, "pins": pins}
     if not argv or argv[0] in ("-h", "--help"):

@@ -26,8 +26,8 @@ KEYS = (
     ("f", "show the full fingerprint"),
     ("/", "filter the activity or history list"),
     ("x", "revoke the selected lease (Leases) or grant (Grants)"),
-    ("1 - 8", "Pending, Activity, History, Warnings, Leases, Pins, Sessions, Grants"),
     ("c", "accept the selected withheld MCP tool's new definition (Pins tab)"),
+    ("1 - 8", "Pending, Activity, History, Warnings, Leases, Pins, Sessions, Grants"),
     ("?", "this help"),
     ("q", "quit (requests stay pending in the daemon)"),
 )
