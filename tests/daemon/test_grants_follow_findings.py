@@ -11,15 +11,12 @@ import httpx
 import pytest
 
 from approvald.daemon.context import DaemonContext
-from approvald.paths import get_paths
-from approvald.policy import load_engine
-from tests.support.daemon import make_context
+from tests.support.daemon import policy_context
 
 
 @pytest.fixture
 def ctx(approvald_home: Path) -> Iterator[DaemonContext]:
-    paths = get_paths()
-    context = make_context(paths, engine_loader=lambda: load_engine(paths))
+    context = policy_context()
     yield context
     context.database.close()
 

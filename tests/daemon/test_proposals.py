@@ -5,7 +5,7 @@ after repeated approvals), and `risk: high` carried to the approval."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +14,15 @@ import pytest
 
 from approvald.daemon.context import DaemonContext
 from approvald.paths import get_paths
-from approvald.policy import load_engine
-from tests.support.daemon import asgi_client, make_context
+from tests.support.daemon import policy_context
 
 
 @pytest.fixture
 def ctx(approvald_home: Path) -> Iterator[DaemonContext]:
-    paths = get_paths()
-    context = make_context(paths, engine_loader=lambda: load_engine(paths))
+    """The starter policy for real (`client` comes from conftest, over this context)."""
+    context = policy_context()
     yield context
     context.database.close()
-
-
-@pytest.fixture
-async def client(ctx: DaemonContext) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(ctx) as c:
-        yield c
 
 
 async def _ask(client: httpx.AsyncClient, command: str, cwd: Path,

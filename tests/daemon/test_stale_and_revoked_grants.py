@@ -5,31 +5,15 @@ In process over ASGI with the fake engine; the real hook and CLI are in tests/cl
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from approvald.agents import payload_reader
 from approvald.daemon import decisions
 from approvald.daemon.context import DaemonContext
 from approvald.daemon.services import SweepService
-from tests.support.daemon import asgi_client, decide_body, make_context
-
-
-@pytest.fixture
-def ctx(approvald_home: Path) -> Iterator[DaemonContext]:
-    context = make_context()
-    yield context
-    context.database.close()
-
-
-@pytest.fixture
-async def client(ctx: DaemonContext) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(ctx) as c:
-        yield c
+from tests.support.daemon import decide_body
 
 
 def _action(command: str = "git push origin main", session: str = "s1") -> Any:

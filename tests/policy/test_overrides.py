@@ -10,6 +10,7 @@ import pytest
 from approvald.model.actions import action_from_json
 from approvald.paths import get_paths
 from approvald.policy import ALLOW, DENY, REQUIRE_APPROVAL, PolicyError, load_engine
+from tests.support.policy import managed_rule
 
 
 def user_policy(text: str) -> None:
@@ -57,12 +58,7 @@ def test_what_it_cannot_set_aside_is_ignored_and_said(approvald_home: Path, targ
 
 def test_a_user_rule_cannot_set_aside_a_managed_one(approvald_home: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    managed = tmp_path / "managed"
-    managed.mkdir()
-    (managed / "org.yaml").write_text(
-        "rules:\n  - id: org-make\n    decision: REQUIRE_APPROVAL\n    reason: Org.\n"
-        "    match: {program: make}\n")
-    monkeypatch.setenv("APPROVALD_MANAGED_POLICIES", str(managed))
+    managed_rule(tmp_path, monkeypatch, "org-make", "{program: make}")
     user_policy(rule("org-make", "{program: make}"))
     assert decide("make deploy") == REQUIRE_APPROVAL
     assert any("a managed rule" in w for w in load_engine().warnings)

@@ -13,6 +13,7 @@ from approvald.model.actions import Action, action_from_json
 from approvald.paths import get_paths
 from approvald.policy import ALLOW, DENY, REQUIRE_APPROVAL, load_engine
 from approvald.policy.propose import APPROVED_FILE, NotProposable, Proposal, propose, write
+from tests.support.policy import managed_rule
 
 
 @pytest.fixture
@@ -89,12 +90,7 @@ def test_never_offered_where_it_must_not_be(approvald_home: Path, project: Path,
 
 def test_not_for_a_managed_rule(approvald_home: Path, project: Path, tmp_path: Path,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    managed = tmp_path / "managed"
-    managed.mkdir()
-    (managed / "org.yaml").write_text(
-        "rules:\n  - id: org-deploys\n    decision: REQUIRE_APPROVAL\n"
-        "    reason: Deploys are reviewed.\n    match: {program: make, args: [deploy]}\n")
-    monkeypatch.setenv("APPROVALD_MANAGED_POLICIES", str(managed))
+    managed_rule(tmp_path, monkeypatch, "org-deploys", "{program: make, args: [deploy]}")
     with pytest.raises(NotProposable, match="organisation's managed policy"):
         proposed("make deploy", project)
 

@@ -23,6 +23,7 @@ from approvald.daemon.app import create_app
 from approvald.daemon.context import DaemonContext, Engine
 from approvald.model.actions import Action
 from approvald.paths import Paths, get_paths
+from approvald.policy import load_engine
 from approvald.policy.decision import Decision
 from approvald.settings import Settings
 from approvald.storage.database import Database
@@ -81,6 +82,12 @@ def make_context(paths: Paths | None = None, *, audit: Any = None,
     if load:
         ctx.reload_policy()
     return ctx
+
+
+def policy_context() -> DaemonContext:
+    """A daemon context deciding with the real policy (starter and this home's files)."""
+    paths = get_paths()
+    return make_context(paths, engine_loader=lambda: load_engine(paths))
 
 
 @asynccontextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -258,11 +258,17 @@ def _pending(ctx: DaemonContext, approval_id: str) -> Approval:
 async def _write_rule(ctx: DaemonContext, approval_id: str, by: str) -> dict[str, Any]:
     """`always`: the proposed rule written and in force before the approval is decided (409
     `not_proposable`, nothing decided, when no rule may be proposed)."""
-    approval = _pending(ctx, approval_id)
+    return await _off_loop(proposals.write_rule, ctx, _pending(ctx, approval_id), by)
+
+
+async def _off_loop(work: Callable[..., dict[str, Any]], ctx: DaemonContext,
+                    approval: Approval, *args: Any) -> dict[str, Any]:
+    """A proposal's work (analysis, files, a reload) off the event loop; NotProposable is a
+    409 `not_proposable` naming the approval."""
     try:
-        return await asyncio.to_thread(proposals.write_rule, ctx, approval, by)
+        return await asyncio.to_thread(work, ctx, approval, *args)
     except NotProposable as exc:
-        raise ApiError(409, f"no rule for {approval_id}: {exc}", "not_proposable") from exc
+        raise ApiError(409, f"no rule for {approval.id}: {exc}", "not_proposable") from exc
 
 
 async def explain(request: Request) -> Response:
@@ -273,11 +279,7 @@ async def explain(request: Request) -> Response:
     approval = ctx.approvals.get(approval_id)
     if approval is None:
         raise ApiError(404, f"no approval {approval_id}")
-    try:
-        found = await asyncio.to_thread(proposals.explain, ctx, approval)
-    except NotProposable as exc:
-        raise ApiError(409, f"cannot explain {approval_id}: {exc}", "not_explainable") from exc
-    return JSONResponse(redact_obj(found))
+    return JSONResponse(redact_obj(await _off_loop(proposals.explain, ctx, approval)))
 
 
 async def proposal(request: Request) -> Response:
@@ -285,13 +287,8 @@ async def proposal(request: Request) -> Response:
     would have matched in recent activity and how many past approvals it would have spared."""
     require_operator(request)
     ctx = context(request)
-    approval_id = approval_id_of(request)
-    approval = _pending(ctx, approval_id)
-    try:
-        found = await asyncio.to_thread(proposals.describe, ctx, approval)
-    except NotProposable as exc:
-        raise ApiError(409, f"no rule for {approval_id}: {exc}", "not_proposable") from exc
-    return JSONResponse(redact_obj(found))
+    approval = _pending(ctx, approval_id_of(request))
+    return JSONResponse(redact_obj(await _off_loop(proposals.describe, ctx, approval)))
 
 
 async def approve(request: Request) -> Response:
