@@ -144,3 +144,77 @@ def test_no_answer_in_time_and_no_daemon_leave_claude_codes_dialog(
         assert expired["decided_by"] == "timeout"
     finally:
         daemon.ensure_stopped()
+
+
+def _decide_now(daemon: RunningDaemon, command: str, session: str) -> dict[str, Any]:
+    """approvald's own decision on `command` in the prompt's directory, asking nobody."""
+    answer: dict[str, Any] = daemon.client().call("POST", "/v1/decide", {"wait": False, "action": {
+        "kind": "process.exec", "tool": "Bash", "agent": "claude-code", "session_id": session,
+        "cwd": "/home/dev/shop", "input": {"command": command}}}, operator=False)
+    return answer
+
+
+def test_always_hands_claude_code_its_rule_and_writes_approvalds(daemon: RunningDaemon,
+                                                                 tmp_path: Path) -> None:
+    """Claude Code asked for a command approvald's policy allows: "always" answers with the
+    rule for its local settings, and approvald's policy gets the same narrow ALLOW."""
+    with StandInAgent(daemon.env, tmp_path) as agent:
+        job = _ask(agent, daemon)
+        [pending] = daemon.wait_pending()
+        proposal = daemon.client().proposal(pending["id"])
+        assert proposal["summary"] == "allow rm -rf node_modules in dev/shop"
+        assert proposal["overrides"] == [] and proposal["this_request_matches"]
+        assert proposal["agent_rule"]["permissions"] == [SUGGESTION]
+        approved = daemon.cli("approvals", "approve", pending["id"][:9], "--always")
+        assert approved.returncode == 0, approved.stderr
+        out = approved.stdout
+        assert "args_exact: [-rf, node_modules]" in out
+        assert ("and Claude Code keeps Bash(rm -rf node_modules) in .claude/settings.local.json"
+                in out)
+        assert out.index(proposal["rule_id"]) < out.index("approved once")
+        assert _decision(job) == {"behavior": "allow", "updatedPermissions": [SUGGESTION]}
+    rules = (daemon.paths.policies / "approved.yaml").read_text()
+    assert proposal["rule_id"] in rules and "cwd: /home/dev/shop" in rules
+    # In approvald's own policy it is that command there, and nothing wider.
+    assert proposal["rule_id"] in _decide_now(daemon, COMMAND, "another")["rules"]
+    assert proposal["rule_id"] not in _decide_now(daemon, "rm -rf node_modules dist",
+                                                  "another")["rules"]
+
+
+def test_always_on_a_prompt_approvald_also_gates_sets_aside_only_its_rule(
+        daemon: RunningDaemon, tmp_path: Path) -> None:
+    push = "git push origin feature/login"
+    with StandInAgent(daemon.env, tmp_path) as agent:
+        job = _ask(agent, daemon, command=push)
+        [pending] = daemon.wait_pending()
+        assert _decide_now(daemon, push, SESSION)["decision"] == "REQUIRE_APPROVAL"
+        assert daemon.cli("approvals", "approve", pending["id"], "--always").returncode == 0
+        decision = _decision(job)
+        assert decision is not None and decision["updatedPermissions"] == [
+            {"type": "addRules", "rules": [{"toolName": "Bash", "ruleContent": push}],
+             "behavior": "allow", "destination": "localSettings"}]
+    rules = (daemon.paths.policies / "approved.yaml").read_text()
+    assert "overrides: [git-push]" in rules
+    assert _decide_now(daemon, "git push origin feature/signup", "another")["decision"] == "ALLOW"
+    assert _decide_now(daemon, "git push origin main", "another")["decision"] == (
+        "REQUIRE_APPROVAL")
+
+
+@pytest.mark.parametrize(("command", "why"), [
+    ("approvald approvals approve ap_1", "only a request that waits for a person"),
+    ("rm -rf build/*", "cannot say this request that narrowly"),
+])
+def test_always_is_refused_for_a_prompt_no_rule_may_cover(daemon: RunningDaemon, tmp_path: Path,
+                                                          command: str, why: str) -> None:
+    """A DENY of approvald's (here self-protection) or a call Claude Code's rules cannot name
+    narrowly: nothing written, nothing decided; once still works."""
+    with StandInAgent(daemon.env, tmp_path) as agent:
+        job = _ask(agent, daemon, command=command)
+        [pending] = daemon.wait_pending()
+        refused = daemon.cli("approvals", "approve", pending["id"], "--always")
+        assert refused.returncode == 1 and why in refused.stderr
+        assert refused.stderr.count("\n") == 1
+        assert daemon.client().approval(pending["id"])["status"] == "pending"
+        assert not (daemon.paths.policies / "approved.yaml").exists()
+        assert daemon.cli("approvals", "approve", pending["id"]).returncode == 0
+        assert _decision(job) == {"behavior": "allow"}

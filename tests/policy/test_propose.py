@@ -167,3 +167,22 @@ def test_glob_characters_in_arguments_stay_literal(approvald_home: Path,
     engine = accept(proposal)
     assert decision(engine, "kubectl delete pods -l 'app=web*'", project) == ALLOW
     assert decision(engine, "kubectl delete pods -l app=webshop", project) == REQUIRE_APPROVAL
+
+
+def test_the_agents_own_prompt_may_become_a_rule_where_the_policy_allows(
+        approvald_home: Path, project: Path) -> None:
+    """Claude Code asked a person about a line approvald allows: the rule covers every command
+    of the line, sets nothing aside, and a DENY still gets none."""
+    engine = load_engine()
+    line = shell("npm ci && npm run build", project)
+    assert engine.evaluate(line).decision == ALLOW
+    with pytest.raises(NotProposable, match="only a request that waits for a person"):
+        propose(line, engine.evaluate(line), engine)
+    proposal = propose(line, engine.evaluate(line), engine, agent_prompt=True)
+    assert proposal.summary == f"allow npm ci and npm run build in {project.parent.name}/shop"
+    assert proposal.overrides == ()
+    assert proposal.matches([line], engine) == [line]
+    assert proposal.matches([shell("npm run build --prod", project)], engine) == []
+    denied = shell("cat .env", project)
+    with pytest.raises(NotProposable, match="this one is DENY"):
+        propose(denied, engine.evaluate(denied), engine, agent_prompt=True)

@@ -4,6 +4,7 @@ the app built around them, and real hook processes for its end-to-end tests."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import subprocess
 import uuid
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console, RenderableType
 from textual.pilot import Pilot
 
 from approvald.wire.errors import ApiError, DaemonError, DaemonUnavailable
@@ -311,9 +313,12 @@ def push_payload(project: Path, session_id: str) -> str:
     })
 
 
-def ask_hook(exe: list[str], payload: str, cwd: Path) -> subprocess.Popen[str]:
-    """Start `approvald hook claude-code` with the payload on stdin (it may wait for a person)."""
-    proc = subprocess.Popen(as_agent([*exe, "hook", "claude-code"]), stdin=subprocess.PIPE,
+def ask_hook(exe: list[str], payload: str, cwd: Path,
+             event: str | None = None) -> subprocess.Popen[str]:
+    """Start `approvald hook claude-code [EVENT]` with the payload on stdin (it may wait for a
+    person)."""
+    line = [*exe, "hook", "claude-code", *([event] if event else [])]
+    proc = subprocess.Popen(as_agent(line), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
                             start_new_session=True)
     assert proc.stdin is not None
@@ -334,3 +339,10 @@ def hook_answer(proc: subprocess.Popen[str]) -> dict[str, str]:
     assert proc.returncode == 0, out
     decision: dict[str, str] = json.loads(out)["hookSpecificOutput"]
     return decision
+
+
+def plain_text(renderable: RenderableType, width: int = 118) -> str:
+    """What a rich renderable shows, as plain text."""
+    console = Console(width=width, record=True, color_system=None, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()

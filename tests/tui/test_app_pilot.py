@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import queue
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
@@ -33,6 +31,7 @@ from tests.support.tui import (
     edit_approval,
     make_app,
     pinned_pin,
+    plain_text,
     push_approval,
     terraform_approval,
     until,
@@ -52,10 +51,8 @@ def _plain(panel: DetailPanel) -> str:
     """What the panel shows, as plain text."""
     if panel.approval is None:
         return ""
-    console = Console(width=118, record=True, color_system=None, file=io.StringIO())
-    console.print(render_approval(panel.approval, NOW, panel.full_fingerprint,
-                                  panel.explained))
-    return console.export_text()
+    return plain_text(render_approval(panel.approval, NOW, panel.full_fingerprint,
+                                      panel.explained))
 
 
 async def connected(pilot, app: ApprovalsApp) -> None:  # type: ignore[no-untyped-def]
@@ -586,9 +583,7 @@ async def test_A_shows_the_proposed_rule_and_enter_writes_it_and_approves() -> N
         await until(pilot, lambda: isinstance(app.screen, ProposalScreen))
         screen = app.screen
         assert isinstance(screen, ProposalScreen)
-        console = Console(width=110, record=True, color_system=None, file=io.StringIO())
-        console.print(render_proposal(screen.summary, screen.proposal))
-        body = console.export_text()
+        body = plain_text(render_proposal(screen.summary, screen.proposal), width=110)
         assert "approved.yaml" in body and "would have matched 3" in body
         assert "sets aside only git-push" in body
         await pilot.press("escape")  # nothing written, nothing decided
@@ -733,9 +728,7 @@ async def test_the_detail_reads_like_the_request() -> None:
 
 def test_a_lease_request_reads_as_secret_ttl_and_pattern() -> None:
     asked = approval(1, "approvald lease GITHUB_TOKEN --ttl 10m --for 'gh *' --single-use")
-    console = Console(width=118, record=True, color_system=None, file=io.StringIO())
-    console.print(render_approval(asked, NOW))
-    text = console.export_text()
+    text = plain_text(render_approval(asked, NOW))
     for line in ("Secret   GITHUB_TOKEN", "TTL      10m", "For      gh *", "Use      once"):
         assert line in text, text
 

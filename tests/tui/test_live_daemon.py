@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,8 +22,17 @@ from approvald.paths import get_paths
 from approvald.wire.aclient import AsyncDaemonClient
 from approvald_tui.app import ApprovalsApp
 from approvald_tui.model import parse_ts
+from approvald_tui.screens.proposal import ProposalScreen, render_proposal
 from tests.support.daemon import RunningDaemon
-from tests.support.tui import NotifierSpy, ask_hook, hook_answer, push_payload, until
+from tests.support.payloads import claude_permission_request
+from tests.support.tui import (
+    NotifierSpy,
+    ask_hook,
+    hook_answer,
+    plain_text,
+    push_payload,
+    until,
+)
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(sys.platform == "win32", reason="Unix socket daemon")]
@@ -75,3 +85,43 @@ async def test_pending_arrives_by_push_and_a_approves_it(
     audit = paths.audit_file.read_text(encoding="utf-8").splitlines()
     decided = [json.loads(line) for line in audit if '"approval.decided"' in line]
     assert decided and all(r.get("decided_by") == "dashboard" for r in decided)
+
+
+async def test_a_on_claude_codes_own_prompt_answers_with_both_rules(
+        daemon: RunningDaemon, approvald_exe: list[str], project: Path) -> None:
+    """Issue 15: Claude Code's own permission prompt in the dashboard; A shows the rule (and the
+    one Claude Code keeps), enter writes approvald's and the hook hands Claude Code its own."""
+    command = "npm run build"
+    payload = json.dumps(claude_permission_request(
+        "Bash", {"command": command, "description": "build it"}, session=str(uuid.uuid4()),
+        cwd=str(project)))
+    paths = get_paths()
+    app = ApprovalsApp(AsyncDaemonClient(paths.socket, paths.token_file), tz=timezone.utc,
+                       notifier=NotifierSpy(), backoff=(0.1, 0.5))
+    hook = await asyncio.to_thread(ask_hook, approvald_exe, payload, project,
+                                   "PermissionRequest")
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: app.pending.row_count == 1, what="the prompt")
+            approval = app.pending.selected()
+            assert approval is not None and approval["rules"] == ["agent-permission-prompt"]
+            await until(pilot, lambda: approval["id"] in app.explained, what="the proposal")
+            await pilot.press("A")
+            await until(pilot, lambda: isinstance(app.screen, ProposalScreen),
+                        what="the proposal screen")
+            screen = app.screen
+            assert isinstance(screen, ProposalScreen)
+            shown = plain_text(render_proposal(screen.summary, screen.proposal), width=200)
+            assert f"allow {command} in" in shown
+            assert f"Claude Code keeps Bash({command}) in .claude/settings.local.json" in shown
+            await pilot.press("enter")
+            answer: Any = await asyncio.to_thread(hook_answer, hook)
+            assert answer["decision"] == {"behavior": "allow", "updatedPermissions": [
+                {"type": "addRules", "rules": [{"toolName": "Bash", "ruleContent": command}],
+                 "behavior": "allow", "destination": "localSettings"}]}
+            await until(pilot, lambda: app.pending.row_count == 0, what="removal")
+    finally:
+        if hook.poll() is None:
+            hook.kill()
+    written = (paths.policies / "approved.yaml").read_text(encoding="utf-8")
+    assert f"cwd: {project}" in written and "args_exact: [run, build]" in written

@@ -321,6 +321,10 @@ class Agent:
         when it keeps none (the call alone is allowed)."""
         return None
 
+    def permissions_summary(self, permissions: list[dict[str, Any]]) -> str:
+        """What `prompt_permissions` gave, as a person reads it in the agent's own terms."""
+        return ""
+
     def reply(self, verdict: Verdict) -> HookReply:
         if verdict.permission == ASK and not self.native_ask:
             verdict = deny(f"{verdict.reason} (nobody can be asked here, so this is denied)")

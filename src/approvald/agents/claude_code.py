@@ -109,6 +109,9 @@ class ClaudeCode(Agent):
         return [claude_events.rule_entry(rule, "session" if scope == "session"
                                          else "localSettings")]
 
+    def permissions_summary(self, permissions: list[dict[str, Any]]) -> str:
+        return claude_events.entries_text(permissions)
+
     def action(self, payload: object) -> Action:
         from approvald.agents import tools
 

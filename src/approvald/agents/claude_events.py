@@ -199,6 +199,24 @@ def permission_rule(tool: str, tool_input: Any) -> dict[str, str] | None:
     return None
 
 
+_WHERE = {"session": "for this session", "localSettings": "in .claude/settings.local.json",
+          "projectSettings": "in .claude/settings.json",
+          "userSettings": "in ~/.claude/settings.json"}
+
+
+def entries_text(entries: list[dict[str, Any]]) -> str:
+    """`updatedPermissions` entries as Claude Code writes its rules: `Bash(npm test) in
+    .claude/settings.local.json`."""
+    parts = []
+    for entry in entries:
+        where = _WHERE.get(str(entry.get("destination")), "")
+        for rule in entry.get("rules") or ():
+            content = rule.get("ruleContent")
+            text = str(rule.get("toolName")) + (f"({content})" if content else "")
+            parts.append(f"{text} {where}".rstrip())
+    return "; ".join(parts)
+
+
 def rule_entry(rule: dict[str, str], destination: str) -> dict[str, Any]:
     """One `updatedPermissions` entry adding `rule` as an allow rule at `destination`
     (`session`, `localSettings`, `projectSettings`, `userSettings`)."""

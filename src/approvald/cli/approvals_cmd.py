@@ -39,7 +39,8 @@ def parser() -> argparse.ArgumentParser:
                          help="admit the same action for the rest of that agent session")
     approve.add_argument("--always", action="store_true",
                          help="also write a rule, proposed from this request, that allows "
-                              "requests like it from now on (printed first)")
+                              "requests like it from now on (printed first); for the agent's "
+                              "own permission prompt, the agent keeps its rule too")
     approve.add_argument("--json", action="store_true", help="print the approval as JSON")
     deny = sub.add_parser("deny", help="deny one pending approval")
     deny.add_argument("id", help="the approval's id, or any unique prefix of it")
@@ -143,6 +144,9 @@ def main(argv: list[str]) -> int:
                 if not opts.json:
                     print(f"rule {proposal['rule_id']} ({proposal['summary']}), written to "
                           f"{proposal['file']}:\n{proposal['text']}", flush=True)
+                    kept = (proposal.get("agent_rule") or {}).get("summary")
+                    if kept:  # the agent's own permission prompt: its settings get one too
+                        print(f"and {kept}", flush=True)
             elif not opts.json:
                 tip = _tip(client, opts.id)
             result = client.approve(opts.id, scope=scope, by="cli", always=opts.always)

@@ -6,7 +6,10 @@ When Claude Code is about to show its permission dialog, the request becomes an 
 shows its own dialog at the same time: whoever answers first wins.
 
 - Approved here: the hook answers `allow`; with `--session`, also the narrow rule Claude Code
-  should keep for the rest of the session (`updatedPermissions`, destination `session`).
+  should keep for the rest of the session (`updatedPermissions`, destination `session`); with
+  `--always` (the dashboard's A), the rule for its local settings (destination `localSettings`)
+  while approvald's own ALLOW rule for the request is written to the user's policies
+  (daemon.proposals).
 - Denied here: the hook answers `deny` with the person's words.
 - Answered in Claude Code's dialog (the tool then ran, or the session moved on to another call),
   expired, or the daemon stopping: the approval is closed (`decided_by` `agent` when answered
@@ -29,7 +32,14 @@ from approvald.daemon.context import STOPPING, DaemonContext
 from approvald.daemon.decisions import wait_for_person
 from approvald.model import events
 from approvald.model.approvals import Approval
-from approvald.model.decisions import APPROVED, BY_AGENT, DENIED, EXPIRED, REQUIRE_APPROVAL
+from approvald.model.decisions import (
+    APPROVED,
+    BY_AGENT,
+    DENIED,
+    EXPIRED,
+    REQUIRE_APPROVAL,
+    SCOPE_ALWAYS,
+)
 from approvald.model.records import action_fields
 from approvald.storage.approvals import AlreadyDecided
 
@@ -37,6 +47,12 @@ log = logging.getLogger("approvald.daemon")
 
 PROMPT_RULE = "agent-permission-prompt"
 ANSWERED_THERE = "answered in the agent's own permission dialog"
+
+
+def is_prompt(approval: Approval) -> bool:
+    """Whether the approval is an agent's own permission prompt (made by `ask`)."""
+    return bool(approval.decision.get("prompt")) and PROMPT_RULE in approval.decision.get(
+        "rules", ())
 
 
 def prompt_fingerprint(action_fingerprint: str) -> str:
@@ -51,7 +67,20 @@ class OpenPrompts:
     def __init__(self, ctx: DaemonContext):
         self._ctx = ctx
         self._open: dict[str, tuple[str, str, Any]] = {}  # approval id -> (session, tool, input)
+        self._always: set[str] = set()  # approved with "always": the agent keeps the rule
         ctx.agent_sessions.on_progress.append(self._progressed)
+
+    def approve_always(self, approval_id: str) -> None:
+        """Its approval (about to be decided) was "always allow": the hook's answer carries
+        the rule the agent keeps in its settings."""
+        self._always.add(approval_id)
+
+    def take_always(self, approval_id: str) -> bool:
+        """Whether `approval_id` was approved with "always" (asked once: then forgotten)."""
+        if approval_id in self._always:
+            self._always.discard(approval_id)
+            return True
+        return False
 
     def add(self, approval: Approval, tool: str, tool_input: Any) -> None:
         self._open[approval.id] = (approval.session_id, tool, tool_input)
@@ -109,13 +138,15 @@ async def ask(ctx: DaemonContext, agent: Agent, payload: Any, fields: dict[str, 
         outcome = await wait_for_person(ctx, approval, disconnected)
     finally:
         prompts.discard(approval.id)
+        always = prompts.take_always(approval.id)
     if outcome is None:  # the hook went away: the agent no longer waits for this answer
         prompts.close(approval.id, "the agent stopped waiting for an answer here")
         return EventAnswer()
     if outcome == STOPPING or not isinstance(outcome, Approval):
         return EventAnswer()  # Claude Code's dialog decides
     if outcome.status == APPROVED and ctx.approvals.consume(outcome.id):
-        permissions = agent.prompt_permissions(action.tool, action.input, outcome.scope or "")
+        scope = SCOPE_ALWAYS if always else outcome.scope or ""
+        permissions = agent.prompt_permissions(action.tool, action.input, scope)
         return EventAnswer(permission="allow", permissions=permissions)
     if outcome.status == DENIED:
         by = outcome.decided_by or "the operator"

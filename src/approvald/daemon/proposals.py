@@ -2,6 +2,12 @@
 what it would have matched lately, and how many approvals it would have spared), and writing it
 to the user's policies directory. The rule itself comes from approvald.policy.propose.
 
+An agent's own permission prompt (daemon.prompts) gets a rule too, even where approvald's policy
+allows the request (the person was asked all the same); with it goes the narrow rule the agent
+keeps in its own settings (Claude Code: `updatedPermissions`, destination `localSettings`), which
+the prompt's hook hands over once the approval is decided. No rule when the agent's own rules
+cannot say the request that narrowly.
+
 Blocking (analysis, file writes, a policy reload): call these off the event loop.
 """
 
@@ -12,7 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from approvald.agents import UnknownAgent, get_agent
 from approvald.daemon.context import DaemonContext
+from approvald.daemon.prompts import is_prompt
 from approvald.model import events
 from approvald.model.actions import (
     FS_READ,
@@ -26,6 +34,7 @@ from approvald.model.actions import (
     build_action,
 )
 from approvald.model.approvals import Approval
+from approvald.model.decisions import SCOPE_ALWAYS
 from approvald.policy.propose import APPROVED_FILE, NotProposable, Proposal, propose, write
 
 log = logging.getLogger("approvald.daemon")
@@ -49,8 +58,35 @@ def _evaluated(ctx: DaemonContext, approval: Approval) -> tuple[Action, Any]:
 
 def _proposal(ctx: DaemonContext, approval: Approval) -> tuple[Proposal, Action]:
     action, decision = _evaluated(ctx, approval)
+    return _propose(ctx, approval, action, decision), action
+
+
+def _propose(ctx: DaemonContext, approval: Approval, action: Action, decision: Any) -> Proposal:
+    prompt = is_prompt(approval)
+    if prompt:
+        agent_rule(approval, action)  # NotProposable when the agent cannot keep one
     engine: Any = ctx.engine
-    return propose(action, decision, engine, approval_id=approval.id), action
+    return propose(action, decision, engine, approval_id=approval.id, agent_prompt=prompt)
+
+
+def agent_rule(approval: Approval, action: Action) -> dict[str, Any] | None:
+    """For an agent's own permission prompt, the rule "always" hands the agent to keep in its
+    settings (`permissions`, in the agent's terms, and their `summary`); None for approvald's
+    own approvals. NotProposable when the agent's rules cannot say the request that narrowly."""
+    if not is_prompt(approval):
+        return None
+    try:
+        agent = get_agent(approval.agent)
+    except UnknownAgent:
+        raise NotProposable(f"{approval.agent or 'this agent'} is not an agent approvald "
+                            "knows") from None
+    permissions = agent.prompt_permissions(action.tool, action.input, SCOPE_ALWAYS)
+    if not permissions:
+        raise NotProposable(f"{agent.display_name}'s own permission rules cannot say this "
+                            "request that narrowly; approve it once or for the session")
+    kept = agent.permissions_summary(permissions)
+    return {"agent": agent.name, "permissions": permissions,
+            "summary": f"{agent.display_name} keeps {kept}" if kept else ""}
 
 
 def _from_activity(event: dict[str, Any]) -> Action | None:
@@ -108,7 +144,7 @@ def explain(ctx: DaemonContext, approval: Approval) -> dict[str, Any]:
         answer["proposal_refused"] = f"approval {approval.id} is already {approval.status}"
         return answer
     try:
-        proposal = propose(action, decision, engine, approval_id=approval.id)
+        proposal = _propose(ctx, approval, action, decision)
     except NotProposable as exc:
         answer["proposal_refused"] = str(exc)
     else:
@@ -144,13 +180,14 @@ def _described(ctx: DaemonContext, approval: Approval, action: Action,
         "would_have_matched_count": len(matched),
         "approved_like_this": len(proposal.matches(past, engine)),
         "this_request_matches": bool(proposal.matches([action], engine)),
+        "agent_rule": agent_rule(approval, action),
     }
 
 
 def write_rule(ctx: DaemonContext, approval: Approval, by: str) -> dict[str, Any]:
     """Write the proposal for `approval` into the user's policies directory and put it in
     force; what was written. NotProposable when none may be."""
-    proposal, _ = _proposal(ctx, approval)
+    proposal, action = _proposal(ctx, approval)
     path: Path = write(proposal, ctx.paths.policies)
     log.info("rule %s written to %s from approval %s by %s", proposal.rule_id, path,
              approval.id, by)
@@ -159,4 +196,5 @@ def write_rule(ctx: DaemonContext, approval: Approval, by: str) -> dict[str, Any
                 "by": by})
     policy_hash, error = ctx.reload_policy()
     return {"id": proposal.rule_id, "file": str(path), "summary": proposal.summary,
-            "text": proposal.text, "policy_hash": policy_hash, "policy_error": error}
+            "text": proposal.text, "policy_hash": policy_hash, "policy_error": error,
+            "agent_rule": agent_rule(approval, action)}

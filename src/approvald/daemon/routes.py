@@ -231,12 +231,13 @@ async def _decide_approval(request: Request, status: str) -> Response:
     rule: dict[str, Any] | None = None
     if always and status == APPROVED:
         rule = await _write_rule(ctx, approval_id, by)
+        if rule.get("agent_rule"):  # the agent's own prompt: its hook hands the agent the rule
+            ctx.open_prompts.approve_always(approval_id)
     try:
         approval = ctx.approvals.decide(approval_id, status, by=by, scope=scope, reason=reason)
-    except UnknownApproval as exc:
-        raise ApiError(404, str(exc)) from exc
-    except AlreadyDecided as exc:
-        raise ApiError(409, str(exc)) from exc
+    except (UnknownApproval, AlreadyDecided) as exc:
+        ctx.open_prompts.take_always(approval_id)
+        raise ApiError(404 if isinstance(exc, UnknownApproval) else 409, str(exc)) from exc
     log.info("approval %s %s by %s%s", approval.id, approval.status, by,
              f" ({scope})" if scope else "")
     ctx.approval_decided(approval)

@@ -22,6 +22,9 @@ STATUSES = (PENDING, APPROVED, DENIED, EXPIRED)
 SCOPE_ONCE = "once"
 SCOPE_SESSION = "session"
 SCOPES = (SCOPE_ONCE, SCOPE_SESSION)
+# "Always allow" on an agent's own permission prompt: the agent keeps the rule in its settings
+# (never an approval's scope: the approval itself is approved once).
+SCOPE_ALWAYS = "always"
 
 # An approved request's grant: it may still admit its fingerprint (`standing`), was used up
 # (`used`), withdrawn by the person (`revoked`), ran out unused (`expired`), or never stood

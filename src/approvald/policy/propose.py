@@ -16,10 +16,10 @@ tool's exact path; a fetch's host and method; an MCP server's tool. It does not 
 starter rules: it `overrides` exactly the REQUIRE_APPROVAL rules that asked for this request
 (approvald.policy.overrides), so every other rule, and any DENY, still holds.
 
-Never proposed: for anything but REQUIRE_APPROVAL (a DENY stays a DENY), for self-protection,
-the organisation's managed rules or a project's rules, for what is built at run time, for a
-line judged as a whole (a download piped into a shell), or for commands that write files
-through redirections.
+Never proposed: for anything but REQUIRE_APPROVAL (a DENY stays a DENY; an ALLOW only for the
+agent's own permission prompt, `agent_prompt`), for self-protection, the organisation's managed
+rules or a project's rules, for what is built at run time, for a line judged as a whole (a
+download piped into a shell), or for commands that write files through redirections.
 """
 
 from __future__ import annotations
@@ -113,9 +113,15 @@ class Proposal:
 
 
 def propose(action: Action, decision: Decision, engine: Engine, *,
-            approval_id: str = "") -> Proposal:
-    """The narrowest rule that allows `action` from now on, in any session."""
-    if decision.decision != REQUIRE_APPROVAL:
+            approval_id: str = "", agent_prompt: bool = False) -> Proposal:
+    """The narrowest rule that allows `action` from now on, in any session.
+
+    `agent_prompt`: the request is the agent's own permission prompt (Claude Code's
+    PermissionRequest), which waits for a person even where approvald's policy allows it; then
+    an ALLOW decision may become a rule too, covering every command of the line and setting
+    nothing aside. A DENY never does."""
+    whole_line = agent_prompt and decision.decision == ALLOW
+    if decision.decision != REQUIRE_APPROVAL and not whole_line:
         raise NotProposable(f"only a request that waits for a person can become a rule; "
                             f"this one is {decision.decision}")
     gating = [m for m in decision.matches if m.decision == REQUIRE_APPROVAL]
@@ -132,7 +138,7 @@ def propose(action: Action, decision: Decision, engine: Engine, *,
     rule_ids = sorted({m.rule for m in gating})
     where = ""
     if action.kind == PROCESS_EXEC and action.command is not None:
-        match, what, directories = _shell_match(action, decision, set(rule_ids))
+        match, what, directories = _shell_match(action, decision, set(rule_ids), whole_line)
         if len(directories) == 1:
             where = f" in {_place(directories[0])}"
     else:
@@ -154,12 +160,12 @@ def propose(action: Action, decision: Decision, engine: Engine, *,
     return Proposal(rule_id=rule["id"], summary=summary, rule=rule)
 
 
-def _shell_match(action: Action, decision: Decision, gating: set[str]
+def _shell_match(action: Action, decision: Decision, gating: set[str], whole_line: bool
                  ) -> tuple[dict[str, Any], str, list[str]]:
     commands = list(decision.analysis)
     by_default = not gating
-    gated = [c for c in commands
-             if (set(c["matched"]) & gating) or (by_default and not c["matched"])]
+    gated = commands if whole_line else [
+        c for c in commands if (set(c["matched"]) & gating) or (by_default and not c["matched"])]
     if not gated:
         raise NotProposable("no single command of this line is what needs a person")
     if len(gated) > MAX_COMMANDS:

@@ -34,6 +34,11 @@ def render_proposal(summary: str, proposal: dict[str, Any]) -> RenderableType:
     if overrides:
         lines.append(Text(f"It sets aside only {', '.join(overrides)} on what it matches; every "
                           "other rule still holds, and a DENY is never lifted.", style="dim"))
+    agent_rule = proposal.get("agent_rule")
+    if isinstance(agent_rule, dict) and agent_rule.get("summary"):
+        # The agent's own permission prompt: the hook's answer carries the agent's rule too.
+        lines.append(Text(f"And {agent_rule['summary']}, so its own dialog stops asking too.",
+                          style="bold"))
     liked = int(proposal.get("approved_like_this") or 0)
     if liked:
         lines.append(Text(f"You approved {liked} request{'s' if liked != 1 else ''} like this "
