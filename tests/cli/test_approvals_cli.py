@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.daemon import RunningDaemon, finish_hook, kill_tree, run_raw, start_hook
+from tests.support.daemon import (
+    RunningDaemon,
+    finish_hook,
+    kill_tree,
+    run_raw,
+    start_hook,
+    wait_until,
+)
 from tests.support.payloads import claude_code_payload
 
 pytestmark = pytest.mark.e2e
@@ -90,16 +96,6 @@ def _push_payload(session: str = "s-stale") -> bytes:
                                           cwd="/tmp")).encode()
 
 
-def _wait_for(check: Any, what: str, timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_a_request_whose_hook_was_killed_leaves_no_grant(daemon: RunningDaemon) -> None:
     # Seen in a real terminal: the hook gave up, the person approved in the dashboard, and
     # the "once" grant silently admitted the next identical command.
@@ -107,7 +103,7 @@ def test_a_request_whose_hook_was_killed_leaves_no_grant(daemon: RunningDaemon) 
     stale = daemon.wait_pending()[0]["id"]
     kill_tree(hook)
     hook.wait(10)
-    _wait_for(lambda: daemon.client().approval(stale)["agent_gone_at"], "the mark")
+    wait_until(lambda: daemon.client().approval(stale)["agent_gone_at"], "the mark")
     listed = daemon.cli("approvals", "list")
     assert "agent no longer waiting" in listed.stdout
     approved = daemon.cli("approvals", "approve", stale[:10])
@@ -115,7 +111,7 @@ def test_a_request_whose_hook_was_killed_leaves_no_grant(daemon: RunningDaemon) 
     assert "nothing was let through" in approved.stdout
     # The agent tries again: it is asked again, and the old request gives way to the new one.
     again = start_hook(daemon.exe, daemon.env, _push_payload())
-    fresh = _wait_for(lambda: [a for a in daemon.client().approvals() if a["id"] != stale],
+    fresh = wait_until(lambda: [a for a in daemon.client().approvals() if a["id"] != stale],
                       "a new request")[0]["id"]
     assert daemon.cli("approvals", "approve", fresh).returncode == 0
     code, answer = finish_hook(again)
@@ -166,7 +162,7 @@ def test_approve_always_writes_the_rule_first_then_like_requests_pass(
         "git push origin feature/signup", session="another", cwd=str(shop))).encode())
     assert code == 0 and out_text.strip() == ""  # ALLOW: no opinion, Claude Code proceeds
     wider = _hook_line(daemon, "git push --force origin feature/signup", shop)
-    pending = _wait_for(lambda: daemon.client().approvals(), "the wider request")
+    pending = wait_until(lambda: daemon.client().approvals(), "the wider request")
     assert pending[0]["summary"] == "git push --force origin feature/signup"
     assert daemon.cli("approvals", "deny", pending[0]["id"]).returncode == 0
     finish_hook(wider)

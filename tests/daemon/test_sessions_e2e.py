@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.agent import StandInAgent
-from tests.support.daemon import RunningDaemon, hook_payload
+from tests.support.daemon import RunningDaemon, hook_payload, wait_until
 from tests.support.payloads import claude_session_end, claude_session_start
 
 pytestmark = [pytest.mark.e2e,
@@ -34,16 +33,6 @@ def _hook(daemon: RunningDaemon, event: str | None = None) -> str:
 def _sessions(daemon: RunningDaemon) -> list[dict[str, Any]]:
     sessions: list[dict[str, Any]] = daemon.client().call("GET", "/v1/sessions")["sessions"]
     return sessions
-
-
-def _until(condition: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def _push_payload(mode: str) -> bytes:
@@ -85,7 +74,7 @@ def test_a_session_is_registered_followed_and_ended(daemon: RunningDaemon,
         records = [json.loads(line) for line in daemon.paths.audit_file.read_text().splitlines()]
         return [r for r in records if r["event"].startswith("session.")]
 
-    records = _until(lambda: len(sessions_recorded()) >= 3 and sessions_recorded())
+    records = wait_until(lambda: len(sessions_recorded()) >= 3 and sessions_recorded())
     kinds = [r["event"] for r in records]
     assert kinds == ["session.started", "session.updated", "session.ended"]
     [ended] = [r for r in records if r["event"] == "session.ended"]
@@ -101,8 +90,8 @@ def test_an_agent_that_exits_ends_its_session(daemon: RunningDaemon, tmp_path: P
         [pending] = daemon.wait_pending()
     finally:
         agent.close()  # the agent exits without a SessionEnd (a crash, a kill)
-    _until(lambda: _sessions(daemon) == [])
-    expired = _until(lambda: (a := daemon.client().approval(pending["id"]))["status"]
+    wait_until(lambda: _sessions(daemon) == [])
+    expired = wait_until(lambda: (a := daemon.client().approval(pending["id"]))["status"]
                      == "expired" and a)
     assert expired["decided_by"] == "session-end"
     assert "agent's process exited" in expired["decision_reason"]

@@ -204,6 +204,19 @@ class RunningDaemon:
         raise AssertionError(f"expected {count} pending approvals; log: {self.log()}")
 
 
+def wait_until(check: Callable[[], Any], what: str = "the condition",
+               timeout: float = 15) -> Any:
+    """Poll `check` until it returns something true, and return that (AssertionError naming
+    `what` after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 # A stand-in agent: a process that runs its arguments as a child and waits, as an agent runs
 # its hooks. The daemon learns the agent from the hook's ancestry, so hooks must never run as
 # children of the test process itself: the CLI the test then runs "as the person" would
