@@ -6,10 +6,12 @@ signals, the event stream, policy reload on file change.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import stat
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,6 +126,14 @@ def _wait_for(predicate: Any, daemon: RunningDaemon, timeout: float = 15) -> Non
     raise AssertionError(f"condition not reached in time; daemon log:\n{daemon.log()}")
 
 
+def _replace(path: Path, text: str) -> None:
+    """Write as an editor that saves atomically: `write_text` truncates first, and the watcher
+    may load the empty file in between (a valid policy with no rules)."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(text)
+    os.replace(part, path)
+
+
 def test_policy_file_change_reloads_and_broken_edit_keeps_last_good(
         daemon: RunningDaemon) -> None:
     env = daemon.env
@@ -131,7 +141,8 @@ def test_policy_file_change_reloads_and_broken_edit_keeps_last_good(
     code, out, _ = run_hook(daemon.exe, env, hook_payload("ls"))
     assert code == 0 and out is None
     user_policy = daemon.paths.policies / "mine.yaml"
-    user_policy.write_text(
+    _replace(
+        user_policy,
         "rules:\n"
         "  - id: no-ls\n"
         "    decision: DENY\n"
@@ -143,7 +154,7 @@ def test_policy_file_change_reloads_and_broken_edit_keeps_last_good(
     assert "Listing is off today." in out["permissionDecisionReason"]
     good = daemon.client().status()["policy_hash"]
 
-    user_policy.write_text("rules:\n  - id: [unclosed\n")
+    _replace(user_policy, "rules:\n  - id: [unclosed\n")
     _wait_for(lambda: daemon.client().status()["policy_error"], daemon)
     status = daemon.client().status()
     assert status["policy_hash"] == good and "mine.yaml" in status["policy_error"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,25 +21,28 @@ def _action(command: str, session: str) -> Action:
                   agent="claude-code", session_id=session, cwd="/tmp", command=command)
 
 
-async def test_a_slow_analysis_is_killed_and_others_are_answered_meanwhile() -> None:
-    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=3, budget_s=2.5)
+async def test_a_slow_analysis_is_killed_and_others_are_answered_meanwhile(
+        tmp_path: Path) -> None:
+    gate, never = tmp_path / "open", tmp_path / "never"
+    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=3, budget_s=60)
     await pool.start()
     try:
         assert (await pool.evaluate(_action("ls", "a")))["decision"] == "ALLOW"
-        # FakeEngine sleeps 1 s per "slow" command; a session may hold two workers at once.
-        slow = [asyncio.ensure_future(pool.evaluate(_action("slow " * 3, "bomb")))
+        # Two analyses of one session that last until the gate opens (a session may hold two
+        # workers at once); another session is answered meanwhile.
+        slow = [asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "bomb")))
                 for _ in range(2)]
-        await asyncio.sleep(0.1)
         quick = await pool.evaluate(_action("git push", "other"))
         assert quick["decision"] == "REQUIRE_APPROVAL"
-        assert not all(task.done() for task in slow)  # answered while the slow ones ran
+        assert not any(task.done() for task in slow)
+        gate.touch()
         results = await asyncio.gather(*slow, return_exceptions=True)
         assert all(isinstance(r, dict) for r in results)
         pool.budget_s = 0.3
         with pytest.raises(Overtime):
-            await pool.evaluate(_action("slow", "bomb"))
+            await pool.evaluate(_action(f"wait-for {never}", "bomb"))
         assert pool.killed == 1
-        pool.budget_s = 5
+        pool.budget_s = 60
         assert (await pool.evaluate(_action("cat .env", "c")))["decision"] == "DENY"
     finally:
         pool.close()

@@ -39,14 +39,18 @@ TOKEN = "operator-token-for-tests"
 # -- in process -------------------------------------------------------------------------------
 
 class FakeEngine:
-    """`ls` allowed, reading .env denied, `git push` needs approval; everything else allowed."""
+    """`ls` allowed, reading .env denied, `git push` needs approval; everything else allowed.
+    `wait-for PATH` is a slow analysis: it takes until PATH exists (at most a minute)."""
 
     policy_hash = "sha256:fake"
 
     def evaluate(self, action: Action) -> Decision:
         text = action.command or " ".join(action.paths)
-        if text.startswith("slow"):
-            time.sleep(1.0)
+        if text.startswith("wait-for "):
+            gate = Path(text.split(" ", 1)[1])
+            deadline = time.monotonic() + 60
+            while not gate.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
         if "git push" in text:
             verdict, rule, reason = "REQUIRE_APPROVAL", "git-push", "pushing needs a person"
         elif ".env" in text:

@@ -286,13 +286,14 @@ async def test_lost_stream_reconnects_and_reloads_state() -> None:
         await connected(pilot, app)
         client.disconnect(refuse=True)
         await until(pilot, lambda: not app.state.connected)
-        assert "daemon not connected" in status_line(app)
-        assert "connection to the daemon was lost" in status_line(app)
+        await until(pilot, lambda: "daemon not connected" in status_line(app)
+                    and "connection to the daemon was lost" in status_line(app))
         # While it was away, the approval was decided and another arrived.
         client.pending = [terraform_approval()]
         client.refuse = False
         await until(pilot, lambda: app.state.connected, what="reconnect")
-        assert list(app.pending.approvals) == ["ap_0002"]
+        await until(pilot, lambda: list(app.pending.approvals) == ["ap_0002"],
+                    what="state reloaded")
         assert selected_id(app) == "ap_0002"
 
 
@@ -343,7 +344,7 @@ async def test_decision_keys_do_nothing_without_a_visible_selection() -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await connected(pilot, app)
         await pilot.press("2")  # Activity tab: a/d must not decide what the person cannot see
-        assert app.active_tab() == "activity"
+        await until(pilot, lambda: app.active_tab() == "activity")
         await pilot.press("a", "d", "s")
         await pilot.pause(0.1)
         assert client.calls == []
