@@ -79,21 +79,28 @@ class _ClaudeLike(SimulatedAgent):
             session: str) -> dict[str, Any]:
         return self._payload(f"mcp__{server}__{tool}", arguments, cwd, session)
 
-
-class ClaudeCode(_ClaudeLike):
-    name, display_name = "claude-code", "Claude Code"
-
     def answer(self, stdout: str, stderr: str, exit_code: int) -> tuple[str, str]:
         text = stdout.strip()
-        if exit_code == 2 and stderr.strip():
-            return DENY, stderr.strip()
+        if exit_code == 2:
+            return (DENY, stderr.strip()) if stderr.strip() else (ERROR, "exit 2, no reason")
         if exit_code != 0:
             return ERROR, f"exit {exit_code}"
         if not text:
             return ALLOW, "no objection"
         doc = _json(text)
         out = doc.get("hookSpecificOutput") if isinstance(doc, dict) else None
-        if isinstance(out, dict) and out.get("permissionDecision") in (ALLOW, DENY, ASK):
+        return self._judge(out if isinstance(out, dict) else {}, text)
+
+    def _judge(self, out: dict[str, Any], text: str) -> tuple[str, str]:
+        """What the agent makes of its `hookSpecificOutput` (`text`: the whole answer)."""
+        raise NotImplementedError
+
+
+class ClaudeCode(_ClaudeLike):
+    name, display_name = "claude-code", "Claude Code"
+
+    def _judge(self, out: dict[str, Any], text: str) -> tuple[str, str]:
+        if out.get("permissionDecision") in (ALLOW, DENY, ASK):
             return str(out["permissionDecision"]), str(out.get("permissionDecisionReason", ""))
         return ERROR, f"unreadable hook output: {text[:200]}"
 
@@ -114,18 +121,8 @@ class Codex(_ClaudeLike):
         patch = f"*** Begin Patch\n*** Add File: {path}\n{lines}*** End Patch\n"
         return self._payload("apply_patch", {"command": patch}, cwd, session)
 
-    def answer(self, stdout: str, stderr: str, exit_code: int) -> tuple[str, str]:
-        text = stdout.strip()
-        if exit_code == 2:
-            return (DENY, stderr.strip()) if stderr.strip() else (ERROR, "exit 2, no reason")
-        if exit_code != 0:
-            return ERROR, f"exit {exit_code}"
-        if not text:
-            return ALLOW, "no objection"
-        doc = _json(text)
-        out = doc.get("hookSpecificOutput") if isinstance(doc, dict) else None
-        if isinstance(out, dict) and out.get("permissionDecision") == DENY and out.get(
-                "permissionDecisionReason"):
+    def _judge(self, out: dict[str, Any], text: str) -> tuple[str, str]:
+        if out.get("permissionDecision") == DENY and out.get("permissionDecisionReason"):
             return DENY, str(out["permissionDecisionReason"])
         return ERROR, f"Codex would fail this hook and run the tool: {text[:200]}"
 

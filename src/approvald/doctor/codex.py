@@ -26,24 +26,17 @@ DEFAULT_HOOK_TIMEOUT_S = 600.0
 EVENT_KEY = "pre_tool_use"  # PreToolUse in Codex's hook-state keys
 
 
-def _dirs(ctx: ScanContext) -> list[Path]:
-    dirs = [ctx.home / ".codex"]
-    if ctx.project is not None and ctx.project / ".codex" not in dirs:
-        dirs.append(ctx.project / ".codex")
-    return dirs
-
-
 def config_files(ctx: ScanContext) -> list[Path]:
-    return [d / name for d in _dirs(ctx) for name in ("config.toml", "hooks.json")]
+    return [d / name for d in ctx.agent_dirs(".codex") for name in ("config.toml", "hooks.json")]
 
 
 def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     """Returns whether an approvald hook for Codex is installed."""
-    if not any(d.is_dir() for d in _dirs(ctx)):
+    if not any(d.is_dir() for d in ctx.agent_dirs(".codex")):
         return False
     configs: list[ConfigDoc] = []
     ours: list[HookEntry] = []
-    for d in _dirs(ctx):
+    for d in ctx.agent_dirs(".codex"):
         doc = read_toml(d / "config.toml", AGENT, findings)
         if doc is not None:
             configs.append(doc)

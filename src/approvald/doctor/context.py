@@ -67,5 +67,12 @@ class ScanContext:
             return self.claude_config_dir / ".claude.json"
         return self.home / ".claude.json"
 
+    def agent_dirs(self, name: str) -> list[Path]:
+        """The agent's folder in the home directory, then the project's (when it is another)."""
+        dirs = [self.home / name]
+        if self.project is not None and self.project / name not in dirs:
+            dirs.append(self.project / name)
+        return dirs
+
     def project_files(self, *parts: str) -> Path | None:
         return self.project.joinpath(*parts) if self.project is not None else None

@@ -22,15 +22,9 @@ AGENT = "cursor"
 TOOL_EVENT = "preToolUse"
 
 
-def _dirs(ctx: ScanContext) -> list[Path]:
-    dirs = [ctx.home / ".cursor"]
-    if ctx.project is not None and ctx.project / ".cursor" not in dirs:
-        dirs.append(ctx.project / ".cursor")
-    return dirs
-
-
 def config_files(ctx: ScanContext) -> list[Path]:
-    return [d / n for d in _dirs(ctx) for n in ("mcp.json", "hooks.json", "permissions.json")]
+    return [d / n for d in ctx.agent_dirs(".cursor")
+            for n in ("mcp.json", "hooks.json", "permissions.json")]
 
 
 # What each part of Cursor's agent needs for approvald to see it: (what, events that cover it,
@@ -53,11 +47,11 @@ def _uncovered(ours: list[HookEntry]) -> list[str]:
 
 
 def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
-    if not any(d.is_dir() for d in _dirs(ctx)):
+    if not any(d.is_dir() for d in ctx.agent_dirs(".cursor")):
         return False
     ours: list[HookEntry] = []
     broad_allow = False
-    for d in _dirs(ctx):
+    for d in ctx.agent_dirs(".cursor"):
         hooks_doc = read_json(d / "hooks.json", AGENT, findings, jsonc=True)
         if hooks_doc is not None:
             entries = collect_flat_hooks(hooks_doc, hooks_doc.data.get("hooks"))
