@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -252,15 +253,17 @@ async def test_oversized_action_is_denied_without_analysis(client) -> None:
 
 
 async def test_slow_analysis_is_cut_off_and_others_still_served(
-        client, monkeypatch: pytest.MonkeyPatch) -> None:
+        client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from approvald.model import limits
 
     monkeypatch.setattr(limits, "EVALUATION_TIMEOUT_S", 0.3)
-    slow = asyncio.create_task(_decide(client, "slow " + "y" * 10_000))
+    gate = tmp_path / "gate"  # the fake engine's analysis lasts until it exists
+    slow = asyncio.create_task(_decide(client, f"wait-for {gate}"))
     started = time.monotonic()
     assert (await _decide(client, "ls"))["decision"] == "ALLOW"
     assert time.monotonic() - started < 0.5  # not stuck behind the slow one
     answer = await asyncio.wait_for(slow, 5)
+    gate.touch()  # the analysis that was cut off ends too
     assert answer["decision"] == "DENY" and answer["rules"] == [limits.TIMEOUT_RULE]
 
 
