@@ -12,9 +12,9 @@ Standard library only, imported lazily where it costs: the hook uses this on eve
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
-if TYPE_CHECKING:
-    from typing import Any
+from approvald.signing import Signer, hex_digest
+from approvald.signing import new_nonce as new_nonce  # the proofs' helpers, for their users
+from approvald.signing import same as same
 
 SOCKET_NAME = "approvald.sock"
 ENDPOINT_FILE_NAME = "endpoint"
@@ -43,56 +43,26 @@ STREAM_DIGEST = "stream"  # what a streamed answer's proof binds instead of its 
 NONCE_WINDOW_MS = 120_000
 
 
-_SHA256: Any = None
-# HMAC's pads as translation tables: each key byte XOR 0x36 (0x5C) in one C call.
-_IPAD = bytes(b ^ 0x36 for b in range(256))
-_OPAD = bytes(b ^ 0x5C for b in range(256))
+_SIGNERS: dict[str, Signer] = {}
 
 
-def _sha256() -> Any:
-    """The built-in sha256 (no OpenSSL load: `hashlib` costs the hook ~6 ms), found once: a
-    failed import is searched for again on every attempt (`_sha2` does not exist before Python
-    3.12), which cost about a millisecond a proof."""
-    global _SHA256
-    if _SHA256 is None:
-        import importlib
-
-        for name in ("_sha2", "_sha256", "hashlib"):  # Python >= 3.12, older ones, a stripped build
-            try:
-                _SHA256 = importlib.import_module(name).sha256
-                break
-            except ImportError:
-                continue
-    return _SHA256
+def _signer(token: str) -> Signer:
+    """The token's signer (the daemon signs with one token for its whole life)."""
+    signer = _SIGNERS.get(token)
+    if signer is None:
+        if len(_SIGNERS) > 8:
+            _SIGNERS.clear()
+        signer = _SIGNERS[token] = Signer(token)
+    return signer
 
 
 def body_digest(body: bytes) -> str:
-    return str(_sha256()(body).hexdigest())
+    return hex_digest(body)
 
 
 def _hmac(token: str, message: str) -> str:
-    """Hex HMAC-SHA256 (RFC 2104) over the built-in sha256."""
-    sha256 = _sha256()
-    key = token.encode("utf-8")
-    if len(key) > 64:
-        key = sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    inner = sha256(key.translate(_IPAD) + message.encode("latin-1")).digest()
-    return str(sha256(key.translate(_OPAD) + inner).hexdigest())
-
-
-def same(a: str, b: str) -> bool:
-    """Constant-time comparison of two proofs."""
-    from _operator import _compare_digest
-
-    return bool(_compare_digest(a.encode("latin-1", "replace"), b.encode("latin-1", "replace")))
-
-
-def new_nonce() -> str:
-    import os
-    import time
-
-    return f"{int(time.time() * 1000):012x}{os.urandom(10).hex()}"
+    """Hex HMAC-SHA256 (RFC 2104) over the built-in sha256 (approvald.signing)."""
+    return _signer(token).sign(message)
 
 
 def nonce_ms(nonce: str) -> int | None:

@@ -1,0 +1,70 @@
+"""HMAC-SHA256 over the interpreter's built-in sha256: the one implementation of the proofs
+both ends of the daemon's wire carry (`approvald.wire.protocol` says what they bind).
+
+Why not `hashlib` and `hmac`: hashlib loads OpenSSL, milliseconds on every agent tool call,
+and the hook's fast path (`approvald.hook.fast`) imports this module and nothing like it. So
+this module imports nothing at all until it is used, and then only a built-in.
+"""
+
+_SHA256 = None
+
+
+def sha256(data: bytes = b"") -> "Any":
+    """A sha256 object over `data` (the built-in one: `_sha2`, `_sha256` before 3.12)."""
+    global _SHA256
+    if _SHA256 is None:
+        try:
+            from _sha2 import sha256 as found  # Python >= 3.12
+        except ImportError:
+            try:
+                from _sha256 import sha256 as found
+            except ImportError:  # pragma: no cover - a build without the built-in
+                from hashlib import sha256 as found
+        _SHA256 = found
+    return _SHA256(data)
+
+
+def hex_digest(data: bytes) -> str:
+    """The hex sha256 of `data`."""
+    return str(sha256(data).hexdigest())
+
+
+class Signer:
+    """Hex HMAC-SHA256 (RFC 2104) with one key, its pads computed once."""
+
+    __slots__ = ("inner", "outer")
+
+    def __init__(self, key: str):
+        secret = key.encode("utf-8")
+        if len(secret) > 64:
+            secret = sha256(secret).digest()
+        secret = secret.ljust(64, b"\0")
+        self.inner = bytes(b ^ 0x36 for b in secret)
+        self.outer = bytes(b ^ 0x5C for b in secret)
+
+    def sign(self, message: str) -> str:
+        """HMAC(key, message) in hex; `message` is latin-1 text (proof messages are ASCII)."""
+        inner = sha256(self.inner + message.encode("latin-1")).digest()
+        return str(sha256(self.outer + inner).hexdigest())
+
+
+def same(a: "str | bytes", b: "str | bytes") -> bool:
+    """Constant-time comparison of two proofs."""
+    from _operator import _compare_digest
+
+    left = a.encode("latin-1", "replace") if isinstance(a, str) else a
+    right = b.encode("latin-1", "replace") if isinstance(b, str) else b
+    return bool(_compare_digest(left, right))
+
+
+def new_nonce() -> str:
+    """12 hex digits of this clock in milliseconds, then 20 random ones."""
+    from os import urandom
+    from time import time
+
+    return f"{int(time() * 1000):012x}{urandom(10).hex()}"
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
