@@ -4,8 +4,6 @@ The hook reads these on every agent tool call, so nothing beyond `os` and `sys` 
 (platformdirs itself costs several milliseconds); a test holds the two in agreement.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 

@@ -17,7 +17,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.agent import StandInAgent
-from tests.support.daemon import RunningDaemon, finish_hook, hook_payload, start_hook
+from tests.support.daemon import (
+    RunningDaemon,
+    finish_hook,
+    hook_argv,
+    hook_payload,
+    start_hook,
+)
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -75,7 +81,7 @@ def _agent_env(daemon: RunningDaemon) -> dict[str, str]:
 
 
 def _hook_line(daemon: RunningDaemon) -> str:
-    return " ".join(shlex.quote(part) for part in [*daemon.exe, "hook", "claude-code"])
+    return shlex.join(hook_argv(daemon.exe))
 
 
 def _audit(daemon: RunningDaemon) -> list[dict[str, object]]:

@@ -54,6 +54,15 @@ def test_other_commands_are_not_approvald(command: str) -> None:
     assert parse_approvald_hook(command) is None
 
 
+def test_recognises_the_fast_entry() -> None:
+    parsed = parse_approvald_hook("'/v v/bin/python' -I -S /v/lib/approvald/hook/entry.py "
+                                  "hook codex")
+    assert parsed is not None
+    assert (parsed.program, parsed.script, parsed.agent) == (
+        "/v v/bin/python", "/v/lib/approvald/hook/entry.py", "codex")
+    assert parse_approvald_hook("python3 -I /v/lib/other/entry.py hook codex") is None
+
+
 def test_exec_form_args() -> None:
     parsed = parse_approvald_hook("/opt/approvald", ["hook", "claude-code"])
     assert parsed is not None and parsed.program == "/opt/approvald"

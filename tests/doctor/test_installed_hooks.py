@@ -5,6 +5,7 @@ servers."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,20 @@ def test_copilot_warnings(m: Machine) -> None:
     (m.home / ".copilot" / "mcp-config.json").write_text(json.dumps({"mcpServers": {
         "shell": {"type": "local", "command": "npx", "args": ["-y", "mcp-shell"]}}}))
     assert by_kind(m.scan(), "copilot", "mcp-shell")
+
+
+@pytest.mark.parametrize("agent", ["claude-code", "gemini", "cursor"])
+def test_the_fast_entry_guards_like_the_cli(m: Machine, agent: str) -> None:
+    hooks.install(agent, "user", m.project)  # the command install writes by default
+    findings = mine(m.scan(), agent)
+    assert by_kind(findings, agent, "unguarded-tools") == [], titles(findings)
+    assert by_kind(findings, agent, "hook-broken") == [], titles(findings)
+
+
+def test_a_fast_entry_gone_after_an_upgrade_is_reported(m: Machine, tmp_path: Path) -> None:
+    python = Path(sys.executable)
+    gone = tmp_path / "Cellar" / "approvald" / "0.9" / "approvald" / "hook" / "entry.py"
+    hooks.install("claude-code", "user", m.project, command=f"{python} -I -S {gone}")
+    [broken] = by_kind(m.scan(), "claude-code", "hook-broken")
+    assert str(gone) in broken.title and "block" in broken.detail
+    assert "approvald install claude-code" in broken.fix

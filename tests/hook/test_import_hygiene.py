@@ -119,6 +119,56 @@ def test_hook_fast_path_imports_only_the_standard_library(tmp_path: Path, agent:
     assert foreign == [], foreign
 
 
+# What the installed hook (`python -I -S .../approvald/hook/entry.py hook AGENT`) may import on
+# its daemon path beyond `os` (frozen in the interpreter, which `python -c pass` loads too):
+# built-in modules, and approvald's hook path (userdirs only where APPROVALD_HOME does not say).
+FAST_PATH = {"approvald", "approvald.hook", "approvald.hook.fast", "approvald.signing",
+             "approvald.userdirs", "_socket", "_sha256", "_sha2", "_operator", "select"}
+
+
+@pytest.mark.parametrize("agent", list(AGENTS))
+@pytest.mark.parametrize("home", [True, False])
+def test_the_installed_hook_imports_next_to_nothing(approvald_home: Path, agent: str,
+                                                    home: bool) -> None:
+    """The real command install writes, against a canned daemon, with `-X importtime` (which
+    lists every module a process imports, the interpreter's own start-up included)."""
+    import shlex
+
+    from approvald.install.hooks import hook_command
+    from tests.support.canned import CannedDaemon, proven
+
+    allow = get_agent(agent).reply(Verdict(None)).stdout.encode()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("APPROVALD_", "XDG_"))}
+    if home:
+        env["APPROVALD_HOME"] = str(approvald_home)
+        canned = CannedDaemon(approvald_home, proven(allow))
+    else:  # the platform's directories (XDG on Linux), as most users have them
+        env.update(HOME=str(approvald_home / "u"), XDG_RUNTIME_DIR=str(approvald_home / "r"))
+        canned = CannedDaemon(None, proven(allow),
+                              state=approvald_home / "u" / ".local" / "state" / "approvald",
+                              socket_path=approvald_home / "r" / "approvald" / "approvald.sock")
+    words = shlex.split(hook_command(agent))
+    try:
+        proc = subprocess.run([words[0], "-X", "importtime", *words[1:]], env=env,
+                              input=b'{"tool_name": "Bash", "tool_input": {"command": "ls"}}',
+                              capture_output=True, timeout=60)
+    finally:
+        canned.close()
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.strip() == allow.strip()
+    assert len(canned.requests) == 1
+    bare = subprocess.run([words[0], "-I", "-S", "-X", "importtime", "-c", "import os"],
+                          capture_output=True, timeout=60)
+    loaded = _imported(proc.stderr) - _imported(bare.stderr)
+    assert loaded <= FAST_PATH, sorted(loaded - FAST_PATH)
+    assert ("approvald.userdirs" in loaded) is not home
+
+
+def _imported(importtime: bytes) -> set[str]:
+    return {line.rsplit("|", 1)[1].strip() for line in importtime.decode().splitlines()
+            if line.startswith("import time:") and "|" in line and "imported package" not in line}
+
+
 @pytest.mark.parametrize("env", [
     {"APPROVALD_HOME": "/tmp/ad-x"},
     {"APPROVALD_HOME": "~/odd/../home"},

@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shlex
 import stat
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from approvald.agents import get_agent
-from approvald.install import InstallError, approvald_command, hooks
+from approvald.install import InstallError, approvald_command, hooks, lasting_path
 from approvald.settings import DEFAULT_APPROVAL_TIMEOUT_S, HOOK_TIMEOUT_S
 from tests.support import SHARED
 
@@ -240,10 +241,58 @@ def test_command_is_absolute_and_quoted(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(sys, "argv", [str(exe), "install"])
     command = approvald_command()
     assert command == f"'{exe}'"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # a binary: it is its own hook
     hook = desired_hook()
     assert hooks.hook_executable(hook["command"], "claude-code") == str(exe)
+    assert hooks.hook_files(hook["command"]) == [str(exe)]
     monkeypatch.setattr(sys, "argv", ["pytest"])
     assert os.path.isabs(approvald_command().strip("'").split(" ")[0])
+
+
+def test_install_writes_the_fast_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    python = tmp_path / "venv with space" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(sys.executable)  # a venv's python: written as it is, never resolved
+    monkeypatch.setattr(sys, "executable", str(python))
+    command = desired_hook()["command"]
+    words = shlex.split(command)
+    assert words[:3] == [str(python), "-I", "-S"] and words[4:] == ["hook", "claude-code"]
+    assert words[3].endswith(os.path.join("approvald", "hook", "entry.py"))
+    assert os.path.isfile(words[3])
+    assert hooks.hook_files(command) == [str(python), words[3]]
+    assert hooks.hook_executable(command, "claude-code") == str(python)
+    found = hooks.find_installed_hooks(merge({}, desired_hook()), "claude-code")
+    assert found[0]["executable_exists"] is True
+    gone = command.replace("entry.py", "missing.py")
+    assert hooks.hook_target(gone) is None  # not approvald's entry at all
+
+
+@pytest.mark.parametrize(("command", "ours"), [
+    ("/v/bin/python -I -S /v/lib/approvald/hook/entry.py hook claude-code", True),
+    ("'C:\\v\\python.exe' -I -S 'C:\\v\\Lib\\approvald\\hook\\entry.py' hook claude-code",
+     True),
+    ("python3 /x/approvald/hook/entry.py hook claude-code", True),
+    ("/bin/sh /x/approvald/hook/entry.py hook claude-code", False),
+    ("python3 -I -S /x/other/hook/entry.py hook claude-code", False),
+    ("python3 -I /x/approvald/hook/entry.py extra hook claude-code", False),
+])
+def test_which_fast_commands_are_ours(command: str, ours: bool) -> None:
+    assert (hooks.hook_executable(command, "claude-code") is not None) is ours
+
+
+def test_homebrew_paths_go_through_opt(tmp_path: Path) -> None:
+    """`brew upgrade` replaces Cellar/approvald/<version>; opt/approvald follows it."""
+    keg = tmp_path / "Cellar" / "approvald" / "1.2.0"
+    python = keg / "libexec" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    (tmp_path / "opt").mkdir()
+    (tmp_path / "opt" / "approvald").symlink_to(keg)
+    assert lasting_path(str(python)) == str(tmp_path / "opt/approvald/libexec/bin/python")
+    (tmp_path / "opt" / "approvald").unlink()
+    (tmp_path / "opt" / "approvald").symlink_to(keg.parent / "1.3.0")  # another version
+    assert lasting_path(str(python)) == str(python)
+    assert lasting_path("/usr/local/bin/python3") == "/usr/local/bin/python3"
 
 
 # -- files -----------------------------------------------------------------------------------

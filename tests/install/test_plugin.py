@@ -83,9 +83,15 @@ def test_install_and_uninstall_the_plugin(tmp_path: Path, approvald_home: Path,
     assert settings["enabledPlugins"] == {"formatter@team": True, "approvald@approvald-local": True}
     assert "hooks" not in settings
     hooks_file = json.loads((root / "approvald" / "hooks" / "hooks.json").read_text())
+    # Every event runs what exists; the decision goes through the hook's fast entry.
+    for event, groups in hooks_file["hooks"].items():
+        command = groups[0]["hooks"][0]["command"]
+        files = hooks.hook_files(command)
+        assert files and all(os.path.isabs(f) and os.path.isfile(f) for f in files), command
+        target = hooks.hook_event_target(command)
+        assert target is not None and target[2] == (None if event == "PreToolUse" else event)
     pre = hooks_file["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
-    exe = pre.rsplit(" hook ", 1)[0].strip("'")
-    assert os.path.isabs(exe) and os.path.isfile(exe)
+    assert hooks.hook_files(pre)[-1].endswith(os.path.join("approvald", "hook", "entry.py"))
     assert (root / ".claude-plugin" / "marketplace.json").is_file()
     assert (root / "approvald" / ".claude-plugin" / "plugin.json").is_file()
 

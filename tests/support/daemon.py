@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import httpx
 
 from approvald.daemon.app import create_app
 from approvald.daemon.context import DaemonContext, Engine
+from approvald.install.hooks import hook_command
 from approvald.model.actions import Action
 from approvald.paths import Paths, get_paths
 from approvald.policy import load_engine
@@ -117,6 +119,16 @@ def cli_argv() -> list[str]:
     """How to run the CLI as a user would: the installed console script."""
     exe = shutil.which("approvald", path=os.path.dirname(sys.executable))
     return [exe] if exe else [sys.executable, "-m", "approvald"]
+
+
+def hook_argv(exe: list[str], agent: str = "claude-code",
+              event: str | None = None) -> list[str]:
+    """The hook command for `agent` (and `event`, one besides the pre-tool decision) as a user
+    meets it: what `approvald install` writes (the fast entry) when `exe` is the installed CLI,
+    else `exe hook AGENT [EVENT]` (a binary, say)."""
+    if exe == cli_argv():
+        return shlex.split(hook_command(agent, event=event))
+    return [*exe, "hook", agent, *([event] if event else [])]
 
 
 def hook_payload(command: str | None = None, *, session: str = "sess-1", cwd: str = "/tmp",
@@ -246,10 +258,11 @@ def run_hook(exe: list[str], env: dict[str, str], payload: bytes,
 
 def run_raw(exe: list[str], env: dict[str, str], payload: bytes, agent: str = "claude-code",
             timeout: float = HOOK_TIMEOUT_S, event: str | None = None) -> tuple[int, str, str]:
-    """Run `approvald hook AGENT [EVENT]` under a stand-in agent; (exit code, stdout, stderr).
-    The hook may stop reading (an oversized payload): that is not an error here."""
-    proc = subprocess.run(as_agent([*exe, "hook", agent, *([event] if event else [])]),
-                          input=payload, env=env, capture_output=True, timeout=timeout)
+    """Run the hook for `agent` [and `event`] (`hook_argv`) under a stand-in agent; (exit code,
+    stdout, stderr). The hook may stop reading (an oversized payload): that is not an error
+    here."""
+    proc = subprocess.run(as_agent(hook_argv(exe, agent, event)), input=payload, env=env,
+                          capture_output=True, timeout=timeout)
     return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(
         errors="replace")
 
@@ -257,8 +270,7 @@ def run_raw(exe: list[str], env: dict[str, str], payload: bytes, agent: str = "c
 def start_hook(exe: list[str], env: dict[str, str], payload: bytes,
                agent: str = "claude-code", event: str | None = None) -> subprocess.Popen[bytes]:
     """The hook under a stand-in agent, in a process group of its own (`kill_tree`)."""
-    proc = subprocess.Popen(as_agent([*exe, "hook", agent, *([event] if event else [])]),
-                            stdin=subprocess.PIPE,
+    proc = subprocess.Popen(as_agent(hook_argv(exe, agent, event)), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             start_new_session=sys.platform != "win32")
     assert proc.stdin is not None

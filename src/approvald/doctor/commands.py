@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from approvald.install import is_hook_entry
+
 _EXE_SUFFIXES = (".exe", ".cmd", ".bat", ".ps1", ".com")
 _PYTHONS = re.compile(r"^(python(\d+(\.\d+)?)?|pythonw|py)$")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -71,6 +73,7 @@ class ApprovaldCommand:
     agent: str  # the hook's agent argument ("" when missing)
     words: tuple[str, ...]
     event: str = ""  # `hook AGENT EVENT`: an event besides the pre-tool decision ("" for it)
+    script: str = ""  # the fast entry's script the python runs (approvald/hook/entry.py)
 
 
 def parse_approvald_hook(command: str, args: list[str] | None = None) -> ApprovaldCommand | None:
@@ -85,10 +88,17 @@ def parse_approvald_hook(command: str, args: list[str] | None = None) -> Approva
     program = words[i]
     name = program_name(program)
     rest: list[str]
+    script = ""
+    options = i + 1
+    while options < len(words) and words[options].startswith("-") and words[options] != "-m":
+        options += 1
     if name == "approvald":
         rest = words[i + 1 :]
     elif _PYTHONS.match(name) and words[i + 1 : i + 3] == ["-m", "approvald"]:
         rest = words[i + 3 :]
+    elif _PYTHONS.match(name) and options < len(words) and is_hook_entry(words[options]):
+        script = words[options]
+        rest = words[options + 1 :]
     elif name in ("uvx", "pipx") and "approvald" in words[i + 1 : i + 4]:
         rest = words[words.index("approvald", i + 1) + 1 :]
     else:
@@ -97,7 +107,8 @@ def parse_approvald_hook(command: str, args: list[str] | None = None) -> Approva
         return None
     agent = rest[1] if len(rest) > 1 else ""
     event = rest[2] if len(rest) > 2 and rest[2].isalpha() else ""
-    return ApprovaldCommand(program=program, agent=agent, words=tuple(words), event=event)
+    return ApprovaldCommand(program=program, agent=agent, words=tuple(words), event=event,
+                            script=script)
 
 
 def is_windows_path(word: str) -> bool:
@@ -167,6 +178,23 @@ def resolve_program(
         return None, f"{candidate} is a directory"
     if platform != "win32" and not os.access(candidate, os.X_OK):
         return None, f"{candidate} is not executable"
+    return str(candidate), ""
+
+
+def resolve_script(
+    script: str, *, home: Path, project: Path | None, platform: str = sys.platform
+) -> tuple[str | None, str]:
+    """Where a script an interpreter runs resolves to, or (None, why it does not)."""
+    expanded, problem = _expand(script, home, project)
+    if problem:
+        return None, problem
+    if is_windows_path(expanded) and platform != "win32":
+        return None, f"{expanded} is a Windows path, and this machine ({platform}) cannot run it"
+    candidate = Path(expanded)
+    if not candidate.is_absolute():
+        candidate = (project if project is not None else Path.cwd()) / candidate
+    if not candidate.is_file():
+        return None, f"{candidate} does not exist"
     return str(candidate), ""
 
 

@@ -13,6 +13,7 @@ from approvald.doctor.commands import (
     matcher_covers,
     parse_approvald_hook,
     resolve_program,
+    resolve_script,
     split_command,
 )
 from approvald.doctor.findings import HIGH, LOW, MEDIUM, Finding, finding_id
@@ -170,6 +171,24 @@ def check_approvald_hooks(
                         f"The {entry.event} hook `{entry.command}` cannot start because {problem}. "
                         "A hook that fails to start does not stop the tool call, so every action "
                         "goes through unchecked."
+                    ),
+                    fix=f"Run `{reinstall}` to write the hook again with this machine's path.",
+                )
+            )
+        elif cmd.script and (missing := resolve_script(cmd.script, home=home,
+                                                       project=project))[0] is None:
+            why = missing[1]
+            findings.append(
+                _hook_finding(
+                    agent,
+                    entry,
+                    "hook-broken",
+                    title=f"The approvald hook cannot run: {display_path(cmd.script)}",
+                    detail=(
+                        f"The {entry.event} hook `{entry.command}` runs approvald's hook script, "
+                        f"but {why} (approvald was upgraded, moved or removed). Python exits 2 "
+                        "without it, which the agent takes as a block: every tool call is "
+                        "refused until the hook is written again."
                     ),
                     fix=f"Run `{reinstall}` to write the hook again with this machine's path.",
                 )

@@ -27,7 +27,11 @@ from approvald.settings import HOOK_TIMEOUT_S, default_config_file, hook_deadlin
 from approvald.wire.endpoint import daemon_endpoint
 from approvald.wire.errors import DaemonUnavailable, ProtocolError
 from approvald.wire.protocol import hook_route
-from approvald.wire.transport import request
+from approvald.wire.transport import Response, check_server_proof, parse_response, request
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 MAX_PAYLOAD = 20 * 1024 * 1024
 EXIT_HEADER = "x-approvald-exit"
@@ -69,16 +73,28 @@ def _not_an_object(agent: Agent, raw: bytes) -> HookReply:
     return agent.reply(deny("approvald: hook input must be a JSON object"))
 
 
+def _with_site() -> None:
+    """Under the fast entry (`-I -S`), load `site` before the local check: the policy engine
+    and the redaction need the installed packages."""
+    if sys.flags.no_site:
+        import site
+
+        site.main()
+
+
 def _local(agent: Agent, raw: bytes, why: str, deadline: float) -> HookReply:
+    _with_site()
     from approvald.hook.local import local_reply
 
     return local_reply(agent, raw, why, deadline)
 
 
 def decide(agent: Agent, raw: bytes, endpoint: str | None = None,
-           deadline: float | None = None) -> HookReply:
+           deadline: float | None = None,
+           received: Callable[[], Response] | None = None) -> HookReply:
     """The whole hook, minus I/O, answered by `deadline` (a `time.monotonic()` instant;
-    default: this agent's deadline from now). Never raises."""
+    default: this agent's deadline from now). `received`: the daemon's answer to a request the
+    fast path already sent (approvald.hook.fast), instead of sending one. Never raises."""
     from time import monotonic
 
     try:
@@ -93,8 +109,12 @@ def decide(agent: Agent, raw: bytes, endpoint: str | None = None,
             endpoint = daemon_endpoint()
         reserve = min(LOCAL_RESERVE_S, max(0.0, deadline - monotonic()) * 0.25)
         try:
-            response = request(endpoint, "POST", hook_route(agent.name), raw=raw,
-                               timeout=None, deadline=deadline - reserve, require_proof=True)
+            if received is not None:
+                response = received()
+            else:
+                response = request(endpoint, "POST", hook_route(agent.name), raw=raw,
+                                   timeout=None, deadline=deadline - reserve,
+                                   require_proof=True)
         except (DaemonUnavailable, ProtocolError) as exc:
             return _local(agent, raw, str(exc), deadline)
         if response.status == 200:
@@ -152,6 +172,7 @@ def event_deadline_s(agent: Agent, event: HookEvent) -> float:
 
 
 def _local_event(agent: Agent, event: HookEvent, raw: bytes, why: str) -> HookReply:
+    _with_site()
     from approvald.hook.events import local_event_reply
 
     return local_event_reply(agent, event, raw, why)
@@ -164,10 +185,15 @@ def read_stdin(stream: object) -> bytes:
     return data if isinstance(data, bytes) else str(data).encode("utf-8")
 
 
-def main(agent_name: str, event_name: str | None = None) -> int:
+def main(agent_name: str, event_name: str | None = None, started: float | None = None,
+         raw: bytes | None = None, received: Callable[[], Response] | None = None) -> int:
+    """The hook: read stdin (unless `raw` is given), decide, print the answer; its exit code.
+    `event_name`: one of the agent's hook events besides the pre-tool decision (None, or a
+    decision event's name: the decision). `received`: see `decide`."""
     from time import monotonic
 
-    started = monotonic()
+    if started is None:
+        started = monotonic()
     try:
         agent = get_agent(agent_name)
     except UnknownAgent as exc:
@@ -182,7 +208,8 @@ def main(agent_name: str, event_name: str | None = None) -> int:
                          f"(known: {known})\n{USAGE}\n")
         return 2
     try:
-        raw = read_stdin(sys.stdin)
+        if raw is None:
+            raw = read_stdin(sys.stdin)
     except Exception as exc:
         why = f"approvald: could not read hook input ({exc})"
         reply = agent.event_failure(event, why) if event else agent.reply(deny(why))
@@ -191,15 +218,55 @@ def main(agent_name: str, event_name: str | None = None) -> int:
             deadline = started + event_deadline_s(agent, event)
             reply = decide_event(agent, event, raw, deadline=deadline)
         else:
-            reply = decide(agent, raw, deadline=started + deadline_s(agent.name))
+            reply = decide(agent, raw, deadline=started + deadline_s(agent.name),
+                           received=received)
+    return write_reply(reply)
+
+
+def write_reply(reply: HookReply) -> int:
+    """Print `reply` (UTF-8, as every agent reads it); its exit code, or 2 when stdout is
+    gone (every agent's other way to block, with the reason on stderr)."""
     try:
         if reply.stdout:
-            sys.stdout.write(reply.stdout + "\n")
+            out = getattr(sys.stdout, "buffer", None)
+            if out is not None:
+                sys.stdout.flush()  # whatever was written as text goes first
+                out.write(reply.stdout.encode("utf-8") + b"\n")
+            else:
+                sys.stdout.write(reply.stdout + "\n")
         sys.stdout.flush()
         if reply.stderr:
             sys.stderr.write(reply.stderr + "\n")
+            sys.stderr.flush()
     except Exception:
-        # stdout is gone: exit 2 is every agent's other way to block, stderr the reason.
         sys.stderr.write("approvald: the hook could not answer, so this is blocked\n")
         return 2
     return reply.exit_code
+
+
+def resume(agent_name: str, started: float, raw: bytes | None, why: str,
+           sent: tuple[str, str, str] | None, answer: bytes | None) -> int:
+    """The full path, after the fast one (approvald.hook.fast) stopped for `why`. `raw` None:
+    stdin could not be read. `sent` None: nothing went to the daemon, so decide from the
+    start. Else `sent` is (client token, nonce, endpoint) of the request that went, and
+    `answer` what came back (None: nothing did): judged here the full way, never re-sent."""
+    from approvald.wire.errors import DaemonUnavailable
+
+    if raw is None:
+        try:
+            agent = get_agent(agent_name)
+        except UnknownAgent:
+            return main(agent_name, started=started, raw=b"")  # says so, exit 2
+        return write_reply(agent.reply(deny(f"approvald: could not read hook input ({why})")))
+    if sent is None:
+        return main(agent_name, started=started, raw=raw)
+    token, nonce, endpoint = sent
+
+    def received() -> Response:
+        if answer is None:
+            raise DaemonUnavailable(why)
+        response = parse_response(answer, endpoint)
+        check_server_proof(response, token, nonce, endpoint)
+        return response
+
+    return main(agent_name, started=started, raw=raw, received=received)

@@ -112,6 +112,56 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+# The hook's fast entry (approvald.hook.entry), under the package root.
+HOOK_ENTRY = ("approvald", "hook", "entry.py")
+_PYTHON = re.compile(r"^(python(\d+(\.\d+)?)?|pythonw|py)(\.exe)?$", re.IGNORECASE)
+
+
+def is_hook_entry(word: str) -> bool:
+    """Whether `word` is a path to the hook's fast entry (`.../approvald/hook/entry.py`)."""
+    return tuple(re.split(r"[\\/]", word)[-3:]) == HOOK_ENTRY
+
+
+def is_python(word: str) -> bool:
+    """Whether `word` names a Python interpreter (`/usr/bin/python3.12`, `python.exe`, `py`)."""
+    return bool(_PYTHON.match(re.split(r"[\\/]", word)[-1]))
+
+
+def lasting_path(path: str) -> str:
+    """`path` through a link its package manager keeps across upgrades, where there is one:
+    Homebrew replaces `<prefix>/Cellar/<formula>/<version>/...` on every upgrade, and keeps
+    `<prefix>/opt/<formula>` pointing at the current version. Anything else as it is."""
+    parts = path.split(os.sep)
+    if "Cellar" not in parts:
+        return path
+    at = len(parts) - 1 - parts[::-1].index("Cellar")
+    if len(parts) < at + 4:
+        return path
+    prefix, formula = os.sep.join(parts[:at]), parts[at + 1]
+    opt = os.path.join(prefix, "opt", formula)
+    keg = os.path.join(prefix, "Cellar", formula, parts[at + 2])
+    if not os.path.islink(opt) or os.path.realpath(opt) != os.path.realpath(keg):
+        return path
+    through = os.path.join(opt, *parts[at + 3:])
+    return through if os.path.exists(through) else path
+
+
+def hook_entry_command() -> str | None:
+    """`<python> -I -S <.../approvald/hook/entry.py>`: how a shell starts the hook's fast entry
+    with this installation's interpreter (not resolved: a venv's own `python` is what finds
+    its packages), through paths that survive upgrades. None in a frozen build, whose
+    executable is its own entry, or when the entry is missing."""
+    if getattr(sys, "frozen", False) or not sys.executable:
+        return None
+    import approvald
+
+    entry = os.path.join(os.path.dirname(os.path.abspath(approvald.__file__)), *HOOK_ENTRY[1:])
+    if not os.path.isfile(entry):
+        return None
+    python = lasting_path(os.path.abspath(sys.executable))
+    return f"{shlex.quote(python)} -I -S {shlex.quote(lasting_path(entry))}"
+
+
 def _looks_like_approvald(path: str) -> bool:
     name = os.path.basename(path).lower()
     return name in ("approvald", "approvald.exe")
