@@ -2,8 +2,8 @@
 
 `create_app(ctx, extra_routes)` is the one entry point: the daemon's routes (`routes`), its
 credential routes (`credentials`), the MCP gateway's (`mcp_routes`) and any extra ones, each
-reaching the context as `request.app.state.ctx`; over TCP the client gate stands outside
-everything.
+reaching the context as `request.app.state.ctx`; the agent routes are answered before
+Starlette's request cycle (`agentroutes`); the client gate stands outside everything.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from approvald.daemon import credentials, mcp_routes, routes
+from approvald.daemon.agentroutes import AgentRoutes
 from approvald.daemon.context import DaemonContext
 from approvald.daemon.http import ApiError, error
 from approvald.settings import TCP_PREFIX
@@ -210,7 +211,7 @@ class GatedStarlette(Starlette):
         super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        stack = super().build_middleware_stack()
+        stack: ASGIApp = AgentRoutes(super().build_middleware_stack(), lambda: self.state.ctx)
         if not self.client_token:
             return stack
         return ClientTokenGate(stack, self.client_token, self.proof_required)

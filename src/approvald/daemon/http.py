@@ -81,21 +81,26 @@ def surface(request: Request) -> str:
     return BY_DASHBOARD if pid is not None and pid in context(request).dashboards else BY_CLI
 
 
-async def read_json(request: Request, max_body: int = MAX_BODY) -> dict[str, Any]:
-    """The request body as a JSON object ({} when empty); 413 past `max_body` bytes; 400, with
-    one line saying why, for anything that is not strict JSON text: NaN and Infinity, and
-    lone surrogates (valid as escapes, but no Unicode text), included."""
+async def read_body(request: Request, max_body: int = MAX_BODY) -> bytes:
+    """The request body; 413 past `max_body` bytes (counted as it comes, never buffered past
+    the cap)."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_body:
         raise ApiError(413, f"request body too large (over {max_body // 1024} KiB)")
     body = bytearray()
-    async for chunk in request.stream():  # counted as it comes: never buffered past the cap
+    async for chunk in request.stream():
         body += chunk
         if len(body) > max_body:
             raise ApiError(413, f"request body too large (over {max_body // 1024} KiB)")
-    if not body:
-        return {}
-    return parse_json_object(bytes(body))
+    return bytes(body)
+
+
+async def read_json(request: Request, max_body: int = MAX_BODY) -> dict[str, Any]:
+    """The request body as a JSON object ({} when empty); 413 past `max_body` bytes; 400, with
+    one line saying why, for anything that is not strict JSON text: NaN and Infinity, and
+    lone surrogates (valid as escapes, but no Unicode text), included."""
+    body = await read_body(request, max_body)
+    return parse_json_object(body) if body else {}
 
 
 def _no_constant(name: str) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -19,7 +19,9 @@ from approvald.daemon.context import DaemonContext
 from approvald.daemon.http import (
     ApiError,
     context,
+    parse_json_object,
     peer_pid,
+    read_body,
     read_json,
     require_operator,
     string_field,
@@ -57,17 +59,18 @@ async def _until_disconnect(request: Request) -> None:
             return
 
 
-def _ready(request: Request) -> None:
-    ctx = context(request)
+def _ready(ctx: DaemonContext) -> None:
     if ctx.stopping:
         raise ApiError(503, "daemon stopping")
     if not ctx.has_engine:
         raise ApiError(503, f"no policy in force ({ctx.policy_error})")
 
 
-async def decide(request: Request) -> Response:
-    _ready(request)
-    doc = await read_json(request)
+async def decide_answer(ctx: DaemonContext, body: bytes,
+                        disconnected: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+    """/v1/decide: the request body in, the decision answer out (docs/API.md)."""
+    _ready(ctx)
+    doc = parse_json_object(body) if body else {}
     wait = doc.get("wait", True)
     if not isinstance(wait, bool):
         raise ApiError(400, "field 'wait' must be true or false")
@@ -81,10 +84,8 @@ async def decide(request: Request) -> Response:
             raise ApiError(400, "give 'payload' (with 'agent') or 'action'")
     except (ActionError, UnknownAgent) as exc:
         raise ApiError(400, str(exc)) from exc
-    answer = await decisions.decide(context(request), action, wait=wait,
-                                    disconnected=lambda: _until_disconnect(request),
-                                    floor=_floor(doc.get("floor")))
-    return JSONResponse(answer)
+    return await decisions.decide(ctx, action, wait=wait, disconnected=disconnected,
+                                  floor=_floor(doc.get("floor")))
 
 
 def _floor(value: Any) -> tuple[str, str] | None:
@@ -99,19 +100,19 @@ def _floor(value: Any) -> tuple[str, str] | None:
     return value["rule"][:128], value["reason"][:2000]
 
 
-async def hook(request: Request) -> Response:
+async def hook_answer(ctx: DaemonContext, agent_name: str, body: bytes, peer: int | None,
+                      disconnected: Callable[[], Awaitable[Any]]) -> tuple[str, dict[str, str]]:
     """A hook's fast path: the agent's raw payload in, the hook's stdout out, rendered here in
-    the agent's format (so the hook process parses nothing), with the exit code in a header.
-    Waits for a person."""
-    _ready(request)
+    the agent's format (so the hook process parses nothing), with the decision and the exit
+    code in headers. Waits for a person."""
+    _ready(ctx)
     try:
-        agent = get_agent(request.path_params["agent"])
+        agent = get_agent(agent_name)
     except UnknownAgent as exc:
         raise ApiError(404, str(exc)) from exc
     # The process that ran this hook tells which process is the agent (docs/SECURITY.md).
-    ctx = context(request)
-    agent_pid = ctx.guard.learn_from_hook(peer_pid(request), agent.name)
-    payload = await read_json(request)
+    agent_pid = ctx.guard.learn_from_hook(peer, agent.name)
+    payload = parse_json_object(body) if body else {}
     try:
         action = agent.action(payload)
     except ActionError as exc:
@@ -121,12 +122,23 @@ async def hook(request: Request) -> Response:
         ctx.agent_sessions.saw(agent.name, {"session_id": action.session_id, "cwd": action.cwd,
                                             "permission_mode": mode}, agent_pid)
         ctx.agent_sessions.progressed(agent.name, action.session_id)
-    answer = await decisions.decide(ctx, action, wait=True,
-                                    disconnected=lambda: _until_disconnect(request))
+    answer = await decisions.decide(ctx, action, wait=True, disconnected=disconnected)
     reply = agent.reply_to_answer(answer)
-    return Response(reply.stdout, media_type="application/json",
-                    headers={DECISION_HEADER: str(answer["decision"]),
-                             EXIT_HEADER: str(reply.exit_code)})
+    return reply.stdout, {DECISION_HEADER: str(answer["decision"]),
+                          EXIT_HEADER: str(reply.exit_code)}
+
+
+async def decide(request: Request) -> Response:
+    answer = await decide_answer(context(request), await read_body(request),
+                                 lambda: _until_disconnect(request))
+    return JSONResponse(answer)
+
+
+async def hook(request: Request) -> Response:
+    text, headers = await hook_answer(
+        context(request), request.path_params["agent"], await read_body(request),
+        peer_pid(request), lambda: _until_disconnect(request))
+    return Response(text, media_type="application/json", headers=headers)
 
 
 async def hook_event(request: Request) -> Response:
