@@ -46,3 +46,29 @@ async def test_a_slow_analysis_is_killed_and_others_are_answered_meanwhile(
         assert (await pool.evaluate(_action("cat .env", "c")))["decision"] == "DENY"
     finally:
         pool.close()
+
+
+def test_answers_are_framed_as_the_worker_sends_them() -> None:
+    import os
+    import pickle
+    import threading
+    from multiprocessing.connection import Pipe
+
+    from approvald.daemon.evaluator import _frame
+
+    ours, theirs = Pipe()
+    sender = threading.Thread(target=lambda: [theirs.send(("ok", 1)),
+                                              theirs.send(("ok", "x" * 300_000)),
+                                              theirs.send_bytes(b"")])
+    sender.start()
+    buffer, frames = bytearray(), []
+    while len(frames) < 3:
+        buffer += os.read(ours.fileno(), 65536)  # whatever one read gives, as the daemon
+        while (frame := _frame(buffer)) is not None:
+            frames.append(frame)
+    sender.join()
+    assert [pickle.loads(f) for f in frames[:2]] == [("ok", 1), ("ok", "x" * 300_000)]
+    assert frames[2] == b"" and buffer == bytearray()
+    long = bytearray((-1).to_bytes(4, "big", signed=True) + (3).to_bytes(8, "big") + b"abcd")
+    assert _frame(long) == b"abc" and long == bytearray(b"d")
+    assert _frame(bytearray(b"\x00\x00\x00\x05ab")) is None

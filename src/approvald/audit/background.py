@@ -50,6 +50,10 @@ class AuditWriter:
         self.dropped = 0
         self.commits = 0
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        # The queued barrier not yet taken by the writer; the lock orders taking a batch
+        # against handing that barrier out again.
+        self._pending: Future[None] | None = None
+        self._taking = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
@@ -73,9 +77,15 @@ class AuditWriter:
                     log.exception("audit: a listener failed")
 
     def barrier(self) -> Future[None]:
-        done: Future[None] = Future()
-        self._queue.put(done)
-        return done
+        """Completes once everything appended before this call is written (and synced).
+        Barriers asked for while one is queued and not yet taken by the writer are that same
+        one: the writer takes everything queued up to it, so it covers their records too, and
+        a burst of decisions costs one completion, not one each."""
+        with self._taking:
+            if self._pending is None:
+                self._pending = Future()
+                self._queue.put(self._pending)
+            return self._pending
 
     def _run(self) -> None:
         while True:
@@ -85,11 +95,14 @@ class AuditWriter:
                 self._drain()
                 continue
             batch = [first]
-            while True:  # everything queued meanwhile joins this commit
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            with self._taking:
+                while True:  # everything queued meanwhile joins this commit
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                if any(item is self._pending for item in batch):
+                    self._pending = None
             stop = False
             markers: list[Any] = []
             for item in batch:

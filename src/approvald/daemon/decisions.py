@@ -8,9 +8,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from typing import Any
 
+from approvald.daemon.aio import within
 from approvald.daemon.context import STOPPING, DaemonContext
 from approvald.daemon.evaluator import EvaluationFailed, Overtime
 from approvald.model import events, limits
@@ -168,7 +171,7 @@ async def _once_durable(ctx: DaemonContext, action: Action,
     if barrier is None:
         return result
     try:
-        await asyncio.wait_for(asyncio.wrap_future(barrier()), AUDIT_WAIT_S)
+        await within(asyncio.shield(_on_loop(barrier())), AUDIT_WAIT_S)
     except Exception as exc:
         why = str(exc) or "the audit log did not answer in time"
         denied = {**result, "decision": DENY, "rules": [AUDIT_RULE], "trigger": None,
@@ -179,6 +182,19 @@ async def _once_durable(ctx: DaemonContext, action: Action,
         _report(ctx, _record(action, denied))
         return denied
     return result
+
+
+# One future on the loop per audit barrier: decisions waiting on the same barrier (the audit
+# writer hands out the one queued until it is taken) are woken by one call from its thread.
+_ON_LOOP: weakref.WeakKeyDictionary[Future[None], asyncio.Future[None]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _on_loop(barrier: Future[None]) -> asyncio.Future[None]:
+    waiting = _ON_LOOP.get(barrier)
+    if waiting is None:
+        waiting = _ON_LOOP[barrier] = asyncio.wrap_future(barrier)
+    return waiting
 
 
 async def wait_for_person(ctx: DaemonContext, approval: Approval,

@@ -26,11 +26,14 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
+import pickle
 import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
+from approvald.daemon.aio import within
 from approvald.model import limits
 from approvald.model.actions import Action
 
@@ -100,6 +103,10 @@ def worker_main(conn: Connection, load: Callable[[], Any], memory: int) -> None:
 # -- the daemon's side --------------------------------------------------------------------------
 
 class _Worker:
+    """One worker process and its pipe. The daemon's end is read by a reader callback that
+    stays registered for the worker's life, and each answer completes the one call in flight
+    (a call is one write and, usually, one read: no per-call registration)."""
+
     def __init__(self, context: Any, load: Callable[[], Any], memory: int):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=worker_main, args=(child, load, memory),
@@ -108,43 +115,96 @@ class _Worker:
         child.close()
         self.ready = False
         self.stale = False
+        self._fd = self.conn.fileno()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._buffer = bytearray()
+        self._answer: asyncio.Future[Any] | None = None
 
-    async def _recv(self, loop: asyncio.AbstractEventLoop) -> Any:
-        readable: asyncio.Future[None] = loop.create_future()
-        fd = self.conn.fileno()
-        def ready() -> None:
-            if not readable.done():
-                readable.set_result(None)
+    def _listen(self) -> None:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._loop.add_reader(self._fd, self._readable)
 
-        loop.add_reader(fd, ready)
+    def _readable(self) -> None:
         try:
-            await readable
-        finally:
-            loop.remove_reader(fd)
-        return self.conn.recv()
+            data = os.read(self._fd, 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:  # the worker is gone
+            self._stop_listening()
+            self._settle(exception=EvaluationFailed("the evaluator went away"))
+            return
+        self._buffer += data
+        while True:
+            message = _frame(self._buffer)
+            if message is None:
+                return
+            self._settle(result=pickle.loads(message))
+
+    def _settle(self, result: Any = None, exception: BaseException | None = None) -> None:
+        answer, self._answer = self._answer, None
+        if answer is None or answer.done():
+            return
+        if exception is not None:
+            answer.set_exception(exception)
+        else:
+            answer.set_result(result)
+
+    def _stop_listening(self) -> None:
+        if self._loop is not None:
+            with contextlib.suppress(Exception):
+                self._loop.remove_reader(self._fd)
+            self._loop = None
+
+    async def _next(self) -> Any:
+        self._listen()
+        assert self._loop is not None
+        self._answer = self._loop.create_future()
+        return await self._answer
 
     async def started(self) -> None:
-        loop = asyncio.get_running_loop()
-        kind, _ = await asyncio.wait_for(self._recv(loop), START_TIMEOUT_S)
+        kind, _ = await within(self._next(), START_TIMEOUT_S)
         if kind != "ready":
             raise EvaluationFailed("the evaluator did not start")
         self.ready = True
 
     async def call(self, kind: str, payload: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        self.conn.send((kind, payload))
-        status, result = await self._recv(loop)
+        self._listen()
+        assert self._loop is not None
+        self._answer = self._loop.create_future()
+        self.conn.send_bytes(pickle.dumps((kind, payload), pickle.HIGHEST_PROTOCOL))
+        status, result = await self._answer
         if status != "ok":
             raise EvaluationFailed(str(result))
         return result
 
     def kill(self) -> None:
+        self._stop_listening()
         with contextlib.suppress(Exception):
             self.process.kill()
         with contextlib.suppress(Exception):
             self.process.join(2)
         with contextlib.suppress(Exception):
             self.conn.close()
+
+
+def _frame(buffer: bytearray) -> bytes | None:
+    """The first whole message in `buffer` (multiprocessing.Connection's framing: a 4-byte
+    big-endian length, or -1 and an 8-byte one), taken out of it; None when none is whole."""
+    if len(buffer) < 4:
+        return None
+    size, head = int.from_bytes(buffer[:4], "big", signed=True), 4
+    if size == -1:
+        if len(buffer) < 12:
+            return None
+        size, head = int.from_bytes(buffer[4:12], "big"), 12
+    if len(buffer) < head + size:
+        return None
+    message = bytes(buffer[head:head + size])
+    del buffer[:head + size]
+    return message
 
 
 def _context() -> Any:
@@ -241,7 +301,7 @@ class ProcessEvaluator:
             # A burst waits for a worker to come free (cheaper than starting one); a wait this
             # long means the workers are stuck on slow analyses: the pool grows.
             try:
-                return await asyncio.wait_for(asyncio.shield(waiter), GROW_AFTER_S)
+                return await within(asyncio.shield(waiter), GROW_AFTER_S)
             except asyncio.TimeoutError:
                 pass
             if len(self._all) < self._max and len(self._waiting) > self._starting:
@@ -267,7 +327,7 @@ class ProcessEvaluator:
     async def evaluate(self, action: Action) -> dict[str, Any]:
         """The decision's JSON; Overtime past the budget (the worker is killed)."""
         try:
-            return await asyncio.wait_for(self._evaluate(action), self.budget_s)
+            return await within(self._evaluate(action), self.budget_s)
         except asyncio.TimeoutError:
             self.killed += 1
             raise Overtime(f"over {self.budget_s:.0f} s") from None

@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from approvald.daemon import peers
+from approvald.daemon.aio import within
 
 log = logging.getLogger("approvald.daemon")
 
@@ -193,7 +194,7 @@ class HttpServer:
         self._pending[conn] = time.monotonic()
         timeout = self.limits.head_timeout_s if first else self.limits.idle_timeout_s
         try:
-            head = await asyncio.wait_for(conn.reader.readuntil(b"\r\n\r\n"), timeout)
+            head = await within(conn.reader.readuntil(b"\r\n\r\n"), timeout)
         except (asyncio.IncompleteReadError, ConnectionError):
             return False
         except asyncio.TimeoutError:
@@ -219,8 +220,7 @@ class HttpServer:
         self._busy.add(conn)
         try:
             try:
-                body = await asyncio.wait_for(self._read_body(conn, headers),
-                                              self.limits.body_timeout_s)
+                body = await within(self._read_body(conn, headers), self.limits.body_timeout_s)
             except _Refused as exc:
                 await self._refuse(conn, exc.status, exc.message)
                 return False
@@ -383,7 +383,8 @@ class _Response:
             return
         try:
             writer.write(data)
-            await asyncio.wait_for(writer.drain(), self.write_timeout_s)
+            if writer.transport.get_write_buffer_size():  # the kernel did not take it all
+                await within(writer.drain(), self.write_timeout_s)
         except (ConnectionError, asyncio.TimeoutError):
             self.gone = True
             self.conn.abort()
