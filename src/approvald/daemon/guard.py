@@ -73,15 +73,19 @@ class OperatorGuard:
         """Remember the agent that ran the hook `hook_pid`; its pid, or None."""
         if hook_pid is None:
             return None
-        chain = peers.ancestry(hook_pid)
-        if not chain:
+        chain = peers.ancestors(hook_pid)  # read one at a time: the agent is near
+        hook = next(chain, None)
+        if hook is None:
             return None
-        hook = chain[0]
-        hook_argv = peers.argv(hook.pid)
-        for proc in chain[1:]:
-            if proc.name in SHELLS or (proc.name == hook.name
-                                       and peers.argv(proc.pid) == hook_argv):
-                continue  # a shell, or the hook's launcher (a one-file build's bootloader)
+        hook_argv: list[list[str] | None] = []  # read once, when a process shares its name
+        for proc in chain:
+            if proc.name in SHELLS:
+                continue
+            if proc.name == hook.name:
+                if not hook_argv:
+                    hook_argv.append(peers.argv(hook.pid))
+                if peers.argv(proc.pid) == hook_argv[0]:
+                    continue  # the hook's launcher (a one-file build's bootloader)
             with self._lock:
                 if proc.key not in self._agents:
                     log.info("agent process %d (%s) learned from a %s hook", proc.pid,

@@ -23,6 +23,7 @@ import os
 import socket
 import struct
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_DEPTH = 64  # ancestry walks stop here (a cycle would be a kernel bug; be safe anyway)
@@ -170,11 +171,29 @@ def process(pid: int) -> Process | None:
     return None
 
 
-def _linux_process(pid: int) -> Process | None:
+def _read_proc(path: str) -> bytes | None:
+    """A small /proc file, whole (os-level: a buffered file object costs more than the read;
+    the daemon reads these on every hook call)."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            raw = fh.read()
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
+        return None
+    try:
+        chunks: list[bytes] = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _linux_process(pid: int) -> Process | None:
+    raw = _read_proc(f"/proc/{pid}/stat")
+    if raw is None:
         return None
     # "pid (comm) state ppid ... starttime(22nd)": comm may hold spaces and parentheses.
     open_paren, close_paren = raw.find(b"("), raw.rfind(b")")
@@ -267,26 +286,28 @@ def _windows_start(pid: int) -> str:  # pragma: no cover - Windows (untested her
         kernel32.CloseHandle(handle)
 
 
-def ancestry(pid: int) -> list[Process]:
-    """`pid` and its ancestors, nearest first (as far as they can be read)."""
-    chain: list[Process] = []
+def ancestors(pid: int) -> Iterator[Process]:
+    """`pid` and its ancestors, nearest first (as far as they can be read), each read only
+    when the one before it has been looked at."""
     seen: set[int] = set()
     current = process(pid)
-    while current is not None and current.pid not in seen and len(chain) < MAX_DEPTH:
-        chain.append(current)
+    while current is not None and current.pid not in seen and len(seen) < MAX_DEPTH:
+        yield current
         seen.add(current.pid)
         if current.ppid <= 0 or current.ppid == current.pid:
-            break
+            return
         current = process(current.ppid)
-    return chain
+
+
+def ancestry(pid: int) -> list[Process]:
+    """`pid` and its ancestors, nearest first (as far as they can be read)."""
+    return list(ancestors(pid))
 
 
 def argv(pid: int) -> list[str] | None:
     """The process's arguments (Linux; None elsewhere or when unreadable)."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            raw = fh.read()
-    except OSError:
+    raw = _read_proc(f"/proc/{pid}/cmdline")
+    if raw is None:
         return None
     return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
 
