@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Build the one-file approvald binary with PyInstaller (packaging/approvald.spec) and smoke-test
-# it the way a user would meet it: from another directory, with a fresh APPROVALD_HOME.
+# Build the approvald binary with PyInstaller (packaging/approvald.spec: one folder,
+# dist/approvald/approvald; APPROVALD_ONEFILE=1: one file, dist/approvald) and smoke-test it
+# the way a user would meet it: from another directory, with a fresh APPROVALD_HOME.
 #
 #   packaging/build_binary.sh              # build with .venv (pyinstaller is in the dev extra)
 #   PYTHON=/path/to/python packaging/build_binary.sh   # e.g. a clean venv made from the lock
-#   packaging/build_binary.sh --smoke-only # test an existing dist/approvald
+#   packaging/build_binary.sh --smoke-only # test an existing build
 #
 # Smoke tests: --version; policy decisions (bundled starter policy, and a --policy file); a
 # dashboard screenshot taken headless (TEXTUAL_SCREENSHOT) with the daemon the dashboard starts
@@ -18,7 +19,7 @@ ROOT=$PWD
 PY=${PYTHON:-$ROOT/.venv/bin/python}
 DIST=$(realpath -m "${DIST_DIR:-dist}")
 WORK=$(realpath -m "${BUILD_DIR:-build/pyinstaller}")
-BIN="$DIST/approvald"
+if [ -n "${APPROVALD_ONEFILE:-}" ]; then BIN="$DIST/approvald"; else BIN="$DIST/approvald/approvald"; fi
 VERSION=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' src/approvald/__init__.py)
 
 fail() { echo "build_binary: FAIL: $*" >&2; exit 1; }
@@ -35,7 +36,7 @@ if [ "${1:-}" != "--smoke-only" ]; then
     tail -40 "$WORK/build.log" >&2
     fail "pyinstaller failed"
   fi
-  echo "built $BIN in $(( $(date +%s) - started )) s ($(du -h "$BIN" | cut -f1))"
+  echo "built $BIN in $(( $(date +%s) - started )) s ($(du -sh "$(dirname "$BIN")" | cut -f1))"
 fi
 [ -x "$BIN" ] || fail "no binary at $BIN"
 
@@ -141,7 +142,23 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 timeout 10 "$BIN" status --json || { cat "$SCRATCH/daemon.log" >&2; fail "daemon never answered"; }
+
+step "the hook install writes, through the daemon"
+hook=$(HOME="$SCRATCH" timeout 30 "$BIN" install claude-code --dry-run --json \
+  | sed -n 's/^ *"command": "\(.*\)",\{0,1\}$/\1/p' | head -1)
+[ "$hook" = "$BIN hook claude-code" ] || fail "install writes '$hook', not '$BIN hook claude-code'"
+ls_payload='{"session_id":"smoke","hook_event_name":"PreToolUse","cwd":"/tmp","tool_name":"Bash","tool_input":{"command":"ls -la"}}'
+env_payload='{"session_id":"smoke","hook_event_name":"PreToolUse","cwd":"/tmp","tool_name":"Bash","tool_input":{"command":"cat .env"}}'
+out=$(echo "$ls_payload" | timeout 30 "$BIN" hook claude-code) || fail "the hook exited non-zero"
+[ -z "$out" ] || fail "ls -la was not allowed through the daemon: $out"
+out=$(echo "$env_payload" | timeout 30 "$BIN" hook claude-code) || fail "the hook exited non-zero"
+echo "$out" | grep -q '"permissionDecision": "deny"' || fail "cat .env was not denied: $out"
 kill "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null || true
 DAEMON_PID=
+
+step "the hook without a daemon (local check)"
+out=$(echo "$env_payload" | timeout 30 "$BIN" hook claude-code) || fail "the hook exited non-zero"
+echo "$out" | grep -q '"permissionDecision": "deny"' || fail "cat .env was not denied locally: $out"
+grep -q '"mode":"local"' "$APPROVALD_HOME/audit/audit.jsonl" || fail "no local audit record"
 echo "build_binary: all smoke tests passed"

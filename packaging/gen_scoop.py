@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Write scoop/approvald.json for a release.
 
-Scoop installs the one-file Windows executable the release workflow builds
-(`approvald-windows-x86_64.exe`), checked against its sha256 from the release's SHA256SUMS.
-Why a one-file exe and not a pip-based install: packaging/SCOOP.md.
+Scoop installs the one-folder Windows build the release workflow archives
+(`approvald-windows-x86_64.zip`, holding `approvald/approvald.exe` and its `_internal/`),
+checked against its sha256 from the release's SHA256SUMS. Why a built folder and not a
+pip-based install, and why a folder rather than one file: packaging/SCOOP.md.
 
     packaging/gen_scoop.py --checksums dist/SHA256SUMS   # the release workflow
     packaging/gen_scoop.py                               # keep the current hash
@@ -21,13 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_formula import HOMEPAGE, REPO, read_version
 
 MANIFEST = REPO / "scoop" / "approvald.json"
-EXE = "approvald-windows-x86_64.exe"
+ARCHIVE = "approvald-windows-x86_64.zip"
 CHECKSUMS = "SHA256SUMS"
-# Scoop saves the download under the name after `#/`: the shim and the file are `approvald.exe`.
-URL_TEMPLATE = HOMEPAGE + "/releases/download/v{version}/" + EXE + "#/approvald.exe"
+URL_TEMPLATE = HOMEPAGE + "/releases/download/v{version}/" + ARCHIVE
+# The archive holds the folder itself; Scoop installs its contents (`current\approvald.exe`).
+EXTRACT_DIR = "approvald"
 
 
-def hash_from_checksums(text: str, filename: str = EXE) -> str:
+def hash_from_checksums(text: str, filename: str = ARCHIVE) -> str:
     """The sha256 on `filename`'s line of a `sha256sum` output (`HEX  NAME` or `HEX *NAME`)."""
     for line in text.splitlines():
         match = re.fullmatch(r"([0-9a-fA-F]{64})\s+\*?(\S+)", line.strip())
@@ -48,7 +50,8 @@ def manifest(version: str, sha256: str) -> dict[str, object]:
             "Add the Claude Code hook: approvald install claude-code",
         ],
         "architecture": {
-            "64bit": {"url": URL_TEMPLATE.format(version=version), "hash": sha256},
+            "64bit": {"url": URL_TEMPLATE.format(version=version), "hash": sha256,
+                      "extract_dir": EXTRACT_DIR},
         },
         "bin": "approvald.exe",
         "checkver": {"github": HOMEPAGE},
@@ -58,8 +61,9 @@ def manifest(version: str, sha256: str) -> dict[str, object]:
                     "url": URL_TEMPLATE.replace("{version}", "$version"),
                     "hash": {
                         "url": HOMEPAGE + "/releases/download/v$version/" + CHECKSUMS,
-                        "regex": r"([a-fA-F0-9]{64})\s+\*?" + EXE.replace(".", r"\."),
+                        "regex": r"([a-fA-F0-9]{64})\s+\*?" + ARCHIVE.replace(".", r"\."),
                     },
+                    "extract_dir": EXTRACT_DIR,
                 },
             },
         },

@@ -1,4 +1,4 @@
-"""The one-file binary: packaging/build_binary.sh builds it and smoke-tests it (about a minute
+"""The binary (one folder): packaging/build_binary.sh builds it and smoke-tests it (about a minute
 on 2 cores, so it runs with the rest of the suite on Linux)."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def test_build_binary_builds_and_passes_its_smoke_tests(tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
     assert "all smoke tests passed" in done.stdout
-    binary = tmp_path / "dist" / "approvald"
+    binary = tmp_path / "dist" / "approvald" / "approvald"  # one folder
     assert binary.is_file() and os.access(binary, os.X_OK)
     svg = (tmp_path / "dist" / "dashboard-smoke.svg").read_text(encoding="utf-8")
     assert "<svg" in svg

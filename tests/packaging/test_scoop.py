@@ -1,4 +1,5 @@
-"""The Scoop manifest: valid against Scoop's schema, pointing at this version's release exe."""
+"""The Scoop manifest: valid against Scoop's schema, pointing at this version's release archive
+(the one-folder build)."""
 
 from __future__ import annotations
 
@@ -32,17 +33,18 @@ def test_schema_check_catches_a_broken_manifest() -> None:
     assert list(jsonschema.Draft7Validator(schema).iter_errors(broken))
 
 
-def test_manifest_points_at_this_versions_one_file_exe() -> None:
+def test_manifest_points_at_this_versions_one_folder_archive() -> None:
     data = manifest()
     version = project_version()
     assert data["version"] == version
     for key in ("description", "homepage", "license"):
         assert data[key]
     arch = data["architecture"]["64bit"]
-    assert arch["url"].endswith(
-        f"/releases/download/v{version}/approvald-windows-x86_64.exe#/approvald.exe")
+    assert arch["url"].endswith(f"/releases/download/v{version}/approvald-windows-x86_64.zip")
     assert re.fullmatch(r"[0-9a-f]{64}", arch["hash"])
-    assert data["bin"] == "approvald.exe"  # the `#/approvald.exe` rename above makes this the file
+    # The archive holds approvald/ (approvald.exe and _internal/); Scoop installs what is in it.
+    assert arch["extract_dir"] == "approvald"
+    assert data["bin"] == "approvald.exe"
     assert data["checkver"] == {"github": data["homepage"]}
 
 
@@ -51,25 +53,26 @@ def test_autoupdate_finds_the_hash_in_the_release_checksums() -> None:
     assert "$version" in auto["url"]
     assert auto["url"] == manifest()["architecture"]["64bit"]["url"].replace(
         project_version(), "$version")
+    assert auto["extract_dir"] == "approvald"
     assert auto["hash"]["url"].endswith("/releases/download/v$version/SHA256SUMS")
-    # The regex Scoop applies to SHA256SUMS (as sha256sum writes it) must capture the exe's hash.
-    sums = "\n".join([f"{'1' * 64}  approvald-linux-x86_64",
-                      f"{'2' * 64}  approvald-windows-x86_64.exe",
+    # The regex Scoop applies to SHA256SUMS (as sha256sum writes it) must capture the archive's.
+    sums = "\n".join([f"{'1' * 64}  approvald-linux-x86_64.tar.gz",
+                      f"{'2' * 64}  approvald-windows-x86_64.zip",
                       f"{'3' * 64}  approvald-{project_version()}.tar.gz"])
     found = re.findall(auto["hash"]["regex"], sums)
     assert found == ["2" * 64]
 
 
-def test_generator_reads_the_exe_hash_from_checksums(tmp_path: Path) -> None:
+def test_generator_reads_the_archive_hash_from_checksums(tmp_path: Path) -> None:
     sums = tmp_path / "SHA256SUMS"
-    sums.write_text(f"{'a' * 64}  approvald-macos-arm64\n"
-                    f"{'b' * 64} *approvald-windows-x86_64.exe\n", encoding="utf-8")
+    sums.write_text(f"{'a' * 64}  approvald-macos-arm64.tar.gz\n"
+                    f"{'b' * 64} *approvald-windows-x86_64.zip\n", encoding="utf-8")
     out = tmp_path / "approvald.json"
     assert gen_scoop.main(["--checksums", str(sums), "--output", str(out)]) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["architecture"]["64bit"]["hash"] == "b" * 64
     with pytest.raises(SystemExit):
-        gen_scoop.hash_from_checksums(f"{'a' * 64}  approvald-macos-arm64\n")
+        gen_scoop.hash_from_checksums(f"{'a' * 64}  approvald-macos-arm64.tar.gz\n")
 
 
 def test_committed_manifest_is_the_generators_output(tmp_path: Path) -> None:

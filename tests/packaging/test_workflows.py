@@ -57,8 +57,9 @@ def test_release_builds_everything_with_checksums_and_updates_formula_and_manife
     jobs = release["jobs"]
     assert "python -m build" in all_runs(jobs["python-dists"])
     assets = {item["asset"] for item in jobs["binaries"]["strategy"]["matrix"]["include"]}
-    assert assets == {"approvald-linux-x86_64", "approvald-macos-arm64",
-                      "approvald-windows-x86_64.exe"}
+    # One-folder builds, archived (a one-file build unpacks itself on every start).
+    assert assets == {"approvald-linux-x86_64.tar.gz", "approvald-macos-arm64.tar.gz",
+                      "approvald-windows-x86_64.zip"}
     binaries = all_runs(jobs["binaries"])
     assert "--require-hashes -r packaging/requirements.lock" in binaries
     assert "packaging/build_binary.sh" in binaries

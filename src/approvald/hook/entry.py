@@ -50,10 +50,16 @@ def _run(argv: list[str]) -> int:
     return code
 
 
-if __name__ == "__main__":
+def main(argv: list[str]) -> None:
+    """Run the hook for `argv` (`hook AGENT`) and end the process with its exit code (a
+    frozen build's entry calls this too)."""
     try:
-        exit_code = _run(sys.argv[1:])
+        exit_code = _run(argv)
         sys.stdout.flush()
     except BaseException as exc:  # never fail open, not even here
         _block(f"the hook failed ({type(exc).__name__}: {exc}), so this is blocked")
     os._exit(exit_code)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
