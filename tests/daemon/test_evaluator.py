@@ -9,9 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from approvald.daemon.evaluator import Overtime, ProcessEvaluator
+from approvald.daemon.evaluator import (
+    Overtime,
+    ProcessEvaluator,
+    StartingEvaluator,
+    ThreadEvaluator,
+)
 from approvald.model.actions import Action
-from tests.support.daemon import fake_engine
+from tests.support.daemon import FakeEngine, fake_engine
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="forkserver workers")
 
@@ -46,6 +51,34 @@ async def test_a_slow_analysis_is_killed_and_others_are_answered_meanwhile(
         assert (await pool.evaluate(_action("cat .env", "c")))["decision"] == "DENY"
     finally:
         pool.close()
+
+
+async def test_actions_asked_while_the_workers_start_wait_for_them() -> None:
+    chosen: list[object] = []
+    fallback = ThreadEvaluator(lambda: FakeEngine())
+    starting = StartingEvaluator(ProcessEvaluator(fake_engine, workers=1), fallback,
+                                 ready=chosen.append)
+    try:
+        asked = [asyncio.ensure_future(starting.evaluate(_action(c, "s")))
+                 for c in ("ls", "cat .env")]  # before any worker is up
+        answers = await asyncio.gather(*asked)
+        assert [a["decision"] for a in answers] == ["ALLOW", "DENY"]
+        assert chosen == [starting.pool]
+    finally:
+        starting.close()
+
+
+async def test_workers_that_cannot_start_leave_the_budgeted_thread() -> None:
+    class Broken(ProcessEvaluator):
+        async def start(self) -> None:
+            raise OSError("no processes here")
+
+    chosen: list[object] = []
+    fallback = ThreadEvaluator(lambda: FakeEngine())
+    starting = StartingEvaluator(Broken(fake_engine), fallback, ready=chosen.append)
+    assert (await starting.evaluate(_action("git push", "s")))["decision"] == "REQUIRE_APPROVAL"
+    assert chosen == [fallback]
+    starting.close()
 
 
 def test_answers_are_framed_as_the_worker_sends_them() -> None:

@@ -362,6 +362,55 @@ class ProcessEvaluator:
             self._drop(worker)
 
 
+class StartingEvaluator:
+    """The evaluator while the worker processes start, so the daemon can listen at once (its
+    status and event stream answer; the dashboard connects): an evaluation waits for them
+    within its budget, then runs on them, or on `fallback` (a budgeted thread) when they did
+    not start. `ready` is told which one took over."""
+
+    def __init__(self, pool: ProcessEvaluator, fallback: Evaluator,
+                 ready: Callable[[Evaluator], None] | None = None,
+                 budget_s: float = limits.EVALUATION_TIMEOUT_S):
+        self.pool = pool
+        self.fallback = fallback
+        self.budget_s = budget_s
+        self._reload = False
+        self._ready = ready
+        self._chosen: asyncio.Future[Evaluator] = asyncio.ensure_future(self._start())
+
+    async def _start(self) -> Evaluator:
+        try:
+            await self.pool.start()
+        except Exception as exc:
+            self.pool.close()
+            log.warning("evaluating in threads: worker processes did not start (%s)", exc)
+            chosen: Evaluator = self.fallback
+        else:
+            chosen = self.pool
+            if self._reload:  # the policy changed while they loaded it
+                self.pool.reload()
+        if self._ready is not None:
+            self._ready(chosen)
+        return chosen
+
+    async def evaluate(self, action: Action) -> dict[str, Any]:
+        try:
+            chosen = await within(asyncio.shield(self._chosen), self.budget_s)
+        except asyncio.TimeoutError:
+            raise Overtime(f"the evaluator did not start within {self.budget_s:.0f} s") from None
+        return await chosen.evaluate(action)
+
+    def reload(self) -> None:
+        if self._chosen.done():
+            self._chosen.result().reload()
+        else:
+            self._reload = True
+
+    def close(self) -> None:
+        self._chosen.cancel()
+        self.pool.close()
+
+
 class ThreadEvaluator:
     """The engine on a worker thread with the same budget (the answer comes in time; a
     runaway analysis cannot be killed, and finishes on its own)."""

@@ -22,7 +22,7 @@ from typing import IO, Any
 from approvald.audit.background import AuditWriter
 from approvald.daemon.app import create_app
 from approvald.daemon.context import DaemonContext
-from approvald.daemon.evaluator import ProcessEvaluator
+from approvald.daemon.evaluator import Evaluator, ProcessEvaluator, StartingEvaluator
 from approvald.daemon.guard import OperatorGuard
 from approvald.daemon.http import MAX_BODY
 from approvald.daemon.httpserver import HttpServer, Limits
@@ -310,24 +310,24 @@ async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence
 
 
 async def _start_evaluator(ctx: DaemonContext) -> None:
-    """Worker processes evaluate every action (approvald.daemon.evaluator); where they cannot
-    start, a budgeted thread does, and the log says so."""
+    """Worker processes evaluate every action (approvald.daemon.evaluator); they start while
+    the daemon already listens, and an action waits for them within its budget. Where they
+    cannot start, a budgeted thread evaluates, and the log says so."""
     loop = asyncio.get_running_loop()
     if getattr(sys, "frozen", False):
-        # A one-file build cannot re-launch itself as a multiprocessing worker reliably.
+        # A frozen build cannot re-launch itself as a multiprocessing worker reliably.
         log.warning("evaluating in threads: worker processes are not used in a frozen build")
         return
-    pool = ProcessEvaluator(functools.partial(_load_engine, ctx.paths))
-    try:
-        await pool.start()
-    except Exception as exc:
-        pool.close()
-        log.warning("evaluating in threads: worker processes did not start (%s)", exc)
-        return
-    ctx.evaluator = pool
+
+    def took_over(evaluator: Evaluator) -> None:
+        ctx.evaluator = evaluator
+
+    starting = StartingEvaluator(ProcessEvaluator(functools.partial(_load_engine, ctx.paths)),
+                                 ctx.evaluator, ready=took_over)
+    ctx.evaluator = starting
 
     def policy_changed() -> None:
-        loop.call_soon_threadsafe(pool.reload)
+        loop.call_soon_threadsafe(lambda: ctx.evaluator.reload())
 
     ctx.on_policy_change = policy_changed
 
