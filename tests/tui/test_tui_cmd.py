@@ -38,3 +38,17 @@ def test_without_a_terminal_it_exits_at_once_with_one_line(
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "needs a terminal" in lines[0], result.stderr
+
+
+def test_a_daemon_that_exits_at_start_ends_the_dashboard_in_one_clear_line(
+        approvald_exe: list[str], approvald_home: object) -> None:
+    """The dashboard opens beside the daemon it starts; that daemon failing ends it (exit 1)."""
+    env = {**os.environ, "APPROVALD_TRANSPORT": "neither", "TEXTUAL_DRIVER":
+           "textual.drivers.headless_driver:HeadlessDriver"}
+    result = subprocess.run([*approvald_exe, "tui", "--no-notify"], env=env,
+                            capture_output=True, text=True, timeout=60,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "could not start a daemon" in lines[0], result.stderr
+    assert "must be tcp or unix" in lines[0] and "Traceback" not in result.stderr

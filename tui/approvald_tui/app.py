@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+from collections.abc import Callable
 from datetime import timezone
 from typing import Any, ClassVar
 
@@ -85,9 +86,13 @@ class ApprovalsApp(StreamHandlers):
                  endpoint: str = "", backoff: tuple[float, float] = (0.5, 5.0),
                  tick_s: float = 1.0, intro: str | None = None,
                  confirm_high_risk: bool = False,
-                 agent_lines: queue.Queue[str] | None = None) -> None:
+                 agent_lines: queue.Queue[str] | None = None,
+                 give_up: Callable[[], bool] | None = None) -> None:
         super().__init__()
         self.client = client
+        # Whoever started the daemon says when it will never answer: the dashboard then ends
+        # (return code 1) instead of dialing again.
+        self.give_up = give_up
         self.clock = clock
         self.tz = tz
         self.notifier = notifier
@@ -301,14 +306,17 @@ class ApprovalsApp(StreamHandlers):
 
 def run(endpoint: str, token_file: Any = None, *, notify: bool = True,
         intro: str | None = None, confirm_high_risk: bool = False,
-        agent_lines: queue.Queue[str] | None = None) -> int:
-    """Open the dashboard against the daemon at `endpoint`; the app's return code."""
+        agent_lines: queue.Queue[str] | None = None, backoff: tuple[float, float] = (0.5, 5.0),
+        give_up: Callable[[], bool] | None = None) -> int:
+    """Open the dashboard against the daemon at `endpoint`; the app's return code.
+    `backoff`: (first, longest) pause before dialing again; `give_up()`: true once the daemon
+    being started will never answer (the app then ends with return code 1)."""
     from approvald.wire.aclient import AsyncDaemonClient
     from approvald_tui.notify import no_notify
 
     client = AsyncDaemonClient(endpoint, token_file)
-    app = ApprovalsApp(client, endpoint=endpoint, intro=intro,
-                       notifier=desktop_notify if notify else no_notify,
+    app = ApprovalsApp(client, endpoint=endpoint, intro=intro, backoff=backoff,
+                       give_up=give_up, notifier=desktop_notify if notify else no_notify,
                        confirm_high_risk=confirm_high_risk, agent_lines=agent_lines)
     result = app.run()
     return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

@@ -4,6 +4,7 @@ and turn each event into what the tables show. Mixed into `ApprovalsApp`."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from textual import work
@@ -32,6 +33,7 @@ class StreamHandlers(KeyActions):
     client: DaemonClient
     clock: Clock
     backoff: tuple[float, float]
+    give_up: Callable[[], bool] | None
     state: StatusState
     status_bar: StatusBar
     activity: ActivityTable
@@ -76,6 +78,9 @@ class StreamHandlers(KeyActions):
                 error = str(exc)
             except Exception as exc:  # a bug or a surprise from the network: keep trying
                 error = f"{type(exc).__name__}: {exc}"
+            if self.give_up is not None and self.give_up():
+                self.exit(return_code=1)
+                return
             self.post_message(Disconnected(error, delay))
             await asyncio.sleep(delay)
             delay = min(delay * 2, longest)
