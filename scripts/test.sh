@@ -43,5 +43,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff" && ruff check src tui tests benchmarks packaging
 echo "== mypy" && mypy
 echo "== import contracts" && lint-imports
+# Every figure of benchmarks/bench_speed.py, briefly: that they work, not how fast they are.
+echo "== benchmarks (smoke)" && python benchmarks/bench_speed.py --smoke >/dev/null
 echo "== pytest"
 exec scripts/with-keyring.sh pytest -n 2 "$@"
