@@ -33,6 +33,8 @@ from approvald.model.actions import (
 )
 from approvald.paths import Paths, get_paths
 from approvald.policy import builtin, detectors, layers, mcp
+from approvald.policy.bundles import cache_dir as bundles_cache
+from approvald.policy.bundles import load_bundle
 from approvald.policy.decision import (
     ALLOW,
     REQUIRE_APPROVAL,
@@ -363,18 +365,20 @@ def load_engine(paths: Paths | None = None, files: list[Path] | None = None,
                 include_user: bool = True, home: str | None = None) -> PolicyEngine:
     """The effective policy: built-in + starter + the user's directory, or exactly `files`."""
     paths = paths or get_paths()
+    cache = bundles_cache(paths.state)
     bundles: list[RawBundle] = []
     if files:
-        bundles = [load_bundle_file(Path(f)) for f in files]
+        bundles = [load_bundle(Path(f), cache) for f in files]
         return PolicyEngine(paths, bundles, include_project=False, home=home)
-    bundles += [load_bundle_file(p) for p in sorted(starter_dir().glob("*.yaml"))]
+    bundles += [load_bundle(p, cache) for p in sorted(starter_dir().glob("*.yaml"))]
     if include_user and paths.policies.is_dir():
         user_files = sorted(p for p in paths.policies.iterdir()
                             if p.suffix in (".yaml", ".yml") and p.is_file())
-        bundles += [load_bundle_file(p) for p in user_files]
+        bundles += [load_bundle(p, cache) for p in user_files]
     managed, managed_hash = None, None
     if paths.managed_policies is not None:
-        managed, managed_hash = layers.load_managed(paths.managed_policies, managed_pin(paths))
+        managed, managed_hash = layers.load_managed(paths.managed_policies, managed_pin(paths),
+                                                    cache)
     return PolicyEngine(paths, bundles, include_project=include_user, home=home,
                         managed=managed, managed_hash=managed_hash)
 

@@ -23,9 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from approvald.policy.builtin import SELF_PREFIX
+from approvald.policy.bundles import load_bundle
 from approvald.policy.decision import ALLOW, stronger
 from approvald.policy.errors import PolicyError
-from approvald.policy.loader import RawBundle, RawRule, load_bundle_file
+from approvald.policy.loader import RawBundle, RawRule
 
 BUILTIN = "built-in"
 STARTER = "starter"
@@ -63,14 +64,15 @@ def bundle_hash(files: list[Path]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def load_managed(directory: Path, pin: str = "") -> tuple[list[RawBundle], str]:
+def load_managed(directory: Path, pin: str = "",
+                 cache: Path | None = None) -> tuple[list[RawBundle], str]:
     """The managed bundles and their hash; PolicyError when the hash is not the pinned one."""
     files = managed_files(directory)
     found = bundle_hash(files)
     if pin and pin.lower() != found:
         raise PolicyError(f"the managed policies changed: they hash to {found}, but "
                           f"managed_policies_sha256 pins {pin}", file=str(directory))
-    return [load_bundle_file(p) for p in files], found
+    return [load_bundle(p, cache) for p in files], found
 
 
 def merge(bundles: list[RawBundle], managed: list[RawBundle], seen: dict[str, str],

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from approvald.policy.decision import DECISIONS
 from approvald.policy.errors import PolicyError
@@ -68,15 +66,31 @@ class _Seq(list):
     item_lines: list[int]
 
 
-# libyaml's loader when present: the same marks and constructors, much faster to compose.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
+_LOADER: Any = None
 
 
-class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    pass
+def _line_loader() -> Any:
+    """A SafeLoader whose mappings and sequences remember their lines: libyaml's when present
+    (the same marks and constructors, much faster to compose). YAML is imported only here, for
+    a file no cache has read yet (approvald.policy.bundles)."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+            pass
+
+        tags = yaml.resolver.BaseResolver
+        LineLoader.add_constructor(tags.DEFAULT_MAPPING_TAG, _construct_mapping)
+        LineLoader.add_constructor(tags.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+        _LOADER = LineLoader
+    return _LOADER
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> _Map:
     loader.flatten_mapping(node)
     result = _Map()
     result.line = node.start_mark.line + 1
@@ -93,15 +107,11 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
     return result
 
 
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
+def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> _Seq:
     result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 @dataclass
@@ -149,8 +159,10 @@ def parse_bundle(text: str, file: str, problems: list[PolicyError] | None = None
 
     if len(text.encode("utf-8", "replace")) > MAX_POLICY_BYTES:
         raise PolicyError(f"policy file is larger than {MAX_POLICY_BYTES} bytes", file=file)
+    import yaml
+
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # _LineLoader is a SafeLoader
+        doc = yaml.load(text, Loader=_line_loader())  # a SafeLoader
     except PolicyError as exc:
         raise PolicyError(str(exc).split(": ", 1)[-1], file=file, line=exc.line,
                           field=exc.field) from None
@@ -328,11 +340,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def load_bundle_file(path: Path, problems: list[PolicyError] | None = None) -> RawBundle:
+def read_policy_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise PolicyError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
     except OSError as exc:
         raise PolicyError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    return parse_bundle(text, str(path), problems)
+
+
+def load_bundle_file(path: Path, problems: list[PolicyError] | None = None) -> RawBundle:
+    return parse_bundle(read_policy_text(path), str(path), problems)

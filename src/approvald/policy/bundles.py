@@ -1,0 +1,120 @@
+"""Policy files, parsed once: a cache of parsed bundles keyed by what the parse depends on.
+
+Parsing a policy file means loading YAML (the library itself, then the document) on every
+start of every process that evaluates: the hook deciding without a daemon, the daemon and each
+of its workers, `policy test`. A bundle parsed once is kept as JSON under the state directory
+(`state/policy-cache/<key>.json`), the key being the sha256 of the file's path and text, this
+cache's format and approvald's version: an edited file, a moved one or a new approvald is a
+new key, so nothing stale is ever read back, and the policy hash (computed from the parsed
+documents) is the same either way. JSON, not pickle: reading an entry runs no code. An entry
+that is unreadable or not shaped as written is parsed again; a cache that cannot be written
+(a read-only state directory) is only slower. The cache sits beside the policies in the state
+directory, which self-protection keeps from the agent like the policies themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import MISSING, Field, fields
+from pathlib import Path
+from typing import Any
+
+from approvald import __version__
+from approvald.policy.loader import RawBundle, RawRule, parse_bundle, read_policy_text
+
+FORMAT = 3  # bump when parse_bundle's output changes shape or meaning
+KEEP = 64  # entries kept; the oldest go first
+
+
+def cache_dir(state: Path) -> Path | None:
+    """Where parsed bundles are kept: beside the rest of approvald's state, once there is a
+    state directory (the daemon makes it private; this never makes it)."""
+    return state / "policy-cache" if state.is_dir() else None
+
+
+def load_bundle(path: Path, cache: Path | None) -> RawBundle:
+    """`path` parsed (PolicyError when it is not a valid policy), through `cache` when given."""
+    text = read_policy_text(path)
+    if cache is None:
+        return parse_bundle(text, str(path))
+    from approvald.signing import hex_digest
+
+    key = hex_digest(f"{FORMAT}\0{__version__}\0{path}\0{text}".encode("utf-8", "replace"))
+    entry = cache / f"{key}.json"
+    found = _read(entry, str(path))
+    if found is not None:
+        return found
+    bundle = parse_bundle(text, str(path))
+    _write(entry, bundle)
+    return bundle
+
+
+# Every field is kept (a field added to RawRule or RawBundle is kept too, under a new FORMAT);
+# `file` is the cache key's own path.
+_RULE_FIELDS = tuple(f for f in fields(RawRule) if f.name != "file")
+_BUNDLE_FIELDS = tuple(f for f in fields(RawBundle) if f.name not in ("file", "rules"))
+
+
+def _restored(found: dict[str, Any], wanted: tuple[Field[Any], ...]) -> dict[str, Any]:
+    """The fields in `found` as the dataclass holds them: a tuple field from a JSON list;
+    ValueError when a field with a default does not have that default's type."""
+    values = {f.name: found[f.name] for f in wanted}
+    for f in wanted:
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
+        if default is MISSING or default is None:
+            continue
+        if isinstance(default, tuple) and isinstance(values[f.name], list):
+            values[f.name] = tuple(values[f.name])
+        if type(values[f.name]) is not type(default):
+            raise ValueError(f"{f.name} is not shaped as written")
+    return values
+
+
+def _read(entry: Path, file: str) -> RawBundle | None:
+    try:
+        doc = json.loads(entry.read_bytes())
+        rules = [RawRule(file=file, **_restored(r, _RULE_FIELDS)) for r in doc["rules"]]
+        bundle = RawBundle(file=file, rules=rules, **_restored(doc, _BUNDLE_FIELDS))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    shapes = (isinstance(bundle.name, str), bundle.default is None or isinstance(
+        bundle.default, str), isinstance(bundle.data, dict),
+              all(isinstance(r.id, str) and isinstance(r.match, dict) and isinstance(r.line, int)
+                  for r in rules))
+    return bundle if all(shapes) else None
+
+
+def _write(entry: Path, bundle: RawBundle) -> None:
+    """Keep `bundle` at `entry` (atomically; silently not, when it cannot be)."""
+    try:
+        text = json.dumps({
+            **{f.name: getattr(bundle, f.name) for f in _BUNDLE_FIELDS},
+            "rules": [{f.name: getattr(r, f.name) for f in _RULE_FIELDS} for r in bundle.rules],
+        }, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):  # a YAML value JSON has no form for (a date): parse each time
+        return
+    with contextlib.suppress(OSError):
+        entry.parent.mkdir(mode=0o700, exist_ok=True)  # in the state directory, if there is one
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=entry.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, entry)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _prune(entry.parent)
+
+
+def _prune(directory: Path) -> None:
+    entries = [p for p in directory.iterdir() if p.suffix == ".json"]
+    if len(entries) <= KEEP:
+        return
+    entries.sort(key=lambda p: p.stat().st_mtime_ns)
+    for old in entries[:len(entries) - KEEP]:
+        with contextlib.suppress(OSError):
+            old.unlink()
