@@ -9,14 +9,16 @@ agent gave them); they never hold a secret's value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from approvald.model import events
-from approvald.model.actions import Action
-from approvald.model.approvals import Approval
 from approvald.model.clock import iso
-from approvald.model.leases import Lease
-from approvald.model.pins import Pin
+
+if TYPE_CHECKING:  # named in annotations only: the hook's local check loads none of them
+    from approvald.model.actions import Action
+    from approvald.model.approvals import Approval
+    from approvald.model.leases import Lease
+    from approvald.model.pins import Pin
 
 
 def action_fields(action: Action) -> dict[str, Any]:

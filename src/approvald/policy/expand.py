@@ -17,7 +17,6 @@ decision gets a dynamic command, so a person decides.
 
 from __future__ import annotations
 
-import configparser
 import json
 import os
 import shlex
@@ -249,6 +248,8 @@ def _parse_config(path: str, _mtime: int, size: int) -> tuple[tuple[str, str], .
     """(`section.sub.key`, value) pairs of a git config file, keys lowercased."""
     if size > MAX_GIT_CONFIG_BYTES:
         return (("core.pager", "<a git config file too large to read>"),)
+    import configparser  # only where a git config is read
+
     parser = configparser.RawConfigParser(strict=False, interpolation=None,
                                           comment_prefixes=("#", ";"), delimiters=("=",))
     try:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tree_sitter import Node, Tree
-
 from approvald.shell.model import Redirect
 from approvald.shell.state import REDIRECTS, Ctx, Redirections, Scope
 from approvald.shell.words import Visit, heredoc_text
 
 if TYPE_CHECKING:
+    from tree_sitter import Node, Tree
+
     from approvald.shell.walk import Analyzer
 
 

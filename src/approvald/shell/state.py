@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-
-import tree_sitter_bash
-from tree_sitter import Language, Node, Parser
+from typing import TYPE_CHECKING
 
 from approvald.shell.model import Redirect
 from approvald.shell.words import Word, WordReader
+
+if TYPE_CHECKING:  # the parser is loaded when a line needs it (plain words never do)
+    from tree_sitter import Language, Node, Parser
 
 MAX_DEPTH = 10  # nested shells / substitutions / xargs / find -exec
 # Text looked into beyond the line itself (nested shells, aliases, interpreter code, scripts
@@ -39,6 +40,9 @@ def parser() -> Parser:
     global _language
     cached: Parser | None = getattr(_local, "parser", None)
     if cached is None:
+        import tree_sitter_bash
+        from tree_sitter import Language, Parser
+
         if _language is None:
             _language = Language(tree_sitter_bash.language())
         cached = Parser(_language)

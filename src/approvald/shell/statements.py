@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from tree_sitter import Node
-
 from approvald.shell import commands, envcmds, fileargs, output, redirects
 from approvald.shell.state import (
     MAX_LOOP_VALUES,
@@ -22,6 +20,8 @@ from approvald.shell.state import (
 from approvald.shell.words import MAX_VALUE, Word
 
 if TYPE_CHECKING:
+    from tree_sitter import Node
+
     from approvald.shell.walk import Analyzer
 
 _DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})

@@ -8,8 +8,7 @@ decided in `commands.py`.
 from __future__ import annotations
 
 import time
-
-from tree_sitter import Node, Point, Tree
+from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
 from approvald.shell import commands, plain, redirects, statements
@@ -35,6 +34,9 @@ from approvald.shell.state import (
     parser,
 )
 from approvald.shell.words import Word, WordReader
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Point, Tree
 
 # Every non-ASCII byte becomes "x": same length, so byte offsets into the real text hold.
 _ASCII_SHADOW = bytes(range(128)) + b"x" * 128

@@ -8,9 +8,10 @@ best-effort rendering (literal parts plus the source text of the dynamic parts).
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from tree_sitter import Node
+if TYPE_CHECKING:  # only in annotations: tree-sitter loads when a line needs the parser
+    from tree_sitter import Node
 
 # Segment flags: ACTIVE = unquoted literal text (brace, tilde and glob expansion apply);
 # DYNAMIC = not known statically; SPLIT = the known value of an unquoted expansion (`$X`,
