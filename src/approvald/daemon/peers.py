@@ -182,9 +182,9 @@ def _read_proc(path: str) -> bytes | None:
         chunks: list[bytes] = []
         while True:
             chunk = os.read(fd, 65536)
-            if not chunk:
-                return b"".join(chunks)
             chunks.append(chunk)
+            if len(chunk) < 65536:  # procfs hands a small file over whole: no read for EOF
+                return b"".join(chunks)
     except OSError:
         return None
     finally:
