@@ -25,6 +25,13 @@ from approvald.model.actions import (
         ("//etc//passwd", "/", "/etc/passwd"),
         ("C:\\Users\\Dev\\..\\x.env", "", "C:\\Users\\x.env"),
         ("sub\\f.txt", "C:\\proj", "C:\\proj\\sub\\f.txt"),
+        # absolute POSIX paths: returned as they are when nothing needs collapsing
+        ("/etc/passwd", "/x", "/etc/passwd"),
+        ("/", "/x", "/"),
+        ("/a/b/", "/x", "/a/b"),
+        ("/a/.hidden", "/x", "/a/.hidden"),
+        ("/a/./b/../c", "", "/a/c"),
+        ("/a/b", "C:\\proj", "\\a\\b"),  # under a Windows cwd, a Windows path
     ],
 )
 def test_normalize_path(path: str, cwd: str, expected: str) -> None:

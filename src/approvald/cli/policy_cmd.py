@@ -131,6 +131,7 @@ def run_test(opts: argparse.Namespace, explain: bool) -> int:
     adapter = payload_reader(opts.agent or "action")
     failed = False
     out = sys.stdout
+    one_line = json.JSONEncoder(ensure_ascii=False)  # one encoder for every line
     for number, doc in documents:
         try:
             if isinstance(doc, InputError):
@@ -154,7 +155,7 @@ def run_test(opts: argparse.Namespace, explain: bool) -> int:
         elif opts.jsonl:
             if explain:
                 result["analysis"] = list(decision.analysis)
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.write(one_line.encode(result) + "\n")
         else:
             if explain:
                 result["analysis"] = list(decision.analysis)

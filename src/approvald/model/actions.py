@@ -133,10 +133,13 @@ class Action:
         return doc
 
 
+# One encoder for every call (json.dumps with options builds a new one each time).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              allow_nan=False)
+
+
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _CANONICAL.encode(value).encode("utf-8")
 
 
 def fingerprint(fields: dict[str, Any]) -> str:
@@ -153,6 +156,11 @@ def expand_home(path: str, home: str | None = None) -> str:
 
 def normalize_path(path: str, cwd: str = "", home: str | None = None) -> str:
     """Absolute, `~` expanded, `.`/`..` collapsed, case kept; Windows paths stay Windows."""
+    if path[:1] == "/" and not _WINDOWS_PATH.match(cwd):  # the common case: POSIX, absolute
+        if "/." not in path and "//" not in path and (len(path) == 1 or path[-1] != "/"):
+            return path  # nothing for normpath to collapse
+        normalized = posixpath.normpath(path)
+        return "/" + normalized.lstrip("/") if normalized.startswith("//") else normalized
     path = expand_home(path, home)
     windows = bool(_WINDOWS_PATH.match(path) or _WINDOWS_PATH.match(cwd))
     flavour = ntpath if windows else posixpath

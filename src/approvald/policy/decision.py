@@ -54,7 +54,7 @@ class Decision:
         if not self.matches:
             return _NOTHING_FOUND
         found = sorted({(m.rule, m.decision, m.target) for m in self.matches})
-        text = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+        text = _COMPACT.encode(found)
         return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +72,7 @@ class Decision:
         return doc
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _NOTHING_FOUND = "sha256:" + hashlib.sha256(b"[]").hexdigest()  # `judged` of no matches
 
 

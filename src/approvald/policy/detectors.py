@@ -51,8 +51,7 @@ def line_findings(analysis: ShellAnalysis, commands: list[SimpleCommand]) -> fro
             found.add("reverse-shell")
         if cmd.program == "socat" and any(_SOCAT_EXEC.match(a) for a in cmd.args):
             found.add("reverse-shell")
-        if cmd.program not in _SEARCHERS and any(d in a for a in cmd.args
-                                                 for d in _SOCKET_DEVICE):
+        if cmd.program not in _SEARCHERS and _names_socket_device(cmd.args):
             found.add("reverse-shell")
     reach = _downstream(analysis.flows, len(commands))
     for index, cmd in enumerate(commands):
@@ -65,6 +64,13 @@ def line_findings(analysis: ShellAnalysis, commands: list[SimpleCommand]) -> fro
         if _dumps_environment(cmd) and _any(after, _sends):
             found.add("env-to-network")
     return frozenset(found)
+
+
+def _names_socket_device(args: tuple[str, ...]) -> bool:
+    for arg in args:  # noqa: SIM110 (a loop, a cheap test first: most hold no "/dev/")
+        if "/dev/" in arg and any(d in arg for d in _SOCKET_DEVICE):
+            return True
+    return False
 
 
 def _downstream(flows: tuple[tuple[int, int, int, int], ...], count: int) -> dict[int, set[int]]:

@@ -64,6 +64,16 @@ class Words:
         self._source = ("|".join(f"(?:{word_glob_regex(g)})" for g in globs), re.DOTALL | flags)
         self._regex: re.Pattern[str] | None = None
 
+    @property
+    def literal(self) -> frozenset[str] | None:
+        """The words, when none has glob syntax (compared as a set)."""
+        return self._literal
+
+    @property
+    def folded(self) -> bool:
+        """Whether case is ignored."""
+        return self._fold
+
     def match(self, text: str) -> bool:
         if self._literal is not None:
             return (text.lower() if self._fold else text) in self._literal
@@ -167,8 +177,13 @@ class MatchCompiler:
 
             def args_pred(t: Target) -> bool:
                 args = t.command.args if t.command else ()
-                return len(args) >= len(positions) and all(
-                    alts.match(args[i]) for i, alts in enumerate(positions))
+                if len(args) < len(positions):
+                    return False
+                # a loop: cheaper than all() over a generator (args may be longer)
+                for arg, alts in zip(args, positions, strict=False):  # noqa: SIM110
+                    if not alts.match(arg):
+                        return False
+                return True
             add(1, args_pred)
         if "args_exact" in match:
             exact = [self._word_regex("args_exact", p) for p in match["args_exact"]]
@@ -179,13 +194,11 @@ class MatchCompiler:
                     alts.match(args[i]) for i, alts in enumerate(exact))
             add(1, exact_pred)
         if "any_arg" in match:
-            any_regex = self._word_regex("any_arg", match["any_arg"])
-            add(1, lambda t: t.command is not None and any(
-                any_regex.match(a) for a in t.command.args))
+            any_arg = _some_arg(self._word_regex("any_arg", match["any_arg"]))
+            add(1, lambda t: t.command is not None and any_arg(t.command.args))
         if "not_any_arg" in match:
-            none_regex = self._word_regex("not_any_arg", match["not_any_arg"])
-            add(1, lambda t: t.command is not None and not any(
-                none_regex.match(a) for a in t.command.args))
+            none_arg = _some_arg(self._word_regex("not_any_arg", match["not_any_arg"]))
+            add(1, lambda t: t.command is not None and not none_arg(t.command.args))
         if "option" in match:
             add(1, self._options(match["option"], negate=False))
         if "not_option" in match:
@@ -293,6 +306,21 @@ class MatchCompiler:
             return all(any(name.match(n) and values.match(v) for n, v in t.mcp_args)
                        for name, values in checks)
         return pred
+
+
+def _some_arg(words: Words) -> Callable[[tuple[str, ...]], bool]:
+    """Whether some argument matches `words` (a set lookup when they are all literal)."""
+    literal = words.literal
+    if literal is not None and not words.folded:
+        return lambda args: not literal.isdisjoint(args)
+    match = words.match
+
+    def some(args: tuple[str, ...]) -> bool:
+        for arg in args:  # noqa: SIM110 (a loop: cheaper than any() over a generator)
+            if match(arg):
+                return True
+        return False
+    return some
 
 
 def _conjunction(preds: list[Predicate]) -> Predicate:

@@ -160,8 +160,14 @@ class Target:
         for index, arg in enumerate(cmd.args):
             if not arg or index in patterns:
                 continue
-            # the common case is one word, a plain or relative path
-            words = [arg] if _PLAIN_ARG.match(arg) else _arg_words(arg)
+            # the common case is one word, a plain or relative path; then a bare flag (`-la`)
+            if _PLAIN_ARG.match(arg):
+                words = [arg]
+            elif arg[0] == "-" and "=" not in arg and "@" not in arg and \
+                    _CODE_CHARS.search(arg) is None:
+                continue  # _arg_words would find nothing in it
+            else:
+                words = _arg_words(arg)
             last = index == destination
             for word in words:
                 if word in seen or not word or len(word) > 4096:
