@@ -40,18 +40,18 @@ def _run(argv: list[str]) -> int:
         sys.path.append(root)
     try:
         if len(argv) == 3:  # another hook event: the full runner answers it
-            from approvald.hook.runner import main
+            from approvald.hook.runner import main as full_runner
         else:
             from approvald.hook.fast import run
     except BaseException as exc:  # a broken or moved install: block, and say how to mend it
         _block(f"the hook cannot load approvald from {root} ({type(exc).__name__}: {exc}); "
                f"run `approvald install {argv[1]}` again, so this is blocked")
-    code: int = main(argv[1], argv[2]) if len(argv) == 3 else run(argv[1])
+    code: int = full_runner(argv[1], argv[2]) if len(argv) == 3 else run(argv[1])
     return code
 
 
 def main(argv: list[str]) -> None:
-    """Run the hook for `argv` (`hook AGENT`) and end the process with its exit code (a
+    """Run the hook for `argv` (`hook AGENT [EVENT]`) and end the process with its exit code (a
     frozen build's entry calls this too)."""
     try:
         exit_code = _run(argv)
