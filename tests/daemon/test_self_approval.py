@@ -12,6 +12,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,17 @@ def _audit(daemon: RunningDaemon) -> list[dict[str, object]]:
     return [json.loads(line) for line in daemon.paths.audit_file.read_text().splitlines()]
 
 
+def _refusals(daemon: RunningDaemon, count: int) -> list[dict[str, object]]:
+    """The operator.refused records once `count` are on disk: the audit writer appends them
+    after the 403 has gone (the wait is bounded only against a hang)."""
+    deadline = time.monotonic() + 15
+    while True:
+        refused = [r for r in _audit(daemon) if r["event"] == "operator.refused"]
+        if len(refused) >= count or time.monotonic() > deadline:
+            return refused
+        time.sleep(0.05)
+
+
 def test_a_script_the_agent_runs_cannot_approve_its_request(daemon: RunningDaemon,
                                                             tmp_path: Path) -> None:
     with StandInAgent(_agent_env(daemon), tmp_path) as agent:
@@ -98,7 +110,7 @@ def test_a_script_the_agent_runs_cannot_approve_its_request(daemon: RunningDaemo
         results = _attack(agent, daemon, tmp_path, pending["id"])
         assert results == {"list": 403, "approve": 403}
         assert daemon.client().approval(pending["id"])["status"] == "pending"
-        refused = [r for r in _audit(daemon) if r["event"] == "operator.refused"]
+        refused = _refusals(daemon, 2)
         assert len(refused) == 2 and all("agent" in str(r["reason"]) for r in refused)
         assert all(r["agent_pid"] == agent.pid for r in refused)
 
