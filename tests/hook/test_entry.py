@@ -139,6 +139,21 @@ def test_an_entry_that_cannot_load_approvald_blocks(approvald_home: Path,
     assert b"cannot load approvald" in proc.stderr and b"approvald install" in proc.stderr
 
 
+@pytest.mark.parametrize("event", ["PostToolUse", "PostToolUseFailure"])
+def test_an_entry_that_cannot_load_approvald_ends_the_turn_after_a_tool(
+        approvald_home: Path, tmp_path: Path, event: str) -> None:
+    """After a tool has run, exit 2 would only show the reason: the output would reach the model
+    unchecked. The event's own fail-closed answer ends the turn instead (docs/HOOKS.md)."""
+    words = installed()
+    lonely = tmp_path / "approvald" / "hook" / "entry.py"
+    lonely.parent.mkdir(parents=True)
+    shutil.copy(words[3], lonely)
+    proc = run([*words[:3], str(lonely), "hook", "claude-code", event], approvald_home)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["continue"] is False and "cannot load approvald" in out["stopReason"]
+
+
 def test_a_missing_entry_blocks(approvald_home: Path, tmp_path: Path) -> None:
     """What an upgrade that moved the package leaves: Python's own exit 2, with the reason on
     stderr, which every agent reads as a block (the doctor reports it; install mends it)."""

@@ -21,6 +21,10 @@ import sys
 
 USAGE = ("usage: python -I -S entry.py hook AGENT [EVENT]  (reads the agent's hook payload on "
          "stdin)")
+# Events whose fail-closed answer is not exit 2 but ending the turn (docs/HOOKS.md): exit 2
+# after a tool has run only shows the reason, and the tool's output would reach the model
+# unchecked. Kept here because approvald itself may be what cannot load.
+STOP_EVENTS = ("PostToolUse", "PostToolUseFailure")
 
 
 def _block(message: str) -> None:
@@ -30,6 +34,20 @@ def _block(message: str) -> None:
         sys.stderr.flush()
     finally:
         os._exit(2)
+
+
+def _stop(message: str) -> None:
+    """End the agent's turn (`{"continue": false}`, exit 0): the fail-closed answer of the
+    events in STOP_EVENTS; exit 2 when even that cannot be printed."""
+    import json
+
+    try:
+        sys.stdout.write(json.dumps({"continue": False, "stopReason": f"approvald: {message}"},
+                                    ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    except BaseException:
+        _block(message)
+    os._exit(0)
 
 
 def _run(argv: list[str]) -> int:
@@ -44,8 +62,11 @@ def _run(argv: list[str]) -> int:
         else:
             from approvald.hook.fast import run
     except BaseException as exc:  # a broken or moved install: block, and say how to mend it
-        _block(f"the hook cannot load approvald from {root} ({type(exc).__name__}: {exc}); "
+        why = (f"the hook cannot load approvald from {root} ({type(exc).__name__}: {exc}); "
                f"run `approvald install {argv[1]}` again, so this is blocked")
+        if argv[2:] and argv[2] in STOP_EVENTS:
+            _stop(why)
+        _block(why)
     code: int = full_runner(argv[1], argv[2]) if len(argv) == 3 else run(argv[1])
     return code
 
