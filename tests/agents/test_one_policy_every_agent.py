@@ -86,14 +86,23 @@ def test_every_agent_module_is_simulated() -> None:
     assert all(simulated(name).name == name for name in AGENTS)
 
 
+def hook_files(agent: str) -> list[Path]:
+    """The files that hold the agent's hook (or plugin) and its MCP servers."""
+    env = {"HOME": "/home/dev"}
+    spec, mcp = get_agent(agent).install, get_agent(agent).mcp
+    if agent == "opencode":  # a plugin file of its own; MCP servers in opencode.json
+        from approvald.agents.opencode import plugin_file
+
+        return [*(plugin_file(scope, Path(CWD), env) for scope in plugin_file.scopes),
+                Path(CWD, "opencode.json"), Path("/home/dev/.config/opencode/opencode.json")]
+    assert spec is not None and mcp is not None
+    return [*(spec.settings_file(scope, Path(CWD), env) for scope in spec.scopes),
+            *(mcp.file(scope, Path(CWD), env) for scope in mcp.files)]
+
+
 @pytest.mark.parametrize("agent", list(AGENTS))
 def test_no_agent_may_edit_the_files_that_hold_its_hook(engine, agent: str) -> None:
-    spec, mcp = get_agent(agent).install, get_agent(agent).mcp
-    assert spec is not None and mcp is not None
-    env = {"HOME": "/home/dev"}
-    files = [spec.settings_file(scope, Path(CWD), env) for scope in spec.scopes]
-    files += [mcp.file(scope, Path(CWD), env) for scope in mcp.files]
-    for path in files:
+    for path in hook_files(agent):
         write = simulated(agent).write(str(path), "{}", CWD, "s")
         assert decide(engine, agent, write) == (DENY, ("self.agent-settings",)), path
         remove = simulated(agent).shell(f"rm {path}", CWD, "s")

@@ -31,6 +31,7 @@ AGENTS: dict[str, str] = {
     "gemini": "gemini",
     "cursor": "cursor",
     "copilot": "copilot",
+    "opencode": "opencode",
 }
 ACTION = "action"  # approvald's own action JSON, for `policy test --from action`
 KNOWN_FORMATS = (*AGENTS, ACTION)

@@ -30,7 +30,8 @@ def parser(verb: str = "install") -> argparse.ArgumentParser:
     parser.add_argument("--scope", choices=("user", "project", "local"), default=None,
                         help="user: the agent's settings in your home (~/.claude/settings.json,"
                              " ~/.codex/hooks.json, ~/.gemini/settings.json, ~/.cursor/"
-                             "hooks.json); project: the same under the project (Copilot CLI: "
+                             "hooks.json, OpenCode's ~/.config/opencode/plugins/approvald.js); "
+                             "project: the same under the project (Copilot CLI: "
                              ".github/hooks/approvald.json, its only scope); local: Claude "
                              "Code's <project>/.claude/settings.local.json (default: user, or "
                              "the agent's only scope)")
@@ -113,6 +114,12 @@ def main(argv: list[str]) -> int:
             outcome = (plugin.install_plugin(opts.scope, opts.project, dry_run=opts.dry_run)
                        if verb == "install" else
                        plugin.uninstall_plugin(opts.scope, opts.project, dry_run=opts.dry_run))
+        elif opts.agent == "opencode":  # a plugin file of its own, not a settings entry
+            from approvald.install import opencode
+
+            outcome = (opencode.install(opts.scope, opts.project, dry_run=opts.dry_run)
+                       if verb == "install" else
+                       opencode.uninstall(opts.scope, opts.project, dry_run=opts.dry_run))
         elif verb == "install":
             outcome = hooks.install(opts.agent, opts.scope, opts.project, dry_run=opts.dry_run)
         else:
@@ -127,7 +134,7 @@ def main(argv: list[str]) -> int:
         return 0
     where = str(outcome.file)
     saved = f" (backup: {outcome.backup})" if outcome.backup else ""
-    what = "plugin" if opts.plugin else "hook"
+    what = "plugin" if opts.plugin or opts.agent == "opencode" else "hook"
     messages = {
         "installed": f"installed the approvald {what} in {where}{saved}"
                      + (f"\n{outcome.notice}" if outcome.notice else ""),
@@ -136,10 +143,11 @@ def main(argv: list[str]) -> int:
         "unchanged": f"the approvald {what} is already installed in {where}; nothing changed",
         "removed": (f"removed the approvald plugin ({outcome.removed} key"
                     f"{'' if outcome.removed == 1 else 's'} from {where})" if opts.plugin else
+                    f"removed the approvald plugin {where}" if opts.agent == "opencode" else
                     f"removed {outcome.removed} approvald hook entr"
                     f"{'y' if outcome.removed == 1 else 'ies'} from {where}")
                    + (" (the file held nothing else, so it is deleted)"
-                      if outcome.after is None else "") + saved,
+                      if outcome.after is None and opts.agent != "opencode" else "") + saved,
         "not-installed": f"no approvald {what} in {where}; nothing changed",
     }
     _report(outcome.to_json(), messages[outcome.action], opts.json)

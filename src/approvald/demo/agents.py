@@ -1,4 +1,4 @@
-"""Stand-ins for the five agents: the hook payloads each sends, and how each reads the answer.
+"""Stand-ins for the agents: the hook payloads each sends, and how each reads the answer.
 
 A `SimulatedAgent` builds the payload its agent would send for a shell line, a file read, a file
 write or an MCP tool call, and reads the hook's output the way that agent does (its own fields,
@@ -228,8 +228,36 @@ class Copilot(SimulatedAgent):
         return ERROR, f"Copilot CLI would ignore this and run the tool: {text[:200]}"
 
 
+class OpenCode(SimulatedAgent):
+    """OpenCode through approvald's plugin: the payload the plugin sends, read the way the
+    plugin reads the answer (it throws, which blocks the tool, on anything but an allow)."""
+
+    name, display_name = "opencode", "OpenCode"
+    shell_tool, read_tool, write_tool = "bash", "read", "write"
+    path_key, content_key = "filePath", "content"
+
+    def _payload(self, tool: str, tool_input: dict[str, Any], cwd: str, session: str) -> dict[
+            str, Any]:
+        return {"hook_event_name": "tool.execute.before", "tool": tool, "args": tool_input,
+                "sessionID": session, "callID": "call_" + secrets.token_hex(8),
+                "directory": cwd, "worktree": cwd}
+
+    def mcp(self, server: str, tool: str, arguments: dict[str, Any], cwd: str,
+            session: str) -> dict[str, Any]:
+        return self._payload(f"{server}_{tool}", arguments, cwd, session)
+
+    def answer(self, stdout: str, stderr: str, exit_code: int) -> tuple[str, str]:
+        if exit_code != 0:  # the plugin throws: blocked, with the hook's stderr as the reason
+            return DENY, stderr.strip() or f"exit {exit_code}"
+        doc = _json(stdout.strip())
+        if isinstance(doc, dict) and doc.get("decision") in (ALLOW, DENY):
+            return str(doc["decision"]), str(doc.get("reason", ""))
+        return ERROR, f"the plugin would block this unreadable answer: {stdout.strip()[:200]}"
+
+
 SIMULATED: dict[str, SimulatedAgent] = {
-    agent.name: agent for agent in (ClaudeCode(), Codex(), Gemini(), Cursor(), Copilot())}
+    agent.name: agent for agent in (ClaudeCode(), Codex(), Gemini(), Cursor(), Copilot(),
+                                    OpenCode())}
 
 
 def simulated(name: str) -> SimulatedAgent:

@@ -39,9 +39,14 @@ AGENT_SETTINGS = [
     ".copilot/settings.json",
     ".copilot/config.json",
     ".copilot/mcp-config.json",
+    ".opencode/plugins/**",  # approvald's OpenCode plugin (project) ...
+    "opencode/plugins/**",  # ... and the user's, under ~/.config (or $XDG_CONFIG_HOME)
+    "opencode.json",
+    "opencode.jsonc",
 ]
 # Directories that hold agent settings: deleting, moving or replacing one replaces them.
-AGENT_SETTINGS_DIRS = [".claude", ".cursor", ".codex", ".gemini"]
+AGENT_SETTINGS_DIRS = [".claude", ".cursor", ".codex", ".gemini", ".opencode",
+                       "opencode/plugins"]
 # Interpreters whose code can write a settings file it names.
 CODE_WRITERS = ["python*", "pypy*", "node", "nodejs", "deno", "bun", "ruby", "perl", "php",
                 "lua", "pwsh", "powershell", "osascript"]
