@@ -86,3 +86,12 @@ def test_doctor_watches_the_plugin_and_config_files(tmp_path: Path) -> None:
     assert m.home / ".config" / "opencode" / "plugins" / "approvald.js" in files
     assert m.project / ".opencode" / "plugins" / "approvald.js" in files
     assert m.project / "opencode.json" in files
+
+
+def test_plugins_turned_off_in_opencode_json(tmp_path: Path) -> None:
+    m = opencode_machine(tmp_path, {"plugins": ["opencode-wakatime", "-*"]})
+    install_plugin(m)
+    [off] = by_kind(m.scan(), A, "plugins-disabled")
+    assert off.severity == "medium" and "'-*'" in off.fix and off.line == 4
+    (m.project / "opencode.json").write_text(json.dumps({"plugins": ["opencode-wakatime"]}))
+    assert by_kind(m.scan(), A, "plugins-disabled") == []

@@ -111,10 +111,31 @@ def _server_spec(spec: Any) -> dict[str, Any]:
     return {"url": as_str(spec.get("url")), "enabled": spec.get("enabled")}
 
 
+def _disabling_plugins(doc: ConfigDoc) -> Finding | None:
+    """OpenCode V2's `plugins` array turns plugins off with a `-` entry (`"-*"` is every one):
+    approvald's may be among them (its V2 id is not known, so any such entry is reported)."""
+    off = [e for e in as_list(doc.data.get("plugins")) if isinstance(e, str) and
+           e.startswith("-")]
+    if not off:
+        return None
+    return Finding(
+        severity=MEDIUM, agent=AGENT, file=str(doc.path), line=doc.line_of(f'"{off[0]}"'),
+        title=f"opencode.json turns plugins off ({', '.join(off)})",
+        detail="OpenCode V2 skips the plugins a `-` entry in `plugins` names; if approvald's is "
+               "one of them, OpenCode's tools run without approvald.",
+        fix=f'Remove {", ".join(repr(e) for e in off)} from "plugins" in {doc.path}.',
+        id=finding_id(AGENT, "plugins-disabled", str(doc.path)),
+    )
+
+
 def _config_findings(doc: ConfigDoc) -> tuple[list[Finding], bool]:
-    """(the raw-server findings of one opencode.json, whether its permission allows all)."""
+    """(the raw-server and plugins-off findings of one opencode.json, whether its permission
+    allows all)."""
     out: list[Finding] = []
     path = str(doc.path)
+    disabling = _disabling_plugins(doc)
+    if disabling is not None:
+        out.append(disabling)
     for name, spec in as_dict(doc.data.get("mcp")).items():
         server = _server_spec(spec)
         if is_disabled(server):
