@@ -4,9 +4,12 @@ permission that allows everything are reported; a changed or broken plugin too."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 from approvald.install import opencode
+from tests.support.daemon import cli_argv
 from tests.support.doctor import Machine, approvald_script, by_kind, machine, titles
 
 A = "opencode"
@@ -95,3 +98,26 @@ def test_plugins_turned_off_in_opencode_json(tmp_path: Path) -> None:
     assert off.severity == "medium" and "'-*'" in off.fix and off.line == 4
     (m.project / "opencode.json").write_text(json.dumps({"plugins": ["opencode-wakatime"]}))
     assert by_kind(m.scan(), A, "plugins-disabled") == []
+
+
+def test_install_through_the_cli_clears_the_finding_and_uninstall_brings_it_back(
+        tmp_path: Path, approvald_home: Path) -> None:
+    m = opencode_machine(tmp_path)
+    env = {**os.environ, "HOME": str(m.home), "APPROVALD_HOME": str(approvald_home)}
+    env.pop("XDG_CONFIG_HOME", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli_argv(), *args], env=env, capture_output=True, text=True,
+                              timeout=60, cwd=m.project)
+
+    def unguarded() -> list[dict]:
+        done = cli("doctor", "--json", "--no-daemon", "--project", str(m.project))
+        assert done.returncode in (0, 1), done.stderr
+        return [f for f in json.loads(done.stdout)["findings"]
+                if f["id"].startswith(f"{A}/unguarded-tools/")]
+
+    assert unguarded()
+    assert cli("install", "opencode").returncode == 0
+    assert unguarded() == []
+    assert cli("uninstall", "opencode").returncode == 0
+    assert unguarded()

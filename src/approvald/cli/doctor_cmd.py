@@ -23,8 +23,8 @@ _LABEL = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW", "info": "INFO"}
 def parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="approvald doctor",
-        description="Check agent configs (Claude Code, Codex, Cursor, Gemini CLI) and "
-        "approvald's own setup for ways around approvald.",
+        description="Check agent configs (Claude Code, Codex, Cursor, Gemini CLI, Copilot CLI, "
+        "OpenCode) and approvald's own setup for ways around approvald.",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
             "examples:\n"
             "  approvald doctor                     this project and your home\n"
