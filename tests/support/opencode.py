@@ -32,7 +32,8 @@ try {
 def node() -> str:
     found = shutil.which("node")
     if found is None:
-        pytest.skip("node is not installed (scripts/test.sh installs it)")
+        pytest.fail("node is not installed: run scripts/test.sh (it installs it) or install "
+                    "Node.js yourself")
     return found
 
 
