@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from approvald.agents import get_agent
 from approvald.agents.base import Verdict
 from approvald.model.actions import ActionError
+from tests.support.daemon import cli_argv
 
 OPENCODE = get_agent("opencode")
 
@@ -103,3 +105,15 @@ def test_answers() -> None:
     ask = json.loads(OPENCODE.reply(Verdict("ask", "approvald: push")).stdout)
     assert ask["decision"] == "deny" and ask["reason"].startswith("approvald: push")
     assert not OPENCODE.is_reply("") and not OPENCODE.is_reply('{"permission": "allow"}')
+
+
+def test_policy_test_reads_its_payload(approvald_home: Path) -> None:
+    doc = payload("read", {"filePath": ".env"})
+    done = subprocess.run([*cli_argv(), "policy", "test", "--from", "opencode", "--json", "-"],
+                          input=json.dumps(doc), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["decision"] == "DENY"
+    bad = subprocess.run([*cli_argv(), "policy", "test", "--from", "opencode", "-"],
+                         input=json.dumps(payload("bash", "ls")), capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.strip()
