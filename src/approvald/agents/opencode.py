@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 NAME = "opencode"
 EVENT = "tool.execute.before"
-_REPLY_PREFIX = '{"decision": '
+# What render prints starts with one of these (json.dumps keeps the key order).
+_REPLY_PREFIXES = ('{"decision": "allow", ', '{"decision": "deny", ')
 
 SHELL_TOOLS = ("bash", "shell")
 PATH_KEYS = ("filePath", "path", "file_path")
@@ -158,7 +159,7 @@ class OpenCode(Agent):
         return HookReply(json.dumps(doc, ensure_ascii=False))
 
     def is_reply(self, text: str) -> bool:
-        return text.startswith(_REPLY_PREFIX)
+        return text.startswith(_REPLY_PREFIXES)
 
     def action(self, payload: object) -> Action:
         from approvald.agents import tools

@@ -13,6 +13,7 @@ from approvald.doctor.findings import HIGH, LOW, MEDIUM, Finding, finding_id
 from approvald.doctor.hooks import unguarded_finding
 from approvald.doctor.mcp import is_disabled, raw_server_finding
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str, read_json
+from approvald.install import is_hook_entry
 from approvald.install.opencode import EDITED, ownership, written_command
 
 AGENT = "opencode"
@@ -82,11 +83,14 @@ def _plugin_findings(ctx: ScanContext, scope: str, path: Path,
         ))
         return False
     argv = written_command(text) or []
-    program = argv[0] if argv else ""
-    if not (os.path.isabs(program) and os.path.isfile(program)):
+    # The program, and the fast entry's script when the program is the Python that runs it.
+    runs = argv[:1] + [word for word in argv[1:4] if is_hook_entry(word)]
+    gone = next((word for word in runs if not (os.path.isabs(word) and os.path.isfile(word))),
+                None if runs else "")
+    if gone is not None:
         findings.append(Finding(
             severity=MEDIUM, agent=AGENT, file=str(path),
-            title=f"approvald's OpenCode plugin runs {program or 'nothing'}, which is not there",
+            title=f"approvald's OpenCode plugin runs {gone or 'nothing'}, which is not there",
             detail="The plugin blocks every tool call it cannot get an answer for, so OpenCode "
                    "can run no tool until the plugin points at this approvald.",
             fix=f"Run `{reinstall}`.",

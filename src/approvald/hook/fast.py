@@ -30,13 +30,15 @@ MAX_ANSWER = 64 * 1024 * 1024  # transport.MAX_RESPONSE: past it, no daemon (the
 DEFAULT_DEADLINE_S = 325.0  # settings.hook_deadline_s(settings.HOOK_TIMEOUT_S)
 LOCAL_RESERVE_S = 5.0  # runner.LOCAL_RESERVE_S: kept for the local check
 TCP_PREFIX = "tcp://"
-# agent -> (what its rendered answer starts with, what it must also hold, empty output allowed)
-REPLIES = {
+# agent -> (what its rendered answer starts with (one string, or a tuple of them), what it must
+# also hold, empty output allowed)
+REPLIES: "dict[str, tuple[str | tuple[str, ...], str, bool]]" = {
     "claude-code": ('{"hookSpecificOutput": {', "", True),
     "codex": ('{"hookSpecificOutput": {', '"permissionDecision": "deny"', True),
     "gemini": ('{"decision": "deny"', "", True),
     "cursor": ('{"permission": ', "", False),
     "copilot": ('{"permissionDecision": ', "", True),
+    "opencode": (('{"decision": "allow", ', '{"decision": "deny", '), "", False),
 }
 
 

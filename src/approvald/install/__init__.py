@@ -146,8 +146,8 @@ def lasting_path(path: str) -> str:
     return through if os.path.exists(through) else path
 
 
-def hook_entry_command() -> str | None:
-    """`<python> -I -S <.../approvald/hook/entry.py>`: how a shell starts the hook's fast entry
+def hook_entry_argv() -> list[str] | None:
+    """`[<python>, -I, -S, <.../approvald/hook/entry.py>]`: how to start the hook's fast entry
     with this installation's interpreter (not resolved: a venv's own `python` is what finds
     its packages), through paths that survive upgrades. None in a frozen build, whose
     executable is its own entry, or when the entry is missing."""
@@ -158,8 +158,13 @@ def hook_entry_command() -> str | None:
     entry = os.path.join(os.path.dirname(os.path.abspath(approvald.__file__)), *HOOK_ENTRY[1:])
     if not os.path.isfile(entry):
         return None
-    python = lasting_path(os.path.abspath(sys.executable))
-    return f"{shlex.quote(python)} -I -S {shlex.quote(lasting_path(entry))}"
+    return [lasting_path(os.path.abspath(sys.executable)), "-I", "-S", lasting_path(entry)]
+
+
+def hook_entry_command() -> str | None:
+    """`hook_entry_argv` as a shell runs it (quoted where needed)."""
+    argv = hook_entry_argv()
+    return " ".join(shlex.quote(word) for word in argv) if argv else None
 
 
 def _looks_like_approvald(path: str) -> bool:

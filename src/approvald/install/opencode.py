@@ -16,7 +16,7 @@ import shlex
 from pathlib import Path
 
 from approvald.agents.opencode import NAME, plugin_file
-from approvald.install import InstallError, approvald_argv
+from approvald.install import InstallError, approvald_argv, hook_entry_argv
 from approvald.install.hooks import Outcome, _commit, hook_timeout_s
 
 TEMPLATE = Path(__file__).with_name("opencode_plugin.js")
@@ -28,8 +28,9 @@ NOTICE = ("OpenCode loads the plugin at its next start. Every tool call then wai
 
 
 def hook_argv() -> list[str]:
-    """The command the plugin runs: this approvald's `hook opencode`."""
-    return [*approvald_argv(), "hook", NAME]
+    """The command the plugin runs: this approvald's `hook opencode`, through the hook's fast
+    entry where approvald runs from a Python installation."""
+    return [*(hook_entry_argv() or approvald_argv()), "hook", NAME]
 
 
 def render(argv: list[str], timeout_ms: int) -> str:
