@@ -177,14 +177,11 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     for scope in hook_scopes:
         findings.extend(
             check_approvald_hooks(
-                [e for e in ours if e.doc is scope.doc],
+                [e for e in ours if e.doc is scope.doc], ctx,
                 agent=AGENT,
-                home=ctx.home,
-                project=ctx.project,
                 timeout_unit_s=1.0,
                 default_timeout_s=DEFAULT_HOOK_TIMEOUT_S,
                 reinstall=_reinstall(ctx, scope.name),
-                env_path=ctx.env_path,
             )
         )
     bypass_disabled = any(

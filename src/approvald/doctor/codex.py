@@ -73,14 +73,11 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
         )
     findings.extend(
         check_approvald_hooks(
-            ours,
+            ours, ctx,
             agent=AGENT,
-            home=ctx.home,
-            project=ctx.project,
             timeout_unit_s=1.0,
             default_timeout_s=DEFAULT_HOOK_TIMEOUT_S,
             reinstall=install,
-            env_path=ctx.env_path,
         )
     )
     if not hooks_off:

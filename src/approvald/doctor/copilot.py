@@ -132,7 +132,7 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
             reason="Hooks are switched off (disableAllHooks)." if switched_off else "",
         ))
     findings.extend(check_approvald_hooks(
-        ours, agent=AGENT, home=ctx.home, project=ctx.project, timeout_unit_s=1.0,
-        default_timeout_s=DEFAULT_HOOK_TIMEOUT_S, reinstall=install, env_path=ctx.env_path,
+        ours, ctx, agent=AGENT, timeout_unit_s=1.0,
+        default_timeout_s=DEFAULT_HOOK_TIMEOUT_S, reinstall=install,
     ))
     return bool(ours)

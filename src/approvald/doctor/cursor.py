@@ -108,14 +108,11 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
             ))
     findings.extend(
         check_approvald_hooks(
-            ours,
+            ours, ctx,
             agent=AGENT,
-            home=ctx.home,
-            project=ctx.project,
             timeout_unit_s=1.0,
             default_timeout_s=float("inf"),  # Cursor's default is not documented: don't guess
             reinstall=install,
-            env_path=ctx.env_path,
         )
     )
     return bool(ours)

@@ -123,14 +123,11 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
         )
     findings.extend(
         check_approvald_hooks(
-            ours,
+            ours, ctx,
             agent=AGENT,
-            home=ctx.home,
-            project=ctx.project,
             timeout_unit_s=0.001,
             default_timeout_s=DEFAULT_HOOK_TIMEOUT_MS / 1000,
             reinstall=install,
-            env_path=ctx.env_path,
         )
     )
     if ours and not hooks_off and trust_on and ctx.project is not None and not _trusted(

@@ -16,6 +16,7 @@ from approvald.doctor.commands import (
     resolve_script,
     split_command,
 )
+from approvald.doctor.context import ScanContext
 from approvald.doctor.findings import HIGH, LOW, MEDIUM, Finding, finding_id
 from approvald.doctor.parsing import ConfigDoc, as_dict, as_list, as_str
 from approvald.settings import HOOK_MARGIN_S, safe_load_settings
@@ -140,14 +141,12 @@ def uncovered(entries: list[HookEntry], tools: list[str]) -> list[str]:
 
 def check_approvald_hooks(
     entries: list[HookEntry],
+    ctx: ScanContext,
     *,
     agent: str,
-    home: Path,
-    project: Path | None,
     timeout_unit_s: float,
     default_timeout_s: float | None,
     reinstall: str,
-    env_path: str | None = None,
 ) -> list[Finding]:
     """Broken approvald hooks: a command that does not resolve, a timeout shorter than an
     approval can take, or an async hook (which cannot block anything)."""
@@ -158,7 +157,7 @@ def check_approvald_hooks(
         if cmd is None:
             continue
         resolved, problem = resolve_program(
-            cmd.program, home=home, project=project, env_path=env_path
+            cmd.program, home=ctx.home, project=ctx.project, env_path=ctx.env_path
         )
         if resolved is None:
             findings.append(
@@ -175,8 +174,8 @@ def check_approvald_hooks(
                     fix=f"Run `{reinstall}` to write the hook again with this machine's path.",
                 )
             )
-        elif cmd.script and (missing := resolve_script(cmd.script, home=home,
-                                                       project=project))[0] is None:
+        elif cmd.script and (missing := resolve_script(cmd.script, home=ctx.home,
+                                                       project=ctx.project))[0] is None:
             why = missing[1]
             findings.append(
                 _hook_finding(
