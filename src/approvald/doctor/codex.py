@@ -58,11 +58,9 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     if missing:
         findings.append(
             unguarded_finding(
-                agent=AGENT,
-                label="Codex",
+                agent=AGENT, label="Codex",
                 file=hooks_off.path if hooks_off else config_path,
-                subject=str(ctx.project or ctx.home),
-                missing=missing,
+                subject=str(ctx.project or ctx.home), missing=missing,
                 own_prompt_off=approval != "untrusted",
                 hook_fix=f"Run `approvald install codex` (every project) or `{install}`.",
                 native_fix=f'set approval_policy = "untrusted" in {config_path} so Codex asks '
@@ -74,8 +72,7 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     findings.extend(
         check_approvald_hooks(
             ours, ctx,
-            agent=AGENT,
-            timeout_unit_s=1.0,
+            agent=AGENT, timeout_unit_s=1.0,
             default_timeout_s=DEFAULT_HOOK_TIMEOUT_S,
             reinstall=install,
         )

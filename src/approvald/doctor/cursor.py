@@ -71,11 +71,9 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     if "terminal commands" in missing:
         findings.append(
             unguarded_finding(
-                agent=AGENT,
-                label="Cursor",
+                agent=AGENT, label="Cursor",
                 file=hooks_file,
-                subject=str(ctx.project or ctx.home),
-                missing=missing,
+                subject=str(ctx.project or ctx.home), missing=missing,
                 own_prompt_off=broad_allow,
                 hook_fix=f"Run `{install}` (or `approvald install cursor` for every project).",
                 native_fix="keep Cursor's terminal commands on ask (no auto-run) and remove "
@@ -109,8 +107,7 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     findings.extend(
         check_approvald_hooks(
             ours, ctx,
-            agent=AGENT,
-            timeout_unit_s=1.0,
+            agent=AGENT, timeout_unit_s=1.0,
             default_timeout_s=float("inf"),  # Cursor's default is not documented: don't guess
             reinstall=install,
         )

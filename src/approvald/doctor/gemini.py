@@ -108,11 +108,9 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     if missing:
         findings.append(
             unguarded_finding(
-                agent=AGENT,
-                label="Gemini CLI",
+                agent=AGENT, label="Gemini CLI",
                 file=hooks_off.path if hooks_off else settings,
-                subject=str(ctx.project or ctx.home),
-                missing=missing,
+                subject=str(ctx.project or ctx.home), missing=missing,
                 own_prompt_off=own_prompt_off,
                 hook_fix=f"Run `{install}`.",
                 native_fix='keep "general.defaultApprovalMode" at "default", never start with '
@@ -124,8 +122,7 @@ def scan(ctx: ScanContext, findings: list[Finding]) -> bool:
     findings.extend(
         check_approvald_hooks(
             ours, ctx,
-            agent=AGENT,
-            timeout_unit_s=0.001,
+            agent=AGENT, timeout_unit_s=0.001,
             default_timeout_s=DEFAULT_HOOK_TIMEOUT_MS / 1000,
             reinstall=install,
         )
