@@ -22,17 +22,8 @@ PermissionRequest, ConfigChange, SessionStart, SessionEnd), each running
 
 from __future__ import annotations
 
-from approvald.agents import claude_events
-from approvald.agents.base import (
-    Agent,
-    EventAnswer,
-    HookEvent,
-    HookInstall,
-    HookReply,
-    McpConfig,
-    ScopedPaths,
-    Verdict,
-)
+from approvald.agents import base, claude_events
+from approvald.agents.base import EventAnswer, HookEvent, HookReply, Verdict
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -59,10 +50,10 @@ def hook_specific_output(verdict: Verdict) -> HookReply:
     }}, ensure_ascii=False))
 
 
-settings_file = ScopedPaths({"user": "~/.claude/settings.json",
-                             "project": ".claude/settings.json",
-                             "local": ".claude/settings.local.json"},
-                            dir_env=("CLAUDE_CONFIG_DIR", "~/.claude"))
+settings_file = base.ScopedPaths({"user": "~/.claude/settings.json",
+                                  "project": ".claude/settings.json",
+                                  "local": ".claude/settings.local.json"},
+                                 dir_env=("CLAUDE_CONFIG_DIR", "~/.claude"))
 
 
 def command_entry(command: str, timeout: int) -> dict[str, Any]:
@@ -70,14 +61,14 @@ def command_entry(command: str, timeout: int) -> dict[str, Any]:
     return {"type": "command", "command": command, "timeout": timeout}
 
 
-class ClaudeCode(Agent):
+class ClaudeCode(base.Agent):
     name = NAME
     display_name = "Claude Code"
     native_ask = True
-    install = HookInstall(scopes=settings_file.scopes, events=((EVENT, "*"),),
-                          settings_file=settings_file, entry=command_entry)
-    mcp = McpConfig(files={"user": "~/.claude.json", "project": ".mcp.json"}, format="json",
-                    servers_key="mcpServers")
+    install = base.HookInstall(scopes=settings_file.scopes, events=((EVENT, "*"),),
+                               settings_file=settings_file, entry=command_entry)
+    mcp = base.McpConfig(files={"user": "~/.claude.json", "project": ".mcp.json"}, format="json",
+                         servers_key="mcpServers")
     doctor_scanner = "claude_code"
     env_markers = (("CLAUDECODE", "1"), ("CLAUDE_CODE_ENTRYPOINT", None))
     hook_events = claude_events.EVENTS

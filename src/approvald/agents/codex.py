@@ -22,15 +22,8 @@ Codex TUI); `approvald doctor` reports a hook not trusted yet.
 
 from __future__ import annotations
 
-from approvald.agents.base import (
-    DENY,
-    Agent,
-    HookInstall,
-    HookReply,
-    McpConfig,
-    ScopedPaths,
-    Verdict,
-)
+from approvald.agents import base
+from approvald.agents.base import DENY, HookReply, Verdict
 from approvald.agents.claude_code import REPLY_PREFIX, command_entry, hook_specific_output
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -49,19 +42,20 @@ TRUST_NOTICE = ("Codex runs a new or changed hook only once you trust it: start 
                 "trusted yet.")
 
 
-settings_file = ScopedPaths({"user": "~/.codex/hooks.json", "project": ".codex/hooks.json"},
-                            dir_env=("CODEX_HOME", "~/.codex"))
+settings_file = base.ScopedPaths({"user": "~/.codex/hooks.json", "project": ".codex/hooks.json"},
+                                 dir_env=("CODEX_HOME", "~/.codex"))
 
 
-class Codex(Agent):
+class Codex(base.Agent):
     name = NAME
     display_name = "Codex"
     native_ask = False
-    install = HookInstall(scopes=settings_file.scopes, events=((EVENT, "*"),),
-                          settings_file=settings_file, entry=command_entry,
-                          notice=TRUST_NOTICE)
-    mcp = McpConfig(files={"user": "~/.codex/config.toml", "project": ".codex/config.toml"},
-                    format="toml", servers_key="mcp_servers", dir_env=("CODEX_HOME", "~/.codex"))
+    install = base.HookInstall(scopes=settings_file.scopes, events=((EVENT, "*"),),
+                               settings_file=settings_file, entry=command_entry,
+                               notice=TRUST_NOTICE)
+    mcp = base.McpConfig(files={"user": "~/.codex/config.toml", "project": ".codex/config.toml"},
+                         format="toml", servers_key="mcp_servers",
+                         dir_env=("CODEX_HOME", "~/.codex"))
     doctor_scanner = "codex"
     # CODEX_THREAD_ID in every shell it starts (openai/codex#10096, 2026-01); CODEX_SANDBOX
     # (`seatbelt`) and CODEX_SANDBOX_NETWORK_DISABLED=1 in what it runs sandboxed.

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import os
 
-from approvald.agents.base import Agent, HookInstall, HookReply, McpConfig, ScopedPaths, Verdict
+from approvald.agents import base
+from approvald.agents.base import HookReply, Verdict
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ READ_TOOLS = {"view": False, "Read": False, "grep": True, "rg": True, "Grep": Tr
               "glob": True, "Glob": True}
 WRITE_TOOLS = frozenset({"create", "edit", "Write", "Edit", "MultiEdit"})
 
-settings_file = ScopedPaths({"project": ".github/hooks/approvald.json"})
+settings_file = base.ScopedPaths({"project": ".github/hooks/approvald.json"})
 
 
 def powershell_command(command: str) -> str:
@@ -127,17 +128,17 @@ def _tool(call: Call) -> Action:
     return tools.other(call)
 
 
-class Copilot(Agent):
+class Copilot(base.Agent):
     name = NAME
     display_name = "Copilot CLI"
     native_ask = True
-    install = HookInstall(scopes=settings_file.scopes, events=((EVENT, None),),
-                          settings_file=settings_file, entry=_entry, grouped=False,
-                          command_keys=("bash", "powershell", "command"),
-                          skeleton={"version": 1}, owns_file=True)
-    mcp = McpConfig(files={"user": "~/.copilot/mcp-config.json", "project": ".mcp.json"},
-                    format="json", servers_key="mcpServers",
-                    dir_env=("COPILOT_HOME", "~/.copilot"))
+    install = base.HookInstall(scopes=settings_file.scopes, events=((EVENT, None),),
+                               settings_file=settings_file, entry=_entry, grouped=False,
+                               command_keys=("bash", "powershell", "command"),
+                               skeleton={"version": 1}, owns_file=True)
+    mcp = base.McpConfig(files={"user": "~/.copilot/mcp-config.json", "project": ".mcp.json"},
+                         format="json", servers_key="mcpServers",
+                         dir_env=("COPILOT_HOME", "~/.copilot"))
     doctor_scanner = "copilot"
     # COPILOT_CLI=1 and COPILOT_AGENT_SESSION_ID in every process the CLI (and the SDK VS
     # Code shares) starts; VS Code's agent terminals also set COPILOT_AGENT=1.

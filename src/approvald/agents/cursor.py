@@ -30,16 +30,8 @@ from __future__ import annotations
 
 import os
 
-from approvald.agents.base import (
-    ALLOW,
-    DENY,
-    Agent,
-    HookInstall,
-    HookReply,
-    McpConfig,
-    ScopedPaths,
-    Verdict,
-)
+from approvald.agents import base
+from approvald.agents.base import ALLOW, DENY, HookReply, Verdict
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -67,7 +59,7 @@ SERVER_NAME_KEYS = ("mcp_server_name", "server_name", "serverName", "mcp_server"
 _READ_TOOLS = {"Read": False, "Grep": True, "Glob": True, "LS": True, "ListDir": True}
 
 
-settings_file = ScopedPaths({"user": "~/.cursor/hooks.json", "project": ".cursor/hooks.json"})
+settings_file = base.ScopedPaths({"user": "~/.cursor/hooks.json", "project": ".cursor/hooks.json"})
 
 
 def _entry(command: str, timeout: int) -> dict[str, Any]:
@@ -188,17 +180,17 @@ def _tool(call: Call) -> Action:
     return tools.other(call)
 
 
-class Cursor(Agent):
+class Cursor(base.Agent):
     name = NAME
     display_name = "Cursor"
     native_ask = False
-    install = HookInstall(scopes=settings_file.scopes,
-                          events=((SHELL_EVENT, None), (MCP_EVENT, None), (READ_EVENT, None),
-                                  (TOOL_EVENT, WRITE_MATCHER)),
-                          settings_file=settings_file, entry=_entry, grouped=False,
-                          skeleton={"version": 1})
-    mcp = McpConfig(files={"user": "~/.cursor/mcp.json", "project": ".cursor/mcp.json"},
-                    format="json", servers_key="mcpServers")
+    install = base.HookInstall(scopes=settings_file.scopes,
+                               events=((SHELL_EVENT, None), (MCP_EVENT, None), (READ_EVENT, None),
+                                       (TOOL_EVENT, WRITE_MATCHER)),
+                               settings_file=settings_file, entry=_entry, grouped=False,
+                               skeleton={"version": 1})
+    mcp = base.McpConfig(files={"user": "~/.cursor/mcp.json", "project": ".cursor/mcp.json"},
+                         format="json", servers_key="mcpServers")
     doctor_scanner = "cursor"
     # CURSOR_AGENT=1 from the headless CLI (`agent`/`cursor-agent`); the editor's agent
     # terminals run in an extension host with CURSOR_EXTENSION_HOST_ROLE=agent-exec.

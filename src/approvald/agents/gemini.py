@@ -21,15 +21,8 @@ when folder trust is on (`approvald doctor` says so).
 
 from __future__ import annotations
 
-from approvald.agents.base import (
-    DENY,
-    Agent,
-    HookInstall,
-    HookReply,
-    McpConfig,
-    ScopedPaths,
-    Verdict,
-)
+from approvald.agents import base
+from approvald.agents.base import DENY, HookReply, Verdict
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -58,8 +51,8 @@ FILE_TOOLS: dict[str, tuple[str, tuple[str, ...], bool]] = {
 }
 
 
-settings_file = ScopedPaths({"user": "~/.gemini/settings.json",
-                             "project": ".gemini/settings.json"})
+settings_file = base.ScopedPaths({"user": "~/.gemini/settings.json",
+                                  "project": ".gemini/settings.json"})
 
 
 def _entry(command: str, timeout: int) -> dict[str, Any]:
@@ -87,15 +80,15 @@ def _mcp(call: Call, context: object) -> Action:
     return tools.mcp(call, *names)
 
 
-class Gemini(Agent):
+class Gemini(base.Agent):
     name = NAME
     display_name = "Gemini CLI"
     native_ask = False
-    install = HookInstall(scopes=settings_file.scopes, events=((EVENT, "*"),),
-                          settings_file=settings_file, entry=_entry)
-    mcp = McpConfig(files={"user": "~/.gemini/settings.json",
-                           "project": ".gemini/settings.json"},
-                    format="jsonc", servers_key="mcpServers")
+    install = base.HookInstall(scopes=settings_file.scopes, events=((EVENT, "*"),),
+                               settings_file=settings_file, entry=_entry)
+    mcp = base.McpConfig(files={"user": "~/.gemini/settings.json",
+                                "project": ".gemini/settings.json"},
+                         format="jsonc", servers_key="mcpServers")
     doctor_scanner = "gemini"
     # Its shell tool runs every command with GEMINI_CLI=1 (ShellExecutionService).
     env_markers = (("GEMINI_CLI", "1"),)
