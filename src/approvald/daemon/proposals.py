@@ -22,19 +22,10 @@ from approvald.agents import UnknownAgent, get_agent
 from approvald.daemon.context import DaemonContext
 from approvald.daemon.prompts import is_prompt
 from approvald.model import events
-from approvald.model.actions import (
-    FS_READ,
-    FS_WRITE,
-    MCP_CALL,
-    NET_HTTP,
-    PROCESS_EXEC,
-    Action,
-    ActionError,
-    action_from_json,
-    build_action,
-)
+from approvald.model.actions import Action, ActionError, action_from_json, build_action
 from approvald.model.approvals import Approval
 from approvald.model.decisions import SCOPE_ALWAYS
+from approvald.model.kinds import FS_READ, FS_WRITE, MCP_CALL, NET_HTTP, PROCESS_EXEC
 from approvald.policy.propose import APPROVED_FILE, NotProposable, Proposal, propose, write
 
 log = logging.getLogger("approvald.daemon")

@@ -21,16 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from approvald import shell
-from approvald.model.actions import (
-    FS_READ,
-    FS_WRITE,
-    MCP_CALL,
-    NET_HTTP,
-    PROCESS_EXEC,
-    Action,
-    canonical_json,
-    normalize_path,
-)
+from approvald.model.actions import Action, canonical_json, normalize_path
+from approvald.model.kinds import FS_READ, FS_WRITE, MCP_CALL, NET_HTTP, PROCESS_EXEC
 from approvald.paths import Paths, get_paths
 from approvald.policy import builtin, detectors, layers, mcp
 from approvald.policy.bundles import cache_dir as bundles_cache

@@ -36,15 +36,8 @@ from typing import Any, Protocol
 
 import yaml
 
-from approvald.model.actions import (
-    FS_READ,
-    FS_WRITE,
-    MCP_CALL,
-    NET_HTTP,
-    PROCESS_EXEC,
-    Action,
-    url_host,
-)
+from approvald.model.actions import Action, url_host
+from approvald.model.kinds import FS_READ, FS_WRITE, MCP_CALL, NET_HTTP, PROCESS_EXEC
 from approvald.policy import layers
 from approvald.policy.decision import ALLOW, REQUIRE_APPROVAL, Decision
 from approvald.policy.errors import PolicyError
