@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from dataclasses import MISSING, Field, fields
 from pathlib import Path
 from typing import Any
@@ -96,6 +95,8 @@ def _write(entry: Path, bundle: RawBundle) -> None:
         }, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):  # a YAML value JSON has no form for (a date): parse each time
         return
+    import tempfile  # only on a miss: it pulls in shutil, random and more
+
     with contextlib.suppress(OSError):
         entry.parent.mkdir(mode=0o700, exist_ok=True)  # in the state directory, if there is one
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=entry.parent)

@@ -20,8 +20,13 @@ class GlobError(ValueError):
     pass
 
 
+_SPECIAL = re.compile(r"[*?\[{}]")  # what _translate reads as glob syntax (`,` only inside {})
+
+
 def _translate(pattern: str, *, path: bool) -> str:
     """Glob -> regex body. In path mode `*` stops at `/` and `**` crosses it."""
+    if not _SPECIAL.search(pattern):  # most policy words are literal: one escape, not one a char
+        return re.escape(pattern)
     out: list[str] = []
     i, n = 0, len(pattern)
     brace_depth = 0
@@ -59,8 +64,13 @@ def _translate(pattern: str, *, path: bool) -> str:
             out.append("|")
         elif c == "}":
             raise GlobError(f"unmatched '}}' in glob {pattern!r}")
-        else:
-            out.append(re.escape(c))
+        else:  # a run of plain characters, escaped at once
+            end = i + 1
+            while end < n and pattern[end] not in "*?[{},":
+                end += 1
+            out.append(re.escape(pattern[i:end]))
+            i = end
+            continue
         i += 1
     if brace_depth:
         raise GlobError(f"unclosed '{{' in glob {pattern!r}")
