@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
-from approvald.shell.code import Findings, Spawn, mini, scan
 from approvald.shell.model import DYNAMIC_NAME, Redirect
 from approvald.shell.words import Word
 
 if TYPE_CHECKING:
+    from approvald.shell.code import Findings
     from approvald.shell.commands import Site
     from approvald.shell.state import Ctx, Scope
     from approvald.shell.walk import Analyzer
@@ -236,6 +236,8 @@ def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scop
     if parsed.stdin_code and stdin is not None:
         sources.append(stdin)
     code = Word("\n".join(w.text for w in sources), all(w.literal for w in sources))
+    from approvald.shell.code import Findings  # the code scanners load only when code is run
+
     findings = prepare(an, spec.language, code, ctx) if sources else Findings()
     dynamic = DYNAMIC_NAME if unknown or not code.literal else None
     if dynamic:
@@ -248,6 +250,7 @@ def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scop
 
 def _deno(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
           site: Site) -> int:
+    from approvald.shell.code import Findings
     from approvald.shell.commands import emit
 
     rest = words[1:]
@@ -265,6 +268,8 @@ def _deno(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope,
 
 def prepare(an: Analyzer, language: str, code: Word, ctx: Ctx) -> Findings:
     """Scan code (within the line's budget); the findings, or a dynamic mark past the budget."""
+    from approvald.shell.code import Findings, Spawn, mini, scan
+
     if not code.text or not an.expand(code.text, ctx):
         return Findings()
     text = code.text
