@@ -91,11 +91,30 @@ _NAME_TRIGGERS = tuple(t for _, triggers, _ in _SECRET_NAMES for t in triggers)
 _ASSIGNED_VALUE = (r"(?:(?P<q>[\"'])(?P<qvalue>[^\"'\r\n]*)(?P=q)|(?P<value>[^\s&\"',;}]+))")
 
 
-def _pattern(regex: str, ignore_case: bool = False) -> re.Pattern[str]:
-    return re.compile(regex, re.IGNORECASE if ignore_case else 0)
+class _Pattern:
+    """A regular expression compiled on its first use: a text is searched with a pattern only
+    when it holds one of the pattern's triggers, so most processes never compile most of them
+    (the hook deciding without a daemon redacts one record)."""
+
+    __slots__ = ("_compiled", "_flags", "_regex")
+
+    def __init__(self, regex: str, flags: int) -> None:
+        self._regex = regex
+        self._flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def sub(self, replace: _Replacer, text: str) -> str:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self._regex, self._flags)
+        return compiled.sub(replace, text)
 
 
-_Entry = tuple[tuple[str, ...], "re.Pattern[str]", _Replacer]
+def _pattern(regex: str, ignore_case: bool = False) -> _Pattern:
+    return _Pattern(regex, re.IGNORECASE if ignore_case else 0)
+
+
+_Entry = tuple[tuple[str, ...], _Pattern, _Replacer]
 
 # (lowercase substrings, one of which the text must hold; pattern; replacement). Every pattern
 # starts with a literal where it can (a word boundary is checked by a lookbehind after it):
