@@ -17,6 +17,7 @@ import os
 import re
 import shlex
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ PROJECT_POLICY = Path(".approvald") / "policy.yaml"
 _PROJECT_CACHE_SECONDS = 2.0
 
 
+@lru_cache(maxsize=1)  # asked for every rule's layer: resolving it costs stats each time
 def starter_dir() -> Path:
     """The starter policies: `policies/` in a source checkout, else the installed package data."""
     here = Path(__file__).resolve()

@@ -46,6 +46,12 @@ _KEY_CLASSES: dict[str, frozenset[str]] = {
     **{key: frozenset({LINE}) for key in ("pipe_to_shell", "fork_bomb", "syntax_error")},
 }
 
+# Keys that hold only for a command: a match with one (and no `kind`) needs a command.
+_COMMAND_KEYS = frozenset(_KEY_CLASSES) - {
+    "path", "reads", "writes", "content", "finding", "url_host", "url_ip", "url_scheme",
+    "url_path", "http_method", "mcp_server", "mcp_tool", "mcp_args", "pipe_to_shell",
+    "fork_bomb", "syntax_error"}
+
 
 def _globs(value: Any) -> list[str]:
     return value if isinstance(value, list) else [value]
@@ -61,7 +67,11 @@ class Words:
         literal = not any(c in g for g in globs for c in "*?[{}")
         self._literal: frozenset[str] | None = frozenset(
             g.lower() if self._fold else g for g in globs) if literal else None
-        self._source = ("|".join(f"(?:{word_glob_regex(g)})" for g in globs), re.DOTALL | flags)
+        if literal and "" not in globs:
+            self._source = ("", 0)  # a set: no regex is ever built (word_glob_regex costs)
+        else:  # (word_glob_regex says why an empty word is no pattern)
+            self._source = ("|".join(f"(?:{word_glob_regex(g)})" for g in globs),
+                            re.DOTALL | flags)
         self._regex: re.Pattern[str] | None = None
 
     @property
@@ -146,15 +156,10 @@ class MatchCompiler:
         def add(cost: int, pred: Predicate) -> None:
             preds.append((cost, pred))
 
-        command_keys = set(_KEY_CLASSES) - {"path", "reads", "writes", "content", "finding",
-                                            "url_host", "url_ip", "url_scheme", "url_path",
-                                            "http_method", "mcp_server", "mcp_tool",
-                                            "mcp_args", "pipe_to_shell", "fork_bomb",
-                                            "syntax_error"}
         if "kind" in match:
             kinds = frozenset(_globs(match["kind"]))
             add(0, lambda t: t.kind in kinds)
-        elif command_keys & match.keys():
+        elif not _COMMAND_KEYS.isdisjoint(match):
             add(0, lambda t: t.command is not None)
         if "tool" in match:
             tools = self._word_regex("tool", match["tool"])
