@@ -58,20 +58,45 @@ def _globs(value: Any) -> list[str]:
 
 
 class Words:
-    """Word globs: a set when they are all literal, else one regex compiled on first use."""
+    """Word globs: a set when they are all literal; else, when case counts, the words that are
+    literal, a prefix (`mkfs.*`), a suffix (`*rc`) or a part (`*token*`) compared as strings,
+    and one regex of the rest, compiled on first use (a process deciding once would otherwise
+    compile every program list it meets)."""
 
-    __slots__ = ("_fold", "_literal", "_regex", "_source")
+    __slots__ = ("_exact", "_fold", "_inner", "_literal", "_prefixes", "_regex", "_source",
+                 "_suffixes")
 
     def __init__(self, globs: tuple[str, ...], flags: int) -> None:
         self._fold = bool(flags & re.IGNORECASE)
         literal = not any(c in g for g in globs for c in "*?[{}")
         self._literal: frozenset[str] | None = frozenset(
             g.lower() if self._fold else g for g in globs) if literal else None
-        if literal and "" not in globs:
-            self._source = ("", 0)  # a set: no regex is ever built (word_glob_regex costs)
-        else:  # (word_glob_regex says why an empty word is no pattern)
-            self._source = ("|".join(f"(?:{word_glob_regex(g)})" for g in globs),
-                            re.DOTALL | flags)
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        suffixes: list[str] = []
+        inner: list[str] = []
+        rest: list[str] = []
+        for glob in () if literal else globs:
+            how, text = (None, "") if self._fold else _shape(glob)
+            if how == _EXACT:
+                exact.add(text)
+            elif how == _PREFIX:
+                prefixes.append(text)
+            elif how == _SUFFIX:
+                suffixes.append(text)
+            elif how == _INNER:
+                inner.append(text)
+            else:
+                rest.append(glob)
+        if literal and "" in globs:
+            rest = list(globs)  # (word_glob_regex says why an empty word is no pattern)
+        self._exact = frozenset(exact)
+        self._prefixes = tuple(prefixes)
+        self._suffixes = tuple(suffixes)
+        self._inner = tuple(inner)
+        self._source: tuple[str, int] | None = (
+            "|".join(f"(?:{word_glob_regex(g)})" for g in rest), re.DOTALL | flags) \
+            if rest else None
         self._regex: re.Pattern[str] | None = None
 
     @property
@@ -87,10 +112,36 @@ class Words:
     def match(self, text: str) -> bool:
         if self._literal is not None:
             return (text.lower() if self._fold else text) in self._literal
-        regex = self._regex
-        if regex is None:
-            regex = self._regex = re.compile(*self._source)
-        return regex.match(text) is not None
+        if self._source is not None:  # first: a glob the regex engine refuses fails every match
+            regex = self._regex
+            if regex is None:
+                regex = self._regex = re.compile(*self._source)
+            if regex.match(text) is not None:
+                return True
+        if text in self._exact or (self._prefixes and text.startswith(self._prefixes)) or \
+                (self._suffixes and text.endswith(self._suffixes)):
+            return True
+        for part in self._inner:  # noqa: SIM110 (a loop: cheaper than any() over a generator)
+            if part in text:
+                return True
+        return False
+
+
+_EXACT, _PREFIX, _SUFFIX, _INNER = range(4)
+
+
+def _shape(glob: object) -> tuple[int | None, str]:
+    """(how, text) when the word glob `glob` is a literal, `text*`, `*text` or `*text*` (a `*`
+    matches anything in a word glob), else (None, ""): it needs its regex."""
+    if not isinstance(glob, str) or not glob:
+        return None, ""
+    head = glob.startswith("*")
+    core = glob[1:] if head else glob
+    tail = core.endswith("*")
+    core = core[:-1] if tail else core
+    if any(c in core for c in "*?[{}"):
+        return None, ""
+    return (_INNER if tail else _SUFFIX) if head else (_PREFIX if tail else _EXACT), core
 
 
 @lru_cache(maxsize=4096)
