@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from approvald.policy.matchers import literal_programs
+import random
+import re
+
+import pytest
+
+from approvald.policy.globs import GlobError, word_glob_regex
+from approvald.policy.matchers import Words, literal_programs
 
 
 def test_rules_are_indexed_by_the_programs_they_can_hold_for() -> None:
@@ -12,3 +18,42 @@ def test_rules_are_indexed_by_the_programs_they_can_hold_for() -> None:
     assert literal_programs({"any_of": [{"program": "npm"}, {"path_arg": "/x"}]}) is None
     assert literal_programs({"program": ["a", "b"], "any_of": [{"program": "b"}]}) == {"b"}
     assert literal_programs({"kind": "fs.read", "path": ".env"}) is None
+
+
+def _one_regex(globs: tuple[str, ...], flags: int) -> re.Pattern[str]:
+    """The plain reading of a word-glob list: one regex of every glob."""
+    return re.compile("|".join(f"(?:{word_glob_regex(g)})" for g in globs), re.DOTALL | flags)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # `[[` reads as a possible nested set
+def test_words_compared_as_strings_match_as_their_regex_would() -> None:
+    # Literals, prefixes, suffixes and parts are compared as strings; the rest is one regex.
+    # Every list, every text: the same answer as the one regex of the whole list.
+    rng = random.Random(17)
+    letters = "ab.*?[]{},\\\n-A"
+    texts = ["", "a", "ab", "ba", "a.b", "b\nb", "*", "aab", "\\", "ab,", "A", "bA", "a*b",
+             "{a", "a,b"]
+    checked = 0
+    for _ in range(3000):
+        globs = tuple("".join(rng.choice(letters) for _ in range(rng.randint(1, 5)))
+                      for _ in range(rng.randint(1, 4)))
+        for flags in (0, re.IGNORECASE):
+            try:
+                regex = _one_regex(globs, flags)
+            except (GlobError, re.error):
+                continue  # malformed lists: covered below
+            words = Words(globs, flags)
+            for text in texts:
+                assert words.match(text) == (regex.match(text) is not None), (globs, text)
+                checked += 1
+    assert checked > 10000
+
+
+def test_words_keep_refusing_malformed_globs() -> None:
+    with pytest.raises(GlobError):
+        Words(("git", ""), 0)
+    with pytest.raises(GlobError):
+        Words(("push*", "a{b"), 0)
+    bad_range = Words(("push*", "[z-a]"), 0)  # the regex engine refuses it: every match fails
+    with pytest.raises(re.error):
+        bad_range.match("push")

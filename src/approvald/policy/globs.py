@@ -20,12 +20,12 @@ class GlobError(ValueError):
     pass
 
 
-_SPECIAL = re.compile(r"[*?\[{}]")  # what _translate reads as glob syntax (`,` only inside {})
+GLOB_SYNTAX = re.compile(r"[*?\[{}]")  # what _translate reads as glob syntax (`,` only inside {})
 
 
 def _translate(pattern: str, *, path: bool) -> str:
     """Glob -> regex body. In path mode `*` stops at `/` and `**` crosses it."""
-    if not _SPECIAL.search(pattern):  # most policy words are literal: one escape, not one a char
+    if not GLOB_SYNTAX.search(pattern):  # most policy words are literal: one escape, not one a char
         return re.escape(pattern)
     out: list[str] = []
     i, n = 0, len(pattern)

@@ -16,7 +16,7 @@ from typing import Any
 from approvald.model.actions import KINDS, PROCESS_EXEC
 from approvald.policy import netaddr
 from approvald.policy.errors import PolicyError
-from approvald.policy.globs import GlobError, word_glob_regex
+from approvald.policy.globs import GLOB_SYNTAX, GlobError, word_glob_regex
 from approvald.policy.pathsets import PathGlobSet, compile_set
 from approvald.policy.targets import Target
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME
@@ -68,7 +68,7 @@ class Words:
 
     def __init__(self, globs: tuple[str, ...], flags: int) -> None:
         self._fold = bool(flags & re.IGNORECASE)
-        literal = not any(c in g for g in globs for c in "*?[{}")
+        literal = all(isinstance(g, str) and GLOB_SYNTAX.search(g) is None for g in globs)
         self._literal: frozenset[str] | None = frozenset(
             g.lower() if self._fold else g for g in globs) if literal else None
         exact: set[str] = set()
@@ -139,7 +139,7 @@ def _shape(glob: object) -> tuple[int | None, str]:
     core = glob[1:] if head else glob
     tail = core.endswith("*")
     core = core[:-1] if tail else core
-    if any(c in core for c in "*?[{}"):
+    if GLOB_SYNTAX.search(core):
         return None, ""
     return (_INNER if tail else _SUFFIX) if head else (_PREFIX if tail else _EXACT), core
 
