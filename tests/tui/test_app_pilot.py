@@ -451,16 +451,16 @@ async def test_pins_tab_shows_the_diff_and_c_accepts_the_withheld_tool() -> None
     app = make_app(client)
     async with app.run_test(size=(120, 36)) as pilot:
         await until(pilot, lambda: app.state.connected, what="connection")
-        assert str(app.tabs.get_tab("pins").label) == "Pins (1 held)"
+        await until(pilot, lambda: str(app.tabs.get_tab("pins").label) == "Pins (1 held)")
         await pilot.press("6")
-        await pilot.pause(0.05)
+        await until(pilot, lambda: app.active_tab() == "pins" and app.pins.selected())
         assert app.pins.selected()["tool"] == "read_text_file"  # withheld first
-        shown = str(app.pin_diff.render())
-        assert "-  Read a text file." in shown and "id_rsa" in shown
+        await until(pilot, lambda: "id_rsa" in str(app.pin_diff.render()), what="the diff")
+        assert "-  Read a text file." in str(app.pin_diff.render())
         await pilot.press("c")
         await until(pilot, lambda: app.pins.withheld == 0, what="accepted")
         assert client.calls[-1] == ("accept-pin", "filesystem", "read_text_file")
-        assert str(app.tabs.get_tab("pins").label) == "Pins"
+        await until(pilot, lambda: str(app.tabs.get_tab("pins").label) == "Pins")
         # A pin event from the daemon (another gateway saw a change) shows at once, first in
         # the list; the selection stays where it was.
         client.pins_list[0] = changed_pin("list_directory")
