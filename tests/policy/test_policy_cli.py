@@ -73,6 +73,17 @@ def test_policy_files_and_broken_yaml(approvald_home, approvald_exe, tmp_path: P
     assert check.returncode == 1 and "must be one of" in check.stderr
 
 
+def test_check_refuses_a_glob_class_the_regex_engine_cannot_read(
+        tmp_path: Path, approvald_home, approvald_exe) -> None:
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("rules:\n  - id: odd\n    decision: DENY\n    reason: r.\n"
+                   "    match: {program: '[z-a]x'}\n")
+    check = subprocess.run([*approvald_exe, "policy", "check", str(odd)], capture_output=True,
+                           text=True, timeout=60)
+    assert check.returncode == 1
+    assert f"{odd}:2 (odd.match.program): bad character class" in check.stderr
+
+
 def test_explain_prints_the_path_to_the_decision(approvald_home, approvald_exe) -> None:
     result = run(approvald_exe, "explain", "--from", "claude-code", stdin=json.dumps(read(".env")))
     assert result.returncode == 0

@@ -52,7 +52,12 @@ def _translate(pattern: str, *, path: bool) -> str:
             body = pattern[i + 1 : end]
             if body.startswith("!"):
                 body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
+            bracket = "[" + body.replace("\\", "\\\\") + "]"
+            try:  # a class the regex engine refuses (`[z-a]`) is an error at load, not at use
+                re.compile(bracket)
+            except re.error as exc:
+                raise GlobError(f"bad character class in glob {pattern!r}: {exc.msg}") from None
+            out.append(bracket)
             i = end
         elif c == "{":
             brace_depth += 1
