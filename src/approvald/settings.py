@@ -158,12 +158,6 @@ class Settings:
         value = self.agents.get(agent, {}).get("hook_timeout_s")
         return value if isinstance(value, int) else self.hook_timeout_s
 
-    def hook_wait_s(self, agent: str) -> float:
-        """How long `agent`'s hook waits on the daemon: past the approval timeout, within the
-        hook timeout install wrote for it."""
-        return float(max(5, min(self.approval_timeout_s + 5,
-                                self.agent_hook_timeout_s(agent) - HOOK_MARGIN_S)))
-
     def hook_deadline_s(self, agent: str) -> float:
         """The whole of one hook run for `agent`: the timeout install wrote for it, less a
         margin for starting Python and printing (docs/SECURITY.md, "The hook's deadline")."""
@@ -187,7 +181,16 @@ def _read_toml(path: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+        try:
+            import tomli as tomllib
+        except ImportError:
+            if not sys.flags.no_site:
+                raise
+            # The hook's fast entry runs without `site`: tomli sits in site-packages.
+            import site
+
+            site.main()
+            import tomli as tomllib
     try:
         return tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

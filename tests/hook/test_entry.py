@@ -174,3 +174,23 @@ def test_a_closed_stdout_blocks(approvald_home: Path, canned: list[CannedDaemon]
     finally:
         os.close(write_end)
     assert proc.returncode == 2 and b"could not answer" in proc.stderr
+
+
+@pytest.mark.parametrize(("event", "ends_turn"), [("PostToolUse", True), (None, False)])
+def test_a_failure_inside_the_runner_fails_closed_for_its_event(approvald_home: Path,
+                                                                event: str | None,
+                                                                ends_turn: bool) -> None:
+    # Whatever escapes the runner itself: after a tool ran, exit 2 would only show the reason
+    # (the output would reach the model), so those events end the turn instead.
+    entry = installed()[3]
+    args = ["hook", "claude-code", *([event] if event else [])]
+    code = (f"import runpy, sys; sys.argv = [{entry!r}]; ns = runpy.run_path({entry!r}, "
+            f"run_name='entry'); ns['_run'].__globals__['_run'] = None; "
+            f"ns['main']({args!r})")
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", code], input=b"{}",
+                          capture_output=True, timeout=60)
+    if ends_turn:
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["continue"] is False
+    else:
+        assert proc.returncode == 2 and b"the hook failed" in proc.stderr

@@ -42,13 +42,12 @@ from approvald.model.decisions import (
 from approvald.policy.propose import NotProposable
 from approvald.redaction import redact_obj
 from approvald.storage.approvals import AlreadyDecided, AmbiguousId, NotAGrant, UnknownApproval
-from approvald.wire.protocol import DECISION_HEADER
+from approvald.wire.protocol import DECISION_HEADER, EXIT_HEADER
 
 log = logging.getLogger("approvald.daemon")
 
 PING_EVERY_S = 15.0
 FLOOR_RULE_PREFIX = "mcp-"
-EXIT_HEADER = "X-Approvald-Exit"
 
 
 async def _until_disconnect(request: Request) -> None:

@@ -78,7 +78,10 @@ def main(argv: list[str]) -> None:
         exit_code = _run(argv)
         sys.stdout.flush()
     except BaseException as exc:  # never fail open, not even here
-        _block(f"the hook failed ({type(exc).__name__}: {exc}), so this is blocked")
+        why = f"the hook failed ({type(exc).__name__}: {exc}), so this is blocked"
+        if argv[2:] and argv[2] in STOP_EVENTS:
+            _stop(why)
+        _block(why)
     os._exit(exit_code)
 
 

@@ -24,6 +24,7 @@ import sys
 from approvald.agents import UnknownAgent, get_agent
 from approvald.agents.base import Agent, HookEvent, HookReply, deny
 from approvald.settings import HOOK_TIMEOUT_S, default_config_file, hook_deadline_s
+from approvald.wire import protocol
 from approvald.wire.endpoint import daemon_endpoint
 from approvald.wire.errors import DaemonUnavailable, ProtocolError
 from approvald.wire.protocol import hook_route
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 MAX_PAYLOAD = 20 * 1024 * 1024
-EXIT_HEADER = "x-approvald-exit"
+EXIT_HEADER = protocol.EXIT_HEADER.lower()  # how transport keys its headers
 USAGE = ("usage: approvald hook AGENT [EVENT]  (reads the agent's hook payload on stdin; "
          "EVENT for the agent's hook events besides the pre-tool decision)")
 # Kept from the deadline for the local check when the daemon does not answer in time.
