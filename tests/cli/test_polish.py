@@ -29,6 +29,9 @@ def _run(exe: list[str], *args: str, stdin: str = "") -> subprocess.CompletedPro
     (["policy", "tset"], "did you mean 'test'?"),
     (["policy", "test", "--jsnl"], "did you mean '--jsonl'?"),
     (["install", "claude"], "did you mean 'claude-code'?"),
+    # An abbreviated option is refused, not read as the option it starts: the dashboard reads
+    # `approvald lease ... --ttl` from the command line exactly as written.
+    (["lease", "GH", "--tt", "30d"], "did you mean '--ttl'?"),
 ])
 def test_a_mistyped_word_gets_a_suggestion(approvald_exe: list[str], approvald_home: Path,
                                            args: list[str], hint: str) -> None:

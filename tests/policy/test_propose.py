@@ -52,7 +52,9 @@ def test_a_push_to_a_feature_branch_allows_that_namespace_and_nothing_wider(
     assert decision(engine, "git push origin feature/login", project) == ALLOW
     assert decision(engine, "git push origin feature/signup", project) == ALLOW
     for wider in ("git push origin main", "git push --force origin feature/login",
-                  "git push origin feature/login main", "git push upstream feature/login"):
+                  "git push origin feature/login main", "git push upstream feature/login",
+                  "git push origin feature/x:main", "git push origin feature/x:refs/heads/main",
+                  "git push origin feature/x:+main"):
         assert decision(engine, wider, project) == REQUIRE_APPROVAL, wider
     assert decision(engine, "git push origin feature/login", project / "infra") \
         == REQUIRE_APPROVAL  # another directory

@@ -66,11 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     name = args[0]
     entry = COMMANDS.get(name)
     if entry is None:
-        import difflib
+        from approvald.cli.output import did_you_mean
 
-        close = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        print(f"approvald: unknown command {name!r}{hint}\n\n{_usage()}", file=sys.stderr)
+        print(f"approvald: unknown command {name!r}{did_you_mean(name, COMMANDS)}\n\n"
+              f"{_usage()}", file=sys.stderr)
         return 2
     try:
         module = importlib.import_module(f"approvald.cli.{entry[0]}")

@@ -8,7 +8,7 @@ import difflib
 import re
 import sys
 from collections.abc import Iterable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 
 def fail(prog: str, message: str, code: int = 1) -> int:
@@ -28,7 +28,12 @@ _INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
 
 class Parser(argparse.ArgumentParser):
     """argparse with "did you mean" for a mistyped subcommand or choice, and a one-line error
-    (the usage line, then `PROG: error: ...`)."""
+    (the usage line, then `PROG: error: ...`). Options are never abbreviated: what a person
+    typed is what every reader of the same line (the dashboard's lease panel) sees."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         found = _INVALID_CHOICE.search(message)

@@ -21,7 +21,6 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _NUMBER = re.compile(r"^(?:0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*)$")
 _EMBEDDING = ("nip.io", "sslip.io", "xip.io", "traefik.me", "localtest.me", "lvh.me",
               "nip.direct")
-_HOSTISH = re.compile(r"^[A-Za-z0-9_.\-\[\]:%]+$")
 _URL_IN_TEXT = re.compile(r"\b(?:https?|ftp|wss?|file|gopher|dict)://[^\s'\"<>`)]+",
                           re.IGNORECASE)
 
@@ -130,10 +129,6 @@ def url_parts(url: str) -> tuple[str, str, str] | None:
 
 def urls_in(text: str) -> list[str]:
     return _URL_IN_TEXT.findall(text)
-
-
-def looks_like_host(text: str) -> bool:
-    return bool(_HOSTISH.match(text)) and (host_address(text) is not None or "." in text)
 
 
 def in_networks(address: Address, networks: tuple[Network, ...]) -> bool:

@@ -41,13 +41,13 @@ from approvald.model.kinds import FS_READ, FS_WRITE, MCP_CALL, NET_HTTP, PROCESS
 from approvald.policy import layers
 from approvald.policy.decision import ALLOW, REQUIRE_APPROVAL, Decision
 from approvald.policy.errors import PolicyError
+from approvald.policy.globs import GLOB_SYNTAX
 from approvald.policy.loader import parse_bundle
 
 __all__ = ["APPROVED_FILE", "NotProposable", "Proposal", "propose", "write"]
 
 APPROVED_FILE = "approved.yaml"
 MAX_COMMANDS = 4
-_GLOB_CHAR = re.compile(r"[*?{}\[]")
 _BRANCH_VERBS = frozenset({"push", "fetch", "pull", "checkout", "switch", "merge", "rebase"})
 _NAMESPACED = re.compile(r"^([A-Za-z][A-Za-z0-9._-]*)/[A-Za-z0-9._/-]+$")
 _HEADER = """\
@@ -176,6 +176,10 @@ def _shell_match(action: Action, decision: Decision, gating: set[str], whole_lin
         branch: dict[str, Any] = {"program": _literal(command["program"])}
         if args:
             branch["args_exact"] = args
+            if any(a != _literal(w) for a, w in zip(args, command["args"], strict=True)):
+                # A widened branch (`feature/*`) must not take a refspec (`feature/x:main`
+                # pushes to main): a word pattern's `*` matches `:` too.
+                branch["not_any_arg"] = ["*:*"]
         else:
             branch["not_any_arg"] = ["*"]  # the program alone, with no argument at all
         if command["cwd"]:
@@ -218,7 +222,7 @@ def _generalize(command: dict[str, Any], index: int, word: str) -> str:
 def _literal(text: str) -> str:
     """`text` as a glob that matches only itself (`[` is rare enough to stand for any one
     character: `[[]` would read as a nested set)."""
-    return _GLOB_CHAR.sub(lambda m: "?" if m.group() == "[" else f"[{m.group()}]", text)
+    return GLOB_SYNTAX.sub(lambda m: "?" if m.group() == "[" else f"[{m.group()}]", text)
 
 
 def _slug(text: str) -> str:

@@ -148,23 +148,6 @@ def _line_key(target: Target) -> tuple[Any, ...]:
     return tuple(key)
 
 
-def _has(target: Target, gate_name: str) -> bool:
-    cmd = target.command
-    if gate_name in ("pipe_to_shell", "fork_bomb", "syntax_error"):
-        return cmd is None and bool(getattr(target, gate_name))
-    if gate_name == "finding":
-        return bool(cmd.findings) if cmd is not None else bool(target.findings)
-    if gate_name == "dynamic":
-        return cmd is not None and cmd.dynamic is not None
-    if gate_name == "url":
-        return cmd is not None and bool(target.urls)
-    if gate_name == "content":
-        return bool(target.content)
-    if gate_name == "writes":
-        return bool(target.writes)
-    return bool(target.reads)
-
-
 def compile_rules(raw: list[RawRuleTuple], home: str
              ) -> tuple[list[CompiledRule], list[Entry]]:
     rules, entries = [], []
