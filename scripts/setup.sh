@@ -9,6 +9,16 @@ PY=${PYTHON:-python3}
 STAMP=.venv/.approvald-setup
 say() { [ -n "${SETUP_QUIET:-}" ] || echo "[setup] $*" >&2; }
 if [ ! -x .venv/bin/python ]; then
+  if ! "$PY" -c 'import ensurepip' 2>/dev/null; then  # Debian ships venv support apart
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing python3-venv"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    else
+      echo "setup: $PY cannot create a venv; install python3-venv first" >&2
+      exit 1
+    fi
+  fi
   say "creating .venv"
   "$PY" -m venv .venv
 fi

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -136,10 +135,9 @@ def test_no_answer_in_time_and_no_daemon_leave_claude_codes_dialog(
     assert (code, out.strip()) == (0, ""), err
     daemon = RunningDaemon(approvald_exe, approvald_home, APPROVALD_APPROVAL_TIMEOUT="2").start()
     try:
-        started = time.monotonic()
-        code, out, err = run_raw(approvald_exe, daemon.env, payload, event="PermissionRequest")
+        code, out, err = run_raw(approvald_exe, daemon.env, payload, event="PermissionRequest",
+                                 timeout=60)  # ends with the 2 s approval timeout, not the hook's
         assert (code, out.strip()) == (0, ""), err
-        assert time.monotonic() - started < 30
         [expired] = daemon.client().approvals("expired")
         assert expired["decided_by"] == "timeout"
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -256,13 +255,12 @@ async def test_slow_analysis_is_cut_off_and_others_still_served(
         client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from approvald.model import limits
 
-    monkeypatch.setattr(limits, "EVALUATION_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(limits, "EVALUATION_TIMEOUT_S", 3.0)
     gate = tmp_path / "gate"  # the fake engine's analysis lasts until it exists
     slow = asyncio.create_task(_decide(client, f"wait-for {gate}"))
-    started = time.monotonic()
     assert (await _decide(client, "ls"))["decision"] == "ALLOW"
-    assert time.monotonic() - started < 0.5  # not stuck behind the slow one
-    answer = await asyncio.wait_for(slow, 5)
+    assert not slow.done()  # answered while the slow one still runs, not behind it
+    answer = await asyncio.wait_for(slow, 30)
     gate.touch()  # the analysis that was cut off ends too
     assert answer["decision"] == "DENY" and answer["rules"] == [limits.TIMEOUT_RULE]
 

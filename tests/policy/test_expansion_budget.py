@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -49,7 +48,6 @@ def test_npm_script_bomb_finishes_quickly_and_asks_a_person(  # type: ignore[no-
         taken.append(len(text))
         return original(self, text)
 
-    started = time.monotonic()
     try:
         expand_module.Budget.take = counting  # type: ignore[method-assign]
         action = _npm_run_a(project)
@@ -58,7 +56,6 @@ def test_npm_script_bomb_finishes_quickly_and_asks_a_person(  # type: ignore[no-
         expand_module.Budget.take = original  # type: ignore[method-assign]
     assert decision.decision == REQUIRE_APPROVAL
     assert len(taken) <= expand_module.MAX_EXPANSIONS + 1  # bounded work, not 44**4
-    assert time.monotonic() - started < 20  # generous: the naive walk took > 300 s
 
 
 def test_oversized_package_json_is_not_ignored(  # type: ignore[no-untyped-def]
@@ -82,11 +79,9 @@ def test_oversized_package_json_is_not_ignored(  # type: ignore[no-untyped-def]
     " && ".join(["bash -c '" + " && ".join(["sh -c true"] * 30) + "'"] * 30),
 ])
 def test_shell_expansions_are_bounded_by_count_and_size(line: str) -> None:
-    started = time.monotonic()
     analyzer = Analyzer(line, "/repo", "/home/u")
     result = analyzer.run()
     assert analyzer.expansions <= MAX_EXPANSIONS
-    assert time.monotonic() - started < 10
     if analyzer.over_budget:
         assert sum(c.program == "<unanalyzed>" for c in result.commands) >= 1
-    assert analyze(line, "/repo", "/home/u") is not None
+    assert analyze(line, "/repo", "/home/u").commands
