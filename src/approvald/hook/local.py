@@ -20,7 +20,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from approvald.agents.base import ASK, PERMISSIONS, Agent, HookReply, Verdict, deny, instead
 from approvald.model import limits
@@ -28,6 +28,7 @@ from approvald.model.actions import Action, ActionError
 from approvald.model.decisions import ALLOW, DENY, REQUIRE_APPROVAL
 from approvald.model.records import decision_record
 
+T = TypeVar("T")
 LATE_MARGIN_S = 0.25  # kept from the deadline to kill the child and print the answer
 
 
@@ -139,16 +140,49 @@ def isolated(decide_here: Callable[[], Verdict], deadline: float | None = None,
              late: Callable[[], Verdict] | None = None) -> Verdict:
     """Run `decide_here` in a forked child where the platform can fork (its crash is a deny),
     answering `late()` (default: a deny) if it has not answered by `deadline`."""
+
+    def decode(answer: Any) -> Verdict | None:
+        permission, reason = answer
+        if not isinstance(reason, str) or (permission is not None
+                                           and permission not in PERMISSIONS):
+            return None
+        return Verdict(permission, reason)
+
+    return _isolated(decide_here, deadline,
+                     late or (lambda: deny("approvald could not decide in time")),
+                     lambda v: [v.permission, v.reason], decode,
+                     lambda why: deny(f"approvald: the local policy check failed ({why}), so "
+                                      "this is denied"))
+
+
+def isolated_reply(answer_here: Callable[[], HookReply], deadline: float | None,
+                   failed: Callable[[str], HookReply]) -> HookReply:
+    """`isolated` for a whole reply (another hook event's local answer): a crash, an answer
+    past `deadline` or one that is not a reply end in `failed(why)`."""
+
+    def decode(answer: Any) -> HookReply | None:
+        stdout, exit_code, stderr = answer
+        if not (isinstance(stdout, str) and isinstance(stderr, str) and exit_code in (0, 2)):
+            return None
+        return HookReply(stdout, exit_code, stderr)
+
+    return _isolated(answer_here, deadline, lambda: failed("approvald could not answer in time"),
+                     lambda r: [r.stdout, r.exit_code, r.stderr], decode,
+                     lambda why: failed(f"approvald: the local check failed ({why})"))
+
+
+def _isolated(work: Callable[[], T], deadline: float | None, late: Callable[[], T],
+              encode: Callable[[T], list[Any]], decode: Callable[[Any], T | None],
+              failed: Callable[[str], T]) -> T:
     if not hasattr(os, "fork"):
-        return _in_thread(decide_here, deadline, late)
+        return _in_thread(work, deadline, late, failed)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: answer through the pipe, never return into the caller's code
         code = 1
         try:
             os.close(read_end)
-            verdict = decide_here()
-            data = json.dumps([verdict.permission, verdict.reason]).encode("utf-8")
+            data = json.dumps(encode(work())).encode("utf-8")
             with os.fdopen(write_end, "wb") as out:
                 out.write(data)
             code = 0
@@ -160,16 +194,13 @@ def isolated(decide_here: Callable[[], Verdict], deadline: float | None = None,
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-        return late() if late is not None else deny("approvald could not decide in time")
+        return late()
     _, status = os.waitpid(pid, 0)
-    try:
-        permission, reason = json.loads(answer) if status == 0 else (None, None)
-    except ValueError:
-        permission, reason = None, None
-    if not isinstance(reason, str) or (permission is not None and permission not in PERMISSIONS):
-        return deny(f"approvald: the local policy check failed (status {status}), so this is "
-                    "denied")
-    return Verdict(permission, reason)
+    result = None
+    if status == 0:
+        with contextlib.suppress(ValueError, TypeError):
+            result = decode(json.loads(answer))
+    return result if result is not None else failed(f"status {status}")
 
 
 def _read_until(fd: int, deadline: float | None) -> bytes | None:
@@ -191,19 +222,19 @@ def _read_until(fd: int, deadline: float | None) -> bytes | None:
         os.close(fd)
 
 
-def _in_thread(decide_here: Callable[[], Verdict], deadline: float | None,
-               late: Callable[[], Verdict] | None) -> Verdict:
+def _in_thread(work: Callable[[], T], deadline: float | None, late: Callable[[], T],
+               failed: Callable[[str], T]) -> T:
     """Where there is no fork (Windows): a thread, abandoned at the deadline (the process
     answers and exits; a daemon thread does not hold it)."""
     import threading
 
-    answer: list[Verdict] = []
+    answer: list[T] = []
 
     def run() -> None:
         try:
-            answer.append(decide_here())
+            answer.append(work())
         except BaseException as exc:
-            answer.append(deny(f"approvald: the local policy check failed ({exc})"))
+            answer.append(failed(str(exc)))
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -211,4 +242,4 @@ def _in_thread(decide_here: Callable[[], Verdict], deadline: float | None,
                                                   - LATE_MARGIN_S))
     if answer:
         return answer[0]
-    return late() if late is not None else deny("approvald could not decide in time")
+    return late()

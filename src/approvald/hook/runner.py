@@ -150,7 +150,7 @@ def decide_event(agent: Agent, event: HookEvent, raw: bytes, endpoint: str | Non
             response = request(endpoint, "POST", hook_route(agent.name, event.name), raw=raw,
                                timeout=None, deadline=deadline - reserve, require_proof=True)
         except (DaemonUnavailable, ProtocolError) as exc:
-            return _local_event(agent, event, raw, str(exc))
+            return _local_event(agent, event, raw, str(exc), deadline)
         if response.status == 200:
             text = response.body.decode("utf-8", "replace").strip()
             exit_header = response.headers.get(EXIT_HEADER, "0")
@@ -158,7 +158,7 @@ def decide_event(agent: Agent, event: HookEvent, raw: bytes, endpoint: str | Non
                 return HookReply(text, int(exit_header))
             return agent.event_failure(event, "approvald: the daemon's answer was not understood")
         if response.status in (502, 503):
-            return _local_event(agent, event, raw, response.error_message())
+            return _local_event(agent, event, raw, response.error_message(), deadline)
         return agent.event_failure(event, f"approvald: {response.error_message()}")
     except Exception as exc:  # never fail open
         return agent.event_failure(event, f"approvald: hook error ({type(exc).__name__}: {exc})")
@@ -172,11 +172,16 @@ def event_deadline_s(agent: Agent, event: HookEvent) -> float:
     return deadline_s(agent.name)
 
 
-def _local_event(agent: Agent, event: HookEvent, raw: bytes, why: str) -> HookReply:
+def _local_event(agent: Agent, event: HookEvent, raw: bytes, why: str,
+                 deadline: float) -> HookReply:
+    """The event's local answer, isolated and bounded like the local decision: a keyring that
+    hangs or a crash ends in the event's fail-closed form, never in silence."""
     _with_site()
     from approvald.hook.events import local_event_reply
+    from approvald.hook.local import isolated_reply
 
-    return local_event_reply(agent, event, raw, why)
+    return isolated_reply(lambda: local_event_reply(agent, event, raw, why), deadline,
+                          lambda reason: agent.event_failure(event, reason))
 
 
 def read_stdin(stream: object) -> bytes:
