@@ -169,9 +169,10 @@ def test_weakening_changes_are_blocked_and_others_pass(guarded: RunningDaemon, m
         done = subprocess.run([*guarded.exe, "uninstall", "claude-code"], env=guarded.env,
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
-        code, out, _ = _change(guarded.exe, guarded.env, "user_settings", None, machine.project,
-                               agent)
+        code, out, err = _change(guarded.exe, guarded.env, "user_settings", None,
+                                 machine.project, agent)
         assert code == 2 and out is not None and "PreToolUse hook is removed" in out["reason"]
+        assert "PreToolUse hook is removed" in err  # where Claude Code reads a block's reason
         machine.restore()
         # Managed settings cannot be blocked: reported only. Skills are no settings file.
         managed = tmp_path / "managed-settings.json"

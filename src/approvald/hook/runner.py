@@ -155,13 +155,27 @@ def decide_event(agent: Agent, event: HookEvent, raw: bytes, endpoint: str | Non
             text = response.body.decode("utf-8", "replace").strip()
             exit_header = response.headers.get(EXIT_HEADER, "0")
             if agent.is_event_reply(event, text) and exit_header in ("0", "2"):
-                return HookReply(text, int(exit_header))
+                # Only stdout and the exit code cross the wire; an agent reads a block's reason
+                # from stderr, so it is put back there from the reply's own `reason`.
+                return HookReply(text, int(exit_header),
+                                 _reason_of(text) if exit_header == "2" else "")
             return agent.event_failure(event, "approvald: the daemon's answer was not understood")
         if response.status in (502, 503):
             return _local_event(agent, event, raw, response.error_message(), deadline)
         return agent.event_failure(event, f"approvald: {response.error_message()}")
     except Exception as exc:  # never fail open
         return agent.event_failure(event, f"approvald: hook error ({type(exc).__name__}: {exc})")
+
+
+def _reason_of(text: str) -> str:
+    import json
+
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return ""
+    reason = doc.get("reason") if isinstance(doc, dict) else None
+    return reason if isinstance(reason, str) else ""
 
 
 def event_deadline_s(agent: Agent, event: HookEvent) -> float:
