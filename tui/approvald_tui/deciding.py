@@ -50,10 +50,11 @@ class DecisionActions(App[int]):
     def action_approve_session(self) -> None:
         self._approve("session")
 
-    def _approve(self, scope: str, always: bool = False) -> None:
-        """Approve the target; first ask again when a `risk: high` rule asked for it and the
-        configuration says to (`[dashboard] confirm_high_risk`)."""
-        approval = self.target()
+    def _approve(self, scope: str, always: bool = False,
+                 approval: Approval | None = None) -> None:
+        """Approve `approval` (by default the target); first ask again when a `risk: high` rule
+        asked for it and the configuration says to (`[dashboard] confirm_high_risk`)."""
+        approval = approval or self.target()
         if approval is None:
             self._nothing_to_decide()
             return
@@ -91,8 +92,15 @@ class DecisionActions(App[int]):
             return
 
         def answered(accept: bool | None) -> None:
-            if accept:
-                self._approve("once", always=True)
+            if not accept:
+                return
+            # The rule previewed is this request's: if it was decided elsewhere or expired
+            # meanwhile, the cursor sits on another one, which must not get a rule unseen.
+            if approval_id not in self.pending.approvals:
+                self.notify("That request is no longer waiting: nothing was written.",
+                            severity="warning", timeout=5)
+                return
+            self._approve("once", always=True, approval=approval)
 
         self.push_screen(ProposalScreen(str(approval.get("summary") or ""), proposal), answered)
 
