@@ -52,3 +52,28 @@ async def test_enter_on_a_proposal_whose_request_went_away_approves_nothing() ->
         assert list(app.pending.approvals) == ["ap_0002"]
 
 
+
+def _grant(n: int, summary: str, decided_at: str) -> dict[str, object]:
+    return approval(n, summary, status="approved", scope="session", decided_by="dashboard",
+                    decided_at=decided_at, grant="standing", use_count=1)
+
+
+async def test_a_grant_joining_keeps_the_selected_grant_selected_for_x() -> None:
+    client = FakeDaemonClient()
+    client.grants_list = [_grant(5, "npm test -- --watch", "2025-06-02T09:20:00Z"),
+                          _grant(7, "make lint", "2025-06-02T09:25:00Z")]
+    app = make_app(client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _connected(pilot, app)
+        await pilot.press("8")
+        await until(pilot, lambda: app.grants.row_count == 2)
+        await pilot.press("G")  # the older grant, below the newer one
+        await until(pilot, lambda: (app.grants.selected() or {}).get("id") == "ap_0005")
+        client.push({"type": "approval.decided", **_grant(6, "cargo build",
+                                                          "2025-06-02T09:30:30Z")})
+        await until(pilot, lambda: app.grants.row_count == 3, what="the new grant")
+        assert str(app.grants.get_row_at(0)[-1]) == "cargo build"  # newest first
+        assert (app.grants.selected() or {}).get("id") == "ap_0005"
+        await pilot.press("x")
+        await until(pilot, lambda: client.calls)
+        assert client.calls == [("revoke-grant", "ap_0005", None)]

@@ -43,12 +43,18 @@ class GrantsTable(DataTable[object]):
                 project(grant.get("cwd")), one_line(grant.get("summary"), 300)]
 
     def set_grants(self, grants: list[Approval]) -> None:
+        # The rebuild keeps the selected grant selected: a grant joining above it must not
+        # move `x` onto another one.
+        selected = self.selected()
         self.grants = {str(g["id"]): g for g in grants if g.get("id")
                        and g.get("grant") in (None, "standing")}
         self.clear()
         for grant_id, grant in sorted(self.grants.items(), reverse=True,
                                       key=lambda item: str(item[1].get("decided_at") or "")):
             self.add_row(*self._cells(grant), key=grant_id)
+        selected_id = str(selected.get("id")) if selected is not None else ""
+        if selected_id in self.grants:
+            self.move_cursor(row=self.get_row_index(selected_id))
 
     def apply(self, event: Event) -> None:
         """An event that adds (approved with a standing grant), updates (a grant admitted
