@@ -156,3 +156,16 @@ def test_a_daemon_that_starts_with_a_changed_pinned_policy_allows_nothing(
         assert "the managed policies changed" in out["permissionDecisionReason"]
     finally:
         daemon.ensure_stopped()
+
+
+def test_check_refuses_a_user_override_of_a_managed_rule(approvald_exe: list[str],
+                                                         approvald_home: Path, org: Path) -> None:
+    # The engine ignores such an override (the user's layer cannot loosen the managed one);
+    # check judges it with the engine's own rule, so it reports it instead of passing it.
+    (approvald_home / "policies" / "mine.yaml").write_text(
+        "rules:\n  - id: mine-undo\n    decision: ALLOW\n    reason: mine.\n"
+        "    overrides: [org-no-cluster-changes]\n    match: {program: kubectl}\n")
+    check = _cli(approvald_exe, approvald_home, "policy", "check",
+                 APPROVALD_MANAGED_POLICIES=str(org))
+    assert check.returncode == 1
+    assert "cannot override 'org-no-cluster-changes': a managed rule" in check.stderr

@@ -21,7 +21,8 @@ from approvald.policy import builtin, layers
 from approvald.policy.engine import PROJECT_POLICY, PolicyEngine, load_engine, starter_dir
 from approvald.policy.errors import PolicyError
 from approvald.policy.loader import RawBundle, load_bundle_file
-from approvald.policy.matchers import LINE, target_classes
+from approvald.policy.matchers import COMMAND, target_classes
+from approvald.policy.overrides import Overrides
 from approvald.policy.ruleset import compile_rules
 from approvald.projects import repository_dirs
 
@@ -116,13 +117,10 @@ def _check_rules(bundles: list[tuple[str, RawBundle]], protection: list[dict[str
                  home: str, result: CheckResult) -> None:
     builtin_ids = {r["id"] for r in protection}
     seen: dict[str, str] = dict.fromkeys(builtin_ids, "<built-in>")
-    known = set(builtin_ids)
-    whole_line: set[str] = set()
-    for _, bundle in bundles:
-        for rule in bundle.rules:
-            known.add(rule.id)
-            if LINE in target_classes(rule.match):
-                whole_line.add(rule.id)
+    known = set(builtin_ids) | {rule.id for _, bundle in bundles for rule in bundle.rules}
+    # The engine's own judgement of each override, so check and engine never disagree.
+    layer_of = {bundle.file: layer for layer, bundle in bundles}
+    overrides = Overrides([bundle for _, bundle in bundles], layer_of.__getitem__, [])
     for layer, bundle in bundles:
         for rule in bundle.rules:
             try:
@@ -141,10 +139,9 @@ def _check_rules(bundles: list[tuple[str, RawBundle]], protection: list[dict[str
                     f"rule id {rule.id!r} already exists in the base policy ({seen[rule.id]})",
                     file=bundle.file, line=rule.line, field="id"))
             seen.setdefault(rule.id, rule.source)
+            on_commands = COMMAND in target_classes(rule.match)
             for target in rule.overrides:
-                why = ("no such rule" if target not in known else
-                       "self-protection cannot be set aside" if target in builtin_ids else
-                       "it judges a shell line as a whole" if target in whole_line else None)
+                why = overrides.refusal(target, layer, on_commands)
                 if why is not None:
                     result.problems.append(PolicyError(
                         f"cannot override {target!r}: {why}", file=bundle.file,
