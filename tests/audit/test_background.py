@@ -65,3 +65,22 @@ def test_every_barrier_covers_its_own_record_under_concurrency() -> None:
         thread.join(30)
     writer.close()
     assert missing == [] and len(sink.written) == 200
+
+
+def test_a_barrier_given_up_on_does_not_stop_the_writer() -> None:
+    """A waiter that cancels the shared barrier (a timeout) must not end the writer's thread:
+    later records and barriers are still written."""
+    sink = GatedSink()
+    writer = AuditWriter(sink)
+    try:
+        writer.append({"event": "r0"})
+        assert sink.entered.wait(10)
+        abandoned = writer.barrier()
+        assert abandoned.cancel()
+        sink.gate.set()
+        writer.append({"event": "r1"})
+        writer.barrier().result(10)
+        assert [r["event"] for r in sink.written] == ["r0", "r1"]
+    finally:
+        sink.gate.set()
+        writer.close()

@@ -82,7 +82,7 @@ class AuditWriter:
         one: the writer takes everything queued up to it, so it covers their records too, and
         a burst of decisions costs one completion, not one each."""
         with self._taking:
-            if self._pending is None:
+            if self._pending is None or self._pending.done():  # done: cancelled by a waiter
                 self._pending = Future()
                 self._queue.put(self._pending)
             return self._pending
@@ -119,6 +119,10 @@ class AuditWriter:
             for marker in markers:
                 if isinstance(marker, threading.Event):
                     marker.set()
+                elif marker.done():
+                    # A waiter gave up on it (cancelled): setting it would raise and end
+                    # this thread, and with it every later record.
+                    continue
                 elif self._held:
                     marker.set_exception(OSError(self.failure or "audit records are held"))
                 else:

@@ -167,11 +167,8 @@ async def _once_durable(ctx: DaemonContext, action: Action,
                         result: dict[str, Any]) -> dict[str, Any]:
     """`result` (which lets the action run) once every record before it is written and synced;
     a DENY (`approvald-audit-unwritable`) when that cannot be done in AUDIT_WAIT_S."""
-    barrier = getattr(ctx.audit, "barrier", None)
-    if barrier is None:
-        return result
     try:
-        await within(asyncio.shield(_on_loop(barrier())), AUDIT_WAIT_S)
+        await audit_durable(ctx)
     except Exception as exc:
         why = str(exc) or "the audit log did not answer in time"
         denied = {**result, "decision": DENY, "rules": [AUDIT_RULE], "trigger": None,
@@ -182,6 +179,16 @@ async def _once_durable(ctx: DaemonContext, action: Action,
         _report(ctx, _record(action, denied))
         return denied
     return result
+
+
+async def audit_durable(ctx: DaemonContext) -> None:
+    """Returns once every audit record so far is written and synced; raises (TimeoutError, or
+    the writer's error) when that cannot be done in AUDIT_WAIT_S. The writer's barrier is
+    shared by every waiter, so giving up leaves it uncancelled (shielded)."""
+    barrier = getattr(ctx.audit, "barrier", None)
+    if barrier is None:
+        return
+    await within(asyncio.shield(_on_loop(barrier())), AUDIT_WAIT_S)
 
 
 # One future on the loop per audit barrier: decisions waiting on the same barrier (the audit

@@ -25,7 +25,7 @@ from approvald.agents.base import (
     HookEvent,
 )
 from approvald.daemon.context import DaemonContext
-from approvald.daemon.decisions import AUDIT_WAIT_S
+from approvald.daemon.decisions import audit_durable
 from approvald.model import events
 from approvald.redaction.output import tool_failure_answer, tool_output_answer
 
@@ -78,11 +78,8 @@ async def _tool_output(ctx: DaemonContext, agent: Agent, event: HookEvent,
 async def _written(ctx: DaemonContext) -> None:
     """Wait (a little) until the records so far are on disk: the agent goes on only once the
     redaction or settings change is in the audit log. The answer stands either way."""
-    barrier = getattr(ctx.audit, "barrier", None)
-    if barrier is None:
-        return
     try:
-        await asyncio.wait_for(asyncio.wrap_future(barrier()), AUDIT_WAIT_S)
+        await audit_durable(ctx)
     except Exception as exc:
         log.warning("a redaction record is not on disk yet: %s", exc)
 
