@@ -67,3 +67,38 @@ def test_a_marker_with_another_value_is_not_one() -> None:
     guard = OperatorGuard()
     with _child({"CURSOR_EXTENSION_HOST_ROLE": "user", "GEMINI_CLI": "0"}) as pid:
         assert guard.refusal(pid) is None
+
+
+def test_a_marker_cleared_by_the_child_still_counts_in_its_parent() -> None:
+    """`env -u CLAUDECODE approvald ...` run by the agent's shell: the request's own process
+    has no marker, the shell that started it does."""
+    env = {k: v for k, v in os.environ.items() if k not in ALL_MARKERS}
+    shell = subprocess.Popen(["sh", "-c", "env -u CLAUDECODE sleep 60; :"],
+                             env={**env, "CLAUDECODE": "1"})
+    child: int | None = None
+    try:
+        deadline = time.monotonic() + 10
+        while child is None and time.monotonic() < deadline:
+            for pid in _children(shell.pid):
+                if peers.argv(pid) == ["sleep", "60"]:
+                    child = pid
+            time.sleep(0.005)
+        assert child is not None
+        assert "CLAUDECODE" not in (peers.environment(child) or {})
+        refusal = OperatorGuard().refusal(child)
+        assert refusal is not None
+        assert "inside the claude-code agent" in refusal.reason, refusal.reason
+        assert f"in process {shell.pid}" in refusal.reason
+    finally:
+        if child is not None:
+            os.kill(child, 9)
+        shell.kill()
+        shell.wait(5)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []

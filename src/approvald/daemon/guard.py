@@ -6,10 +6,10 @@ its launcher) nor a shell (agents start hooks through `sh -c`). Agents also mark
 environment of what they start (`Agent.env_markers`, e.g. `CLAUDECODE=1`).
 
 An operator request (deciding approvals, leases, policy) whose process descends from a known
-agent, or carries an agent's marker, is refused with 403 and an audit record. A peer that
-cannot be identified is refused too. Who decided (`decided_by`) comes from the surface, never
-from the request: the dashboard is the process holding an event stream open (`/v1/events`);
-any other operator process is the CLI.
+agent, or carries an agent's marker (itself or any ancestor), is refused with 403 and an audit
+record. A peer that cannot be identified is refused too. Who decided (`decided_by`) comes from
+the surface, never from the request: the dashboard is the process holding an event stream open
+(`/v1/events`); any other operator process is the CLI.
 """
 
 from __future__ import annotations
@@ -115,9 +115,14 @@ class OperatorGuard:
                 return Refusal(f"process {peer_pid} was started by the {name} agent (process "
                                f"{proc.pid}); an agent cannot act as the operator",
                                peer_pid, proc.pid)
-        env = peers.environment(peer_pid) or {}
-        for var, (name, value) in self.markers.items():
-            if var in env and (value is None or env[var] == value):
-                return Refusal(f"process {peer_pid} runs inside the {name} agent ({var} is "
-                               "set); an agent cannot act as the operator", peer_pid, None)
+        # Every ancestor, not the peer alone: `env -u CLAUDECODE approvald ...` clears its own
+        # marker, while the agent's shell that started it still carries it.
+        for proc in chain:
+            env = peers.environment(proc.pid) or {}
+            for var, (name, value) in self.markers.items():
+                if var in env and (value is None or env[var] == value):
+                    where = "" if proc.pid == peer_pid else f" (in process {proc.pid})"
+                    return Refusal(f"process {peer_pid} runs inside the {name} agent ({var} is "
+                                   f"set{where}); an agent cannot act as the operator",
+                                   peer_pid, None)
         return None
