@@ -27,7 +27,7 @@ SHELLS = frozenset({
     "sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "tcsh", "csh", "busybox", "env",
     "nohup", "stdbuf", "cmd.exe", "powershell.exe", "pwsh", "pwsh.exe", "bash.exe", "sh.exe",
 })
-MAX_AGENTS = 4096  # known agent processes kept (the oldest forgotten first)
+MAX_AGENTS = 4096  # known agent processes kept (only gone ones are forgotten to make room)
 
 
 @dataclass(frozen=True)
@@ -87,14 +87,34 @@ class OperatorGuard:
                 if peers.argv(proc.pid) == hook_argv[0]:
                     continue  # the hook's launcher (a one-file build's bootloader)
             with self._lock:
-                if proc.key not in self._agents:
-                    log.info("agent process %d (%s) learned from a %s hook", proc.pid,
-                             proc.name, agent)
-                    if len(self._agents) >= MAX_AGENTS:
-                        self._agents.pop(next(iter(self._agents)))
-                self._agents[proc.key] = agent
+                if proc.key in self._agents:
+                    self._agents[proc.key] = agent
+                    return proc.pid
+            # A process under a known agent adds nothing: its requests are refused already,
+            # and an agent running many hooks from children must not fill the table.
+            with self._lock:
+                known = dict(self._agents)
+            if any(above.key in known for above in chain):
+                return proc.pid
+            self._remember(proc, agent)
             return proc.pid
         return None
+
+    def _remember(self, proc: peers.Process, agent: str) -> None:
+        with self._lock:
+            if len(self._agents) >= MAX_AGENTS:
+                # Forget only processes that are gone (or whose pid is another's now): a live
+                # agent forgotten would be the operator again.
+                for key in list(self._agents):
+                    now = peers.process(key[0])
+                    if now is None or now.key != key:
+                        del self._agents[key]
+            if len(self._agents) >= MAX_AGENTS:
+                log.warning("agent process %d (%s) not remembered: %d live agent processes "
+                            "are known already", proc.pid, proc.name, len(self._agents))
+                return
+            log.info("agent process %d (%s) learned from a %s hook", proc.pid, proc.name, agent)
+            self._agents[proc.key] = agent
 
     def refusal(self, peer_pid: int | None) -> Refusal | None:
         """Why the process `peer_pid` may not act as the operator, or None when it may."""
