@@ -126,8 +126,7 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
         _answer_from(result, grant, APPROVED)
         record.update(approval_id=grant.id, approval_status="granted", scope=grant.scope)
         _report(ctx, record)
-        ctx.mcp_relay.approved(action, grant)
-        return await _once_durable(ctx, action, result)
+        return _relay(ctx, action, grant, await _once_durable(ctx, action, result))
     relayed = ctx.mcp_relay.take(action)
     if relayed is not None:  # the hook's check of this very MCP call was just approved
         _answer_from(result, relayed, APPROVED)
@@ -158,9 +157,17 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
         if outcome.status == APPROVED and not ctx.approvals.consume(outcome.id):
             result.update(status=DENIED, decision_reason="this approval was already used")
         if result["status"] == APPROVED:
-            ctx.mcp_relay.approved(action, outcome)
-            return await _once_durable(ctx, action, result)
+            return _relay(ctx, action, outcome, await _once_durable(ctx, action, result))
     return result
+
+
+def _relay(ctx: DaemonContext, action: Action, approval: Approval,
+           answered: dict[str, Any]) -> dict[str, Any]:
+    """`answered`, after holding its approval for the gateway's check of the same MCP call,
+    only when it lets the call run (its record is on disk)."""
+    if answered["decision"] != DENY:
+        ctx.mcp_relay.approved(action, approval)
+    return answered
 
 
 async def _once_durable(ctx: DaemonContext, action: Action,
