@@ -29,7 +29,7 @@ from typing import Any
 
 from approvald.agents.base import Agent, EventAnswer
 from approvald.daemon.context import STOPPING, DaemonContext
-from approvald.daemon.decisions import wait_for_person
+from approvald.daemon.decisions import audit_durable, wait_for_person
 from approvald.model import events
 from approvald.model.approvals import Approval
 from approvald.model.decisions import (
@@ -145,6 +145,18 @@ async def ask(ctx: DaemonContext, agent: Agent, payload: Any, fields: dict[str, 
     if outcome == STOPPING or not isinstance(outcome, Approval):
         return EventAnswer()  # Claude Code's dialog decides
     if outcome.status == APPROVED and ctx.approvals.consume(outcome.id):
+        # As every ALLOW: only once its record is on disk; otherwise no answer here, and the
+        # agent's own dialog asks the person.
+        if ctx.audit_failure is not None:
+            log.warning("approval %s: not answered allow: the audit log cannot be written (%s)",
+                        outcome.id, ctx.audit_failure)
+            return EventAnswer()
+        try:
+            await audit_durable(ctx)
+        except Exception as exc:
+            log.warning("approval %s: not answered allow: its record is not on disk (%s)",
+                        outcome.id, str(exc) or type(exc).__name__)
+            return EventAnswer()
         scope = SCOPE_ALWAYS if always else outcome.scope or ""
         permissions = agent.prompt_permissions(action.tool, action.input, scope)
         return EventAnswer(permission="allow", permissions=permissions)
