@@ -4,24 +4,9 @@ appended before it is written, and barriers asked for together are one."""
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from approvald.audit.background import AuditWriter
-
-
-class GatedSink:
-    """Writes records to a list; the first write waits until the test opens the gate."""
-
-    def __init__(self) -> None:
-        self.written: list[dict[str, Any]] = []
-        self.gate = threading.Event()
-        self.entered = threading.Event()
-
-    def append_many(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        self.entered.set()
-        assert self.gate.wait(10)
-        self.written += records
-        return records
+from tests.support.audit import GatedSink
 
 
 def test_barriers_asked_together_are_one_and_cover_every_record_before_them() -> None:

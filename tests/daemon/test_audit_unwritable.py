@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from approvald.audit import AuditLog
 from approvald.audit.background import AuditWriter
 from approvald.daemon import decisions, hook_events
 from approvald.paths import get_paths
+from tests.support.audit import GatedSink
 from tests.support.daemon import asgi_client, decide_body, make_context
 
 
@@ -87,28 +87,13 @@ async def test_daemon_refuses_actions_while_the_audit_cannot_be_written(approval
     assert len(AuditLog(paths.audit).tail(100)) == 5
 
 
-class SlowDisk:
-    """Writes records to a list once the test opens the gate."""
-
-    def __init__(self) -> None:
-        self.written: list[dict[str, Any]] = []
-        self.gate = threading.Event()
-        self.entered = threading.Event()
-
-    def append_many(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        self.entered.set()
-        assert self.gate.wait(10)
-        self.written += records
-        return records
-
-
 @pytest.mark.asyncio
 async def test_a_hook_event_giving_up_on_a_slow_audit_leaves_the_writer_working(
         approvald_home, monkeypatch: pytest.MonkeyPatch) -> None:
     """The redaction hook waits a little for its record; giving up must not cancel the barrier
     the writer shares with every decision (that ended the writer, and every later ALLOW)."""
     monkeypatch.setattr(decisions, "AUDIT_WAIT_S", 0.05)
-    disk = SlowDisk()
+    disk = GatedSink()
     writer = AuditWriter(disk)
     ctx = make_context(get_paths(), audit=writer)
     try:

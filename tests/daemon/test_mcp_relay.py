@@ -3,8 +3,6 @@ the same call once, within the window; anything else asks again."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from typing import Any
 
 import pytest
@@ -12,13 +10,13 @@ import pytest
 from approvald.agents import get_agent
 from approvald.audit.background import AuditWriter
 from approvald.daemon import decisions
-from approvald.daemon.context import DaemonContext
 from approvald.daemon.mcp_relay import RELAY_WINDOW_S, McpRelay
 from approvald.model.actions import Action, build_action
 from approvald.model.decisions import APPROVED, DENY
 from approvald.paths import get_paths
 from approvald.policy.decision import Decision
-from tests.support.daemon import make_context
+from tests.support.audit import GatedSink
+from tests.support.daemon import approved_in_process, make_context
 from tests.support.payloads import claude_code_payload
 
 
@@ -91,40 +89,19 @@ class AskEngine:
                         self.policy_hash)
 
 
-class GatedAudit:
-    """An audit sink whose writes wait until the test opens the gate."""
-
-    def __init__(self) -> None:
-        self.gate = threading.Event()
-
-    def append_many(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        assert self.gate.wait(10)
-        return records
-
-
-async def _approved_at_the_hook(ctx: DaemonContext) -> dict[str, Any]:
-    asking = asyncio.create_task(decisions.decide(ctx, hook_action()))
-    for _ in range(500):
-        pending = ctx.approvals.list()
-        if pending:
-            break
-        await asyncio.sleep(0.01)
-    ctx.approval_decided(ctx.approvals.decide(pending[0].id, APPROVED, by="cli"))
-    return await asyncio.wait_for(asking, 10)
-
-
 async def test_an_approval_is_relayed_only_once_its_record_is_on_disk(
         approvald_home: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(decisions, "AUDIT_WAIT_S", 0.2)
-    sink = GatedAudit()
+    sink = GatedSink()
     writer = AuditWriter(sink)
     ctx = make_context(get_paths(), audit=writer, engine_loader=AskEngine)
     try:
-        answer = await _approved_at_the_hook(ctx)  # the audit log does not answer in time
+        # The audit log does not answer in time.
+        answer = await approved_in_process(ctx, decisions.decide(ctx, hook_action()))
         assert answer["decision"] == DENY and answer["rules"] == [decisions.AUDIT_RULE]
         assert ctx.mcp_relay.take(gateway_action()) is None
         sink.gate.set()
-        answer = await _approved_at_the_hook(ctx)
+        answer = await approved_in_process(ctx, decisions.decide(ctx, hook_action()))
         assert answer["status"] == APPROVED and answer["decision"] != DENY
         assert ctx.mcp_relay.take(gateway_action()) is not None
     finally:

@@ -4,7 +4,6 @@ In process, with the real audit writer over a sink whose writes wait for the tes
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -14,23 +13,16 @@ from approvald.agents.base import EventAnswer
 from approvald.audit.background import AuditWriter
 from approvald.daemon import decisions, prompts
 from approvald.daemon.context import DaemonContext
-from approvald.model.decisions import APPROVED
 from approvald.paths import get_paths
 from tests.support.audit import GatedSink
-from tests.support.daemon import make_context
+from tests.support.daemon import approved_in_process, make_context
 from tests.support.payloads import claude_permission_request
 
 
 async def _approved(ctx: DaemonContext) -> EventAnswer:
     payload = claude_permission_request("Bash", {"command": "make deploy"})
-    asking = asyncio.create_task(prompts.ask(ctx, get_agent("claude-code"), payload, payload))
-    for _ in range(500):
-        pending = ctx.approvals.list()
-        if pending:
-            break
-        await asyncio.sleep(0.01)
-    ctx.approval_decided(ctx.approvals.decide(pending[0].id, APPROVED, by="cli"))
-    return await asyncio.wait_for(asking, 10)
+    return await approved_in_process(
+        ctx, prompts.ask(ctx, get_agent("claude-code"), payload, payload))
 
 
 async def test_a_prompt_is_allowed_only_once_its_record_is_on_disk(

@@ -4,6 +4,7 @@ small fake policy engine."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -13,10 +14,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -24,6 +25,7 @@ from approvald.daemon.app import create_app
 from approvald.daemon.context import DaemonContext, Engine
 from approvald.install.hooks import hook_command
 from approvald.model.actions import Action
+from approvald.model.decisions import APPROVED
 from approvald.paths import Paths, get_paths
 from approvald.policy import load_engine
 from approvald.policy.decision import Decision
@@ -32,6 +34,8 @@ from approvald.storage.database import Database
 from approvald.wire.client import DaemonClient
 from approvald.wire.errors import DaemonUnavailable
 from tests.support.payloads import claude_code_payload
+
+T = TypeVar("T")
 
 START_TIMEOUT_S = 30
 HOOK_TIMEOUT_S = 60
@@ -326,3 +330,17 @@ def _hook_output(stdout: str) -> dict[str, Any] | None:
 def fake_engine() -> FakeEngine:
     """A picklable engine loader for evaluator worker processes."""
     return FakeEngine()
+
+
+async def approved_in_process(ctx: DaemonContext, asking: Awaitable[T]) -> T:
+    """Run `asking` (a decision or prompt that waits for a person), approve the approval it
+    opens as the CLI would, and return its answer."""
+    task = asyncio.ensure_future(asking)
+    for _ in range(500):
+        pending = ctx.approvals.list()
+        if pending:
+            break
+        await asyncio.sleep(0.01)
+    assert pending, "no approval was opened"
+    ctx.approval_decided(ctx.approvals.decide(pending[0].id, APPROVED, by="cli"))
+    return await asyncio.wait_for(task, 10)
