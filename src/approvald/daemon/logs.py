@@ -12,8 +12,8 @@ from approvald.redaction import redact_text
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 3
-# Loggers whose records we keep (uvicorn's own error log included).
-LOGGERS = ("approvald", "uvicorn.error")
+# Loggers whose records we keep (the daemon serves HTTP itself: daemon/httpserver.py).
+LOGGERS = ("approvald",)
 
 
 class RedactingFormatter(logging.Formatter):
