@@ -312,3 +312,38 @@ def test_odd_values_are_written_as_json(tmp_path: Path) -> None:
     assert written["path"] == "/w/a" and written["pair"] == [1, 2]
     assert written["lone"] == "a?b" and written["3"] == "int key"
     assert log.verify().ok
+
+
+def _round_trip_body(record: dict[str, Any], extra: tuple[tuple[str, str], ...]) -> Any:
+    """What a record's body was before the one-walk path: scrubbed, through JSON, redacted."""
+    from approvald.redaction import redact_obj
+
+    plain = json.loads(json.dumps(audit._scrub(record), default=lambda o: audit._scrub(str(o)),
+                                  allow_nan=False))
+    return {k: v for k, v in redact_obj(plain, extra).items()
+            if k not in ("seq", "ts", "segment", "prev", "hash")}
+
+
+@pytest.mark.parametrize("record", [
+    _decision(7),
+    {"event": "decision", "summary": f"curl -H 'Authorization: Bearer {GH}' x", "n": 3,
+     "ok": True, "none": None, "ratio": -0.0, "big": 2**80, "nested": {"password": "hunter2",
+     "api_key": "", "token": "[REDACTED:x]", "list": [GH, ("t", 1.5), {"secret": 4}]}},
+    {"event": "x", "text": "caf\u00e9 \u2603 a\ud800b", "caf\u00e9": "k", "k\udc00": "v",
+     "long": "y" * (audit.MAX_TEXT + 10), "seq": 99, "hash": "forged"},
+    {"event": "x", "path": Path("/w/a"), "pair": (1, 2), 3: "int key", "flag": 1.0},
+    {"event": "x", "deep": [[[[{"a": [GH]}]]]], "empty": {}, "nothing": []},
+])
+@pytest.mark.parametrize("extra", [(), (("MY_KEY", "s3cr3t-value-1234"),)])
+def test_one_walk_body_matches_the_json_round_trip(record: dict[str, Any],
+                                                   extra: tuple[tuple[str, str], ...]) -> None:
+    record = {**record, "cmd": "echo s3cr3t-value-1234"}
+    assert AuditLog._body(record, list(extra)) == _round_trip_body(record, extra)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_values_json_cannot_carry_are_refused(tmp_path: Path, bad: float) -> None:
+    log = AuditLog(tmp_path)
+    with pytest.raises(AuditError):
+        log.append({"event": "x", "ok": 1, "value": {"deep": [bad]}})
+    assert log.append({"event": "x"})["seq"] == 1

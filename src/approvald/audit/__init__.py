@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sys
 import threading
@@ -62,7 +63,7 @@ from approvald.audit.chain import (
 )
 from approvald.audit.verify import VerifyResult, verify_chain
 from approvald.paths import ensure_private_dir
-from approvald.redaction import redact_obj
+from approvald.redaction import MARK, redact_obj, redact_text, secret_key_kind
 
 __all__ = [
     "ACTIVE_NAME",
@@ -91,21 +92,27 @@ _SEPARATORS = (" ", "\n", "\t", '"', "'", "&", ",", ";", ":", "=", "/")
 _write = os.write
 
 
+def _scrub_text(value: str) -> str:
+    if len(value) > MAX_TEXT:
+        # Cut at a separator near the end, so no token is kept half (and so unredacted).
+        cut = max(value.rfind(sep, MAX_TEXT - 1024, MAX_TEXT) for sep in _SEPARATORS)
+        kept = value[:cut] if cut > 0 else value[:MAX_TEXT - 1024]
+        value = f"{kept} [truncated: {len(value)} characters in all]"
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
 def _scrub(value: Any) -> Any:
     """Bound every string to MAX_TEXT characters and replace lone surrogates (valid in a JSON
     escape, not in UTF-8). A multi-megabyte command would otherwise cost seconds to redact,
     hash and write on every record that quotes it; its fingerprint still binds the full text."""
     if isinstance(value, str):
-        if len(value) > MAX_TEXT:
-            # Cut at a separator near the end, so no token is kept half (and so unredacted).
-            cut = max(value.rfind(sep, MAX_TEXT - 1024, MAX_TEXT) for sep in _SEPARATORS)
-            kept = value[:cut] if cut > 0 else value[:MAX_TEXT - 1024]
-            value = f"{kept} [truncated: {len(value)} characters in all]"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "replace").decode("utf-8")
-        return value
+        return _scrub_text(value)
     if isinstance(value, dict):
         return {_scrub(k) if isinstance(k, str) else k: _scrub(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -113,10 +120,49 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+class _NotPlain(Exception):
+    """A value `_plain_redacted` does not take: the JSON round trip decides what it becomes."""
+
+
+def _plain_redacted(value: Any, extra: tuple[tuple[str, str], ...]) -> Any:
+    """What `redact_obj(json.loads(json.dumps(_scrub(value))), extra)` gives, in one walk,
+    for plain JSON data (str keys; str, int, float, bool, None, dict, list, tuple values);
+    _NotPlain for anything else (the round trip then decides)."""
+    kind = type(value)
+    if kind is str:
+        return redact_text(_scrub_text(value), extra)
+    if kind is dict:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            key = _scrub_text(key)
+            if type(item) is str:
+                item = _scrub_text(item)
+                secret = secret_key_kind(key)
+                if secret and item and not item.startswith("[REDACTED:"):
+                    out[key] = MARK.format(secret)
+                else:
+                    out[key] = redact_text(item, extra)
+            else:
+                out[key] = _plain_redacted(item, extra)
+        return out
+    if kind is list or kind is tuple:
+        return [_plain_redacted(item, extra) for item in value]
+    if value is None or kind is int or kind is bool:
+        return value
+    if kind is float and math.isfinite(value):
+        return value
+    raise _NotPlain
+
+
 # -- writing ---------------------------------------------------------------------------------
 
+_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _line(record: dict[str, Any]) -> bytes:
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return (_LINE.encode(record) + "\n").encode("utf-8")
 
 
 @dataclass
@@ -259,13 +305,18 @@ class AuditLog:
         event = record.get("event") if isinstance(record, dict) else None
         if not isinstance(event, str) or not event:
             raise ValueError("an audit record needs an 'event' string")
+        values = tuple(extra)
         try:
-            # Through JSON once, so what is hashed is exactly what verify will read back.
-            plain = json.loads(json.dumps(_scrub(record), default=lambda o: _scrub(str(o)),
-                                          allow_nan=False))
-        except ValueError as exc:
-            raise AuditError(f"audit record is not JSON: {exc}") from exc
-        return {k: v for k, v in redact_obj(plain, extra).items() if k not in _RESERVED}
+            redacted = _plain_redacted(record, values)
+        except (_NotPlain, RecursionError):  # a cycle: the round trip says what it says
+            try:
+                # Through JSON once, so what is hashed is exactly what verify will read back.
+                plain = json.loads(json.dumps(_scrub(record), default=lambda o: _scrub(str(o)),
+                                              allow_nan=False))
+            except ValueError as exc:
+                raise AuditError(f"audit record is not JSON: {exc}") from exc
+            redacted = redact_obj(plain, values)
+        return {k: v for k, v in redacted.items() if k not in _RESERVED}
 
     @staticmethod
     def _chain(end: _ChainEnd, body: dict[str, Any], segment: int) -> dict[str, Any]:

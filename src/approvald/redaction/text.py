@@ -281,7 +281,9 @@ def _redact_with(text: str, extra_values: tuple[tuple[str, str], ...],
 
 
 @functools.lru_cache(maxsize=4096)  # records repeat the same few keys
-def _secret_key_kind(key: str) -> str | None:
+def secret_key_kind(key: str) -> str | None:
+    """The kind of secret a key names (`password`, `api_key`, ...), or None: a string under
+    such a key is replaced whole."""
     if not _SECRET_KEY.fullmatch(key):
         return None
     lowered = key.lower()
@@ -316,7 +318,7 @@ def _redact(obj: Any, extras: tuple[tuple[str, str], ...],
     if isinstance(obj, dict):
         out: dict[Any, Any] = {}
         for key, value in obj.items():
-            kind = _secret_key_kind(key) if isinstance(key, str) else None
+            kind = secret_key_kind(key) if isinstance(key, str) else None
             if kind and isinstance(value, str) and value and not value.startswith("[REDACTED:"):
                 out[key] = MARK.format(kind)
             else:
