@@ -4,8 +4,10 @@ replaced) and one session's slow analysis beside another's quick one."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,17 @@ from approvald.model.actions import Action
 from tests.support.daemon import FakeEngine, fake_engine
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="forkserver workers")
+
+
+class _EchoEngine(FakeEngine):
+    """Says the command back as its reason (an answer as long as the action)."""
+
+    def evaluate(self, action: Action) -> Any:
+        return dataclasses.replace(super().evaluate(action), reason=action.command or "")
+
+
+def echo_engine() -> _EchoEngine:
+    return _EchoEngine()
 
 
 def _action(command: str, session: str) -> Action:
@@ -105,3 +118,14 @@ def test_answers_are_framed_as_the_worker_sends_them() -> None:
     long = bytearray((-1).to_bytes(4, "big", signed=True) + (3).to_bytes(8, "big") + b"abcd")
     assert _frame(long) == b"abc" and long == bytearray(b"d")
     assert _frame(bytearray(b"\x00\x00\x00\x05ab")) is None
+
+
+async def test_an_answer_longer_than_one_read_arrives_whole() -> None:
+    pool = ProcessEvaluator(echo_engine, workers=1)
+    await pool.start()
+    try:
+        command = "echo " + "x" * 300_000
+        assert (await pool.evaluate(_action(command, "a")))["reason"] == command
+        assert (await pool.evaluate(_action("ls", "a")))["reason"] == "ls"
+    finally:
+        pool.close()

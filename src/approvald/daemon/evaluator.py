@@ -127,7 +127,9 @@ class _Worker:
 
     def _readable(self) -> None:
         try:
-            data = os.read(self._fd, 1 << 20)
+            # 64 KiB: a decision is a few hundred bytes, and a buffer past malloc's mmap
+            # threshold would cost an mmap, an mremap and an munmap on every answer.
+            data = os.read(self._fd, 65536)
         except BlockingIOError:
             return
         except OSError:

@@ -47,6 +47,7 @@ PEER_EXTENSION = "approvald.peer"
 AGENT_ROUTES = ("/v1/hook/", "/v1/decide", "/v1/mcp/pins/observe", "/v1/mcp/report",
                 "/v1/redact")
 AGENT, OPERATOR = "agent", "operator"
+READ_SIZE = 65536
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
            404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
            409: "Conflict", 411: "Length Required", 413: "Content Too Large",
@@ -111,6 +112,17 @@ class _Connection:
             self.writer.transport.abort()
 
 
+class _StreamProtocol(asyncio.StreamReaderProtocol):
+    """asyncio's stream protocol, reading at most READ_SIZE bytes at a time: its transports
+    ask for 256 KiB, a buffer past malloc's mmap threshold, so every read of a few hundred
+    bytes cost an mmap, an mremap and an munmap."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if hasattr(transport, "max_size"):  # set before the transport's first read
+            transport.max_size = READ_SIZE
+        super().connection_made(transport)
+
+
 class HttpServer:
     def __init__(self, app: ASGIApp, limits: Limits | None = None):
         self.app = app
@@ -128,12 +140,15 @@ class HttpServer:
     async def start(self, sock: socket.socket) -> None:
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(_quiet_accept_errors)
+
+        def protocol() -> _StreamProtocol:
+            reader = asyncio.StreamReader(limit=self.limits.head_bytes, loop=loop)
+            return _StreamProtocol(reader, self._serve, loop=loop)
+
         if sock.family == getattr(socket, "AF_UNIX", None):
-            self._server = await asyncio.start_unix_server(
-                self._serve, sock=sock, limit=self.limits.head_bytes)
+            self._server = await loop.create_unix_server(protocol, sock=sock)
         else:
-            self._server = await asyncio.start_server(
-                self._serve, sock=sock, limit=self.limits.head_bytes)
+            self._server = await loop.create_server(protocol, sock=sock)
 
     async def stop(self, grace_s: float) -> None:
         """Stop accepting, close idle connections, give requests in flight `grace_s`."""
