@@ -261,8 +261,18 @@ class AuditLog:
                     extra_values: Iterable[tuple[str, str]] = ()) -> list[dict[str, Any]]:
         """`append` for several records at once: one lock, one write, one sync (a group
         commit). All are written or none (AuditError)."""
+        return self.append_bodies(self.bodies(records, extra_values))
+
+    @classmethod
+    def bodies(cls, records: list[dict[str, Any]],
+               extra_values: Iterable[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+        """What `append_bodies` takes: each record redacted, bounded and plain JSON data
+        (ValueError for a record without an event, AuditError for one JSON cannot carry)."""
         extra = list(extra_values)
-        bodies = [self._body(record, extra) for record in records]
+        return [cls._body(record, extra) for record in records]
+
+    def append_bodies(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Chain and write records `bodies` made: one lock, one write, one sync."""
         written: list[dict[str, Any]] = []
         with self._locked():
             end = self._refresh()

@@ -209,13 +209,15 @@ def _frame(buffer: bytearray) -> bytes | None:
     return message
 
 
-def _context() -> Any:
-    # forkserver: workers fork from a small clean process (never from the threaded daemon);
-    # spawn where there is no fork (Windows) and on macOS (its default).
+def process_context() -> Any:
+    """Where the daemon's worker processes (evaluators, the audit writer) come from.
+    forkserver: they fork from a small clean process (never from the threaded daemon); spawn
+    where there is no fork (Windows) and on macOS (its default)."""
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload(["approvald.daemon.evaluator", "approvald.policy"])
+        context.set_forkserver_preload(["approvald.daemon.evaluator", "approvald.policy",
+                                        "approvald.audit.process"])
     return context
 
 
@@ -224,7 +226,7 @@ class ProcessEvaluator:
                  budget_s: float = limits.EVALUATION_TIMEOUT_S,
                  memory: int = WORKER_MEMORY_BYTES):
         self._load = load
-        self._context = _context()
+        self._context = process_context()
         self._min = workers
         self._max = max(workers, max_workers)
         self.budget_s = budget_s

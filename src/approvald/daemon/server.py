@@ -198,11 +198,19 @@ def _raise_descriptor_limit() -> None:
 
 
 def _open_audit(paths: Paths, database: Database) -> Any:
-    """The log, synced on every commit, its anchor kept in the database."""
-    from approvald.audit import AuditLog
-    from approvald.storage.anchor import AuditAnchor
+    """The log, synced on every commit, its anchor kept in the database; committed by a
+    process of its own (`approvald.audit.process`: the commits' CPU work off this process's
+    interpreter lock), or here when no process can be started."""
+    import functools
 
-    return AuditLog(paths.audit, fsync=True, anchor=AuditAnchor(database).advance)
+    from approvald.audit import AuditLog
+    from approvald.audit.process import ProcessSink
+    from approvald.daemon.evaluator import process_context
+    from approvald.storage.anchor import AuditAnchor, open_anchor
+
+    here = AuditLog(paths.audit, fsync=True, anchor=AuditAnchor(database).advance)
+    return ProcessSink(here, process_context(),
+                       anchor=functools.partial(open_anchor, paths.database))
 
 
 def build_context(paths: Paths, *, token: str, endpoint: str,

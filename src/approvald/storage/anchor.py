@@ -6,6 +6,8 @@ process that rewrites both can still do)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from approvald.storage.database import Database
 
@@ -27,3 +29,9 @@ class AuditAnchor:
         with self.database.reading() as conn:
             row = conn.execute("SELECT seq, hash FROM audit_anchor WHERE id = 1").fetchone()
         return (int(row[0]), str(row[1])) if row else None
+
+
+def open_anchor(path: Path) -> Callable[[int, str], None]:
+    """`AuditAnchor.advance` over a connection of its own to the database at `path` (for the
+    audit writer's process)."""
+    return AuditAnchor(Database(path)).advance
