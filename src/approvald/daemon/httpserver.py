@@ -388,6 +388,7 @@ class _Response:
         self.complete = False
         self.chunked = False
         self.gone = False
+        self._head = b""  # a Content-Length answer's head, not yet written
 
     async def _write(self, data: bytes) -> None:
         """Write, or drop the data when the client is gone (an ASGI app is not told: a client
@@ -412,16 +413,20 @@ class _Response:
             self.chunked = not any(k.lower() == b"content-length" for k, _ in headers)
             if self.chunked:
                 headers.append((b"transfer-encoding", b"chunked"))
-            self.started = True
-            await self._write(_head(status, headers))
+                self.started = True
+                await self._write(_head(status, headers))
+            else:  # held until the body's first part: one write (and one wake-up) for both
+                self.started = True
+                self._head = _head(status, headers)
         elif kind == "http.response.body":
             data = message.get("body", b"")
             more = message.get("more_body", False)
+            head, self._head = self._head, b""
             if self.chunked:
                 out = (b"%x\r\n%s\r\n" % (len(data), data)) if data else b""
                 await self._write(out + (b"" if more else b"0\r\n\r\n"))
-            elif data:
-                await self._write(data)
+            elif head or data:
+                await self._write(head + data)
             if not more:
                 self.complete = True
 
