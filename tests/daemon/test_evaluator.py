@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from approvald.daemon.evaluator import (
+    EvaluationFailed,
     Overtime,
     ProcessEvaluator,
     StartingEvaluator,
@@ -127,5 +129,66 @@ async def test_an_answer_longer_than_one_read_arrives_whole() -> None:
         command = "echo " + "x" * 300_000
         assert (await pool.evaluate(_action(command, "a")))["reason"] == command
         assert (await pool.evaluate(_action("ls", "a")))["reason"] == "ls"
+    finally:
+        pool.close()
+
+
+class _DaemonsEngine(FakeEngine):
+    """The policy the daemon has in force (its own hash, its own reason)."""
+
+    policy_hash = "sha256:daemons"
+
+    def evaluate(self, action: Action) -> Any:
+        return dataclasses.replace(super().evaluate(action), reason="the daemon's policy")
+
+
+def broken_once(flag: Path) -> FakeEngine:
+    """A policy loader whose file breaks once `flag` exists."""
+    if flag.exists():
+        raise ValueError("policy.yaml: line 3: not YAML")
+    return FakeEngine()
+
+
+async def test_workers_with_another_policy_leave_actions_to_the_daemons_own() -> None:
+    expected = ["sha256:daemons"]
+    pool = ProcessEvaluator(fake_engine, workers=1, expected=lambda: expected[0],
+                            fallback=ThreadEvaluator(lambda: _DaemonsEngine()))
+    await pool.start()
+    try:
+        assert pool.disagreement is not None and "sha256:fake" in pool.disagreement
+        answer = await pool.evaluate(_action("ls", "a"))
+        assert answer["reason"] == "the daemon's policy"
+        assert answer["policy_hash"] == "sha256:daemons"
+        expected[0] = "sha256:fake"  # the daemon reloads; the workers have its policy now
+        pool.reload()
+        answer = await pool.evaluate(_action("ls", "a"))
+        assert answer["policy_hash"] == "sha256:fake" and pool.disagreement is None
+    finally:
+        pool.close()
+
+
+async def test_a_replacement_that_cannot_load_the_policy_leaves_actions_to_the_daemons_own(
+        tmp_path: Path) -> None:
+    flag = tmp_path / "broken"
+    pool = ProcessEvaluator(functools.partial(broken_once, flag), workers=1,
+                            expected=lambda: "sha256:fake",
+                            fallback=ThreadEvaluator(lambda: _DaemonsEngine()))
+    await pool.start()
+    try:
+        assert (await pool.evaluate(_action("ls", "a")))["policy_hash"] == "sha256:fake"
+        flag.touch()  # the user's file breaks; the daemon keeps its policy
+        for worker in list(pool._all):
+            worker.process.kill()  # a worker goes (a budget kill, a crash)
+        with pytest.raises(EvaluationFailed):
+            await pool.evaluate(_action("ls", "a"))
+        for _ in range(300):  # its replacement tries to load the broken file
+            if pool.disagreement is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert pool.disagreement is not None and "not YAML" in pool.disagreement
+        answers = await asyncio.gather(*(pool.evaluate(_action("cat .env", str(i)))
+                                         for i in range(4)))
+        assert {a["reason"] for a in answers} == {"the daemon's policy"}
+        assert {a["decision"] for a in answers} == {"DENY"}
     finally:
         pool.close()

@@ -12,7 +12,11 @@ the daemon's backstop. Every action is evaluated in a worker process:
   `max_workers`) when a request has waited `GROW_AFTER_S` for a free worker, so one session's
   slow analysis leaves workers for every other session's decisions (a burst of quick ones
   just queues: starting a worker costs more than waiting for one);
-- each worker loads the policy itself and reloads it when the daemon does.
+- each worker loads the policy itself and reloads it when the daemon does; it must be the
+  policy the daemon has in force (the hash a worker reports when ready is compared with the
+  daemon's). When no worker can have it (the user's file broke since the daemon loaded it,
+  so a replacement worker cannot load it, or loads another), actions are evaluated on the
+  daemon's own policy by `fallback` (a budgeted thread) until a reload brings them back.
 
 A decision costs one round trip over a pipe (about 0.1 ms, benchmarks/bench_security.py); the
 workers evaluate in parallel, on every core. Where worker processes cannot be started (a frozen
@@ -53,6 +57,10 @@ class EvaluationFailed(Exception):
     """The worker could not evaluate the action (one line saying why)."""
 
 
+class PolicyDisagrees(EvaluationFailed):
+    """A worker could not have the policy the daemon has in force."""
+
+
 class Evaluator(Protocol):
     async def evaluate(self, action: Action) -> dict[str, Any]: ...
 
@@ -78,7 +86,11 @@ def worker_main(conn: Connection, load: Callable[[], Any], memory: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon stops us, not the terminal
     _limit_memory(memory)
-    engine = load()
+    try:
+        engine = load()
+    except Exception as exc:  # a policy file broken since the daemon loaded it
+        conn.send(("failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]))
+        return
     conn.send(("ready", engine.policy_hash))
     while True:
         try:
@@ -166,10 +178,16 @@ class _Worker:
         self._answer = self._loop.create_future()
         return await self._answer
 
-    async def started(self) -> None:
-        kind, _ = await within(self._next(), START_TIMEOUT_S)
+    async def started(self, expected: str | None = None) -> None:
+        """Ready, with the policy `expected` (a hash; None: any); PolicyDisagrees when its
+        policy is another, or it could not load one."""
+        kind, detail = await within(self._next(), START_TIMEOUT_S)
+        if kind == "failed":
+            raise PolicyDisagrees(f"the evaluator could not load the policy ({detail})")
         if kind != "ready":
             raise EvaluationFailed("the evaluator did not start")
+        if expected is not None and detail != expected:
+            raise PolicyDisagrees(f"the evaluator loaded policy {detail}, not {expected}")
         self.ready = True
 
     async def call(self, kind: str, payload: Any) -> Any:
@@ -224,8 +242,14 @@ def process_context() -> Any:
 class ProcessEvaluator:
     def __init__(self, load: Callable[[], Any], *, workers: int = 2, max_workers: int = 6,
                  budget_s: float = limits.EVALUATION_TIMEOUT_S,
-                 memory: int = WORKER_MEMORY_BYTES):
+                 memory: int = WORKER_MEMORY_BYTES,
+                 expected: Callable[[], str | None] | None = None,
+                 fallback: Evaluator | None = None):
         self._load = load
+        # The policy hash the daemon has in force, and who evaluates while no worker has it.
+        self._expected = expected or (lambda: None)
+        self.fallback = fallback
+        self.disagreement: str | None = None  # why no worker can have the daemon's policy
         self._context = process_context()
         self._min = workers
         self._max = max(workers, max_workers)
@@ -242,8 +266,18 @@ class ProcessEvaluator:
     async def start(self) -> None:
         """Start the first workers (raises when they cannot start)."""
         workers = [self._spawn() for _ in range(self._min)]
+        expected = self._expected()
         try:
-            await asyncio.gather(*(w.started() for w in workers))
+            await asyncio.gather(*(w.started(expected) for w in workers))
+        except PolicyDisagrees as exc:
+            for worker in workers:
+                self._drop(worker)
+            if self.fallback is None:
+                raise
+            log.error("evaluator: the workers cannot have the daemon's policy (%s); evaluating "
+                      "on the daemon's own until the policy is reloaded", exc)
+            self._disagree(str(exc))
+            return
         except BaseException:
             for worker in workers:
                 self._drop(worker)
@@ -270,12 +304,13 @@ class ProcessEvaluator:
         self._starting += 1
         worker = self._spawn()
         try:
-            await worker.started()
+            await worker.started(self._expected())
         except BaseException:
             self._drop(worker)
             raise
         finally:
             self._starting -= 1
+        self.disagreement = None
         self._release(worker)
 
     def _release(self, worker: _Worker) -> None:
@@ -293,8 +328,28 @@ class ProcessEvaluator:
     async def _replace(self) -> None:
         try:
             await self._grow()
+        except PolicyDisagrees as exc:
+            log.error("evaluator: a worker cannot have the daemon's policy (%s); evaluating "
+                      "on the daemon's own until the policy is reloaded", exc)
+            self._disagree(str(exc))
         except Exception as exc:
             log.error("evaluator: a worker did not start (%s)", exc)
+
+    def _disagree(self, why: str) -> None:
+        """No worker can have the daemon's policy: with none left, what waits for one goes to
+        the fallback (and so does every action, until a reload)."""
+        if self.fallback is None:
+            return
+        self.disagreement = why
+        if self._all:
+            return
+        waiting, self._waiting = self._waiting, []
+        for waiter in waiting:
+            if not waiter.done():
+                waiter.set_exception(PolicyDisagrees(why))
+
+    def _disagrees(self) -> bool:
+        return self.disagreement is not None and not self._all and self.fallback is not None
 
     async def _acquire(self) -> _Worker:
         if self._idle:
@@ -308,7 +363,8 @@ class ProcessEvaluator:
                 return await within(asyncio.shield(waiter), GROW_AFTER_S)
             except asyncio.TimeoutError:
                 pass
-            if len(self._all) < self._max and len(self._waiting) > self._starting:
+            if (self.disagreement is None and len(self._all) < self._max
+                    and len(self._waiting) > self._starting):
                 self._background(self._replace())
             return await waiter
         except BaseException:
@@ -330,11 +386,19 @@ class ProcessEvaluator:
 
     async def evaluate(self, action: Action) -> dict[str, Any]:
         """The decision's JSON; Overtime past the budget (the worker is killed)."""
+        if self._disagrees():
+            assert self.fallback is not None
+            return await self.fallback.evaluate(action)
         try:
             return await within(self._evaluate(action), self.budget_s)
         except asyncio.TimeoutError:
             self.killed += 1
             raise Overtime(f"over {self.budget_s:.0f} s") from None
+        except PolicyDisagrees:
+            if not self._disagrees():
+                raise
+        assert self.fallback is not None
+        return await self.fallback.evaluate(action)
 
     async def _evaluate(self, action: Action) -> dict[str, Any]:
         async with self._session(action.session_id or action.agent):
@@ -352,6 +416,7 @@ class ProcessEvaluator:
 
     def reload(self) -> None:
         """The policy changed: idle workers are replaced now, busy ones when they finish."""
+        self.disagreement = None  # the new workers say whether they have it
         for worker in list(self._all):
             worker.stale = True
         for worker in list(self._idle):

@@ -330,8 +330,11 @@ async def _start_evaluator(ctx: DaemonContext) -> None:
     def took_over(evaluator: Evaluator) -> None:
         ctx.evaluator = evaluator
 
-    starting = StartingEvaluator(ProcessEvaluator(functools.partial(_load_engine, ctx.paths)),
-                                 ctx.evaluator, ready=took_over)
+    # Workers load the policy themselves; one that cannot have the daemon's (a file broken
+    # since) leaves the action to the daemon's own engine on a budgeted thread.
+    pool = ProcessEvaluator(functools.partial(_load_engine, ctx.paths),
+                            expected=lambda: ctx.policy_hash, fallback=ctx.evaluator)
+    starting = StartingEvaluator(pool, ctx.evaluator, ready=took_over)
     ctx.evaluator = starting
 
     def policy_changed() -> None:
