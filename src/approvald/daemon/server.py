@@ -200,7 +200,7 @@ def _raise_descriptor_limit() -> None:
 def _open_audit(paths: Paths, database: Database) -> Any:
     """The log, synced on every commit, its anchor kept in the database; committed by a
     process of its own (`approvald.audit.process`: the commits' CPU work off this process's
-    interpreter lock), or here when no process can be started."""
+    interpreter lock), or here in a frozen build or when no process can be started."""
     import functools
 
     from approvald.audit import AuditLog
@@ -209,6 +209,8 @@ def _open_audit(paths: Paths, database: Database) -> Any:
     from approvald.storage.anchor import AuditAnchor, open_anchor
 
     here = AuditLog(paths.audit, fsync=True, anchor=AuditAnchor(database).advance)
+    if getattr(sys, "frozen", False):  # as for the evaluator: no multiprocessing children
+        return here
     return ProcessSink(here, process_context(),
                        anchor=functools.partial(open_anchor, paths.database))
 
