@@ -31,6 +31,7 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field, replace
+from json.encoder import encode_basestring
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -134,12 +135,18 @@ class Action:
 
 
 # One encoder for every call (json.dumps with options builds a new one each time).
+_C_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)  # None: no C accelerator
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                               allow_nan=False)
 
 
 def canonical_json(value: Any) -> bytes:
-    return _CANONICAL.encode(value).encode("utf-8")
+    if _C_ENCODER is None or isinstance(value, str):
+        return _CANONICAL.encode(value).encode("utf-8")
+    # What _CANONICAL.encode does, less its per-call set-up (a third of a fingerprint's cost):
+    # the C encoder with the same options, fresh markers (circular check) each time.
+    return "".join(_C_ENCODER({}, _CANONICAL.default, encode_basestring, None, ":", ",", True,
+                              False, False)(value, 0)).encode("utf-8")
 
 
 def fingerprint(fields: dict[str, Any]) -> str:

@@ -281,8 +281,10 @@ class PolicyEngine:
         targets = [
             Target(kind=PROCESS_EXEC, tool=action.tool, home=home, command=cmd,
                    text=cmd.text or shlex.join(cmd.argv),
-                   base_reads=tuple(r.path for r in cmd.redirects if r.mode == "read"),
-                   base_writes=tuple(r.path for r in cmd.redirects if r.mode == "write"))
+                   base_reads=tuple([r.path for r in cmd.redirects if r.mode == "read"])
+                   if cmd.redirects else (),
+                   base_writes=tuple([r.path for r in cmd.redirects if r.mode == "write"])
+                   if cmd.redirects else ())
             for cmd in commands
         ]
         targets.append(Target(

@@ -25,6 +25,7 @@ from approvald.policy.globs import GlobError, _translate, path_glob_regex
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _MAX_EXAMPLES = 64
+_MEMO_LIMIT = 8192  # paths remembered per set
 
 
 class PathGlobSet:
@@ -58,6 +59,7 @@ class PathGlobSet:
         self._sources = ("|".join(f"(?:{p})" for p in names) if names else None,
                          "|".join(f"(?:{p})" for p in fulls) if fulls else None)
         self._compiled: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
+        self._memo: dict[str, bool] = {}
 
     def _regexes(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
         if self._compiled is None:  # compiled on first use: many rules never meet a path
@@ -74,6 +76,17 @@ class PathGlobSet:
         return bool(self.patterns)
 
     def matches(self, path: str) -> bool:
+        # A pure function of the path: remembered (several rules share a set, and a command's
+        # paths recur: its cwd, its files), up to a bound.
+        known = self._memo.get(path)
+        if known is None:
+            known = self._matches(path)
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[path] = known
+        return known
+
+    def _matches(self, path: str) -> bool:
         if path in self._paths or (self._prefixes and path.startswith(self._prefixes)):
             return True
         names, fulls = self._compiled or self._regexes()

@@ -26,6 +26,7 @@ What the fields mean beyond `model.py`:
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from approvald.shell.model import (
     DYNAMIC_ARGS,
@@ -55,11 +56,17 @@ def _cached(line: str, cwd: str, home: str | None) -> ShellAnalysis:
     return _analyze(line, cwd, home)
 
 
-def _analyze(line: str, cwd: str, home: str | None) -> ShellAnalysis:
-    try:
-        from approvald.shell.walk import Analyzer
+_analyzer: Any = None  # walk.Analyzer, imported on the first line (an import per line costs)
 
-        return Analyzer(line, cwd, home).run()
+
+def _analyze(line: str, cwd: str, home: str | None) -> ShellAnalysis:
+    global _analyzer
+    try:
+        if _analyzer is None:
+            from approvald.shell.walk import Analyzer
+
+            _analyzer = Analyzer
+        return _analyzer(line, cwd, home).run()
     except Exception as error:  # never let a parser surprise reach the policy engine
         return _failed(line, cwd, error)
 

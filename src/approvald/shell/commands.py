@@ -29,6 +29,7 @@ _BACKTICK_ESCAPE = re.compile(r"\\([\\`$])")
 _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 _FIND_WRITES = frozenset({"-fprint", "-fprint0", "-fls", "-fprintf"})
 _CD_FLAGS = frozenset({"-L", "-P", "-e", "-@", "--"})
+_NONE: frozenset[int] = frozenset()
 
 
 def unescape_backticks(text: str) -> str:
@@ -38,10 +39,18 @@ def unescape_backticks(text: str) -> str:
 def program_name(text: str) -> str:
     """`/usr/bin/git` -> `git`; `git.exe` -> `git`. Lowercased: macOS and Windows file systems
     run `GIT` as `git`."""
-    name = text.rsplit("/", 1)[-1].lower()
-    if name.endswith(".exe"):
-        name = name[:-4]
+    name = _NAMES.get(text)  # asked three times for each command (peel, dispatch, emit)
+    if name is None:
+        name = text.rsplit("/", 1)[-1].lower()
+        if name.endswith(".exe"):
+            name = name[:-4]
+        if len(_NAMES) >= 4096:
+            _NAMES.clear()
+        _NAMES[text] = name
     return name
+
+
+_NAMES: dict[str, str] = {}
 
 
 def quote_words(words: list[Word]) -> str:
@@ -328,34 +337,42 @@ def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site
         for chdir in found.chdirs:
             cwd = resolve_dir(an, chdir, cwd, program)
         args = rest[start:]
-    unknown = {index for index, word in enumerate(args) if not word.literal}
-    if site.replace:
-        unknown |= {index for index, word in enumerate(args) if site.replace in word.text}
+    unknown: set[int] = set()
+    globbed: list[int] = []
+    replaced = site.replace
+    for position, word in enumerate(args):  # one pass: most commands are all literal words
+        if not word.literal or (replaced and replaced in word.text):
+            unknown.add(position)
+        if word.glob:
+            globbed.append(position)
     if site.appended:
         unknown.add(len(args))  # extra arguments are appended at run time
-    dynamic_globals = any(not word.literal for word in rest[:start])
-    if dynamic is None and is_watched(program) and (unknown or dynamic_globals):
+    if dynamic is None and (unknown or (start and any(not word.literal
+                                                      for word in rest[:start]))) \
+            and is_watched(program):
         dynamic = DYNAMIC_ARGS
         shown = " ".join(word.text for word in words)
         an.note_dynamic(f"{program}: some arguments are only known at run time ({shown!r})")
+    argv = tuple([word.text for word in words])
     command = SimpleCommand(
-        argv=tuple(word.text for word in words),
+        argv=argv,
         program=program,
-        args=tuple(word.text for word in args),
+        args=argv[1 + start:],
         cwd=cwd,
-        wrappers=ctx.wrappers + tuple(site.peeled),
+        wrappers=ctx.wrappers + tuple(site.peeled) if site.peeled else ctx.wrappers,
         assignments=tuple(assignments),
         dynamic=dynamic,
-        dynamic_args=frozenset(unknown),
-        redirects=tuple(site.redirects or ()),
+        dynamic_args=frozenset(unknown) if unknown else _NONE,
+        redirects=tuple(site.redirects) if site.redirects else (),
         text=site.text,
         depth=ctx.depth,
         via=ctx.via,
         findings=findings,
-        glob_args=frozenset(i for i, word in enumerate(args) if word.glob),
+        glob_args=frozenset(globbed) if globbed else _NONE,
     )
     index = an.emit(command)
-    if program == "git" and found is not None and scope is not None:
+    if program == "git" and found is not None and scope is not None and \
+            gitcmd.derives(args, found, assignments):
         inner = scope.copy()
         inner.cwd = cwd
         gitcmd.derive(an, args, found, list(assignments), inner, ctx, site, cwd)

@@ -105,6 +105,18 @@ def env_config(assignments: list[str]) -> list[tuple[str, Word]]:
     return pairs
 
 
+_DERIVING = frozenset({"config", "bisect", "submodule", "filter-branch", *_OPTION_COMMANDS})
+
+
+def derives(args: list[Word], found: Globals, assignments: list[str] | tuple[str, ...]) -> bool:
+    """Whether `derive` could find anything for this git command (most `git status`, `git log`
+    find nothing: the caller then skips it and the scope it would copy for it)."""
+    if found.config or found.config_env or any(a.startswith("GIT_CONFIG_") for a in assignments):
+        return True
+    sub = args[0].text if args and args[0].literal else ""
+    return bool(sub) and (sub not in GIT_BUILTINS or sub in _DERIVING)
+
+
 def derive(an: Analyzer, args: list[Word], found: Globals, assignments: list[str],
            scope: Scope, ctx: Ctx, site: Site, cwd: str) -> None:
     """What a git command runs beyond itself (see the module docstring)."""

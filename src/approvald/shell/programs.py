@@ -149,12 +149,15 @@ class Globals:
     config_env: list[Word] = field(default_factory=list)  # git --config-env=KEY=ENVVAR
 
 
+_NO_GLOBALS = Globals(0)  # a program without global options (read only, never filled)
+
+
 def strip_globals(program: str, words: list[Word]) -> Globals:
     """Find where the subcommand starts in `words` (argv[1:])."""
     spec = PROGRAMS.get(program)
-    result = Globals(0)
     if spec is None:
-        return result
+        return _NO_GLOBALS
+    result = Globals(0)
     index = 0
     count = len(words)
     while index < count:
