@@ -38,6 +38,8 @@ _CODE_PROGRAMS = re.compile(r"^(?:python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun
 
 
 _PLAIN_ARG = re.compile(r"^(?!file:)[^-=@ \t\n'\"();<][^=@ \t\n'\"();]*$")
+# A plain argument `absolute` only joins to the cwd: no ~ first, no $ \ : and no glob.
+_SIMPLE_ARG = re.compile(r"^[^-=@ \t\n'\"();<~$\\:*?\[][^=@ \t\n'\"();$\\:*?\[]*$")
 
 
 def _arg_words(arg: str) -> list[str]:
@@ -157,17 +159,26 @@ class Target:
         reads: list[str] = []
         globs: set[str] = set()
         seen: set[str] = set()
+        rooted = cwd[:1] == "/"
         for index, arg in enumerate(cmd.args):
             if not arg or index in patterns:
                 continue
-            # the common case is one word, a plain or relative path; then a bare flag (`-la`)
-            if _PLAIN_ARG.match(arg):
-                words = [arg]
-            elif arg[0] == "-" and "=" not in arg and "@" not in arg and \
+            if arg[0] == "-" and "=" not in arg and "@" not in arg and \
                     _CODE_CHARS.search(arg) is None:
-                continue  # _arg_words would find nothing in it
-            else:
-                words = _arg_words(arg)
+                continue  # a bare flag (`-la`): _arg_words would find nothing in it
+            if rooted and index != destination and _SIMPLE_ARG.match(arg) and len(arg) <= 4096:
+                # The commonest case, `absolute` inline: a plain relative or absolute path
+                # with nothing to expand (no ~ $ \ : or glob), under an absolute cwd.
+                if arg not in seen:
+                    seen.add(arg)
+                    path = arg if arg[0] == "/" else f"{cwd}/{arg}"
+                    if "/." in path or "//" in path or path[-1] == "/":
+                        path = absolute(arg, cwd, home)
+                    paths.append(path)
+                    reads.append(path)
+                continue
+            # then one word, a plain path to look at more closely
+            words = [arg] if _PLAIN_ARG.match(arg) else _arg_words(arg)
             last = index == destination
             for word in words:
                 if word in seen or not word or len(word) > 4096:
