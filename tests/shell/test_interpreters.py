@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from approvald.shell import DYNAMIC_NAME
 from tests.support.shell import has_git_push, programs, run, show
@@ -116,3 +118,18 @@ def test_python_m_runs_the_module() -> None:
 def test_harmless_code_adds_nothing(line: str) -> None:
     analysis = run(line)
     assert len(programs(analysis)) == 1 and not analysis.dynamic, show(analysis)
+
+
+_HOME_ALPHABET = "$#{}()[]'\"~ ._:/\\HOMEhomUSERPFILDirENVdtgpaxqnfchr"
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=_HOME_ALPHABET, max_size=40))
+def test_home_references_need_a_word_the_quick_check_looks_for(text: str) -> None:
+    """normalize_home skips code without HOME, home, ~ or USERPROFILE: no reference to the
+    home directory it rewrites can be spelled without one of them."""
+    from approvald.shell.code.scan import _HOME_REFS
+
+    if any(word in text for word in ("HOME", "home", "~", "USERPROFILE")):
+        return
+    assert all(pattern.search(text) is None for pattern in _HOME_REFS)

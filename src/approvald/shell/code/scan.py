@@ -76,6 +76,9 @@ _HOME_REFS = [re.compile(pattern) for pattern in (
 
 
 def normalize_home(code: str) -> str:
+    if "HOME" not in code and "home" not in code and "~" not in code and \
+            "USERPROFILE" not in code:
+        return code  # every pattern of _HOME_REFS holds one of these: nothing to replace
     for pattern in _HOME_REFS:
         code = pattern.sub(HOME, code)
     return code
