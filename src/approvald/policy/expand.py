@@ -46,6 +46,7 @@ _OWN_COMMANDS = frozenset({
     "rebuild", "store", "patch", "import", "fetch", "env", "server", "setup",
 })
 _PNPM_ONLY = frozenset({"deploy"})
+_EXPANDING = _SCRIPT_RUNNERS | {"approvald", "git"}  # the programs `expand` looks into
 
 
 @dataclass
@@ -78,6 +79,8 @@ def expand(commands: list[SimpleCommand], home: str) -> list[SimpleCommand]:
     budget = Budget()
     found: list[SimpleCommand] = []
     for cmd in commands:
+        if cmd.program not in _EXPANDING:
+            continue  # nothing below looks into any other program
         found += _approvald_exec(cmd, home, budget)
         found += _package_scripts(cmd, home, MAX_SCRIPT_DEPTH, budget)
         found += _git_config(cmd, home, budget)

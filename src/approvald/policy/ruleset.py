@@ -125,9 +125,10 @@ def _command_key(target: Target) -> tuple[Any, ...]:
         key.append("dynamic")
     if target.urls:
         key.append("url")
-    if target.writes:
+    found = target.file_args()  # what `writes` and `reads` add to the redirects, once
+    if target.base_writes or (found is not None and found.writes):
         key.append("writes")
-    if target.reads:
+    if target.base_reads or (found is not None and found.reads):
         key.append("reads")
     return tuple(key)
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from glob import iglob
 from itertools import islice
 from typing import Any
 
 from approvald.policy import netaddr
-from approvald.shell.fileargs import absolute, file_args
+from approvald.shell.fileargs import FileArgs, absolute, file_args
 from approvald.shell.model import SimpleCommand
 
 # Programs whose last operand is where they write, not something they read.
@@ -65,6 +66,15 @@ def _arg_words(arg: str) -> list[str]:
     return cleaned
 
 
+@lru_cache(maxsize=1024)
+def _names_urls(program: str) -> bool:
+    """Whether `_urls` looks at this program's arguments (a network tool or an interpreter)."""
+    return program in NETWORK_PROGRAMS or _CODE_PROGRAMS.match(program) is not None
+
+
+_UNSET: Any = object()
+
+
 @dataclass(frozen=True)
 class Url:
     scheme: str
@@ -97,20 +107,23 @@ class Target:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # -- files --------------------------------------------------------------------------
-    def _file_args(self) -> Any:
-        if "fa" not in self._cache:
-            self._cache["fa"] = file_args(self.command, self.home) if self.command else None
-        return self._cache["fa"]
+    def file_args(self) -> FileArgs | None:
+        """What the command's arguments read and write (None: no command)."""
+        found = self._cache.get("fa", _UNSET)
+        if found is _UNSET:
+            found = self._cache["fa"] = file_args(self.command, self.home) if self.command \
+                else None
+        return found
 
     @property
     def reads(self) -> tuple[str, ...]:
-        found = self._file_args()
+        found = self.file_args()
         return self.base_reads + found.reads if found is not None and found.reads \
             else self.base_reads
 
     @property
     def writes(self) -> tuple[str, ...]:
-        found = self._file_args()
+        found = self.file_args()
         return self.base_writes + found.writes if found is not None and found.writes \
             else self.base_writes
 
@@ -147,7 +160,7 @@ class Target:
             self._cache["pa"] = self._cache["ra"] = ()
             self._cache["ag"] = frozenset()
             return
-        found = self._file_args()
+        found = self.file_args()
         patterns = found.patterns if found is not None else frozenset()
         destination = -1
         if cmd.program in _DEST_LAST:
@@ -207,9 +220,15 @@ class Target:
     # -- network ------------------------------------------------------------------------
     @property
     def urls(self) -> tuple[Url, ...]:
-        if "urls" not in self._cache:
-            self._cache["urls"] = tuple(self._urls())
-        return self._cache["urls"]
+        found = self._cache.get("urls")
+        if found is None:
+            if self.url is None and (self.command is None or
+                                     not _names_urls(self.command.program)):
+                found = ()  # what _urls would find: nothing to look at
+            else:
+                found = tuple(self._urls())
+            self._cache["urls"] = found
+        return found
 
     def _urls(self) -> Iterator[Url]:
         texts: list[str] = []
