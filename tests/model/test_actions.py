@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from approvald.model.actions import (
     ActionError,
@@ -10,6 +14,7 @@ from approvald.model.actions import (
     canonical_json,
     normalize_path,
     normalize_url,
+    one_shot_encoder,
 )
 
 
@@ -66,3 +71,40 @@ def test_action_json_is_strict_and_round_trips() -> None:
 def test_canonical_json_is_compact_sorted_utf8() -> None:
     assert canonical_json({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
 
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20)
+
+
+@pytest.mark.parametrize("options", [
+    {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False, "allow_nan": False},
+    {"ensure_ascii": False},
+    {"ensure_ascii": True, "separators": (",", ":")},
+])
+@given(value=_JSON_VALUES)
+def test_one_shot_encoder_says_what_the_encoder_says(options: dict, value: object) -> None:
+    """Same text, or the same error, as `JSONEncoder.encode` with those options."""
+    reference = json.JSONEncoder(**options)
+    fast = one_shot_encoder(reference)
+    try:
+        expected: object = reference.encode(value)
+    except ValueError as exc:
+        expected = (ValueError, str(exc))
+    try:
+        found: object = fast(value)
+    except ValueError as exc:
+        found = (ValueError, str(exc))
+    assert found == expected
+
+
+def test_one_shot_encoder_refuses_what_the_encoder_refuses() -> None:
+    loop: dict[str, object] = {}
+    loop["self"] = loop
+    with pytest.raises(ValueError, match="Circular"):
+        canonical_json(loop)
+    with pytest.raises(TypeError):
+        canonical_json({"x": object()})

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from approvald.agents import KNOWN_FORMATS, UnknownAgent, payload_reader
 from approvald.cli.output import parser_with_examples
-from approvald.model.actions import ActionError
+from approvald.model.actions import ActionError, one_shot_encoder
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
@@ -131,7 +131,7 @@ def run_test(opts: argparse.Namespace, explain: bool) -> int:
     adapter = payload_reader(opts.agent or "action")
     failed = False
     out = sys.stdout
-    one_line = json.JSONEncoder(ensure_ascii=False)  # one encoder for every line
+    one_line = one_shot_encoder(json.JSONEncoder(ensure_ascii=False))  # for every line
     for number, doc in documents:
         try:
             if isinstance(doc, InputError):
@@ -155,7 +155,7 @@ def run_test(opts: argparse.Namespace, explain: bool) -> int:
         elif opts.jsonl:
             if explain:
                 result["analysis"] = list(decision.analysis)
-            out.write(one_line.encode(result) + "\n")
+            out.write(one_line(result) + "\n")
         else:
             if explain:
                 result["analysis"] = list(decision.analysis)

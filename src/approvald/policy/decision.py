@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from approvald.model.actions import one_shot_encoder
 from approvald.model.decisions import ALLOW, DECISIONS, DENY, REQUIRE_APPROVAL, stronger
 
 __all__ = ["ALLOW", "DECISIONS", "DENY", "REQUIRE_APPROVAL", "Decision", "Match", "stronger"]
@@ -54,7 +55,7 @@ class Decision:
         if not self.matches:
             return _NOTHING_FOUND
         found = sorted({(m.rule, m.decision, m.target) for m in self.matches})
-        text = _COMPACT.encode(found)
+        text = _COMPACT(found)
         return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def to_json(self) -> dict[str, Any]:
@@ -72,7 +73,7 @@ class Decision:
         return doc
 
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_COMPACT = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, separators=(",", ":")))
 _NOTHING_FOUND = "sha256:" + hashlib.sha256(b"[]").hexdigest()  # `judged` of no matches
 
 
