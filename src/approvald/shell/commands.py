@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
 from approvald.shell import envcmds, gitcmd, interpreters, scripts
-from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, SimpleCommand
+from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, make_command
 from approvald.shell.peel import join_words
 from approvald.shell.programs import SHELLS, Globals, is_watched, strip_globals
 from approvald.shell.state import MAX_DEPTH
@@ -354,7 +354,7 @@ def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site
         shown = " ".join(word.text for word in words)
         an.note_dynamic(f"{program}: some arguments are only known at run time ({shown!r})")
     argv = tuple([word.text for word in words])
-    command = SimpleCommand(
+    command = make_command(
         argv=argv,
         program=program,
         args=argv[1 + start:],
