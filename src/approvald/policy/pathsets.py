@@ -60,6 +60,7 @@ class PathGlobSet:
                          "|".join(f"(?:{p})" for p in fulls) if fulls else None)
         self._compiled: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
         self._memo: dict[str, bool] = {}
+        self._could: dict[str, bool] = {}
 
     def _regexes(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
         if self._compiled is None:  # compiled on first use: many rules never meet a path
@@ -97,7 +98,17 @@ class PathGlobSet:
         return fulls is not None and fulls.match(path) is not None
 
     def could_match(self, pattern: str) -> bool:
-        """Could the shell glob `pattern` (an absolute path with `*?[`) name a matched file?"""
+        """Could the shell glob `pattern` (an absolute path with `*?[`) name a matched file?
+        (Pure, like `matches`: remembered per pattern, up to a bound.)"""
+        known = self._could.get(pattern)
+        if known is None:
+            known = self._could_match(pattern)
+            if len(self._could) >= _MEMO_LIMIT:
+                self._could.clear()
+            self._could[pattern] = known
+        return known
+
+    def _could_match(self, pattern: str) -> bool:
         if self.matches(pattern):
             return True
         shell = shell_glob(pattern)

@@ -105,7 +105,7 @@ def env_config(assignments: list[str]) -> list[tuple[str, Word]]:
     return pairs
 
 
-_DERIVING = frozenset({"config", "bisect", "submodule", "filter-branch", *_OPTION_COMMANDS})
+_DERIVING = frozenset({"config", "bisect", "submodule", "filter-branch"})
 
 
 def derives(args: list[Word], found: Globals, assignments: list[str] | tuple[str, ...]) -> bool:
@@ -114,7 +114,12 @@ def derives(args: list[Word], found: Globals, assignments: list[str] | tuple[str
     if found.config or found.config_env or any(a.startswith("GIT_CONFIG_") for a in assignments):
         return True
     sub = args[0].text if args and args[0].literal else ""
-    return bool(sub) and (sub not in GIT_BUILTINS or sub in _DERIVING)
+    if not sub:
+        return False
+    options = _OPTION_COMMANDS.get(sub)
+    if options is not None and sub in GIT_BUILTINS:  # `_options` needs a word starting so
+        return any(word.text.startswith(options) for word in args[1:])
+    return sub not in GIT_BUILTINS or sub in _DERIVING
 
 
 def derive(an: Analyzer, args: list[Word], found: Globals, assignments: list[str],
