@@ -101,17 +101,18 @@ class Analyzer:
         except (Budget, RecursionError):
             self.unanalyzed(self.line, "the line is too large or too deeply nested to analyze",
                             None)
-        return ShellAnalysis(
+        written = self.scope.files.written
+        return ShellAnalysis(  # (most of these lists are empty: no tuple(dict) round trip)
             line=self.line,
             commands=tuple(self.commands),
-            reads=tuple(dict.fromkeys(self.reads)),
-            writes=tuple(dict.fromkeys(self.writes)),
-            dynamic=tuple(dict.fromkeys(self.dynamic)),
+            reads=tuple(dict.fromkeys(self.reads)) if self.reads else (),
+            writes=tuple(dict.fromkeys(self.writes)) if self.writes else (),
+            dynamic=tuple(dict.fromkeys(self.dynamic)) if self.dynamic else (),
             syntax_error=self.syntax_error,
-            notes=tuple(dict.fromkeys(self.notes)),
+            notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
             flows=tuple(self.flows),
-            written=tuple((path, word.text, word.literal)
-                          for path, word in self.scope.files.written.items()),
+            written=tuple([(path, word.text, word.literal) for path, word in written.items()])
+            if written else (),
         )
 
     def simple_line(self, scope: Scope) -> bool:
