@@ -39,6 +39,8 @@ def plain_words(line: str, home: str | None) -> list[Word] | None:
         return None
     if not texts or texts[0] in _KEYWORDS or _ASSIGNMENT.match(texts[0]):
         return None
+    if "~" not in line:  # the common case: no tilde to expand
+        return [Word(t) for t in texts]
     return [Word(home + t[1:] if home is not None and q is None
                  and (t == "~" or t.startswith("~/")) else t)
             for t, q in zip(texts, quoted, strict=True)]
