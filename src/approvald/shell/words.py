@@ -146,6 +146,12 @@ class WordReader:
     # -- public ---------------------------------------------------------------------------
     def words(self, node: Node, visit: Visit, prefix: str = "") -> list[Word]:
         """All words one argument node becomes (brace expansion can make several)."""
+        if not prefix and node.type == "word" and node.child_count == 0:
+            raw = self.source(node)
+            if "\\" not in raw and "{" not in raw and raw[:1] != "~" and raw:
+                # a bare word with nothing to unescape, expand or brace: what `finish` makes
+                # of its one active segment, without the segments
+                return [Word(raw, True, not _GLOB_CHARS.isdisjoint(raw))]
         segments: list[Segment] = [(prefix, ACTIVE)] if prefix else []
         self._segments(node, segments, visit)
         return finish(segments, self.home, braces=True)
