@@ -80,12 +80,8 @@ class PathGlobSet:
         # A pure function of the path: remembered (several rules share a set, and a command's
         # paths recur: its cwd, its files), up to a bound.
         known = self._memo.get(path)
-        if known is None:
-            known = self._matches(path)
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[path] = known
-        return known
+        return known if known is not None else _remember(self._memo, path,
+                                                         self._matches(path))
 
     def _matches(self, path: str) -> bool:
         if path in self._paths or (self._prefixes and path.startswith(self._prefixes)):
@@ -101,12 +97,8 @@ class PathGlobSet:
         """Could the shell glob `pattern` (an absolute path with `*?[`) name a matched file?
         (Pure, like `matches`: remembered per pattern, up to a bound.)"""
         known = self._could.get(pattern)
-        if known is None:
-            known = self._could_match(pattern)
-            if len(self._could) >= _MEMO_LIMIT:
-                self._could.clear()
-            self._could[pattern] = known
-        return known
+        return known if known is not None else _remember(self._could, pattern,
+                                                         self._could_match(pattern))
 
     def _could_match(self, pattern: str) -> bool:
         if self.matches(pattern):
@@ -122,6 +114,13 @@ class PathGlobSet:
             if (literal_start or not named) and shell.match(candidate):
                 return True
         return any(self.matches(example) for example in _glob_examples(pattern))
+
+
+def _remember(memo: dict[str, bool], key: str, value: bool) -> bool:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 @lru_cache(maxsize=8192)
