@@ -25,7 +25,7 @@ from approvald.policy.globs import GlobError, _translate, path_glob_regex
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _MAX_EXAMPLES = 64
-_MEMO_LIMIT = 8192  # paths remembered per set
+_MEMO_LIMIT = 4096  # paths remembered per set (then forgotten at once: memory stays bounded)
 
 
 class PathGlobSet:
