@@ -41,7 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_policy import corpus_env, payload_lines  # noqa: E402
+from bench_policy import payload_lines, used_home  # noqa: E402
 from speedkit import (  # noqa: E402
     AgentRunner,
     dashboard_until_connected,
@@ -173,10 +173,11 @@ def policy_rate(exe: str, lines: int) -> float:
     """`policy test --from claude-code --jsonl -` over the corpus: decisions/s, one process."""
     text = payload_lines(lines)
     stdin = ("\n".join(text) + "\n").encode()
-    started = time.perf_counter()
-    proc = subprocess.run([exe, "policy", "test", "--from", "claude-code", "--jsonl", "-"],
-                          input=stdin, capture_output=True, env=corpus_env(), timeout=600)
-    elapsed = time.perf_counter() - started
+    with used_home([exe]) as env:
+        started = time.perf_counter()
+        proc = subprocess.run([exe, "policy", "test", "--from", "claude-code", "--jsonl", "-"],
+                              input=stdin, capture_output=True, env=env, timeout=600)
+        elapsed = time.perf_counter() - started
     printed = proc.stdout.count(b"\n")
     if proc.returncode != 0 or printed != len(text):
         raise SystemExit(f"policy test failed ({proc.returncode}, {printed} lines): "
