@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from approvald.model.plain import Frozen
 from approvald.settings import (
     HOME_ENV,
     MANAGED_ENV,
@@ -33,8 +33,7 @@ __all__ = ["APP", "HOME_ENV", "MAX_SOCKET_PATH", "Paths", "ensure_private_dir",
 MAX_SOCKET_PATH = 100
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(Frozen):
     home: Path
     config: Path  # config.toml
     policies: Path  # the user's policy directory (*.yaml)
@@ -43,10 +42,19 @@ class Paths:
     runtime: Path  # directory holding the socket (0700)
     log: Path  # directory: daemon log
     # `tcp` or `unix` (approvald.settings.selected_transport); empty: decided on use.
-    transport: str = field(default="", compare=False)
+    transport: str
     # The organisation's policy directory (APPROVALD_MANAGED_POLICIES or `managed_policies` in
     # config.toml), None when no managed layer is set.
-    managed_policies: Path | None = field(default=None, compare=False)
+    managed_policies: Path | None
+
+    UNCOMPARED = ('transport', 'managed_policies',)
+
+    def __init__(self, home: Path, config: Path, policies: Path, state: Path, audit: Path,
+                 runtime: Path, log: Path, transport: str = '',
+                 managed_policies: Path | None = None) -> None:
+        self.__dict__.update(home=home, config=config, policies=policies, state=state,
+                             audit=audit, runtime=runtime, log=log, transport=transport,
+                             managed_policies=managed_policies)
 
     @property
     def database(self) -> Path:

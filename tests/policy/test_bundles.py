@@ -100,3 +100,8 @@ def test_the_engine_loads_the_same_policy_without_yaml_once_cached(approvald_hom
     warm = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True).stdout.split()
     assert warm == [cold.policy_hash, "False"]
+
+
+def test_the_cache_keeps_every_field_of_rules_and_bundles() -> None:
+    assert set(bundles._RULE_FIELDS) == set(bundles.RawRule.FIELDS) - {"file"}
+    assert set(bundles._BUNDLE_FIELDS) == set(bundles.RawBundle.FIELDS) - {"file", "rules"}

@@ -41,7 +41,6 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +61,7 @@ from approvald.audit.chain import (
     utc_now,
 )
 from approvald.audit.verify import VerifyResult, verify_chain
+from approvald.model.plain import Plain
 from approvald.paths import ensure_private_dir
 from approvald.redaction import MARK, redact_obj, redact_text, secret_key_kind
 
@@ -165,14 +165,22 @@ def _line(record: dict[str, Any]) -> bytes:
     return (_LINE.encode(record) + "\n").encode("utf-8")
 
 
-@dataclass
-class _ChainEnd:
+class _ChainEnd(Plain):
     seq: int  # the last record's seq (0: no record yet)
     hash: str  # the last record's hash (GENESIS: none yet)
     segment: int  # segment of audit.jsonl
     size: int  # bytes in audit.jsonl
     needs_newline: bool  # audit.jsonl ends in a partial line (a crash, or tampering)
     stamp: tuple[int, int] | None  # (inode, size) of audit.jsonl when this was read
+
+    def __init__(self, seq: int, hash: str, segment: int, size: int, needs_newline: bool,
+                 stamp: tuple[int, int] | None) -> None:
+        self.seq = seq
+        self.hash = hash
+        self.segment = segment
+        self.size = size
+        self.needs_newline = needs_newline
+        self.stamp = stamp
 
 
 class AuditLog:

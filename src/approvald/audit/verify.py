@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +21,22 @@ from approvald.audit.chain import (
     record_hash,
     rotated_files,
 )
+from approvald.model.plain import Frozen
 
 
-@dataclass(frozen=True)
-class VerifyResult:
+class VerifyResult(Frozen):
     ok: bool
     records: int  # records that verified (before the first broken one, if any)
     file: str | None  # the file holding the first broken record
     line: int | None  # its line number (1-based)
     message: str
 
+    def __init__(self, ok: bool, records: int, file: str | None, line: int | None,
+                 message: str) -> None:
+        self.__dict__.update(ok=ok, records=records, file=file, line=line, message=message)
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.FIELDS}
 
 
 def _read_head(directory: Path) -> tuple[int, str] | str | None:

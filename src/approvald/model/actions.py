@@ -31,7 +31,6 @@ import os
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -46,6 +45,7 @@ from approvald.model.kinds import (
     PROCESS_EXEC,
     TOOL_OTHER,
 )
+from approvald.model.plain import Frozen
 
 __all__ = ["AGENT_TASK", "FS_READ", "FS_WRITE", "KINDS", "MCP_CALL", "NET_HTTP", "PROCESS_EXEC",
            "TOOL_OTHER", "Action", "ActionError", "action_from_json", "build_action",
@@ -62,27 +62,40 @@ class ActionError(ValueError):
     """The input cannot be turned into an action (says which field and why)."""
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(Frozen):
     kind: str
     tool: str
     input: dict[str, Any]
-    agent: str = "action"
-    session_id: str = ""
-    cwd: str = ""
+    agent: str
+    session_id: str
+    cwd: str
     # Derived from `input` for matching; they add nothing to the fingerprint.
-    command: str | None = None
-    paths: tuple[str, ...] = ()
-    url: str | None = None
-    mcp_server: str | None = None
-    mcp_tool: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    command: str | None
+    paths: tuple[str, ...]
+    url: str | None
+    mcp_server: str | None
+    mcp_tool: str | None
+    extra: dict[str, Any]
     # Correlation only (see the module's doc): never fingerprinted, never matched.
-    call_id: str = field(default="", compare=False)
-    prompt_id: str = field(default="", compare=False)
+    call_id: str
+    prompt_id: str
     # The agent's own words for the call (Claude Code's Bash `description`): shown to the
     # person, never fingerprinted or matched.
-    description: str = field(default="", compare=False)
+    description: str
+
+    UNCOMPARED = ('extra', 'call_id', 'prompt_id', 'description',)
+
+    def __init__(self, kind: str, tool: str, input: dict[str, Any], agent: str = "action",
+                 session_id: str = "", cwd: str = "", command: str | None = None,
+                 paths: tuple[str, ...] = (), url: str | None = None,
+                 mcp_server: str | None = None, mcp_tool: str | None = None,
+                 extra: dict[str, Any] | None = None, call_id: str = '', prompt_id: str = '',
+                 description: str = '') -> None:
+        self.__dict__.update(kind=kind, tool=tool, input=input, agent=agent,
+                             session_id=session_id, cwd=cwd, command=command, paths=paths,
+                             url=url, mcp_server=mcp_server, mcp_tool=mcp_tool,
+                             extra=extra if extra is not None else {}, call_id=call_id,
+                             prompt_id=prompt_id, description=description)
 
     @property
     def summary(self) -> str:
@@ -253,7 +266,7 @@ def action_from_json(doc: Any) -> Action:
         cwd=doc.get("cwd", ""),
     )
     if doc.get("call_id") or doc.get("prompt_id") or doc.get("description"):
-        action = replace(action, call_id=doc.get("call_id", ""),
+        action = action.changed(call_id=doc.get("call_id", ""),
                          prompt_id=doc.get("prompt_id", ""),
                          description=doc.get("description", "")[:MAX_DESCRIPTION])
     return action

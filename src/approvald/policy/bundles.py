@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import MISSING, Field, fields
 from pathlib import Path
 from typing import Any
 
@@ -51,24 +50,27 @@ def load_bundle(path: Path, cache: Path | None) -> RawBundle:
     return bundle
 
 
-# Every field is kept (a field added to RawRule or RawBundle is kept too, under a new FORMAT);
-# `file` is the cache key's own path.
-_RULE_FIELDS = tuple(f for f in fields(RawRule) if f.name != "file")
-_BUNDLE_FIELDS = tuple(f for f in fields(RawBundle) if f.name not in ("file", "rules"))
+# Every field is kept (a field added to RawRule or RawBundle is kept too, under a new FORMAT:
+# tests/policy/test_bundles.py holds these to the classes' fields), with the type a cached value
+# must have (that of the field's default; None: any); `file` is the cache key's own path.
+_RULE_FIELDS: dict[str, type | None] = {
+    "id": None, "decision": None, "reason": None, "match": None, "line": None,
+    "suggest": str, "risk": str, "overrides": tuple}
+_BUNDLE_FIELDS: dict[str, type | None] = {
+    "name": None, "default": None, "disable": list, "data": None, "disable_lines": dict}
 
 
-def _restored(found: dict[str, Any], wanted: tuple[Field[Any], ...]) -> dict[str, Any]:
-    """The fields in `found` as the dataclass holds them: a tuple field from a JSON list;
+def _restored(found: dict[str, Any], wanted: dict[str, type | None]) -> dict[str, Any]:
+    """The fields in `found` as the class holds them: a tuple field from a JSON list;
     ValueError when a field with a default does not have that default's type."""
-    values = {f.name: found[f.name] for f in wanted}
-    for f in wanted:
-        default = f.default_factory() if f.default_factory is not MISSING else f.default
-        if default is MISSING or default is None:
+    values = {name: found[name] for name in wanted}
+    for name, shape in wanted.items():
+        if shape is None:
             continue
-        if isinstance(default, tuple) and isinstance(values[f.name], list):
-            values[f.name] = tuple(values[f.name])
-        if type(values[f.name]) is not type(default):
-            raise ValueError(f"{f.name} is not shaped as written")
+        if shape is tuple and isinstance(values[name], list):
+            values[name] = tuple(values[name])
+        if type(values[name]) is not shape:
+            raise ValueError(f"{name} is not shaped as written")
     return values
 
 
@@ -90,8 +92,8 @@ def _write(entry: Path, bundle: RawBundle) -> None:
     """Keep `bundle` at `entry` (atomically; silently not, when it cannot be)."""
     try:
         text = json.dumps({
-            **{f.name: getattr(bundle, f.name) for f in _BUNDLE_FIELDS},
-            "rules": [{f.name: getattr(r, f.name) for f in _RULE_FIELDS} for r in bundle.rules],
+            **{name: getattr(bundle, name) for name in _BUNDLE_FIELDS},
+            "rules": [{name: getattr(r, name) for name in _RULE_FIELDS} for r in bundle.rules],
         }, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):  # a YAML value JSON has no form for (a date): parse each time
         return

@@ -5,39 +5,51 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any, overload
 
 from approvald.model.actions import one_shot_encoder
 from approvald.model.decisions import ALLOW, DECISIONS, DENY, REQUIRE_APPROVAL, stronger
+from approvald.model.plain import Frozen
 
 __all__ = ["ALLOW", "DECISIONS", "DENY", "REQUIRE_APPROVAL", "Decision", "Match", "stronger"]
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(Frozen):
     """One rule that matched, and what it matched (for `policy explain` and the dashboard)."""
 
     rule: str
     decision: str
     reason: str
     target: str  # the command / path / URL it matched, as text
-    source: str = ""  # file:line of the rule
+    source: str  # file:line of the rule
+
+    def __init__(self, rule: str, decision: str, reason: str, target: str,
+                 source: str = "") -> None:
+        self.__dict__.update(rule=rule, decision=decision, reason=reason, target=target,
+                             source=source)
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(Frozen):
     decision: str
     reason: str
     rules: tuple[str, ...]
     fingerprint: str
     policy_hash: str
-    matches: tuple[Match, ...] = ()
+    matches: tuple[Match, ...]
     # What the agent could do instead (the deciding rule's `suggest:`), said with a deny.
-    suggest: str | None = None
+    suggest: str | None
     # Everything the analysis found, for explain: [{"argv": [...], "cwd": ..., "matched": [...]}]
     # (built on first use: most decisions are never explained)
-    analysis: Sequence[dict[str, Any]] = field(default=(), compare=False)
+    analysis: Sequence[dict[str, Any]]
+
+    UNCOMPARED = ('analysis',)
+
+    def __init__(self, decision: str, reason: str, rules: tuple[str, ...], fingerprint: str,
+                 policy_hash: str, matches: tuple[Match, ...] = (), suggest: str | None = None,
+                 analysis: Sequence[dict[str, Any]] = ()) -> None:
+        self.__dict__.update(decision=decision, reason=reason, rules=rules,
+                             fingerprint=fingerprint, policy_hash=policy_hash, matches=matches,
+                             suggest=suggest, analysis=analysis)
 
     @property
     def trigger(self) -> str | None:

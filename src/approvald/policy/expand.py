@@ -21,10 +21,10 @@ import json
 import os
 import shlex
 import time
-from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from approvald import shell
+from approvald.model.plain import Plain
 from approvald.shell.gitcmd import GIT_BUILTINS, setting_command
 from approvald.shell.model import DYNAMIC_NAME, SimpleCommand
 
@@ -49,14 +49,20 @@ _PNPM_ONLY = frozenset({"deploy"})
 _EXPANDING = _SCRIPT_RUNNERS | {"approvald", "git"}  # the programs `expand` looks into
 
 
-@dataclass
-class Budget:
+class Budget(Plain):
     """How much one decision may look into beyond its line."""
 
-    expansions: int = 0
-    size: int = 0
-    exceeded: bool = False
-    seen: set[tuple[str, str]] | None = None
+    expansions: int
+    size: int
+    exceeded: bool
+    seen: set[tuple[str, str]] | None
+
+    def __init__(self, expansions: int = 0, size: int = 0, exceeded: bool = False,
+                 seen: set[tuple[str, str]] | None = None) -> None:
+        self.expansions = expansions
+        self.size = size
+        self.exceeded = exceeded
+        self.seen = seen
 
     def take(self, text: str) -> bool:
         self.expansions += 1
@@ -98,7 +104,7 @@ def _nested(text: str, cmd: SimpleCommand, home: str, via: str, budget: Budget,
             counted: bool = False) -> list[SimpleCommand]:
     if not counted and not budget.take(text):
         return []
-    return [replace(c, depth=c.depth + cmd.depth + 1, via=via)
+    return [c.changed(depth=c.depth + cmd.depth + 1, via=via)
             for c in shell.analyze(text, cmd.cwd, home).commands]
 
 

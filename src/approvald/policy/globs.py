@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+
+from approvald.model.plain import Frozen
 
 
 class GlobError(ValueError):
@@ -89,11 +90,13 @@ def compile_word_glob(pattern: str) -> re.Pattern[str]:
     return re.compile(_translate(pattern, path=False) + r"\Z", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class PathGlob:
+class PathGlob(Frozen):
     pattern: str
     regex: re.Pattern[str]
     basename_only: bool
+
+    def __init__(self, pattern: str, regex: re.Pattern[str], basename_only: bool) -> None:
+        self.__dict__.update(pattern=pattern, regex=regex, basename_only=basename_only)
 
     def matches(self, path: str) -> bool:
         if self.basename_only:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from approvald.model.plain import Plain
 from approvald.policy.decision import DECISIONS
 from approvald.policy.errors import PolicyError
 
@@ -114,32 +114,54 @@ def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> _Seq:
     return result
 
 
-@dataclass
-class RawRule:
+class RawRule(Plain):
     id: str
     decision: str
     reason: str
     match: dict[str, Any]
     file: str
     line: int
-    suggest: str = ""  # what the agent could do instead, said with a deny
-    risk: str = "normal"  # `high`: the dashboard may ask again before approving (docs/POLICY.md)
-    overrides: tuple[str, ...] = ()  # an ALLOW rule's: REQUIRE_APPROVAL votes it silences
+    suggest: str  # what the agent could do instead, said with a deny
+    risk: str  # `high`: the dashboard may ask again before approving (docs/POLICY.md)
+    overrides: tuple[str, ...]  # an ALLOW rule's: REQUIRE_APPROVAL votes it silences
+
+    def __init__(self, id: str, decision: str, reason: str, match: dict[str, Any], file: str,
+                 line: int, suggest: str = "", risk: str = "normal",
+                 overrides: tuple[str, ...] = ()) -> None:
+        self.id = id
+        self.decision = decision
+        self.reason = reason
+        self.match = match
+        self.file = file
+        self.line = line
+        self.suggest = suggest
+        self.risk = risk
+        self.overrides = overrides
 
     @property
     def source(self) -> str:
         return f"{self.file}:{self.line}"
 
 
-@dataclass
-class RawBundle:
+class RawBundle(Plain):
     file: str
     name: str
     default: str | None
     rules: list[RawRule]
-    disable: list[str] = field(default_factory=list)
-    data: Any = None  # the parsed document, for the policy hash
-    disable_lines: dict[str, int] = field(default_factory=dict)  # each disabled id's line
+    disable: list[str]
+    data: Any  # the parsed document, for the policy hash
+    disable_lines: dict[str, int]  # each disabled id's line
+
+    def __init__(self, file: str, name: str, default: str | None, rules: list[RawRule],
+                 disable: list[str] | None = None, data: Any = None,
+                 disable_lines: dict[str, int] | None = None) -> None:
+        self.file = file
+        self.name = name
+        self.default = default
+        self.rules = rules
+        self.disable = disable if disable is not None else []
+        self.data = data
+        self.disable_lines = disable_lines if disable_lines is not None else {}
 
 
 def _line_of(node: Any, key: str | None = None) -> int | None:

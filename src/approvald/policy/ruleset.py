@@ -8,9 +8,9 @@ dynamic part). A target is checked only against the entries that can hold for it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from approvald.model.plain import Frozen
 from approvald.policy.matchers import (
     CLASSES,
     COMMAND,
@@ -31,17 +31,20 @@ from approvald.policy.targets import Target
 RawRuleTuple = tuple[str, str, str, str, dict[str, Any], str]
 
 
-@dataclass(frozen=True)
-class CompiledRule:
+class CompiledRule(Frozen):
     id: str
     decision: str
     reason: str
     source: str
     predicate: Predicate
 
+    def __init__(self, id: str, decision: str, reason: str, source: str,
+                 predicate: Predicate) -> None:
+        self.__dict__.update(id=id, decision=decision, reason=reason, source=source,
+                             predicate=predicate)
 
-@dataclass(frozen=True)
-class Entry:
+
+class Entry(Frozen):
     """One branch of a rule, where it can hold: target classes, the programs it names (a set,
     or globs), and what a target must have for it to hold (a gate, see `GATES`)."""
 
@@ -49,9 +52,16 @@ class Entry:
     predicate: Predicate
     classes: frozenset[str]
     programs: frozenset[str] | None
-    gate: str | None = None
-    program_globs: Words | None = None
-    first_args: frozenset[str] | None = None  # literal first arguments, with `programs`
+    gate: str | None
+    program_globs: Words | None
+    first_args: frozenset[str] | None  # literal first arguments, with `programs`
+
+    def __init__(self, rule: CompiledRule, predicate: Predicate, classes: frozenset[str],
+                 programs: frozenset[str] | None, gate: str | None = None,
+                 program_globs: Words | None = None,
+                 first_args: frozenset[str] | None = None) -> None:
+        self.__dict__.update(rule=rule, predicate=predicate, classes=classes, programs=programs,
+                             gate=gate, program_globs=program_globs, first_args=first_args)
 
 
 class RuleSet:

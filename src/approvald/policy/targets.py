@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import lru_cache
 from glob import iglob
 from itertools import islice
 from typing import Any
 
+from approvald.model.plain import Frozen, Identity
 from approvald.policy import netaddr
 from approvald.shell.fileargs import FileArgs, absolute, file_args
 from approvald.shell.model import SimpleCommand
@@ -75,36 +75,67 @@ def _names_urls(program: str) -> bool:
 _UNSET: Any = object()
 
 
-@dataclass(frozen=True)
-class Url:
+class Url(Frozen):
     scheme: str
     host: str
     path: str
     address: netaddr.Address | None
 
+    def __init__(self, scheme: str, host: str, path: str, address: netaddr.Address | None) -> None:
+        self.__dict__.update(scheme=scheme, host=host, path=path, address=address)
 
-@dataclass(eq=False)
-class Target:
+
+class Target(Identity):
     kind: str
     tool: str
     text: str  # what a person reads in `explain`
-    command: SimpleCommand | None = None
-    paths: tuple[str, ...] = ()  # a file tool's paths (a Grep `glob` makes one a glob)
-    base_reads: tuple[str, ...] = ()  # redirects, or a file tool's path
-    base_writes: tuple[str, ...] = ()
-    url: str | None = None
-    method: str | None = None
-    mcp_server: str | None = None
-    mcp_tool: str | None = None
-    mcp_args: tuple[tuple[str, str], ...] = ()  # (argument name, value as text), flattened
-    content: tuple[str, ...] = ()  # text a write puts into files
-    findings: frozenset[str] = frozenset()  # line-level findings (see detectors.py)
-    pipe_to_shell: bool = False
-    fork_bomb: bool = False
-    syntax_error: bool = False
-    line_level: bool = False  # the whole shell line: never decides by default
-    home: str = ""
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    command: SimpleCommand | None
+    paths: tuple[str, ...]  # a file tool's paths (a Grep `glob` makes one a glob)
+    base_reads: tuple[str, ...]  # redirects, or a file tool's path
+    base_writes: tuple[str, ...]
+    url: str | None
+    method: str | None
+    mcp_server: str | None
+    mcp_tool: str | None
+    mcp_args: tuple[tuple[str, str], ...]  # (argument name, value as text), flattened
+    content: tuple[str, ...]  # text a write puts into files
+    findings: frozenset[str]  # line-level findings (see detectors.py)
+    pipe_to_shell: bool
+    fork_bomb: bool
+    syntax_error: bool
+    line_level: bool  # the whole shell line: never decides by default
+    home: str
+    _cache: dict[str, Any]
+
+    def __init__(self, kind: str, tool: str, text: str, command: SimpleCommand | None = None,
+                 paths: tuple[str, ...] = (), base_reads: tuple[str, ...] = (),
+                 base_writes: tuple[str, ...] = (), url: str | None = None,
+                 method: str | None = None, mcp_server: str | None = None,
+                 mcp_tool: str | None = None, mcp_args: tuple[tuple[str, str], ...] = (),
+                 content: tuple[str, ...] = (), findings: frozenset[str] = frozenset(),
+                 pipe_to_shell: bool = False, fork_bomb: bool = False, syntax_error: bool = False,
+                 line_level: bool = False, home: str = "",
+                 _cache: dict[str, Any] | None = None) -> None:
+        self.kind = kind
+        self.tool = tool
+        self.text = text
+        self.command = command
+        self.paths = paths
+        self.base_reads = base_reads
+        self.base_writes = base_writes
+        self.url = url
+        self.method = method
+        self.mcp_server = mcp_server
+        self.mcp_tool = mcp_tool
+        self.mcp_args = mcp_args
+        self.content = content
+        self.findings = findings
+        self.pipe_to_shell = pipe_to_shell
+        self.fork_bomb = fork_bomb
+        self.syntax_error = syntax_error
+        self.line_level = line_level
+        self.home = home
+        self._cache = _cache if _cache is not None else {}
 
     # -- files --------------------------------------------------------------------------
     def file_args(self) -> FileArgs | None:

@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 
 from approvald.model.actions import normalize_path
+from approvald.model.plain import Frozen, Plain
 
 
 def absolute(text: str, cwd: str, home: str | None) -> str:
@@ -24,22 +24,31 @@ def absolute(text: str, cwd: str, home: str | None) -> str:
     return "/" + normalized.lstrip("/") if normalized.startswith("//") else normalized
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(Frozen):
     """What the rules look at: a command's program, arguments and directory."""
 
     program: str
     args: tuple[str, ...]
     cwd: str
 
+    def __init__(self, program: str, args: tuple[str, ...], cwd: str) -> None:
+        self.__dict__.update(program=program, args=args, cwd=cwd)
 
-@dataclass
-class Acc:
+
+class Acc(Plain):
     cmd: Command
     home: str
-    reads: list[str] = field(default_factory=list)
-    writes: list[str] = field(default_factory=list)
-    patterns: set[int] = field(default_factory=set)
+    reads: list[str]
+    writes: list[str]
+    patterns: set[int]
+
+    def __init__(self, cmd: Command, home: str, reads: list[str] | None = None,
+                 writes: list[str] | None = None, patterns: set[int] | None = None) -> None:
+        self.cmd = cmd
+        self.home = home
+        self.reads = reads if reads is not None else []
+        self.writes = writes if writes is not None else []
+        self.patterns = patterns if patterns is not None else set()
 
     def path(self, text: str) -> str | None:
         if not text or text == "-" or "\x00" in text:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
+from approvald.model.plain import Plain
 from approvald.shell import envcmds, gitcmd, interpreters, scripts
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, make_command
 from approvald.shell.peel import join_words
@@ -57,16 +57,25 @@ def quote_words(words: list[Word]) -> str:
     return " ".join(shlex.quote(word.text) if word.literal else word.text for word in words)
 
 
-@dataclass
-class Site:
+class Site(Plain):
     """How a command is being run: its source text, directory, peeled wrappers, redirects."""
 
     text: str
     cwd: str
-    peeled: list[str] = field(default_factory=list)
-    redirects: list[Redirect] | None = None
-    replace: str | None = None  # xargs -I / find {}: words containing this are run-time values
-    appended: bool = False  # xargs: extra arguments appended at run time
+    peeled: list[str]
+    redirects: list[Redirect] | None
+    replace: str | None  # xargs -I / find {}: words containing this are run-time values
+    appended: bool  # xargs: extra arguments appended at run time
+
+    def __init__(self, text: str, cwd: str, peeled: list[str] | None = None,
+                 redirects: list[Redirect] | None = None, replace: str | None = None,
+                 appended: bool = False) -> None:
+        self.text = text
+        self.cwd = cwd
+        self.peeled = peeled if peeled is not None else []
+        self.redirects = redirects
+        self.replace = replace
+        self.appended = appended
 
 
 def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
@@ -151,7 +160,7 @@ def judge_assignments(an: Analyzer, assignments: list[str], scope: Scope, ctx: C
 
 
 def derived(ctx: Ctx, via: str, peeled: list[str]) -> Ctx:
-    return replace(ctx, depth=ctx.depth + 1, via=via, wrappers=ctx.wrappers + tuple(peeled))
+    return ctx.changed(depth=ctx.depth + 1, via=via, wrappers=ctx.wrappers + tuple(peeled))
 
 
 def walk_nested(an: Analyzer, text: str, scope: Scope, ctx: Ctx, via: str, site: Site) -> None:

@@ -11,9 +11,9 @@ a destination directory of `cp` receives `DIR/<name of the source>`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
+from approvald.model.plain import Frozen
 from approvald.shell.argrules import RULES
 from approvald.shell.argscan import Acc, Command, absolute
 from approvald.shell.model import SimpleCommand
@@ -21,11 +21,14 @@ from approvald.shell.model import SimpleCommand
 __all__ = ["FileArgs", "absolute", "file_args"]
 
 
-@dataclass(frozen=True)
-class FileArgs:
-    reads: tuple[str, ...] = ()
-    writes: tuple[str, ...] = ()  # written, replaced or deleted
-    patterns: frozenset[int] = frozenset()  # indexes into args that are not file names
+class FileArgs(Frozen):
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]  # written, replaced or deleted
+    patterns: frozenset[int]  # indexes into args that are not file names
+
+    def __init__(self, reads: tuple[str, ...] = (), writes: tuple[str, ...] = (),
+                 patterns: frozenset[int] = frozenset()) -> None:
+        self.__dict__.update(reads=reads, writes=writes, patterns=patterns)
 
 
 _EMPTY = FileArgs()

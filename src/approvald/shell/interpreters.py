@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
+from approvald.model.plain import Frozen, Plain
 from approvald.shell.model import DYNAMIC_NAME, Redirect
 from approvald.shell.words import Word
 
@@ -26,19 +26,28 @@ if TYPE_CHECKING:
     from approvald.shell.walk import Analyzer
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(Frozen):
     language: str
-    code: frozenset[str] = frozenset()  # options whose value is code: -c, -e, --eval
-    values: frozenset[str] = frozenset()  # options that take a value (glued or the next word)
-    optional: str = ""  # short options whose value is only ever glued (perl -i.bak, -Mstrict)
-    files: frozenset[str] = frozenset()  # options naming a program file: -f FILE
-    module: str = ""  # python -m MOD
-    operand_code: bool = False  # awk / sed: the first operand is the program
-    operand_file: bool = True  # the first operand is a program file (not for vim)
-    code_stops: bool = True  # after the code option the rest are the program's arguments
-    plus_commands: bool = False  # vim +CMD
-    rest_is_code: bool = False  # pwsh -Command: the rest of the line is the code
+    code: frozenset[str]  # options whose value is code: -c, -e, --eval
+    values: frozenset[str]  # options that take a value (glued or the next word)
+    optional: str  # short options whose value is only ever glued (perl -i.bak, -Mstrict)
+    files: frozenset[str]  # options naming a program file: -f FILE
+    module: str  # python -m MOD
+    operand_code: bool  # awk / sed: the first operand is the program
+    operand_file: bool  # the first operand is a program file (not for vim)
+    code_stops: bool  # after the code option the rest are the program's arguments
+    plus_commands: bool  # vim +CMD
+    rest_is_code: bool  # pwsh -Command: the rest of the line is the code
+
+    def __init__(self, language: str, code: frozenset[str] = frozenset(),
+                 values: frozenset[str] = frozenset(), optional: str = "",
+                 files: frozenset[str] = frozenset(), module: str = "",
+                 operand_code: bool = False, operand_file: bool = True, code_stops: bool = True,
+                 plus_commands: bool = False, rest_is_code: bool = False) -> None:
+        self.__dict__.update(language=language, code=code, values=values, optional=optional,
+                             files=files, module=module, operand_code=operand_code,
+                             operand_file=operand_file, code_stops=code_stops,
+                             plus_commands=plus_commands, rest_is_code=rest_is_code)
 
 
 def _set(*names: str) -> frozenset[str]:
@@ -106,14 +115,23 @@ def shebang_language(first_line: str) -> str:
     return "sh" if name.endswith("sh") else ""
 
 
-@dataclass
-class Parsed:
+class Parsed(Plain):
     code: list[Word]  # code given with options (-c / -e / +CMD), in order
     files: list[Word]  # program files (-f FILE, or the script operand)
-    module: Word | None = None
-    module_args: list[Word] | None = None
-    unknown: bool = False  # an option only known at run time
-    stdin_code: bool = False  # the program comes from standard input
+    module: Word | None
+    module_args: list[Word] | None
+    unknown: bool  # an option only known at run time
+    stdin_code: bool  # the program comes from standard input
+
+    def __init__(self, code: list[Word], files: list[Word], module: Word | None = None,
+                 module_args: list[Word] | None = None, unknown: bool = False,
+                 stdin_code: bool = False) -> None:
+        self.code = code
+        self.files = files
+        self.module = module
+        self.module_args = module_args
+        self.unknown = unknown
+        self.stdin_code = stdin_code
 
 
 def parse(spec: Spec, words: list[Word]) -> Parsed:
@@ -360,6 +378,4 @@ def apply(an: Analyzer, found: Findings, scope: Scope, ctx: Ctx, site: Site, via
 
 
 def replace_via(ctx: Ctx, via: str) -> Ctx:
-    from dataclasses import replace
-
-    return replace(ctx, via=via)
+    return ctx.changed(via=via)

@@ -11,8 +11,8 @@ can tell them apart.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 
+from approvald.model.plain import Frozen
 from approvald.shell import sessions
 from approvald.shell.containers import CONTAINER_TOOLS
 from approvald.shell.peel import (
@@ -45,24 +45,31 @@ def _set(*items: str) -> frozenset[str]:
 _NO_OPTIONS = OptionSpec()
 
 
-@dataclass(frozen=True)
-class Launch:
-    spec: OptionSpec = _NO_OPTIONS
-    operands: int = 0  # operands before the command (flock FILE, faketime TIME, chrt PRIO)
-    shell: bool = False  # the command's words are joined and run through a shell
-    each: bool = False  # every operand is a shell text of its own (hyperfine A B)
-    command: frozenset[str] = frozenset()  # options whose value is shell text (-c, --command)
-    stop_if: frozenset[str] = frozenset()  # with these options nothing is started (-p PID)
-    after: str = ""  # the command follows this word when it is present (`--`)
-    permute: bool = False  # options may come after operands (GNU getopt)
-    remote: bool = False  # runs somewhere else: record the label in `wrappers`
+class Launch(Frozen):
+    spec: OptionSpec
+    operands: int  # operands before the command (flock FILE, faketime TIME, chrt PRIO)
+    shell: bool  # the command's words are joined and run through a shell
+    each: bool  # every operand is a shell text of its own (hyperfine A B)
+    command: frozenset[str]  # options whose value is shell text (-c, --command)
+    stop_if: frozenset[str]  # with these options nothing is started (-p PID)
+    after: str  # the command follows this word when it is present (`--`)
+    permute: bool  # options may come after operands (GNU getopt)
+    remote: bool  # runs somewhere else: record the label in `wrappers`
+
+    def __init__(self, spec: OptionSpec = _NO_OPTIONS, operands: int = 0, shell: bool = False,
+                 each: bool = False, command: frozenset[str] = frozenset(),
+                 stop_if: frozenset[str] = frozenset(), after: str = "", permute: bool = False,
+                 remote: bool = False) -> None:
+        self.__dict__.update(spec=spec, operands=operands, shell=shell, each=each,
+                             command=command, stop_if=stop_if, after=after, permute=permute,
+                             remote=remote)
 
 
 def launcher(launch: Launch, label: str = "") -> Handler:
     spec = launch.spec
     if launch.command:  # options that carry a command take a value
         short = "".join(o[1] for o in launch.command if len(o) == 2 and o[0] == "-")
-        spec = replace(spec, short_value=spec.short_value + short,
+        spec = spec.changed(short_value=spec.short_value + short,
                        long_value=spec.long_value | {o for o in launch.command if o[:2] == "--"})
 
     def handler(words: list[Word]) -> Peel | None:

@@ -4,35 +4,56 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from approvald.model.plain import Frozen, Plain
 from approvald.shell.words import Word
 
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
-@dataclass
-class Peel:
+class Peel(Plain):
     rest: list[Word]  # the argv the wrapper would run
-    assignments: list[str] = field(default_factory=list)
-    chdir: Word | None = None
-    nested: str = ""  # non-empty: a derived command (depth+1, via=nested), e.g. "xargs"
-    shell_text: Word | None = None  # the wrapper runs this text through a shell
-    each: list[Word] = field(default_factory=list)  # several shell texts (hyperfine A B)
-    label: str = ""  # the name recorded in `wrappers` ("kubectl exec"); default: the program
-    keep: bool = False  # report the wrapper itself too (docker run: its mounts matter)
-    replace: str | None = None  # xargs -I: words containing this are filled in at run time
-    appended: bool = False  # xargs: extra arguments are appended at run time
-    reads: list[Word] = field(default_factory=list)
-    writes: list[Word] = field(default_factory=list)
+    assignments: list[str]
+    chdir: Word | None
+    nested: str  # non-empty: a derived command (depth+1, via=nested), e.g. "xargs"
+    shell_text: Word | None  # the wrapper runs this text through a shell
+    each: list[Word]  # several shell texts (hyperfine A B)
+    label: str  # the name recorded in `wrappers` ("kubectl exec"); default: the program
+    keep: bool  # report the wrapper itself too (docker run: its mounts matter)
+    replace: str | None  # xargs -I: words containing this are filled in at run time
+    appended: bool  # xargs: extra arguments are appended at run time
+    reads: list[Word]
+    writes: list[Word]
+
+    def __init__(self, rest: list[Word], assignments: list[str] | None = None,
+                 chdir: Word | None = None, nested: str = "", shell_text: Word | None = None,
+                 each: list[Word] | None = None, label: str = "", keep: bool = False,
+                 replace: str | None = None, appended: bool = False,
+                 reads: list[Word] | None = None, writes: list[Word] | None = None) -> None:
+        self.rest = rest
+        self.assignments = assignments if assignments is not None else []
+        self.chdir = chdir
+        self.nested = nested
+        self.shell_text = shell_text
+        self.each = each if each is not None else []
+        self.label = label
+        self.keep = keep
+        self.replace = replace
+        self.appended = appended
+        self.reads = reads if reads is not None else []
+        self.writes = writes if writes is not None else []
 
 
-@dataclass(frozen=True)
-class OptionSpec:
-    short_value: str = ""  # -u USER / -uUSER
-    long_value: frozenset[str] = frozenset()  # --user USER / --user=USER
-    short_optional: str = ""  # value only when glued: -i{} (xargs)
-    long_optional: frozenset[str] = frozenset()  # value only with `=`: --replace=R
+class OptionSpec(Frozen):
+    short_value: str  # -u USER / -uUSER
+    long_value: frozenset[str]  # --user USER / --user=USER
+    short_optional: str  # value only when glued: -i{} (xargs)
+    long_optional: frozenset[str]  # value only with `=`: --replace=R
+
+    def __init__(self, short_value: str = "", long_value: frozenset[str] = frozenset(),
+                 short_optional: str = "", long_optional: frozenset[str] = frozenset()) -> None:
+        self.__dict__.update(short_value=short_value, long_value=long_value,
+                             short_optional=short_optional, long_optional=long_optional)
 
 
 Option = tuple[str, Word | None]

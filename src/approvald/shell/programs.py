@@ -8,8 +8,7 @@ program, add one `GlobalOptions(...)` line to `PROGRAMS`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from approvald.model.plain import Frozen, Plain
 from approvald.shell.words import Word
 
 # Programs whose subcommand or arguments matter to the starter policy: an argument that comes
@@ -28,14 +27,19 @@ def is_watched(program: str) -> bool:
     return program in WATCHED or program.startswith("mkfs")
 
 
-@dataclass(frozen=True)
-class GlobalOptions:
-    value: frozenset[str] = frozenset()  # take a value: next word, or attached with `=`
-    cwd: frozenset[str] = frozenset()  # their value changes the working directory
-    attached: frozenset[str] = frozenset()  # short options whose value may be glued: -nprod
-    skip_unknown: bool = True  # unknown leading `-x` options are flags to skip
-    toolchain: bool = False  # cargo-style `+nightly` before the subcommand
-    keep: frozenset[str] = frozenset()  # options that are the command itself (-version)
+class GlobalOptions(Frozen):
+    value: frozenset[str]  # take a value: next word, or attached with `=`
+    cwd: frozenset[str]  # their value changes the working directory
+    attached: frozenset[str]  # short options whose value may be glued: -nprod
+    skip_unknown: bool  # unknown leading `-x` options are flags to skip
+    toolchain: bool  # cargo-style `+nightly` before the subcommand
+    keep: frozenset[str]  # options that are the command itself (-version)
+
+    def __init__(self, value: frozenset[str] = frozenset(), cwd: frozenset[str] = frozenset(),
+                 attached: frozenset[str] = frozenset(), skip_unknown: bool = True,
+                 toolchain: bool = False, keep: frozenset[str] = frozenset()) -> None:
+        self.__dict__.update(value=value, cwd=cwd, attached=attached, skip_unknown=skip_unknown,
+                             toolchain=toolchain, keep=keep)
 
 
 def _set(*names: str) -> frozenset[str]:
@@ -141,12 +145,18 @@ PROGRAMS: dict[str, GlobalOptions] = {
 }
 
 
-@dataclass
-class Globals:
+class Globals(Plain):
     start: int  # index into the words after the program where the subcommand starts
-    chdirs: list[Word] = field(default_factory=list)  # values of cwd-changing options, in order
-    config: list[Word] = field(default_factory=list)  # git -c KEY=VALUE, as written
-    config_env: list[Word] = field(default_factory=list)  # git --config-env=KEY=ENVVAR
+    chdirs: list[Word]  # values of cwd-changing options, in order
+    config: list[Word]  # git -c KEY=VALUE, as written
+    config_env: list[Word]  # git --config-env=KEY=ENVVAR
+
+    def __init__(self, start: int, chdirs: list[Word] | None = None,
+                 config: list[Word] | None = None, config_env: list[Word] | None = None) -> None:
+        self.start = start
+        self.chdirs = chdirs if chdirs is not None else []
+        self.config = config if config is not None else []
+        self.config_env = config_env if config_env is not None else []
 
 
 _NO_GLOBALS = Globals(0)  # a program without global options (read only, never filled)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from approvald.model.plain import Frozen, Plain
 from approvald.shell.model import Redirect
 from approvald.shell.words import Word, WordReader
 
@@ -54,29 +54,43 @@ class Budget(Exception):
     """The line is too big to finish within the budget."""
 
 
-@dataclass
-class Files:
+class Files(Plain):
     """What the line leaves on disk for later commands: shared by every subshell."""
 
     # Files written by the line (absolute path), with their content when it is known.
-    written: dict[str, Word] = field(default_factory=dict)
+    written: dict[str, Word]
     # git configuration set by the line (`git config alias.x ...`), key lowercased.
-    git_config: dict[str, str] = field(default_factory=dict)
+    git_config: dict[str, str]
+
+    def __init__(self, written: dict[str, Word] | None = None,
+                 git_config: dict[str, str] | None = None) -> None:
+        self.written = written if written is not None else {}
+        self.git_config = git_config if git_config is not None else {}
 
 
-@dataclass
-class Scope:
+class Scope(Plain):
     """The shell state a sequence of commands shares (one per subshell)."""
 
     cwd: str
-    oldpwd: str | None = None
-    stack: list[str] = field(default_factory=list)
-    aliases: dict[str, str] = field(default_factory=dict)
+    oldpwd: str | None
+    stack: list[str]
+    aliases: dict[str, str]
     # Variables the line set (`F=x`, `export F=x`, `for F in ...`); a non-literal Word when
     # the value is only known at run time. Names not here come from the environment.
-    vars: dict[str, Word] = field(default_factory=dict)
-    files: Files = field(default_factory=Files)
-    exported: set[str] = field(default_factory=set)  # names later commands get in their env
+    vars: dict[str, Word]
+    files: Files
+    exported: set[str]  # names later commands get in their env
+
+    def __init__(self, cwd: str, oldpwd: str | None = None, stack: list[str] | None = None,
+                 aliases: dict[str, str] | None = None, vars: dict[str, Word] | None = None,
+                 files: Files | None = None, exported: set[str] | None = None) -> None:
+        self.cwd = cwd
+        self.oldpwd = oldpwd
+        self.stack = stack if stack is not None else []
+        self.aliases = aliases if aliases is not None else {}
+        self.vars = vars if vars is not None else {}
+        self.files = files if files is not None else Files()
+        self.exported = exported if exported is not None else set()
 
     def copy(self) -> Scope:
         return Scope(self.cwd, self.oldpwd, list(self.stack), dict(self.aliases),
@@ -88,16 +102,20 @@ class Scope:
                 if name in self.vars]
 
 
-@dataclass(frozen=True)
-class Ctx:
+class Ctx(Frozen):
     """Where in the nesting a command is: its source text and how it was reached."""
 
     src: bytes
     reader: WordReader
-    depth: int = 0
-    via: str = ""
-    wrappers: tuple[str, ...] = ()
-    patched: frozenset[int] = frozenset()  # offsets changed to get around a grammar bug
+    depth: int
+    via: str
+    wrappers: tuple[str, ...]
+    patched: frozenset[int]  # offsets changed to get around a grammar bug
+
+    def __init__(self, src: bytes, reader: WordReader, depth: int = 0, via: str = "",
+                 wrappers: tuple[str, ...] = (), patched: frozenset[int] = frozenset()) -> None:
+        self.__dict__.update(src=src, reader=reader, depth=depth, via=via, wrappers=wrappers,
+                             patched=patched)
 
     def source(self, node: Node) -> str:
         return self.src[node.start_byte:node.end_byte].decode("utf-8", "replace")
@@ -114,22 +132,37 @@ class Ctx:
         return data.decode("utf-8", "replace")
 
 
-@dataclass
-class Outcome:
-    index: int | None = None  # the command this node produced (for redirects)
-    stdout: Word | None = None  # what it prints, when known (echo/printf/cat <<EOF)
+class Outcome(Plain):
+    index: int | None  # the command this node produced (for redirects)
+    stdout: Word | None  # what it prints, when known (echo/printf/cat <<EOF)
+
+    def __init__(self, index: int | None = None, stdout: Word | None = None) -> None:
+        self.index = index
+        self.stdout = stdout
 
 
 UNKNOWN_OUTPUT = Word("", False)  # what an unknown program prints into a pipe
 
 
-@dataclass
-class Redirections:
-    redirects: list[Redirect] = field(default_factory=list)
-    stdin: Word | None = None  # here-document or here-string text
-    stdin_file: str | None = None  # `< FILE`: stdin comes from this file
+class Redirections(Plain):
+    redirects: list[Redirect]
+    stdin: Word | None  # here-document or here-string text
+    stdin_file: str | None  # `< FILE`: stdin comes from this file
     # `> FILE`, `>> FILE`, `&> FILE`: (path, appended)
-    stdout_files: list[tuple[str, bool]] = field(default_factory=list)
-    words: list[Word] = field(default_factory=list)  # command words tree-sitter put in redirects
-    pipe: Node | None = None
-    after: list[Node] = field(default_factory=list)
+    stdout_files: list[tuple[str, bool]]
+    words: list[Word]  # command words tree-sitter put in redirects
+    pipe: Node | None
+    after: list[Node]
+
+    def __init__(self, redirects: list[Redirect] | None = None, stdin: Word | None = None,
+                 stdin_file: str | None = None,
+                 stdout_files: list[tuple[str, bool]] | None = None,
+                 words: list[Word] | None = None, pipe: Node | None = None,
+                 after: list[Node] | None = None) -> None:
+        self.redirects = redirects if redirects is not None else []
+        self.stdin = stdin
+        self.stdin_file = stdin_file
+        self.stdout_files = stdout_files if stdout_files is not None else []
+        self.words = words if words is not None else []
+        self.pipe = pipe
+        self.after = after if after is not None else []

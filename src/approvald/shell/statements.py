@@ -5,7 +5,6 @@ Module functions over the `Analyzer` (see `walk.py`), which holds the results an
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from approvald.shell import commands, envcmds, fileargs, output, redirects
@@ -165,8 +164,7 @@ def handle_redirected(an: Analyzer, node: Node, scope: Scope, ctx: Ctx,
     found = redirects.read_redirects(an, redirect_nodes, scope, ctx, cwd)
     if target is not None and found.redirects:
         command = an.commands[target]
-        an.commands[target] = replace(command,
-                                      redirects=command.redirects + tuple(found.redirects))
+        an.commands[target] = command.changed(redirects=command.redirects + tuple(found.redirects))
     if found.words:  # `{ a; } > out b` is not valid bash; still report `b`
         commands.run_argv(an, found.words, [], scope, ctx, text=ctx.source(node))
     outcome = Outcome(target)
