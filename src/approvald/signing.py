@@ -1,17 +1,26 @@
 """HMAC-SHA256 over the interpreter's built-in sha256: the one implementation of the proofs
-both ends of the daemon's wire carry (`approvald.wire.protocol` says what they bind).
+both ends of the daemon's wire carry (`approvald.wire.protocol` says what they bind), and the
+sha256 approvald's digests (fingerprints, the audit chain, the policy hash) are made with.
 
 Why not `hashlib` and `hmac`: hashlib loads OpenSSL, milliseconds on every agent tool call,
-and the hook's fast path (`approvald.hook.fast`) imports this module and nothing like it. So
-this module imports nothing at all until it is used, and then only a built-in.
+and the hook (its fast path, `approvald.hook.fast`, and its local check) imports this module
+and nothing like it. So this module imports nothing at all until it is used, and then only a
+built-in; in a process that has loaded hashlib anyway (the daemon), hashlib's sha256 is used,
+the same digest and faster on long inputs.
 """
+
+from sys import modules as _modules
 
 _SHA256 = None
 
 
 def sha256(data: bytes = b"") -> "Any":
-    """A sha256 object over `data` (the built-in one: `_sha2`, `_sha256` before 3.12)."""
+    """A sha256 object over `data`: hashlib's once it is loaded, else the built-in one (`_sha2`,
+    `_sha256` before 3.12)."""
     global _SHA256
+    hashlib = _modules.get("hashlib")
+    if hashlib is not None:
+        return hashlib.sha256(data)
     if _SHA256 is None:
         try:
             from _sha2 import sha256 as found  # Python >= 3.12

@@ -39,7 +39,7 @@ import json
 import math
 import os
 import sys
-import threading
+from _thread import allocate_lock  # threading.Lock, without importing threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -200,7 +200,7 @@ class AuditLog:
         ensure_private_dir(self.directory)
         self._lock_fd = os.open(self.directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | O_BINARY,
                                 0o600)
-        self._mutex = threading.Lock()  # flock does not order threads sharing one descriptor
+        self._mutex = allocate_lock()  # flock does not order threads sharing one descriptor
         self._end: _ChainEnd | None = None
         with self._locked():
             self._refresh()

@@ -4,18 +4,17 @@ and reading records back (from the end, across rotated segments). Standard libra
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from approvald.model.actions import canonical_json
+from approvald.signing import hex_digest
 
 GENESIS = "sha256:" + "0" * 64
 ACTIVE_NAME = "audit.jsonl"
@@ -32,11 +31,15 @@ class AuditError(Exception):
 
 def record_hash(record: dict[str, Any]) -> str:
     body = {key: value for key, value in record.items() if key != "hash"}
-    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+    return "sha256:" + hex_digest(canonical_json(body))
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """Now, as `datetime.now(timezone.utc).isoformat(timespec="milliseconds")` with `Z` (without
+    importing datetime: the hook writes records too)."""
+    seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + \
+        f".{nanoseconds // 1_000_000:03d}Z"
 
 
 def rotated_files(directory: Path) -> list[tuple[int, Path]]:

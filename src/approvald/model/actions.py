@@ -24,7 +24,6 @@ different ids and the same fingerprint.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import ntpath
 import os
@@ -46,6 +45,7 @@ from approvald.model.kinds import (
     TOOL_OTHER,
 )
 from approvald.model.plain import Frozen
+from approvald.signing import hex_digest
 
 __all__ = ["AGENT_TASK", "FS_READ", "FS_WRITE", "KINDS", "MCP_CALL", "NET_HTTP", "PROCESS_EXEC",
            "TOOL_OTHER", "Action", "ActionError", "action_from_json", "build_action",
@@ -176,7 +176,7 @@ def canonical_json(value: Any) -> bytes:
 
 
 def fingerprint(fields: dict[str, Any]) -> str:
-    return "sha256:" + hashlib.sha256(canonical_json(fields)).hexdigest()
+    return "sha256:" + hex_digest(canonical_json(fields))
 
 
 def expand_home(path: str, home: str | None = None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
@@ -10,6 +9,7 @@ from typing import Any, overload
 from approvald.model.actions import one_shot_encoder
 from approvald.model.decisions import ALLOW, DECISIONS, DENY, REQUIRE_APPROVAL, stronger
 from approvald.model.plain import Frozen
+from approvald.signing import hex_digest
 
 __all__ = ["ALLOW", "DECISIONS", "DENY", "REQUIRE_APPROVAL", "Decision", "Match", "stronger"]
 
@@ -68,7 +68,7 @@ class Decision(Frozen):
             return _NOTHING_FOUND
         found = sorted({(m.rule, m.decision, m.target) for m in self.matches})
         text = _COMPACT(found)
-        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return "sha256:" + hex_digest(text.encode("utf-8"))
 
     def to_json(self) -> dict[str, Any]:
         doc = {
@@ -86,7 +86,7 @@ class Decision(Frozen):
 
 
 _COMPACT = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, separators=(",", ":")))
-_NOTHING_FOUND = "sha256:" + hashlib.sha256(b"[]").hexdigest()  # `judged` of no matches
+_NOTHING_FOUND = "sha256:" + hex_digest(b"[]")  # `judged` of no matches
 
 
 class Described(Sequence[dict[str, Any]]):

@@ -12,7 +12,6 @@ matched takes the effective default.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shlex
@@ -25,7 +24,7 @@ from approvald import shell
 from approvald.model.actions import Action, canonical_json, normalize_path
 from approvald.model.kinds import FS_READ, FS_WRITE, MCP_CALL, NET_HTTP, PROCESS_EXEC
 from approvald.paths import Paths, get_paths
-from approvald.policy import builtin, detectors, layers, mcp
+from approvald.policy import builtin, detectors, layers
 from approvald.policy.bundles import cache_dir as bundles_cache
 from approvald.policy.bundles import load_bundle
 from approvald.policy.decision import (
@@ -44,6 +43,7 @@ from approvald.policy.ruleset import RuleSet, compile_rules
 from approvald.policy.targets import Target
 from approvald.projects import repository_dirs
 from approvald.shell.model import ShellAnalysis, SimpleCommand
+from approvald.signing import hex_digest
 
 PROJECT_POLICY = Path(".approvald") / "policy.yaml"
 _PROJECT_CACHE_SECONDS = 2.0
@@ -60,7 +60,7 @@ def starter_dir() -> Path:
 
 
 def _hash(parts: list[Any]) -> str:
-    return "sha256:" + hashlib.sha256(canonical_json(parts)).hexdigest()
+    return "sha256:" + hex_digest(canonical_json(parts))
 
 
 def _raw(rule: RawRule) -> tuple[str, str, str, str, dict[str, Any], str]:
@@ -246,6 +246,11 @@ class PolicyEngine:
             paths = paths + _search_globs(action)
         elif action.kind == FS_WRITE:
             content = _written_content(action.input)
+        mcp_args: tuple[tuple[str, str], ...] = ()
+        if action.kind == MCP_CALL:
+            from approvald.policy import mcp  # only for MCP calls: its patterns cost the hook
+
+            mcp_args = tuple(mcp.flatten(mcp.arguments(action)))
         target = Target(
             kind=action.kind, tool=action.tool, home=home, text=action.summary,
             paths=paths,
@@ -253,8 +258,7 @@ class PolicyEngine:
             base_writes=paths if action.kind == FS_WRITE else (),
             url=action.url, method=_method(action) if action.kind == NET_HTTP else None,
             mcp_server=action.mcp_server, mcp_tool=action.mcp_tool,
-            mcp_args=tuple(mcp.flatten(mcp.arguments(action))) if action.kind == MCP_CALL
-            else (),
+            mcp_args=mcp_args,
             content=content,
         )
         targets = [target]
@@ -264,6 +268,8 @@ class PolicyEngine:
             targets.append(Target(kind=FS_READ, tool=action.tool, home=home, text=action.url,
                                   paths=(path,), base_reads=(path,)))
         if action.kind == MCP_CALL:
+            from approvald.policy import mcp
+
             for derived in mcp.argument_actions(action):
                 found, found_analysis = self._targets(derived)
                 for each in found:

@@ -18,7 +18,6 @@ the policy in force and reports it, and without a loaded policy nothing is allow
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from approvald.policy.bundles import load_bundle
 from approvald.policy.decision import ALLOW, stronger
 from approvald.policy.errors import PolicyError
 from approvald.policy.loader import RawBundle, RawRule
+from approvald.signing import sha256
 
 BUILTIN = "built-in"
 STARTER = "starter"
@@ -56,7 +56,7 @@ def managed_files(directory: Path) -> list[Path]:
 def bundle_hash(files: list[Path]) -> str:
     """`sha256:` over each file's name and bytes, in name order: what `managed_policies_sha256`
     pins (`approvald policy check` prints it)."""
-    digest = hashlib.sha256()
+    digest = sha256()
     for path in files:
         data = path.read_bytes()
         digest.update(path.name.encode("utf-8") + b"\0" + str(len(data)).encode() + b"\0")

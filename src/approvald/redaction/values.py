@@ -25,7 +25,6 @@ child goes quiet: it emits the part of the tail that cannot be the start of any 
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterable
 
@@ -77,6 +76,8 @@ def _b64_form(text: bytes) -> Form:
 
 
 def _b64_texts(value: bytes, min_core: int) -> list[bytes]:
+    import base64  # only here: the hook redacts its audit record with this module
+
     texts: list[bytes] = []
     for encode in (base64.standard_b64encode, base64.urlsafe_b64encode):
         full = encode(value)

@@ -10,7 +10,6 @@ The interpreter command itself stays in the analysis as written (rules about pyt
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import TYPE_CHECKING
 
@@ -218,6 +217,8 @@ def parse(spec: Spec, words: list[Word]) -> Parsed:
 
 
 def _decode_powershell(word: Word) -> Word:
+    import base64  # only here: the hook imports this module for every line
+
     try:
         text = base64.b64decode(word.text + "=" * (-len(word.text) % 4)).decode("utf-16-le")
     except (ValueError, UnicodeDecodeError):

@@ -11,7 +11,6 @@ decoded text is still looked into, so a decoded `rm -rf ~` is denied like the pl
 
 from __future__ import annotations
 
-import base64
 import binascii
 import posixpath
 import re
@@ -107,6 +106,8 @@ def _transform(program: str, args: list[str], stdin: Word) -> Word | None:
     data = stdin.text
     try:
         if program in ("base64", "base32", "basenc") and _DECODE_FLAGS & set(args):
+            import base64  # only here: the hook imports this module for every line
+
             raw = data.encode("ascii", "ignore")
             cleaned = b"".join(raw.split())
             decoded = base64.b64decode(cleaned + b"=" * (-len(cleaned) % 4)) \

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from _thread import _local as thread_local  # threading.local, without importing threading
 from typing import TYPE_CHECKING
 
 from approvald.model.plain import Frozen, Plain
@@ -32,7 +32,7 @@ NOT_FILES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin"})
 UNANALYZED = "<unanalyzed>"
 
 _language: Language | None = None
-_local = threading.local()
+_local = thread_local()
 
 
 def parser() -> Parser:
