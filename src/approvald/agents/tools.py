@@ -16,7 +16,6 @@ import json
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from approvald.model.actions import (
     MAX_DESCRIPTION,
@@ -34,6 +33,10 @@ from approvald.model.kinds import (
     PROCESS_EXEC,
     TOOL_OTHER,
 )
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 # Keys that label a call without changing what it does.
 INCIDENTAL = frozenset({"description"})

@@ -42,7 +42,6 @@ import sys
 from _thread import allocate_lock  # threading.Lock, without importing threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from approvald.audit.chain import (
     ACTIVE_NAME,
@@ -64,6 +63,10 @@ from approvald.audit.verify import VerifyResult, verify_chain
 from approvald.model.plain import Plain
 from approvald.paths import ensure_private_dir
 from approvald.redaction import MARK, redact_obj, redact_text, secret_key_kind
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "ACTIVE_NAME",

@@ -11,10 +11,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from approvald.model.actions import canonical_json
 from approvald.signing import hex_digest
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 GENESIS = "sha256:" + "0" * 64
 ACTIVE_NAME = "audit.jsonl"

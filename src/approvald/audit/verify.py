@@ -8,7 +8,6 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from approvald.audit.chain import (
     ACTIVE_NAME,
@@ -22,6 +21,10 @@ from approvald.audit.chain import (
     rotated_files,
 )
 from approvald.model.plain import Frozen
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class VerifyResult(Frozen):

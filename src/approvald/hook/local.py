@@ -20,7 +20,6 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 from approvald.agents.base import ASK, PERMISSIONS, Agent, HookReply, Verdict, deny, instead
 from approvald.model import limits
@@ -28,7 +27,11 @@ from approvald.model.actions import Action, ActionError
 from approvald.model.decisions import ALLOW, DENY, REQUIRE_APPROVAL
 from approvald.model.records import decision_record
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 LATE_MARGIN_S = 0.25  # kept from the deadline to kill the child and print the answer
 
 

@@ -29,9 +29,7 @@ import ntpath
 import os
 import posixpath
 import re
-from collections.abc import Callable
 from json.encoder import encode_basestring, encode_basestring_ascii
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from approvald.model.kinds import (
@@ -46,6 +44,11 @@ from approvald.model.kinds import (
 )
 from approvald.model.plain import Frozen
 from approvald.signing import hex_digest
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["AGENT_TASK", "FS_READ", "FS_WRITE", "KINDS", "MCP_CALL", "NET_HTTP", "PROCESS_EXEC",
            "TOOL_OTHER", "Action", "ActionError", "action_from_json", "build_action",

@@ -10,9 +10,12 @@ settings that hold the hook. Built in code because the paths depend on the machi
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from approvald.paths import Paths
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 SELF_PREFIX = "self."
 

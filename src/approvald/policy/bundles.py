@@ -18,10 +18,13 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from approvald import __version__
 from approvald.policy.loader import RawBundle, RawRule, parse_bundle, read_policy_text
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT = 3  # bump when parse_bundle's output changes shape or meaning
 KEEP = 64  # entries kept; the oldest go first

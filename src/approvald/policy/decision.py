@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, overload
 
 from approvald.model.actions import one_shot_encoder
 from approvald.model.decisions import ALLOW, DECISIONS, DENY, REQUIRE_APPROVAL, stronger
 from approvald.model.plain import Frozen
 from approvald.signing import hex_digest
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any, overload
 
 __all__ = ["ALLOW", "DECISIONS", "DENY", "REQUIRE_APPROVAL", "Decision", "Match", "stronger"]
 
@@ -89,7 +92,7 @@ _COMPACT = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, separators=(","
 _NOTHING_FOUND = "sha256:" + hex_digest(b"[]")  # `judged` of no matches
 
 
-class Described(Sequence[dict[str, Any]]):
+class Described(Sequence["dict[str, Any]"]):
     """A decision's analysis, described only when someone reads it."""
 
     __slots__ = ("_describe", "_items")
@@ -104,11 +107,12 @@ class Described(Sequence[dict[str, Any]]):
             self._describe = None
         return self._items
 
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    if TYPE_CHECKING:
+        @overload
+        def __getitem__(self, index: int) -> dict[str, Any]: ...
 
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
+        @overload
+        def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
 
     def __getitem__(self, index: int | slice) -> dict[str, Any] | Sequence[dict[str, Any]]:
         return self._all()[index]

@@ -18,7 +18,6 @@ import shlex
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from approvald import shell
 from approvald.model.actions import Action, canonical_json, normalize_path
@@ -44,6 +43,10 @@ from approvald.policy.targets import Target
 from approvald.projects import repository_dirs
 from approvald.shell.model import ShellAnalysis, SimpleCommand
 from approvald.signing import hex_digest
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 PROJECT_POLICY = Path(".approvald") / "policy.yaml"
 _PROJECT_CACHE_SECONDS = 2.0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from approvald.model.plain import Plain
 from approvald.policy.decision import DECISIONS
@@ -66,7 +65,10 @@ class _Seq(list):
     item_lines: list[int]
 
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
+    from typing import Any
+
     import yaml
 
 _LOADER: Any = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
 
 from approvald.model.actions import KINDS, PROCESS_EXEC
 from approvald.policy import netaddr
@@ -20,6 +19,10 @@ from approvald.policy.globs import GLOB_SYNTAX, GlobError, word_glob_regex
 from approvald.policy.pathsets import PathGlobSet, compile_set
 from approvald.policy.targets import Target
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 Predicate = Callable[[Target], bool]
 

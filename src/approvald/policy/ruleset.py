@@ -8,8 +8,6 @@ dynamic part). A target is checked only against the entries that can hold for it
 
 from __future__ import annotations
 
-from typing import Any
-
 from approvald.model.plain import Frozen
 from approvald.policy.matchers import (
     CLASSES,
@@ -28,7 +26,11 @@ from approvald.policy.matchers import (
 )
 from approvald.policy.targets import Target
 
-RawRuleTuple = tuple[str, str, str, str, dict[str, Any], str]
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
+
+RawRuleTuple = tuple[str, str, str, str, "dict[str, Any]", str]
 
 
 class CompiledRule(Frozen):

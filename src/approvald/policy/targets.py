@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from functools import lru_cache
 from glob import iglob
 from itertools import islice
-from typing import Any
 
 from approvald.model.plain import Frozen, Identity
 from approvald.policy import netaddr
 from approvald.shell.fileargs import FileArgs, absolute, file_args
 from approvald.shell.model import SimpleCommand
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 # Programs whose last operand is where they write, not something they read.
 _DEST_LAST = frozenset({"cp", "mv", "scp", "rsync", "install", "ln"})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
 from approvald.model.plain import Plain
@@ -17,13 +16,14 @@ from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, make_com
 from approvald.shell.peel import join_words
 from approvald.shell.programs import SHELLS, Globals, is_watched, strip_globals
 from approvald.shell.state import MAX_DEPTH
-from approvald.shell.words import Visit as Visit
 from approvald.shell.words import Word
 from approvald.shell.wrappers import WRAPPERS
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from approvald.shell.state import Ctx, Scope
     from approvald.shell.walk import Analyzer
+    from approvald.shell.words import Visit as Visit
 
 _BACKTICK_ESCAPE = re.compile(r"\\([\\`$])")
 _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})

@@ -8,10 +8,9 @@ into every program (`LD_PRELOAD`). `GIT_CONFIG_*` are git's (see `gitcmd.py`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from approvald.shell.words import Word
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from approvald.shell.commands import Site
     from approvald.shell.state import Ctx, Scope

@@ -16,11 +16,11 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from approvald.shell.programs import Globals
 from approvald.shell.words import Word
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from approvald.shell.commands import Site
     from approvald.shell.state import Ctx, Scope

@@ -11,13 +11,13 @@ The interpreter command itself stays in the analysis as written (rules about pyt
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
 from approvald.model.plain import Frozen, Plain
 from approvald.shell.model import DYNAMIC_NAME, Redirect
 from approvald.shell.words import Word
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from approvald.shell.code import Findings
     from approvald.shell.commands import Site

@@ -14,12 +14,12 @@ from __future__ import annotations
 import binascii
 import posixpath
 import re
-from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
 from approvald.shell.model import DYNAMIC_NAME
 from approvald.shell.words import MAX_VALUE, Word, decode_ansi_c
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from approvald.shell.walk import Analyzer
 

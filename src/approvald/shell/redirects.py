@@ -6,16 +6,16 @@ handled where it shows (see the comments).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from approvald.shell.model import Redirect
 from approvald.shell.state import REDIRECTS, Ctx, Redirections, Scope
-from approvald.shell.words import Visit, heredoc_text
+from approvald.shell.words import heredoc_text
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
     from approvald.shell.walk import Analyzer
+    from approvald.shell.words import Visit
 
 
 def read_redirects(an: Analyzer, nodes: list[Node], scope: Scope, ctx: Ctx,

@@ -10,12 +10,12 @@ text that can be recovered (a decoded payload) is still looked into.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
 from approvald.shell.model import DYNAMIC_NAME
 from approvald.shell.words import Word
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from approvald.shell.commands import Site
     from approvald.shell.state import Ctx, Scope

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from _thread import _local as thread_local  # threading.local, without importing threading
-from typing import TYPE_CHECKING
 
 from approvald.model.plain import Frozen, Plain
 from approvald.shell.model import Redirect
 from approvald.shell.words import Word, WordReader
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:  # the parser is loaded when a line needs it (plain words never do)
     from tree_sitter import Language, Node, Parser
 

@@ -5,8 +5,6 @@ Module functions over the `Analyzer` (see `walk.py`), which holds the results an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from approvald.shell import commands, envcmds, fileargs, output, redirects
 from approvald.shell.state import (
     MAX_LOOP_VALUES,
@@ -18,6 +16,7 @@ from approvald.shell.state import (
 )
 from approvald.shell.words import MAX_VALUE, Word
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from tree_sitter import Node
 

@@ -8,7 +8,6 @@ decided in `commands.py`.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from approvald.model.actions import normalize_path
 from approvald.shell import commands, plain, redirects, statements
@@ -35,6 +34,7 @@ from approvald.shell.state import (
 )
 from approvald.shell.words import Word, WordReader
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from tree_sitter import Node, Point, Tree
 

@@ -8,9 +8,12 @@ best-effort rendering (literal parts plus the source text of the dynamic parts).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from collections import namedtuple
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:  # only in annotations: tree-sitter loads when a line needs the parser
+    from typing import NamedTuple, Protocol
+
     from tree_sitter import Node
 
 # Segment flags: ACTIVE = unquoted literal text (brace, tilde and glob expansion apply);
@@ -25,17 +28,18 @@ Segment = tuple[str, int]
 MAX_VALUE = 8192  # a known value longer than this is treated as unknown (keeps growth bounded)
 
 
-class Visit(Protocol):
-    """What the word reader needs from the walk.
+if TYPE_CHECKING:  # a protocol for the type checker only
+    class Visit(Protocol):
+        """What the word reader needs from the walk.
 
-    Calling it walks the commands inside a substitution and returns what the substitution
-    prints when that is known (`$(cat <<'EOF' ... EOF)`), else None. `lookup` gives a shell
-    variable's value when the line set it to something known (`F=x; cat "$F"`).
-    """
+        Calling it walks the commands inside a substitution and returns what the substitution
+        prints when that is known (`$(cat <<'EOF' ... EOF)`), else None. `lookup` gives a shell
+        variable's value when the line set it to something known (`F=x; cat "$F"`).
+        """
 
-    def __call__(self, node: Node, via: str) -> Word | None: ...
+        def __call__(self, node: Node, via: str) -> Word | None: ...
 
-    def lookup(self, name: str) -> Word | None: ...
+        def lookup(self, name: str) -> Word | None: ...
 
 MAX_BRACE_WORDS = 256  # more alternatives than this: the word is reported as dynamic
 MAX_BRACE_GROUPS = 64
@@ -68,10 +72,13 @@ _BLANKS = re.compile(r"[ \t\n]+")
 _SEQUENCE = re.compile(r"^(-?\d{1,6}|[A-Za-z])\.\.(-?\d{1,6}|[A-Za-z])(?:\.\.(-?\d{1,4}))?$")
 
 
-class Word(NamedTuple):
-    text: str
-    literal: bool = True
-    glob: bool = False  # contains unquoted *, ? or [ (pathname expansion may change it)
+if TYPE_CHECKING:
+    class Word(NamedTuple):
+        text: str
+        literal: bool = True
+        glob: bool = False  # contains unquoted *, ? or [ (pathname expansion may change it)
+else:  # the same named tuple, without importing typing
+    Word = namedtuple("Word", ("text", "literal", "glob"), defaults=(True, False))
 
 
 def decode_ansi_c(body: str) -> str:
