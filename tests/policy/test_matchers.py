@@ -56,3 +56,20 @@ def test_words_keep_refusing_malformed_globs() -> None:
         Words(("push*", "a{b"), 0)
     with pytest.raises(GlobError, match="bad character class"):
         Words(("push*", "[z-a]"), 0)  # the regex engine refuses it: refused at load
+
+
+def test_an_any_of_rule_is_compiled_branch_by_branch_with_the_same_problems_found() -> None:
+    from approvald.policy.errors import PolicyError
+    from approvald.policy.ruleset import compile_rules
+    from approvald.policy.targets import Target
+
+    match = {"any_of": [{"program": "npm"}, {"kind": "fs.read", "path": "/etc/shadow"}]}
+    rules, entries = compile_rules([("r", "DENY", "no", "f:1", match, "f")], "/home/u")
+    assert len(entries) == 2 and all(e.rule is rules[0] for e in entries)
+    shadow = Target(kind="fs.read", tool="Read", text="x", paths=("/etc/shadow",))
+    other = Target(kind="fs.read", tool="Read", text="x", paths=("/etc/hosts",))
+    assert rules[0].predicate(shadow) and not rules[0].predicate(other)
+    assert [e.predicate(shadow) for e in entries] == [False, True]
+    broken = {"any_of": [{"program": "npm"}, {"program": "a{b"}, {"program": "[z-a]"}]}
+    with pytest.raises(PolicyError, match="a\\{b"):
+        compile_rules([("r", "DENY", "no", "f:1", broken, "f")], "/home/u")

@@ -166,13 +166,27 @@ def compile_rules(raw: list[RawRuleTuple], home: str
     rules, entries = [], []
     for rule_id, decision, reason, source, match, file in raw:
         compiler = MatchCompiler(home, file, rule_id)
-        rule = CompiledRule(rule_id, decision, reason, source, compiler.compile(match))
+        parts = branches(match)
+        if len(parts) > 1 and "not_path" not in match:
+            # Only `any_of`: the rule holds where one of its branches does, and each branch is
+            # compiled once, for its entry (compiling the whole match too compiled it twice;
+            # the same problems are found, in the same order).
+            predicates = [compiler.compile(branch) for branch in parts]
+            predicate = _any(predicates)
+        else:
+            predicate = compiler.compile(match)
+            predicates = [predicate if branch is match else compiler.compile(branch)
+                          for branch in parts]
+        rule = CompiledRule(rule_id, decision, reason, source, predicate)
         rules.append(rule)
-        for branch in branches(match):
+        for branch, branch_predicate in zip(parts, predicates, strict=True):
             programs = literal_programs(branch)
-            entries.append(Entry(rule, compiler.compile(branch) if branch is not match
-                                 else rule.predicate, target_classes(branch), programs,
+            entries.append(Entry(rule, branch_predicate, target_classes(branch), programs,
                                  gate(branch), program_globs(branch) if programs is None
                                  else None,
                                  literal_first_args(branch) if programs is not None else None))
     return rules, entries
+
+
+def _any(predicates: list[Predicate]) -> Predicate:
+    return lambda target: any(predicate(target) for predicate in predicates)
