@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,3 +60,9 @@ def analyzer_scope(analyzer: Analyzer):  # type: ignore[no-untyped-def]
 
     analyzer.scope = Scope("/repo")
     return analyzer.scope
+
+
+@pytest.mark.parametrize("line", ["git ==", "echo a =~", "git -- == x"])
+def test_a_bare_test_operator_word_takes_the_parser(line: str) -> None:
+    fast = Analyzer(line, "/repo", "/home/u", fast=True).run()
+    assert fast == Analyzer(line, "/repo", "/home/u", fast=False).run()

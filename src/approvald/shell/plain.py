@@ -6,20 +6,19 @@ the quotes; `tests/shell/test_simple_lines.py` holds the result equal to the par
 
 from __future__ import annotations
 
-import re
-
+from approvald.model.lazyre import lazy_compile
 from approvald.shell.words import Word
 
 MAX_PLAIN = 2048  # longer lines take the parser
 
-_SIMPLE_LINE = re.compile(r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +[A-Za-z0-9_./:@%+,=~-]+)* *$")
+_SIMPLE_LINE = lazy_compile(r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +[A-Za-z0-9_./:@%+,=~-]+)* *$")
 # The same with quoted parts in the arguments: '...' and "..." without $, `, \ or controls.
 # (One bare character per part: `(?:[...]+)+` would backtrack exponentially on a near miss.)
 _PART = r"""(?:[A-Za-z0-9_./:@%+,=~-]|'[^'\x00-\x1f\x7f]*'|"[^"$`\\\x00-\x1f\x7f]*")"""
-_QUOTED_LINE = re.compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +{_PART}+)* *$")
-_QUOTED_WORD = re.compile(rf"{_PART}+")
-_QUOTED_PARTS = re.compile(r"""'([^']*)'|"([^"]*)"|([^'"]+)""")
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
+_QUOTED_LINE = lazy_compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +{_PART}+)* *$")
+_QUOTED_WORD = lazy_compile(rf"{_PART}+")
+_QUOTED_PARTS = lazy_compile(r"""'([^']*)'|"([^"]*)"|([^'"]+)""")
+_ASSIGNMENT = lazy_compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "select",
                        "while", "until", "do", "done", "in", "function", "time", "coproc",
                        "export", "declare", "typeset", "local", "readonly", "unset"})
@@ -38,6 +37,8 @@ def plain_words(line: str, home: str | None) -> list[Word] | None:
     else:
         return None
     if not texts or texts[0] in _KEYWORDS or _ASSIGNMENT.match(texts[0]):
+        return None
+    if "==" in texts or "=~" in texts:  # the parser reads a bare test operator as an error
         return None
     if "~" not in line:  # the common case: no tilde to expand
         return [Word(t) for t in texts]
