@@ -13,7 +13,6 @@ never on the hook's fast path.
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from collections.abc import Iterable, Mapping
 
@@ -33,6 +32,7 @@ from approvald.model.kinds import (
     PROCESS_EXEC,
     TOOL_OTHER,
 )
+from approvald.model.lazyre import lazy_compile
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ def fetch(call: Call, url: object, *, key: str = "url") -> Action:
     return call.action(NET_HTTP, normalized, url=normalized[key])
 
 
-_URL = re.compile(r"https?://[^\s<>\"'`)\]}]+")
+_URL = lazy_compile(r"https?://[^\s<>\"'`)\]}]+")
 
 
 def fetch_in_text(call: Call, key: str) -> Action:

@@ -28,7 +28,6 @@ import json
 import ntpath
 import os
 import posixpath
-import re
 from json.encoder import encode_basestring, encode_basestring_ascii
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,6 +41,7 @@ from approvald.model.kinds import (
     PROCESS_EXEC,
     TOOL_OTHER,
 )
+from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Frozen
 from approvald.signing import hex_digest
 
@@ -57,8 +57,8 @@ __all__ = ["AGENT_TASK", "FS_READ", "FS_WRITE", "KINDS", "MCP_CALL", "NET_HTTP",
 
 FINGERPRINT_VERSION = 1
 MAX_DESCRIPTION = 500  # characters of the agent's description kept
-_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
-_HOME_PREFIX = re.compile(r"^(?:~|\$HOME|\$\{HOME\})(?=/|\\|$)")
+_WINDOWS_PATH = lazy_compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
+_HOME_PREFIX = lazy_compile(r"^(?:~|\$HOME|\$\{HOME\})(?=/|\\|$)")
 
 
 class ActionError(ValueError):

@@ -14,25 +14,26 @@ from __future__ import annotations
 
 import re
 
+from approvald.model.lazyre import lazy_compile
 from approvald.policy.targets import NETWORK_PROGRAMS
 from approvald.shell.model import ShellAnalysis, SimpleCommand
 
 DOWNLOADERS = frozenset({"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "iwr"})
-STDIN_INTERPRETERS = re.compile(
+STDIN_INTERPRETERS = lazy_compile(
     r"^(?:bash|sh|zsh|dash|ksh|mksh|fish|csh|tcsh|pwsh|powershell|python[0-9.]*|perl|ruby|node|"
     r"php|deno|bun|source|\.)$")
 CONNECTORS = frozenset({"nc", "ncat", "netcat", "nc.traditional", "nc.openbsd", "socat",
                         "telnet", "openssl", "cryptcat", "pwncat", "sbd", "websocat"})
-_SHELLS = re.compile(r"^(?:bash|sh|zsh|dash|ksh|mksh|fish|csh|tcsh|ash|busybox|cmd|"
+_SHELLS = lazy_compile(r"^(?:bash|sh|zsh|dash|ksh|mksh|fish|csh|tcsh|ash|busybox|cmd|"
                      r"pwsh|powershell)$")
-_EXEC_OPTIONS = re.compile(r"^(?:-e|-c|--exec|--sh-exec|--lua-exec|-e\S+)$")
-_SOCAT_EXEC = re.compile(r"^(?:exec|system):", re.IGNORECASE)
+_EXEC_OPTIONS = lazy_compile(r"^(?:-e|-c|--exec|--sh-exec|--lua-exec|-e\S+)$")
+_SOCAT_EXEC = lazy_compile(r"^(?:exec|system):", re.IGNORECASE)
 ENV_DUMPERS = frozenset({"env", "printenv", "set", "export", "declare", "typeset", "compgen"})
 SENDERS = NETWORK_PROGRAMS | frozenset({"ssh", "scp", "sftp", "rsync", "mail", "mailx",
                                         "sendmail", "mutt", "gh", "aws", "gsutil", "gcloud",
                                         "az", "s3cmd", "rclone", "nc", "ncat"})
 # The lookbehind makes a name start only at a word boundary, keeping the scan linear.
-_FORK_BOMB = re.compile(r"(?<![\w:.-])([\w:.-]+)\s*\(\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1\s*&")
+_FORK_BOMB = lazy_compile(r"(?<![\w:.-])([\w:.-]+)\s*\(\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1\s*&")
 
 
 _SOCKET_DEVICE = ("/dev/tcp/", "/dev/udp/")
@@ -122,7 +123,7 @@ def _reads_commands(cmd: SimpleCommand) -> bool:
     return not operands or operands[0] in ("-", "/dev/stdin")
 
 
-_SECRET_VARIABLE = re.compile(r"\$\{?\w*(?:TOKEN|SECRET|PASSW|API_?KEY|ACCESS_KEY|PRIVATE|"
+_SECRET_VARIABLE = lazy_compile(r"\$\{?\w*(?:TOKEN|SECRET|PASSW|API_?KEY|ACCESS_KEY|PRIVATE|"
                               r"CREDENTIAL)\w*", re.IGNORECASE)
 
 

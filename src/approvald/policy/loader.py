@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
 from approvald.policy.decision import DECISIONS
 from approvald.policy.errors import PolicyError
 
 MAX_POLICY_BYTES = 2_000_000
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_ID = lazy_compile(r"^[a-z0-9][a-z0-9._-]*$")
 BUNDLE_KEYS = {"version", "name", "description", "default", "disable", "rules"}
 RULE_KEYS = {"id", "decision", "reason", "match", "description", "suggest", "risk",
              "overrides"}

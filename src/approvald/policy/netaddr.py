@@ -15,13 +15,15 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
+from approvald.model.lazyre import lazy_compile
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-_NUMBER = re.compile(r"^(?:0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*)$")
+_NUMBER = lazy_compile(r"^(?:0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*)$")
 _EMBEDDING = ("nip.io", "sslip.io", "xip.io", "traefik.me", "localtest.me", "lvh.me",
               "nip.direct")
-_URL_IN_TEXT = re.compile(r"\b(?:https?|ftp|wss?|file|gopher|dict)://[^\s'\"<>`)]+",
+_URL_IN_TEXT = lazy_compile(r"\b(?:https?|ftp|wss?|file|gopher|dict)://[^\s'\"<>`)]+",
                           re.IGNORECASE)
 
 

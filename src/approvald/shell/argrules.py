@@ -6,9 +6,9 @@ One entry in `RULES` per program (see `fileargs.py`).
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Callable
 
+from approvald.model.lazyre import lazy_compile
 from approvald.shell.argrules_tools import TOOL_RULES
 from approvald.shell.argscan import Acc, has, option_values, scan
 
@@ -166,7 +166,7 @@ def _operands_written(values: frozenset[str] = frozenset(), skip: int = 0,
     return rule
 
 
-_MODE_OPTION = re.compile(r"^-[rwxXst]+$")
+_MODE_OPTION = lazy_compile(r"^-[rwxXst]+$")
 
 
 def _in_place(long_names: tuple[str, ...], script_operand: bool) -> Callable[[Acc], None]:

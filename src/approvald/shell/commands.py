@@ -6,10 +6,10 @@ working directory, and program global options are stripped so the subcommand com
 
 from __future__ import annotations
 
-import re
 import shlex
 
 from approvald.model.actions import normalize_path
+from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
 from approvald.shell import envcmds, gitcmd, interpreters, scripts
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, make_command
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from approvald.shell.walk import Analyzer
     from approvald.shell.words import Visit as Visit
 
-_BACKTICK_ESCAPE = re.compile(r"\\([\\`$])")
+_BACKTICK_ESCAPE = lazy_compile(r"\\([\\`$])")
 _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 _FIND_WRITES = frozenset({"-fprint", "-fprint0", "-fls", "-fprintf"})
 _CD_FLAGS = frozenset({"-L", "-P", "-e", "-@", "--"})

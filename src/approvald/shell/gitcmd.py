@@ -15,8 +15,7 @@
 
 from __future__ import annotations
 
-import re
-
+from approvald.model.lazyre import lazy_compile
 from approvald.shell.programs import Globals
 from approvald.shell.words import Word
 
@@ -45,16 +44,16 @@ upload-archive upload-pack var verify-commit verify-pack verify-tag version what
 write-tree lfs subtree filter-repo
 """.split())  # noqa: SIM905
 
-_COMMAND_KEYS = re.compile(
+_COMMAND_KEYS = lazy_compile(
     r"^(?:core\.(?:pager|editor|sshcommand|fsmonitor|askpass|gitproxy)|sequence\.editor|"
     r"pager\.[^.]+|diff\.external|diff\..+\.(?:command|textconv)|merge\..+\.driver|"
     r"filter\..+\.(?:clean|smudge|process)|credential(?:\..+)?\.helper|gpg(?:\..+)?\.program|"
     r"uploadpack\.packobjectshook|(?:difftool|mergetool)\..+\.cmd|browser\..+\.cmd|"
     r"remote\..+\.(?:receivepack|uploadpack)|interactive\.difffilter|"
     r"sendemail\.(?:tocmd|cccmd|headercmd))$")
-_INCLUDE_KEYS = re.compile(r"^(?:include|includeif\..+)\.path$")
+_INCLUDE_KEYS = lazy_compile(r"^(?:include|includeif\..+)\.path$")
 _BOOLEAN = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0", ""})
-_CONFIG_PAIR = re.compile(r"'((?:[^']|'\\'')*)'(?:=('(?:[^']|'\\'')*'))?")
+_CONFIG_PAIR = lazy_compile(r"'((?:[^']|'\\'')*)'(?:=('(?:[^']|'\\'')*'))?")
 _CONFIG_FLAGS = frozenset({"--global", "--local", "--system", "--worktree", "--add",
                            "--replace-all", "--bool", "--int", "--path", "--type"})
 _OPTION_COMMANDS = {  # subcommand -> options whose value is shell text

@@ -10,9 +10,8 @@ The interpreter command itself stays in the analysis as written (rules about pyt
 
 from __future__ import annotations
 
-import re
-
 from approvald.model.actions import normalize_path
+from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Frozen, Plain
 from approvald.shell.model import DYNAMIC_NAME, Redirect
 from approvald.shell.words import Word
@@ -87,8 +86,8 @@ SPECS: dict[str, Spec] = {
     "expect": _EXPECT, "tclsh": _TCLSH, "wish": _TCLSH, "rscript": _RSCRIPT, "r": _RSCRIPT,
     "pwsh": _PWSH, "powershell": _PWSH,
 }
-_PYTHON_NAME = re.compile(r"^(?:python|pypy)[0-9.]*$|^py$")
-_SHEBANG = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(\S+)")
+_PYTHON_NAME = lazy_compile(r"^(?:python|pypy)[0-9.]*$|^py$")
+_SHEBANG = lazy_compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(\S+)")
 _STDIN = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 _PWSH_ENCODED = frozenset({"-encodedcommand", "-enc", "-e", "-ec"})
 

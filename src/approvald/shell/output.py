@@ -16,6 +16,7 @@ import posixpath
 import re
 
 from approvald.model.actions import normalize_path
+from approvald.model.lazyre import lazy_compile
 from approvald.shell.model import DYNAMIC_NAME
 from approvald.shell.words import MAX_VALUE, Word, decode_ansi_c
 
@@ -23,7 +24,7 @@ TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the 
 if TYPE_CHECKING:
     from approvald.shell.walk import Analyzer
 
-_ESCAPE = re.compile(r"\\(?:[0-7]{1,3}|x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|[abefnrtv\\c])")
+_ESCAPE = lazy_compile(r"\\(?:[0-7]{1,3}|x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|[abefnrtv\\c])")
 _ECHO_FLAGS = frozenset({"-n", "-e", "-E", "-ne", "-en", "-nE", "-En"})
 _DECODE_FLAGS = frozenset({"-d", "--decode", "-D"})
 

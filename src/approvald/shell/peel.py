@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
+from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Frozen, Plain
 from approvald.shell.words import Word
 
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_ASSIGNMENT = lazy_compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
 class Peel(Plain):

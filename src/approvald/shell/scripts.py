@@ -9,9 +9,8 @@ text that can be recovered (a decoded payload) is still looked into.
 
 from __future__ import annotations
 
-import re
-
 from approvald.model.actions import normalize_path
+from approvald.model.lazyre import lazy_compile
 from approvald.shell.model import DYNAMIC_NAME
 from approvald.shell.words import Word
 
@@ -217,7 +216,7 @@ def cron_commands(text: str) -> str:
 
 
 _MAKE_FILE_OPTIONS = ("-f", "--file", "--makefile")
-_MAKE_SHELL = re.compile(r"\$[({]shell\s+([^)}]*)[)}]")
+_MAKE_SHELL = lazy_compile(r"\$[({]shell\s+([^)}]*)[)}]")
 
 
 def make(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
+from approvald.model.lazyre import lazy_compile
+
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:  # only in annotations: tree-sitter loads when a line needs the parser
     from typing import NamedTuple, Protocol
@@ -45,13 +47,13 @@ MAX_BRACE_WORDS = 256  # more alternatives than this: the word is reported as dy
 MAX_BRACE_GROUPS = 64
 
 _GLOB_CHARS = frozenset("*?[")
-_UNQUOTED_ESCAPE = re.compile(r"\\(.)|[^\\]+|\\$", re.DOTALL)
-_DQ_ESCAPE = re.compile(r'\\([$`"\\\n])')
-_HEREDOC_ESCAPE = re.compile(r"\\([$`\\\n])")
-_LEADING_TABS = re.compile(r"^\t+", re.MULTILINE)
-_HEREDOC_HOME = re.compile(r"(?<!\\)\$(?:\{HOME\}|HOME(?![A-Za-z0-9_]))")
-_HEREDOC_EXPANSION = re.compile(r"(?<!\\)[$`]")
-_ANSI_ESCAPE = re.compile(
+_UNQUOTED_ESCAPE = lazy_compile(r"\\(.)|[^\\]+|\\$", re.DOTALL)
+_DQ_ESCAPE = lazy_compile(r'\\([$`"\\\n])')
+_HEREDOC_ESCAPE = lazy_compile(r"\\([$`\\\n])")
+_LEADING_TABS = lazy_compile(r"^\t+", re.MULTILINE)
+_HEREDOC_HOME = lazy_compile(r"(?<!\\)\$(?:\{HOME\}|HOME(?![A-Za-z0-9_]))")
+_HEREDOC_EXPANSION = lazy_compile(r"(?<!\\)[$`]")
+_ANSI_ESCAPE = lazy_compile(
     r"\\(?:([abeEfnrtv\\'\"?])|([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{1,4})"
     r"|U([0-9A-Fa-f]{1,8})|c(.))",
     re.DOTALL,
@@ -66,10 +68,10 @@ _LB, _COMMA, _RB = "\ue000", "\ue001", "\ue002"
 _FIELD = "\ue003"  # where word splitting cuts an unquoted value
 _UNMARK = str.maketrans({_LB: "{", _COMMA: ",", _RB: "}"})
 _MARK = str.maketrans({"{": _LB, ",": _COMMA, "}": _RB})
-_PLAIN_EXPANSION = re.compile(r"^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})$")
-_DEFAULT_EXPANSION = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(:?)([-=])(.*)\}$", re.DOTALL)
-_BLANKS = re.compile(r"[ \t\n]+")
-_SEQUENCE = re.compile(r"^(-?\d{1,6}|[A-Za-z])\.\.(-?\d{1,6}|[A-Za-z])(?:\.\.(-?\d{1,4}))?$")
+_PLAIN_EXPANSION = lazy_compile(r"^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})$")
+_DEFAULT_EXPANSION = lazy_compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(:?)([-=])(.*)\}$", re.DOTALL)
+_BLANKS = lazy_compile(r"[ \t\n]+")
+_SEQUENCE = lazy_compile(r"^(-?\d{1,6}|[A-Za-z])\.\.(-?\d{1,6}|[A-Za-z])(?:\.\.(-?\d{1,4}))?$")
 
 
 if TYPE_CHECKING:
