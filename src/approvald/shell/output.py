@@ -11,7 +11,6 @@ decoded text is still looked into, so a decoded `rm -rf ~` is denied like the pl
 
 from __future__ import annotations
 
-import binascii
 import posixpath
 import re
 
@@ -118,10 +117,10 @@ def _transform(program: str, args: list[str], stdin: Word) -> Word | None:
             digits = re.sub(r"[^0-9A-Fa-f]", "", data) if "-p" in args or "-ps" in args \
                 else "".join(line.split(":", 1)[-1].split("  ")[0] for line in data.splitlines())
             hexdigits = re.sub(r"[^0-9A-Fa-f]", "", digits)
-            return Word(binascii.unhexlify(hexdigits[: len(hexdigits) // 2 * 2]).decode(
+            return Word(bytes.fromhex(hexdigits[: len(hexdigits) // 2 * 2]).decode(
                 "utf-8", "replace"), False)
         if program == "rev":
             return Word("\n".join(line[::-1] for line in data.split("\n")), False)
-    except (ValueError, binascii.Error):
+    except ValueError:  # binascii.Error (base64) is one too
         return None
     return None
