@@ -73,7 +73,7 @@ def local_verdict(agent: Agent, payload: dict[str, Any], why: str,
     if too_large:
         return deny(f"approvald: {too_large}")
     try:
-        engine = load_engine()
+        engine = load_engine(compile_later=True)  # it decides once: only what it meets
     except PolicyError as exc:
         return deny(f"approvald: no daemon and the policy does not load: {exc}")
     budget = limits.EVALUATION_TIMEOUT_S
@@ -84,6 +84,8 @@ def local_verdict(agent: Agent, payload: dict[str, Any], why: str,
             decision = engine.evaluate(action)
     except _Overtime:
         return deny(f"approvald: {limits.timeout_reason()}")
+    except PolicyError as exc:  # a rule compiled on first use (known to compile) did not
+        return deny(f"approvald: no daemon and the policy does not load: {exc}")
     unwritten = _audit_local(action, decision.to_json(), why)
     if unwritten is not None and decision.decision != DENY:
         return deny(f"approvald: no daemon, and the audit log cannot be written ({unwritten}), "

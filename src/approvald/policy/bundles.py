@@ -116,8 +116,41 @@ def _write(entry: Path, bundle: RawBundle) -> None:
         _prune(entry.parent)
 
 
+def _compiled_entry(rules: list[Any], cache: Path | None) -> Path | None:
+    """Where it is noted that the rules `rules` says (everything compiling them depends on,
+    as JSON) compiled; None without a cache or for what JSON cannot say."""
+    if cache is None:
+        return None
+    from approvald.model.actions import canonical_json
+    from approvald.signing import hex_digest
+
+    try:
+        text = canonical_json([FORMAT, __version__, rules])
+    except (TypeError, ValueError):
+        return None
+    return cache / f"{hex_digest(text)}.compiled"
+
+
+def known_to_compile(rules: list[Any], cache: Path | None) -> bool:
+    """Whether these rules compiled before (by this approvald): then a process may compile
+    each rule when first needed, no problem being left to find."""
+    entry = _compiled_entry(rules, cache)
+    return entry is not None and entry.is_file()
+
+
+def note_compiled(rules: list[Any], cache: Path | None) -> None:
+    """Note that `rules` compiled (silently not, when the cache cannot be written)."""
+    entry = _compiled_entry(rules, cache)
+    if entry is None or entry.is_file():
+        return
+    with contextlib.suppress(OSError):
+        entry.parent.mkdir(mode=0o700, exist_ok=True)
+        entry.touch(mode=0o600)
+        _prune(entry.parent)
+
+
 def _prune(directory: Path) -> None:
-    entries = [p for p in directory.iterdir() if p.suffix == ".json"]
+    entries = [p for p in directory.iterdir() if p.suffix in (".json", ".compiled")]
     if len(entries) <= KEEP:
         return
     entries.sort(key=lambda p: p.stat().st_mtime_ns)

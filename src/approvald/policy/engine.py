@@ -25,7 +25,7 @@ from approvald.model.kinds import FS_READ, FS_WRITE, MCP_CALL, NET_HTTP, PROCESS
 from approvald.paths import Paths, get_paths
 from approvald.policy import builtin, detectors, layers
 from approvald.policy.bundles import cache_dir as bundles_cache
-from approvald.policy.bundles import load_bundle
+from approvald.policy.bundles import known_to_compile, load_bundle, note_compiled
 from approvald.policy.decision import (
     ALLOW,
     REQUIRE_APPROVAL,
@@ -73,7 +73,9 @@ def _raw(rule: RawRule) -> tuple[str, str, str, str, dict[str, Any], str]:
 class PolicyEngine:
     def __init__(self, paths: Paths, bundles: list[RawBundle], *, include_project: bool,
                  home: str | None = None, managed: list[RawBundle] | None = None,
-                 managed_hash: str | None = None) -> None:
+                 managed_hash: str | None = None, compile_later: bool = False) -> None:
+        """`compile_later`: compile each rule when first needed, when exactly these rules
+        compiled before (noted in the policy cache); otherwise, and by default, all now."""
         self.paths = paths
         self.home = home or os.path.expanduser("~")
         self.bundles = bundles + (managed or [])
@@ -90,8 +92,15 @@ class PolicyEngine:
             bundles, managed or [], seen, lambda rule: raw.append(_raw(rule)), self.warnings,
             is_user=lambda b: self.layer_of(b.file) == layers.USER)
         raw = [r for r in raw if r[0] not in disabled]
-        rules, entries = compile_rules(raw, self.home)
         policy_hash = _hash([protection, [b.data for b in self.bundles], sorted(disabled)])
+        # What compiling `raw` depends on: the rules' matches (from the documents and the
+        # built-in rules the hash covers), which rules and from where, and the home directory.
+        compiled = [policy_hash, self.home, [(r[0], r[3], r[5]) for r in raw]]
+        cache = bundles_cache(paths.state)
+        later = compile_later and known_to_compile(compiled, cache)
+        rules, entries = compile_rules(raw, self.home, later=later)
+        if not later:
+            note_compiled(compiled, cache)
         self.base = RuleSet(rules, entries, default, policy_hash)
         self.overrides = Overrides(self.bundles, self.layer_of, self.warnings)
         # Rules marked `risk: high`: the dashboard may ask again before approving for them.
@@ -367,8 +376,10 @@ def _describe(commands: list[SimpleCommand], matches: list[Match]) -> list[dict[
 
 
 def load_engine(paths: Paths | None = None, files: list[Path] | None = None,
-                include_user: bool = True, home: str | None = None) -> PolicyEngine:
-    """The effective policy: built-in + starter + the user's directory, or exactly `files`."""
+                include_user: bool = True, home: str | None = None,
+                compile_later: bool = False) -> PolicyEngine:
+    """The effective policy: built-in + starter + the user's directory, or exactly `files`.
+    `compile_later`: see PolicyEngine (for a process that decides once)."""
     paths = paths or get_paths()
     cache = bundles_cache(paths.state)
     bundles: list[RawBundle] = []
@@ -385,7 +396,7 @@ def load_engine(paths: Paths | None = None, files: list[Path] | None = None,
         managed, managed_hash = layers.load_managed(paths.managed_policies, managed_pin(paths),
                                                     cache)
     return PolicyEngine(paths, bundles, include_project=include_user, home=home,
-                        managed=managed, managed_hash=managed_hash)
+                        managed=managed, managed_hash=managed_hash, compile_later=compile_later)
 
 
 def managed_pin(paths: Paths) -> str:

@@ -8,6 +8,9 @@ dynamic part). A target is checked only against the entries that can hold for it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from approvald.model.plain import Frozen
 from approvald.policy.matchers import (
     CLASSES,
@@ -161,21 +164,24 @@ def _line_key(target: Target) -> tuple[Any, ...]:
     return tuple(key)
 
 
-def compile_rules(raw: list[RawRuleTuple], home: str
-             ) -> tuple[list[CompiledRule], list[Entry]]:
+def compile_rules(raw: list[RawRuleTuple], home: str, later: bool = False
+                  ) -> tuple[list[CompiledRule], list[Entry]]:
+    """The rules and their entries. `later`: each predicate compiles on its first call (only
+    for rules known to compile: a problem would otherwise surface in `evaluate`)."""
     rules, entries = [], []
     for rule_id, decision, reason, source, match, file in raw:
         compiler = MatchCompiler(home, file, rule_id)
+        compile = compiler.compile if not later else partial(_Later, compiler.compile)
         parts = branches(match)
         if len(parts) > 1 and "not_path" not in match:
             # Only `any_of`: the rule holds where one of its branches does, and each branch is
             # compiled once, for its entry (compiling the whole match too compiled it twice;
             # the same problems are found, in the same order).
-            predicates = [compiler.compile(branch) for branch in parts]
+            predicates = [compile(branch) for branch in parts]
             predicate = _any(predicates)
         else:
-            predicate = compiler.compile(match)
-            predicates = [predicate if branch is match else compiler.compile(branch)
+            predicate = compile(match)
+            predicates = [predicate if branch is match else compile(branch)
                           for branch in parts]
         rule = CompiledRule(rule_id, decision, reason, source, predicate)
         rules.append(rule)
@@ -190,3 +196,22 @@ def compile_rules(raw: list[RawRuleTuple], home: str
 
 def _any(predicates: list[Predicate]) -> Predicate:
     return lambda target: any(predicate(target) for predicate in predicates)
+
+
+class _Later:
+    """A predicate compiled on its first call: a process that decides once (the hook without
+    a daemon) meets a few of the policy's 178 branches, and compiling them all was most of
+    loading the policy."""
+
+    __slots__ = ("_compile", "_match", "_predicate")
+
+    def __init__(self, compile: Callable[[dict[str, Any]], Predicate],
+                 match: dict[str, Any]) -> None:
+        self._compile = compile
+        self._match = match
+        self._predicate: Predicate | None = None
+
+    def __call__(self, target: Target) -> bool:
+        if self._predicate is None:
+            self._predicate = self._compile(self._match)
+        return self._predicate(target)

@@ -1,0 +1,87 @@
+"""A process that decides once compiles only the rules it meets, and only for rules known to
+compile: the same decisions as compiling all of them, and a broken policy still refuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from approvald.agents import get_agent
+from approvald.policy import PolicyError
+from approvald.policy.engine import load_engine
+from approvald.policy.ruleset import _Later
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "claude_code.jsonl"
+BROKEN = """version: 1
+name: broken
+rules:
+  - id: odd-glob
+    decision: DENY
+    reason: never loads
+    match: {program: "a{b"}
+"""
+
+
+def _later(engine: object) -> int:
+    return sum(isinstance(e.predicate, _Later) for e in engine.base.entries)  # type: ignore[attr-defined]
+
+
+def test_later_only_once_the_same_rules_compiled_and_then_the_same_decisions(
+        approvald_home: Path) -> None:
+    (approvald_home / "state").mkdir()
+    first = load_engine(compile_later=True)  # nothing noted yet: every rule compiles now
+    assert _later(first) == 0
+    assert list((approvald_home / "state" / "policy-cache").glob("*.compiled"))
+    later = load_engine(compile_later=True)
+    assert _later(later) == len(later.base.entries) > 100
+    assert _later(load_engine()) == 0  # by default, everything now
+    agent = get_agent("claude-code")
+    lines = CORPUS.read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        action = agent.action(json.loads(line)["payload"])
+        now, then = first.evaluate(action), later.evaluate(action)
+        assert (then.decision, then.rules, then.reason) == (now.decision, now.rules, now.reason)
+    assert 0 < sum(e.predicate._predicate is not None for e in later.base.entries) \
+        < len(later.base.entries)  # compiled: what the corpus met, not more
+
+
+def test_a_policy_that_does_not_compile_never_loads(approvald_home: Path) -> None:
+    (approvald_home / "state").mkdir()
+    (approvald_home / "policies").mkdir()
+    (approvald_home / "policies" / "broken.yaml").write_text(BROKEN)
+    for _ in range(2):
+        with pytest.raises(PolicyError, match="a\\{b"):
+            load_engine(compile_later=True)
+    assert not list((approvald_home / "state" / "policy-cache").glob("*.compiled"))
+
+
+def test_a_change_to_the_rules_is_compiled_now_again(approvald_home: Path) -> None:
+    (approvald_home / "state").mkdir()
+    (approvald_home / "policies").mkdir()
+    mine = approvald_home / "policies" / "mine.yaml"
+    mine.write_text(BROKEN.replace('"a{b"', "npm"))
+    load_engine(compile_later=True)
+    assert _later(load_engine(compile_later=True)) > 0
+    mine.write_text(BROKEN)
+    with pytest.raises(PolicyError):
+        load_engine(compile_later=True)
+
+
+def test_a_rule_failing_to_compile_later_is_a_deny_in_the_hook(
+        approvald_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only a wrong note could get here (the state directory is the agent's to leave alone):
+    # the hook still answers deny, as for a policy that does not load.
+    from approvald.hook.local import local_verdict
+
+    (approvald_home / "state").mkdir()
+    (approvald_home / "policies").mkdir()
+    (approvald_home / "policies" / "broken.yaml").write_text(
+        BROKEN.replace('{program: "a{b"}', '{kind: fs.read, path: "/x/a{b"}'))
+    monkeypatch.setattr("approvald.policy.engine.known_to_compile", lambda *_: True)
+    payload = {"session_id": "s", "cwd": "/tmp", "hook_event_name": "PreToolUse",
+               "tool_name": "Read", "tool_input": {"file_path": "/x/abc"}}
+    verdict = local_verdict(get_agent("claude-code"), payload, "no daemon")
+    assert verdict.permission == "deny"
+    assert "the policy does not load" in verdict.reason and "a{b" in verdict.reason
