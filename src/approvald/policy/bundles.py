@@ -10,6 +10,11 @@ documents) is the same either way. JSON, not pickle: reading an entry runs no co
 that is unreadable or not shaped as written is parsed again; a cache that cannot be written
 (a read-only state directory) is only slower. The cache sits beside the policies in the state
 directory, which self-protection keeps from the agent like the policies themselves.
+
+Beside the bundles, `<key>.compiled` notes that a set of rules compiled (every full compile
+writes one): a process that decides once (the hook without a daemon) then compiles each rule
+only when an action first meets it. Without the note every rule compiles at load, so a policy
+that does not compile never loads.
 """
 
 from __future__ import annotations
