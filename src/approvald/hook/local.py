@@ -14,6 +14,7 @@ audit record was written and synced: a log that cannot be written makes the answ
 
 from __future__ import annotations
 
+import _socket
 import contextlib
 import json
 import os
@@ -181,19 +182,20 @@ def _isolated(work: Callable[[], T], deadline: float | None, late: Callable[[], 
               failed: Callable[[str], T]) -> T:
     if not hasattr(os, "fork"):
         return _in_thread(work, deadline, late, failed)
-    read_end, write_end = os.pipe()
+    # A socket pair, not a pipe: its timeout bounds the wait without importing select (the
+    # hook's fast path has loaded _socket already).
+    read_end, write_end = _socket.socketpair()
     pid = os.fork()
-    if pid == 0:  # the child: answer through the pipe, never return into the caller's code
+    if pid == 0:  # the child: answer through the socket, never return into the caller's code
         code = 1
         try:
-            os.close(read_end)
-            data = json.dumps(encode(work())).encode("utf-8")
-            with os.fdopen(write_end, "wb") as out:
-                out.write(data)
+            read_end.close()
+            write_end.sendall(json.dumps(encode(work())).encode("utf-8"))
+            write_end.close()
             code = 0
         finally:
             os._exit(code)
-    os.close(write_end)
+    write_end.close()
     answer = _read_until(read_end, deadline)
     if answer is None:  # past the deadline: the child goes, the answer comes now
         with contextlib.suppress(OSError):
@@ -208,23 +210,25 @@ def _isolated(work: Callable[[], T], deadline: float | None, late: Callable[[], 
     return result if result is not None else failed(f"status {status}")
 
 
-def _read_until(fd: int, deadline: float | None) -> bytes | None:
-    """Everything the child writes to `fd` until it closes it; None past `deadline`."""
-    import select
-
+def _read_until(sock: _socket.socket, deadline: float | None) -> bytes | None:
+    """Everything the child sends on `sock` until it closes its end; None past `deadline`."""
     chunks: list[bytes] = []
     try:
         while True:
             if deadline is not None:
                 left = deadline - time.monotonic() - LATE_MARGIN_S
-                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                if left <= 0:
                     return None
-            data = os.read(fd, 65536)
+                sock.settimeout(left)
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                return None
             if not data:
                 return b"".join(chunks)
             chunks.append(data)
     finally:
-        os.close(fd)
+        sock.close()
 
 
 def _in_thread(work: Callable[[], T], deadline: float | None, late: Callable[[], T],
