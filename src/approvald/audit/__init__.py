@@ -59,7 +59,6 @@ from approvald.audit.chain import (
     rotated_files,
     utc_now,
 )
-from approvald.audit.verify import VerifyResult, verify_chain
 from approvald.model.plain import Plain
 from approvald.paths import ensure_private_dir
 from approvald.redaction import MARK, redact_obj, redact_text, secret_key_kind
@@ -67,6 +66,16 @@ from approvald.redaction import MARK, redact_obj, redact_text, secret_key_kind
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from typing import Any
+
+    from approvald.audit.verify import VerifyResult, verify_chain
+
+
+def __getattr__(name: str) -> Any:  # the checking loads when asked for: appending needs none of it
+    if name in ("VerifyResult", "verify_chain"):
+        from approvald.audit import verify
+
+        return getattr(verify, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ACTIVE_NAME",
@@ -410,6 +419,8 @@ class AuditLog:
             os.close(fd)
 
     def verify(self) -> VerifyResult:
+        from approvald.audit.verify import verify_chain
+
         return verify_chain(self.directory)
 
     def tail(self, n: int = 20) -> list[dict[str, Any]]:
