@@ -14,11 +14,11 @@ audit record was written and synced: a log that cannot be written makes the answ
 
 from __future__ import annotations
 
+import _signal as signal  # signal without its enums (importing those costs the hook time)
 import _socket
 import contextlib
 import json
 import os
-import signal
 import time
 from collections.abc import Callable
 
