@@ -4,7 +4,6 @@ replaced) and one session's slow analysis beside another's quick one."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import sys
 from pathlib import Path
@@ -29,7 +28,7 @@ class _EchoEngine(FakeEngine):
     """Says the command back as its reason (an answer as long as the action)."""
 
     def evaluate(self, action: Action) -> Any:
-        return dataclasses.replace(super().evaluate(action), reason=action.command or "")
+        return super().evaluate(action).changed(reason=action.command or "")
 
 
 def echo_engine() -> _EchoEngine:
@@ -139,7 +138,7 @@ class _DaemonsEngine(FakeEngine):
     policy_hash = "sha256:daemons"
 
     def evaluate(self, action: Action) -> Any:
-        return dataclasses.replace(super().evaluate(action), reason="the daemon's policy")
+        return super().evaluate(action).changed(reason="the daemon's policy")
 
 
 def broken_once(flag: Path) -> FakeEngine:
