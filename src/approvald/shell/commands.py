@@ -12,7 +12,7 @@ from approvald.model.actions import normalize_path
 from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
 from approvald.shell import envcmds, gitcmd, interpreters, scripts
-from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, make_command
+from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, SimpleCommand
 from approvald.shell.peel import join_words
 from approvald.shell.programs import SHELLS, Globals, is_watched, strip_globals
 from approvald.shell.state import MAX_DEPTH
@@ -363,7 +363,7 @@ def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site
         shown = " ".join(word.text for word in words)
         an.note_dynamic(f"{program}: some arguments are only known at run time ({shown!r})")
     argv = tuple([word.text for word in words])
-    command = make_command(
+    command = SimpleCommand(
         argv=argv,
         program=program,
         args=argv[1 + start:],

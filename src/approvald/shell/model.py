@@ -64,23 +64,6 @@ class SimpleCommand(Frozen):
         return self.args[0] if self.args else None
 
 
-def make_command(argv: tuple[str, ...], program: str, args: tuple[str, ...], cwd: str,
-                 wrappers: tuple[str, ...], assignments: tuple[str, ...], dynamic: str | None,
-                 dynamic_args: frozenset[int], redirects: tuple[Redirect, ...], text: str,
-                 depth: int, via: str, findings: frozenset[str],
-                 glob_args: frozenset[int]) -> SimpleCommand:
-    """`SimpleCommand(...)` with every field given, a third of the cost: the frozen class's
-    __init__ sets each field through object.__setattr__, and the analysis makes one per
-    command. (tests/shell/test_model.py holds the parameters to the fields.)"""
-    command = object.__new__(SimpleCommand)
-    command.__dict__.update(
-        argv=argv, program=program, args=args, cwd=cwd, wrappers=wrappers,
-        assignments=assignments, dynamic=dynamic, dynamic_args=dynamic_args,
-        redirects=redirects, text=text, depth=depth, via=via, findings=findings,
-        glob_args=glob_args)
-    return command
-
-
 class ShellAnalysis(Frozen):
     line: str
     commands: tuple[SimpleCommand, ...]
