@@ -33,6 +33,8 @@ group("sec2-glob", D, [
     ("loop", "for f in .env .env.local; do cat $f; done", "a loop over secrets"),
     ("rg-glob", "rg -uu -g '.env*' API_KEY .", "rg reading .env files through a glob"),
     ("grep-include", "grep -r SECRET --include='.env*' .", "grep reading .env files"),
+    ("tilde-plus", "cd ~ && cp ~+/.aws/credentials /tmp/c", "~+ is $PWD, here the home"),
+    ("tilde-minus", "cd ~ && cd /tmp && cat ~-/.aws/credentials", "~- is $OLDPWD, the home"),
 ])
 
 group("sec2-dirs", D, [

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pwd
+
 import pytest
 
 from approvald.shell import DYNAMIC_ARGS
-from tests.support.shell import one, programs, run, show
+from tests.support.shell import CWD, one, programs, run, show
 
 # line -> (wrappers, args of the git command, assignments)
 WRAPPED = [
@@ -176,6 +178,26 @@ def test_home_expansion_only_with_home() -> None:
 
 def test_quoted_tilde_is_not_expanded() -> None:
     assert one(run("cat '~/x'"), "cat").args == ("~/x",)
+
+
+def test_other_tilde_prefixes_expand_as_bash_expands_them() -> None:
+    # ~+ is $PWD and ~- is $OLDPWD, also when the line changed them; read plainly or parsed
+    assert one(run("cat ~+/.aws/credentials", cwd="/home/u"), "cat").args == (
+        "/home/u/.aws/credentials",)
+    assert one(run("cd /etc && cat ~-/x ~+/y"), "cat").args == (f"{CWD}/x", "/etc/y")
+    assert one(run('x=~+/a; cat "$x"'), "cat").args == (f"{CWD}/a",)
+    root = pwd.getpwuid(0)
+    assert one(run(f"cat ~{root.pw_name}/k"), "cat").args == (f"{root.pw_dir}/k",)
+
+
+@pytest.mark.parametrize("line", ["cat ~-/x", "cat ~2/x", "cat ~+1/x", 'cat ~+"/x"'])
+def test_tilde_prefixes_the_line_cannot_tell_are_dynamic(line: str) -> None:
+    assert one(run(line), "cat").dynamic_args == frozenset({0}), line
+
+
+def test_tilde_of_no_such_user_stays_as_written() -> None:
+    command = one(run("cat ~no-such-user-here/x"), "cat")
+    assert command.args == ("~no-such-user-here/x",) and not command.dynamic_args
 
 
 # line -> (args, cwd)

@@ -7,7 +7,7 @@ the quotes; `tests/shell/test_simple_lines.py` holds the result equal to the par
 from __future__ import annotations
 
 from approvald.model.lazyre import lazy_compile
-from approvald.shell.words import Word
+from approvald.shell.words import Word, other_tilde
 
 MAX_PLAIN = 2048  # longer lines take the parser
 
@@ -42,6 +42,8 @@ def plain_words(line: str, home: str | None) -> list[Word] | None:
         return None
     if "~" not in line:  # the common case: no tilde to expand
         return [Word(t) for t in texts]
+    if any(q is None and other_tilde(t) for t, q in zip(texts, quoted, strict=True)):
+        return None  # ~+, ~user, ...: the walk marks such a word as known only at run time
     return [Word(home + t[1:] if home is not None and q is None
                  and (t == "~" or t.startswith("~/")) else t)
             for t, q in zip(texts, quoted, strict=True)]

@@ -163,13 +163,13 @@ class WordReader:
                 return [Word(raw, True, not _GLOB_CHARS.isdisjoint(raw))]
         segments: list[Segment] = [(prefix, ACTIVE)] if prefix else []
         self._segments(node, segments, visit)
-        return finish(segments, self.home, braces=True)
+        return finish(_other_tilde(segments, visit), self.home, braces=True)
 
     def word(self, node: Node, visit: Visit) -> Word:
         """One word, no brace expansion or splitting (assignment values, redirect targets)."""
         segments: list[Segment] = []
         self._segments(node, segments, visit)
-        return finish(segments, self.home, braces=False, split=False)[0]
+        return finish(_other_tilde(segments, visit), self.home, braces=False, split=False)[0]
 
     # -- segments -------------------------------------------------------------------------
     def _segments(self, node: Node, out: list[Segment], visit: Visit,
@@ -309,6 +309,50 @@ def finish(segments: list[Segment], home: str | None, braces: bool,
         words += [Word(field, True, glob and not _GLOB_CHARS.isdisjoint(field))
                   for field in fields]
     return words
+
+
+def other_tilde(text: str) -> bool:
+    """Whether unquoted `text` starts with a tilde-prefix other than `~` alone (`~+`, `~-`,
+    `~N`, `~user`), which bash expands to a directory the line does not spell."""
+    return text[:1] == "~" and len(text) > 1 and text[1] != "/"
+
+
+def _other_tilde(segments: list[Segment], visit: Visit) -> list[Segment]:
+    """Bash's other tilde-prefixes expanded as bash would: `~+` is $PWD, `~-` $OLDPWD, `~user`
+    that user's home (left as written when there is no such user); what the line cannot tell
+    (`~N` and `~+N` from the directory stack, an unknown $OLDPWD, a prefix with quotes in it)
+    is a value known only at run time."""
+    if not segments or segments[0][1] != ACTIVE or not other_tilde(segments[0][0]):
+        return segments
+    first = segments[0][0]
+    name, slash, rest = first[1:].partition("/")
+    value: str | None = None
+    if not slash and len(segments) > 1:
+        value = None  # the prefix runs into a quoted or expanded part: bash does not expand it
+    elif name in ("+", "-"):
+        found = visit.lookup("PWD" if name == "+" else "OLDPWD")
+        value = found.text if found is not None and found.literal else None
+    elif _LOGIN_NAME.match(name):
+        value = _user_home(name)
+        if value is None:
+            return segments  # no such user: bash leaves the word as it is
+    if value is None:
+        return [(first, DYNAMIC), *segments[1:]]
+    return [(value + slash + rest, QUOTED), *segments[1:]]
+
+
+_LOGIN_NAME = lazy_compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+
+
+def _user_home(name: str) -> str | None:
+    try:
+        import pwd
+    except ImportError:  # Windows: no such lookup, so no such user as bash would see it
+        return None
+    try:
+        return pwd.getpwnam(name).pw_dir or None
+    except KeyError:
+        return None
 
 
 def brace_expand(marked: str) -> list[str] | None:
