@@ -18,9 +18,9 @@ def sha256(data: bytes = b"") -> "Any":
     """A sha256 object over `data`: hashlib's once it is loaded, else the built-in one (`_sha2`,
     `_sha256` before 3.12)."""
     global _SHA256
-    hashlib = _modules.get("hashlib")
-    if hashlib is not None:
-        return hashlib.sha256(data)
+    loaded = getattr(_modules.get("hashlib"), "sha256", None)  # None while half imported
+    if loaded is not None:
+        return loaded(data)
     if _SHA256 is None:
         try:
             from _sha2 import sha256 as found  # Python >= 3.12

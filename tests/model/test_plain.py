@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import pickle
 
 import pytest
@@ -78,3 +79,32 @@ def test_frozen_instances_survive_pickle_and_copy() -> None:
         assert clone == action and clone.call_id == "c1"
     # extra, call_id, prompt_id and description are not compared (as field(compare=False) was)
     assert action == action.changed(call_id="c2", description="d")
+
+
+def _every_plain_class() -> list[type[Plain]]:
+    import importlib
+    import pkgutil
+
+    import approvald
+
+    for module in pkgutil.walk_packages(approvald.__path__, "approvald."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    found: list[type[Plain]] = []
+    todo = list(Plain.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("approvald.") and cls.__module__ != Plain.__module__:
+            found.append(cls)
+    return found
+
+
+def test_every_plain_class_takes_its_fields_in_order() -> None:
+    # FIELDS comes from the class's annotations: a class whose annotations were not read
+    # (none, or not as expected) would compare every instance equal and hash them alike.
+    classes = _every_plain_class()
+    assert len(classes) >= 30
+    for cls in classes:
+        params = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        assert cls.FIELDS and params == list(cls.FIELDS), cls.__qualname__
