@@ -204,15 +204,15 @@ def _open_audit(paths: Paths, database: Database) -> Any:
     import functools
 
     from approvald.audit import AuditLog
-    from approvald.audit.process import ProcessSink
+    from approvald.audit.loopwriter import LoopAuditWriter
     from approvald.daemon.evaluator import process_context
     from approvald.storage.anchor import AuditAnchor, open_anchor
 
     here = AuditLog(paths.audit, fsync=True, anchor=AuditAnchor(database).advance)
     if getattr(sys, "frozen", False):  # as for the evaluator: no multiprocessing children
-        return here
-    return ProcessSink(here, process_context(),
-                       anchor=functools.partial(open_anchor, paths.database))
+        return AuditWriter(here)
+    return LoopAuditWriter(here, process_context(),
+                           anchor=functools.partial(open_anchor, paths.database))
 
 
 def build_context(paths: Paths, *, token: str, endpoint: str,
@@ -228,7 +228,7 @@ def build_context(paths: Paths, *, token: str, endpoint: str,
         return load_engine(paths)
 
     ctx = DaemonContext(paths=paths, settings=settings, database=database,
-                        audit=AuditWriter(_open_audit(paths, database)), engine_loader=load,
+                        audit=_open_audit(paths, database), engine_loader=load,
                         token=token, socket=endpoint, client_token=client_token,
                         guard=OperatorGuard(require_peer=True))
     ctx.reload_policy()
@@ -295,6 +295,9 @@ def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
 async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence[Any],
                  services: list[Service] | None = None) -> None:
     ctx.events.bind_loop(asyncio.get_running_loop())
+    bind_audit = getattr(ctx.audit, "bind_loop", None)
+    if bind_audit is not None:  # its commits are driven from the loop from now on
+        bind_audit(asyncio.get_running_loop())
     started = start_all(default_services(ctx.settings) if services is None else services, ctx)
     await _start_evaluator(ctx)
     server = HttpServer(create_app(ctx, extra_routes), Limits(max_body=MAX_BODY))
@@ -352,9 +355,9 @@ def _load_engine(paths: Paths) -> Any:
 
 
 def _close(ctx: DaemonContext) -> None:
-    audit = ctx.audit
-    if isinstance(audit, AuditWriter):
-        audit.close()
+    close = getattr(ctx.audit, "close", None)
+    if callable(close):
+        close()
     ctx.database.close()
     log.info("daemon stopped")
 
