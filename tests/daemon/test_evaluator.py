@@ -191,3 +191,26 @@ async def test_a_replacement_that_cannot_load_the_policy_leaves_actions_to_the_d
         assert {a["decision"] for a in answers} == {"DENY"}
     finally:
         pool.close()
+
+
+async def test_the_pool_grows_for_requests_kept_waiting_up_to_its_maximum(
+        tmp_path: Path) -> None:
+    gate = tmp_path / "open"
+    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=3, budget_s=60)
+    await pool.start()
+    try:
+        # Five analyses that hold their worker until the gate opens, from five sessions: the
+        # first takes the one worker, the others wait and the pool grows to its maximum.
+        slow = [asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", f"s{i}")))
+                for i in range(5)]
+        for _ in range(3000):  # a bound for a broken pool, not a speed check
+            if len(pool._all) == 3 and not pool._starting:
+                break
+            await asyncio.sleep(0.01)
+        assert len(pool._all) == 3 and not any(task.done() for task in slow)
+        gate.touch()
+        results = await asyncio.gather(*slow)
+        assert all(r["decision"] == "ALLOW" for r in results)
+        assert len(pool._all) == 3 and pool._grow_timer is None
+    finally:
+        pool.close()

@@ -258,6 +258,10 @@ class ProcessEvaluator:
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
         self._waiting: list[asyncio.Future[_Worker]] = []
+        # When each waiter began to wait, and the one timer that grows the pool for those
+        # waiting GROW_AFTER_S (one for the pool, not a timer and a shield per request).
+        self._since: dict[asyncio.Future[_Worker], float] = {}
+        self._grow_timer: asyncio.TimerHandle | None = None
         self._sessions: dict[str, asyncio.Semaphore] = {}
         self._starting = 0
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -354,18 +358,13 @@ class ProcessEvaluator:
     async def _acquire(self) -> _Worker:
         if self._idle:
             return self._idle.pop()
-        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[_Worker] = loop.create_future()
         self._waiting.append(waiter)
+        self._since[waiter] = loop.time()
+        if self._grow_timer is None:
+            self._grow_timer = loop.call_later(GROW_AFTER_S, self._grow_due)
         try:
-            # A burst waits for a worker to come free (cheaper than starting one); a wait this
-            # long means the workers are stuck on slow analyses: the pool grows.
-            try:
-                return await within(asyncio.shield(waiter), GROW_AFTER_S)
-            except asyncio.TimeoutError:
-                pass
-            if (self.disagreement is None and len(self._all) < self._max
-                    and len(self._waiting) > self._starting):
-                self._background(self._replace())
             return await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():
@@ -373,6 +372,25 @@ class ProcessEvaluator:
             with contextlib.suppress(ValueError):
                 self._waiting.remove(waiter)
             raise
+        finally:
+            self._since.pop(waiter, None)
+
+    def _grow_due(self) -> None:
+        """A burst waits for a worker to come free (cheaper than starting one); a wait of
+        GROW_AFTER_S means the workers are stuck on slow analyses: the pool grows, a worker
+        for each request waiting that long (beyond those starting), up to max_workers. The
+        timer comes back for the next waiter's turn."""
+        self._grow_timer = None
+        loop = asyncio.get_running_loop()
+        due = loop.time() - GROW_AFTER_S
+        waiting = [w for w in self._waiting if not w.done() and w in self._since]
+        overdue = sum(1 for w in waiting if self._since[w] <= due)
+        if self.disagreement is None:
+            for _ in range(min(overdue - self._starting, self._max - len(self._all))):
+                self._background(self._replace())
+        later = [self._since[w] for w in waiting if self._since[w] > due]
+        if later:
+            self._grow_timer = loop.call_at(min(later) + GROW_AFTER_S, self._grow_due)
 
     def _session(self, key: str) -> asyncio.Semaphore:
         semaphore = self._sessions.get(key)
@@ -425,6 +443,9 @@ class ProcessEvaluator:
             self._background(self._replace())
 
     def close(self) -> None:
+        if self._grow_timer is not None:
+            self._grow_timer.cancel()
+            self._grow_timer = None
         for worker in list(self._all):
             with contextlib.suppress(Exception):
                 worker.conn.send(None)
