@@ -178,3 +178,23 @@ def test_records_appended_before_any_loop_are_written_on_close(tmp_path: Path) -
     writer.append(_record(1))
     writer.close()
     assert _summaries(tmp_path) == ["echo 1"]
+
+
+async def test_the_childs_failure_is_the_one_writing_here_would_raise(tmp_path: Path) -> None:
+    writer = _writer(tmp_path)
+    writer.bind_loop(asyncio.get_running_loop())
+    try:
+        writer.append(_record(1))
+        await writer.barrier()
+        active = tmp_path / "audit" / "audit.jsonl"
+        active.unlink()
+        active.mkdir()  # the log cannot be opened for appending
+        writer.append(_record(2))
+        with pytest.raises(OSError):
+            await writer.barrier()
+        there = writer.failure
+        with pytest.raises(Exception) as here:
+            writer.fallback.append_many([_record(2)])
+    finally:
+        writer.close()
+    assert there == f"{type(here.value).__name__}: {here.value}"

@@ -1,8 +1,9 @@
 """The daemon's audit records committed by the writer process, driven from the event loop.
 
-Why: with a writer thread between the loop and the child (`AuditWriter` over `ProcessSink`),
-every commit handed the interpreter's lock back and forth between the two threads a few times
-(about a dozen futex calls per decision under many hooks at once). Here the loop itself redacts
+Why: with a writer thread between the loop and the child (the daemon's `AuditWriter`, which
+redacted and waited for the child there), every commit handed the interpreter's lock back and
+forth between the two threads a few times (about a dozen futex calls per decision under many
+hooks at once). Here the loop itself redacts
 and pickles a batch, writes it to the child's pipe without blocking (the rest when the pipe has
 room) and reads the child's answer when the pipe is readable: no second thread at all.
 

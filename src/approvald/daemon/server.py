@@ -199,8 +199,9 @@ def _raise_descriptor_limit() -> None:
 
 def _open_audit(paths: Paths, database: Database) -> Any:
     """The log, synced on every commit, its anchor kept in the database; committed by a
-    process of its own (`approvald.audit.process`: the commits' CPU work off this process's
-    interpreter lock), or here in a frozen build or when no process can be started."""
+    process of its own, driven from the event loop (`approvald.audit.loopwriter`: the
+    commits' CPU work off this process's interpreter lock, and no writer thread), or on a
+    writer thread here in a frozen build or when no process can be started."""
     import functools
 
     from approvald.audit import AuditLog
