@@ -198,3 +198,18 @@ async def test_the_childs_failure_is_the_one_writing_here_would_raise(tmp_path: 
     finally:
         writer.close()
     assert there == f"{type(here.value).__name__}: {here.value}"
+
+
+async def test_a_batch_larger_than_the_pipe_goes_out_as_the_child_reads_it(
+        tmp_path: Path) -> None:
+    writer = _writer(tmp_path)
+    writer.bind_loop(asyncio.get_running_loop())
+    long = "x" * 60_000
+    try:
+        for i in range(20):  # about 1.2 MB in one batch: many times a pipe's buffer
+            writer.append(_record(i, output=long))
+        await writer.barrier()
+    finally:
+        writer.close()
+    assert _summaries(tmp_path) == [f"echo {i}" for i in range(20)]
+    assert verify_chain(tmp_path / "audit").ok
