@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from approvald.daemon import evaluator
 from approvald.daemon.evaluator import (
     EvaluationFailed,
     Overtime,
@@ -180,7 +181,7 @@ async def test_a_replacement_that_cannot_load_the_policy_leaves_actions_to_the_d
             worker.process.kill()  # a worker goes (a budget kill, a crash)
         with pytest.raises(EvaluationFailed):
             await pool.evaluate(_action("ls", "a"))
-        for _ in range(300):  # its replacement tries to load the broken file
+        for _ in range(1200):  # its replacement tries to load the broken file (slow when busy)
             if pool.disagreement is not None:
                 break
             await asyncio.sleep(0.05)
@@ -189,6 +190,53 @@ async def test_a_replacement_that_cannot_load_the_policy_leaves_actions_to_the_d
                                          for i in range(4)))
         assert {a["reason"] for a in answers} == {"the daemon's policy"}
         assert {a["decision"] for a in answers} == {"DENY"}
+    finally:
+        pool.close()
+
+
+async def test_the_pool_takes_over_again_once_the_file_is_put_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Undoing the edit reloads the policy already in force: nothing tells the pool, so it
+    # tries a worker now and then while the daemon's own policy decides.
+    monkeypatch.setattr(evaluator, "PROBE_AFTER_S", 0.05)
+    flag = tmp_path / "broken"
+    flag.touch()
+    pool = ProcessEvaluator(functools.partial(broken_once, flag), workers=1,
+                            expected=lambda: "sha256:fake",
+                            fallback=ThreadEvaluator(lambda: _DaemonsEngine()))
+    await pool.start()
+    try:
+        assert pool.disagreement is not None
+        assert (await pool.evaluate(_action("ls", "a")))["reason"] == "the daemon's policy"
+        flag.unlink()
+        for i in range(400):
+            answer = await pool.evaluate(_action("ls", str(i)))
+            if answer["policy_hash"] == "sha256:fake":
+                break
+            await asyncio.sleep(0.05)
+        assert answer["policy_hash"] == "sha256:fake" and pool.disagreement is None
+    finally:
+        pool.close()
+
+
+class _SlowEngine(_DaemonsEngine):
+    def evaluate(self, action: Action) -> Any:
+        import time
+
+        time.sleep(1.5)
+        return super().evaluate(action)
+
+
+async def test_an_action_moved_to_the_fallback_keeps_the_one_budget(tmp_path: Path) -> None:
+    flag = tmp_path / "broken"
+    flag.touch()
+    pool = ProcessEvaluator(functools.partial(broken_once, flag), workers=1, budget_s=0.5,
+                            expected=lambda: "sha256:fake",
+                            fallback=ThreadEvaluator(lambda: _SlowEngine(), budget_s=60))
+    await pool.start()
+    try:
+        with pytest.raises(Overtime):  # the fallback's own 60 s do not extend the action's
+            await pool.evaluate(_action("ls", "a"))
     finally:
         pool.close()
 

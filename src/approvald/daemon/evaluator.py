@@ -46,6 +46,11 @@ log = logging.getLogger("approvald.daemon")
 WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 PER_SESSION = 2
 GROW_AFTER_S = 0.25  # a wait for a free worker this long starts another (up to max_workers)
+# While no worker can have the daemon's policy, one is tried this often: the file that kept
+# them from it may have been put back, and a reload to the policy already in force changes
+# nothing the daemon would tell the pool about.
+PROBE_AFTER_S = 10.0
+THREADS = 4  # ThreadEvaluator's own threads (the loop's default executor serves the routes)
 START_TIMEOUT_S = 30.0
 
 
@@ -178,16 +183,17 @@ class _Worker:
         self._answer = self._loop.create_future()
         return await self._answer
 
-    async def started(self, expected: str | None = None) -> None:
-        """Ready, with the policy `expected` (a hash; None: any); PolicyDisagrees when its
-        policy is another, or it could not load one."""
+    async def started(self, expected: Callable[[], str | None] = lambda: None) -> None:
+        """Ready, with the policy `expected()` is as it says so (a hash; None: any);
+        PolicyDisagrees when its policy is another, or it could not load one."""
         kind, detail = await within(self._next(), START_TIMEOUT_S)
         if kind == "failed":
             raise PolicyDisagrees(f"the evaluator could not load the policy ({detail})")
         if kind != "ready":
             raise EvaluationFailed("the evaluator did not start")
-        if expected is not None and detail != expected:
-            raise PolicyDisagrees(f"the evaluator loaded policy {detail}, not {expected}")
+        expected_now = expected()
+        if expected_now is not None and detail != expected_now:
+            raise PolicyDisagrees(f"the evaluator loaded policy {detail}, not {expected_now}")
         self.ready = True
 
     async def call(self, kind: str, payload: Any) -> Any:
@@ -266,13 +272,13 @@ class ProcessEvaluator:
         self._starting = 0
         self._tasks: set[asyncio.Future[Any]] = set()
         self.killed = 0
+        self._next_probe = 0.0
 
     async def start(self) -> None:
         """Start the first workers (raises when they cannot start)."""
         workers = [self._spawn() for _ in range(self._min)]
-        expected = self._expected()
         try:
-            await asyncio.gather(*(w.started(expected) for w in workers))
+            await asyncio.gather(*(w.started(self._expected) for w in workers))
         except PolicyDisagrees as exc:
             for worker in workers:
                 self._drop(worker)
@@ -308,7 +314,14 @@ class ProcessEvaluator:
         self._starting += 1
         worker = self._spawn()
         try:
-            await worker.started(self._expected())
+            await worker.started(self._expected)
+        except PolicyDisagrees:
+            self._drop(worker)
+            if not worker.stale:
+                raise
+            # The policy changed while it loaded: another loads the one now in force.
+            self._background(self._replace())
+            return
         except BaseException:
             self._drop(worker)
             raise
@@ -333,8 +346,9 @@ class ProcessEvaluator:
         try:
             await self._grow()
         except PolicyDisagrees as exc:
-            log.error("evaluator: a worker cannot have the daemon's policy (%s); evaluating "
-                      "on the daemon's own until the policy is reloaded", exc)
+            if self.disagreement is None:  # said once, not at every probe
+                log.error("evaluator: a worker cannot have the daemon's policy (%s); "
+                          "evaluating on the daemon's own until one can", exc)
             self._disagree(str(exc))
         except Exception as exc:
             log.error("evaluator: a worker did not start (%s)", exc)
@@ -354,6 +368,15 @@ class ProcessEvaluator:
 
     def _disagrees(self) -> bool:
         return self.disagreement is not None and not self._all and self.fallback is not None
+
+    def _probe(self) -> None:
+        """While the fallback evaluates, start a worker now and then (PROBE_AFTER_S): once one
+        has the daemon's policy again, the pool takes over."""
+        now = asyncio.get_running_loop().time()
+        if self._starting or now < self._next_probe:
+            return
+        self._next_probe = now + PROBE_AFTER_S
+        self._background(self._replace())
 
     async def _acquire(self) -> _Worker:
         if self._idle:
@@ -403,20 +426,25 @@ class ProcessEvaluator:
         return semaphore
 
     async def evaluate(self, action: Action) -> dict[str, Any]:
-        """The decision's JSON; Overtime past the budget (the worker is killed)."""
-        if self._disagrees():
-            assert self.fallback is not None
-            return await self.fallback.evaluate(action)
-        try:
-            return await within(self._evaluate(action), self.budget_s)
-        except asyncio.TimeoutError:
-            self.killed += 1
-            raise Overtime(f"over {self.budget_s:.0f} s") from None
-        except PolicyDisagrees:
-            if not self._disagrees():
-                raise
+        """The decision's JSON; Overtime past the budget (the worker is killed). One budget
+        for the action, also when it moves to the fallback on the way."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.budget_s
+        if not self._disagrees():
+            try:
+                return await within(self._evaluate(action), self.budget_s)
+            except asyncio.TimeoutError:
+                self.killed += 1
+                raise Overtime(f"over {self.budget_s:.0f} s") from None
+            except PolicyDisagrees:
+                if not self._disagrees():
+                    raise
         assert self.fallback is not None
-        return await self.fallback.evaluate(action)
+        self._probe()
+        try:
+            return await within(self.fallback.evaluate(action), max(0.0, deadline - loop.time()))
+        except asyncio.TimeoutError:
+            raise Overtime(f"over {self.budget_s:.0f} s") from None
 
     async def _evaluate(self, action: Action) -> dict[str, Any]:
         async with self._session(action.session_id or action.agent):
@@ -508,13 +536,21 @@ class ThreadEvaluator:
     def __init__(self, engine: Callable[[], Any], budget_s: float | None = None):
         self._engine = engine
         self.budget_s = budget_s  # None: limits.EVALUATION_TIMEOUT_S as it is then
+        # Its own threads: runaway analyses fill these, not the executor the routes use (a
+        # policy reload, say).
+        self._threads: Any = None
 
     async def evaluate(self, action: Action) -> dict[str, Any]:
         engine = self._engine()
         budget = self.budget_s if self.budget_s is not None else limits.EVALUATION_TIMEOUT_S
+        if self._threads is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._threads = ThreadPoolExecutor(THREADS, thread_name_prefix="approvald-eval")
+        loop = asyncio.get_running_loop()
         try:
-            decision = await asyncio.wait_for(asyncio.to_thread(engine.evaluate, action),
-                                              budget)
+            decision = await asyncio.wait_for(
+                loop.run_in_executor(self._threads, engine.evaluate, action), budget)
         except asyncio.TimeoutError:
             raise Overtime(f"over {budget:.0f} s") from None
         return dict(decision.to_json())
@@ -523,4 +559,5 @@ class ThreadEvaluator:
         pass
 
     def close(self) -> None:
-        pass
+        if self._threads is not None:  # what still runs finishes on its own
+            self._threads.shutdown(wait=False, cancel_futures=True)
