@@ -51,3 +51,64 @@ def test_literal_patterns_need_no_regex() -> None:
     assert found.matches("/repo/.env")
     assert not found.matches("/home/u/.ssh")
     assert found._sources == (None, None)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=6).map(tuple), PATHS)
+def test_every_matched_path_holds_one_of_the_sets_tokens(patterns: tuple[str, ...],
+                                                         path: str) -> None:
+    found = PathGlobSet(patterns, HOME)
+    if found.tokens is not None and found.matches(path):
+        assert any(token in path for token in found.tokens), (patterns, path, found.tokens)
+
+
+def test_tokens_come_from_each_patterns_last_plain_name() -> None:
+    assert PathGlobSet(("~/.ssh/id_*", "/run/user/*/approvald", "/tmp/x/**", ".env.*"),
+                       HOME).tokens == (".env.", "approvald", "id_", "x")
+    assert PathGlobSet(("~",), HOME).tokens == ("u",)
+    assert PathGlobSet(("/a/[ab]c/x", "approvald.sock", "approvald"), HOME).tokens == \
+        ("approvald", "x")  # `approvald.sock` holds `approvald`
+    assert PathGlobSet((".env", "**"), HOME).tokens is None  # `**` has no plain name
+    assert PathGlobSet(("/a/{b,c}",), HOME).tokens == ("a",)
+
+
+ARG_WORDS = st.sampled_from(["", "x", "u", ".ssh", "id_rsa", "-f", "--out=.ssh/id_rsa", "..",
+                             ".", "/", "home", "/home/u", "~", "~/.ssh", "$HOME/.ssh", "$HOME",
+                             "*",
+                             ".ss*", "a@.ssh/id_rsa", "file:///home/u/.ssh/id_rsa", "k=.env",
+                             "open('.ssh/id_rsa')", ".env.local", "/tmp/ad-home", "C:\\x\\.env",
+                             "secrets"])
+ARGS = st.lists(st.lists(ARG_WORDS, min_size=1, max_size=3).map("/".join), max_size=4)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=6).map(tuple), PATHS,
+       st.sampled_from(["cat", "cp", "python3"]), ARGS)
+def test_args_lack_says_no_argument_path_can_match(patterns: tuple[str, ...], cwd: str,
+                                                   program: str, args: list[str]) -> None:
+    from approvald.policy.targets import Target
+    from approvald.shell.model import SimpleCommand
+
+    found = PathGlobSet(patterns, HOME)
+    command = SimpleCommand(argv=(program, *args), program=program, args=tuple(args), cwd=cwd)
+    target = Target(kind="process.exec", tool="Bash", text=program, command=command, home=HOME)
+    if found.tokens is not None and target.args_lack(found.tokens):
+        for path in (*target.path_args, *target.read_args):
+            assert not found.matches(path), (patterns, cwd, args, path)
+
+
+def test_args_lack_looks_further_where_home_or_a_glob_brings_in_a_name() -> None:
+    from approvald.policy.targets import Target
+    from approvald.shell.model import SimpleCommand
+
+    def lacks(cwd: str, *args: str) -> bool:
+        command = SimpleCommand(argv=("cat", *args), program="cat", args=args, cwd=cwd)
+        return Target(kind="process.exec", tool="Bash", text="cat", command=command,
+                      home=HOME).args_lack(("u", ".ssh"))
+
+    assert lacks("/repo", "README.md", "-n")
+    assert lacks("/repo")
+    assert not lacks("/repo", ".ssh/config")  # the argument holds it
+    assert not lacks("/home/u", "x")  # the cwd holds it
+    for unsure in ("~", "$HOME", "${HOME}/x", "/home/*", "/home/?", "/home/[u]"):
+        assert not lacks("/", unsure), unsure

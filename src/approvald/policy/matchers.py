@@ -197,8 +197,15 @@ class MatchCompiler:
         excluded = self._path_set("not_path", match["not_path"]) if "not_path" in match \
             else None
 
-        def path_pred(paths: PathGlobSet, get: Callable[[Target], Iterable[str]]) -> Predicate:
+        def path_pred(paths: PathGlobSet, get: Callable[[Target], Iterable[str]],
+                      from_args: bool = False) -> Predicate:
+            # path_arg / read_arg: most commands' arguments cannot name a path of the set, and
+            # Target.args_lack says so without making every argument an absolute path
+            tokens = paths.tokens if from_args else None
+
             def pred(t: Target) -> bool:
+                if tokens is not None and t.args_lack(tokens):
+                    return False
                 for p in get(t):
                     hit = paths.matches(p) or (_GLOB_CHARS.search(p) is not None
                                                and p in t.globs and paths.could_match(p))
@@ -310,7 +317,8 @@ class MatchCompiler:
                          ("cwd", lambda t: (t.command.cwd,) if t.command else ()),
                          ("writes", lambda t: t.writes)):
             if key in match:
-                add(3, path_pred(self._path_set(key, match[key]), get))
+                add(3, path_pred(self._path_set(key, match[key]), get,
+                                 key in ("path_arg", "read_arg")))
         if "any_of" in match:
             add(2, _disjunction([self.compile(sub) for sub in match["any_of"]]))
         if not preds:

@@ -59,6 +59,7 @@ class PathGlobSet:
         self._sources = ("|".join(f"(?:{p})" for p in names) if names else None,
                          "|".join(f"(?:{p})" for p in fulls) if fulls else None)
         self._compiled: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
+        self.tokens = _tokens(patterns, home)
         self._memo: dict[str, bool] = {}
         self._could: dict[str, bool] = {}
 
@@ -114,6 +115,28 @@ class PathGlobSet:
             if (literal_start or not named) and shell.match(candidate):
                 return True
         return any(self.matches(example) for example in _glob_examples(pattern))
+
+
+def _tokens(patterns: tuple[str, ...], home: str) -> tuple[str, ...] | None:
+    """Texts one of which every path the set matches contains (None: no such list): from each
+    pattern, the longest literal run of its last component that has one (`~/.ssh/id_*` ->
+    `id_`). A run has no `/`, `\\` or newline, so it lies inside one name of a matched path."""
+    found: set[str] = set()
+    for pattern in patterns:
+        expanded = home.rstrip("/") + pattern[1:] if pattern == "~" or pattern.startswith("~/") \
+            else pattern
+        token = ""
+        for component in reversed(expanded.split("/")):
+            if any(c in component for c in "[]{}\\\n"):
+                continue  # a class or alternatives: no plain run to rely on
+            token = max(component.replace("?", "*").split("*"), key=len)
+            if token:
+                break
+        if not token:
+            return None
+        found.add(token)
+    # a token that holds another one adds nothing
+    return tuple(sorted(t for t in found if not any(o != t and o in t for o in found)))
 
 
 def _remember(memo: dict[str, bool], key: str, value: bool) -> bool:

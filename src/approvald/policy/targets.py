@@ -28,6 +28,8 @@ _DEST_LAST = frozenset({"cp", "mv", "scp", "rsync", "install", "ln"})
 _TOKEN_SPLIT = re.compile(r"[\s'\"`(),;=<>|&\[\]{}]+")
 _MAX_TOKENS_PER_ARG = 256
 _GLOB_CHARS = re.compile(r"[*?\[]")
+# What can put a name into a path that the cwd and the arguments do not hold (see args_lack).
+_NOT_TAKEN = re.compile(r"[~$*?\[]")
 _CODE_CHARS = re.compile(r"[ \t\n'\"();]")
 _MAX_GLOB_MATCHES = 64
 # Programs whose arguments name hosts or URLs to reach.
@@ -185,6 +187,24 @@ class Target(Identity):
             self._cache["globs"] = self._cache["ag"] | {
                 p for p in (*self.paths, *self.reads, *self.writes) if _GLOB_CHARS.search(p)}
         return self._cache["globs"]
+
+    def args_lack(self, tokens: tuple[str, ...]) -> bool:
+        """Whether no path in `path_args` / `read_args` can contain any of `tokens` (texts without
+        `/`, `\\` or a newline; see PathGlobSet.tokens), known without building them. Each name
+        in those paths is taken from the cwd or from an argument, unless `~`, `$HOME` or a glob
+        (expanded on disk) brings in another: then the answer is False (build and look)."""
+        cmd = self.command
+        if cmd is None or not cmd.args:
+            return True  # path_args is ()
+        text = self._cache.get("text")
+        if text is None:
+            text = self._cache["text"] = "\n".join((cmd.cwd, *cmd.args))
+        if _NOT_TAKEN.search(text) is not None:
+            return False
+        for token in tokens:  # noqa: SIM110 (a loop: cheaper than any() over a generator)
+            if token in text:
+                return False
+        return True
 
     def _split_candidates(self) -> None:
         """Every file-like argument, made absolute: path_args, read_args (less a copy's
