@@ -62,14 +62,15 @@ def test_every_matched_path_holds_one_of_the_sets_tokens(patterns: tuple[str, ..
         assert any(token in path for token in found.tokens), (patterns, path, found.tokens)
 
 
-def test_tokens_come_from_each_patterns_last_plain_name() -> None:
+def test_tokens_are_each_patterns_longest_plain_run_below_home() -> None:
     assert PathGlobSet(("~/.ssh/id_*", "/run/user/*/approvald", "/tmp/x/**", ".env.*"),
-                       HOME).tokens == (".env.", "approvald", "id_", "x")
-    assert PathGlobSet(("~",), HOME).tokens == ("u",)
-    assert PathGlobSet(("/a/[ab]c/x", "approvald.sock", "approvald"), HOME).tokens == \
-        ("approvald", "x")  # `approvald.sock` holds `approvald`
-    assert PathGlobSet((".env", "**"), HOME).tokens is None  # `**` has no plain name
+                       HOME).tokens == (".env.", ".ssh", "approvald", "tmp")
+    assert PathGlobSet(("~",), HOME).tokens == ("home",)
+    assert PathGlobSet(("/home/u/.local/state/approvald/**", "approvald.sock"),
+                       HOME).tokens == ("approvald",)  # `approvald.sock` holds `approvald`
+    assert PathGlobSet((".env", "**"), HOME).tokens is None  # `**` has no plain run
     assert PathGlobSet(("/a/{b,c}",), HOME).tokens == ("a",)
+    assert PathGlobSet(("/",), HOME).tokens is None
 
 
 ARG_WORDS = st.sampled_from(["", "x", "u", ".ssh", "id_rsa", "-f", "--out=.ssh/id_rsa", "..",

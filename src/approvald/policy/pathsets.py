@@ -119,24 +119,29 @@ class PathGlobSet:
 
 def _tokens(patterns: tuple[str, ...], home: str) -> tuple[str, ...] | None:
     """Texts one of which every path the set matches contains (None: no such list): from each
-    pattern, the longest literal run of its last component that has one (`~/.ssh/id_*` ->
-    `id_`). A run has no `/`, `\\` or newline, so it lies inside one name of a matched path."""
+    pattern, the longest literal run of its names, those under the home directory preferred
+    (`~/.ssh/id_*` -> `.ssh`; the home's own names are in most paths). A run has no `/`, `\\`
+    or newline, so it lies inside one name of a matched path."""
     found: set[str] = set()
+    root = home.rstrip("/") + "/"
     for pattern in patterns:
-        expanded = home.rstrip("/") + pattern[1:] if pattern == "~" or pattern.startswith("~/") \
+        expanded = root[:-1] + pattern[1:] if pattern == "~" or pattern.startswith("~/") \
             else pattern
-        token = ""
-        for component in reversed(expanded.split("/")):
-            if any(c in component for c in "[]{}\\\n"):
-                continue  # a class or alternatives: no plain run to rely on
-            token = max(component.replace("?", "*").split("*"), key=len)
-            if token:
-                break
+        names = expanded.split("/")
+        if expanded.startswith(root) and len(root) > 1:
+            names = expanded[len(root):].split("/")
+        token = _longest_run(names) or _longest_run(expanded.split("/"))
         if not token:
             return None
         found.add(token)
     # a token that holds another one adds nothing
     return tuple(sorted(t for t in found if not any(o != t and o in t for o in found)))
+
+
+def _longest_run(names: list[str]) -> str:
+    runs = [run for name in names if not any(c in name for c in "[]{}\\\n")
+            for run in name.replace("?", "*").split("*")]  # a class or alternatives: skipped
+    return max(runs, key=len, default="")
 
 
 def _remember(memo: dict[str, bool], key: str, value: bool) -> bool:
