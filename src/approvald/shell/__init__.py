@@ -26,7 +26,6 @@ What the fields mean beyond `model.py`:
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from approvald.shell.model import (
     DYNAMIC_ARGS,
@@ -38,6 +37,10 @@ from approvald.shell.model import (
 
 __all__ = ["DYNAMIC_ARGS", "DYNAMIC_NAME", "Redirect", "ShellAnalysis", "SimpleCommand",
            "analyze"]
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from typing import Any
 
 _CACHE_LIMIT = 4096  # lines longer than this are not cached (results are immutable)
 
