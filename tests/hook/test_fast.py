@@ -4,7 +4,9 @@ exactly what the full path prints. Whatever it does not accept, the full path ju
 
 from __future__ import annotations
 
+import io
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from approvald.hook import fast, runner
 from approvald.settings import HOOK_TIMEOUT_S, NO_TCP_ENDPOINT, default_config_file, hook_deadline_s
 from approvald.signing import Signer
 from approvald.wire import endpoint, protocol, transport
+from approvald.wire.errors import DaemonUnavailable
 from tests.support.proofs import proven_answer, signed
 
 ENVS = [
@@ -197,3 +200,44 @@ def test_a_mangled_answer_is_never_accepted_unless_the_full_path_agrees(data: st
     insert = data.draw(st.binary(max_size=4) | st.sampled_from(
         [b"\r\n", b":", b" ", b"0", b"\r\n\r\n", b"Content-Length: 1\r\n"]))
     _same_as_full(agent, answer[:at] + insert + answer[at + cut:], nonce)
+
+
+def _fast_stop(monkeypatch: pytest.MonkeyPatch, payload: bytes) -> BaseException:
+    """What the fast path hands over for `payload` (its handover caught, not run)."""
+    seen: list[BaseException] = []
+    monkeypatch.setattr(fast, "_handover", lambda agent, started, raw, stop, sent:
+                        seen.append(stop) or 0)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(payload)))
+    assert fast.run("claude-code") == 0
+    return seen[0]
+
+
+def test_where_it_finds_no_daemon_the_full_path_would_not_dial_and_says_the_same(
+        monkeypatch: pytest.MonkeyPatch, approvald_home: Path) -> None:
+    """A NoDaemon handover skips the full path's own attempt: only where that attempt could
+    not reach a daemon either, and with the words it would have recorded."""
+    for name in ("APPROVALD_SOCKET", "APPROVALD_TRANSPORT"):
+        monkeypatch.delenv(name, raising=False)
+    payload = b'{"tool_name": "Bash", "tool_input": {"command": "ls"}}'
+    where = endpoint.daemon_endpoint()
+    for step in ("no token", "no socket"):
+        if step == "no socket":
+            state = endpoint.state_dir()
+            os.makedirs(state, exist_ok=True)
+            Path(state, protocol.CLIENT_TOKEN_NAME).write_text("t0ken\n")
+        stop = _fast_stop(monkeypatch, payload)
+        with pytest.raises(DaemonUnavailable) as full:
+            transport.request(where, "POST", "/v1/hook/claude-code", raw=payload,
+                              timeout=None, require_proof=True)
+        assert isinstance(stop, fast.NoDaemon), step
+        assert str(stop) == str(full.value), step
+
+
+def test_over_tcp_without_a_token_the_full_path_decides_as_before(
+        monkeypatch: pytest.MonkeyPatch, approvald_home: Path) -> None:
+    monkeypatch.setenv("APPROVALD_TRANSPORT", "tcp")
+    runtime = fast._dirs()[0]
+    os.makedirs(runtime)
+    Path(runtime, "endpoint").write_text("tcp://127.0.0.1:0\n")
+    stop = _fast_stop(monkeypatch, b'{"tool_name": "Bash", "tool_input": {"command": "ls"}}')
+    assert isinstance(stop, fast.Handover) and not isinstance(stop, fast.NoDaemon)

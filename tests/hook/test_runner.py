@@ -14,6 +14,7 @@ import pytest
 from approvald.agents import get_agent
 from approvald.agents.base import HookReply, deny
 from approvald.hook import runner
+from approvald.wire import transport
 from tests.support.proofs import proven_answer
 
 CLAUDE_CODE = get_agent("claude-code")
@@ -47,7 +48,7 @@ def test_an_internal_error_is_a_deny(monkeypatch: pytest.MonkeyPatch) -> None:
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(runner, "request", explode)
+    monkeypatch.setattr(transport, "request", explode)  # what the runner sends with
     out = _output(runner.decide(CLAUDE_CODE, b'{"tool_name": "Bash"}', endpoint="/x"))
     assert out is not None and out["permissionDecision"] == "deny"
     assert "boom" in str(out["permissionDecisionReason"])

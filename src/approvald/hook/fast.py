@@ -51,6 +51,12 @@ class Handover(Exception):
         self.answer = answer
 
 
+class NoDaemon(Handover):
+    """No daemon can answer in this run: nothing listens where it would (the connection was
+    refused, or there is no socket file), or there is no client token to prove one. The full
+    path decides locally without dialing, with this why (the words it would have found)."""
+
+
 def _env(name: str) -> str:
     return os.environ.get(name, "").strip()
 
@@ -98,7 +104,11 @@ def _connect(where: str, timeout: float) -> _socket.socket:
         sock.connect(address)
     except OSError as exc:
         sock.close()
-        raise Handover(f"no daemon at {where} ({exc.strerror or exc})") from None
+        # transport.connect's words for it, which the local check records as why it ran
+        why = f"no daemon at {where} ({exc.strerror or exc})"
+        if isinstance(exc, (ConnectionRefusedError, FileNotFoundError)):
+            raise NoDaemon(why) from None
+        raise Handover(why) from None
     return sock
 
 
@@ -203,7 +213,11 @@ def run(agent: str) -> int:
         except OSError:
             token = ""
         if not token:
-            raise Handover("no client token")
+            if where.startswith(TCP_PREFIX):  # the full path checks the port first
+                raise Handover("no client token")
+            # the full path (transport.request, proof required) would not dial either
+            raise NoDaemon(f"no client token for the daemon at {where}, so nothing it "
+                           "answers can be proven")
         signer = Signer(token)
         nonce = new_nonce()
         target = f"/v1/hook/{agent}"
@@ -239,4 +253,5 @@ def _handover(agent: str, started: float, raw: "bytes | None", stop: BaseExcepti
     from approvald.hook.runner import resume
 
     answer = stop.answer if isinstance(stop, Handover) else None
-    return resume(agent, started, raw, str(stop), sent, answer)
+    return resume(agent, started, raw, str(stop), sent, answer,
+                  no_daemon=isinstance(stop, NoDaemon) and sent is None)

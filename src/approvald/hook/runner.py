@@ -24,18 +24,16 @@ import sys
 from approvald.agents import UnknownAgent, get_agent
 from approvald.agents.base import Agent, HookEvent, HookReply, deny
 from approvald.settings import HOOK_TIMEOUT_S, default_config_file, hook_deadline_s
-from approvald.wire import protocol
-from approvald.wire.endpoint import daemon_endpoint
-from approvald.wire.errors import DaemonUnavailable, ProtocolError
-from approvald.wire.protocol import hook_route
-from approvald.wire.transport import Response, check_server_proof, parse_response, request
 
+# The wire modules are imported where a request goes: a hook that the fast path already found
+# no daemon for (`resume(..., no_daemon=...)`) goes straight to the local check without them.
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from approvald.wire.transport import Response
+
 MAX_PAYLOAD = 20 * 1024 * 1024
-EXIT_HEADER = protocol.EXIT_HEADER.lower()  # how transport keys its headers
 USAGE = ("usage: approvald hook AGENT [EVENT]  (reads the agent's hook payload on stdin; "
          "EVENT for the agent's hook events besides the pre-tool decision)")
 # Kept from the deadline for the local check when the daemon does not answer in time.
@@ -92,10 +90,13 @@ def _local(agent: Agent, raw: bytes, why: str, deadline: float) -> HookReply:
 
 def decide(agent: Agent, raw: bytes, endpoint: str | None = None,
            deadline: float | None = None,
-           received: Callable[[], Response] | None = None) -> HookReply:
+           received: Callable[[], Response] | None = None,
+           no_daemon: str | None = None) -> HookReply:
     """The whole hook, minus I/O, answered by `deadline` (a `time.monotonic()` instant;
     default: this agent's deadline from now). `received`: the daemon's answer to a request the
-    fast path already sent (approvald.hook.fast), instead of sending one. Never raises."""
+    fast path already sent (approvald.hook.fast), instead of sending one. `no_daemon`: why the
+    fast path found no daemon in this run (nothing listening where it would be), so the local
+    check decides without dialing again. Never raises."""
     from time import monotonic
 
     try:
@@ -106,6 +107,13 @@ def decide(agent: Agent, raw: bytes, endpoint: str | None = None,
                 f"approvald: hook payload too large (over {MAX_PAYLOAD // 1048576} MB)"))
         if raw.lstrip()[:1] != b"{":
             return _not_an_object(agent, raw)
+        if no_daemon is not None:
+            return _local(agent, raw, no_daemon, deadline)
+        from approvald.wire.endpoint import daemon_endpoint
+        from approvald.wire.errors import DaemonUnavailable, ProtocolError
+        from approvald.wire.protocol import EXIT_HEADER, hook_route
+        from approvald.wire.transport import request
+
         if endpoint is None:
             endpoint = daemon_endpoint()
         reserve = min(LOCAL_RESERVE_S, max(0.0, deadline - monotonic()) * 0.25)
@@ -119,7 +127,8 @@ def decide(agent: Agent, raw: bytes, endpoint: str | None = None,
         except (DaemonUnavailable, ProtocolError) as exc:
             return _local(agent, raw, str(exc), deadline)
         if response.status == 200:
-            return _rendered(agent, response.body, response.headers.get(EXIT_HEADER, "0"))
+            return _rendered(agent, response.body,
+                             response.headers.get(EXIT_HEADER.lower(), "0"))  # as transport keys it
         if response.status in (502, 503):  # the daemon is stopping: decide here instead
             return _local(agent, raw, response.error_message(), deadline)
         return agent.reply(deny(f"approvald: {response.error_message()}"))
@@ -134,6 +143,11 @@ def decide_event(agent: Agent, event: HookEvent, raw: bytes, endpoint: str | Non
     PostToolUse: the turn ends rather than unchecked output reaching the model). Never
     raises."""
     from time import monotonic
+
+    from approvald.wire.endpoint import daemon_endpoint
+    from approvald.wire.errors import DaemonUnavailable, ProtocolError
+    from approvald.wire.protocol import EXIT_HEADER, hook_route
+    from approvald.wire.transport import request
 
     try:
         if deadline is None:
@@ -153,7 +167,7 @@ def decide_event(agent: Agent, event: HookEvent, raw: bytes, endpoint: str | Non
             return _local_event(agent, event, raw, str(exc), deadline)
         if response.status == 200:
             text = response.body.decode("utf-8", "replace").strip()
-            exit_header = response.headers.get(EXIT_HEADER, "0")
+            exit_header = response.headers.get(EXIT_HEADER.lower(), "0")
             if agent.is_event_reply(event, text) and exit_header in ("0", "2"):
                 # Only stdout and the exit code cross the wire; an agent reads a block's reason
                 # from stderr, so it is put back there from the reply's own `reason`.
@@ -206,10 +220,11 @@ def read_stdin(stream: object) -> bytes:
 
 
 def main(agent_name: str, event_name: str | None = None, started: float | None = None,
-         raw: bytes | None = None, received: Callable[[], Response] | None = None) -> int:
+         raw: bytes | None = None, received: Callable[[], Response] | None = None,
+         no_daemon: str | None = None) -> int:
     """The hook: read stdin (unless `raw` is given), decide, print the answer; its exit code.
     `event_name`: one of the agent's hook events besides the pre-tool decision (None, or a
-    decision event's name: the decision). `received`: see `decide`."""
+    decision event's name: the decision). `received`, `no_daemon`: see `decide`."""
     from time import monotonic
 
     if started is None:
@@ -239,7 +254,7 @@ def main(agent_name: str, event_name: str | None = None, started: float | None =
             reply = decide_event(agent, event, raw, deadline=deadline)
         else:
             reply = decide(agent, raw, deadline=started + deadline_s(agent.name),
-                           received=received)
+                           received=received, no_daemon=no_daemon)
     return write_reply(reply)
 
 
@@ -265,13 +280,14 @@ def write_reply(reply: HookReply) -> int:
 
 
 def resume(agent_name: str, started: float, raw: bytes | None, why: str,
-           sent: tuple[str, str, str] | None, answer: bytes | None) -> int:
+           sent: tuple[str, str, str] | None, answer: bytes | None,
+           no_daemon: bool = False) -> int:
     """The full path, after the fast one (approvald.hook.fast) stopped for `why`. `raw` None:
     stdin could not be read. `sent` None: nothing went to the daemon, so decide from the
-    start. Else `sent` is (client token, nonce, endpoint) of the request that went, and
-    `answer` what came back (None: nothing did): judged here the full way, never re-sent."""
-    from approvald.wire.errors import DaemonUnavailable
-
+    start; with `no_daemon` the fast path found nothing listening where the daemon would be
+    (refused, or no socket file), so the local check decides without dialing again. Else
+    `sent` is (client token, nonce, endpoint) of the request that went, and `answer` what came
+    back (None: nothing did): judged here the full way, never re-sent."""
     if raw is None:
         try:
             agent = get_agent(agent_name)
@@ -279,7 +295,10 @@ def resume(agent_name: str, started: float, raw: bytes | None, why: str,
             return main(agent_name, started=started, raw=b"")  # says so, exit 2
         return write_reply(agent.reply(deny(f"approvald: could not read hook input ({why})")))
     if sent is None:
-        return main(agent_name, started=started, raw=raw)
+        return main(agent_name, started=started, raw=raw, no_daemon=why if no_daemon else None)
+    from approvald.wire.errors import DaemonUnavailable
+    from approvald.wire.transport import check_server_proof, parse_response
+
     token, nonce, endpoint = sent
 
     def received() -> Response:
