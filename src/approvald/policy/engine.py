@@ -70,6 +70,11 @@ def _raw(rule: RawRule) -> tuple[str, str, str, str, dict[str, Any], str]:
     return (rule.id, rule.decision, rule.reason, rule.source, rule.match, rule.file)
 
 
+def _validate(protection: list[dict[str, Any]]) -> None:
+    for spec in protection:
+        validate_match(spec["match"], "<built-in>", spec["id"])
+
+
 class PolicyEngine:
     def __init__(self, paths: Paths, bundles: list[RawBundle], *, include_project: bool,
                  home: str | None = None, managed: list[RawBundle] | None = None,
@@ -83,8 +88,8 @@ class PolicyEngine:
         self.include_project = include_project
         self.warnings: list[str] = []
         protection = builtin.self_protection_rules(paths, self.home)
-        for spec in protection:
-            validate_match(spec["match"], "<built-in>", spec["id"])
+        if not compile_later:
+            _validate(protection)
         raw = [(r["id"], r["decision"], r["reason"], "<built-in>", r["match"], "<built-in>")
                for r in protection]
         seen: dict[str, str] = {r["id"]: "<built-in>" for r in protection}
@@ -98,6 +103,8 @@ class PolicyEngine:
         compiled = [policy_hash, self.home, [(r[0], r[3], r[5]) for r in raw]]
         cache = bundles_cache(paths.state)
         later = compile_later and known_to_compile(compiled, cache)
+        if compile_later and not later:  # noted: these built-in rules validated and compiled
+            _validate(protection)
         rules, entries = compile_rules(raw, self.home, later=later)
         if not later:
             note_compiled(compiled, cache)
