@@ -47,6 +47,34 @@ def test_later_only_once_the_same_rules_compiled_and_then_the_same_decisions(
         < len(later.base.entries)  # compiled: what the corpus met, not more
 
 
+def _index(engine: object) -> list[tuple[object, ...]]:
+    return [(e.rule.id, e.classes, e.programs, e.gate, e.first_args, e.program_globs is None)
+            for e in engine.base.entries]  # type: ignore[attr-defined]
+
+
+def test_the_index_read_from_the_note_is_the_one_worked_out(approvald_home: Path) -> None:
+    (approvald_home / "state").mkdir()
+    first = load_engine(compile_later=True)
+    later = load_engine(compile_later=True)
+    assert _later(later) > 0 and _index(later) == _index(first)
+    for now, then in zip(first.base.entries, later.base.entries, strict=True):
+        if now.program_globs is not None:
+            for name in ("python3", "python", "mkfs.ext4", "bash", "x"):
+                assert then.program_globs.match(name) == now.program_globs.match(name)
+
+
+@pytest.mark.parametrize("content", ["", "{}", "[[1, 2]]", '[["command", null]]', "not json"])
+def test_a_note_not_shaped_as_written_compiles_now_and_is_written_again(
+        approvald_home: Path, content: str) -> None:
+    (approvald_home / "state").mkdir()
+    first = load_engine(compile_later=True)
+    [note] = (approvald_home / "state" / "policy-cache").glob("*.compiled")
+    note.write_text(content)
+    again = load_engine(compile_later=True)
+    assert _later(again) == 0 and _index(again) == _index(first)
+    assert _later(load_engine(compile_later=True)) == len(first.base.entries)
+
+
 def test_a_policy_that_does_not_compile_never_loads(approvald_home: Path) -> None:
     (approvald_home / "state").mkdir()
     (approvald_home / "policies").mkdir()
@@ -79,7 +107,8 @@ def test_a_rule_failing_to_compile_later_is_a_deny_in_the_hook(
     (approvald_home / "policies").mkdir()
     (approvald_home / "policies" / "broken.yaml").write_text(
         BROKEN.replace('{program: "a{b"}', '{kind: fs.read, path: "/x/a{b"}'))
-    monkeypatch.setattr("approvald.policy.engine.known_to_compile", lambda *_: True)
+    monkeypatch.setattr("approvald.policy.engine.compiled_index", lambda *_: [])
+    monkeypatch.setattr("approvald.policy.engine.usable_index", lambda *_: True)
     payload = {"session_id": "s", "cwd": "/tmp", "hook_event_name": "PreToolUse",
                "tool_name": "Read", "tool_input": {"file_path": "/x/abc"}}
     verdict = local_verdict(get_agent("claude-code"), payload, "no daemon")

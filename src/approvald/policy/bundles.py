@@ -12,9 +12,13 @@ that is unreadable or not shaped as written is parsed again; a cache that cannot
 directory, which self-protection keeps from the agent like the policies themselves.
 
 Beside the bundles, `<key>.compiled` notes that a set of rules compiled (every full compile
-writes one): a process that decides once (the hook without a daemon) then compiles each rule
-only when an action first meets it. Without the note every rule compiles at load, so a policy
-that does not compile never loads.
+writes one), holding their index (which target classes, programs, first arguments and gates
+each branch can hold for: ruleset.index_rows): a process that decides once (the hook without a
+daemon) then takes the index from it and compiles each rule only when an action first meets
+it. Without the note (or with one not shaped as written) every rule compiles at load, so a
+policy that does not compile never loads. The key covers everything compiling and indexing
+depend on: the policy hash (the rules' matches, built-in ones included), which rules from
+where, the home directory, this note's format and approvald's version.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from approvald.policy.loader import RawBundle, RawRule, parse_bundle, read_polic
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 FORMAT = 3  # bump when parse_bundle's output changes shape or meaning
+NOTE_FORMAT = 2  # bump when the `.compiled` note's content changes (2: the rule index in it)
 KEEP = 64  # entries kept; the oldest go first
 
 
@@ -105,6 +111,11 @@ def _write(entry: Path, bundle: RawBundle) -> None:
         }, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):  # a YAML value JSON has no form for (a date): parse each time
         return
+    _store(entry, text)
+
+
+def _store(entry: Path, text: str) -> None:
+    """`text` into `entry`, atomically (silently not, when it cannot be)."""
     import tempfile  # only on a miss: it pulls in shutil, random and more
 
     with contextlib.suppress(OSError):
@@ -130,28 +141,43 @@ def _compiled_entry(rules: list[Any], cache: Path | None) -> Path | None:
     from approvald.signing import hex_digest
 
     try:
-        text = canonical_json([FORMAT, __version__, rules])
+        text = canonical_json([FORMAT, NOTE_FORMAT, __version__, rules])
     except (TypeError, ValueError):
         return None
     return cache / f"{hex_digest(text)}.compiled"
 
 
-def known_to_compile(rules: list[Any], cache: Path | None) -> bool:
-    """Whether these rules compiled before (by this approvald): then a process may compile
-    each rule when first needed, no problem being left to find."""
+def compiled_index(rules: list[Any], cache: Path | None) -> Any:
+    """What the note that these rules compiled before (by this approvald) holds: their index
+    (ruleset.index_rows, as JSON), for a process to compile each rule when first needed, no
+    problem being left to find; None without such a note; a note that is not JSON as its bytes
+    (which are no index)."""
     entry = _compiled_entry(rules, cache)
-    return entry is not None and entry.is_file()
+    if entry is None:
+        return None
+    try:
+        with open(entry, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data
 
 
-def note_compiled(rules: list[Any], cache: Path | None) -> None:
-    """Note that `rules` compiled (silently not, when the cache cannot be written)."""
+def note_compiled(rules: list[Any], cache: Path | None, index: Callable[[], Any],
+                  replace: bool = False) -> None:
+    """Note that `rules` compiled, with their index (`index()`): silently not, when the cache
+    cannot be written. `replace`: a note that is there is rewritten (it was not usable)."""
     entry = _compiled_entry(rules, cache)
-    if entry is None or entry.is_file():
+    if entry is None or (not replace and entry.is_file()):
         return
-    with contextlib.suppress(OSError):
-        entry.parent.mkdir(mode=0o700, exist_ok=True)
-        entry.touch(mode=0o600)
-        _prune(entry.parent)
+    try:
+        text = json.dumps(index(), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return
+    _store(entry, text)
 
 
 def _prune(directory: Path) -> None:

@@ -25,7 +25,7 @@ from approvald.model.kinds import FS_READ, FS_WRITE, MCP_CALL, NET_HTTP, PROCESS
 from approvald.paths import Paths, get_paths
 from approvald.policy import builtin, detectors, layers
 from approvald.policy.bundles import cache_dir as bundles_cache
-from approvald.policy.bundles import known_to_compile, load_bundle, note_compiled
+from approvald.policy.bundles import compiled_index, load_bundle, note_compiled
 from approvald.policy.decision import (
     ALLOW,
     REQUIRE_APPROVAL,
@@ -38,7 +38,7 @@ from approvald.policy.errors import PolicyError
 from approvald.policy.expand import expand
 from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, validate_match
 from approvald.policy.overrides import Overrides
-from approvald.policy.ruleset import RuleSet, compile_rules
+from approvald.policy.ruleset import RuleSet, compile_rules, index_rows, usable_index
 from approvald.policy.targets import Target
 from approvald.projects import repository_dirs
 from approvald.shell.model import ShellAnalysis, SimpleCommand
@@ -102,12 +102,15 @@ class PolicyEngine:
         # built-in rules the hash covers), which rules and from where, and the home directory.
         compiled = [policy_hash, self.home, [(r[0], r[3], r[5]) for r in raw]]
         cache = bundles_cache(paths.state)
-        later = compile_later and known_to_compile(compiled, cache)
-        if compile_later and not later:  # noted: these built-in rules validated and compiled
+        # Noted: these rules (the built-in ones validated) compiled, and their index.
+        index = compiled_index(compiled, cache) if compile_later else None
+        later = index is not None and usable_index(index)
+        if compile_later and not later:
             _validate(protection)
-        rules, entries = compile_rules(raw, self.home, later=later)
+        rules, entries = compile_rules(raw, self.home, later=later,
+                                       index=index if later else None)
         if not later:
-            note_compiled(compiled, cache)
+            note_compiled(compiled, cache, lambda: index_rows(raw), replace=index is not None)
         self.base = RuleSet(rules, entries, default, policy_hash)
         self.overrides = Overrides(self.bundles, self.layer_of, self.warnings)
         # Rules marked `risk: high`: the dashboard may ask again before approving for them.

@@ -164,10 +164,82 @@ def _line_key(target: Target) -> tuple[Any, ...]:
     return tuple(key)
 
 
-def compile_rules(raw: list[RawRuleTuple], home: str, later: bool = False
+# One branch's place in the index, as JSON keeps it (the `.compiled` note, policy/bundles.py):
+# [target classes, literal programs or None, gate or None, program globs or None (when no
+# literal programs), literal first arguments or None (with literal programs)].
+if TYPE_CHECKING:
+    IndexRow = list[Any]
+
+
+def index_rows(raw: list[RawRuleTuple]) -> list[IndexRow]:
+    """Every branch's index row, in `compile_rules`' order (what `compile_rules(index=)`
+    takes instead of working them out again)."""
+    rows: list[IndexRow] = []
+    for *_, match, _file in raw:
+        for branch in branches(match):
+            rows.append(_row(branch))
+    return rows
+
+
+def _row(branch: dict[str, Any]) -> IndexRow:
+    programs = literal_programs(branch)
+    globs = _globs_of(branch) if programs is None else None
+    return [sorted(target_classes(branch)), None if programs is None else sorted(programs),
+            gate(branch), globs,
+            _sorted_or_none(literal_first_args(branch)) if programs is not None else None]
+
+
+def _globs_of(branch: dict[str, Any]) -> list[Any] | None:
+    """What `program_globs(branch)` is made of (None: it is None)."""
+    if "program" not in branch:
+        return None
+    value = branch["program"]
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _sorted_or_none(names: frozenset[str] | None) -> list[str] | None:
+    return None if names is None else sorted(names)
+
+
+def _valid_row(row: Any) -> bool:
+    """Whether `row` is shaped as `_row` writes it (a note read back is trusted no further)."""
+    if type(row) is not list or len(row) != 5:
+        return False
+    classes, programs, gate_name, globs, first = row
+    return (_strings(classes) and CLASSES.issuperset(classes)
+            and (gate_name is None or gate_name in GATES)
+            and (programs is None or _strings(programs))
+            and (globs is None or (programs is None and _strings(globs)))
+            and (first is None or (programs is not None and _strings(first))))
+
+
+def _strings(value: Any) -> bool:
+    return type(value) is list and all(type(word) is str for word in value)
+
+
+def usable_index(index: Any) -> bool:
+    """Whether `index` (read back from a note) is shaped as `index_rows` writes it (a row for
+    each branch: `compile_rules` counts them)."""
+    return type(index) is list and all(map(_valid_row, index))
+
+
+def _entry(rule: CompiledRule, predicate: Predicate, row: IndexRow) -> Entry:
+    classes, programs, gate_name, globs, first = row
+    return Entry(rule, predicate, frozenset(classes),
+                 None if programs is None else frozenset(programs), gate_name,
+                 None if globs is None else program_globs({"program": globs}),
+                 None if first is None else frozenset(first))
+
+
+def compile_rules(raw: list[RawRuleTuple], home: str, later: bool = False,
+                  index: list[IndexRow] | None = None
                   ) -> tuple[list[CompiledRule], list[Entry]]:
     """The rules and their entries. `later`: each predicate compiles on its first call (only
-    for rules known to compile: a problem would otherwise surface in `evaluate`)."""
+    for rules known to compile: a problem would otherwise surface in `evaluate`). `index`:
+    each branch's index row, as `index_rows(raw)` gives them (from the `.compiled` note, where
+    `usable_index` accepts them), instead of working them out; a row too few or too many:
+    all worked out here."""
+    rows = iter(index) if index is not None else None
     rules, entries = [], []
     for rule_id, decision, reason, source, match, file in raw:
         compiler = MatchCompiler(home, file, rule_id)
@@ -186,11 +258,19 @@ def compile_rules(raw: list[RawRuleTuple], home: str, later: bool = False
         rule = CompiledRule(rule_id, decision, reason, source, predicate)
         rules.append(rule)
         for branch, branch_predicate in zip(parts, predicates, strict=True):
+            if rows is not None:
+                row = next(rows, None)
+                if row is None:  # fewer rows than branches: not this policy's index
+                    return compile_rules(raw, home, later)
+                entries.append(_entry(rule, branch_predicate, row))
+                continue
             programs = literal_programs(branch)
             entries.append(Entry(rule, branch_predicate, target_classes(branch), programs,
                                  gate(branch), program_globs(branch) if programs is None
                                  else None,
                                  literal_first_args(branch) if programs is not None else None))
+    if rows is not None and next(rows, None) is not None:  # more rows than branches
+        return compile_rules(raw, home, later)
     return rules, entries
 
 
