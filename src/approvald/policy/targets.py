@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from glob import iglob
 from itertools import islice
 
 from approvald.model.plain import Frozen, Identity
@@ -263,6 +262,8 @@ class Target(Identity):
                     # Unquoted, bash hands the program whatever the pattern matches on disk.
                     # (Quoting is gone by now; expanding a quoted pattern too only ever errs
                     # towards looking at more files.)
+                    from glob import iglob  # here: most lines glob nothing
+
                     for match in islice(iglob(path), _MAX_GLOB_MATCHES):
                         paths.append(match)
                         if not last:
