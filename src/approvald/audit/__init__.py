@@ -34,13 +34,12 @@ checking. Their public names are importable from here.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import sys
 from _thread import allocate_lock  # threading.Lock, without importing threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from approvald.audit.chain import (
@@ -223,8 +222,10 @@ class AuditLog:
             self._lock_fd = -1
 
     def __del__(self) -> None:  # a caller that never closes still gives the descriptor back
-        with contextlib.suppress(Exception):
+        try:
             self.close()
+        except Exception:
+            pass
 
     def __enter__(self) -> AuditLog:
         return self
@@ -232,10 +233,9 @@ class AuditLog:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        with self._mutex, file_lock(self._lock_fd, timeout=self.lock_timeout):
-            yield
+    def _locked(self) -> _Held:
+        """This process's mutex, then the file lock, held while in it."""
+        return _Held(self)
 
     @property
     def last_hash(self) -> str:
@@ -426,3 +426,31 @@ class AuditLog:
     def tail(self, n: int = 20) -> list[dict[str, Any]]:
         with self._locked():
             return read_tail(self.directory, n)
+
+
+class _Held:
+    """`AuditLog._locked()`: its mutex, then the file lock (taken on the descriptor the log
+    has once the mutex is held), released in the other order."""
+
+    __slots__ = ("_lock", "_log")
+
+    def __init__(self, log: AuditLog) -> None:
+        self._log = log
+        self._lock: file_lock | None = None
+
+    def __enter__(self) -> None:
+        log = self._log
+        log._mutex.acquire()
+        try:
+            self._lock = file_lock(log._lock_fd, timeout=log.lock_timeout)
+            self._lock.__enter__()
+        except BaseException:
+            log._mutex.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            assert self._lock is not None
+            self._lock.__exit__(*exc)
+        finally:
+            self._log._mutex.release()

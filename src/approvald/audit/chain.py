@@ -3,7 +3,6 @@ and reading records back (from the end, across rotated segments). Standard libra
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -57,44 +56,56 @@ def rotated_files(directory: Path) -> list[tuple[int, Path]]:
 
 # -- locking ---------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def file_lock(fd: int, shared: bool = False,
-               timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    """Hold an inter-process lock on `fd`; AuditError after `timeout` seconds of waiting."""
-    deadline = time.monotonic() + timeout
-    if sys.platform == "win32":
-        import msvcrt  # no shared locks there: everyone takes the exclusive one
+class file_lock:  # a context manager, named as the function it was
+    """Hold an inter-process lock on `fd` while in it; AuditError after `timeout` seconds of
+    waiting. (A class, not a generator made a context manager: the contextlib module is not
+    imported on the hook's path.)"""
 
-        while True:
-            try:
-                os.lseek(fd, 0, os.SEEK_SET)
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AuditError("the audit log is locked by another process") from None
-                time.sleep(0.01)
-        try:
-            yield
-        finally:
-            os.lseek(fd, 0, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-    else:
-        import fcntl
+    __slots__ = ("_fd", "_shared", "_timeout")
 
-        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
-        while True:
-            try:
-                fcntl.flock(fd, mode)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise AuditError("the audit log is locked by another process") from None
-                time.sleep(0.002)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+    def __init__(self, fd: int, shared: bool = False, timeout: float = LOCK_TIMEOUT_S) -> None:
+        self._fd = fd
+        self._shared = shared
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        fd = self._fd
+        deadline = time.monotonic() + self._timeout
+        if sys.platform == "win32":
+            import msvcrt  # no shared locks there: everyone takes the exclusive one
+
+            while True:
+                try:
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise AuditError("the audit log is locked by another process") from None
+                    time.sleep(0.01)
+        else:
+            import fcntl
+
+            mode = (fcntl.LOCK_SH if self._shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+            while True:
+                try:
+                    fcntl.flock(fd, mode)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise AuditError("the audit log is locked by another process") from None
+                    time.sleep(0.002)
+
+    def __exit__(self, *exc: object) -> None:
+        if sys.platform == "win32":
+            import msvcrt
+
+            os.lseek(self._fd, 0, os.SEEK_SET)
+            msvcrt.locking(self._fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 # -- reading ---------------------------------------------------------------------------------

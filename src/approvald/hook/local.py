@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import _signal as signal  # signal without its enums (importing those costs the hook time)
 import _socket
-import contextlib
 import json
 import os
 import time
@@ -198,15 +197,19 @@ def _isolated(work: Callable[[], T], deadline: float | None, late: Callable[[], 
     write_end.close()
     answer = _read_until(read_end, deadline)
     if answer is None:  # past the deadline: the child goes, the answer comes now
-        with contextlib.suppress(OSError):
+        try:
             os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
         os.waitpid(pid, 0)
         return late()
     _, status = os.waitpid(pid, 0)
     result = None
     if status == 0:
-        with contextlib.suppress(ValueError, TypeError):
+        try:
             result = decode(json.loads(answer))
+        except (ValueError, TypeError):
+            pass
     return result if result is not None else failed(f"status {status}")
 
 

@@ -23,7 +23,6 @@ where, the home directory, this note's format and approvald's version.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from pathlib import Path
@@ -116,6 +115,7 @@ def _write(entry: Path, bundle: RawBundle) -> None:
 
 def _store(entry: Path, text: str) -> None:
     """`text` into `entry`, atomically (silently not, when it cannot be)."""
+    import contextlib
     import tempfile  # only on a miss: it pulls in shutil, random and more
 
     with contextlib.suppress(OSError):
@@ -181,6 +181,8 @@ def note_compiled(rules: list[Any], cache: Path | None, index: Callable[[], Any]
 
 
 def _prune(directory: Path) -> None:
+    import contextlib
+
     entries = [p for p in directory.iterdir() if p.suffix in (".json", ".compiled")]
     if len(entries) <= KEEP:
         return
