@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from approvald.shell.walk import Analyzer
 
 WORD = st.text(alphabet="abcdefgimnoprstuxyz0123456789_./:@%+,=~-", min_size=1, max_size=12)
+# tree-sitter-bash reads a bare `==` or `=~` argument as a test operator (a syntax error);
+# bash reads a word, and so does the plain reader (test below), so such lines are not compared.
+TEST_OPERATORS = ("==", "=~")
 PROGRAMS = ["git", "rm", "sudo", "env", "xargs", "find", "cd", "npm", "docker", "kubectl", "ssh",
             "watch", "timeout", "nice", "tmux", "su", "python3", "cat", "tee", "cp", "approvald",
             "terraform", "crontab", "at", "curl", "make", "bash", "sh", "source", ".", "exec",
@@ -19,6 +22,7 @@ PROGRAMS = ["git", "rm", "sudo", "env", "xargs", "find", "cd", "npm", "docker", 
 @given(st.lists(st.one_of(st.sampled_from(PROGRAMS), WORD), min_size=1, max_size=7),
        st.sampled_from(["", " ", "  "]), st.sampled_from(["/repo", "/home/u/p"]))
 def test_plain_lines_analyse_like_the_parser_walk(words: list[str], pad: str, cwd: str) -> None:
+    assume(not any(w in TEST_OPERATORS for w in words))
     line = pad + " ".join(words) + pad
     fast = Analyzer(line, cwd, "/home/u", fast=True).run()
     slow = Analyzer(line, cwd, "/home/u", fast=False).run()
@@ -42,6 +46,7 @@ QUOTED_WORD = st.lists(PART, min_size=1, max_size=3).map("".join)
        st.sampled_from(["", " "]), st.sampled_from(["/repo", "/home/u/p"]))
 def test_quoted_lines_analyse_like_the_parser_walk(program: str, words: list[str], pad: str,
                                                    cwd: str) -> None:
+    assume(not any(w in TEST_OPERATORS for w in words))
     line = pad + " ".join([program, *words]) + pad
     fast = Analyzer(line, cwd, "/home/u", fast=True).run()
     slow = Analyzer(line, cwd, "/home/u", fast=False).run()
@@ -62,7 +67,8 @@ def analyzer_scope(analyzer: Analyzer):  # type: ignore[no-untyped-def]
     return analyzer.scope
 
 
-@pytest.mark.parametrize("line", ["git ==", "echo a =~", "git -- == x"])
-def test_a_bare_test_operator_word_takes_the_parser(line: str) -> None:
-    fast = Analyzer(line, "/repo", "/home/u", fast=True).run()
-    assert fast == Analyzer(line, "/repo", "/home/u", fast=False).run()
+@pytest.mark.parametrize(("line", "args"), [("git ==", ("==",)), ("echo a =~", ("a", "=~")),
+                                           ("git -- == x", ("--", "==", "x"))])
+def test_a_bare_test_operator_is_a_word_as_bash_reads_it(line: str, args: tuple[str, ...]) -> None:
+    (command,) = Analyzer(line, "/repo", "/home/u", fast=True).run().commands
+    assert command.args == args and not command.dynamic

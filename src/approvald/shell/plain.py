@@ -38,8 +38,6 @@ def plain_words(line: str, home: str | None) -> list[Word] | None:
         return None
     if not texts or texts[0] in _KEYWORDS or _ASSIGNMENT.match(texts[0]):
         return None
-    if "==" in texts or "=~" in texts:  # the parser reads a bare test operator as an error
-        return None
     if "~" not in line:  # the common case: no tilde to expand
         return [Word(t) for t in texts]
     if any(q is None and other_tilde(t) for t, q in zip(texts, quoted, strict=True)):
