@@ -103,13 +103,22 @@ CHILD = ("trap 'echo got-$SIG; exit 42' $SIG; echo ready; "
          "while :; do sleep 0.05; done")
 
 
+def _default_signals() -> None:
+    """A signal ignored when a shell starts cannot be trapped in it (POSIX), and the ignoring
+    is inherited: under `nohup` the child's trap for HUP would never run. The wrapper and its
+    child start as a terminal would start them."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def _start_wrapper(script: str, sig: str) -> subprocess.Popen[bytes]:
     wrapper = ("import sys; from approvald.secrets.exec import run_redacted; "
                f"sys.exit(run_redacted(['sh','-c',{script!r}], env_values={{'SIG': {sig!r}}}, "
                "secrets=[]))")
     proc = subprocess.Popen([sys.executable, "-c", wrapper], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            start_new_session=True)  # no terminal: nothing else sends signals
+                            start_new_session=True,  # no terminal: nothing else sends signals
+                            preexec_fn=_default_signals)
     assert proc.stdout is not None
     deadline = time.monotonic() + 20
     line = b""
