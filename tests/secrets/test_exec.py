@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -111,7 +113,10 @@ def _default_signals() -> None:
         signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
-def _start_wrapper(script: str, sig: str) -> subprocess.Popen[bytes]:
+@contextlib.contextmanager
+def _wrapper(script: str, sig: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`run_redacted` running `script` in its own session, once the script said ready; the
+    session is killed afterwards, whatever the test found."""
     wrapper = ("import sys; from approvald.secrets.exec import run_redacted; "
                f"sys.exit(run_redacted(['sh','-c',{script!r}], env_values={{'SIG': {sig!r}}}, "
                "secrets=[]))")
@@ -120,25 +125,30 @@ def _start_wrapper(script: str, sig: str) -> subprocess.Popen[bytes]:
                             start_new_session=True,  # no terminal: nothing else sends signals
                             preexec_fn=_default_signals)
     assert proc.stdout is not None
-    deadline = time.monotonic() + 20
-    line = b""
-    while not line.endswith(b"\n") and time.monotonic() < deadline:
-        line += proc.stdout.read(1)
-    assert line == b"ready\n"
-    return proc
+    try:
+        deadline = time.monotonic() + 20
+        line = b""
+        while not line.endswith(b"\n") and time.monotonic() < deadline:
+            line += proc.stdout.read(1)
+        assert line == b"ready\n"
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
 
 
 @pytest.mark.parametrize("sig", ["TERM", "INT", "HUP"])
 def test_signals_are_forwarded_to_the_child(sig: str) -> None:
-    proc = _start_wrapper(CHILD, sig)
-    os.kill(proc.pid, getattr(signal, f"SIG{sig}"))
-    out, _ = proc.communicate(timeout=20)
+    with _wrapper(CHILD, sig) as proc:
+        os.kill(proc.pid, getattr(signal, f"SIG{sig}"))
+        out, _ = proc.communicate(timeout=20)
     assert out == f"got-{sig}\n".encode()
     assert proc.returncode == 42
 
 
 def test_child_dying_of_a_forwarded_signal_gives_128_plus_it() -> None:
-    proc = _start_wrapper("echo ready; exec sleep 30", "TERM")
-    os.kill(proc.pid, signal.SIGTERM)
-    proc.communicate(timeout=20)
+    with _wrapper("echo ready; exec sleep 30", "TERM") as proc:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.communicate(timeout=20)
     assert proc.returncode == 128 + signal.SIGTERM
