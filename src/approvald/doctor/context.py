@@ -73,6 +73,3 @@ class ScanContext:
         if self.project is not None and self.project / name not in dirs:
             dirs.append(self.project / name)
         return dirs
-
-    def project_files(self, *parts: str) -> Path | None:
-        return self.project.joinpath(*parts) if self.project is not None else None

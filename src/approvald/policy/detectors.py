@@ -28,7 +28,6 @@ _SHELLS = lazy_compile(r"^(?:bash|sh|zsh|dash|ksh|mksh|fish|csh|tcsh|ash|busybox
                      r"pwsh|powershell)$")
 _EXEC_OPTIONS = lazy_compile(r"^(?:-e|-c|--exec|--sh-exec|--lua-exec|-e\S+)$")
 _SOCAT_EXEC = lazy_compile(r"^(?:exec|system):", re.IGNORECASE)
-ENV_DUMPERS = frozenset({"env", "printenv", "set", "export", "declare", "typeset", "compgen"})
 SENDERS = NETWORK_PROGRAMS | frozenset({"ssh", "scp", "sftp", "rsync", "mail", "mailx",
                                         "sendmail", "mutt", "gh", "aws", "gsutil", "gcloud",
                                         "az", "s3cmd", "rclone", "nc", "ncat"})

@@ -129,9 +129,6 @@ class PolicyEngine:
     def policy_hash(self) -> str:
         return self.base.policy_hash
 
-    def source_files(self) -> list[Path]:
-        return [Path(b.file) for b in self.bundles]
-
     def layer_of(self, source: str) -> str:
         """`built-in`, `starter`, `user`, `managed`, `project` or `given`, for a rule's source
         (`file:line`) or a bundle's file."""

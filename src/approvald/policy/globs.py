@@ -127,7 +127,3 @@ def word_glob_regex(pattern: str) -> str:
     if not isinstance(pattern, str) or not pattern:
         raise GlobError("a pattern must be a non-empty string")
     return _translate(pattern, path=False) + r"\Z"
-
-
-def any_word_matches(globs: tuple[re.Pattern[str], ...], word: str) -> bool:
-    return any(g.match(word) for g in globs)

@@ -492,8 +492,3 @@ def literal_first_args(match: dict[str, Any]) -> frozenset[str] | None:
     if any(ch in word for word in first for ch in "*?[{"):
         return None
     return frozenset(first)
-
-
-def is_exec_only(match: dict[str, Any]) -> bool:
-    kinds = match.get("kind")
-    return kinds is not None and set(_globs(kinds)) == {PROCESS_EXEC}
