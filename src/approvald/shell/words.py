@@ -326,16 +326,15 @@ def _other_tilde(segments: list[Segment], visit: Visit) -> list[Segment]:
         return segments
     first = segments[0][0]
     name, slash, rest = first[1:].partition("/")
-    value: str | None = None
-    if not slash and len(segments) > 1:
-        value = None  # the prefix runs into a quoted or expanded part: bash does not expand it
-    elif name in ("+", "-"):
-        found = visit.lookup("PWD" if name == "+" else "OLDPWD")
-        value = found.text if found is not None and found.literal else None
-    elif _LOGIN_NAME.match(name):
-        value = _user_home(name)
-        if value is None:
-            return segments  # no such user: bash leaves the word as it is
+    value: str | None = None  # None: known only at run time
+    if slash or len(segments) == 1:  # else the prefix runs into a quoted or expanded part
+        if name in ("+", "-"):
+            found = visit.lookup("PWD" if name == "+" else "OLDPWD")
+            value = found.text if found is not None and found.literal else None
+        elif _LOGIN_NAME.match(name):
+            value = _user_home(name)
+            if value is None:
+                return segments  # no such user: bash leaves the word as it is
     if value is None:
         return [(first, DYNAMIC), *segments[1:]]
     return [(value + slash + rest, QUOTED), *segments[1:]]
