@@ -38,10 +38,9 @@ class AgentRoutes:
         self.context = context
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            path = scope["path"]
-            agent = path[len(HOOK_ROUTE):] if path.startswith(HOOK_ROUTE) else None
-            if path == DECIDE_ROUTE or (agent and "/" not in agent):
+        if scope["type"] == "http":
+            ours, agent = agent_route(scope["method"], scope["path"])
+            if ours:
                 await self._answer(scope, receive, send, agent)
                 return
         await self.app(scope, receive, send)
@@ -51,29 +50,60 @@ class AgentRoutes:
             while (await receive())["type"] != "http.disconnect":
                 pass
 
-        headers: dict[str, str] = {}
         try:
             body = await _body(receive)
-            ctx = self.context()
-            if agent is None:
-                answer = _json(await routes.decide_answer(ctx, body, disconnected))
-            else:
-                peer = getattr(scope.get("extensions", {}).get(PEER_EXTENSION), "pid", None)
-                text, headers = await routes.hook_answer(ctx, agent, body, peer, disconnected)
-                answer = text.encode("utf-8")
-            status = 200
         except ApiError as exc:
-            status = exc.status
-            answer = _json({"error": exc.message, **({"code": exc.code} if exc.code else {})})
-        except Exception as exc:
-            log.exception("internal error on %s %s", scope["method"], scope["path"])
-            status, answer = 500, _json({"error": f"internal error: {type(exc).__name__}"})
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-length", str(len(answer)).encode()),
-            (b"content-type", b"application/json"),
-            *((name.lower().encode("latin-1"), value.encode("latin-1"))
-              for name, value in headers.items())]})
+            status, headers, answer = _error(exc)
+        else:
+            peer = getattr(scope.get("extensions", {}).get(PEER_EXTENSION), "pid", None)
+            status, headers, answer = await agent_answer(
+                self.context(), scope["method"], scope["path"], agent, body, peer, disconnected)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": answer, "more_body": False})
+
+
+def agent_route(method: str, path: str) -> tuple[bool, str | None]:
+    """(whether this layer answers `method path`, the agent's name for a hook route)."""
+    if method == "POST":
+        agent = path[len(HOOK_ROUTE):] if path.startswith(HOOK_ROUTE) else None
+        if path == DECIDE_ROUTE or (agent and "/" not in agent):
+            return True, agent
+    return False, None
+
+
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+async def agent_answer(ctx: DaemonContext, method: str, path: str, agent: str | None,
+                       body: bytes, peer: int | None,
+                       disconnected: Callable[[], Awaitable[Any]]) -> Answer:
+    """(status, headers, body) of an agent route's answer, whatever server carried the
+    request (this ASGI layer, or the daemon's HTTP server straight: httpserver.AgentRequests)."""
+    headers: dict[str, str] = {}
+    try:
+        if len(body) > MAX_BODY:
+            raise ApiError(413, f"request body too large (over {MAX_BODY // 1024} KiB)")
+        if agent is None:
+            answer = _json(await routes.decide_answer(ctx, body, disconnected))
+        else:
+            text, headers = await routes.hook_answer(ctx, agent, body, peer, disconnected)
+            answer = text.encode("utf-8")
+        status = 200
+    except ApiError as exc:
+        return _error(exc)
+    except Exception as exc:
+        log.exception("internal error on %s %s", method, path)
+        status, answer = 500, _json({"error": f"internal error: {type(exc).__name__}"})
+    return status, [(b"content-length", str(len(answer)).encode()),
+                    (b"content-type", b"application/json"),
+                    *((name.lower().encode("latin-1"), value.encode("latin-1"))
+                      for name, value in headers.items())], answer
+
+
+def _error(exc: ApiError) -> Answer:
+    answer = _json({"error": exc.message, **({"code": exc.code} if exc.code else {})})
+    return exc.status, [(b"content-length", str(len(answer)).encode()),
+                        (b"content-type", b"application/json")], answer
 
 
 async def _body(receive: Any) -> bytes:

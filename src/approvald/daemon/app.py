@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from approvald.daemon import credentials, mcp_routes, routes
-from approvald.daemon.agentroutes import AgentRoutes
+from approvald.daemon.agentroutes import AgentRoutes, Answer, agent_answer, agent_route
 from approvald.daemon.context import DaemonContext
 from approvald.daemon.http import ApiError, error
 from approvald.settings import TCP_PREFIX
@@ -118,12 +118,16 @@ class ClientTokenGate:
         return None
 
     def _check(self, scope: Scope, supplied: bytes, body: bytes) -> tuple[str | None, str]:
-        """(nonce, "") when the proof is right, else (None, why)."""
+        return self.check(scope["method"], _request_target(scope), supplied, body)
+
+    def check(self, method: str, target: str, supplied: bytes,
+              body: bytes) -> tuple[str | None, str]:
+        """(nonce, "") when the proof of `method target` and `body` is right (the nonce is
+        spent then), else (None, why)."""
         nonce, _, proof = supplied.partition(b".")
         if not _hex(nonce, 32, 128) or not _hex(proof, 64, 64):
             return None, "the client's proof is malformed (X-Approvald-Client)"
-        expected = client_proof(self.token, nonce.decode(), scope["method"],
-                                _request_target(scope), body_digest(body))
+        expected = client_proof(self.token, nonce.decode(), method, target, body_digest(body))
         if not same(proof.decode(), expected):
             return None, "the client's proof is missing or wrong (X-Approvald-Client)"
         why = self.nonces.admit(nonce.decode())
@@ -173,10 +177,8 @@ class _ProvingSender:
 
     def _proof(self, digest: str) -> bytes:
         assert self.start is not None
-        headers = dict(self.start.get("headers", ()))
-        exit_code = bytes(headers.get(EXIT_HEADER, b"")).decode("latin-1")
-        return server_proof(self.token, self.nonce, int(self.start["status"]), exit_code,
-                            digest).encode()
+        return _server_proof(self.token, self.nonce, int(self.start["status"]),
+                             self.start.get("headers", ()), digest)
 
     async def _send_start(self, digest: str) -> None:
         assert self.start is not None
@@ -201,6 +203,53 @@ class _ProvingSender:
                              "more_body": False})
 
 
+async def _not_built(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("the app's middleware stack is not built yet")
+
+
+def _server_proof(token: str, nonce: str, status: int, headers: Any, digest: str) -> bytes:
+    exit_code = bytes(dict(headers).get(EXIT_HEADER, b"")).decode("latin-1")
+    return server_proof(token, nonce, status, exit_code, digest).encode()
+
+
+class AgentRequests:
+    """The agent routes for the daemon's HTTP server to answer without the ASGI cycle
+    (`httpserver.HttpServer(agent=...)`): the same client gate (its nonce book), the same use
+    cases and answers as `ClientTokenGate` around `AgentRoutes`. A request this cannot answer
+    so (no proof where one is required, a wrong or replayed one) is left to the app, which
+    refuses it as before."""
+
+    def __init__(self, gate: ClientTokenGate | None, context: Any):
+        self.gate = gate
+        self.context = context
+
+    @staticmethod
+    def takes(method: str, target: str) -> bool:
+        # A target the app would decode or split (percent-escapes, a query) goes to the app.
+        return "%" not in target and "?" not in target and agent_route(method, target)[0]
+
+    async def answer(self, method: str, target: str, headers: list[tuple[bytes, bytes]],
+                     body: bytes, peer: int | None,
+                     disconnected: Callable[[], Awaitable[Any]]) -> Answer | None:
+        nonce = None
+        if self.gate is not None:
+            supplied = next((bytes(v).strip() for k, v in headers if k == CLIENT_HEADER), None)
+            if supplied is not None:
+                nonce, _ = self.gate.check(method, target, supplied, body)
+                if nonce is None:
+                    return None
+            elif self.gate.required:
+                return None
+        status, answer_headers, answer = await agent_answer(
+            self.context(), method, target, agent_route(method, target)[1], body, peer,
+            disconnected)
+        if nonce is not None:
+            assert self.gate is not None
+            answer_headers.append((SERVER_HEADER, _server_proof(
+                self.gate.token, nonce, status, answer_headers, body_digest(answer))))
+        return status, answer_headers, answer
+
+
 class GatedStarlette(Starlette):
     """Starlette with the client gate outside everything, its error middleware included."""
 
@@ -208,13 +257,19 @@ class GatedStarlette(Starlette):
                  **kwargs: Any) -> None:
         self.client_token = client_token
         self.proof_required = proof_required
+        # One gate (one nonce book) for the app and for the server's agent requests; what it
+        # guards is the middleware stack, once Starlette builds it.
+        self.gate = (ClientTokenGate(_not_built, client_token, proof_required)
+                     if client_token else None)
         super().__init__(*args, **kwargs)
+        self.agent_requests = AgentRequests(self.gate, lambda: self.state.ctx)
 
     def build_middleware_stack(self) -> ASGIApp:
         stack: ASGIApp = AgentRoutes(super().build_middleware_stack(), lambda: self.state.ctx)
-        if not self.client_token:
+        if self.gate is None:
             return stack
-        return ClientTokenGate(stack, self.client_token, self.proof_required)
+        self.gate.app = stack
+        return self.gate
 
 
 def create_app(ctx: DaemonContext, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:

@@ -33,11 +33,14 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
 from approvald.daemon import peers
 from approvald.daemon.aio import within
+
+if TYPE_CHECKING:
+    from approvald.daemon.httpfront import AgentAnswerer
 
 log = logging.getLogger("approvald.daemon")
 
@@ -123,15 +126,25 @@ class _StreamProtocol(asyncio.StreamReaderProtocol):
         super().connection_made(transport)
 
 
+class _Abortable(Protocol):
+    def abort(self) -> None: ...
+
+
 class HttpServer:
-    def __init__(self, app: ASGIApp, limits: Limits | None = None):
+    """`agent`: answers agents' decision requests straight from the connection
+    (`httpfront.FrontProtocol`); every other request goes to `app`."""
+
+    def __init__(self, app: ASGIApp, limits: Limits | None = None,
+                 agent: AgentAnswerer | None = None):
         self.app = app
         self.limits = limits or Limits()
+        self.agent = agent
         self._server: asyncio.AbstractServer | None = None
-        self._connections: set[_Connection] = set()
-        self._pending: dict[_Connection, float] = {}  # waiting for a head -> since
+        # A connection: a stream server's (_Connection), or one still at its front.
+        self._connections: set[_Abortable] = set()
+        self._pending: dict[_Abortable, float] = {}  # waiting for a head -> since
         self._in_flight = {AGENT: 0, OPERATOR: 0}
-        self._busy: set[_Connection] = set()
+        self._busy: set[_Abortable] = set()
         self.closing = False
         self.served = 0
 
@@ -141,7 +154,13 @@ class HttpServer:
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(_quiet_accept_errors)
 
-        def protocol() -> _StreamProtocol:
+        agent = self.agent
+
+        def protocol() -> asyncio.Protocol:
+            if agent is not None:
+                from approvald.daemon.httpfront import FrontProtocol  # it builds on this module
+
+                return FrontProtocol(self, agent, loop)
             reader = asyncio.StreamReader(limit=self.limits.head_bytes, loop=loop)
             return _StreamProtocol(reader, self._serve, loop=loop)
 
@@ -299,11 +318,24 @@ class HttpServer:
         return response.complete and not response.gone and conn.disconnected is None
 
     async def _refuse(self, conn: _Connection, status: int, message: str) -> None:
-        import json
-
-        body = json.dumps({"error": message}).encode()
         with contextlib.suppress(Exception):
-            await _Response(conn, self.limits.write_timeout_s).simple(status, body, close=True)
+            await _Response(conn, self.limits.write_timeout_s).write_whole(
+                refusal(status, message))
+
+
+def refusal(status: int, message: str) -> bytes:
+    """A refused request's answer, after which the connection closes."""
+    import json
+
+    return simple_answer(status, json.dumps({"error": message}).encode(), close=True)
+
+
+def simple_answer(status: int, body: bytes, close: bool = False) -> bytes:
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    return _head(status, headers) + body
 
 
 def _close(writer: asyncio.StreamWriter) -> None:
@@ -430,13 +462,12 @@ class _Response:
             if not more:
                 self.complete = True
 
-    async def simple(self, status: int, body: bytes, close: bool = False) -> None:
-        headers = [(b"content-type", b"application/json"),
-                   (b"content-length", str(len(body)).encode())]
-        if close:
-            headers.append((b"connection", b"close"))
+    async def simple(self, status: int, body: bytes) -> None:
+        await self.write_whole(simple_answer(status, body))
+
+    async def write_whole(self, answer: bytes) -> None:
         self.started = True
-        await self._write(_head(status, headers) + body)
+        await self._write(answer)
         self.complete = True
 
 

@@ -301,7 +301,9 @@ async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence
         bind_audit(asyncio.get_running_loop())
     started = start_all(default_services(ctx.settings) if services is None else services, ctx)
     await _start_evaluator(ctx)
-    server = HttpServer(create_app(ctx, extra_routes), Limits(max_body=MAX_BODY))
+    app = create_app(ctx, extra_routes)
+    server = HttpServer(app, Limits(max_body=MAX_BODY),
+                        agent=getattr(app, "agent_requests", None))
     stop = asyncio.Event()
     undo_signals = _install_signals(stop)
     try:
