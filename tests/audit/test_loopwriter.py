@@ -213,3 +213,33 @@ async def test_a_batch_larger_than_the_pipe_goes_out_as_the_child_reads_it(
         writer.close()
     assert _summaries(tmp_path) == [f"echo {i}" for i in range(20)]
     assert verify_chain(tmp_path / "audit").ok
+
+
+async def test_a_batch_waits_for_records_on_their_way_and_a_lone_one_goes_at_once(
+        tmp_path: Path) -> None:
+    writer = _writer(tmp_path)
+    coming = [True]
+    writer.linger_while(lambda: coming[0])
+    writer.bind_loop(asyncio.get_running_loop())
+    try:
+        writer.append(_record(0))
+        await writer.barrier()  # the child's start; the first batch waits LINGER_S at most
+        commits = writer.commits
+        writer.append(_record(1))
+        first = writer.barrier()
+        await asyncio.sleep(0)
+        writer.append(_record(2))  # on its way while the batch waited: goes with it
+        coming[0] = False
+        writer.append(_record(3))  # the last one: the batch goes without waiting further
+        await writer.barrier()
+        assert first.done()
+        assert writer.commits == commits + 1
+        coming[0] = True
+        writer.append(_record(4))
+        await asyncio.wait_for(writer.barrier(), 30)  # more "coming" never comes: LINGER_S
+        coming[0] = False
+        writer.append(_record(5))
+        await writer.barrier()
+    finally:
+        writer.close()
+    assert _summaries(tmp_path) == [f"echo {i}" for i in range(6)]

@@ -47,6 +47,11 @@ READ_SIZE = 65536
 class LoopAuditWriter:
     RETRY_S = 2.0
     MAX_HELD = 100_000
+    # A commit costs the child about as much for one record as for several (the sync, the
+    # anchor's transaction): while `linger()` says more records are on their way (decisions
+    # being evaluated), a batch waits for them up to LINGER_S, or until it holds LINGER_MAX.
+    LINGER_S = 0.002
+    LINGER_MAX = 32
 
     def __init__(self, fallback: AuditLog, context: Any,
                  anchor: Callable[[], Callable[[int, str], None]] | None = None,
@@ -70,6 +75,9 @@ class LoopAuditWriter:
         self._timer: asyncio.TimerHandle | None = None
         self._retry: asyncio.TimerHandle | None = None
         self._kick_soon = False
+        self._linger: Callable[[], bool] | None = None
+        self._lingering: asyncio.TimerHandle | None = None
+        self._lingered = False  # the batch waited LINGER_S: it goes now
         self._thread: AuditWriter | None = None  # no child can be started: a thread writes
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self.failure: str | None = None
@@ -84,6 +92,11 @@ class LoopAuditWriter:
         self._loop = loop
         self._loop_thread = threading.get_ident()
         self._schedule()
+
+    def linger_while(self, more_coming: Callable[[], bool]) -> None:
+        """Let a batch wait (LINGER_S at most) while `more_coming()`; never while nothing
+        else is on its way (a lone decision's record goes at once)."""
+        self._linger = more_coming
 
     def append(self, record: dict[str, Any]) -> None:
         if self._thread is not None:
@@ -150,6 +163,8 @@ class LoopAuditWriter:
             return
         if not self._ready:
             return  # its "ready" sends the batch
+        if self._waits_for_more():
+            return
         if self._retry is not None:
             self._retry.cancel()
             self._retry = None
@@ -167,6 +182,29 @@ class LoopAuditWriter:
         self._out = _HEADER.pack(len(message)) + message
         self._write()
         self._arm(self.reply_timeout_s)
+
+    def _waits_for_more(self) -> bool:
+        """Whether the held batch waits for records on their way (arming its LINGER_S);
+        False once it has waited, is full, or none are coming."""
+        if self._lingered or self._linger is None or len(self._held) >= self.LINGER_MAX \
+                or not self._linger():
+            self._end_linger()
+            return False
+        if self._lingering is None:
+            assert self._loop is not None
+            self._lingering = self._loop.call_later(self.LINGER_S, self._linger_over)
+        return True
+
+    def _linger_over(self) -> None:
+        self._lingering = None
+        self._lingered = True
+        self._kick()
+
+    def _end_linger(self) -> None:
+        self._lingered = False
+        if self._lingering is not None:
+            self._lingering.cancel()
+            self._lingering = None
 
     def _write(self) -> None:
         assert self._loop is not None
@@ -363,10 +401,10 @@ class LoopAuditWriter:
         if self._thread is not None:
             self._thread.close(timeout)
             return
-        for handle in (self._retry, self._timer):
+        for handle in (self._retry, self._timer, self._lingering):
             if handle is not None:
                 handle.cancel()
-        self._retry = self._timer = None
+        self._retry = self._timer = self._lingering = None
         if self._fd >= 0 and self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self._fd)
             self._loop.remove_writer(self._fd)

@@ -105,6 +105,7 @@ class DaemonContext:
         # approval id -> future resolved with the decided Approval (or STOPPING)
         self.waiters: dict[str, asyncio.Future[Approval | str]] = {}
         self.decisions = 0
+        self.evaluating = 0  # decisions being evaluated now (each appends a record next)
         # The live doctor once its service runs; None in tests and with the watch turned off.
         self.doctor: DoctorWatch | None = None
         # The OTLP exporter while export is on (approvald.daemon.export); its counts are in status.

@@ -97,7 +97,11 @@ async def decide(ctx: DaemonContext, action: Action, *, wait: bool = True,
     """
     if ctx.doctor is not None and action.cwd:
         ctx.doctor.saw_cwd(action.cwd)  # the live doctor learns the project (a dict lookup)
-    decision = await evaluate(ctx, action)
+    ctx.evaluating += 1  # its record is on its way (the audit writer's batch may wait for it)
+    try:
+        decision = await evaluate(ctx, action)
+    finally:
+        ctx.evaluating -= 1
     if floor is not None:
         decision = _raise_to_floor(decision, floor)
     if ctx.audit_failure is not None and decision["decision"] != DENY:

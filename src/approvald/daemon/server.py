@@ -299,6 +299,9 @@ async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence
     bind_audit = getattr(ctx.audit, "bind_loop", None)
     if bind_audit is not None:  # its commits are driven from the loop from now on
         bind_audit(asyncio.get_running_loop())
+    linger = getattr(ctx.audit, "linger_while", None)
+    if linger is not None:  # a commit waits briefly for the records of decisions under way
+        linger(lambda: ctx.evaluating > 0)
     started = start_all(default_services(ctx.settings) if services is None else services, ctx)
     await _start_evaluator(ctx)
     app = create_app(ctx, extra_routes)
