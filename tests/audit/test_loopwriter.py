@@ -243,3 +243,21 @@ async def test_a_batch_waits_for_records_on_their_way_and_a_lone_one_goes_at_onc
     finally:
         writer.close()
     assert _summaries(tmp_path) == [f"echo {i}" for i in range(6)]
+
+
+async def test_a_record_pickle_cannot_carry_is_written_as_the_log_itself_would(
+        tmp_path: Path) -> None:
+    import threading
+
+    unpicklable = threading.Lock()
+    record = _record(0, held=unpicklable)
+    writer = _writer(tmp_path)
+    writer.bind_loop(asyncio.get_running_loop())
+    try:
+        writer.append(record)
+        await writer.barrier()
+    finally:
+        writer.close()
+    written = list(read_records(tmp_path / "audit"))
+    assert written[0]["held"] == AuditLog.bodies([record])[0]["held"]
+    assert isinstance(written[0]["held"], str)

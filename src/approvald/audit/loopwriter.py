@@ -3,8 +3,8 @@
 Why: with a writer thread between the loop and the child (the daemon's `AuditWriter`, which
 redacted and waited for the child there), every commit handed the interpreter's lock back and
 forth between the two threads a few times (about a dozen futex calls per decision under many
-hooks at once). Here the loop itself redacts
-and pickles a batch, writes it to the child's pipe without blocking (the rest when the pipe has
+hooks at once). Here the loop pickles a batch
+(the child redacts it), writes it to the child's pipe without blocking (the rest when the pipe has
 room) and reads the child's answer when the pipe is readable: no second thread at all.
 
 What stays exactly as with `AuditWriter`: records committed in order, a group commit (records
@@ -36,12 +36,23 @@ from typing import Any
 
 from approvald.audit import AuditError, AuditLog
 from approvald.audit.background import AuditWriter
-from approvald.audit.process import REPLY_TIMEOUT_S, START_TIMEOUT_S, writer_main
+from approvald.audit.process import BODIES, RECORDS, REPLY_TIMEOUT_S, START_TIMEOUT_S, writer_main
+from approvald.redaction import remembered_values
 
 log = logging.getLogger("approvald.audit")
 
 _HEADER = struct.Struct("!i")  # multiprocessing.Connection's framing (messages under 2 GiB)
 READ_SIZE = 65536
+
+
+def _batch(records: list[dict[str, Any]]) -> bytes:
+    """A batch for the child: the records as appended, with the values this process redacts
+    by value, redacted there (`process.writer_main`); records pickle cannot carry are made
+    bodies here (the JSON round trip says what they become)."""
+    try:
+        return pickle.dumps((RECORDS, records, remembered_values()), pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return pickle.dumps((BODIES, AuditLog.bodies(records), ()), pickle.HIGHEST_PROTOCOL)
 
 
 class LoopAuditWriter:
@@ -169,8 +180,7 @@ class LoopAuditWriter:
             self._retry.cancel()
             self._retry = None
         try:
-            bodies = AuditLog.bodies(list(self._held))
-            message = pickle.dumps(bodies, pickle.HIGHEST_PROTOCOL)
+            message = _batch(list(self._held))
         except Exception as exc:
             self._failed(exc)
             return
@@ -432,7 +442,7 @@ class LoopAuditWriter:
             self._await_answer(timeout)
         if self._held:
             records = list(self._held)
-            conn.send_bytes(pickle.dumps(AuditLog.bodies(records), pickle.HIGHEST_PROTOCOL))
+            conn.send_bytes(_batch(records))
             self._sent, self._held = records, deque()
             self._await_answer(timeout)
         conn.send_bytes(b"")

@@ -3,11 +3,12 @@
 Why: chaining, hashing, encoding and committing a record (the file lock, the write, the sync,
 the head, the anchor's database transaction) is CPU work, and in the daemon it held the
 interpreter's lock that every request needs: under many hooks at once the daemon decided about
-a third fewer actions. The child (`writer_main`) opens the log, commits each batch of bodies
-(records the daemon has redacted: the values it remembers to redact are known to it alone) and
-answers with the records as written, or the error that kept them out (an `AuditError`, as
-`AuditLog.append_bodies` raises it). The daemon's side, with its order, group commits,
-barriers, held records and retries, is `approvald.audit.loopwriter`.
+a third fewer actions. The child (`writer_main`) opens the log, commits each batch (the
+records as the daemon appended them, redacted here: with them come the values the daemon
+redacts by value, `redaction.remembered_values`, as they are when the batch is sent; or bodies
+the daemon made itself) and answers with the records as written, or the error that kept them
+out (an `AuditError`, as `AuditLog.append_bodies` raises it). The daemon's side, with its
+order, group commits, barriers, held records and retries, is `approvald.audit.loopwriter`.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ log = logging.getLogger("approvald.audit")
 
 START_TIMEOUT_S = 30.0
 REPLY_TIMEOUT_S = 60.0  # a commit is milliseconds; a child silent this long is stuck
+RECORDS, BODIES = "records", "bodies"  # a batch: (RECORDS, records, values) | (BODIES, bodies, ())
 
 
 def writer_main(conn: Any, directory: str, fsync: bool,
                 anchor: Callable[[], Callable[[int, str], None]] | None) -> None:
-    """The child: open the log, say ready (or why not), then commit each batch of bodies it
-    is sent and answer ("ok", written) or ("error", exception); an empty message ends it."""
+    """The child: open the log, say ready (or why not), then commit each batch it is sent
+    (redacted here when it holds records) and answer ("ok", written) or ("error", exception);
+    an empty message ends it."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon stops us, not the terminal
@@ -49,7 +52,9 @@ def writer_main(conn: Any, directory: str, fsync: bool,
             audit.close()
             return
         try:
-            answer = _reply("ok", audit.append_bodies(pickle.loads(message)))
+            kind, items, values = pickle.loads(message)
+            bodies = AuditLog.bodies(items, values) if kind == RECORDS else items
+            answer = _reply("ok", audit.append_bodies(bodies))
         except Exception as exc:
             answer = _reply("error", exc)
         conn.send_bytes(answer)

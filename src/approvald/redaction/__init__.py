@@ -21,10 +21,11 @@ from approvald.redaction.text import (
     redact_text,
     remember_secret,
     remembered_count,
+    remembered_values,
     secret_key_kind,
 )
 from approvald.redaction.values import RedactingStream, Redactor
 
 __all__ = ["MARK", "RedactingStream", "Redactor", "forget_secrets", "redact_obj",
            "redact_output_obj", "redact_output_text", "redact_text", "remember_secret",
-           "remembered_count", "secret_key_kind"]
+           "remembered_count", "remembered_values", "secret_key_kind"]

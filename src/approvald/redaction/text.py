@@ -231,6 +231,13 @@ def forget_secrets() -> None:
     _REMEMBERED.clear()
 
 
+def remembered_values() -> tuple[tuple[str, str], ...]:
+    """The (name, value) pairs this process redacts by value, for a process of its own that
+    redacts for it (the daemon's audit writer): `redact_text(text, remembered_values())`
+    there is `redact_text(text)` here."""
+    return tuple(_REMEMBERED)
+
+
 def remembered_count() -> int:
     """How many values this process redacts by value (a count, never a value)."""
     return len(_REMEMBERED)
