@@ -23,3 +23,40 @@ async def within(awaitable: Awaitable[T], seconds: float) -> T:
         async with asyncio.timeout(seconds):
             return await awaitable
     return await asyncio.wait_for(awaitable, seconds)  # pragma: no cover - Python 3.10
+
+
+async def within_shared(shared: asyncio.Future[None], seconds: float) -> None:
+    """`shared`'s outcome within `seconds` (TimeoutError past them), never cancelling it:
+    `within(asyncio.shield(shared), seconds)` with one future and one timer (every ALLOW
+    waits so for its audit record)."""
+    if shared.done():
+        shared.result()
+        return
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[None] = loop.create_future()
+
+    def settle(done: asyncio.Future[None]) -> None:
+        if waiter.done():
+            return
+        if done.cancelled():
+            waiter.cancel()
+            return
+        error = done.exception()
+        if error is not None:
+            waiter.set_exception(error)
+        else:
+            waiter.set_result(None)
+
+    shared.add_done_callback(settle)
+    timer = loop.call_later(seconds, _too_late, waiter)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        if not shared.done():
+            shared.remove_done_callback(settle)
+
+
+def _too_late(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())

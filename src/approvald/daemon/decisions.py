@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any
 
-from approvald.daemon.aio import within
+from approvald.daemon.aio import within_shared
 from approvald.daemon.context import STOPPING, DaemonContext
 from approvald.daemon.evaluator import EvaluationFailed, Overtime
 from approvald.model import events, limits
@@ -195,20 +195,23 @@ async def _once_durable(ctx: DaemonContext, action: Action,
 async def audit_durable(ctx: DaemonContext) -> None:
     """Returns once every audit record so far is written and synced; raises (TimeoutError, or
     the writer's error) when that cannot be done in AUDIT_WAIT_S. The writer's barrier is
-    shared by every waiter, so giving up leaves it uncancelled (shielded)."""
+    shared by every waiter, so giving up leaves it uncancelled."""
     barrier = getattr(ctx.audit, "barrier", None)
     if barrier is None:
         return
-    await within(asyncio.shield(_on_loop(barrier())), AUDIT_WAIT_S)
+    await within_shared(_on_loop(barrier()), AUDIT_WAIT_S)
 
 
-# One future on the loop per audit barrier: decisions waiting on the same barrier (the audit
-# writer hands out the one queued until it is taken) are woken by one call from its thread.
+# One future on the loop per audit barrier from a writer thread: decisions waiting on the same
+# barrier (the audit writer hands out the one queued until it is taken) are woken by one call
+# from its thread. The loop's own writer hands out futures on the loop already.
 _ON_LOOP: weakref.WeakKeyDictionary[Future[None], asyncio.Future[None]] = (
     weakref.WeakKeyDictionary())
 
 
-def _on_loop(barrier: Future[None]) -> asyncio.Future[None]:
+def _on_loop(barrier: Future[None] | asyncio.Future[None]) -> asyncio.Future[None]:
+    if isinstance(barrier, asyncio.Future):
+        return barrier
     waiting = _ON_LOOP.get(barrier)
     if waiting is None:
         waiting = _ON_LOOP[barrier] = asyncio.wrap_future(barrier)
