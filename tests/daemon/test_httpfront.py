@@ -13,22 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from approvald.daemon.httpserver import HttpServer, Limits
+from tests.support.asgi import body_length_app
 
 AGENT_TARGET = "/v1/hook/claude-code"
-
-
-async def _app(scope: Any, receive: Any, send: Any) -> None:
-    """The general server's answer: which server answered, and the body's length."""
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    answer = b"app:%d" % len(body)
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-length", str(len(answer)).encode())]})
-    await send({"type": "http.response.body", "body": answer})
 
 
 class _Agent:
@@ -62,7 +49,7 @@ async def _serving(tmp_path: Path, agent: _Agent, **limits: Any) -> AsyncIterato
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen()
-    server = HttpServer(_app, Limits(**limits), agent=agent)
+    server = HttpServer(body_length_app, Limits(**limits), agent=agent)
     await server.start(listener)
     try:
         yield path
@@ -116,9 +103,9 @@ async def test_other_requests_and_declined_ones_reach_the_app(tmp_path: Path) ->
         chunked = await asyncio.to_thread(
             _exchange, path, b"POST " + AGENT_TARGET.encode() + b" HTTP/1.1\r\nHost: a\r\n"
             b"Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
-    assert _bodies(other) == [b"app:3"]
-    assert _bodies(declined) == [b"app:8"]
-    assert _bodies(chunked) == [b"app:3"]
+    assert _bodies(other) == [b"3"]
+    assert _bodies(declined) == [b"8"]
+    assert _bodies(chunked) == [b"3"]
 
 
 async def test_a_kept_connection_carries_agent_and_app_requests_in_turn(tmp_path: Path) -> None:
@@ -128,7 +115,7 @@ async def test_a_kept_connection_carries_agent_and_app_requests_in_turn(tmp_path
     async with _serving(tmp_path, agent) as path:
         answer = await asyncio.to_thread(_exchange, path, data)
     # After the app's answer the stream server keeps the connection: the last goes there too.
-    assert _bodies(answer) == [b"agent:1", b"agent:2", b"app:3", b"app:4"]
+    assert _bodies(answer) == [b"agent:1", b"agent:2", b"3", b"4"]
 
 
 async def test_the_front_refuses_as_the_stream_server_does(tmp_path: Path) -> None:

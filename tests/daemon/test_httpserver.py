@@ -11,20 +11,7 @@ from typing import Any
 
 from approvald.daemon import httpserver
 from approvald.daemon.httpserver import HttpServer, Limits
-
-
-async def _echo(scope: Any, receive: Any, send: Any) -> None:
-    """Answers the length of the body it received, and how the connection reads."""
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    answer = str(len(body)).encode()
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-length", str(len(answer)).encode())]})
-    await send({"type": "http.response.body", "body": answer})
+from tests.support.asgi import body_length_app
 
 
 @contextlib.asynccontextmanager
@@ -34,7 +21,7 @@ async def _serving(tmp_path: Path) -> AsyncIterator[str]:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen()
-    server = HttpServer(_echo, Limits())
+    server = HttpServer(body_length_app, Limits())
     await server.start(listener)
     try:
         yield path
