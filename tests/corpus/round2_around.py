@@ -7,7 +7,7 @@ is only known at run time is dynamic (a person decides). Expectations from the i
 
 from __future__ import annotations
 
-from corpus_kit import D, R, group
+from corpus_kit import A, D, R, group
 
 PUSH = "git push origin main"
 WIPE = "rm -rf ~"
@@ -107,6 +107,21 @@ group("feed", R, [
      "make -f /dev/stdin that pushes"),
     ("source-subst", "source <(./gen-env)", "source <(...)"),
     ("eval-subst", "eval \"$(./gen)\"", "eval of output"),
+])
+
+group("feed-appended", R, [
+    ("xargs-sh-c", "echo 'rm -rf ~' | xargs -0 sh -c", "xargs sh -c: the code is appended"),
+    ("xargs-sh-c-file", "xargs -a cmds.txt -0 sh -c", "xargs -a FILE sh -c"),
+    ("xargs-bash", "ls scripts | xargs bash", "xargs bash: the script is appended"),
+    ("xargs-python-c", "cat snippets.txt | xargs -0 python3 -c", "xargs python3 -c"),
+    ("fish-escape", "fish -c \"echo 'a\\' 'b; rm -rf ~; echo \\'\"",
+     "fish escapes a quote inside '...': its text is not read as bash"),
+])
+
+group("feed-appended-ok", A, [
+    ("xargs-sh-c-args", "ls | xargs sh -c 'echo \"$@\"' _", "the code is given; xargs adds $@"),
+    ("xargs-python-script", "ls data | xargs python3 tools/check.py", "a script with arguments"),
+    ("fish-plain", "fish -c 'git status'", "plain words read alike by every shell"),
 ])
 
 group("feed-deny", D, [

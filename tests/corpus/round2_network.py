@@ -117,6 +117,8 @@ group("net-env", D, [
 ])
 
 group("wipe2", D, [
+    ("npx-rimraf-home", "npx rimraf ~", "rimraf always deletes recursively"),
+    ("hash-p-rm", "hash -p /bin/rm git; git -rf ~", "hash -p: git now runs rm"),
     ("shred", "shred -u notes.txt", "shred"),
     ("shred-dev", "shred -n 3 -z /dev/sda", "shred of a disk"),
     ("shred-find", "find . -name '*.key' -exec shred -u {} \\;", "shred through find"),

@@ -6,8 +6,8 @@ import pwd
 
 import pytest
 
-from approvald.shell import DYNAMIC_ARGS
-from tests.support.shell import CWD, one, programs, run, show
+from approvald.shell import DYNAMIC_ARGS, DYNAMIC_NAME
+from tests.support.shell import CWD, HOME, one, programs, run, show
 
 # line -> (wrappers, args of the git command, assignments)
 WRAPPED = [
@@ -85,6 +85,52 @@ def test_xargs_appends_dynamic_arguments() -> None:
     assert command.depth == 1 and command.via == "xargs"
     assert command.dynamic == DYNAMIC_ARGS
     assert len(command.args) in command.dynamic_args  # appended after the last argument
+
+
+@pytest.mark.parametrize("line, program", [
+    ("echo 'rm -rf ~' | xargs -0 sh -c", "sh"),  # the code is the appended argument
+    ("xargs -a cmds.txt bash", "bash"),  # the script's name is
+    ("xargs env sh -ec", "sh"),
+    ("xargs python3 -c", "python3"),
+    ("xargs node", "node"),
+])
+def test_xargs_appending_the_program_a_shell_or_interpreter_runs_is_dynamic(
+        line: str, program: str) -> None:
+    assert one(run(line), program).dynamic == DYNAMIC_NAME
+
+
+@pytest.mark.parametrize("line, program", [
+    ("xargs sh -c 'echo \"$@\"' _", "sh"),  # appended words are the script's arguments
+    ("xargs bash -s", "bash"),  # the script is xargs' standard input (not the pipe's)
+    ("xargs python3 tools/check.py", "python3"),
+])
+def test_xargs_appending_arguments_to_a_known_program_is_not_dynamic(
+        line: str, program: str) -> None:
+    assert one(run(line), program).dynamic is None
+
+
+def test_fish_text_is_read_as_bash_only_when_plain() -> None:
+    assert one(run("fish -c 'git push'"), "fish").dynamic is None
+    assert one(run("fish -c 'git push'"), "git", "push").via == "fish -c"
+    # fish reads `\'` inside single quotes as a quote: bash's reading would miss the rm
+    tricky = run("fish -c \"echo 'a\\' 'b; rm -rf ~; echo \\'\"")
+    assert one(tricky, "fish").dynamic == DYNAMIC_NAME
+    assert one(run("csh -c 'echo !$'"), "csh").dynamic == DYNAMIC_NAME
+
+
+@pytest.mark.parametrize("line", [
+    "hash -p /bin/rm git; git -rf ~",
+    "hash -p/bin/rm git; git -rf ~",
+    "hash -t -p /bin/rm ls git; git -rf ~",
+])
+def test_hash_p_makes_a_name_run_that_path(line: str) -> None:
+    rm = one(run(line), "rm")
+    assert rm.args == ("-rf", HOME)
+
+
+def test_hash_p_with_a_run_time_path_makes_the_name_dynamic() -> None:
+    analysis = run('hash -p "$X" git; git status')
+    assert any(c.dynamic == DYNAMIC_NAME for c in analysis.commands[1:])
 
 
 def test_xargs_replacement_marks_those_arguments() -> None:

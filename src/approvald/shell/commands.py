@@ -224,7 +224,35 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             alias_name, equals, value = word.text.partition("=")
             if equals and word.literal:
                 scope.aliases[alias_name] = value
+    elif name == "hash":
+        remember_hashed(rest, scope)
     return emit(an, words, assignments, ctx, site, scope=scope)
+
+
+def remember_hashed(words: list[Word], scope: Scope) -> None:
+    """`hash -p PATH NAME...`: from now on NAME runs PATH (`hash -p /bin/rm git; git -rf ~`),
+    as an alias would run it; a PATH known only at run time makes NAME a run-time name."""
+    path: Word | None = None
+    index = 0
+    while index < len(words) and path is None:
+        text = words[index].text
+        index += 1
+        if text == "--" or not text.startswith("-") or text == "-":
+            index -= text != "--"
+            break
+        letters = text[1:]
+        if "p" in letters:
+            glued = letters[letters.index("p") + 1:]
+            if glued:
+                path = Word(glued, words[index - 1].literal)
+            elif index < len(words):
+                path, index = words[index], index + 1
+    if path is None:
+        return
+    command = quote_words([path]) if path.literal else '"${BASH_CMDS[hashed]}"'
+    for word in words[index:]:
+        if word.literal:
+            scope.aliases[word.text] = command
 
 
 def dynamic_text(an: Analyzer, word: Word, what: str) -> str | None:

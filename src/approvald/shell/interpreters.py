@@ -245,7 +245,9 @@ def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scop
                  cwd=site.cwd)
         return index
     sources: list[Word] = list(parsed.code)
-    unknown = parsed.unknown
+    # `xargs python3 -c`, `xargs node`: the code, or the script's name, is what xargs appends
+    unknown = parsed.unknown or (site.appended and not parsed.code and not parsed.files
+                                 and (spec.operand_code or spec.operand_file))
     for file in parsed.files:
         text, unknown_file = scripts.script_from(an, file, site.cwd, stdin, f"{name} script")
         unknown = unknown or unknown_file

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 # Script operands that mean "read the script from standard input".
 STDIN_PATHS = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "-"})
+# Shells whose quoting is not bash's (fish: `\'` inside '...'; csh: `!` and its own quoting):
+# their text is read as bash only when it is plain words, which every shell reads alike.
+NOT_POSIX = frozenset({"fish", "csh", "tcsh"})
 
 
 def written(an: Analyzer, word: Word, cwd: str) -> Word | None:
@@ -79,6 +82,8 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
             continue
         break
     operands = rest[index:]
+    if site.appended and not operands and not from_stdin:
+        unknown = True  # `xargs sh -c`, `xargs bash`: the code or script is what xargs appends
     script: Word | None = None
     via = f"{name} -c"
     if command_mode:
@@ -97,12 +102,23 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
         if site.replace and site.replace in script.text:  # xargs -I{} sh -c '... {} ...'
             script = Word(script.text, False)
         dynamic = dynamic_text(an, script, name) or dynamic
+        if name in NOT_POSIX and script.literal and not _plain(script.text):
+            an.note_dynamic(f"{name} reads {script.text!r} by its own rules, not bash's")
+            dynamic = DYNAMIC_NAME
         if not can_nest(an, ctx, via):
             dynamic, script = DYNAMIC_NAME, None
     position = emit(an, words, assignments, ctx, site, dynamic=dynamic)
     if script is not None and script.text:
         walk_nested(an, script.text, scope.copy(), ctx, via, site)
     return position
+
+
+def _plain(text: str) -> bool:
+    """Plain words that fish and csh read as bash does: no backslash (fish escapes `\\'`
+    inside single quotes) and no `!` (csh's history)."""
+    from approvald.shell.plain import plain_words
+
+    return "\\" not in text and "!" not in text and plain_words(text.strip(), None) is not None
 
 
 def source(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
