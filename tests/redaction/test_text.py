@@ -204,3 +204,20 @@ def test_large_text_stays_linear() -> None:
     start = time.perf_counter()
     assert redact_text(plain) == plain
     assert time.perf_counter() - start < 5.0
+
+
+_KEY_CHARS = st.sampled_from([*"aeiklnoprstwyzAKPST_-", "ſ", "K", "ı", "İ", "é", "0"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(_KEY_CHARS, max_size=16), st.sampled_from(
+    ["", "password", "passwd", "pass", "pwd", "secret", "token", "api_key", "apikey", "key",
+     "Authorization", "cookie", "PaSsWoRd", "paſſword", "Kookie", "TOKEN"]))
+def test_a_key_names_a_secret_as_the_pattern_says(head: str, tail: str) -> None:
+    """The substring gate before the key pattern (it saves compiling it) decides as the
+    pattern alone would, non-ASCII keys (which IGNORECASE folds) included."""
+    from approvald.redaction import text
+
+    key = head + tail
+    named = text._SECRET_KEY.fullmatch(key) is not None
+    assert (text.secret_key_kind(key) is not None) == named, key

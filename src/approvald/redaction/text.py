@@ -17,6 +17,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
+from approvald.model.lazyre import lazy_compile
 from approvald.redaction.values import Redactor
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -197,8 +198,11 @@ _OUTPUT_PATTERNS: tuple[_Entry, ...] = (
 
 
 # JSON keys whose string value is a secret as a whole (`{"password": "hunter2"}`).
-_SECRET_KEY = re.compile(r"(?:.*[_-])?(?:" + _SECRET_NAME + r"|authorization|cookie)",
-                         re.IGNORECASE)
+_SECRET_KEY = lazy_compile(r"(?:.*[_-])?(?:" + _SECRET_NAME + r"|authorization|cookie)",
+                           re.IGNORECASE)
+# Every name _SECRET_KEY ends with holds one of these; an ASCII key holding none cannot match
+# (for ASCII text IGNORECASE is lower()), so most records never compile it (~0.7 ms a process).
+_SECRET_KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "authorization", "cookie")
 
 
 def _triggers(patterns: tuple[_Entry, ...]) -> tuple[str, ...]:
@@ -294,9 +298,11 @@ def _redact_with(text: str, extra_values: tuple[tuple[str, str], ...],
 def secret_key_kind(key: str) -> str | None:
     """The kind of secret a key names (`password`, `api_key`, ...), or None: a string under
     such a key is replaced whole."""
+    lowered = key.lower()
+    if key.isascii() and not any(word in lowered for word in _SECRET_KEY_WORDS):
+        return None
     if not _SECRET_KEY.fullmatch(key):
         return None
-    lowered = key.lower()
     for word, kind in (("authorization", "authorization"), ("cookie", "cookie"),
                        ("pass", "password"), ("pwd", "password"), ("secret", "secret"),
                        ("key", "api_key")):
