@@ -14,7 +14,7 @@ imports exactly one.
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -45,7 +45,10 @@ def get_agent(name: str) -> Agent:
     module = AGENTS.get(name)
     if module is None:
         raise UnknownAgent(f"unknown agent {name!r} (known: {', '.join(AGENTS)})")
-    agent: Agent = importlib.import_module(f"approvald.agents.{module}").AGENT
+    # __import__, not importlib.import_module: importlib (and warnings) cost the hook time
+    qualified = f"approvald.agents.{module}"
+    __import__(qualified)
+    agent: Agent = sys.modules[qualified].AGENT
     return agent
 
 

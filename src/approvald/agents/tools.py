@@ -13,7 +13,6 @@ never on the hook's fast path.
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Iterable, Mapping
 
 from approvald.model.actions import (
@@ -162,6 +161,8 @@ def shell(call: Call, command: object, *, command_key: str = "command", cwd: str
     """A shell line: `process.exec`. A command given as a list of words is joined as a shell
     would read it back."""
     if isinstance(command, list) and command and all(isinstance(w, str) for w in command):
+        import shlex  # for a list only: a module less for the hook
+
         command = shlex.join(command)
     if not isinstance(command, str):
         raise ActionError(f"{call.tool} tool_input needs a string {command_key!r}")

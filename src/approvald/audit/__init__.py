@@ -35,7 +35,6 @@ checking. Their public names are importable from here.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from _thread import allocate_lock  # threading.Lock, without importing threading
@@ -135,6 +134,9 @@ class _NotPlain(Exception):
     """A value `_plain_redacted` does not take: the JSON round trip decides what it becomes."""
 
 
+_INFINITY = float("inf")
+
+
 def _plain_redacted(value: Any, extra: tuple[tuple[str, str], ...]) -> Any:
     """What `redact_obj(json.loads(json.dumps(_scrub(value))), extra)` gives, in one walk,
     for plain JSON data (str keys; str, int, float, bool, None, dict, list, tuple values);
@@ -162,7 +164,7 @@ def _plain_redacted(value: Any, extra: tuple[tuple[str, str], ...]) -> Any:
         return [_plain_redacted(item, extra) for item in value]
     if value is None or kind is int or kind is bool:
         return value
-    if kind is float and math.isfinite(value):
+    if kind is float and -_INFINITY < value < _INFINITY:  # finite, without importing math
         return value
     raise _NotPlain
 

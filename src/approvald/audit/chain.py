@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from approvald.model.actions import canonical_json
+from approvald.model.lazyre import lazy_compile
 from approvald.signing import hex_digest
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -22,7 +22,7 @@ GENESIS = "sha256:" + "0" * 64
 ACTIVE_NAME = "audit.jsonl"
 HEAD_NAME = "audit.head"
 LOCK_NAME = "audit.lock"
-_ROTATED = re.compile(r"^audit\.([1-9][0-9]*)\.jsonl$")
+_ROTATED = lazy_compile(r"^audit\.([1-9][0-9]*)\.jsonl$")
 O_BINARY = getattr(os, "O_BINARY", 0)
 LOCK_TIMEOUT_S = 10.0
 

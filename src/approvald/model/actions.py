@@ -25,11 +25,9 @@ different ids and the same fingerprint.
 from __future__ import annotations
 
 import json
-import ntpath
 import os
 import posixpath
 from json.encoder import encode_basestring, encode_basestring_ascii
-from urllib.parse import urlsplit, urlunsplit
 
 from approvald.model.kinds import (
     AGENT_TASK,
@@ -57,7 +55,6 @@ __all__ = ["AGENT_TASK", "FS_READ", "FS_WRITE", "KINDS", "MCP_CALL", "NET_HTTP",
 
 FINGERPRINT_VERSION = 1
 MAX_DESCRIPTION = 500  # characters of the agent's description kept
-_WINDOWS_PATH = lazy_compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
 _HOME_PREFIX = lazy_compile(r"^(?:~|\$HOME|\$\{HOME\})(?=/|\\|$)")
 
 
@@ -182,6 +179,22 @@ def fingerprint(fields: dict[str, Any]) -> str:
     return "sha256:" + hex_digest(canonical_json(fields))
 
 
+def _windows_path(text: str) -> bool:
+    """`C:\\...`, `C:/...` or `\\\\server\\...` (a string test: this runs for every path, and
+    compiling a regex for it costs the hook time)."""
+    if text[:2] == "\\\\":
+        return True
+    drive = text[:1]
+    return text[1:2] == ":" and text[2:3] in ("\\", "/") and drive.isascii() and drive.isalpha()
+
+
+def _ntpath() -> Any:
+    """ntpath, imported for a Windows path only: each module costs the hook time."""
+    import ntpath
+
+    return ntpath
+
+
 def expand_home(path: str, home: str | None = None) -> str:
     match = _HOME_PREFIX.match(path)
     if not match:
@@ -192,14 +205,14 @@ def expand_home(path: str, home: str | None = None) -> str:
 
 def normalize_path(path: str, cwd: str = "", home: str | None = None) -> str:
     """Absolute, `~` expanded, `.`/`..` collapsed, case kept; Windows paths stay Windows."""
-    if path[:1] == "/" and not _WINDOWS_PATH.match(cwd):  # the common case: POSIX, absolute
+    if path[:1] == "/" and not _windows_path(cwd):  # the common case: POSIX, absolute
         if "/." not in path and "//" not in path and (len(path) == 1 or path[-1] != "/"):
             return path  # nothing for normpath to collapse
         normalized = posixpath.normpath(path)
         return "/" + normalized.lstrip("/") if normalized.startswith("//") else normalized
     path = expand_home(path, home)
-    windows = bool(_WINDOWS_PATH.match(path) or _WINDOWS_PATH.match(cwd))
-    flavour = ntpath if windows else posixpath
+    windows = _windows_path(path) or _windows_path(cwd)
+    flavour = _ntpath() if windows else posixpath
     if not flavour.isabs(path) and cwd:
         path = flavour.join(cwd, path)
     normalized = flavour.normpath(path)
@@ -213,6 +226,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 
 def normalize_url(url: str) -> str:
     """Scheme and host lowercased, default port dropped, an empty path made `/`."""
+    from urllib.parse import urlsplit, urlunsplit  # for URLs only: it costs the hook ~2 ms
+
     text = url.strip()
     if "://" not in text:
         text = "https://" + text
@@ -237,6 +252,8 @@ def normalize_url(url: str) -> str:
 
 
 def url_host(url: str) -> str:
+    from urllib.parse import urlsplit
+
     return (urlsplit(url).hostname or "").lower()
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -305,7 +304,7 @@ class PolicyEngine:
         commands += expand(commands, home)
         targets = [
             Target(kind=PROCESS_EXEC, tool=action.tool, home=home, command=cmd,
-                   text=cmd.text or shlex.join(cmd.argv),
+                   text=_command_text(cmd),
                    base_reads=tuple([r.path for r in cmd.redirects if r.mode == "read"])
                    if cmd.redirects else (),
                    base_writes=tuple([r.path for r in cmd.redirects if r.mode == "write"])
@@ -359,6 +358,15 @@ def _method(action: Action) -> str:
     return method.upper() if isinstance(method, str) and method else "GET"
 
 
+def _command_text(cmd: SimpleCommand) -> str:
+    """The command as written, else its words quoted as a shell reads them back."""
+    if cmd.text:
+        return cmd.text
+    import shlex  # here, not at the top: most commands keep their text, and the hook a module
+
+    return shlex.join(cmd.argv)
+
+
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -367,7 +375,7 @@ def _describe(commands: list[SimpleCommand], matches: list[Match]) -> list[dict[
     """Every command found (expanded ones too: `npm run x`'s script), for `policy explain`."""
     described = []
     for cmd in commands:
-        text = cmd.text or shlex.join(cmd.argv)
+        text = _command_text(cmd)
         described.append({
             "argv": list(cmd.argv),
             "program": cmd.program,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import time
 from functools import lru_cache
 
@@ -111,6 +110,8 @@ def _nested(text: str, cmd: SimpleCommand, home: str, via: str, budget: Budget,
 def _approvald_exec(cmd: SimpleCommand, home: str, budget: Budget) -> list[SimpleCommand]:
     if cmd.program != "approvald" or cmd.args[:1] != ("exec",) or "--" not in cmd.args:
         return []
+    import shlex  # here, not at the top: a module less for the hook when nothing needs it
+
     rest = cmd.args[cmd.args.index("--") + 1:]
     return _nested(shlex.join(rest), cmd, home, "approvald exec", budget) if rest else []
 
@@ -287,6 +288,8 @@ def _git_config(cmd: SimpleCommand, home: str, budget: Budget) -> list[SimpleCom
     sub = cmd.args[0] if cmd.args else ""
     alias = settings.get(f"alias.{sub.lower()}") if sub and sub not in GIT_BUILTINS else None
     if alias and budget.first_time((cmd.cwd, "alias." + sub)):
+        import shlex
+
         rest = shlex.join(cmd.args[1:])
         text = alias[1:] + " " + rest if alias.startswith("!") else f"git {alias} {rest}"
         found += _nested(text, cmd, home, f"git alias {sub} (git config)", budget)

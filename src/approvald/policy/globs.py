@@ -14,6 +14,7 @@ import os
 import re
 from functools import lru_cache
 
+from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Frozen
 
 
@@ -21,7 +22,7 @@ class GlobError(ValueError):
     pass
 
 
-GLOB_SYNTAX = re.compile(r"[*?\[{}]")  # what _translate reads as glob syntax (`,` only inside {})
+GLOB_SYNTAX = lazy_compile(r"[*?\[{}]")  # what _translate reads as glob syntax (`,` only inside {})
 
 
 def _translate(pattern: str, *, path: bool) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from approvald.model.actions import KINDS, PROCESS_EXEC
-from approvald.policy import netaddr
+from approvald.model.lazyre import lazy_compile
 from approvald.policy.errors import PolicyError
 from approvald.policy.globs import GLOB_SYNTAX, GlobError, word_glob_regex
 from approvald.policy.pathsets import PathGlobSet, compile_set
@@ -30,7 +30,7 @@ COMMAND = "command"  # a simple command of a shell line
 LINE = "line"  # a shell line as a whole
 CLASSES = frozenset({COMMAND, LINE, *(k for k in KINDS if k != PROCESS_EXEC)})
 _EVERYWHERE = CLASSES
-_GLOB_CHARS = re.compile(r"[*?\[]")
+_GLOB_CHARS = lazy_compile(r"[*?\[]")
 
 # Which target classes each key can hold for.
 _KEY_CLASSES: dict[str, frozenset[str]] = {
@@ -302,6 +302,8 @@ class MatchCompiler:
             url_paths = self._word_regex("url_path", match["url_path"])
             add(2, lambda t: any(url_paths.match(u.path) for u in t.urls))
         if "url_ip" in match:
+            from approvald.policy import netaddr  # for such rules only: it imports ipaddress
+
             try:
                 networks = netaddr.parse_networks(_globs(match["url_ip"]))
             except ValueError as exc:

@@ -21,9 +21,10 @@ import re
 from functools import lru_cache
 from itertools import product
 
+from approvald.model.lazyre import lazy_compile
 from approvald.policy.globs import GlobError, _translate, path_glob_regex
 
-_GLOB_CHARS = re.compile(r"[*?\[]")
+_GLOB_CHARS = lazy_compile(r"[*?\[]")
 _MAX_EXAMPLES = 64
 _MEMO_LIMIT = 4096  # paths remembered per set (then forgotten at once: memory stays bounded)
 

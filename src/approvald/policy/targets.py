@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from itertools import islice
 
+from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Frozen, Identity
-from approvald.policy import netaddr
 from approvald.shell.fileargs import FileArgs, absolute, file_args
 from approvald.shell.model import SimpleCommand
 
@@ -21,15 +21,17 @@ TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the 
 if TYPE_CHECKING:
     from typing import Any
 
+    from approvald.policy import netaddr
+
 # Programs whose last operand is where they write, not something they read.
 _DEST_LAST = frozenset({"cp", "mv", "scp", "rsync", "install", "ln"})
 # Characters that separate path-like tokens inside code (`python -c "open('.env')"`).
-_TOKEN_SPLIT = re.compile(r"[\s'\"`(),;=<>|&\[\]{}]+")
+_TOKEN_SPLIT = lazy_compile(r"[\s'\"`(),;=<>|&\[\]{}]+")
 _MAX_TOKENS_PER_ARG = 256
-_GLOB_CHARS = re.compile(r"[*?\[]")
+_GLOB_CHARS = lazy_compile(r"[*?\[]")
 # What can put a name into a path that the cwd and the arguments do not hold (see args_lack).
-_NOT_TAKEN = re.compile(r"[~$*?\[]")
-_CODE_CHARS = re.compile(r"[ \t\n'\"();]")
+_NOT_TAKEN = lazy_compile(r"[~$*?\[]")
+_CODE_CHARS = lazy_compile(r"[ \t\n'\"();]")
 _MAX_GLOB_MATCHES = 64
 # Programs whose arguments name hosts or URLs to reach.
 NETWORK_PROGRAMS = frozenset({
@@ -38,13 +40,13 @@ NETWORK_PROGRAMS = frozenset({
     "invoke-webrequest", "invoke-restmethod", "ftp", "tftp", "gost", "grpcurl", "websocat",
 })
 # Interpreters: URLs written in their code are looked at too.
-_CODE_PROGRAMS = re.compile(r"^(?:python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|perl|ruby|php|"
+_CODE_PROGRAMS = lazy_compile(r"^(?:python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|perl|ruby|php|"
                             r"lua|luajit|rscript|pwsh|powershell|osascript|awk|gawk)$")
 
 
-_PLAIN_ARG = re.compile(r"^(?!file:)[^-=@ \t\n'\"();<][^=@ \t\n'\"();]*$")
+_PLAIN_ARG = lazy_compile(r"^(?!file:)[^-=@ \t\n'\"();<][^=@ \t\n'\"();]*$")
 # A plain argument `absolute` only joins to the cwd: no ~ first, no $ \ : and no glob.
-_SIMPLE_ARG = re.compile(r"^[^-=@ \t\n'\"();<~$\\:*?\[][^=@ \t\n'\"();$\\:*?\[]*$")
+_SIMPLE_ARG = lazy_compile(r"^[^-=@ \t\n'\"();<~$\\:*?\[][^=@ \t\n'\"();$\\:*?\[]*$")
 
 
 def _arg_words(arg: str) -> list[str]:
@@ -295,6 +297,8 @@ class Target(Identity):
             code = _CODE_PROGRAMS.match(program) is not None
             if not (network or code):
                 return
+            from approvald.policy import netaddr  # URLs only: its modules cost the hook time
+
             for index, arg in enumerate(self.command.args):
                 if index in self.command.dynamic_args:  # the part known before it runs
                     arg = re.split(r"[$`]", arg, maxsplit=1)[0]
@@ -307,6 +311,10 @@ class Target(Identity):
                 if network or code:  # --resolve h:80:ADDR, connect(("ADDR", 80))
                     texts += [t for t in re.split(r"[\s'\"(),:;@=/\[\]]+", arg)
                               if t and t[0].isdigit() and netaddr.host_address(t)]
+        if not texts:
+            return
+        from approvald.policy import netaddr
+
         for text in texts:
             parts = netaddr.url_parts(text)
             if parts is None:

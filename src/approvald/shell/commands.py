@@ -6,8 +6,6 @@ working directory, and program global options are stripped so the subcommand com
 
 from __future__ import annotations
 
-import shlex
-
 from approvald.model.actions import normalize_path
 from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
@@ -54,6 +52,8 @@ _NAMES: dict[str, str] = {}
 
 
 def quote_words(words: list[Word]) -> str:
+    import shlex  # here, not at the top: a module less for the hook when nothing needs it
+
     return " ".join(shlex.quote(word.text) if word.literal else word.text for word in words)
 
 

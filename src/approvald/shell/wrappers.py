@@ -9,8 +9,6 @@ Launchers that start a command elsewhere or later (su -c, tmux, ssh, systemd-run
 
 from __future__ import annotations
 
-import shlex
-
 from approvald.shell.launchers import LAUNCHERS
 from approvald.shell.peel import (
     Handler,
@@ -74,6 +72,8 @@ def _env(words: list[Word]) -> Peel | None:
 def _split_string(word: Word) -> list[Word]:
     if not word.literal:
         return [word]
+    import shlex  # here, not at the top: a module less for the hook when nothing needs it
+
     try:
         parts = shlex.split(word.text)
     except ValueError:
