@@ -2,8 +2,9 @@
 
 `APPROVALD_HOME` puts everything under one directory (tests, demos, a second daemon). Unset, the
 platform's directories are used (`approvald.userdirs`, the way platformdirs computes them).
-The hook does not import this module (pathlib and dataclasses cost it time); it computes the one
-path it needs, the endpoint, in `approvald.wire.endpoint` from the same pieces.
+The hook's daemon path does not import this module; it computes the one path it needs, the
+endpoint, in `approvald.wire.endpoint` from the same pieces. Its local check (no daemon) reads
+the paths as text: pathlib is imported only where a Path is asked for.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
+from approvald.model.pathtext import normalized, parent
 from approvald.model.plain import Frozen
 from approvald.settings import (
     HOME_ENV,
@@ -26,6 +27,13 @@ from approvald.settings import (
 from approvald.userdirs import APP
 from approvald.userdirs import platform_dirs as _platform_dirs
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import TypeVar
+
+    _Dir = TypeVar("_Dir", str, Path)
+
 __all__ = ["APP", "HOME_ENV", "MAX_SOCKET_PATH", "Paths", "ensure_private_dir",
            "get_paths", "platform_dirs"]
 
@@ -34,27 +42,64 @@ MAX_SOCKET_PATH = 100
 
 
 class Paths(Frozen):
-    home: Path
-    config: Path  # config.toml
-    policies: Path  # the user's policy directory (*.yaml)
-    state: Path  # directory: approvals database, daemon lock
-    audit: Path  # directory: the hash-chained audit log and its rotations
-    runtime: Path  # directory holding the socket (0700)
-    log: Path  # directory: daemon log
+    """approvald's directories and files. Held as text, which is what the hook's local check
+    reads (it does not import pathlib: ~4 ms on every tool call); `home`, `config` and the
+    others are the same as Paths, for everyone else."""
+
+    home_dir: str
+    config_file: str  # config.toml
+    policies_dir: str  # the user's policy directory (*.yaml)
+    state_dir: str  # directory: approvals database, daemon lock
+    audit_dir: str  # directory: the hash-chained audit log and its rotations
+    runtime_dir: str  # directory holding the socket (0700)
+    log_dir: str  # directory: daemon log
     # `tcp` or `unix` (approvald.settings.selected_transport); empty: decided on use.
     transport: str
     # The organisation's policy directory (APPROVALD_MANAGED_POLICIES or `managed_policies` in
     # config.toml), None when no managed layer is set.
-    managed_policies: Path | None
+    managed_dir: str | None
 
-    UNCOMPARED = ('transport', 'managed_policies',)
+    UNCOMPARED = ('transport', 'managed_dir',)
 
-    def __init__(self, home: Path, config: Path, policies: Path, state: Path, audit: Path,
-                 runtime: Path, log: Path, transport: str = '',
-                 managed_policies: Path | None = None) -> None:
-        self.__dict__.update(home=home, config=config, policies=policies, state=state,
-                             audit=audit, runtime=runtime, log=log, transport=transport,
-                             managed_policies=managed_policies)
+    def __init__(self, home_dir: str, config_file: str, policies_dir: str, state_dir: str,
+                 audit_dir: str, runtime_dir: str, log_dir: str, transport: str = '',
+                 managed_dir: str | None = None) -> None:
+        self.__dict__.update(home_dir=home_dir, config_file=config_file,
+                             policies_dir=policies_dir, state_dir=state_dir, audit_dir=audit_dir,
+                             runtime_dir=runtime_dir, log_dir=log_dir, transport=transport,
+                             managed_dir=managed_dir)
+
+    @property
+    def home(self) -> Path:
+        return _path(self.home_dir)
+
+    @property
+    def config(self) -> Path:
+        return _path(self.config_file)
+
+    @property
+    def policies(self) -> Path:
+        return _path(self.policies_dir)
+
+    @property
+    def state(self) -> Path:
+        return _path(self.state_dir)
+
+    @property
+    def audit(self) -> Path:
+        return _path(self.audit_dir)
+
+    @property
+    def runtime(self) -> Path:
+        return _path(self.runtime_dir)
+
+    @property
+    def log(self) -> Path:
+        return _path(self.log_dir)
+
+    @property
+    def managed_policies(self) -> Path | None:
+        return None if self.managed_dir is None else _path(self.managed_dir)
 
     @property
     def database(self) -> Path:
@@ -107,32 +152,46 @@ class Paths(Frozen):
 
     def as_json(self) -> dict[str, str]:
         return {
-            "home": str(self.home),
-            "config": str(self.config),
-            "policies": str(self.policies),
-            "state": str(self.state),
-            "audit": str(self.audit),
+            "home": self.home_dir,
+            "config": self.config_file,
+            "policies": self.policies_dir,
+            "state": self.state_dir,
+            "audit": self.audit_dir,
             "socket": self.socket,
-            "log": str(self.log),
-            **({"managed_policies": str(self.managed_policies)}
-               if self.managed_policies is not None else {}),
+            "log": self.log_dir,
+            **({"managed_policies": self.managed_dir} if self.managed_dir is not None else {}),
         }
 
-    def owned_dirs(self) -> list[Path]:
-        """Every directory approvald owns; self-protection denies the agent all of them."""
-        seen: list[Path] = []
-        for p in (self.home, self.config.parent, self.policies, self.state, self.audit,
-                  self.runtime, self.log, self.managed_policies):
-            if p is None:
-                continue
-            if p not in seen:
-                seen.append(p)
+    def owned_dir_texts(self) -> list[str]:
+        """Every directory approvald owns, as text; self-protection denies the agent all of
+        them."""
+        seen: list[str] = []
+        for text in (self.home_dir, parent(self.config_file), self.policies_dir,
+                     self.state_dir, self.audit_dir, self.runtime_dir, self.log_dir,
+                     self.managed_dir):
+            if text is not None and text not in seen:
+                seen.append(text)
         return seen
+
+    def owned_dirs(self) -> list[Path]:
+        """`owned_dir_texts` as Paths."""
+        return [_path(text) for text in self.owned_dir_texts()]
+
+
+def _path(text: str) -> Path:
+    from pathlib import Path  # here: the hook's local check reads the text fields only
+
+    return Path(text)
 
 
 def platform_dirs() -> dict[str, Path]:
     """The user directories platformdirs would give for `approvald` on this platform."""
-    return {kind: Path(path) for kind, path in _platform_dirs().items()}
+    return {kind: _path(text) for kind, text in platform_dir_texts().items()}
+
+
+def platform_dir_texts() -> dict[str, str]:
+    """`platform_dirs` as text."""
+    return {kind: normalized(path) for kind, path in _platform_dirs().items()}
 
 
 def get_paths(environ: Mapping[str, str] | None = None) -> Paths:
@@ -140,44 +199,51 @@ def get_paths(environ: Mapping[str, str] | None = None) -> Paths:
     transport = selected_transport(env)
     home_value = env_home(env)
     if home_value:
-        home = Path(home_value).expanduser().resolve()
+        home = _resolved(home_value)
         return Paths(
-            home=home,
-            config=home / "config.toml",
-            managed_policies=_managed(env, home / "config.toml"),
-            policies=home / "policies",
-            state=home / "state",
-            audit=home / "audit",
-            runtime=home / "run",
-            log=home / "log",
+            home_dir=home,
+            config_file=os.path.join(home, "config.toml"),
+            managed_dir=_managed(env, os.path.join(home, "config.toml")),
+            policies_dir=os.path.join(home, "policies"),
+            state_dir=os.path.join(home, "state"),
+            audit_dir=os.path.join(home, "audit"),
+            runtime_dir=os.path.join(home, "run"),
+            log_dir=os.path.join(home, "log"),
             transport=transport,
         )
-    dirs = platform_dirs()
+    dirs = platform_dir_texts()
     return Paths(
-        home=dirs["data"],
-        config=dirs["config"] / "config.toml",
-        managed_policies=_managed(env, dirs["config"] / "config.toml"),
-        policies=dirs["config"] / "policies",
-        state=dirs["state"],
-        audit=dirs["state"] / "audit",
-        runtime=dirs["runtime"],
-        log=dirs["log"],
+        home_dir=dirs["data"],
+        config_file=os.path.join(dirs["config"], "config.toml"),
+        managed_dir=_managed(env, os.path.join(dirs["config"], "config.toml")),
+        policies_dir=os.path.join(dirs["config"], "policies"),
+        state_dir=dirs["state"],
+        audit_dir=os.path.join(dirs["state"], "audit"),
+        runtime_dir=dirs["runtime"],
+        log_dir=dirs["log"],
         transport=transport,
     )
 
 
-def _managed(env: Mapping[str, str], config: Path) -> Path | None:
+def _resolved(text: str) -> str:
+    """`str(Path(text).expanduser().resolve())`."""
+    if os.name == "nt":
+        return str(_path(text).expanduser().resolve())
+    return normalized(os.path.realpath(os.path.expanduser(text)))
+
+
+def _managed(env: Mapping[str, str], config: str) -> str | None:
     """The managed policy directory: the environment's, else config.toml's (read only when the
     environment names none)."""
     if env.get(MANAGED_ENV, "").strip():
-        return Path(os.path.abspath(os.path.expanduser(env[MANAGED_ENV].strip())))
+        return normalized(os.path.abspath(os.path.expanduser(env[MANAGED_ENV].strip())))
     directory = safe_load_settings(config, env).managed_policies
-    return Path(directory) if directory else None
+    return normalized(directory) if directory else None
 
 
-def ensure_private_dir(path: Path) -> Path:
+def ensure_private_dir(path: _Dir) -> _Dir:
     """Create `path` (and parents) and make it 0700: the socket and state live here."""
-    path.mkdir(parents=True, exist_ok=True)
+    os.makedirs(path, exist_ok=True)
     if sys.platform != "win32":
         os.chmod(path, 0o700)
     return path

@@ -8,8 +8,14 @@ Two questions, one walk up the directory tree: the policy engine looks for a pro
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from pathlib import Path
+
+from approvald.model import pathtext
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # A directory holding any of these is a project root (the agents read project configs there).
 PROJECT_MARKERS = (".git", ".claude", ".mcp.json", ".cursor", ".codex", ".gemini")
@@ -26,12 +32,21 @@ def both_forms(path: Path) -> set[Path]:
 
 def repository_dirs(cwd: str | Path) -> Iterator[Path]:
     """`cwd`, then each parent, up to and including the first that holds `.git` (or `/`)."""
-    directory = Path(cwd)
+    from pathlib import Path
+
+    for directory in repository_dir_texts(os.fspath(cwd)):
+        yield Path(directory)
+
+
+def repository_dir_texts(cwd: str) -> Iterator[str]:
+    """`repository_dirs` as text (the hook's local check: no pathlib)."""
+    directory = pathtext.normalized(cwd)
     for _ in range(MAX_WALK):
         yield directory
-        if (directory / ".git").exists() or directory.parent == directory:
+        parent = pathtext.parent(directory)
+        if pathtext.exists(pathtext.child(directory, ".git")) or pathtext.same(parent, directory):
             return
-        directory = directory.parent
+        directory = parent
 
 
 def project_root(cwd: str, home: Path) -> Path | None:
@@ -41,6 +56,8 @@ def project_root(cwd: str, home: Path) -> Path | None:
     `.claude`/`.cursor`/... are the user-level configs, watched anyway, so the walk also stops
     below the home instead of taking it for a project root.
     """
+    from pathlib import Path
+
     if not cwd:
         return None
     start = Path(cwd)

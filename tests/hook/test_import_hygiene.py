@@ -189,3 +189,35 @@ def test_hook_endpoint_agrees_with_paths(monkeypatch: pytest.MonkeyPatch,
     paths = get_paths()
     assert endpoint.daemon_endpoint() == paths.socket
     assert default_config_file() == str(paths.config)
+
+
+# What the local check (no daemon) leaves unloaded for an everyday line once the policy cache
+# holds the parsed policy: each costs milliseconds on every tool call (docs/ARCHITECTURE.md).
+LOCAL_UNLOADED = {"pathlib", "urllib.parse", "ipaddress", "ntpath", "shlex", "typing",
+                  "datetime", "hashlib", "threading", "dataclasses", "importlib", "math", "yaml",
+                  "tree_sitter"}
+
+
+def test_the_local_check_leaves_what_it_does_not_use_unloaded(approvald_home: Path) -> None:
+    """The real command install writes, with no daemon: the policy decides in the hook."""
+    import shlex
+
+    from approvald.install.hooks import hook_command
+
+    (approvald_home / "state").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("APPROVALD_", "XDG_"))}
+    env["APPROVALD_HOME"] = str(approvald_home)
+    words = shlex.split(hook_command("claude-code"))
+    payload = json.dumps({"tool_name": "Bash", "tool_input": {"command": "ls -la"},
+                          "cwd": str(approvald_home), "session_id": "s"}).encode()
+    for _ in range(2):  # the first run parses the policy into the cache
+        proc = subprocess.run([words[0], "-X", "importtime", *words[1:]], env=env,
+                              input=payload, capture_output=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert proc.stdout.strip() == b""  # allowed (Claude Code: no output)
+    last = (approvald_home / "audit" / "audit.jsonl").read_text().splitlines()[-1]
+    record = json.loads(last)
+    assert (record["decision"], record["mode"]) == ("ALLOW", "local")
+    loaded = _imported(proc.stderr)
+    assert "approvald.policy.engine" in loaded  # the policy did decide here
+    assert not LOCAL_UNLOADED & loaded, sorted(LOCAL_UNLOADED & loaded)

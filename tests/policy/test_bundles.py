@@ -77,7 +77,7 @@ def test_what_json_cannot_hold_is_parsed_each_time(tmp_path: Path) -> None:
 
 def test_no_state_directory_no_cache(tmp_path: Path) -> None:
     assert bundles.cache_dir(tmp_path / "missing") is None
-    assert bundles.cache_dir(tmp_path) == tmp_path / "policy-cache"
+    assert bundles.cache_dir(tmp_path) == str(tmp_path / "policy-cache")
 
 
 def test_the_cache_keeps_a_bounded_number_of_entries(tmp_path: Path) -> None:

@@ -39,7 +39,6 @@ import os
 import sys
 from _thread import allocate_lock  # threading.Lock, without importing threading
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from approvald.audit.chain import (
     ACTIVE_NAME,
@@ -54,15 +53,18 @@ from approvald.audit.chain import (
     read_records,
     read_tail,
     record_hash,
+    rotated_file_texts,
     rotated_files,
     utc_now,
 )
+from approvald.model import pathtext
 from approvald.model.plain import Plain
 from approvald.paths import ensure_private_dir
 from approvald.redaction import MARK, redact_obj, redact_text, secret_key_kind
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
     from approvald.audit.verify import VerifyResult, verify_chain
@@ -88,6 +90,7 @@ __all__ = [
     "read_records",
     "read_tail",
     "record_hash",
+    "rotated_file_texts",
     "rotated_files",
     "utc_now",
     "verify_chain",
@@ -199,24 +202,39 @@ class _ChainEnd(Plain):
 class AuditLog:
     """Append records to the chain in `directory` (created 0700, files 0600)."""
 
-    def __init__(self, directory: Path, max_bytes: int = 10_000_000, fsync: bool = False,
+    def __init__(self, directory: str | os.PathLike[str], max_bytes: int = 10_000_000,
+                 fsync: bool = False,
                  lock_timeout: float = LOCK_TIMEOUT_S,
                  anchor: Callable[[int, str], None] | None = None) -> None:
-        self.directory = Path(directory)
+        # Held as text: the hook's local check writes a record without importing pathlib.
+        self._dir = pathtext.normalized(os.fspath(directory))
         # Told (seq, hash) of the chain's end after each commit: a copy kept outside these
         # files (the daemon's database), which `verify` compares (docs/SECURITY.md).
         self.anchor = anchor
-        self.path = self.directory / ACTIVE_NAME
+        self._file = pathtext.child(self._dir, ACTIVE_NAME)
         self.max_bytes = max_bytes
         self.fsync = fsync
         self.lock_timeout = lock_timeout
-        ensure_private_dir(self.directory)
-        self._lock_fd = os.open(self.directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | O_BINARY,
-                                0o600)
+        ensure_private_dir(self._dir)
+        self._lock_fd = os.open(pathtext.child(self._dir, LOCK_NAME),
+                                os.O_RDWR | os.O_CREAT | O_BINARY, 0o600)
         self._mutex = allocate_lock()  # flock does not order threads sharing one descriptor
         self._end: _ChainEnd | None = None
         with self._locked():
             self._refresh()
+
+    @property
+    def directory(self) -> Path:
+        from pathlib import Path
+
+        return Path(self._dir)
+
+    @property
+    def path(self) -> Path:
+        """`audit.jsonl`."""
+        from pathlib import Path
+
+        return Path(self._file)
 
     def close(self) -> None:
         if self._lock_fd >= 0:
@@ -247,21 +265,21 @@ class AuditLog:
     def _refresh(self) -> _ChainEnd:
         """The chain's end, re-read only if audit.jsonl changed since we last looked."""
         try:
-            st = os.stat(self.path)
+            st = os.stat(self._file)
             stamp: tuple[int, int] | None = (st.st_ino, st.st_size)
         except FileNotFoundError:
             stamp = None
         if self._end is not None and self._end.stamp == stamp:
             return self._end
-        rotated = rotated_files(self.directory)
-        last = last_record(self.path) if stamp else None
+        rotated = rotated_file_texts(self._dir)
+        last = last_record(self._file) if stamp else None
         for _, path in reversed(rotated):
             if last is not None:
                 break
             last = last_record(path)
         needs_newline = False
         if stamp and stamp[1]:
-            with open(self.path, "rb") as fh:
+            with open(self._file, "rb") as fh:
                 fh.seek(-1, os.SEEK_END)
                 needs_newline = fh.read(1) != b"\n"
         self._end = _ChainEnd(
@@ -358,11 +376,11 @@ class AuditLog:
         return record
 
     def _rotate(self, end: _ChainEnd) -> None:
-        target = self.directory / f"audit.{end.segment}.jsonl"
-        if target.exists():
+        target = pathtext.child(self._dir, f"audit.{end.segment}.jsonl")
+        if pathtext.exists(target):
             raise AuditError(f"cannot rotate the audit log: {target} already exists")
         try:
-            os.rename(self.path, target)
+            os.rename(self._file, target)
         except OSError as exc:
             raise AuditError(f"cannot rotate the audit log to {target}: {exc}") from exc
         self._sync_directory()
@@ -370,9 +388,9 @@ class AuditLog:
 
     def _write_line(self, end: _ChainEnd, data: bytes) -> None:
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | O_BINARY, 0o600)
+            fd = os.open(self._file, os.O_WRONLY | os.O_APPEND | os.O_CREAT | O_BINARY, 0o600)
         except OSError as exc:
-            raise AuditError(f"cannot open the audit log {self.path}: {exc}") from exc
+            raise AuditError(f"cannot open the audit log {self._file}: {exc}") from exc
         try:
             start = os.fstat(fd).st_size
             try:
@@ -386,9 +404,9 @@ class AuditLog:
                 try:
                     os.ftruncate(fd, start)
                 except OSError as undo:
-                    raise AuditError(f"cannot write the audit log {self.path} ({exc}); removing "
+                    raise AuditError(f"cannot write the audit log {self._file} ({exc}); removing "
                                      f"the partial line failed too ({undo})") from exc
-                raise AuditError(f"cannot write the audit log {self.path}: "
+                raise AuditError(f"cannot write the audit log {self._file}: "
                                  f"{exc.strerror or exc}") from exc
             st = os.fstat(fd)
             if start == 0 and self.fsync:
@@ -400,7 +418,8 @@ class AuditLog:
     def _write_head(self, seq: int, digest: str) -> None:
         text = json.dumps({"seq": seq, "hash": digest}).ljust(_HEAD_SIZE - 1) + "\n"
         try:
-            fd = os.open(self.directory / HEAD_NAME, os.O_WRONLY | os.O_CREAT | O_BINARY, 0o600)
+            fd = os.open(pathtext.child(self._dir, HEAD_NAME), os.O_WRONLY | os.O_CREAT | O_BINARY,
+                         0o600)
             try:
                 # Not synced: a head that lags the synced log after a crash is accepted by
                 # verify (it never leads), and the database's anchor holds the end too.
@@ -414,7 +433,7 @@ class AuditLog:
     def _sync_directory(self) -> None:
         if not self.fsync or sys.platform == "win32":
             return
-        fd = os.open(self.directory, os.O_RDONLY)
+        fd = os.open(self._dir, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:

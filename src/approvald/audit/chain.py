@@ -8,14 +8,15 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
+from approvald.model import pathtext
 from approvald.model.actions import canonical_json
 from approvald.model.lazyre import lazy_compile
 from approvald.signing import hex_digest
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 GENESIS = "sha256:" + "0" * 64
@@ -46,12 +47,20 @@ def utc_now() -> str:
 
 def rotated_files(directory: Path) -> list[tuple[int, Path]]:
     """(n, path) of every `audit.<n>.jsonl`, oldest first."""
+    from pathlib import Path
+
+    return [(n, Path(text)) for n, text in rotated_file_texts(os.fspath(directory))]
+
+
+def rotated_file_texts(directory: str) -> list[tuple[int, str]]:
+    """`rotated_files` as text (the hook's local check does not import pathlib)."""
     try:
         names = os.listdir(directory)
     except FileNotFoundError:
         return []
-    found = [(int(m.group(1)), directory / name) for name in names if (m := _ROTATED.match(name))]
-    return sorted(found)
+    directory = pathtext.normalized(directory)
+    return sorted((int(m.group(1)), pathtext.child(directory, name)) for name in names
+                  if (m := _ROTATED.match(name)))
 
 
 # -- locking ---------------------------------------------------------------------------------
@@ -110,7 +119,7 @@ class file_lock:  # a context manager, named as the function it was
 
 # -- reading ---------------------------------------------------------------------------------
 
-def _lines_backward(path: Path) -> Iterator[bytes]:
+def _lines_backward(path: str | os.PathLike[str]) -> Iterator[bytes]:
     """The file's lines (without newline), last first; reads only as far back as asked."""
     with open(path, "rb") as fh:
         pos = fh.seek(0, os.SEEK_END)
@@ -140,7 +149,7 @@ def _parse_record(raw: bytes) -> dict[str, Any] | None:
     return None
 
 
-def last_record(path: Path) -> dict[str, Any] | None:
+def last_record(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The last parseable record in `path` (None if it has none)."""
     try:
         for raw in _lines_backward(path):
@@ -162,6 +171,8 @@ def chain_files(directory: Path) -> list[tuple[int, Path]]:
 
 def read_tail(directory: Path, n: int = 20) -> list[dict[str, Any]]:
     """The last `n` records (oldest first), across rotated files; unreadable lines skipped."""
+    from pathlib import Path  # here: the hook's local check (no pathlib there) reads no tail
+
     found: list[dict[str, Any]] = []
     for _, path in reversed(chain_files(Path(directory))):
         if len(found) >= n:
@@ -177,6 +188,8 @@ def read_tail(directory: Path, n: int = 20) -> list[dict[str, Any]]:
 def read_records(directory: Path) -> Iterator[dict[str, Any]]:
     """Every record, oldest first, across rotated files (unreadable lines skipped: `verify`
     names them). Reads one line at a time."""
+    from pathlib import Path
+
     for _, path in chain_files(Path(directory)):
         try:
             with open(path, "rb") as fh:

@@ -134,7 +134,7 @@ def _audit_local(action: Action, decision: dict[str, Any], why: str) -> str | No
         from approvald.audit import AuditLog
         from approvald.paths import get_paths
 
-        with AuditLog(get_paths().audit, fsync=True) as audit:
+        with AuditLog(get_paths().audit_dir, fsync=True) as audit:
             audit.append(decision_record(action, decision, mode="local", why_local=why))
     except Exception as exc:
         return str(exc) or type(exc).__name__

@@ -93,22 +93,22 @@ def default_dirs(home: str) -> list[str]:
 
 def owned_globs(paths: Paths, home: str) -> list[str]:
     owned: list[str] = []
-    roots = [str(d).rstrip("/\\") for d in paths.owned_dirs()] + default_dirs(home)
+    roots = [d.rstrip("/\\") for d in paths.owned_dir_texts()] + default_dirs(home)
     for platform_dir in _platform_dirs():
         roots.append(platform_dir)
     for text in dict.fromkeys(roots):
         owned += [text, text + "/**"]
-    owned.append(str(paths.config))
+    owned.append(paths.config_file)
     return owned
 
 
 def _platform_dirs() -> list[str]:
     try:
-        from approvald.paths import platform_dirs
+        from approvald.paths import platform_dir_texts
     except ImportError:  # pragma: no cover - the lead may move it
         return []
     try:
-        return [str(p).rstrip("/\\") for p in platform_dirs().values()]
+        return [text.rstrip("/\\") for text in platform_dir_texts().values()]
     except OSError:
         return []
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from approvald import __version__
+from approvald.model import pathtext
 from approvald.policy.loader import RawBundle, RawRule, parse_bundle, read_policy_text
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -35,30 +35,35 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    # Paths are text here (the hook's local check does not import pathlib); a Path is taken too.
+    Where = str | os.PathLike[str]
+
 FORMAT = 3  # bump when parse_bundle's output changes shape or meaning
 NOTE_FORMAT = 2  # bump when the `.compiled` note's content changes (2: the rule index in it)
 KEEP = 64  # entries kept; the oldest go first
 
 
-def cache_dir(state: Path) -> Path | None:
+def cache_dir(state: Where) -> str | None:
     """Where parsed bundles are kept: beside the rest of approvald's state, once there is a
     state directory (the daemon makes it private; this never makes it)."""
-    return state / "policy-cache" if state.is_dir() else None
+    state = os.fspath(state)
+    return pathtext.child(state, "policy-cache") if pathtext.is_dir(state) else None
 
 
-def load_bundle(path: Path, cache: Path | None) -> RawBundle:
+def load_bundle(path: Where, cache: Where | None) -> RawBundle:
     """`path` parsed (PolicyError when it is not a valid policy), through `cache` when given."""
+    path = os.fspath(path)
     text = read_policy_text(path)
     if cache is None:
-        return parse_bundle(text, str(path))
+        return parse_bundle(text, path)
     from approvald.signing import hex_digest
 
     key = hex_digest(f"{FORMAT}\0{__version__}\0{path}\0{text}".encode("utf-8", "replace"))
-    entry = cache / f"{key}.json"
-    found = _read(entry, str(path))
+    entry = pathtext.child(os.fspath(cache), f"{key}.json")
+    found = _read(entry, path)
     if found is not None:
         return found
-    bundle = parse_bundle(text, str(path))
+    bundle = parse_bundle(text, path)
     _write(entry, bundle)
     return bundle
 
@@ -87,9 +92,10 @@ def _restored(found: dict[str, Any], wanted: dict[str, type | None]) -> dict[str
     return values
 
 
-def _read(entry: Path, file: str) -> RawBundle | None:
+def _read(entry: str, file: str) -> RawBundle | None:
     try:
-        doc = json.loads(entry.read_bytes())
+        with open(entry, "rb") as fh:
+            doc = json.loads(fh.read())
         rules = [RawRule(file=file, **_restored(r, _RULE_FIELDS)) for r in doc["rules"]]
         bundle = RawBundle(file=file, rules=rules, **_restored(doc, _BUNDLE_FIELDS))
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -101,7 +107,7 @@ def _read(entry: Path, file: str) -> RawBundle | None:
     return bundle if all(shapes) else None
 
 
-def _write(entry: Path, bundle: RawBundle) -> None:
+def _write(entry: str, bundle: RawBundle) -> None:
     """Keep `bundle` at `entry` (atomically; silently not, when it cannot be)."""
     try:
         text = json.dumps({
@@ -113,14 +119,19 @@ def _write(entry: Path, bundle: RawBundle) -> None:
     _store(entry, text)
 
 
-def _store(entry: Path, text: str) -> None:
+def _store(entry: str, text: str) -> None:
     """`text` into `entry`, atomically (silently not, when it cannot be)."""
     import contextlib
     import tempfile  # only on a miss: it pulls in shutil, random and more
 
+    directory = pathtext.parent(entry)
     with contextlib.suppress(OSError):
-        entry.parent.mkdir(mode=0o700, exist_ok=True)  # in the state directory, if there is one
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=entry.parent)
+        try:  # in the state directory, if there is one
+            os.mkdir(directory, 0o700)
+        except OSError:
+            if not pathtext.is_dir(directory):
+                raise
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
@@ -129,10 +140,10 @@ def _store(entry: Path, text: str) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        _prune(entry.parent)
+        _prune(directory)
 
 
-def _compiled_entry(rules: list[Any], cache: Path | None) -> Path | None:
+def _compiled_entry(rules: list[Any], cache: Where | None) -> str | None:
     """Where it is noted that the rules `rules` says (everything compiling them depends on,
     as JSON) compiled; None without a cache or for what JSON cannot say."""
     if cache is None:
@@ -144,10 +155,10 @@ def _compiled_entry(rules: list[Any], cache: Path | None) -> Path | None:
         text = canonical_json([FORMAT, NOTE_FORMAT, __version__, rules])
     except (TypeError, ValueError):
         return None
-    return cache / f"{hex_digest(text)}.compiled"
+    return pathtext.child(os.fspath(cache), f"{hex_digest(text)}.compiled")
 
 
-def compiled_index(rules: list[Any], cache: Path | None) -> Any:
+def compiled_index(rules: list[Any], cache: Where | None) -> Any:
     """What the note that these rules compiled before (by this approvald) holds: their index
     (ruleset.index_rows, as JSON), for a process to compile each rule when first needed, no
     problem being left to find; None without such a note; a note that is not JSON as its bytes
@@ -166,12 +177,12 @@ def compiled_index(rules: list[Any], cache: Path | None) -> Any:
         return data
 
 
-def note_compiled(rules: list[Any], cache: Path | None, index: Callable[[], Any],
+def note_compiled(rules: list[Any], cache: Where | None, index: Callable[[], Any],
                   replace: bool = False) -> None:
     """Note that `rules` compiled, with their index (`index()`): silently not, when the cache
     cannot be written. `replace`: a note that is there is rewritten (it was not usable)."""
     entry = _compiled_entry(rules, cache)
-    if entry is None or (not replace and entry.is_file()):
+    if entry is None or (not replace and pathtext.is_file(entry)):
         return
     try:
         text = json.dumps(index(), ensure_ascii=False, allow_nan=False)
@@ -180,13 +191,14 @@ def note_compiled(rules: list[Any], cache: Path | None, index: Callable[[], Any]
     _store(entry, text)
 
 
-def _prune(directory: Path) -> None:
+def _prune(directory: str) -> None:
     import contextlib
 
-    entries = [p for p in directory.iterdir() if p.suffix in (".json", ".compiled")]
+    entries = [pathtext.child(directory, name) for name in os.listdir(directory)
+               if pathtext.suffix(name) in (".json", ".compiled")]
     if len(entries) <= KEEP:
         return
-    entries.sort(key=lambda p: p.stat().st_mtime_ns)
+    entries.sort(key=lambda entry: os.stat(entry).st_mtime_ns)
     for old in entries[:len(entries) - KEEP]:
         with contextlib.suppress(OSError):
-            old.unlink()
+            os.unlink(old)

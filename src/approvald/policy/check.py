@@ -42,8 +42,8 @@ class CheckResult:
 def project_policy(directory: Path) -> Path | None:
     """The `.approvald/policy.yaml` that governs `directory` (up to its repository root)."""
     for candidate in repository_dirs(directory):
-        if (candidate / PROJECT_POLICY).is_file():
-            return candidate / PROJECT_POLICY
+        if candidate.joinpath(*PROJECT_POLICY).is_file():
+            return candidate.joinpath(*PROJECT_POLICY)
     return None
 
 

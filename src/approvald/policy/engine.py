@@ -16,9 +16,9 @@ import os
 import re
 import time
 from functools import lru_cache
-from pathlib import Path
 
 from approvald import shell
+from approvald.model import pathtext
 from approvald.model.actions import Action, canonical_json, normalize_path
 from approvald.model.kinds import FS_READ, FS_WRITE, MCP_CALL, NET_HTTP, PROCESS_EXEC
 from approvald.paths import Paths, get_paths
@@ -39,26 +39,36 @@ from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, valida
 from approvald.policy.overrides import Overrides
 from approvald.policy.ruleset import RuleSet, compile_rules, index_rows, usable_index
 from approvald.policy.targets import Target
-from approvald.projects import repository_dirs
+from approvald.projects import repository_dir_texts
 from approvald.shell.model import ShellAnalysis, SimpleCommand
 from approvald.signing import hex_digest
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
-PROJECT_POLICY = Path(".approvald") / "policy.yaml"
+PROJECT_POLICY = (".approvald", "policy.yaml")  # under a directory between cwd and the repo root
 _PROJECT_CACHE_SECONDS = 2.0
 
 
-@lru_cache(maxsize=1)  # asked for every rule's layer: resolving it costs stats each time
 def starter_dir() -> Path:
     """The starter policies: `policies/` in a source checkout, else the installed package data."""
-    here = Path(__file__).resolve()
-    checkout = here.parents[3] / "policies"
-    if (here.parents[3] / "pyproject.toml").is_file() and checkout.is_dir():
+    from pathlib import Path
+
+    return Path(starter_dir_text())
+
+
+@lru_cache(maxsize=1)  # asked for every rule's layer: resolving it costs stats each time
+def starter_dir_text() -> str:
+    """`starter_dir` as text (the hook's local check does not import pathlib)."""
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    root = os.path.dirname(os.path.dirname(package))
+    checkout = pathtext.normalized(os.path.join(root, "policies"))
+    if pathtext.is_file(pathtext.normalized(os.path.join(root, "pyproject.toml"))) and \
+            pathtext.is_dir(checkout):
         return checkout
-    return here.parents[1] / "policies"
+    return pathtext.normalized(os.path.join(package, "policies"))
 
 
 def _hash(parts: list[Any]) -> str:
@@ -100,7 +110,7 @@ class PolicyEngine:
         # What compiling `raw` depends on: the rules' matches (from the documents and the
         # built-in rules the hash covers), which rules and from where, and the home directory.
         compiled = [policy_hash, self.home, [(r[0], r[3], r[5]) for r in raw]]
-        cache = bundles_cache(paths.state)
+        cache = bundles_cache(paths.state_dir)
         # Noted: these rules (the built-in ones validated) compiled, and their index.
         index = compiled_index(compiled, cache) if compile_later else None
         later = index is not None and usable_index(index)
@@ -121,7 +131,7 @@ class PolicyEngine:
             (r["id"], "<built-in>"): r["suggest"] for r in protection if r.get("suggest")}
         self._suggest.update({(rule.id, rule.source): rule.suggest for b in self.bundles
                               for rule in b.rules if rule.suggest})
-        self._project_lookup: dict[str, tuple[float, Path | None]] = {}
+        self._project_lookup: dict[str, tuple[float, str | None]] = {}
         self._project_sets: dict[tuple[str, int], RuleSet | PolicyError] = {}
 
     @property
@@ -131,19 +141,19 @@ class PolicyEngine:
     def layer_of(self, source: str) -> str:
         """`built-in`, `starter`, `user`, `managed`, `project` or `given`, for a rule's source
         (`file:line`) or a bundle's file."""
-        return layers.layer_of(source, starter=starter_dir(), user=self.paths.policies,
-                               managed=self.paths.managed_policies)
+        return layers.layer_of(source, starter=starter_dir_text(), user=self.paths.policies_dir,
+                               managed=self.paths.managed_dir)
 
     # -- project layer -------------------------------------------------------------------
-    def _find_project_policy(self, cwd: str) -> Path | None:
+    def _find_project_policy(self, cwd: str) -> str | None:
         now = time.monotonic()
         cached = self._project_lookup.get(cwd)
         if cached and cached[0] > now:
             return cached[1]
-        found: Path | None = None
-        for directory in repository_dirs(cwd):
-            candidate = directory / PROJECT_POLICY
-            if candidate.is_file():
+        found: str | None = None
+        for directory in repository_dir_texts(cwd):
+            candidate = pathtext.child(directory, *PROJECT_POLICY)
+            if pathtext.is_file(candidate):
                 found = candidate
                 break
         if len(self._project_lookup) > 4096:
@@ -151,16 +161,16 @@ class PolicyEngine:
         self._project_lookup[cwd] = (now + _PROJECT_CACHE_SECONDS, found)
         return found
 
-    def _project_ruleset(self, path: Path) -> RuleSet | PolicyError:
+    def _project_ruleset(self, path: str) -> RuleSet | PolicyError:
         try:
-            key = (str(path), path.stat().st_mtime_ns)
+            key = (path, os.stat(path).st_mtime_ns)
         except OSError as exc:
-            return PolicyError(f"cannot read: {exc.strerror}", file=str(path))
+            return PolicyError(f"cannot read: {exc.strerror}", file=path)
         if key not in self._project_sets:
             self._project_sets[key] = self._build_project(path)
         return self._project_sets[key]
 
-    def _build_project(self, path: Path) -> RuleSet | PolicyError:
+    def _build_project(self, path: str) -> RuleSet | PolicyError:
         try:
             bundle = load_bundle_file(path)
             notes = []
@@ -396,22 +406,47 @@ def load_engine(paths: Paths | None = None, files: list[Path] | None = None,
     """The effective policy: built-in + starter + the user's directory, or exactly `files`.
     `compile_later`: see PolicyEngine (for a process that decides once)."""
     paths = paths or get_paths()
-    cache = bundles_cache(paths.state)
+    cache = bundles_cache(paths.state_dir)
     bundles: list[RawBundle] = []
     if files:
-        bundles = [load_bundle(Path(f), cache) for f in files]
+        bundles = [load_bundle(pathtext.normalized(os.fspath(f)), cache) for f in files]
         return PolicyEngine(paths, bundles, include_project=False, home=home)
-    bundles += [load_bundle(p, cache) for p in sorted(starter_dir().glob("*.yaml"))]
-    if include_user and paths.policies.is_dir():
-        user_files = sorted(p for p in paths.policies.iterdir()
-                            if p.suffix in (".yaml", ".yml") and p.is_file())
-        bundles += [load_bundle(p, cache) for p in user_files]
+    bundles += [load_bundle(p, cache) for p in _starter_files(starter_dir_text())]
+    if include_user and pathtext.is_dir(paths.policies_dir):
+        bundles += [load_bundle(p, cache) for p in _user_files(paths.policies_dir)]
     managed, managed_hash = None, None
-    if paths.managed_policies is not None:
+    if paths.managed_policies is not None:  # a Path: pathlib, only with a managed layer
         managed, managed_hash = layers.load_managed(paths.managed_policies, managed_pin(paths),
                                                     cache)
     return PolicyEngine(paths, bundles, include_project=include_user, home=home,
                         managed=managed, managed_hash=managed_hash, compile_later=compile_later)
+
+
+def _starter_files(directory: str) -> list[str]:
+    """`sorted(Path(directory).glob("*.yaml"))`, as text."""
+    if pathtext.WINDOWS:  # where glob's matching and the order ignore case
+        from pathlib import Path
+
+        return [str(p) for p in sorted(Path(directory).glob("*.yaml"))]
+    if not pathtext.is_dir(directory):
+        return []
+    try:
+        names = os.listdir(directory)
+    except PermissionError:
+        return []
+    return sorted(pathtext.child(directory, name) for name in names if name.endswith(".yaml"))
+
+
+def _user_files(directory: str) -> list[str]:
+    """The `.yaml` and `.yml` files in the user's policy directory, in name order."""
+    if pathtext.WINDOWS:  # where the order ignores case
+        from pathlib import Path
+
+        return [str(p) for p in sorted(p for p in Path(directory).iterdir()
+                                       if p.suffix in (".yaml", ".yml") and p.is_file())]
+    found = [pathtext.child(directory, name) for name in os.listdir(directory)
+             if pathtext.suffix(name) in (".yaml", ".yml")]
+    return sorted(path for path in found if pathtext.is_file(path))
 
 
 def managed_pin(paths: Paths) -> str:
@@ -419,4 +454,4 @@ def managed_pin(paths: Paths) -> str:
     `managed_policies_sha256`; "" when not pinned)."""
     from approvald.settings import safe_load_settings
 
-    return safe_load_settings(paths.config).managed_pin
+    return safe_load_settings(paths.config_file).managed_pin

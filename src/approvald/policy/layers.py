@@ -18,15 +18,20 @@ the policy in force and reports it, and without a loaded policy nothing is allow
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from pathlib import Path
 
+from approvald.model import pathtext
 from approvald.policy.builtin import SELF_PREFIX
 from approvald.policy.bundles import load_bundle
 from approvald.policy.decision import ALLOW, stronger
 from approvald.policy.errors import PolicyError
 from approvald.policy.loader import RawBundle, RawRule
 from approvald.signing import sha256
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BUILTIN = "built-in"
 STARTER = "starter"
@@ -65,7 +70,7 @@ def bundle_hash(files: list[Path]) -> str:
 
 
 def load_managed(directory: Path, pin: str = "",
-                 cache: Path | None = None) -> tuple[list[RawBundle], str]:
+                 cache: str | os.PathLike[str] | None = None) -> tuple[list[RawBundle], str]:
     """The managed bundles and their hash; PolicyError when the hash is not the pinned one."""
     files = managed_files(directory)
     found = bundle_hash(files)
@@ -123,14 +128,16 @@ def _note(warnings: list[str], note: str) -> None:
         warnings.append(note)
 
 
-def layer_of(source: str, *, starter: Path, user: Path, managed: Path | None) -> str:
+def layer_of(source: str, *, starter: str | os.PathLike[str], user: str | os.PathLike[str],
+             managed: str | os.PathLike[str] | None) -> str:
     """The layer a rule comes from, by its `file:line` source."""
     if source.startswith("<"):
         return BUILTIN
-    file = Path(source.rsplit(":", 1)[0] if source[-1:].isdigit() else source)
+    file = pathtext.normalized(source.rsplit(":", 1)[0] if source[-1:].isdigit() else source)
+    parent = pathtext.parent(file)
     for layer, directory in ((MANAGED, managed), (STARTER, starter), (USER, user)):
-        if directory is not None and file.parent == directory:
+        if directory is not None and pathtext.same(parent, os.fspath(directory)):
             return layer
-    if file.name == "policy.yaml" and file.parent.name == ".approvald":
+    if pathtext.name(file) == "policy.yaml" and pathtext.name(parent) == ".approvald":
         return PROJECT
     return GIVEN

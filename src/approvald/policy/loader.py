@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
@@ -239,7 +239,9 @@ def parse_bundle(text: str, file: str, problems: list[PolicyError] | None = None
             continue
         seen[rule.id] = rule.line
         rules.append(rule)
-    name = doc.get("name", Path(file).stem)
+    from pathlib import PurePath  # parsing (a cache miss) only: the hook's local check has none
+
+    name = doc.get("name", PurePath(file).stem)
     lines = getattr(doc.get("disable"), "item_lines", [])
     return RawBundle(file=file, name=str(name), default=default, rules=rules,
                      disable=list(disable), data=_plain(doc),
@@ -364,14 +366,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def read_policy_text(path: Path) -> str:
+def read_policy_text(path: str | os.PathLike[str]) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
     except UnicodeDecodeError as exc:
         raise PolicyError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
     except OSError as exc:
         raise PolicyError(f"cannot read: {exc.strerror}", file=str(path)) from None
 
 
-def load_bundle_file(path: Path, problems: list[PolicyError] | None = None) -> RawBundle:
-    return parse_bundle(read_policy_text(path), str(path), problems)
+def load_bundle_file(path: str | os.PathLike[str],
+                     problems: list[PolicyError] | None = None) -> RawBundle:
+    return parse_bundle(read_policy_text(path), os.fspath(path), problems)
