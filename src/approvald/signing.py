@@ -10,6 +10,7 @@ the same digest and faster on long inputs.
 """
 
 from sys import modules as _modules
+from sys import version_info
 
 _SHA256 = None
 
@@ -22,11 +23,14 @@ def sha256(data: bytes = b"") -> "Any":
     if loaded is not None:
         return loaded(data)
     if _SHA256 is None:
+        # The module this version has, asked for first: a failed import costs a path search
+        # (and, in the hook's local check, loads `site`: approvald.hook.runner._with_site).
+        first, second = ("_sha2", "_sha256") if version_info >= (3, 12) else ("_sha256", "_sha2")
         try:
-            from _sha2 import sha256 as found  # Python >= 3.12
+            found = __import__(first).sha256
         except ImportError:
             try:
-                from _sha256 import sha256 as found
+                found = __import__(second).sha256
             except ImportError:  # pragma: no cover - a build without the built-in
                 from hashlib import sha256 as found
         _SHA256 = found

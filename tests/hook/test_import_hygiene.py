@@ -195,7 +195,7 @@ def test_hook_endpoint_agrees_with_paths(monkeypatch: pytest.MonkeyPatch,
 # holds the parsed policy: each costs milliseconds on every tool call (docs/ARCHITECTURE.md).
 LOCAL_UNLOADED = {"pathlib", "urllib.parse", "ipaddress", "ntpath", "shlex", "typing",
                   "datetime", "hashlib", "threading", "dataclasses", "importlib", "math", "yaml",
-                  "tree_sitter"}
+                  "tree_sitter", "site"}
 
 
 def test_the_local_check_leaves_what_it_does_not_use_unloaded(approvald_home: Path) -> None:
@@ -221,3 +221,23 @@ def test_the_local_check_leaves_what_it_does_not_use_unloaded(approvald_home: Pa
     loaded = _imported(proc.stderr)
     assert "approvald.policy.engine" in loaded  # the policy did decide here
     assert not LOCAL_UNLOADED & loaded, sorted(LOCAL_UNLOADED & loaded)
+
+
+def test_the_local_check_loads_site_for_the_first_installed_package() -> None:
+    """Under `-I -S`, `site` loads when a module only the installed packages have is imported
+    (yaml, tree-sitter), not for one the standard library has or lacks on this platform."""
+    root = str(Path(approvald.__file__).parent.parent)
+    probe = (
+        f"import sys; sys.path.append({root!r})\n"
+        "from approvald.hook.runner import _with_site\n"
+        "_with_site(); _with_site()\n"
+        "import json\n"
+        "try:\n    import nt\nexcept ImportError:\n    pass\n"
+        "before = 'site' in sys.modules\n"
+        "import yaml\n"
+        "print(before, 'site' in sys.modules, yaml.safe_load('a: 1'))\n"
+    )
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", probe], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True", "{'a':", "1}"]
