@@ -195,7 +195,7 @@ def test_hook_endpoint_agrees_with_paths(monkeypatch: pytest.MonkeyPatch,
 # holds the parsed policy: each costs milliseconds on every tool call (docs/ARCHITECTURE.md).
 LOCAL_UNLOADED = {"pathlib", "urllib.parse", "ipaddress", "ntpath", "shlex", "typing",
                   "datetime", "hashlib", "threading", "dataclasses", "importlib", "math", "yaml",
-                  "tree_sitter", "site"}
+                  "tree_sitter", "site", "approvald.shell.launchers"}
 
 
 def test_the_local_check_leaves_what_it_does_not_use_unloaded(approvald_home: Path) -> None:

@@ -81,3 +81,13 @@ def test_scheduled_text_only_known_later_is_dynamic(line: str) -> None:
 def test_scheduling_a_project_script_is_like_running_it() -> None:
     at = run("at -f job.sh now").commands[-1]
     assert at.program == "at" and at.dynamic is None
+
+
+def test_the_launcher_names_are_the_launchers_table() -> None:
+    """`wrappers.LAUNCHER_NAMES` says which names load the launchers' tables: one it lacks
+    would be run as an unknown program, its command unjudged."""
+    from approvald.shell.launchers import LAUNCHERS
+    from approvald.shell.wrappers import LAUNCHER_NAMES, wrapper
+
+    assert frozenset(LAUNCHERS) == LAUNCHER_NAMES
+    assert all(wrapper(name) is LAUNCHERS[name] for name in LAUNCHERS)

@@ -15,7 +15,7 @@ from approvald.shell.peel import join_words
 from approvald.shell.programs import SHELLS, Globals, is_watched, strip_globals
 from approvald.shell.state import MAX_DEPTH
 from approvald.shell.words import Word
-from approvald.shell.wrappers import WRAPPERS
+from approvald.shell.wrappers import wrapper
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         if not first.literal or first.glob:
             break
         name = program_name(first.text)
-        handler = WRAPPERS.get(name)
+        handler = wrapper(name)
         peel = handler(words[1:]) if handler is not None else None
         if peel is None:
             break

@@ -4,12 +4,12 @@ Each handler takes the words after the wrapper's name and returns a `Peel` descr
 command the wrapper would run, or None when this use of the wrapper runs nothing (`env` alone,
 `command -v git`, `sudo -l`): the wrapper is then reported as a command of its own.
 Launchers that start a command elsewhere or later (su -c, tmux, ssh, systemd-run, ...) are in
-`launchers.py`; both tables are merged into `WRAPPERS`.
+`launchers.py`, imported the first time a command names one (most lines name none, and its
+tables cost the hook's local check about 1 ms); `wrapper(name)` looks in both.
 """
 
 from __future__ import annotations
 
-from approvald.shell.launchers import LAUNCHERS
 from approvald.shell.peel import (
     Handler,
     OptionSpec,
@@ -23,7 +23,31 @@ from approvald.shell.peel import (
 )
 from approvald.shell.words import Word
 
-__all__ = ["WRAPPERS", "join_words"]
+__all__ = ["LAUNCHER_NAMES", "WRAPPERS", "join_words", "wrapper"]
+
+# The names launchers.LAUNCHERS handles (a test holds the two equal); a launcher of the same
+# name as a wrapper here takes precedence, as it did when the tables were one.
+LAUNCHER_NAMES = frozenset({
+    "arch", "aws-vault", "bundle", "bunx", "caffeinate", "catchsegv", "cgexec", "chamber",
+    "chronic", "chroot", "chrt", "dbus-run-session", "direnv", "distrobox", "docker",
+    "docker-compose", "doppler", "dotenv", "entr", "env-cmd", "fakeroot", "faketime", "firejail",
+    "flock", "gcloud", "hatch", "hyperfine", "incus", "infisical", "kubectl", "launchctl",
+    "limactl", "lxc", "ltrace", "multipass", "nerdctl", "nodemon", "npm", "npx", "nsenter",
+    "numactl", "oc", "op", "parallel", "pdm", "pipenv", "pipx", "pkexec", "pnpm", "podman",
+    "podman-compose", "poetry", "prlimit", "proxychains", "proxychains4", "runuser",
+    "sandbox-exec", "screen", "script", "sg", "sops", "ssh", "strace", "su", "systemd-cat",
+    "systemd-run", "taskset", "tmux", "torsocks", "trickle", "unshare", "uv", "uvx", "vagrant",
+    "valgrind", "watchexec", "wsl", "xvfb-run", "yarn",
+})
+
+
+def wrapper(name: str) -> Handler | None:
+    """The handler that peels `name` off a command: a launcher's, else a wrapper's here."""
+    if name in LAUNCHER_NAMES:
+        from approvald.shell.launchers import LAUNCHERS
+
+        return LAUNCHERS.get(name)
+    return WRAPPERS.get(name)
 
 
 def _sudo(words: list[Word]) -> Peel | None:
@@ -173,5 +197,4 @@ WRAPPERS: dict[str, Handler] = {
     "setsid": simple(OptionSpec()),
     "unbuffer": simple(OptionSpec()),
     "chroot": _chroot,
-    **LAUNCHERS,
 }
