@@ -17,8 +17,8 @@ see docs/POLICY.md.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from approvald.model.plain import Plain
 from approvald.shell.code.languages import LANGUAGES, Language
 from approvald.shell.code.literals import (
     HOME,
@@ -32,22 +32,42 @@ MAX_CODE = 64 * 1024
 MAX_FINDINGS = 64
 
 
-@dataclass
-class Spawn:
-    shell: str | None = None  # run through a shell
-    argv: list[str | None] | None = None  # run directly; None items are run-time values
-    what: str = ""  # the call, for the explanation
+class Spawn(Plain):
+    shell: str | None  # run through a shell
+    argv: list[str | None] | None  # run directly; None items are run-time values
+    what: str  # the call, for the explanation
+
+    def __init__(self, shell: str | None = None, argv: list[str | None] | None = None,
+                 what: str = "") -> None:
+        self.shell = shell
+        self.argv = argv
+        self.what = what
 
 
-@dataclass
-class Findings:
-    spawns: list[Spawn] = field(default_factory=list)
-    nested: list[tuple[str, str]] = field(default_factory=list)  # (language, literal code)
-    deletes: list[tuple[str | None, bool]] = field(default_factory=list)  # (path, recursive)
-    writes: list[str | None] = field(default_factory=list)
-    reads: list[str] = field(default_factory=list)
-    dynamic: list[str] = field(default_factory=list)  # sentences: what is only known later
-    flags: set[str] = field(default_factory=set)  # keyring, tty-injection, reverse-shell, ...
+class Findings(Plain):
+    """What `scan` found (plain classes, not dataclasses: `dataclasses` and the methods it
+    compiles cost a process that meets interpreter code milliseconds)."""
+
+    spawns: list[Spawn]
+    nested: list[tuple[str, str]]  # (language, literal code)
+    deletes: list[tuple[str | None, bool]]  # (path, recursive)
+    writes: list[str | None]
+    reads: list[str]
+    dynamic: list[str]  # sentences: what is only known later
+    flags: set[str]  # keyring, tty-injection, reverse-shell, ...
+
+    def __init__(self, spawns: list[Spawn] | None = None,
+                 nested: list[tuple[str, str]] | None = None,
+                 deletes: list[tuple[str | None, bool]] | None = None,
+                 writes: list[str | None] | None = None, reads: list[str] | None = None,
+                 dynamic: list[str] | None = None, flags: set[str] | None = None) -> None:
+        self.spawns = [] if spawns is None else spawns
+        self.nested = [] if nested is None else nested
+        self.deletes = [] if deletes is None else deletes
+        self.writes = [] if writes is None else writes
+        self.reads = [] if reads is None else reads
+        self.dynamic = [] if dynamic is None else dynamic
+        self.flags = set() if flags is None else flags
 
     def full(self) -> bool:
         return len(self.spawns) + len(self.deletes) + len(self.writes) + len(self.reads) \
