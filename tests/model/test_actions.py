@@ -9,9 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from approvald.model.actions import (
+    Action,
     ActionError,
     action_from_json,
     canonical_json,
+    fingerprint,
     normalize_path,
     normalize_url,
     one_shot_encoder,
@@ -84,6 +86,7 @@ _JSON_VALUES = st.recursive(
     {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False, "allow_nan": False},
     {"ensure_ascii": False},
     {"ensure_ascii": True, "separators": (",", ":")},
+    {"ensure_ascii": False, "check_circular": False},  # one encoder serves every call
 ])
 @given(value=_JSON_VALUES)
 def test_one_shot_encoder_says_what_the_encoder_says(options: dict, value: object) -> None:
@@ -108,3 +111,23 @@ def test_one_shot_encoder_refuses_what_the_encoder_refuses() -> None:
         canonical_json(loop)
     with pytest.raises(TypeError):
         canonical_json({"x": object()})
+
+
+@given(fields=st.tuples(*[st.text(max_size=8) | st.none() for _ in range(5)]),
+       tool_input=st.dictionaries(st.text(max_size=5), _JSON_VALUES, max_size=4))
+def test_an_actions_fingerprint_is_that_of_its_fields(
+        fields: tuple[str | None, ...], tool_input: dict[str, object]) -> None:
+    """Written out for the usual action (text fields), the fingerprint is still the digest of
+    the canonical JSON of `fingerprint_fields()`, or the same error."""
+    agent, cwd, kind, session_id, tool = fields
+    action = Action(kind=kind, tool=tool, input=tool_input, agent=agent,  # type: ignore[arg-type]
+                    session_id=session_id, cwd=cwd)  # type: ignore[arg-type]
+    try:
+        expected: object = fingerprint(action.fingerprint_fields())
+    except (ValueError, TypeError) as exc:
+        expected = type(exc)
+    try:
+        found: object = action.fingerprint
+    except (ValueError, TypeError) as exc:
+        found = type(exc)
+    assert found == expected

@@ -131,7 +131,8 @@ def run_test(opts: argparse.Namespace, explain: bool) -> int:
     adapter = payload_reader(opts.agent or "action")
     failed = False
     out = sys.stdout
-    one_line = one_shot_encoder(json.JSONEncoder(ensure_ascii=False))  # for every line
+    # for every line (results are built here, so never circular: no check)
+    one_line = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, check_circular=False))
     for number, doc in documents:
         try:
             if isinstance(doc, InputError):

@@ -127,7 +127,16 @@ class Action(Frozen):
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self.fingerprint_fields())
+        fields = (self.agent, self.cwd, self.kind, self.session_id, self.tool)
+        if type(self.input) is not dict or not all(type(f) is str for f in fields):
+            return fingerprint(self.fingerprint_fields())
+        # canonical_json(self.fingerprint_fields()) written out: its keys in sorted order,
+        # the same separators and quoting, without building and sorting the outer mapping
+        agent, cwd, kind, session_id, tool = map(encode_basestring, fields)
+        text = (f'{{"agent":{agent},"cwd":{cwd},"input":{_CANONICAL(self.input)},'
+                f'"kind":{kind},"session_id":{session_id},"tool":{tool},'
+                f'"v":{FINGERPRINT_VERSION}}}')
+        return "sha256:" + hex_digest(text.encode("utf-8"))
 
     def to_json(self) -> dict[str, Any]:
         """approvald's own action JSON; `action_from_json` reads it back."""
@@ -151,18 +160,22 @@ class Action(Frozen):
 def one_shot_encoder(encoder: json.JSONEncoder) -> Callable[[Any], str]:
     """`encoder.encode`, less the set-up it repeats on every call (a third of a fingerprint's
     cost): the C encoder with the same options and fresh markers (the circular check) each
-    time; `encoder.encode` itself where there is no C encoder or it would not use it."""
+    time, or one encoder for every call when the check is off (`check_circular=False`, for
+    values the caller builds); `encoder.encode` itself where there is no C encoder or it would
+    not use it."""
     make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None or encoder.indent is not None or not encoder.check_circular:
+    if make is None or encoder.indent is not None:
         return encoder.encode
     quote = encode_basestring_ascii if encoder.ensure_ascii else encode_basestring
     options = (encoder.default, quote, None, encoder.key_separator, encoder.item_separator,
                encoder.sort_keys, encoder.skipkeys, encoder.allow_nan)
+    # Without the circular check the C encoder keeps no state: one serves every call.
+    reused = None if encoder.check_circular else make(None, *options)
 
     def encode(value: Any) -> str:
         if isinstance(value, str):
             return quote(value)
-        return "".join(make({}, *options)(value, 0))
+        return "".join((reused or make({}, *options))(value, 0))
     return encode
 
 

@@ -88,7 +88,9 @@ class Decision(Frozen):
         return doc
 
 
-_COMPACT = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, separators=(",", ":")))
+# (`judged` encodes tuples of strings it builds itself: never circular, so no check)
+_COMPACT = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                                             check_circular=False))
 _NOTHING_FOUND = "sha256:" + hex_digest(b"[]")  # `judged` of no matches
 
 
