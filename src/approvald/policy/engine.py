@@ -218,45 +218,55 @@ class PolicyEngine:
         matches: list[Match] = []
         seen: set[tuple[str, str]] = set()
         unmatched: list[str] = []
+        candidates = ruleset.candidates
+        judged_alone = False  # a target that is not a whole line (the default may apply)
         for target in targets:
             hit = False
-            decided: set[str] = set()
-            for entry in ruleset.candidates(target):
+            decided: set[str] | None = None  # rules already matched (one entry per branch)
+            for entry in candidates(target):
                 rule = entry.rule
-                if rule.id not in decided and entry.predicate(target):
-                    decided.add(rule.id)
+                if (decided is None or rule.id not in decided) and entry.predicate(target):
+                    if decided is None:
+                        decided = {rule.id}
+                    else:
+                        decided.add(rule.id)
                     hit = True
                     key = (rule.id, target.text)
                     if key not in seen:
                         seen.add(key)
                         matches.append(Match(rule.id, rule.decision, rule.reason, target.text,
                                              rule.source))
-            if not hit and not target.line_level:
-                unmatched.append(target.text)
-        matches = self.overrides.apply(matches)
+            if not target.line_level:
+                judged_alone = True
+                if not hit:
+                    unmatched.append(target.text)
+        if matches:
+            matches = self.overrides.apply(matches)
         if project_error is not None:
             matches.append(Match("project-policy-error", REQUIRE_APPROVAL,
                                  f"The project policy is broken, so a person decides: "
                                  f"{project_error}", action.summary, project_error.file))
-        votes = [m.decision for m in matches]
-        if unmatched or not any(not t.line_level for t in targets):
-            votes.append(ruleset.default)
         final = ALLOW
-        for vote in votes:
-            final = stronger(final, vote)
-        deciding = [m for m in matches if m.decision == final]
+        for match in matches:
+            final = stronger(final, match.decision)
+        if unmatched or not judged_alone:
+            final = stronger(final, ruleset.default)
+        deciding = [m for m in matches if m.decision == final] if matches else matches
+        suggest = None
         if deciding:
             reason = deciding[0].reason
+            for m in deciding:
+                suggest = self._suggest.get((m.rule, m.source))
+                if suggest is not None:
+                    break
         else:
             what = unmatched[0] if unmatched else action.summary
             reason = f"No rule matched {_short(what)!r}; the policy's default is {final}."
-        suggest = next((self._suggest[(m.rule, m.source)] for m in deciding
-                        if (m.rule, m.source) in self._suggest), None)
         return Decision(
             decision=final,
             reason=reason,
             suggest=suggest,
-            rules=tuple(dict.fromkeys(m.rule for m in deciding)),
+            rules=tuple(dict.fromkeys([m.rule for m in deciding])) if deciding else (),
             fingerprint=action.fingerprint,
             policy_hash=ruleset.policy_hash,
             matches=tuple(matches),
