@@ -49,6 +49,13 @@ def test_words_compared_as_strings_match_as_their_regex_would() -> None:
     assert checked > 10000
 
 
+def test_a_text_without_the_plain_part_of_a_glob_skips_its_regex() -> None:
+    words = Words(("*$[{]APPROVALD_HOME*", "--x?y*"), 0)
+    assert words.match("${APPROVALD_HOME}/state") and words.match("--xzy=1")
+    assert not words.match("$APPROVALD_HOME") and not words.match("--y") and not words.match("")
+    assert words._regex is not None  # compiled on first use all the same (a bad one fails)
+
+
 def test_words_keep_refusing_malformed_globs() -> None:
     with pytest.raises(GlobError):
         Words(("git", ""), 0)

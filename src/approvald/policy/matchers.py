@@ -66,8 +66,8 @@ class Words:
     and one regex of the rest, compiled on first use (a process deciding once would otherwise
     compile every program list it meets)."""
 
-    __slots__ = ("_exact", "_fold", "_inner", "_literal", "_prefixes", "_regex", "_source",
-                 "_suffixes")
+    __slots__ = ("_exact", "_fold", "_inner", "_literal", "_needs", "_prefixes", "_regex",
+                 "_source", "_suffixes")
 
     def __init__(self, globs: tuple[str, ...], flags: int) -> None:
         self._fold = bool(flags & re.IGNORECASE)
@@ -101,6 +101,10 @@ class Words:
             "|".join(f"(?:{word_glob_regex(g)})" for g in rest), re.DOTALL | flags) \
             if rest else None
         self._regex: re.Pattern[str] | None = None
+        # A text the regex can match holds one of these (each of its globs' plain parts): a
+        # text holding none skips the regex (most arguments, against `*$APPROVALD_HOME*`).
+        needs = [_plain_part(g) for g in rest] if rest and not self._fold else []
+        self._needs: tuple[str, ...] | None = tuple(needs) if needs and all(needs) else None
 
     @property
     def literal(self) -> frozenset[str] | None:
@@ -119,8 +123,16 @@ class Words:
             regex = self._regex
             if regex is None:
                 regex = self._regex = re.compile(*self._source)
-            if regex.match(text) is not None:
-                return True
+            needs = self._needs
+            if needs is None:
+                if regex.match(text) is not None:
+                    return True
+            else:
+                for part in needs:
+                    if part in text:
+                        if regex.match(text) is not None:
+                            return True
+                        break
         if text in self._exact or (self._prefixes and text.startswith(self._prefixes)) or \
                 (self._suffixes and text.endswith(self._suffixes)):
             return True
@@ -131,6 +143,37 @@ class Words:
 
 
 _EXACT, _PREFIX, _SUFFIX, _INNER = range(4)
+
+
+def _plain_part(glob: object) -> str:
+    """The longest run of plain characters of a word glob outside `[...]` and `{...}`: every
+    word it matches holds that run ("" when there is none)."""
+    if not isinstance(glob, str):
+        return ""
+    runs: list[str] = []
+    run: list[str] = []
+    depth = 0
+    i = 0
+    while i < len(glob):
+        c = glob[i]
+        if c == "[":
+            end = glob.find("]", i + 2 if glob[i + 1:i + 2] in ("!", "]") else i + 1)
+            if end == -1:
+                return ""
+            i = end
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and c not in "*?":
+            run.append(c)
+            i += 1
+            continue
+        runs.append("".join(run))
+        run = []
+        i += 1
+    runs.append("".join(run))
+    return max(runs, key=len)
 
 
 def _shape(glob: object) -> tuple[int | None, str]:
