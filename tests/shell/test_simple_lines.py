@@ -53,6 +53,35 @@ def test_quoted_lines_analyse_like_the_parser_walk(program: str, words: list[str
     assert fast == slow, line
 
 
+@pytest.mark.parametrize("line", [
+    "bash -c \"env GIT_PAGER='git push' git log\"", "sh -c 'env EDITOR=vim git commit'",
+    "eval env LESSOPEN=x less f", "git -c core.pager='sudo GIT_PAGER=cat git log' log"])
+def test_nested_commands_a_variable_holds_analyse_like_the_parser_walk(line: str) -> None:
+    fast = Analyzer(line, "/repo", "/home/u", fast=True).run()
+    slow = Analyzer(line, "/repo", "/home/u", fast=False).run()
+    assert fast == slow and fast.flows, line
+
+
+# Shell text inside a line (a shell's -c, eval, watch, a git pager, su -c, backquotes): plain
+# text skips the parser there too; a bare test operator in it still takes the parser.
+NESTING = ["bash -c '{}'", 'sh -c "{}"', "eval {}", "watch {}", "git -c core.pager='{}' log",
+           "su -c '{}' root", "echo `{}`", "xargs sh -c '{}'", "GIT_SSH_COMMAND='{}' git fetch"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(PROGRAMS), WORD, st.sampled_from(TEST_OPERATORS)),
+                min_size=1, max_size=6),
+       st.sampled_from(NESTING), st.sampled_from(["", " "]), st.sampled_from(["/repo", "/h/p"]))
+def test_nested_plain_text_analyses_like_the_parser_walk(words: list[str], nesting: str,
+                                                         pad: str, cwd: str) -> None:
+    if "'{}'" not in nesting and '"{}"' not in nesting:  # the words are the line's own too
+        assume(not any(w in TEST_OPERATORS for w in words))
+    line = nesting.format(pad + " ".join(words) + pad)
+    fast = Analyzer(line, cwd, "/home/u", fast=True).run()
+    slow = Analyzer(line, cwd, "/home/u", fast=False).run()
+    assert fast == slow, line
+
+
 def test_lines_with_shell_syntax_take_the_parser() -> None:
     for line in ("git push; ls", "X=1 git push", "git push \"$x\"", "echo $HOME", "ls *.py",
                  "if true", "a | b", "echo {a,b}", "cat <x"):

@@ -5,7 +5,7 @@ Module functions over the `Analyzer` (see `walk.py`), which holds the results an
 
 from __future__ import annotations
 
-from approvald.shell import commands, envcmds, fileargs, output, redirects
+from approvald.shell import commands, envcmds, fileargs, output, plain, redirects
 from approvald.shell.state import (
     MAX_LOOP_VALUES,
     REDIRECTS,
@@ -14,7 +14,7 @@ from approvald.shell.state import (
     Redirections,
     Scope,
 )
-from approvald.shell.words import MAX_VALUE, Word
+from approvald.shell.words import MAX_VALUE, Word, WordReader
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -102,6 +102,31 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
     record_argument_files(an, index, stdin, scope)
     record_output_files(found, outcome, scope)
     continue_after(an, found, outcome, scope, ctx)
+    return outcome
+
+
+_TEST_OPERATORS = frozenset({"==", "=~"})
+
+
+def plain_statement(an: Analyzer, text: str, scope: Scope, depth: int, via: str,
+                    wrappers: tuple[str, ...]) -> Outcome | None:
+    """Nested shell text of plain words (`bash -c 'git push'`, a git pager) read as the
+    analyzer's `simple_line` reads a line: the outcome the walk of its one command gives, or
+    None (take the parser). A bare `==` or `=~` still takes it: nested, tree-sitter's reading
+    of one (a test operator) is the one the policy has always seen."""
+    words = plain.plain_words(text, an.home)
+    if words is None or any(word.text in _TEST_OPERATORS for word in words):
+        return None
+    data = text.encode("utf-8", "surrogatepass")
+    ctx = Ctx(data, WordReader(data, an.home), depth, via, wrappers)
+    an.step()  # as the walk counts a program and its command
+    an.step()
+    start = len(an.commands)
+    index = commands.run_argv(an, words, [], scope, ctx, text=text.strip())
+    if index is not None and start < index:  # (`env GIT_PAGER=...`: as handle_command says)
+        an.flow(start, index, index, index + 1)
+    outcome = Outcome(index, output.stdout_of(an, index, None))
+    record_argument_files(an, index, None, scope)
     return outcome
 
 

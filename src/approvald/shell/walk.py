@@ -163,6 +163,10 @@ class Analyzer:
             return None
         if parent is not None and not self.expand(text, parent):
             return None
+        if self.fast and parent is not None:
+            outcome = statements.plain_statement(self, text, scope, depth, via, wrappers)
+            if outcome is not None:
+                return outcome
         data = text.encode("utf-8", "surrogatepass")
         tree = self.parse(data)
         if tree is None:
