@@ -56,6 +56,39 @@ def test_a_text_without_the_plain_part_of_a_glob_skips_its_regex() -> None:
     assert words._regex is not None  # compiled on first use all the same (a bad one fails)
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # `[[` reads as a possible nested set
+def test_some_argument_matches_as_the_regex_says() -> None:
+    from approvald.policy.matchers import _some_arg
+
+    rng = random.Random(29)
+    letters = "ab.*?[]{},\\\n-A"
+    texts = ["", "a", "ab", "ba", "a.b", "b\nb", "*", "aab", "\\", "ab,", "A", "bA", "a*b", "-"]
+    for _ in range(2000):
+        globs = tuple("".join(rng.choice(letters) for _ in range(rng.randint(1, 5)))
+                      for _ in range(rng.randint(1, 4)))
+        try:
+            regex = _one_regex(globs, 0)
+        except (GlobError, re.error):
+            continue
+        some = _some_arg(Words(globs, 0))
+        for _ in range(8):
+            args = tuple(rng.sample(texts, rng.randint(0, 3)))
+            assert some(args) == any(regex.match(a) for a in args), (globs, args)
+
+
+def test_an_argument_list_without_the_plain_parts_of_the_globs_has_no_match() -> None:
+    from approvald.policy.matchers import _some_arg
+
+    words = Words(("-c", "--config*", "*disable*", "*$[{]HOME*"), 0)
+    assert words.screen == ("-c", "--config", "disable", "HOME")
+    some = _some_arg(words)
+    assert not some(("exec", "x")) and not some(()) and not some(("a-c",))
+    assert some(("exec", "-c")) and some(("--config=x",)) and some(("x", "${HOME}/a"))
+    assert not some(("$HOME",)) and words._regex is not None
+    assert Words(("a", "b"), 0).screen is None and Words(("A*",), re.IGNORECASE).screen is None
+    assert Words(("*", "x*"), 0).screen is None  # `*` holds no plain part
+
+
 def test_words_keep_refusing_malformed_globs() -> None:
     with pytest.raises(GlobError):
         Words(("git", ""), 0)

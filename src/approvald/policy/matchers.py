@@ -67,7 +67,7 @@ class Words:
     compile every program list it meets)."""
 
     __slots__ = ("_exact", "_fold", "_inner", "_literal", "_needs", "_prefixes", "_regex",
-                 "_source", "_suffixes")
+                 "_source", "_suffixes", "screen")
 
     def __init__(self, globs: tuple[str, ...], flags: int) -> None:
         self._fold = bool(flags & re.IGNORECASE)
@@ -105,6 +105,12 @@ class Words:
         # text holding none skips the regex (most arguments, against `*$APPROVALD_HOME*`).
         needs = [_plain_part(g) for g in rest] if rest and not self._fold else []
         self._needs: tuple[str, ...] | None = tuple(needs) if needs and all(needs) else None
+        # Texts one of which every word this matches holds (None: no such list): a list of
+        # words holding none of them has no match, known without matching each word.
+        parts = [*exact, *prefixes, *suffixes, *inner, *(self._needs or ())]
+        self.screen: tuple[str, ...] | None = tuple(parts) if (
+            not literal and not self._fold and parts and all(parts)
+            and (not rest or self._needs is not None)) else None
 
     @property
     def literal(self) -> frozenset[str] | None:
@@ -115,6 +121,11 @@ class Words:
     def folded(self) -> bool:
         """Whether case is ignored."""
         return self._fold
+
+    def compile(self) -> None:
+        """Compile the regex now, as a first `match` does (and fail as it would)."""
+        if self._source is not None and self._regex is None:
+            self._regex = re.compile(*self._source)
 
     def match(self, text: str) -> bool:
         if self._literal is not None:
@@ -426,8 +437,18 @@ def _some_arg(words: Words) -> Callable[[tuple[str, ...]], bool]:
     if literal is not None and not words.folded:
         return lambda args: not literal.isdisjoint(args)
     match = words.match
+    screen = words.screen
+    compile_regex = words.compile
 
     def some(args: tuple[str, ...]) -> bool:
+        if screen is not None:  # most argument lists hold none of the words' plain parts
+            joined = "\n".join(args)
+            for part in screen:
+                if part in joined:
+                    break
+            else:
+                compile_regex()  # as matching a word would have (a refused glob fails alike)
+                return False
         for arg in args:  # noqa: SIM110 (a loop: cheaper than any() over a generator)
             if match(arg):
                 return True
