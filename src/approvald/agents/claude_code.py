@@ -104,10 +104,20 @@ class ClaudeCode(base.Agent):
         return claude_events.entries_text(permissions)
 
     def action(self, payload: object) -> Action:
-        from approvald.agents import tools
-
+        tools = _tools or _load_tools()
         payload = tools.require_object(payload, "Claude Code")
         return tools.claude_tool(tools.snake_case_call(NAME, payload, "Claude Code"))
+
+
+_tools: Any = None  # approvald.agents.tools, imported on the first action (not on the fast path)
+
+
+def _load_tools() -> Any:
+    global _tools
+    from approvald.agents import tools
+
+    _tools = tools
+    return tools
 
 
 AGENT = ClaudeCode()

@@ -166,7 +166,7 @@ def shell(call: Call, command: object, *, command_key: str = "command", cwd: str
         command = shlex.join(command)
     if not isinstance(command, str):
         raise ActionError(f"{call.tool} tool_input needs a string {command_key!r}")
-    dropped = INCIDENTAL | set(drop)
+    dropped = INCIDENTAL.union(drop) if drop else INCIDENTAL
     normalized = {k: v for k, v in call.tool_input.items() if k not in dropped}
     normalized[command_key] = command
     return call.action(PROCESS_EXEC, normalized, cwd=cwd, command=command)
