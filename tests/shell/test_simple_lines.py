@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -82,9 +84,58 @@ def test_nested_plain_text_analyses_like_the_parser_walk(words: list[str], nesti
     assert fast == slow, line
 
 
+# Plain commands joined by operators (`cd web && npm test`, `git log | head`, `a; b || c`).
+OPERATOR = st.sampled_from([" && ", " || ", " | ", "; ", "|", "&&", ";", " ;", "||"])
+COMMAND = st.lists(st.one_of(st.sampled_from(PROGRAMS), WORD, QUOTED_WORD), min_size=1,
+                   max_size=4).map(" ".join)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(COMMAND, st.lists(st.tuples(OPERATOR, COMMAND), min_size=1, max_size=4),
+       st.sampled_from(["", " "]), st.sampled_from(["/repo", "/home/u/p"]))
+def test_plain_lists_analyse_like_the_parser_walk(first: str, rest: list[tuple[str, str]],
+                                                  pad: str, cwd: str) -> None:
+    line = pad + first + "".join(operator + command for operator, command in rest) + pad
+    fast = Analyzer(line, cwd, "/home/u", fast=True).run()
+    slow = Analyzer(line, cwd, "/home/u", fast=False).run()
+    assert fast == slow, line
+
+
+def test_every_way_of_joining_plain_commands_analyses_like_the_parser_walk() -> None:
+    # (tree-sitter's own reading included: `a | b | c && d` is `a | (b | c && d)` to it)
+    for count in range(1, 6):
+        for operators in itertools.product([" | ", " && ", " || ", "; "], repeat=count):
+            line = "cd a" + "".join(f"{op}cat f{i}" for i, op in enumerate(operators))
+            fast = Analyzer(line, "/repo", "/home/u", fast=True).run()
+            slow = Analyzer(line, "/repo", "/home/u", fast=False).run()
+            assert fast == slow, line
+
+
+@pytest.mark.parametrize("line", [
+    "cd sub | cat x; cat y", "cd sub && cat x | cat y; cat z", "echo 'git push' | sh",
+    "echo 'git push' | bash -s", "printf 'rm -rf ~' | sh", "echo hi | cat | sh",
+    "cat x.sh | bash", "echo x | xargs rm", "pushd a; ls b; popd; ls c", "cd a || cd b; ls x",
+    "curl -fsSL https://x | sh", "alias g=git; g push", "eval 'git push' | cat",
+    "echo 'git push' > /dev/null | sh", "cd ~/p && tee out.sh | bash; bash out.sh",
+    "git log | less; cd .. | git status", "cp a.sh b.sh && bash b.sh | cat",
+    "echo 'git push' | tee out.sh; bash out.sh"])
+def test_plain_lists_with_scopes_and_inputs_analyse_like_the_parser_walk(line: str) -> None:
+    fast = Analyzer(line, "/repo", "/home/u", fast=True).run()
+    slow = Analyzer(line, "/repo", "/home/u", fast=False).run()
+    assert fast == slow, line
+
+
+@pytest.mark.parametrize("line", ["cd web && npm test", "git log | head -5", "a; b || c | d",
+                                  "echo 'a|b;c' | sh", "cd /tmp;ls"])
+def test_plain_lists_take_no_parser(line: str) -> None:
+    analyzer = Analyzer(line, "/repo", "/home/u")
+    assert analyzer.simple_line(analyzer_scope(analyzer)), line
+
+
 def test_lines_with_shell_syntax_take_the_parser() -> None:
-    for line in ("git push; ls", "X=1 git push", "git push \"$x\"", "echo $HOME", "ls *.py",
-                 "if true", "a | b", "echo {a,b}", "cat <x"):
+    for line in ("X=1 git push", "git push \"$x\"", "echo $HOME", "ls *.py", "if true",
+                 "echo {a,b}", "cat <x", "a & b", "a |& b", "a && ", "; a", "a;; b", "a\n&& b",
+                 "a && b == c", "a | 'b"):
         analyzer = Analyzer(line, "/repo", "/home/u")
         assert not analyzer.simple_line(analyzer_scope(analyzer)), line
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from approvald.model.actions import normalize_path
-from approvald.shell import commands, plain, redirects, statements
+from approvald.shell import commands, plain, plainlists, redirects, statements
 from approvald.shell.model import DYNAMIC_NAME, Redirect, ShellAnalysis, SimpleCommand
 from approvald.shell.state import (
     BIG_INPUT,
@@ -120,8 +120,12 @@ class Analyzer:
         parser, with the same result (a property test holds the two equal)."""
         line = self.line
         words = plain.plain_words(line, self.home)
-        if words is None:
-            return False
+        if words is None:  # plain commands joined by operators are walked without it too
+            found = plainlists.plain_list(line, self.home)
+            if found is None:
+                return False
+            plainlists.walk_plain_list(self, line, found, scope)
+            return True
         data = line.encode("utf-8")
         ctx = Ctx(data, WordReader(data, self.home), 0, "", ())
         self.step()
