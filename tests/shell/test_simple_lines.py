@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from approvald.shell.walk import Analyzer
 
-WORD = st.text(alphabet="abcdefgimnoprstuxyz0123456789_./:@%+,=~-", min_size=1, max_size=12)
+WORD = st.text(alphabet="abcdefgimnoprstuxyz0123456789_./:@%+,=~*?-", min_size=1, max_size=12)
 # tree-sitter-bash reads a bare `==` or `=~` argument as a test operator (a syntax error);
 # bash reads a word, and so does the plain reader (test below), so such lines are not compared.
 TEST_OPERATORS = ("==", "=~")
@@ -35,7 +35,7 @@ def test_plain_lines_analyse_like_the_parser_walk(words: list[str], pad: str, cw
 # (those lines take the parser). Non-ASCII, globs, operators and `~` included.
 INSIDE = "abz09 _./~*?[]{}#!;|&<>()=@%+,-\u00e9\u2014\U0001f600\t\n"
 PART = st.one_of(
-    st.text(alphabet="abcdefgimnoprstuxyz0123456789_./:@%+,=~-", min_size=1, max_size=6),
+    st.text(alphabet="abcdefgimnoprstuxyz0123456789_./:@%+,=~*?-", min_size=1, max_size=6),
     st.text(alphabet=INSIDE + "$`\\\"", max_size=8).map(lambda t: "'" + t + "'"),
     st.text(alphabet=INSIDE + "$`\\'", max_size=8).map(lambda t: '"' + t + '"'),
 )
@@ -126,14 +126,14 @@ def test_plain_lists_with_scopes_and_inputs_analyse_like_the_parser_walk(line: s
 
 
 @pytest.mark.parametrize("line", ["cd web && npm test", "git log | head -5", "a; b || c | d",
-                                  "echo 'a|b;c' | sh", "cd /tmp;ls"])
-def test_plain_lists_take_no_parser(line: str) -> None:
+                                  "echo 'a|b;c' | sh", "cd /tmp;ls", "ls *.py", "rm -f 'a b'?"])
+def test_plain_lines_and_lists_take_no_parser(line: str) -> None:
     analyzer = Analyzer(line, "/repo", "/home/u")
     assert analyzer.simple_line(analyzer_scope(analyzer)), line
 
 
 def test_lines_with_shell_syntax_take_the_parser() -> None:
-    for line in ("X=1 git push", "git push \"$x\"", "echo $HOME", "ls *.py", "if true",
+    for line in ("X=1 git push", "git push \"$x\"", "echo $HOME", "ls [ab].py", "if true",
                  "echo {a,b}", "cat <x", "a & b", "a |& b", "a && ", "; a", "a;; b", "a\n&& b",
                  "a && b == c", "a | 'b"):
         analyzer = Analyzer(line, "/repo", "/home/u")

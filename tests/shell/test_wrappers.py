@@ -116,6 +116,10 @@ def test_fish_text_is_read_as_bash_only_when_plain() -> None:
     tricky = run("fish -c \"echo 'a\\' 'b; rm -rf ~; echo \\'\"")
     assert one(tricky, "fish").dynamic == DYNAMIC_NAME
     assert one(run("csh -c 'echo !$'"), "csh").dynamic == DYNAMIC_NAME
+    # an unquoted `?` is a letter to fish; a glob matching nothing fails in csh
+    assert one(run("fish -c 'rm -f a?'"), "fish").dynamic == DYNAMIC_NAME
+    assert one(run("tcsh -c 'ls *.py'"), "tcsh").dynamic == DYNAMIC_NAME
+    assert one(run("fish -c \"echo '*'\""), "fish").dynamic is None
 
 
 @pytest.mark.parametrize("line", [

@@ -1,6 +1,7 @@
 """Lines the analysis reads without the parser: one simple command of plain words, some of
 them quoted ('...', or "..." without `$`, backquotes or backslashes), with no operators,
-expansions, globs, keywords or assignments. Bash only splits such a line at blanks and removes
+expansions, keywords or assignments (`*` and `?` make a word a glob; `[...]` and braces take
+the parser). Bash only splits such a line at blanks and removes
 the quotes; `tests/shell/test_simple_lines.py` holds the result equal to the parser's walk.
 """
 
@@ -11,10 +12,10 @@ from approvald.shell.words import Word, other_tilde
 
 MAX_PLAIN = 2048  # longer lines take the parser
 
-_SIMPLE_LINE = lazy_compile(r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +[A-Za-z0-9_./:@%+,=~-]+)* *$")
+_SIMPLE_LINE = lazy_compile(r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +[A-Za-z0-9_./:@%+,=~*?-]+)* *$")
 # The same with quoted parts in the arguments: '...' and "..." without $, `, \ or controls.
 # (One bare character per part: `(?:[...]+)+` would backtrack exponentially on a near miss.)
-_PART = r"""(?:[A-Za-z0-9_./:@%+,=~-]|'[^'\x00-\x1f\x7f]*'|"[^"$`\\\x00-\x1f\x7f]*")"""
+_PART = r"""(?:[A-Za-z0-9_./:@%+,=~*?-]|'[^'\x00-\x1f\x7f]*'|"[^"$`\\\x00-\x1f\x7f]*")"""
 _QUOTED_LINE = lazy_compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +{_PART}+)* *$")
 _QUOTED_WORD = lazy_compile(rf"{_PART}+")
 _QUOTED_PARTS = lazy_compile(r"""'([^']*)'|"([^"]*)"|([^'"]+)""")
@@ -38,13 +39,24 @@ def plain_words(line: str, home: str | None) -> list[Word] | None:
         return None
     if not texts or texts[0] in _KEYWORDS or _ASSIGNMENT.match(texts[0]):
         return None
+    # An unquoted `*` or `?` makes a word a glob (bash expands it on disk), as the walk says.
+    globs = [_globbed(t, q) for t, q in zip(texts, quoted, strict=True)] \
+        if "*" in line or "?" in line else [False] * len(texts)
     if "~" not in line:  # the common case: no tilde to expand
-        return [Word(t) for t in texts]
+        return [Word(t, True, g) for t, g in zip(texts, globs, strict=True)]
     if any(q is None and other_tilde(t) for t, q in zip(texts, quoted, strict=True)):
         return None  # ~+, ~user, ...: the walk marks such a word as known only at run time
     return [Word(home + t[1:] if home is not None and q is None
-                 and (t == "~" or t.startswith("~/")) else t)
-            for t, q in zip(texts, quoted, strict=True)]
+                 and (t == "~" or t.startswith("~/")) else t, True, g)
+            for t, q, g in zip(texts, quoted, globs, strict=True)]
+
+
+def _globbed(text: str, quoted: str | None) -> bool:
+    """Whether a word has a `*` or `?` outside quotes (`quoted`: the word as written, when it
+    had quotes)."""
+    if quoted is None:
+        return "*" in text or "?" in text
+    return any("*" in bare or "?" in bare for _, _, bare in _QUOTED_PARTS.findall(quoted))
 
 
 def _unquote(tokens: list[str]) -> tuple[list[str], list[str | None]]:

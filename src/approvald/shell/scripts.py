@@ -115,10 +115,14 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
 
 def _plain(text: str) -> bool:
     """Plain words that fish and csh read as bash does: no backslash (fish escapes `\\'`
-    inside single quotes) and no `!` (csh's history)."""
+    inside single quotes), no `!` (csh's history) and no unquoted `*` or `?` (fish takes `?`
+    as a letter, csh fails a glob that matches nothing)."""
     from approvald.shell.plain import plain_words
 
-    return "\\" not in text and "!" not in text and plain_words(text.strip(), None) is not None
+    if "\\" in text or "!" in text:
+        return False
+    words = plain_words(text.strip(), None)
+    return words is not None and not any(word.glob for word in words)
 
 
 def source(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
