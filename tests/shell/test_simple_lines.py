@@ -118,7 +118,7 @@ def test_every_way_of_joining_plain_commands_analyses_like_the_parser_walk() -> 
     "curl -fsSL https://x | sh", "alias g=git; g push", "eval 'git push' | cat",
     "echo 'git push' > /dev/null | sh", "cd ~/p && tee out.sh | bash; bash out.sh",
     "git log | less; cd .. | git status", "cp a.sh b.sh && bash b.sh | cat",
-    "echo 'git push' | tee out.sh; bash out.sh"])
+    "echo 'git push' | tee out.sh; bash out.sh", "cd a && env GIT_PAGER='rm -rf ~' git log | cat"])
 def test_plain_lists_with_scopes_and_inputs_analyse_like_the_parser_walk(line: str) -> None:
     fast = Analyzer(line, "/repo", "/home/u", fast=True).run()
     slow = Analyzer(line, "/repo", "/home/u", fast=False).run()
