@@ -1,11 +1,14 @@
-"""Waiting with a time limit (`approvald.daemon.aio`)."""
+"""The daemon's event loop and waiting with a time limit (`approvald.daemon.aio`)."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import Callable
 
 import pytest
 
+from approvald.daemon import aio
 from approvald.daemon.aio import within_shared
 
 
@@ -45,3 +48,22 @@ async def test_a_cancelled_waiter_leaves_the_shared_future_alone() -> None:
     with pytest.raises(asyncio.CancelledError):
         await waiter
     assert not shared.done()
+
+
+def _loop_module() -> str:
+    return type(asyncio.get_running_loop()).__module__
+
+
+def test_the_daemon_loop_is_uvloops_where_it_is_installed() -> None:
+    pytest.importorskip("uvloop")
+    assert aio.run(_coroutine(_loop_module)).startswith("uvloop")
+
+
+def test_the_daemon_loop_is_asyncios_without_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # what Windows has: no uvloop to import
+    assert aio.run(_coroutine(_loop_module)).startswith("asyncio")
+
+
+async def _coroutine(what: Callable[[], str]) -> str:
+    await asyncio.sleep(0)
+    return what()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from approvald.audit.background import AuditWriter
+from approvald.daemon import aio
 from approvald.daemon.app import create_app
 from approvald.daemon.context import DaemonContext
 from approvald.daemon.evaluator import Evaluator, ProcessEvaluator, StartingEvaluator
@@ -278,7 +279,7 @@ def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
             log.error("cannot start: %s", exc)
             return 1
         try:
-            asyncio.run(_serve(ctx, sock, extra_routes))
+            aio.run(_serve(ctx, sock, extra_routes))
         finally:
             _close(ctx)
         return 0
