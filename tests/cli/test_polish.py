@@ -130,3 +130,14 @@ def test_audit_tail_shows_the_outcome_and_who_decided(daemon: RunningDaemon) -> 
     assert "[cli wrote: use a PR]" in decided
     first = next(line for line in lines if line.split()[1:2] == ["decision"])
     assert f"REQUIRE_APPROVAL -> {asked['approval_id']}" in first and " policy " in first
+
+
+def test_a_file_where_the_daemon_keeps_a_directory_is_a_clear_error(
+        approvald_exe: list[str], approvald_home: Path) -> None:
+    approvald_home.mkdir(parents=True, exist_ok=True)
+    (approvald_home / "log").write_text("a file the user put here\n")
+    result = _run(approvald_exe, "daemon")
+    assert result.returncode == 1
+    assert "approvald daemon: cannot create" in result.stderr and "log" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (approvald_home / "log").read_text() == "a file the user put here\n"  # kept

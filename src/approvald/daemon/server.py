@@ -247,9 +247,14 @@ def run_daemon(paths: Paths | None = None, socket_path: Path | None = None,
         return 1
     if sys.platform != "win32":
         os.umask(0o077)  # everything the daemon writes (database, logs, token) is the user's alone
-    for directory in (paths.state, paths.runtime, paths.audit, paths.log):
-        ensure_private_dir(directory)
-    paths.policies.mkdir(parents=True, exist_ok=True)
+    try:
+        for directory in (paths.state, paths.runtime, paths.audit, paths.log):
+            ensure_private_dir(directory)
+        paths.policies.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a directory goes, no permission, a full disk
+        print(f"approvald daemon: cannot create {exc.filename or 'its directories'}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 1
     lock = HomeLock(paths.lock, paths.home)
     try:
         lock.acquire()
