@@ -114,6 +114,9 @@ group("feed-appended", R, [
     ("xargs-sh-c-file", "xargs -a cmds.txt -0 sh -c", "xargs -a FILE sh -c"),
     ("xargs-bash", "ls scripts | xargs bash", "xargs bash: the script is appended"),
     ("xargs-python-c", "cat snippets.txt | xargs -0 python3 -c", "xargs python3 -c"),
+    ("xargs-sudo", "cat cmds.txt | xargs sudo", "xargs sudo: sudo runs the appended command"),
+    ("xargs-timeout", "cat cmds.txt | xargs -n1 timeout 60", "a wrapper without its command"),
+    ("xargs-replace-name", "cat cmds.txt | xargs -I{} {}", "the replacement is the command"),
     ("fish-escape", "fish -c \"echo 'a\\' 'b; rm -rf ~; echo \\'\"",
      "fish escapes a quote inside '...': its text is not read as bash"),
 ])

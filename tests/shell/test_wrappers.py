@@ -100,6 +100,23 @@ def test_xargs_appending_the_program_a_shell_or_interpreter_runs_is_dynamic(
 
 
 @pytest.mark.parametrize("line, program", [
+    ("cat cmds | xargs sudo", "sudo"),  # a wrapper without its command runs the appended one
+    ("cat cmds | xargs env", "env"),
+    ("cat cmds | xargs -n1 timeout 5", "timeout"),
+    ("cat cmds | xargs watch", "watch"),
+    ("cat hosts | xargs ssh prod", "ssh"),
+])
+def test_xargs_appending_the_command_a_wrapper_runs_is_dynamic(line: str, program: str) -> None:
+    assert one(run(line), program).dynamic == DYNAMIC_NAME
+
+
+@pytest.mark.parametrize("line", ["cat cmds | xargs -I{} {}", "cat cmds | xargs -I{} sudo {}",
+                                  "cat cmds | xargs -I % env % x"])
+def test_xargs_replacement_as_the_command_name_is_dynamic(line: str) -> None:
+    assert any(c.dynamic == DYNAMIC_NAME for c in run(line).commands)
+
+
+@pytest.mark.parametrize("line, program", [
     ("xargs sh -c 'echo \"$@\"' _", "sh"),  # appended words are the script's arguments
     ("xargs bash -s", "bash"),  # the script is xargs' standard input (not the pipe's)
     ("xargs python3 tools/check.py", "python3"),

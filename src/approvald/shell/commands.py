@@ -101,12 +101,21 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             return None
     while words:
         first = words[0]
+        if site.replace and first.literal and site.replace in first.text:
+            words = [Word(first.text, False), *words[1:]]  # `xargs -I{} {}`: a run-time name
+            break
         if not first.literal or first.glob:
             break
         name = program_name(first.text)
         handler = wrapper(name)
         peel = handler(words[1:]) if handler is not None else None
         if peel is None:
+            if handler is not None and site.appended:
+                # `xargs sudo`, `xargs env`, `xargs timeout 5`: the wrapper runs what xargs
+                # appends, a command only known at run time
+                an.note_dynamic(f"{name} runs a command xargs appends at run time")
+                judge_assignments(an, assignments[judged:], scope, ctx, site)
+                return emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
             break
         label = peel.label or name
         site.peeled.append(label)
