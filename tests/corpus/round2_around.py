@@ -117,6 +117,11 @@ group("feed-appended", R, [
     ("xargs-sudo", "cat cmds.txt | xargs sudo", "xargs sudo: sudo runs the appended command"),
     ("xargs-timeout", "cat cmds.txt | xargs -n1 timeout 60", "a wrapper without its command"),
     ("xargs-replace-name", "cat cmds.txt | xargs -I{} {}", "the replacement is the command"),
+    ("parallel-stdin", "cat cmds.txt | parallel", "parallel runs each input line"),
+    ("parallel-arg-file", "parallel :::: cmds.txt", "parallel runs each line of a file"),
+    ("parallel-appended", "cat cmds.txt | parallel sudo", "parallel appends the argument"),
+    ("fd-exec-rm", "fd . ~ -x rm -rf", "fd -x runs rm on what it finds"),
+    ("fd-exec-found", "fd -e sh -x {}", "fd -x runs what it finds"),
     ("fish-escape", "fish -c \"echo 'a\\' 'b; rm -rf ~; echo \\'\"",
      "fish escapes a quote inside '...': its text is not read as bash"),
 ])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from approvald.shell import DYNAMIC_NAME
-from tests.support.shell import has_git_push, run, show
+from approvald.shell import DYNAMIC_ARGS, DYNAMIC_NAME
+from tests.support.shell import has_git_push, one, programs, run, show
 
 LAUNCHED = [
     "su root -c 'git push'", "su - deploy -c 'git push'", "su -c 'git push' deploy",
@@ -91,3 +91,42 @@ def test_the_launcher_names_are_the_launchers_table() -> None:
 
     assert frozenset(LAUNCHERS) == LAUNCHER_NAMES
     assert all(wrapper(name) is LAUNCHERS[name] for name in LAUNCHERS)
+
+
+@pytest.mark.parametrize("line", [
+    "cat cmds.txt | parallel",  # each input line is a command
+    "parallel :::: cmds.txt",
+    "parallel -a cmds.txt",
+    "cat cmds.txt | parallel sudo",  # the argument is appended to the command
+    "parallel '{.}' ::: rm.x",  # a replacement string other than {} is filled in at run time
+])
+def test_parallel_commands_from_its_input_are_dynamic(line: str) -> None:
+    assert any(c.dynamic == DYNAMIC_NAME for c in run(line).commands)
+
+
+def test_parallel_appends_each_known_argument() -> None:
+    analysis = run("parallel rm -rf ::: build dist")
+    assert [c.argv for c in analysis.commands if c.program == "rm"] == [
+        ("rm", "-rf", "build"), ("rm", "-rf", "dist")]
+
+
+@pytest.mark.parametrize("line, args", [
+    ("fd . ~ -x rm -rf", ("-rf",)),  # the found path is appended: a run-time argument
+    ("fd -HIx rm", ()),
+    ("fd --exec=rm -f", ("-f",)),
+    ("fdfind -e py -X rm {}", ("{}",)),
+    ("fd -x rm {} ';' -e py", ("{}",)),
+])
+def test_fd_exec_runs_a_derived_command(line: str, args: tuple[str, ...]) -> None:
+    rm = one(run(line), "rm")
+    assert rm.args == args and rm.via.startswith(("fd ", "fdfind "))
+    assert rm.dynamic == DYNAMIC_ARGS  # rm is watched: its target is only known at run time
+
+
+@pytest.mark.parametrize("line", ["fd -x sudo", "fd . -x {}", "fd -x {/}"])
+def test_fd_exec_of_what_fd_finds_is_dynamic(line: str) -> None:
+    assert any(c.dynamic == DYNAMIC_NAME for c in run(line).commands)
+
+
+def test_fd_options_with_values_are_not_exec() -> None:
+    assert programs(run("fd -tx foo")) == ["fd"]  # -t x: the type, not --exec

@@ -214,6 +214,8 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         return index
     if name == "find":
         return find(an, words, assignments, scope, ctx, site)
+    if name in ("fd", "fdfind"):
+        return fd(an, name, words, assignments, scope, ctx, site)
     if name in ("source", "."):
         return scripts.source(an, name, words, assignments, scope, ctx, site, stdin)
     if name in ("at", "batch", "crontab", "atq", "atrm"):
@@ -304,6 +306,57 @@ def find(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, 
             run_argv(an, command, [], scope, derived(ctx, via, [*site.peeled, "find"]),
                      text=site.text, replace="{}", cwd=site.cwd)
     return index
+
+
+# fd's short options that take a value (the rest of a cluster, or the next word).
+_FD_VALUES = frozenset("dEetSjcoxX")
+_FD_PLACEHOLDERS = ("{}", "{/}", "{//}", "{.}", "{/.}")
+
+
+def fd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+       ctx: Ctx, site: Site) -> int:
+    """fd keeps its own argv; each `-x`/`--exec` or `-X`/`--exec-batch` command (the words
+    after it, up to `;` or the end) is a derived command run on what fd finds: a placeholder
+    (`{}`, `{/}`, `{//}`, `{.}`, `{/.}`) is a run-time value, and without one the found paths
+    are appended."""
+    index = emit(an, words, assignments, ctx, site)
+    rest = words[1:]
+    position = 0
+    while position < len(rest):
+        option = rest[position].text
+        position += 1
+        start = _fd_exec(option)
+        if start is None:
+            continue
+        command = [Word(start)] if start else []
+        while position < len(rest) and rest[position].text != ";":
+            command.append(rest[position])
+            position += 1
+        position += 1  # the `;`
+        via = f"{name} {option}"
+        if not command or not can_nest(an, ctx, via):
+            continue
+        placeholder = any(p in w.text for w in command for p in _FD_PLACEHOLDERS)
+        run_argv(an, command, [], scope, derived(ctx, via, [*site.peeled, name]),
+                 text=site.text, replace="{" if placeholder else None,
+                 appended=not placeholder, cwd=site.cwd)
+    return index
+
+
+def _fd_exec(option: str) -> str | None:
+    """For an fd argument that starts an exec command, the command's first word when glued to
+    it ("" when the command follows); None for any other argument."""
+    if option in ("--exec", "--exec-batch"):
+        return ""
+    if option.startswith(("--exec=", "--exec-batch=")):
+        return option.partition("=")[2]
+    if option.startswith("-") and not option.startswith("--"):
+        for position, letter in enumerate(option[1:], 1):
+            if letter in "xX":
+                return option[position + 1:]
+            if letter in _FD_VALUES:
+                return None  # the rest is this option's value
+    return None
 
 
 _FIND_NAMES = frozenset({"-name", "-iname"})

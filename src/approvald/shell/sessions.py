@@ -70,24 +70,43 @@ _PARALLEL = OptionSpec(short_value="jPSadIEJNXnLlkeC", long_value=_set(
     "--timeout", "--retries", "--max-args", "--tmpdir", "--workdir", "--env", "--halt",
     "--tagstring", "--basefile", "--return", "--transfer-file"))
 _PARALLEL_SEPARATORS = _set(":::", "::::", ":::+", "::::+")
+_PARALLEL_INFO = _set("--version", "--help", "-h", "--citation", "--bibtex", "--number-of-cpus",
+                      "--number-of-cores")
 
 
 def parallel(words: list[Word]) -> Peel | None:
-    """`parallel [opts] CMD ::: ARGS`: CMD runs through a shell with `{}` filled in;
-    `parallel ::: 'cmd a' 'cmd b'`: each argument is a command."""
-    _, index = parse_options(words, _PARALLEL)
+    """`parallel [opts] CMD ::: ARGS`: CMD runs through a shell with each argument in place of
+    `{}`, or appended when CMD has no replacement string; `parallel ::: 'cmd a' 'cmd b'`: each
+    argument is a command. Arguments from standard input, `::::` files or `--arg-file` are only
+    known at run time, and so is a command built from them."""
+    options, index = parse_options(words, _PARALLEL)
     rest = words[index:]
     cut = next((i for i, w in enumerate(rest) if w.literal and w.text in _PARALLEL_SEPARATORS),
                len(rest))
     command, values = rest[:cut], rest[cut + 1:]
+    known = (cut < len(rest) and rest[cut].text in (":::", ":::+")
+             and not any(name in ("-a", "--arg-file") for name, _ in options)
+             and len(values) <= 16 and all(v.literal for v in values))
     if command:
         text = join_words(command)
-        if "{}" not in text.text:
-            return Peel([], nested="parallel", shell_text=text, label="parallel")
-        if values and len(values) <= 16 and all(v.literal for v in values):
+        if "{" in text.text and "}" in text.text:  # {}, {.}, {/}, {#}, {1}, ...: filled in
+            if known and text.text.count("{") == text.text.count("{}"):
+                return Peel([], nested="parallel", label="parallel", each=[
+                    Word(text.text.replace("{}", v.text), text.literal) for v in values])
+            return Peel([], nested="parallel", shell_text=Word(text.text, False),
+                        label="parallel")
+        if known:  # no replacement string: each argument is appended
             return Peel([], nested="parallel", label="parallel", each=[
-                Word(text.text.replace("{}", v.text), text.literal) for v in values])
-        return Peel([], nested="parallel", shell_text=Word(text.text, False), label="parallel")
-    if values:
+                Word(f"{text.text} {_quoted(v.text)}", text.literal) for v in values])
+        return Peel([], nested="parallel", label="parallel",
+                    shell_text=Word(text.text + ' "$parallel_argument"', text.literal))
+    if known:
         return Peel([], nested="parallel", each=values, label="parallel")
-    return None
+    if cut == len(rest) and any(name in _PARALLEL_INFO for name, _ in options):
+        return None  # parallel --version: nothing runs
+    # No command: each input line is a command, read at run time
+    return Peel([], nested="parallel", shell_text=Word("", False), label="parallel")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
