@@ -119,6 +119,8 @@ group("net-env", D, [
 group("wipe2", D, [
     ("npx-rimraf-home", "npx rimraf ~", "rimraf always deletes recursively"),
     ("hash-p-rm", "hash -p /bin/rm git; git -rf ~", "hash -p: git now runs rm"),
+    ("timeout-abbrev", "timeout --sig KILL 5 rm -rf ~", "--sig is --signal to getopt_long"),
+    ("nice-abbrev", "nice --adj 5 rm -rf ~", "--adj is --adjustment"),
     ("shred", "shred -u notes.txt", "shred"),
     ("shred-dev", "shred -n 3 -z /dev/sda", "shred of a disk"),
     ("shred-find", "find . -name '*.key' -exec shred -u {} \\;", "shred through find"),

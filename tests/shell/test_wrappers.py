@@ -154,6 +154,19 @@ def test_hash_p_with_a_run_time_path_makes_the_name_dynamic() -> None:
     assert any(c.dynamic == DYNAMIC_NAME for c in analysis.commands[1:])
 
 
+@pytest.mark.parametrize("line", [
+    "timeout --sig KILL 5 rm -rf /", "timeout --kill 1 5 rm -rf /", "nice --adj 5 rm -rf /",
+    "env --split 'rm -rf /'", "env --ch / rm -rf /", "stdbuf --out L rm -rf /",
+    "sudo --us root rm -rf /",
+])
+def test_abbreviated_long_options_are_read_as_getopt_long_reads_them(line: str) -> None:
+    assert one(run(line), "rm").args[-1] == "/"  # GNU tools take any unambiguous prefix
+
+
+def test_xargs_code_after_a_lone_dash_is_dynamic() -> None:
+    assert one(run("echo 'rm -rf ~' | xargs -0 sh -c -"), "sh").dynamic == DYNAMIC_NAME
+
+
 def test_xargs_replacement_marks_those_arguments() -> None:
     command = one(run("xargs -I{} git push origin {}"), "git")
     assert command.dynamic_args == frozenset({2})

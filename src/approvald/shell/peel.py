@@ -78,6 +78,7 @@ def parse_options(words: list[Word], spec: OptionSpec) -> tuple[list[Option], in
             break
         if text.startswith("--"):
             name, equals, value = text.partition("=")
+            name = _long_name(name, spec)
             if name in spec.long_value:
                 if equals:
                     options.append((name, Word(value)))
@@ -159,6 +160,18 @@ def simple(spec: OptionSpec, stop_if: frozenset[str] = frozenset()) -> Handler:
         return Peel(words[index:])
 
     return handler
+
+
+def _long_name(name: str, spec: OptionSpec) -> str:
+    """The option getopt_long takes `name` for: GNU tools accept any unambiguous prefix
+    (`timeout --sig KILL` is `--signal KILL`). A prefix of a value-taking option is read as
+    that option (were it ambiguous, the tool would refuse to run)."""
+    if name in spec.long_value or name in spec.long_optional or len(name) < 3:
+        return name
+    for known in (*sorted(spec.long_value), *sorted(spec.long_optional)):
+        if known.startswith(name):
+            return known
+    return name
 
 
 def join_words(words: list[Word]) -> Word:

@@ -82,7 +82,7 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
             continue
         break
     operands = rest[index:]
-    if site.appended and not operands and not from_stdin:
+    if site.appended and not operands and (command_mode or not from_stdin):
         unknown = True  # `xargs sh -c`, `xargs bash`: the code or script is what xargs appends
     script: Word | None = None
     via = f"{name} -c"
