@@ -98,7 +98,7 @@ def test_the_launcher_names_are_the_launchers_table() -> None:
     "parallel :::: cmds.txt",
     "parallel -a cmds.txt",
     "cat cmds.txt | parallel sudo",  # the argument is appended to the command
-    "parallel '{.}' ::: rm.x",  # a replacement string other than {} is filled in at run time
+    "parallel '{1}' ::: rm",  # a replacement string this does not fill is a run-time value
 ])
 def test_parallel_commands_from_its_input_are_dynamic(line: str) -> None:
     assert any(c.dynamic == DYNAMIC_NAME for c in run(line).commands)
@@ -130,3 +130,31 @@ def test_fd_exec_of_what_fd_finds_is_dynamic(line: str) -> None:
 
 def test_fd_options_with_values_are_not_exec() -> None:
     assert programs(run("fd -tx foo")) == ["fd"]  # -t x: the type, not --exec
+
+
+@pytest.mark.parametrize("line", [
+    "parallel -k rm -rf ::: /",  # -k is a flag: rm is the command
+    "parallel -s 1000 rm -rf ::: /",  # -s takes a value
+    "parallel --max-chars 1000 rm -rf ::: /",
+    "parallel -q sh -c {} ::: 'rm -rf /'",  # the value is one quoted word of sh -c
+    "parallel 'rm -rf {//}' ::: /x",
+])
+def test_parallel_fills_its_known_arguments_in(line: str) -> None:
+    assert one(run(line), "rm").args == ("-rf", "/")
+
+
+@pytest.mark.parametrize("line", [
+    "parallel rm ::: -rf ::: /",  # two sources: one command gets both
+    "parallel -X rm ::: -rf /", "parallel -n2 rm ::: -rf /",
+])
+def test_parallel_grouping_several_arguments_makes_them_run_time_values(line: str) -> None:
+    assert one(run(line), "rm").dynamic == DYNAMIC_ARGS
+
+
+def test_parallel_custom_replacement_strings_are_dynamic() -> None:
+    assert any(c.dynamic == DYNAMIC_NAME for c in run("parallel -I @ sh -c @ ::: x").commands)
+
+
+def test_parallel_default_replacement_strings_are_filled_in() -> None:
+    analysis = run("parallel 'mv {} {.}.bak' ::: src/a.txt")
+    assert one(analysis, "mv").args == ("src/a.txt", "src/a.bak")

@@ -65,10 +65,22 @@ def screen(words: list[Word]) -> Peel | None:
     return Peel(words[index:], label="screen")
 
 
-_PARALLEL = OptionSpec(short_value="jPSadIEJNXnLlkeC", long_value=_set(
+_PARALLEL = OptionSpec(short_value="jPSadIEJNnLlesC", long_value=_set(
     "--jobs", "--delay", "--results", "--colsep", "--arg-file", "--joblog", "--sshlogin",
     "--timeout", "--retries", "--max-args", "--tmpdir", "--workdir", "--env", "--halt",
-    "--tagstring", "--basefile", "--return", "--transfer-file"))
+    "--tagstring", "--basefile", "--return", "--transfer-file", "--max-chars", "--delimiter",
+    "--nice", "--termseq", "--max-replace-args", "--max-lines", "--block", "--memfree",
+    "--load", "--sshloginfile", "--profile", "--eof", "--arg-sep", "--arg-file-sep",
+    "--replace", "--tag-string", "--header"))
+# Options after which one command gets several arguments or its input is split its own way:
+# the arguments are not known one per command.
+_PARALLEL_GROUPING = _set("-X", "-m", "--xargs", "-n", "-N", "--max-args", "--max-replace-args",
+                          "-L", "--max-lines", "-l", "-C", "--colsep", "--arg-sep",
+                          "--arg-file-sep", "-E", "--eof", "--header", "--pipe", "--pipepart")
+# Options that name other replacement strings (`-I @`): where they go is only known at run time.
+_PARALLEL_CUSTOM = _set("-I", "--replace", "-i", "--extensionreplace", "--basenamereplace",
+                        "--dirnamereplace", "--basenameextensionreplace", "--seqreplace",
+                        "--slotreplace", "--plus")
 _PARALLEL_SEPARATORS = _set(":::", "::::", ":::+", "::::+")
 _PARALLEL_INFO = _set("--version", "--help", "-h", "--citation", "--bibtex", "--number-of-cpus",
                       "--number-of-cores")
@@ -85,14 +97,21 @@ def parallel(words: list[Word]) -> Peel | None:
                len(rest))
     command, values = rest[:cut], rest[cut + 1:]
     known = (cut < len(rest) and rest[cut].text in (":::", ":::+")
-             and not any(name in ("-a", "--arg-file") for name, _ in options)
-             and len(values) <= 16 and all(v.literal for v in values))
+             and not any(name in ("-a", "--arg-file") or name in _PARALLEL_GROUPING
+                         for name, _ in options)
+             and len(values) <= 16 and all(v.literal and v.text not in _PARALLEL_SEPARATORS
+                                           for v in values))
+    if command and any(name in _PARALLEL_CUSTOM for name, _ in options):
+        return Peel([], nested="parallel", label="parallel",
+                    shell_text=Word(join_words(command).text, False))
     if command:
         text = join_words(command)
         if "{" in text.text and "}" in text.text:  # {}, {.}, {/}, {#}, {1}, ...: filled in
-            if known and text.text.count("{") == text.text.count("{}"):
+            filled = [_filled(text.text, v.text, n) for n, v in enumerate(values, 1)] \
+                if known else []
+            if filled and all(f is not None for f in filled):
                 return Peel([], nested="parallel", label="parallel", each=[
-                    Word(text.text.replace("{}", v.text), text.literal) for v in values])
+                    Word(f, text.literal) for f in filled if f is not None])
             return Peel([], nested="parallel", shell_text=Word(text.text, False),
                         label="parallel")
         if known:  # no replacement string: each argument is appended
@@ -106,6 +125,20 @@ def parallel(words: list[Word]) -> Peel | None:
         return None  # parallel --version: nothing runs
     # No command: each input line is a command, read at run time
     return Peel([], nested="parallel", shell_text=Word("", False), label="parallel")
+
+
+def _filled(command: str, value: str, job: int) -> str | None:
+    """`command` with parallel's replacement strings for `value` (the job-th), or None when it
+    holds one this does not know ({1}, {= perl =}, ...: only known at run time). parallel
+    quotes what it puts in (`sh -c {}` runs the value as one word)."""
+    base = value.rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    head = (value.rsplit("/", 1)[0] or "/") if "/" in value else "."
+    no_ext = value[:len(value) - len(base)] + stem
+    for mark, text in (("{//}", head), ("{/.}", stem), ("{/}", base), ("{.}", no_ext),
+                       ("{#}", str(job)), ("{}", value)):
+        command = command.replace(mark, _quoted(text))
+    return None if "{" in command and "}" in command else command
 
 
 def _quoted(text: str) -> str:
