@@ -133,6 +133,8 @@ group("feed-appended-ok", A, [
 ])
 
 group("feed-deny", D, [
+    ("fd-exec-ssh", "fd . ~/.ssh -x cat", "fd -x over a secret directory, as find -exec"),
+    ("fd-exec-batch-aws", "fd -H credentials ~/.aws -X cat", "fd -X over ~/.aws"),
     ("base64-wipe", "echo cm0gLXJmIH4= | base64 -d | sh", "a decoded wipe"),
     ("printf-wipe", "printf 'rm -rf ~' | bash", "a literal wipe piped in"),
     ("written-wipe", f"echo '{WIPE}' > /tmp/c.sh && bash /tmp/c.sh", "written and run"),
