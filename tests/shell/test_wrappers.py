@@ -163,6 +163,17 @@ def test_abbreviated_long_options_are_read_as_getopt_long_reads_them(line: str) 
     assert one(run(line), "rm").args[-1] == "/"  # GNU tools take any unambiguous prefix
 
 
+@pytest.mark.parametrize("line", [
+    "echo x | xargs -I{} watch {}", "echo x | xargs -I{} su -c {}", "fd -x su -c {}",
+    "find . -exec su -c {} \\;", "echo x | xargs -0 watch -x sh -c",
+    "echo x | xargs -0 tmux new-session -d sh -c", "echo x | xargs -I{} watch -x sh -c {}",
+    "echo x | xargs -0 hyperfine true", "echo x | xargs -0 watch echo",
+    "echo x | xargs -I{} python3 -c {}", "fd -x python3 -c {/}", "ls | xargs -I{} bash {}",
+])
+def test_what_xargs_fd_or_find_put_in_is_a_run_time_value_through_launchers(line: str) -> None:
+    assert any(c.dynamic == DYNAMIC_NAME for c in run(line).commands), show(run(line))
+
+
 def test_xargs_code_after_a_lone_dash_is_dynamic() -> None:
     assert one(run("echo 'rm -rf ~' | xargs -0 sh -c -"), "sh").dynamic == DYNAMIC_NAME
 

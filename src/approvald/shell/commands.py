@@ -131,6 +131,11 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             via = peel.nested or label
             site.peeled.pop()
             dynamic = None
+            if site.appended:  # `xargs watch echo`, `xargs hyperfine true`: input as code
+                an.note_dynamic(f"{name} may run text xargs appends at run time")
+                dynamic = DYNAMIC_NAME
+            if site.replace:  # `xargs -I{} su -c {}`: the replacement is in the text
+                texts = [Word(t.text, False) if site.replace in t.text else t for t in texts]
             for shell_text in texts:
                 dynamic = dynamic_text(an, shell_text, via) or dynamic
             index = emit(an, words, assignments, ctx, site, dynamic=dynamic)
@@ -150,8 +155,11 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
                 return emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
             judge_assignments(an, assignments[judged:], scope, ctx, site)
             inner_ctx = derived(ctx, peel.nested, site.peeled)
+            # What xargs appends or replaces reaches the derived command too (`xargs watch -x
+            # sh -c`: watch runs `sh -c INPUT`).
             found = run_argv(an, peel.rest, assignments, scope, inner_ctx, text=text,
-                             redirects=redirects, replace=peel.replace, appended=peel.appended,
+                             redirects=redirects, replace=peel.replace or site.replace,
+                             appended=peel.appended or site.appended,
                              cwd=site.cwd, judged=len(assignments))
             return kept if kept is not None else found
         words = peel.rest

@@ -89,6 +89,8 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
     if command_mode:
         script = operands[0] if operands else None
     elif operands and not from_stdin:
+        if site.replace and site.replace in operands[0].text:  # xargs -I{} bash {}
+            operands = [Word(operands[0].text, False), *operands[1:]]
         script, unknown_file = script_from(an, operands[0], site.cwd, stdin, f"{name} script")
         unknown = unknown or unknown_file
         via = f"{name} {operands[0].text}"
