@@ -174,6 +174,22 @@ def test_what_xargs_fd_or_find_put_in_is_a_run_time_value_through_launchers(line
     assert any(c.dynamic == DYNAMIC_NAME for c in run(line).commands), show(run(line))
 
 
+@pytest.mark.parametrize("line", [
+    "fish --command 'rm -rf /'", "fish --command='rm -rf /'", "fish -C 'rm -rf /' -c true",
+    "fish --init-command='rm -rf /' -c true", "fish -C'rm -rf /'",
+])
+def test_fish_code_given_in_options_is_read(line: str) -> None:
+    assert one(run(line), "rm").args == ("-rf", "/")
+
+
+@pytest.mark.parametrize("line, program", [
+    ("grm -rf /", "rm"), ("gtimeout 5 rm -rf /", "rm"), ("genv rm -rf /", "rm"),
+    ("gfind / -delete", "find"), ("gxargs rm", "rm"),
+])
+def test_homebrews_g_prefixed_gnu_tools_are_the_tools(line: str, program: str) -> None:
+    assert program in programs(run(line))
+
+
 def test_xargs_code_after_a_lone_dash_is_dynamic() -> None:
     assert one(run("echo 'rm -rf ~' | xargs -0 sh -c -"), "sh").dynamic == DYNAMIC_NAME
 

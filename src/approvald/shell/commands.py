@@ -34,6 +34,16 @@ def unescape_backticks(text: str) -> str:
     return _BACKTICK_ESCAPE.sub(r"\1", text)
 
 
+# Homebrew installs GNU coreutils, findutils and friends on macOS with a `g` in front: `grm`
+# is rm, `gtimeout` is timeout.
+GNU_PREFIXED = frozenset("g" + name for name in (
+    "rm", "rmdir", "shred", "dd", "truncate", "cp", "mv", "ln", "install", "chmod", "chown",
+    "chgrp", "touch", "tee", "cat", "head", "tail", "timeout", "env", "nice", "nohup", "stdbuf",
+    "chroot", "find", "xargs", "sed", "awk", "tar", "split", "base64", "kill", "mktemp",
+    "mkdir", "realpath", "readlink", "date", "sort", "uniq", "wc", "ls", "du", "df", "stat",
+    "printf", "echo", "tr", "cut"))
+
+
 def program_name(text: str) -> str:
     """`/usr/bin/git` -> `git`; `git.exe` -> `git`. Lowercased: macOS and Windows file systems
     run `GIT` as `git`."""
@@ -42,6 +52,8 @@ def program_name(text: str) -> str:
         name = text.rsplit("/", 1)[-1].lower()
         if name.endswith(".exe"):
             name = name[:-4]
+        if name in GNU_PREFIXED:
+            name = name[1:]
         if len(_NAMES) >= 4096:
             _NAMES.clear()
         _NAMES[text] = name

@@ -60,6 +60,7 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
     command_mode = False
     from_stdin = False
     unknown = False
+    inline: list[Word] = []  # fish's --command / -C / --init-command TEXT: code in an option
     while index < len(rest):
         word = rest[index]
         option = word.text
@@ -72,10 +73,20 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
                 from_stdin = True
             break
         if option.startswith("--"):
+            key, equals, value = option.partition("=")
+            if name == "fish" and key in ("--command", "--init-command"):
+                index += _option_code(inline, rest, index, Word(value) if equals else None)
+                continue
             index += 2 if option in ("--rcfile", "--init-file") else 1
             continue
         if len(option) > 1 and option[0] in "-+":
             letters = option[1:]
+            if name == "fish" and option[0] == "-" and "C" in letters:
+                at = letters.index("C")
+                command_mode = command_mode or "c" in letters[:at]
+                glued = letters[at + 1:]
+                index += _option_code(inline, rest, index, Word(glued) if glued else None)
+                continue
             command_mode = command_mode or (option[0] == "-" and "c" in letters)
             from_stdin = from_stdin or "s" in letters
             index += 1 + letters.count("o") + letters.count("O")
@@ -96,6 +107,9 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
         via = f"{name} {operands[0].text}"
     elif stdin is not None:
         script, via = stdin, f"{name} <stdin"
+    if inline:  # fish runs its option code too
+        parts = [*inline, *([script] if script is not None else [])]
+        script = Word("\n".join(p.text for p in parts), all(p.literal for p in parts))
     dynamic = None
     if unknown:
         an.note_dynamic(f"{name} runs a script or options only known at run time")
@@ -113,6 +127,16 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
     if script is not None and script.text:
         walk_nested(an, script.text, scope.copy(), ctx, via, site)
     return position
+
+
+def _option_code(inline: list[Word], rest: list[Word], index: int, glued: Word | None) -> int:
+    """Take the code of an option at `rest[index]` (glued to it, or the next word) into
+    `inline`; how many words the option used."""
+    if glued is not None:
+        inline.append(glued)
+        return 1
+    inline.append(rest[index + 1] if index + 1 < len(rest) else Word("", False))
+    return 2
 
 
 def _plain(text: str) -> bool:
