@@ -143,6 +143,9 @@ def test_fish_text_is_read_as_bash_only_when_plain() -> None:
     "hash -p /bin/rm git; git -rf ~",
     "hash -p/bin/rm git; git -rf ~",
     "hash -t -p /bin/rm ls git; git -rf ~",
+    "hash -p /bin/rm git; command git -rf ~",  # the table holds after command, exec, time
+    "hash -p /bin/rm git; exec git -rf ~",
+    "hash -p /bin/rm git; time git -rf ~",
 ])
 def test_hash_p_makes_a_name_run_that_path(line: str) -> None:
     rm = one(run(line), "rm")

@@ -104,15 +104,24 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         assignments = inherited + assignments
         judged += len(inherited)
     if words and words[0].literal and not words[0].glob and scope.aliases:
-        alias = scope.aliases.get(words[0].text)
-        if alias is not None:
-            inner = scope.copy()
-            del inner.aliases[words[0].text]  # bash does not expand an alias inside itself
-            an.walk_source(alias + " " + quote_words(words[1:]), inner, ctx, "alias",
-                           ctx.wrappers)
-            return None
+        for key in (words[0].text, HASHED + words[0].text):
+            alias = scope.aliases.get(key)
+            if alias is not None:
+                inner = scope.copy()
+                del inner.aliases[key]  # bash does not expand an alias inside itself
+                an.walk_source(alias + " " + quote_words(words[1:]), inner, ctx, "alias",
+                               ctx.wrappers)
+                return None
     while words:
         first = words[0]
+        if site.peeled and scope.aliases and first.literal and \
+                HASHED + first.text in scope.aliases:  # `hash -p /bin/rm git; command git`
+            key = HASHED + first.text
+            inner = scope.copy()
+            del inner.aliases[key]
+            an.walk_source(scope.aliases[key] + " " + quote_words(words[1:]), inner, ctx,
+                           "hash -p", ctx.wrappers + tuple(site.peeled))
+            return None
         if site.replace and first.literal and site.replace in first.text:
             words = [Word(first.text, False), *words[1:]]  # `xargs -I{} {}`: a run-time name
             break
@@ -260,6 +269,11 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
     return emit(an, words, assignments, ctx, site, scope=scope)
 
 
+# Names `hash -p` bound to a path are kept with the aliases under this prefix (no alias name can
+# hold a NUL): bash looks them up after `command`, `exec` and `time` too, where no alias applies.
+HASHED = "\0hash:"
+
+
 def remember_hashed(words: list[Word], scope: Scope) -> None:
     """`hash -p PATH NAME...`: from now on NAME runs PATH (`hash -p /bin/rm git; git -rf ~`),
     as an alias would run it; a PATH known only at run time makes NAME a run-time name."""
@@ -283,7 +297,7 @@ def remember_hashed(words: list[Word], scope: Scope) -> None:
     command = quote_words([path]) if path.literal else '"${BASH_CMDS[hashed]}"'
     for word in words[index:]:
         if word.literal:
-            scope.aliases[word.text] = command
+            scope.aliases[HASHED + word.text] = command
 
 
 def dynamic_text(an: Analyzer, word: Word, what: str) -> str | None:
