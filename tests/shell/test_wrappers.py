@@ -193,6 +193,14 @@ def test_homebrews_g_prefixed_gnu_tools_are_the_tools(line: str, program: str) -
     assert program in programs(run(line))
 
 
+@pytest.mark.parametrize("line", [
+    "echo x | xargs -J % sh -c %",  # BSD xargs: -J and -R take values
+    "echo x | xargs -R 1 -I{} sh -c {}",
+])
+def test_bsd_xargs_options_with_values_are_read(line: str) -> None:
+    assert one(run(line), "sh").dynamic == DYNAMIC_NAME
+
+
 def test_xargs_code_after_a_lone_dash_is_dynamic() -> None:
     assert one(run("echo 'rm -rf ~' | xargs -0 sh -c -"), "sh").dynamic == DYNAMIC_NAME
 

@@ -148,7 +148,7 @@ def _watch(words: list[Word]) -> Peel | None:
 
 def _xargs(words: list[Word]) -> Peel | None:
     spec = OptionSpec(
-        short_value="EIadLnPs",
+        short_value="EIadLnPsJRS",  # -J, -R, -S: BSD xargs (macOS)
         short_optional="eil",
         long_value=frozenset({"--max-args", "--max-procs", "--max-chars", "--arg-file",
                               "--delimiter", "--process-slot-var"}),
@@ -157,7 +157,7 @@ def _xargs(words: list[Word]) -> Peel | None:
     options, index = parse_options(words, spec)
     replace: str | None = None
     for name, value in options:
-        if name == "-I" and value is not None:
+        if name in ("-I", "-J") and value is not None:  # -J: BSD's one-place -I
             replace = value.text
         elif name in ("-i", "--replace"):
             replace = value.text if value is not None and value.text else "{}"
