@@ -123,6 +123,7 @@ group("wipe2", D, [
     ("nice-abbrev", "nice --adj 5 rm -rf ~", "--adj is --adjustment"),
     ("gtimeout", "gtimeout 5 rm -rf ~", "Homebrew's GNU timeout (macOS)"),
     ("grm", "grm -rf ~", "Homebrew's GNU rm (macOS)"),
+    ("zsh-equals", "zsh -c '=rm -rf ~'", "zsh expands =rm to rm's path"),
     ("fish-command", "fish --command 'rm -rf ~'", "fish's long -c"),
     ("fish-init-command", "fish -C 'rm -rf ~' -c true", "fish's -C runs too"),
     ("shred", "shred -u notes.txt", "shred"),

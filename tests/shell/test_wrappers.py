@@ -201,6 +201,11 @@ def test_bsd_xargs_options_with_values_are_read(line: str) -> None:
     assert one(run(line), "sh").dynamic == DYNAMIC_NAME
 
 
+@pytest.mark.parametrize("line", ["=rm -rf /", "zsh -c '=rm -rf /'"])
+def test_zshs_equals_expansion_names_the_program(line: str) -> None:
+    assert one(run(line), "rm").args == ("-rf", "/")  # zsh runs `=rm` as rm
+
+
 def test_xargs_code_after_a_lone_dash_is_dynamic() -> None:
     assert one(run("echo 'rm -rf ~' | xargs -0 sh -c -"), "sh").dynamic == DYNAMIC_NAME
 

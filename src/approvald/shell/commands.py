@@ -50,6 +50,8 @@ def program_name(text: str) -> str:
     name = _NAMES.get(text)  # asked three times for each command (peel, dispatch, emit)
     if name is None:
         name = text.rsplit("/", 1)[-1].lower()
+        if name.startswith("=") and len(name) > 1:
+            name = name[1:]  # zsh runs `=rm` as rm (its path); bash finds no such program
         if name.endswith(".exe"):
             name = name[:-4]
         if name in GNU_PREFIXED:
