@@ -91,6 +91,13 @@ class Site(Plain):
         self.replace = replace
         self.appended = appended
 
+    def filled(self, word: Word) -> Word:
+        """`word`, known only at run time when it holds the replacement string (`xargs -I{}`,
+        `find -exec`, `fd -x`: what is put there comes from the input)."""
+        if self.replace and word.literal and self.replace in word.text:
+            return Word(word.text, False, word.glob)
+        return word
+
 
 def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
              *, text: str, redirects: list[Redirect] | None = None, stdin: Word | None = None,
@@ -105,27 +112,19 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         inherited = [a for a in scope.environment() if a.split("=", 1)[0] not in own]
         assignments = inherited + assignments
         judged += len(inherited)
-    if words and words[0].literal and not words[0].glob and scope.aliases:
-        for key in (words[0].text, HASHED + words[0].text):
-            alias = scope.aliases.get(key)
-            if alias is not None:
-                inner = scope.copy()
-                del inner.aliases[key]  # bash does not expand an alias inside itself
-                an.walk_source(alias + " " + quote_words(words[1:]), inner, ctx, "alias",
-                               ctx.wrappers)
-                return None
+    if words and words[0].literal and not words[0].glob and scope.aliases and (
+            _expanded(an, words[0].text, words, scope, ctx, "alias", ctx.wrappers)
+            or _expanded(an, HASHED + words[0].text, words, scope, ctx, "alias", ctx.wrappers)):
+        return None
     while words:
         first = words[0]
-        if site.peeled and scope.aliases and first.literal and \
-                HASHED + first.text in scope.aliases:  # `hash -p /bin/rm git; command git`
-            key = HASHED + first.text
-            inner = scope.copy()
-            del inner.aliases[key]
-            an.walk_source(scope.aliases[key] + " " + quote_words(words[1:]), inner, ctx,
-                           "hash -p", ctx.wrappers + tuple(site.peeled))
+        # bash's command table holds after `command`, `exec` and `time` too (aliases do not)
+        if site.peeled and scope.aliases and first.literal and _expanded(
+                an, HASHED + first.text, words, scope, ctx, "hash -p",
+                ctx.wrappers + tuple(site.peeled)):
             return None
-        if site.replace and first.literal and site.replace in first.text:
-            words = [Word(first.text, False), *words[1:]]  # `xargs -I{} {}`: a run-time name
+        if site.filled(first) is not first:  # `xargs -I{} {}`: a run-time name
+            words = [site.filled(first), *words[1:]]
             break
         if not first.literal or first.glob:
             break
@@ -157,8 +156,7 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             if site.appended:  # `xargs watch echo`, `xargs hyperfine true`: input as code
                 an.note_dynamic(f"{name} may run text xargs appends at run time")
                 dynamic = DYNAMIC_NAME
-            if site.replace:  # `xargs -I{} su -c {}`: the replacement is in the text
-                texts = [Word(t.text, False) if site.replace in t.text else t for t in texts]
+            texts = [site.filled(t) for t in texts]  # `xargs -I{} su -c {}`
             for shell_text in texts:
                 dynamic = dynamic_text(an, shell_text, via) or dynamic
             index = emit(an, words, assignments, ctx, site, dynamic=dynamic)
@@ -190,6 +188,19 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
     if not words:
         return None
     return dispatch(an, words, assignments, scope, ctx, site, stdin)
+
+
+def _expanded(an: Analyzer, key: str, words: list[Word], scope: Scope, ctx: Ctx, via: str,
+              wrappers: tuple[str, ...]) -> bool:
+    """Walk the alias (or `hash -p` binding) `key` with the rest of `words` in place of the
+    command, if there is one."""
+    alias = scope.aliases.get(key)
+    if alias is None:
+        return False
+    inner = scope.copy()
+    del inner.aliases[key]  # bash does not expand an alias inside itself
+    an.walk_source(alias + " " + quote_words(words[1:]), inner, ctx, via, wrappers)
+    return True
 
 
 def judge_assignments(an: Analyzer, assignments: list[str], scope: Scope, ctx: Ctx,
@@ -281,17 +292,17 @@ def remember_hashed(words: list[Word], scope: Scope) -> None:
     as an alias would run it; a PATH known only at run time makes NAME a run-time name."""
     path: Word | None = None
     index = 0
-    while index < len(words) and path is None:
-        text = words[index].text
+    while path is None and index < len(words) and words[index].text.startswith("-") \
+            and words[index].text != "-":
+        option = words[index]
         index += 1
-        if text == "--" or not text.startswith("-") or text == "-":
-            index -= text != "--"
+        if option.text == "--":
             break
-        letters = text[1:]
-        if "p" in letters:
+        letters = option.text[1:]
+        if "p" in letters:  # -p PATH, or -pPATH
             glued = letters[letters.index("p") + 1:]
             if glued:
-                path = Word(glued, words[index - 1].literal)
+                path = Word(glued, option.literal)
             elif index < len(words):
                 path, index = words[index], index + 1
     if path is None:

@@ -245,9 +245,8 @@ def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scop
                  cwd=site.cwd)
         return index
     if site.replace:  # xargs -I{} python3 -c {}, find -exec python3 {} \;: run-time code
-        parsed.code = [Word(w.text, False) if site.replace in w.text else w for w in parsed.code]
-        parsed.files = [Word(w.text, False) if site.replace in w.text else w
-                        for w in parsed.files]
+        parsed.code = [site.filled(w) for w in parsed.code]
+        parsed.files = [site.filled(w) for w in parsed.files]
     sources: list[Word] = list(parsed.code)
     # `xargs python3 -c`, `xargs node`: the code, or the script's name, is what xargs appends
     unknown = parsed.unknown or (site.appended and not parsed.code and not parsed.files

@@ -100,8 +100,7 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
     if command_mode:
         script = operands[0] if operands else None
     elif operands and not from_stdin:
-        if site.replace and site.replace in operands[0].text:  # xargs -I{} bash {}
-            operands = [Word(operands[0].text, False), *operands[1:]]
+        operands = [site.filled(operands[0]), *operands[1:]]  # xargs -I{} bash {}
         script, unknown_file = script_from(an, operands[0], site.cwd, stdin, f"{name} script")
         unknown = unknown or unknown_file
         via = f"{name} {operands[0].text}"
@@ -115,8 +114,7 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
         an.note_dynamic(f"{name} runs a script or options only known at run time")
         dynamic = DYNAMIC_NAME
     if script is not None:
-        if site.replace and site.replace in script.text:  # xargs -I{} sh -c '... {} ...'
-            script = Word(script.text, False)
+        script = site.filled(script)  # xargs -I{} sh -c '... {} ...'
         dynamic = dynamic_text(an, script, name) or dynamic
         if name in NOT_POSIX and script.literal and not _plain(script.text):
             an.note_dynamic(f"{name} reads {script.text!r} by its own rules, not bash's")
