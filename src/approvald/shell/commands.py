@@ -19,6 +19,8 @@ from approvald.shell.wrappers import wrapper
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from approvald.shell.state import Ctx, Scope
     from approvald.shell.walk import Analyzer
     from approvald.shell.words import Visit as Visit
@@ -233,7 +235,6 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         an.note_dynamic(f"the command name {first.text!r} is only known at run time")
         return emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
     name = program_name(first.text)
-    rest = words[1:]
     if name in SHELLS:
         return scripts.shell(an, name, words, assignments, scope, ctx, site, stdin)
     if "/" in first.text:  # ./deploy.sh: did this line write it?
@@ -243,43 +244,87 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
                                                content)
     if interpreters.is_interpreter(name):
         return interpreters.run(an, name, words, assignments, scope, ctx, site, stdin)
-    if name == "eval" and rest:
-        script = join_words(rest[1:] if rest[0].text == "--" else rest)
-        index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, script, "eval"))
-        walk_nested(an, script.text, scope, ctx, "eval", site)  # same shell: cd carries over
-        return index
-    if rest and rest[0].text == "--" and name == "trap":
-        rest = rest[1:]
-    if name == "trap" and len(rest) >= 2 and not rest[0].text.startswith("-") and rest[0].text:
-        index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, rest[0], "trap"))
-        walk_nested(an, rest[0].text, scope.copy(), ctx, "trap", site)
-        return index
-    if name == "find":
-        return find(an, words, assignments, scope, ctx, site)
-    if name in ("fd", "fdfind"):
-        return fd(an, name, words, assignments, scope, ctx, site)
-    if name in ("source", "."):
-        return scripts.source(an, name, words, assignments, scope, ctx, site, stdin)
-    if name in ("at", "batch", "crontab", "atq", "atrm"):
-        return scripts.scheduled(an, name, words, assignments, scope, ctx, site, stdin)
-    if name in ("make", "gmake"):
-        made = scripts.make(an, words, assignments, scope, ctx, site, stdin)
-        if made is not None:
-            return made
-    if name in ("cd", "pushd", "popd"):
-        index = emit(an, words, assignments, ctx, site)
-        if not set(site.peeled) - {"builtin", "command"} and site.replace is None \
-                and not site.appended:
-            change_directory(an, name, rest, scope)
-        return index
-    elif name == "alias":
-        for word in rest:
-            alias_name, equals, value = word.text.partition("=")
-            if equals and word.literal:
-                scope.aliases[alias_name] = value
-    elif name == "hash":
-        remember_hashed(rest, scope)
+    handler = _BUILTINS.get(name)  # most commands name none of these: one lookup
+    if handler is not None:
+        index = handler(an, name, words, assignments, scope, ctx, site, stdin)
+        if index is not None:
+            return index
     return emit(an, words, assignments, ctx, site, scope=scope)
+
+
+# What `dispatch` does for the programs below, beyond reporting them: each handler returns the
+# index of the command it reported, or None to have the command reported as any other is.
+
+def _eval(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    rest = words[1:]
+    if not rest:
+        return None
+    script = join_words(rest[1:] if rest[0].text == "--" else rest)
+    index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, script, "eval"))
+    walk_nested(an, script.text, scope, ctx, "eval", site)  # same shell: cd carries over
+    return index
+
+
+def _trap(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    rest = words[1:]
+    if rest and rest[0].text == "--":
+        rest = rest[1:]
+    if len(rest) < 2 or rest[0].text.startswith("-") or not rest[0].text:
+        return None
+    index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, rest[0], "trap"))
+    walk_nested(an, rest[0].text, scope.copy(), ctx, "trap", site)
+    return index
+
+
+def _find(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    return find(an, words, assignments, scope, ctx, site)
+
+
+def _fd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+        ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    return fd(an, name, words, assignments, scope, ctx, site)
+
+
+def _make(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    return scripts.make(an, words, assignments, scope, ctx, site, stdin)
+
+
+def _cd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+        ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    index = emit(an, words, assignments, ctx, site)
+    if not set(site.peeled) - {"builtin", "command"} and site.replace is None \
+            and not site.appended:
+        change_directory(an, name, words[1:], scope)
+    return index
+
+
+def _alias(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+           ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    for word in words[1:]:
+        alias_name, equals, value = word.text.partition("=")
+        if equals and word.literal:
+            scope.aliases[alias_name] = value
+    return None
+
+
+def _hash(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    remember_hashed(words[1:], scope)
+    return None
+
+
+_BUILTINS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, Site,
+                                Word | None], int | None]] = {
+    "eval": _eval, "trap": _trap, "find": _find, "fd": _fd, "fdfind": _fd,
+    "source": scripts.source, ".": scripts.source,
+    **dict.fromkeys(("at", "batch", "crontab", "atq", "atrm"), scripts.scheduled),
+    "make": _make, "gmake": _make, "cd": _cd, "pushd": _cd, "popd": _cd,
+    "alias": _alias, "hash": _hash,
+}
 
 
 # Names `hash -p` bound to a path are kept with the aliases under this prefix (no alias name can

@@ -93,7 +93,7 @@ _PWSH_ENCODED = frozenset({"-encodedcommand", "-enc", "-e", "-ec"})
 
 
 def spec_of(name: str) -> Spec | None:
-    if _PYTHON_NAME.match(name):
+    if name.startswith("py") and _PYTHON_NAME.match(name):  # (asked for every command)
         return _PYTHON
     return SPECS.get(name)
 
