@@ -102,16 +102,18 @@ class Analyzer:
             self.unanalyzed(self.line, "the line is too large or too deeply nested to analyze",
                             None)
         written = self.scope.files.written
-        return ShellAnalysis(  # (most of these lists are empty: no tuple(dict) round trip)
-            line=self.line,
-            commands=tuple(self.commands),
-            reads=tuple(dict.fromkeys(self.reads)) if self.reads else (),
-            writes=tuple(dict.fromkeys(self.writes)) if self.writes else (),
-            dynamic=tuple(dict.fromkeys(self.dynamic)) if self.dynamic else (),
-            syntax_error=self.syntax_error,
-            notes=tuple(dict.fromkeys(self.notes)) if self.notes else (),
-            flows=tuple(self.flows),
-            written=tuple([(path, word.text, word.literal) for path, word in written.items()])
+        # (most of these lists are empty: no tuple(dict) round trip); in field order, not by
+        # keyword, as `commands.emit` builds a command
+        return ShellAnalysis(
+            self.line,
+            tuple(self.commands),
+            tuple(dict.fromkeys(self.reads)) if self.reads else (),
+            tuple(dict.fromkeys(self.writes)) if self.writes else (),
+            tuple(dict.fromkeys(self.dynamic)) if self.dynamic else (),
+            self.syntax_error,
+            tuple(dict.fromkeys(self.notes)) if self.notes else (),
+            tuple(self.flows),
+            tuple([(path, word.text, word.literal) for path, word in written.items()])
             if written else (),
         )
 
