@@ -82,6 +82,10 @@ if TYPE_CHECKING:
 else:  # the same named tuple, without importing typing
     Word = namedtuple("Word", ("text", "literal", "glob"), defaults=(True, False))
 
+# `new_word(Word, (text, literal, glob))` is `Word(text, literal, glob)` without the Python-level
+# `__new__` of a named tuple: for the few places that make a word for every word of every line.
+new_word = tuple.__new__
+
 
 def decode_ansi_c(body: str) -> str:
     """The value of $'...' (body without the `$'` and `'`)."""
@@ -160,7 +164,7 @@ class WordReader:
             if "\\" not in raw and "{" not in raw and raw[:1] != "~" and raw:
                 # a bare word with nothing to unescape, expand or brace: what `finish` makes
                 # of its one active segment, without the segments
-                return [Word(raw, True, not _GLOB_CHARS.isdisjoint(raw))]
+                return [new_word(Word, (raw, True, not _GLOB_CHARS.isdisjoint(raw)))]
         segments: list[Segment] = [(prefix, ACTIVE)] if prefix else []
         self._segments(node, segments, visit)
         return finish(_other_tilde(segments, visit), self.home, braces=True)
