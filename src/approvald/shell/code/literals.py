@@ -80,20 +80,9 @@ def read_string(code: str, pos: int, language: str) -> Literal | None:
         return None
     triple = language == "python" and code.startswith(quote * 3, pos)
     closing = quote * 3 if triple else quote
-    index = pos + len(closing)
-    body: list[str] = []
+    index = _closing(code, pos + len(closing), closing)
     raw = "r" in prefix
-    while index < len(code):
-        if code.startswith(closing, index):
-            break
-        char = code[index]
-        if char == "\\" and index + 1 < len(code):
-            body.append(code[index:index + 2])
-            index += 2
-            continue
-        body.append(char)
-        index += 1
-    text = "".join(body)
+    text = code[pos + len(closing):index]
     end = min(len(code), index + len(closing))
     interpolates = _interpolates(quote, prefix, language)
     pattern = _INTERPOLATION.get(language if language != "python" else "python")
@@ -103,6 +92,19 @@ def read_string(code: str, pos: int, language: str) -> Literal | None:
     value = None if dynamic else (text if raw or (quote == "'" and language in (
         "perl", "ruby", "php", "sh")) else _unescape(text))
     return Literal(value, code[start:end], end)
+
+
+def _closing(code: str, index: int, closing: str) -> int:
+    """Where `closing` ends a string body that starts at `index` (a backslash escapes the
+    character after it), or the end of the code."""
+    while True:
+        end = code.find(closing, index)
+        if end == -1:
+            return len(code)
+        escape = code.find("\\", index, end)
+        if escape == -1:
+            return end
+        index = escape + 2  # past the escaped character: look again from there
 
 
 def _interpolates(quote: str, prefix: str, language: str) -> bool:
