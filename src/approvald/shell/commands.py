@@ -186,7 +186,8 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
                              cwd=site.cwd, judged=len(assignments))
             return kept if kept is not None else found
         words = peel.rest
-    judge_assignments(an, assignments[judged:], scope, ctx, site)
+    if len(assignments) > judged:  # (most commands have none left to judge)
+        judge_assignments(an, assignments[judged:], scope, ctx, site)
     if not words:
         return None
     return dispatch(an, words, assignments, scope, ctx, site, stdin)

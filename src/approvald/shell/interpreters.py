@@ -86,6 +86,7 @@ SPECS: dict[str, Spec] = {
     "expect": _EXPECT, "tclsh": _TCLSH, "wish": _TCLSH, "rscript": _RSCRIPT, "r": _RSCRIPT,
     "pwsh": _PWSH, "powershell": _PWSH,
 }
+_NAMED = frozenset([*SPECS, "deno"])  # interpreters other than python's many names
 _PYTHON_NAME = lazy_compile(r"^(?:python|pypy)[0-9.]*$|^py$")
 _SHEBANG = lazy_compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(\S+)")
 _STDIN = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
@@ -93,13 +94,13 @@ _PWSH_ENCODED = frozenset({"-encodedcommand", "-enc", "-e", "-ec"})
 
 
 def spec_of(name: str) -> Spec | None:
-    if name.startswith("py") and _PYTHON_NAME.match(name):  # (asked for every command)
+    if name.startswith("py") and _PYTHON_NAME.match(name):
         return _PYTHON
     return SPECS.get(name)
 
 
-def is_interpreter(name: str) -> bool:
-    return spec_of(name) is not None or name == "deno"
+def is_interpreter(name: str) -> bool:  # (asked for every command: no call to spec_of)
+    return name in _NAMED or (name.startswith("py") and _PYTHON_NAME.match(name) is not None)
 
 
 def shebang_language(first_line: str) -> str:

@@ -1,4 +1,4 @@
-"""Fast paths of the interpreter-code scanners hold the straightforward scans they replaced."""
+"""Fast paths of the shell analysis hold the slower paths they stand for."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from approvald.shell.code.literals import _closing
+from approvald.shell.interpreters import SPECS, is_interpreter, spec_of
 
 CODE = st.text(alphabet="ab'\"`\\ \n()", max_size=40)
 
@@ -29,3 +30,11 @@ def test_string_end_is_found_as_the_character_scan_finds_it(code: str, index: in
                                                              closing: str) -> None:
     index = min(index, len(code))
     assert _closing(code, index, closing) == _closing_char_by_char(code, index, closing)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.sampled_from([*SPECS, "deno", "python", "python3.12", "py", "pypy3", "pyt",
+                                  "pip", "python3-x", "deno2"]),
+                 st.text(alphabet="pythonde0123.-r", max_size=10)))
+def test_interpreter_names_are_those_spec_of_knows(name: str) -> None:
+    assert is_interpreter(name) == (spec_of(name) is not None or name == "deno")
