@@ -30,20 +30,21 @@ def plain_words(line: str, home: str | None) -> list[Word] | None:
     line needs the parser."""
     if len(line) > MAX_PLAIN:
         return None
-    quoted: list[str | None]
+    quoted: list[str | None] | None = None  # None: no word had quotes
     if "'" in line or '"' in line:  # (no line with quotes is a _SIMPLE_LINE)
         if not _QUOTED_LINE.match(line):
             return None
         texts, quoted = _unquote(_QUOTED_WORD.findall(line))
     elif _SIMPLE_LINE.match(line):
         texts = line.split()
-        quoted = [None] * len(texts)
     else:
         return None
     if not texts or texts[0] in _KEYWORDS or ("=" in texts[0] and _ASSIGNMENT.match(texts[0])):
         return None
     if "*" not in line and "?" not in line and "~" not in line:  # the common case: all known
         return [new_word(Word, (text, True, False)) for text in texts]
+    if quoted is None:
+        quoted = [None] * len(texts)
     # An unquoted `*` or `?` makes a word a glob (bash expands it on disk), as the walk says.
     globs = [_globbed(t, q) for t, q in zip(texts, quoted, strict=True)] \
         if "*" in line or "?" in line else [False] * len(texts)
