@@ -75,7 +75,7 @@ def test_tokens_are_each_patterns_longest_plain_run_below_home() -> None:
 
 ARG_WORDS = st.sampled_from(["", "x", "u", ".ssh", "id_rsa", "-f", "--out=.ssh/id_rsa", "..",
                              ".", "/", "home", "/home/u", "~", "~/.ssh", "$HOME/.ssh", "$HOME",
-                             "*",
+                             "${HOME}/x", "~u/.ssh", "$HOMEX", "$X/.ssh", "a~", "*",
                              ".ss*", "a@.ssh/id_rsa", "file:///home/u/.ssh/id_rsa", "k=.env",
                              "open('.ssh/id_rsa')", ".env.local", "/tmp/ad-home", "C:\\x\\.env",
                              "secrets"])
@@ -83,7 +83,8 @@ ARGS = st.lists(st.lists(ARG_WORDS, min_size=1, max_size=3).map("/".join), max_s
 
 
 @settings(max_examples=800, deadline=None)
-@given(st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=6).map(tuple), PATHS,
+@given(st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=6).map(tuple),
+       PATHS | st.sampled_from(["C:\\Users\\u", "C:", "repo", ""]),
        st.sampled_from(["cat", "cp", "python3"]), ARGS)
 def test_args_lack_says_no_argument_path_can_match(patterns: tuple[str, ...], cwd: str,
                                                    program: str, args: list[str]) -> None:
@@ -113,3 +114,16 @@ def test_args_lack_looks_further_where_home_or_a_glob_brings_in_a_name() -> None
     assert not lacks("/home/u", "x")  # the cwd holds it
     for unsure in ("~", "$HOME", "${HOME}/x", "/home/*", "/home/?", "/home/[u]"):
         assert not lacks("/", unsure), unsure
+
+
+def test_args_lack_knows_what_home_brings_in() -> None:
+    from approvald.policy.targets import Target
+    from approvald.shell.model import SimpleCommand
+
+    def lacks(*args: str) -> bool:
+        command = SimpleCommand(argv=("cat", *args), program="cat", args=args, cwd="/repo")
+        return Target(kind="process.exec", tool="Bash", text="cat", command=command,
+                      home=HOME).args_lack((".ssh", "id_rsa"))
+
+    assert lacks("~/notes.txt") and lacks("$HOME/x") and lacks("${HOME}") and lacks("$X")
+    assert not lacks("~/.ssh/config") and not lacks("~/*")

@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from approvald.model.actions import KINDS, PROCESS_EXEC
-from approvald.model.lazyre import lazy_compile
 from approvald.policy.errors import PolicyError
 from approvald.policy.globs import GLOB_SYNTAX, GlobError, word_glob_regex
 from approvald.policy.pathsets import PathGlobSet, compile_set
-from approvald.policy.targets import Target
+from approvald.policy.targets import Target, has_glob
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -30,7 +29,6 @@ COMMAND = "command"  # a simple command of a shell line
 LINE = "line"  # a shell line as a whole
 CLASSES = frozenset({COMMAND, LINE, *(k for k in KINDS if k != PROCESS_EXEC)})
 _EVERYWHERE = CLASSES
-_GLOB_CHARS = lazy_compile(r"[*?\[]")
 
 # Which target classes each key can hold for.
 _KEY_CLASSES: dict[str, frozenset[str]] = {
@@ -261,7 +259,7 @@ class MatchCompiler:
                 if tokens is not None and t.args_lack(tokens):
                     return False
                 for p in get(t):
-                    hit = paths.matches(p) or (_GLOB_CHARS.search(p) is not None
+                    hit = paths.matches(p) or (has_glob(p)
                                                and p in t.globs and paths.could_match(p))
                     if hit and not (excluded is not None and excluded.matches(p)):
                         return True

@@ -28,9 +28,6 @@ _DEST_LAST = frozenset({"cp", "mv", "scp", "rsync", "install", "ln"})
 # Characters that separate path-like tokens inside code (`python -c "open('.env')"`).
 _TOKEN_SPLIT = lazy_compile(r"[\s'\"`(),;=<>|&\[\]{}]+")
 _MAX_TOKENS_PER_ARG = 256
-_GLOB_CHARS = lazy_compile(r"[*?\[]")
-# What can put a name into a path that the cwd and the arguments do not hold (see args_lack).
-_NOT_TAKEN = lazy_compile(r"[~$*?\[]")
 _CODE_CHARS = lazy_compile(r"[ \t\n'\"();]")
 _MAX_GLOB_MATCHES = 64
 # Programs whose arguments name hosts or URLs to reach.
@@ -47,6 +44,11 @@ _CODE_PROGRAMS = lazy_compile(r"^(?:python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|b
 _PLAIN_ARG = lazy_compile(r"^(?!file:)[^-=@ \t\n'\"();<][^=@ \t\n'\"();]*$")
 # A plain argument `absolute` only joins to the cwd: no ~ first, no $ \ : and no glob.
 _SIMPLE_ARG = lazy_compile(r"^[^-=@ \t\n'\"();<~$\\:*?\[][^=@ \t\n'\"();$\\:*?\[]*$")
+
+
+def has_glob(text: str) -> bool:
+    """Whether `text` holds `*`, `?` or `[` (`in` tests: a regex class scan costs far more)."""
+    return "*" in text or "?" in text or "[" in text
 
 
 def _arg_words(arg: str) -> list[str]:
@@ -186,21 +188,27 @@ class Target(Identity):
             if "ag" not in self._cache:
                 self._split_candidates()
             self._cache["globs"] = self._cache["ag"] | {
-                p for p in (*self.paths, *self.reads, *self.writes) if _GLOB_CHARS.search(p)}
+                p for p in (*self.paths, *self.reads, *self.writes) if has_glob(p)}
         return self._cache["globs"]
 
     def args_lack(self, tokens: tuple[str, ...]) -> bool:
         """Whether no path in `path_args` / `read_args` can contain any of `tokens` (texts without
         `/`, `\\` or a newline; see PathGlobSet.tokens), known without building them. Each name
-        in those paths is taken from the cwd or from an argument, unless `~`, `$HOME` or a glob
-        (expanded on disk) brings in another: then the answer is False (build and look)."""
+        in those paths is taken from the cwd, from an argument or, where `~`, `$HOME` or
+        `${HOME}` starts a word, from the home directory; a glob (expanded on disk) can bring in
+        any name: then the answer is False (build and look)."""
         cmd = self.command
         if cmd is None or not cmd.args:
             return True  # path_args is ()
-        text = self._cache.get("text")
+        text = self._cache.get("text", _UNSET)
+        if text is _UNSET:  # once per target: several rules ask
+            text = "\n".join((cmd.cwd, *cmd.args))
+            if has_glob(text):
+                text = None
+            elif "~" in text or "$" in text:
+                text += "\n" + self.home  # what expanding them puts into a path
+            self._cache["text"] = text
         if text is None:
-            text = self._cache["text"] = "\n".join((cmd.cwd, *cmd.args))
-        if _NOT_TAKEN.search(text) is not None:
             return False
         for token in tokens:  # noqa: SIM110 (a loop: cheaper than any() over a generator)
             if token in text:
@@ -256,7 +264,7 @@ class Target(Identity):
                 paths.append(path)
                 if not last:
                     reads.append(path)
-                if _GLOB_CHARS.search(word) is None:
+                if not has_glob(word):
                     continue
                 if index in cmd.glob_args:
                     globs.add(path)
