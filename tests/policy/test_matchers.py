@@ -100,7 +100,7 @@ def test_words_keep_refusing_malformed_globs() -> None:
 
 def test_an_any_of_rule_is_compiled_branch_by_branch_with_the_same_problems_found() -> None:
     from approvald.policy.errors import PolicyError
-    from approvald.policy.ruleset import compile_rules
+    from approvald.policy.ruleset import RuleSet, compile_rules
     from approvald.policy.targets import Target
 
     match = {"any_of": [{"program": "npm"}, {"kind": "fs.read", "path": "/etc/shadow"}]}
@@ -109,7 +109,9 @@ def test_an_any_of_rule_is_compiled_branch_by_branch_with_the_same_problems_foun
     shadow = Target(kind="fs.read", tool="Read", text="x", paths=("/etc/shadow",))
     other = Target(kind="fs.read", tool="Read", text="x", paths=("/etc/hosts",))
     assert rules[0].predicate(shadow) and not rules[0].predicate(other)
-    assert [e.predicate(shadow) for e in entries] == [False, True]
+    ruleset = RuleSet(rules, entries, "DENY", "h")  # an entry is asked where the index says
+    assert [e.predicate(shadow) for e in ruleset.candidates(shadow)] == [True]
+    assert [e.predicate(other) for e in ruleset.candidates(other)] == [False]
     broken = {"any_of": [{"program": "npm"}, {"program": "a{b"}, {"program": "[z-a]"}]}
     with pytest.raises(PolicyError, match="a\\{b"):
         compile_rules([("r", "DENY", "no", "f:1", broken, "f")], "/home/u")

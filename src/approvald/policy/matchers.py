@@ -244,8 +244,11 @@ class MatchCompiler:
         except GlobError as exc:
             raise self._error(key, str(exc)) from None
 
-    def compile(self, match: dict[str, Any]) -> Predicate:
-        preds: list[tuple[int, Predicate]] = []
+    def compile(self, match: dict[str, Any], for_entry: bool = False) -> Predicate:
+        """`match`'s predicate. `for_entry`: the predicate of `match`'s own index entry (a
+        branch, see ruleset.py), which leaves out the checks `index_holds` says the index made
+        for every target it hands that entry (its problems are found all the same)."""
+        preds: list[tuple[int, str, Predicate]] = []
         excluded = self._path_set("not_path", match["not_path"]) if "not_path" in match \
             else None
 
@@ -266,26 +269,27 @@ class MatchCompiler:
                 return False
             return pred
 
-        def add(cost: int, pred: Predicate) -> None:
-            preds.append((cost, pred))
+        def add(cost: int, pred: Predicate, key: str = "") -> None:
+            preds.append((cost, key, pred))
 
         if "kind" in match:
             kinds = frozenset(_globs(match["kind"]))
-            add(0, lambda t: t.kind in kinds)
+            add(0, lambda t: t.kind in kinds, "kind")
         elif not _COMMAND_KEYS.isdisjoint(match):
-            add(0, lambda t: t.command is not None)
+            add(0, lambda t: t.command is not None, COMMAND)
         if "tool" in match:
             tools = self._word_regex("tool", match["tool"])
             add(0, lambda t: tools.match(t.tool))
         if "program" in match:
             programs = self._word_regex("program", match["program"])
-            add(0, lambda t: t.command is not None and programs.match(t.command.program))
+            add(0, lambda t: t.command is not None and programs.match(t.command.program),
+                "program")
         if "pipe_to_shell" in match:
-            add(0, lambda t: t.pipe_to_shell)
+            add(0, lambda t: t.pipe_to_shell, "pipe_to_shell")
         if "fork_bomb" in match:
-            add(0, lambda t: t.fork_bomb)
+            add(0, lambda t: t.fork_bomb, "fork_bomb")
         if "syntax_error" in match:
-            add(0, lambda t: t.syntax_error)
+            add(0, lambda t: t.syntax_error, "syntax_error")
         if "dynamic" in match:
             wanted = {"name": {DYNAMIC_NAME}, "args": {DYNAMIC_ARGS},
                       "any": {DYNAMIC_NAME, DYNAMIC_ARGS}}[match["dynamic"]]
@@ -378,8 +382,10 @@ class MatchCompiler:
         if not preds:
             raise PolicyError("match has nothing to match on", file=self.file,
                               field=f"{self.rule_id}.match")
-        ordered = [pred for _, pred in sorted(preds, key=lambda item: item[0])]
-        return _conjunction(ordered)
+        held = index_holds(match) if for_entry else frozenset()
+        ordered = [pred for _, key, pred in sorted(preds, key=lambda item: item[0])
+                   if key not in held]
+        return _conjunction(ordered) if ordered else _always  # (`program: [xdotool, ...]`)
 
     def _options(self, spec: Any, negate: bool) -> Predicate:
         """`option: {names: [-X, --method], value: [POST, PUT]}`: an option given (with a value
@@ -452,6 +458,32 @@ def _some_arg(words: Words) -> Callable[[tuple[str, ...]], bool]:
                 return True
         return False
     return some
+
+
+def _always(target: Target) -> bool:
+    return True
+
+
+def index_holds(match: dict[str, Any]) -> frozenset[str]:
+    """The checks of `match` that the index (RuleSet.candidates) has made for every target it
+    hands `match`'s entry: `kind` (an entry is filed under the target classes its kinds allow),
+    `command` (that there is a command: an entry filed under commands only), `program` (filed
+    under its literal names, or its globs matched against the program's name) and `pipe_to_shell`,
+    `fork_bomb` or `syntax_error` (a line entry filed under that flag, its gate)."""
+    classes = target_classes(match)
+    held = {"kind"}
+    if classes <= {COMMAND}:
+        held.add(COMMAND)
+    if "program" in match and COMMAND in classes:
+        listed = literal_programs(match)
+        words = _words(tuple(_globs(match["program"])), 0)  # what the predicate would match
+        if listed is None or (words.literal is not None and not words.folded and
+                              listed <= words.literal):
+            held.add("program")
+    flag = gate(match)
+    if flag in ("pipe_to_shell", "fork_bomb", "syntax_error") and classes <= {LINE}:
+        held.add(flag)
+    return frozenset(held)
 
 
 def _conjunction(preds: list[Predicate]) -> Predicate:

@@ -243,19 +243,14 @@ def compile_rules(raw: list[RawRuleTuple], home: str, later: bool = False,
     rules, entries = [], []
     for rule_id, decision, reason, source, match, file in raw:
         compiler = MatchCompiler(home, file, rule_id)
-        compile = compiler.compile if not later else partial(_Later, compiler.compile)
+        for_entry = partial(compiler.compile, for_entry=True)
+        compile = for_entry if not later else partial(_Later, for_entry)
         parts = branches(match)
-        if len(parts) > 1 and "not_path" not in match:
-            # Only `any_of`: the rule holds where one of its branches does, and each branch is
-            # compiled once, for its entry (compiling the whole match too compiled it twice;
-            # the same problems are found, in the same order).
-            predicates = [compile(branch) for branch in parts]
-            predicate = _any(predicates)
-        else:
-            predicate = compile(match)
-            predicates = [predicate if branch is match else compile(branch)
-                          for branch in parts]
-        rule = CompiledRule(rule_id, decision, reason, source, predicate)
+        # Each branch is compiled once, for its entry (a rule's problems are its branches').
+        # The rule's own predicate checks everything (the entries' leave out what the index
+        # checked); the engine asks only the entries, so it is compiled when first asked.
+        predicates = [compile(branch) for branch in parts]
+        rule = CompiledRule(rule_id, decision, reason, source, _Later(compiler.compile, match))
         rules.append(rule)
         for branch, branch_predicate in zip(parts, predicates, strict=True):
             if rows is not None:
@@ -272,10 +267,6 @@ def compile_rules(raw: list[RawRuleTuple], home: str, later: bool = False,
     if rows is not None and next(rows, None) is not None:  # more rows than branches
         return compile_rules(raw, home, later)
     return rules, entries
-
-
-def _any(predicates: list[Predicate]) -> Predicate:
-    return lambda target: any(predicate(target) for predicate in predicates)
 
 
 class _Later:
