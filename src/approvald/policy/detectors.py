@@ -42,8 +42,8 @@ MAX_FLOW_EDGES = 20_000
 
 def line_findings(analysis: ShellAnalysis, commands: list[SimpleCommand]) -> frozenset[str]:
     found: set[str] = set()
-    devices = [p for p in (*analysis.reads, *analysis.writes) if p.startswith(_SOCKET_DEVICE)]
-    if devices or (analysis.syntax_error and any(d in analysis.line for d in _SOCKET_DEVICE)):
+    if _opens_socket_device(analysis.reads) or _opens_socket_device(analysis.writes) or \
+            (analysis.syntax_error and any(d in analysis.line for d in _SOCKET_DEVICE)):
         found.add("reverse-shell")  # bash opens the socket; `exec 5<>/dev/tcp/...` too
     for cmd in commands:
         if cmd.program in CONNECTORS and any(_EXEC_OPTIONS.match(a) for a in cmd.args) and \
@@ -53,17 +53,26 @@ def line_findings(analysis: ShellAnalysis, commands: list[SimpleCommand]) -> fro
             found.add("reverse-shell")
         if cmd.program not in _SEARCHERS and _names_socket_device(cmd.args):
             found.add("reverse-shell")
-    reach = _downstream(analysis.flows, len(commands))
-    for index, cmd in enumerate(commands):
-        after = [commands[i] for i in reach.get(index, ())]
-        if not after:
+    # (most lines pipe nothing: no flows, nothing downstream of any command)
+    reach = _downstream(analysis.flows, len(commands)) if analysis.flows else {}
+    for index, downstream in reach.items():
+        if not downstream:
             continue
+        cmd = commands[index]
+        after = [commands[i] for i in downstream]
         if (_is_connector(cmd) and _any(after, _reads_commands)) or \
                 (_reads_commands(cmd) and _any(after, _is_connector)):
             found.add("reverse-shell")
         if _dumps_environment(cmd) and _any(after, _sends):
             found.add("env-to-network")
     return frozenset(found)
+
+
+def _opens_socket_device(paths: tuple[str, ...]) -> bool:
+    for path in paths:  # noqa: SIM110 (a loop: cheaper than any() over a generator)
+        if path.startswith(_SOCKET_DEVICE):
+            return True
+    return False
 
 
 def _names_socket_device(args: tuple[str, ...]) -> bool:

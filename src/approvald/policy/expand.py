@@ -81,17 +81,19 @@ class Budget(Plain):
 
 def expand(commands: list[SimpleCommand], home: str) -> list[SimpleCommand]:
     """The commands these commands would run beyond themselves (not including themselves)."""
-    budget = Budget()
+    budget: Budget | None = None  # made for the first command looked into (most lines: none)
     found: list[SimpleCommand] = []
     for cmd in commands:
         if cmd.program not in _EXPANDING:
             continue  # nothing below looks into any other program
+        if budget is None:
+            budget = Budget()
         found += _approvald_exec(cmd, home, budget)
         found += _package_scripts(cmd, home, MAX_SCRIPT_DEPTH, budget)
         found += _git_config(cmd, home, budget)
         if budget.exceeded:
             break
-    if budget.exceeded:
+    if budget is not None and budget.exceeded:
         found.append(SimpleCommand(
             argv=("<unanalyzed>",), program="<unanalyzed>", args=(), cwd=commands[0].cwd,
             dynamic=DYNAMIC_NAME, text=f"more than {MAX_EXPANSIONS} scripts or "
@@ -227,11 +229,17 @@ def _git_dir(cwd: str) -> str | None:
 
 
 def _config_files(cwd: str, home: str) -> list[str]:
-    files = [os.path.join(home, ".gitconfig"), os.path.join(home, ".config", "git", "config")]
+    files = list(_user_config_files(home))
     git_dir = _git_dir(cwd)
     if git_dir is not None:
         files.append(os.path.join(git_dir, "config"))
     return files
+
+
+@lru_cache(maxsize=16)
+def _user_config_files(home: str) -> tuple[str, str]:
+    """The user's git config files (their names, not what they hold: those are read each time)."""
+    return os.path.join(home, ".gitconfig"), os.path.join(home, ".config", "git", "config")
 
 
 def _read_config(path: str, home: str, depth: int = 0) -> list[tuple[str, str]]:
