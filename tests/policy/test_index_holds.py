@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from approvald.policy.errors import PolicyError
 from approvald.policy.matchers import MatchCompiler, branches
-from approvald.policy.ruleset import RuleSet, compile_rules
+from approvald.policy.ruleset import RuleSet, compile_rules, index_rows
 from approvald.policy.targets import Target
 from approvald.shell.model import SimpleCommand
 
@@ -83,8 +83,8 @@ def test_an_entry_decides_as_its_whole_branch_for_every_target_it_is_handed(
         rules, entries = compile_rules(raw, HOME)
     except PolicyError:
         return
-    if later:  # (compiled when first asked: only for rules known to compile)
-        rules, entries = compile_rules(raw, HOME, later=True)
+    if later:  # compiled when first asked (only for rules known to compile), filed by the note
+        rules, entries = compile_rules(raw, HOME, later=True, index=index_rows(raw))
     parts = branches(match)
     ruleset = RuleSet(rules, entries, "ALLOW", "h")
     for target in found:
@@ -110,3 +110,20 @@ def test_a_branch_the_index_checks_whole_holds_for_what_it_is_handed() -> None:
     assert ruleset.candidates(quiet) == []
     with pytest.raises(PolicyError, match="nothing to match on"):
         compile_rules([("r", "DENY", "no", "f:1", {"any_of": [{}]}, "f")], HOME)
+
+
+def test_an_entry_filed_by_a_row_not_its_own_checks_everything() -> None:
+    # A note read back is trusted no further than its shape: a row that files `program: rm`
+    # for every command leaves the program check in.
+    match = {"program": "rm"}
+    raw = [("r", "DENY", "no", "f:1", match, "f")]
+    git = Target(kind="process.exec", tool="Bash", text="git", home=HOME,
+                 command=SimpleCommand(argv=("git",), program="git", args=(), cwd="/repo"))
+    for later in (False, True):
+        rules, entries = compile_rules(raw, HOME, later=later,
+                                       index=[[["command"], None, None, None, None]])
+        ruleset = RuleSet(rules, entries, "ALLOW", "h")
+        assert [e.predicate(git) for e in ruleset.candidates(git)] == [False]
+        rules, entries = compile_rules(raw, HOME, later=later,
+                                       index=[[["command"], ["rm"], None, None, None]])
+        assert entries[0].predicate(git)  # its own row: the index checked the program

@@ -243,30 +243,37 @@ def compile_rules(raw: list[RawRuleTuple], home: str, later: bool = False,
     rules, entries = [], []
     for rule_id, decision, reason, source, match, file in raw:
         compiler = MatchCompiler(home, file, rule_id)
-        for_entry = partial(compiler.compile, for_entry=True)
-        compile = for_entry if not later else partial(_Later, for_entry)
         parts = branches(match)
-        # Each branch is compiled once, for its entry (a rule's problems are its branches').
-        # The rule's own predicate checks everything (the entries' leave out what the index
-        # checked); the engine asks only the entries, so it is compiled when first asked.
-        predicates = [compile(branch) for branch in parts]
+        # The rule's own predicate checks everything; the engine asks only its entries, so it
+        # is compiled when first asked (its problems are its branches', found below).
         rule = CompiledRule(rule_id, decision, reason, source, _Later(compiler.compile, match))
         rules.append(rule)
-        for branch, branch_predicate in zip(parts, predicates, strict=True):
-            if rows is not None:
-                row = next(rows, None)
-                if row is None:  # fewer rows than branches: not this policy's index
-                    return compile_rules(raw, home, later)
-                entries.append(_entry(rule, branch_predicate, row))
+        for branch in parts:  # each compiled once, for its entry
+            if rows is None:
+                compile = partial(compiler.compile, for_entry=True)
+                predicate = compile(branch) if not later else _Later(compile, branch)
+                programs = literal_programs(branch)
+                entries.append(Entry(rule, predicate, target_classes(branch), programs,
+                                     gate(branch), program_globs(branch) if programs is None
+                                     else None,
+                                     literal_first_args(branch) if programs is not None
+                                     else None))
                 continue
-            programs = literal_programs(branch)
-            entries.append(Entry(rule, branch_predicate, target_classes(branch), programs,
-                                 gate(branch), program_globs(branch) if programs is None
-                                 else None,
-                                 literal_first_args(branch) if programs is not None else None))
+            row = next(rows, None)
+            if row is None:  # fewer rows than branches: not this policy's index
+                return compile_rules(raw, home, later)
+            compile = partial(_compile_for_row, compiler, row)
+            entries.append(_entry(rule, compile(branch) if not later else _Later(compile, branch),
+                                  row))
     if rows is not None and next(rows, None) is not None:  # more rows than branches
         return compile_rules(raw, home, later)
     return rules, entries
+
+
+def _compile_for_row(compiler: MatchCompiler, row: IndexRow, branch: dict[str, Any]) -> Predicate:
+    """The predicate of an entry filed by `row` (read back from a note): it leaves out what
+    the index checked only where the row is the branch's own, else it checks everything."""
+    return compiler.compile(branch, for_entry=row == _row(branch))
 
 
 class _Later:
