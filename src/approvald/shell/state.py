@@ -40,12 +40,11 @@ def parser() -> Parser:
     global _language
     cached: Parser | None = getattr(_local, "parser", None)
     if cached is None:
-        import tree_sitter_bash
-        from tree_sitter import Language, Parser
+        from approvald.shell.grammar import bash_language, parser_class
 
         if _language is None:
-            _language = Language(tree_sitter_bash.language())
-        cached = Parser(_language)
+            _language = bash_language()
+        cached = parser_class()(_language)
         _local.parser = cached
     return cached
 
