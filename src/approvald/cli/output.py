@@ -4,11 +4,14 @@ mean" for a mistyped word, and durations such as `10m`."""
 from __future__ import annotations
 
 import argparse
-import difflib
-import re
 import sys
-from collections.abc import Iterable
-from typing import Any, NoReturn
+
+from approvald.model.lazyre import lazy_compile
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing costs every command time
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, NoReturn
 
 
 def fail(prog: str, message: str, code: int = 1) -> int:
@@ -19,11 +22,13 @@ def fail(prog: str, message: str, code: int = 1) -> int:
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:
     """` (did you mean X?)` for the closest known word, or ""."""
+    import difflib  # only for a mistyped word
+
     close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+_INVALID_CHOICE = lazy_compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
 
 
 class Parser(argparse.ArgumentParser):
@@ -66,7 +71,7 @@ def parser_with_examples(prog: str, description: str | None, examples: str) -> P
                   formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+_DURATION = lazy_compile(r"(\d+(?:\.\d+)?)([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 

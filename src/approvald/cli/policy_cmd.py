@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import IO, Any
+from types import SimpleNamespace
 
 from approvald.agents import KNOWN_FORMATS, UnknownAgent, payload_reader
-from approvald.cli.output import parser_with_examples
 from approvald.model.actions import ActionError, one_shot_encoder
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing and pathlib cost every run time
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+    from typing import IO, Any
+
+    Options = argparse.Namespace | SimpleNamespace
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 class InputError(ValueError):
     """Unusable input: the message names the line."""
+
+
+def _path(text: str) -> Path:
+    """A path argument (pathlib imported only when one is given)."""
+    from pathlib import Path
+
+    return Path(text)
 
 
 EXAMPLES = """\
@@ -31,12 +43,14 @@ examples:
 
 
 def parser() -> argparse.ArgumentParser:
+    from approvald.cli.output import parser_with_examples
+
     parser = parser_with_examples("approvald policy", __doc__, EXAMPLES)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("test", "print the decision for each input as JSON"),
                             ("explain", "show how the decision was reached")):
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("--policy", action="append", type=Path, default=[], metavar="FILE",
+        p.add_argument("--policy", action="append", type=_path, default=[], metavar="FILE",
                        help="evaluate with exactly these policy files (repeatable)")
         p.add_argument("--from", dest="agent", default=None, choices=KNOWN_FORMATS,
                        help="input format (default: approvald's action JSON)")
@@ -45,19 +59,49 @@ def parser() -> argparse.ArgumentParser:
         fmt.add_argument("--jsonl", action="store_true", help="one JSON document per line")
         p.add_argument("-c", dest="command_line", metavar="CMD", default=None,
                        help="a shell line, as the agent's shell tool would run it (no JSON)")
-        p.add_argument("--cwd", type=Path, default=None, metavar="DIR",
+        p.add_argument("--cwd", type=_path, default=None, metavar="DIR",
                        help="with -c: the directory it runs in (default: this one)")
         p.add_argument("input", nargs="?", default="-", help="input file, or - for stdin")
     check = sub.add_parser("check", help="report every problem in the policies in effect "
                                          "(or FILEs) and config.toml; exit 1 if any")
-    check.add_argument("files", nargs="*", type=Path)
-    check.add_argument("--project", type=Path, default=None, metavar="DIR",
+    check.add_argument("files", nargs="*", type=_path)
+    check.add_argument("--project", type=_path, default=None, metavar="DIR",
                        help="the project whose .approvald/policy.yaml to include "
                             "(default: this directory)")
     check.add_argument("--json", action="store_true")
     init = sub.add_parser("init", help="write a commented policy file to start from")
     init.add_argument("--force", action="store_true", help="replace the file if it exists")
     return parser
+
+
+def plain_options(argv: list[str]) -> SimpleNamespace | None:
+    """`parser().parse_args(argv)` for the usual `test|explain [--from AGENT] [--json|--jsonl]
+    [--policy FILE]... [FILE|-]`, read without argparse (importing it and building the parser
+    cost a short run a tenth of its time); None for anything else (-c, --help, `--from=X`, a
+    mistake, ...), which argparse then reads as always."""
+    if not argv or argv[0] not in ("test", "explain"):
+        return None
+    opts = SimpleNamespace(command=argv[0], policy=[], agent=None, json=False, jsonl=False,
+                           command_line=None, cwd=None, input="-")
+    given_input = False
+    words = iter(argv[1:])
+    for word in words:
+        if word in ("--json", "--jsonl"):
+            setattr(opts, word[2:], True)
+        elif word == "--from":
+            opts.agent = next(words, None)
+            if opts.agent not in KNOWN_FORMATS:
+                return None
+        elif word == "--policy":
+            value = next(words, "-")
+            if value.startswith("-"):
+                return None
+            opts.policy.append(_path(value))
+        elif (word == "-" or not word.startswith("-")) and not given_input:
+            opts.input, given_input = word, True
+        else:
+            return None
+    return None if opts.json and opts.jsonl else opts
 
 
 def _open_input(name: str) -> IO[str]:
@@ -104,7 +148,7 @@ def _load(files: list[Path]) -> Any:
     return load_engine(files=files or None)
 
 
-def _given(opts: argparse.Namespace) -> Iterator[tuple[int, Any]]:
+def _given(opts: Options) -> Iterator[tuple[int, Any]]:
     """The documents to decide: one shell line (-c), or what the input holds."""
     if opts.command_line is None:
         if opts.cwd is not None:
@@ -112,6 +156,8 @@ def _given(opts: argparse.Namespace) -> Iterator[tuple[int, Any]]:
         return _documents(_open_input(opts.input), opts.jsonl)
     if opts.agent is not None or opts.jsonl or opts.input != "-":
         raise InputError("-c CMD is the whole input: leave out --from, --jsonl and FILE")
+    from pathlib import Path
+
     cwd = (opts.cwd or Path.cwd()).expanduser().absolute()
     if not cwd.is_dir():
         raise InputError(f"--cwd {cwd}: no such directory")
@@ -119,7 +165,7 @@ def _given(opts: argparse.Namespace) -> Iterator[tuple[int, Any]]:
                       "input": {"command": opts.command_line}})])
 
 
-def run_test(opts: argparse.Namespace, explain: bool) -> int:
+def run_test(opts: Options, explain: bool) -> int:
     from approvald.policy import PolicyError
 
     try:
@@ -220,6 +266,9 @@ def _proposal_line(action: Any, decision: Any, engine: Any) -> str:
 
 
 def main(argv: list[str]) -> int:
+    plain = plain_options(argv)
+    if plain is not None:
+        return run_test(plain, explain=plain.command == "explain")
     opts = parser().parse_args(argv)
     if opts.command in ("check", "init"):
         from approvald.cli import policy_admin

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
 
 from approvald.model.actions import (
     FS_READ,
@@ -28,6 +26,11 @@ from approvald.model.actions import (
     normalize_path,
     normalize_url,
 )
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 PATH_NAMES = re.compile(
     r"^(?:path|paths|file|files|file_?paths?|file_?names?|filename|source|sources|src|"
