@@ -104,8 +104,8 @@ def text_field(payload: Mapping[str, Any], *keys: str, label: str = "payload",
                required: bool = True) -> str:
     """The first of `keys` present, which must be a string ("" when none is and not required)."""
     for key in keys:
-        if key in payload and payload[key] is not None:
-            value = payload[key]
+        value = payload.get(key)
+        if value is not None:
             if not isinstance(value, str):
                 raise ActionError(f"{label} field {key!r} must be a string")
             return value

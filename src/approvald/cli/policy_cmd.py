@@ -130,7 +130,7 @@ def _documents(stream: IO[str], jsonl: bool) -> Iterator[tuple[int, Any]]:
                                          f"(column {exc.colno})")
         return
     for number, line in enumerate(stream, start=1):
-        if not line.strip():
+        if not line or line.isspace():  # (`not line.strip()`, without copying the line)
             continue
         if len(line) > MAX_INPUT_BYTES:
             yield number, InputError(f"line {number}: larger than {MAX_INPUT_BYTES} bytes")

@@ -127,16 +127,21 @@ class Action(Frozen):
 
     @property
     def fingerprint(self) -> str:
-        fields = (self.agent, self.cwd, self.kind, self.session_id, self.tool)
-        if type(self.input) is not dict or not all(type(f) is str for f in fields):
-            return fingerprint(self.fingerprint_fields())
-        # canonical_json(self.fingerprint_fields()) written out: its keys in sorted order,
-        # the same separators and quoting, without building and sorting the outer mapping
-        agent, cwd, kind, session_id, tool = map(encode_basestring, fields)
-        text = (f'{{"agent":{agent},"cwd":{cwd},"input":{_CANONICAL(self.input)},'
-                f'"kind":{kind},"session_id":{session_id},"tool":{tool},'
-                f'"v":{FINGERPRINT_VERSION}}}')
-        return "sha256:" + hex_digest(text.encode("utf-8"))
+        if type(self.input) is dict:
+            try:
+                agent, cwd, kind, session_id, tool = map(encode_basestring, (
+                    self.agent, self.cwd, self.kind, self.session_id, self.tool))
+            except TypeError:  # a field that is not text: the encoder's own path, below
+                pass
+            else:
+                # canonical_json(self.fingerprint_fields()) written out: its keys in sorted
+                # order, the same separators and quoting, without building and sorting the
+                # outer mapping
+                text = (f'{{"agent":{agent},"cwd":{cwd},"input":{_CANONICAL(self.input)},'
+                        f'"kind":{kind},"session_id":{session_id},"tool":{tool},'
+                        f'"v":{FINGERPRINT_VERSION}}}')
+                return "sha256:" + hex_digest(text.encode("utf-8"))
+        return fingerprint(self.fingerprint_fields())
 
     def to_json(self) -> dict[str, Any]:
         """approvald's own action JSON; `action_from_json` reads it back."""
