@@ -194,14 +194,16 @@ def run_test(opts: Options, explain: bool) -> int:
             if opts.jsonl:  # keep output lines aligned with input lines
                 out.write(json.dumps({"line": number, "error": str(exc), "decision": None}) + "\n")
             continue
+        if opts.jsonl and not explain:  # the usual batch: `one_line(decision.to_json())`
+            out.write(decision.json_line() + "\n")
+            continue
         result = decision.to_json()
         if explain and not (opts.json or opts.jsonl):
             out.write(render_explanation(action, decision, engine.warnings,
                                          engine.layer_of) + "\n")
             out.write(_proposal_line(action, decision, engine))
         elif opts.jsonl:
-            if explain:
-                result["analysis"] = list(decision.analysis)
+            result["analysis"] = list(decision.analysis)
             out.write(one_line(result) + "\n")
         else:
             if explain:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from json.encoder import encode_basestring
 
 from approvald.model.actions import one_shot_encoder
 from approvald.model.decisions import ALLOW, DECISIONS, DENY, REQUIRE_APPROVAL, stronger
@@ -87,10 +88,29 @@ class Decision(Frozen):
             doc["suggest"] = self.suggest
         return doc
 
+    def json_line(self) -> str:
+        """`to_json()` as one line of JSON, `json.dumps(self.to_json(), ensure_ascii=False)`'s
+        text, written out (`policy test --jsonl` prints one per input: the encoder's pass over
+        the mapping cost more than building it); any field not shaped as usual is encoded."""
+        trigger, suggest = self.trigger, self.suggest
+        try:
+            line = (f'{{"decision": {_quote(self.decision)}, "reason": {_quote(self.reason)}, '
+                    f'"rules": [{", ".join(map(_quote, self.rules))}], '
+                    f'"fingerprint": {_quote(self.fingerprint)}, '
+                    f'"policy_hash": {_quote(self.policy_hash)}, '
+                    f'"trigger": {"null" if trigger is None else _quote(trigger)}, '
+                    f'"judged": {_quote(self.judged)}')
+            return line + (f', "suggest": {_quote(suggest)}}}' if suggest else "}")
+        except TypeError:  # not text where text is usual: the encoder says what it says
+            return _LINE(self.to_json())
+
 
 # (`judged` encodes tuples of strings it builds itself: never circular, so no check)
 _COMPACT = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
                                              check_circular=False))
+# (`json_line`: a decision's own fields, never circular either)
+_LINE = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, check_circular=False))
+_quote = encode_basestring  # a JSON string, as the encoder writes it without ASCII escaping
 _NOTHING_FOUND = "sha256:" + hex_digest(b"[]")  # `judged` of no matches
 
 
