@@ -62,8 +62,9 @@ class Call:
                **derived: Any) -> Action:
         # A shell tool's `description` labels the call (elsewhere it may be an argument).
         described = self.tool_input.get("description") if kind == PROCESS_EXEC else None
-        return Action(kind=kind, tool=self.tool, input=normalized, agent=self.agent,
-                      session_id=self.session_id, cwd=self.cwd if cwd is None else cwd,
+        # (kind, tool, input, agent, session_id, cwd) by position: a keyword each cost more
+        return Action(kind, self.tool, normalized, self.agent, self.session_id,
+                      self.cwd if cwd is None else cwd,
                       call_id=self.call_id, prompt_id=self.prompt_id,
                       description=described[:MAX_DESCRIPTION] if isinstance(described, str)
                       else "", **derived)
@@ -166,8 +167,9 @@ def shell(call: Call, command: object, *, command_key: str = "command", cwd: str
         command = shlex.join(command)
     if not isinstance(command, str):
         raise ActionError(f"{call.tool} tool_input needs a string {command_key!r}")
-    dropped = INCIDENTAL.union(drop) if drop else INCIDENTAL
-    normalized = {k: v for k, v in call.tool_input.items() if k not in dropped}
+    normalized = dict(call.tool_input)  # less the keys that change nothing, order kept
+    for key in (*INCIDENTAL, *drop):
+        normalized.pop(key, None)
     normalized[command_key] = command
     return call.action(PROCESS_EXEC, normalized, cwd=cwd, command=command)
 

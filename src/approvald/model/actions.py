@@ -223,7 +223,7 @@ def expand_home(path: str, home: str | None = None) -> str:
 
 def normalize_path(path: str, cwd: str = "", home: str | None = None) -> str:
     """Absolute, `~` expanded, `.`/`..` collapsed, case kept; Windows paths stay Windows."""
-    if path[:1] == "/" and not _windows_path(cwd):  # the common case: POSIX, absolute
+    if path[:1] == "/" and not (cwd and _windows_path(cwd)):  # the usual: POSIX, absolute
         if "/." not in path and "//" not in path and (len(path) == 1 or path[-1] != "/"):
             return path  # nothing for normpath to collapse
         normalized = posixpath.normpath(path)
