@@ -124,12 +124,27 @@ group("feed-appended", R, [
     ("fd-exec-found", "fd -e sh -x {}", "fd -x runs what it finds"),
     ("fish-escape", "fish -c \"echo 'a\\' 'b; rm -rf ~; echo \\'\"",
      "fish escapes a quote inside '...': its text is not read as bash"),
+    ("xargs-arg-file-stdin", "cat payload | xargs -a list.txt sh -s",
+     "with -a, xargs hands its own stdin (the piped code) to sh -s"),
+    ("parallel-pipe-code", "cat payload | parallel --pipe python3 -",
+     "parallel --pipe feeds its input to the command as code"),
+    ("xargs-deno-eval", "cat snippets.txt | xargs deno eval", "the code is appended"),
+    ("xargs-pwsh-c", "cat cmds.txt | xargs pwsh -c", "the command is appended"),
+    ("bash-cmds", "BASH_CMDS[git]=/bin/rm; git -rf ~", "bash's command table rebinds git"),
+    ("bash-cmds-printf", "printf -v 'BASH_CMDS[ls]' /bin/rm; ls -rf ~",
+     "printf -v assigns the command table too"),
 ])
 
 group("feed-appended-ok", A, [
     ("xargs-sh-c-args", "ls | xargs sh -c 'echo \"$@\"' _", "the code is given; xargs adds $@"),
     ("xargs-python-script", "ls data | xargs python3 tools/check.py", "a script with arguments"),
     ("fish-plain", "fish -c 'git status'", "plain words read alike by every shell"),
+    ("xargs-stdin-closed", "cat payload | xargs sh -s",
+     "without -a, xargs gives sh /dev/null as stdin"),
+    ("parallel-pipe-count", "cat big.log | parallel --pipe wc -l", "blocks counted"),
+    ("xargs-deno-given", "ls data | xargs deno eval 'console.log(Deno.args)'",
+     "the code is given; xargs adds arguments"),
+    ("git-diff-revs", "git diff main...feature -- src/", "revisions and work-tree paths"),
 ])
 
 group("feed-deny", D, [

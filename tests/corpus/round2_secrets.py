@@ -35,6 +35,12 @@ group("sec2-glob", D, [
     ("grep-include", "grep -r SECRET --include='.env*' .", "grep reading .env files"),
     ("tilde-plus", "cd ~ && cp ~+/.aws/credentials /tmp/c", "~+ is $PWD, here the home"),
     ("tilde-minus", "cd ~ && cd /tmp && cat ~-/.aws/credentials", "~- is $OLDPWD, the home"),
+    ("git-diff-no-index", "git diff --no-index /dev/null ~/.aws/credentials",
+     "git diff shows a file outside the work tree whole"),
+    ("git-diff-outside", "git diff /dev/null ~/.ssh/id_rsa",
+     "a path outside the work tree turns --no-index on"),
+    ("git-blame-contents", "git blame --contents ~/.ssh/id_rsa README.md",
+     "git blame --contents reads the file it names"),
 ])
 
 group("sec2-dirs", D, [

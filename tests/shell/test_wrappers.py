@@ -100,6 +100,39 @@ def test_xargs_appending_the_program_a_shell_or_interpreter_runs_is_dynamic(
 
 
 @pytest.mark.parametrize("line, program", [
+    ("cat code | xargs -a list sh -s", "sh"),  # with -a, the pipe is the command's stdin
+    ("cat code | xargs --arg-file=list python3 -", "python3"),
+    ("cat code | parallel --pipe python3 -", "python3"),  # blocks of input are its stdin
+    ("cat code | xargs deno eval", "deno"),
+    ("cat code | xargs pwsh -c", "pwsh"),
+    ("cat code | xargs pwsh -Command Write-Output", "pwsh"),  # the rest of the line is code
+])
+def test_input_that_reaches_a_shell_or_interpreter_as_code_is_dynamic(
+        line: str, program: str) -> None:
+    assert one(run(line), program).dynamic == DYNAMIC_NAME
+
+
+@pytest.mark.parametrize("line, program", [
+    ("cat code | xargs sh -s", "sh"),  # without -a the command's stdin is /dev/null
+    ("xargs -a list sh -s", "sh"),  # nothing is piped in
+    ("cat big | parallel --pipe wc -l", "wc"),
+    ("ls | xargs deno eval 'console.log(Deno.args)'", "deno"),
+])
+def test_input_that_is_not_code_keeps_the_command_known(line: str, program: str) -> None:
+    assert one(run(line), program).dynamic is None
+
+
+@pytest.mark.parametrize("line", [
+    "BASH_CMDS[git]=/bin/rm; git -rf ~",
+    "printf -v 'BASH_CMDS[ls]' /bin/rm; ls -rf ~",
+    "bash -c 'BASH_CMDS[git]=/bin/rm; git -rf ~'",
+])
+def test_bash_command_table_is_not_followed_but_reported(line: str) -> None:
+    assert any(c.dynamic == DYNAMIC_NAME and c.program == "<unanalyzed>"
+               for c in run(line).commands)
+
+
+@pytest.mark.parametrize("line, program", [
     ("cat cmds | xargs sudo", "sudo"),  # a wrapper without its command runs the appended one
     ("cat cmds | xargs env", "env"),
     ("cat cmds | xargs -n1 timeout 5", "timeout"),

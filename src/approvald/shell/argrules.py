@@ -61,6 +61,10 @@ _AG = _search(_AG_VALUES, ("-G", "--file-search-regex"), (), ())
 _ACK = _search(frozenset({"--match", "-A", "-B", "-C", "-m", "--type"}), ("--match",), (), ())
 
 
+_GIT_SHOW_VALUES = frozenset({"-S", "-G", "-O", "-L", "--output", "--contents", "--src-prefix",
+                              "--dst-prefix", "--line-prefix"})
+
+
 def _git(acc: Acc) -> None:
     args = acc.cmd.args
     sub = args[0]
@@ -92,6 +96,17 @@ def _git(acc: Acc) -> None:
             if sub == "checkout" and dashes and position < after:
                 continue  # the tree-ish before `--`
             acc.write(rest[position])
+    elif sub in ("diff", "blame", "annotate"):
+        # Their paths are read and shown: a path outside the work tree turns diff's --no-index
+        # on by itself (`git diff /dev/null ~/.aws/credentials`); revisions read as paths in
+        # the directory, which no secret rule names.
+        seen, operands = scan(rest, _GIT_SHOW_VALUES)
+        for value, _ in option_values(seen, "--contents"):
+            acc.read(value)
+        for value, _ in option_values(seen, "--output"):
+            acc.write(value)
+        for position in operands:
+            acc.read(rest[position])
     elif sub in ("rm", "mv", "clean"):
         _, operands = scan(rest, frozenset({"-e", "--exclude"}))
         for position in operands:

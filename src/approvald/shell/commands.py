@@ -181,7 +181,8 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             # What xargs appends or replaces reaches the derived command too (`xargs watch -x
             # sh -c`: watch runs `sh -c INPUT`).
             found = run_argv(an, peel.rest, assignments, scope, inner_ctx, text=text,
-                             redirects=redirects, replace=peel.replace or site.replace,
+                             redirects=redirects, stdin=stdin if peel.stdin_through else None,
+                             replace=peel.replace or site.replace,
                              appended=peel.appended or site.appended,
                              cwd=site.cwd, judged=len(assignments))
             return kept if kept is not None else found

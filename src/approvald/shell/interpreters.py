@@ -251,7 +251,8 @@ def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scop
     sources: list[Word] = list(parsed.code)
     # `xargs python3 -c`, `xargs node`: the code, or the script's name, is what xargs appends
     unknown = parsed.unknown or (site.appended and not parsed.code and not parsed.files
-                                 and (spec.operand_code or spec.operand_file))
+                                 and (spec.operand_code or spec.operand_file)) or (
+        site.appended and spec.rest_is_code and bool(parsed.code))  # xargs pwsh -c: its code
     for file in parsed.files:
         text, unknown_file = scripts.script_from(an, file, site.cwd, stdin, f"{name} script")
         unknown = unknown or unknown_file
@@ -281,9 +282,17 @@ def _deno(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope,
     code: Word | None = None
     if rest and rest[0].text == "eval":
         operands = [w for w in rest[1:] if not w.text.startswith("-")]
-        code = operands[0] if operands else None
+        code = site.filled(operands[0]) if operands else None
+    # `xargs deno eval`, `xargs deno run`, `xargs deno`: the code, the script or the
+    # subcommand is what xargs appends
+    appended_code = site.appended and (not rest or (
+        rest[0].text in ("eval", "run") and code is None and
+        all(w.text.startswith("-") for w in rest[1:])))
     findings = prepare(an, "js", code, ctx) if code is not None else Findings()
-    dynamic = DYNAMIC_NAME if code is not None and not code.literal else None
+    dynamic = DYNAMIC_NAME if appended_code or (code is not None and not code.literal) \
+        else None
+    if dynamic:
+        an.note_dynamic("deno runs code only known at run time")
     index = emit(an, words, assignments, ctx, site, dynamic=dynamic,
                  findings=frozenset(findings.flags))
     apply(an, findings, scope, ctx, site, "deno eval", "deno")

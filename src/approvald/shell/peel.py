@@ -22,6 +22,7 @@ class Peel(Plain):
     keep: bool  # report the wrapper itself too (docker run: its mounts matter)
     replace: str | None  # xargs -I: words containing this are filled in at run time
     appended: bool  # xargs: extra arguments are appended at run time
+    stdin_through: bool  # the derived command reads the wrapper's own stdin (xargs -a FILE)
     reads: list[Word]
     writes: list[Word]
 
@@ -29,7 +30,8 @@ class Peel(Plain):
                  chdir: Word | None = None, nested: str = "", shell_text: Word | None = None,
                  each: list[Word] | None = None, label: str = "", keep: bool = False,
                  replace: str | None = None, appended: bool = False,
-                 reads: list[Word] | None = None, writes: list[Word] | None = None) -> None:
+                 reads: list[Word] | None = None, writes: list[Word] | None = None,
+                 stdin_through: bool = False) -> None:
         self.rest = rest
         self.assignments = assignments if assignments is not None else []
         self.chdir = chdir
@@ -40,6 +42,7 @@ class Peel(Plain):
         self.keep = keep
         self.replace = replace
         self.appended = appended
+        self.stdin_through = stdin_through
         self.reads = reads if reads is not None else []
         self.writes = writes if writes is not None else []
 

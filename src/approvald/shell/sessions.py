@@ -104,6 +104,12 @@ def parallel(words: list[Word]) -> Peel | None:
     if command and any(name in _PARALLEL_CUSTOM for name, _ in options):
         return Peel([], nested="parallel", label="parallel",
                     shell_text=Word(join_words(command).text, False))
+    if command and any(name in ("--pipe", "--pipepart") for name, _ in options):
+        # Blocks of parallel's input are the command's stdin (`parallel --pipe python3 -`
+        # runs them as code): read as a pipe from a run-time source.
+        text = join_words(command)
+        return Peel([], nested="parallel", label="parallel",
+                    shell_text=Word(f'cat "$parallel_block" | {text.text}', text.literal))
     if command:
         text = join_words(command)
         if "{" in text.text and "}" in text.text:  # {}, {.}, {/}, {#}, {1}, ...: filled in

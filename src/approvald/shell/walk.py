@@ -96,6 +96,7 @@ class Analyzer:
         scope = Scope(normalize_path(self.cwd or "/", "", self.home))
         self.scope = scope
         try:
+            self.screen_command_table(self.line, None)
             if not (self.fast and self.simple_line(scope)):
                 self.walk_source(self.line, scope, None, "", ())
         except (Budget, RecursionError):
@@ -172,6 +173,8 @@ class Analyzer:
             return None
         if parent is not None and not self.expand(text, parent):
             return None
+        if parent is not None:
+            self.screen_command_table(text, parent)
         if self.fast and parent is not None:
             outcome = statements.plain_statement(self, text, scope, depth, via, wrappers)
             if outcome is not None:
@@ -229,6 +232,14 @@ class Analyzer:
     def emit(self, command: SimpleCommand) -> int:
         self.commands.append(command)
         return len(self.commands) - 1
+
+    def screen_command_table(self, text: str, ctx: Ctx | None) -> None:
+        """Text that names bash's command table (`BASH_CMDS[git]=/bin/rm; git -rf ~`, and the
+        many other ways to assign it: printf -v, read, declare) can make any later name run
+        any program: a person decides (what it binds is not followed)."""
+        if "BASH_CMDS" in text:
+            self.unanalyzed(text, "the line names bash's command table (BASH_CMDS), which can "
+                            "make a command name run another program", ctx)
 
     def unanalyzed(self, text: str, reason: str, ctx: Ctx | None) -> None:
         """Record a part that could not be analyzed as a dynamic command, so policy sees it."""

@@ -163,8 +163,11 @@ def _xargs(words: list[Word]) -> Peel | None:
             replace = value.text if value is not None and value.text else "{}"
     rest = words[index:] or [Word("echo")]
     arg_file = option_value(options, "-a", "--arg-file")
+    # Without -a, xargs gives the command /dev/null as its stdin; with it, its own
+    # (`cat code | xargs -a list sh -s` runs the piped code).
     return Peel(rest, nested="xargs", replace=replace, appended=replace is None,
-                reads=[arg_file] if arg_file is not None else [])
+                reads=[arg_file] if arg_file is not None else [],
+                stdin_through=arg_file is not None)
 
 
 def _chroot(words: list[Word]) -> Peel | None:
