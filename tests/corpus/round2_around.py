@@ -110,7 +110,7 @@ group("feed", R, [
 ])
 
 group("feed-appended", R, [
-    ("xargs-sh-c", "echo 'rm -rf ~' | xargs -0 sh -c", "xargs sh -c: the code is appended"),
+    ("xargs-sh-c", "cat cmds.txt | xargs -0 sh -c", "xargs sh -c: the code is appended"),
     ("xargs-sh-c-file", "xargs -a cmds.txt -0 sh -c", "xargs -a FILE sh -c"),
     ("xargs-bash", "ls scripts | xargs bash", "xargs bash: the script is appended"),
     ("xargs-python-c", "cat snippets.txt | xargs -0 python3 -c", "xargs python3 -c"),
@@ -148,6 +148,10 @@ group("feed-appended-ok", A, [
 ])
 
 group("feed-deny", D, [
+    ("xargs-sh-c-known", "echo 'rm -rf ~' | xargs -0 sh -c", "the appended code is known: a wipe"),
+    ("xargs-known-key", "echo ~/.ssh/id_rsa | xargs cat", "xargs appends a known secret path"),
+    ("xargs-known-env", "printf '%s\\n' .env | xargs -d '\\n' head",
+     "xargs -d appends a known secret path"),
     ("fd-exec-ssh", "fd . ~/.ssh -x cat", "fd -x over a secret directory, as find -exec"),
     ("fd-exec-batch-aws", "fd -H credentials ~/.aws -X cat", "fd -X over ~/.aws"),
     ("base64-wipe", "echo cm0gLXJmIH4= | base64 -d | sh", "a decoded wipe"),

@@ -88,7 +88,7 @@ def test_xargs_appends_dynamic_arguments() -> None:
 
 
 @pytest.mark.parametrize("line, program", [
-    ("echo 'rm -rf ~' | xargs -0 sh -c", "sh"),  # the code is the appended argument
+    ("cat code | xargs -0 sh -c", "sh"),  # the code is the appended argument
     ("xargs -a cmds.txt bash", "bash"),  # the script's name is
     ("xargs env sh -ec", "sh"),
     ("xargs python3 -c", "python3"),
@@ -201,9 +201,9 @@ def test_abbreviated_long_options_are_read_as_getopt_long_reads_them(line: str) 
 
 @pytest.mark.parametrize("line", [
     "echo x | xargs -I{} watch {}", "echo x | xargs -I{} su -c {}", "fd -x su -c {}",
-    "find . -exec su -c {} \\;", "echo x | xargs -0 watch -x sh -c",
-    "echo x | xargs -0 tmux new-session -d sh -c", "echo x | xargs -I{} watch -x sh -c {}",
-    "echo x | xargs -0 hyperfine true", "echo x | xargs -0 watch echo",
+    "find . -exec su -c {} \\;", "cat x | xargs -0 watch -x sh -c",
+    "cat x | xargs -0 tmux new-session -d sh -c", "echo x | xargs -I{} watch -x sh -c {}",
+    "cat x | xargs -0 hyperfine true", "cat x | xargs -0 watch echo",
     "echo x | xargs -I{} python3 -c {}", "fd -x python3 -c {/}", "ls | xargs -I{} bash {}",
 ])
 def test_what_xargs_fd_or_find_put_in_is_a_run_time_value_through_launchers(line: str) -> None:
@@ -239,8 +239,30 @@ def test_zshs_equals_expansion_names_the_program(line: str) -> None:
     assert one(run(line), "rm").args == ("-rf", "/")  # zsh runs `=rm` as rm
 
 
+@pytest.mark.parametrize("line, program, args", [
+    ("echo ~/.ssh/id_rsa | xargs cat", "cat", (f"{HOME}/.ssh/id_rsa",)),
+    ("printf '%s\\n' a.txt .env | xargs -d '\\n' cat", "cat", ("a.txt", ".env")),
+    ("echo 'rm -rf ~' | xargs -0 sh -c", "sh", ("-c", "rm -rf ~\n")),
+    ("echo 'rm -rf ~' | xargs sh -c", "sh", ("-c", "rm", "-rf", "~")),  # sh -c rm: `rm` runs
+])
+def test_xargs_input_known_before_the_line_runs_is_appended(
+        line: str, program: str, args: tuple[str, ...]) -> None:
+    command = one(run(line), program)
+    assert command.args == args and command.dynamic is None
+
+
+@pytest.mark.parametrize("line", [
+    "echo 'true reboot' | xargs -n1 sh -c",  # -n1: `sh -c true`, then `sh -c reboot`
+    "echo 'a b' | xargs -L1 sh -c",
+    "echo '\"rm -rf ~\"' | xargs sh -c",  # xargs reads quotes its own way
+    "echo x | xargs -a list sh -c",  # -a: the arguments come from the file
+])
+def test_xargs_input_that_could_make_several_commands_stays_dynamic(line: str) -> None:
+    assert one(run(line), "sh").dynamic == DYNAMIC_NAME
+
+
 def test_xargs_code_after_a_lone_dash_is_dynamic() -> None:
-    assert one(run("echo 'rm -rf ~' | xargs -0 sh -c -"), "sh").dynamic == DYNAMIC_NAME
+    assert one(run("cat cmds | xargs -0 sh -c -"), "sh").dynamic == DYNAMIC_NAME
 
 
 def test_xargs_replacement_marks_those_arguments() -> None:

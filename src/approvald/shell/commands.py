@@ -180,10 +180,16 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             inner_ctx = derived(ctx, peel.nested, site.peeled)
             # What xargs appends or replaces reaches the derived command too (`xargs watch -x
             # sh -c`: watch runs `sh -c INPUT`).
-            found = run_argv(an, peel.rest, assignments, scope, inner_ctx, text=text,
+            rest, appended = peel.rest, peel.appended
+            if peel.split_input is not None and stdin is not None and stdin.literal:
+                items = peel.split_input(stdin.text)  # `echo PATH | xargs cat`: known input
+                if items is not None:
+                    rest, appended = rest + [Word(i, True, any(c in i for c in "*?["))
+                                             for i in items], False
+            found = run_argv(an, rest, assignments, scope, inner_ctx, text=text,
                              redirects=redirects, stdin=stdin if peel.stdin_through else None,
                              replace=peel.replace or site.replace,
-                             appended=peel.appended or site.appended,
+                             appended=appended or site.appended,
                              cwd=site.cwd, judged=len(assignments))
             return kept if kept is not None else found
         words = peel.rest

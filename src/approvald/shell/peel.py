@@ -23,6 +23,8 @@ class Peel(Plain):
     replace: str | None  # xargs -I: words containing this are filled in at run time
     appended: bool  # xargs: extra arguments are appended at run time
     stdin_through: bool  # the derived command reads the wrapper's own stdin (xargs -a FILE)
+    # xargs: the arguments known input (`echo PATH | xargs cat`) becomes; None past a limit
+    split_input: Callable[[str], list[str] | None] | None
     reads: list[Word]
     writes: list[Word]
 
@@ -31,7 +33,8 @@ class Peel(Plain):
                  each: list[Word] | None = None, label: str = "", keep: bool = False,
                  replace: str | None = None, appended: bool = False,
                  reads: list[Word] | None = None, writes: list[Word] | None = None,
-                 stdin_through: bool = False) -> None:
+                 stdin_through: bool = False,
+                 split_input: Callable[[str], list[str] | None] | None = None) -> None:
         self.rest = rest
         self.assignments = assignments if assignments is not None else []
         self.chdir = chdir
@@ -43,6 +46,7 @@ class Peel(Plain):
         self.replace = replace
         self.appended = appended
         self.stdin_through = stdin_through
+        self.split_input = split_input
         self.reads = reads if reads is not None else []
         self.writes = writes if writes is not None else []
 

@@ -10,6 +10,8 @@ tables cost the hook's local check about 1 ms); `wrapper(name)` looks in both.
 
 from __future__ import annotations
 
+from functools import partial
+
 from approvald.shell.peel import (
     Handler,
     OptionSpec,
@@ -163,11 +165,45 @@ def _xargs(words: list[Word]) -> Peel | None:
             replace = value.text if value is not None and value.text else "{}"
     rest = words[index:] or [Word("echo")]
     arg_file = option_value(options, "-a", "--arg-file")
+    delimiter = option_value(options, "-d", "--delimiter")
+    if {"-0", "--null"} & names(options):
+        delimiter = Word("\0")
     # Without -a, xargs gives the command /dev/null as its stdin; with it, its own
     # (`cat code | xargs -a list sh -s` runs the piped code).
+    # Known input becomes one command's arguments only when nothing splits it into several
+    # commands (-n, -L, -s, ...) or ends it early (-E); a replacement (-I) is left to run time.
+    one_command = not (_XARGS_GROUPING & names(options)) and replace is None
     return Peel(rest, nested="xargs", replace=replace, appended=replace is None,
                 reads=[arg_file] if arg_file is not None else [],
-                stdin_through=arg_file is not None)
+                stdin_through=arg_file is not None,
+                split_input=partial(xargs_items, None if delimiter is None else delimiter.text)
+                if one_command and arg_file is None and (delimiter is None or delimiter.literal)
+                else None)
+
+
+_XARGS_GROUPING = frozenset({"-n", "-L", "-l", "-s", "-x", "-e", "-E", "--max-args",
+                             "--max-lines", "--max-chars", "--exit", "--eof"})
+_XARGS_ESCAPES = {"\\n": "\n", "\\t": "\t", "\\0": "\0", "\\\\": "\\"}
+MAX_XARGS_ITEMS = 64  # more known input than this stays a run-time argument list
+
+
+def xargs_items(delimiter: str | None, text: str) -> list[str] | None:
+    """The arguments xargs makes of `text` (`echo PATH | xargs cat`): split at `delimiter`
+    (-0, -d C), or at blanks and newlines. None, leaving them to run time, when there are too
+    many, when -d's delimiter is an escape, or when the text has quotes or backslashes (xargs
+    reads those its own way)."""
+    if delimiter is not None:
+        delimiter = _XARGS_ESCAPES.get(delimiter, delimiter)
+        if len(delimiter) != 1:
+            return None
+        items = text.split(delimiter)
+        if items and items[-1] in ("", "\n"):
+            items.pop()
+    elif "'" in text or '"' in text or "\\" in text:
+        return None
+    else:
+        items = text.split()
+    return items if len(items) <= MAX_XARGS_ITEMS else None
 
 
 def _chroot(words: list[Word]) -> Peel | None:
