@@ -145,6 +145,7 @@ group("feed-appended-ok", A, [
     ("xargs-deno-given", "ls data | xargs deno eval 'console.log(Deno.args)'",
      "the code is given; xargs adds arguments"),
     ("git-diff-revs", "git diff main...feature -- src/", "revisions and work-tree paths"),
+    ("find-py-xargs", "find src -name '*.py' | sort | xargs wc -l", "counting source lines"),
 ])
 
 group("feed-deny", D, [

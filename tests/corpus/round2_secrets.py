@@ -39,6 +39,10 @@ group("sec2-glob", D, [
      "git diff shows a file outside the work tree whole"),
     ("git-diff-outside", "git diff /dev/null ~/.ssh/id_rsa",
      "a path outside the work tree turns --no-index on"),
+    ("find-ssh-xargs", "find ~/.ssh -type f | xargs cat", "find's names of keys, to cat"),
+    ("find-ssh-sort-xargs", "find ~/.ssh -type f | sort | xargs -n1 head",
+     "through a filter of lines, one at a time"),
+    ("fd-aws-xargs", "fd . ~/.aws | xargs base64", "fd's names of credential files"),
     ("git-blame-contents", "git blame --contents ~/.ssh/id_rsa README.md",
      "git blame --contents reads the file it names"),
 ])

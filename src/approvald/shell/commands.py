@@ -186,6 +186,11 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
                 if items is not None:
                     rest, appended = rest + [Word(i, True, any(c in i for c in "*?["))
                                              for i in items], False
+            printer = an.printers.printer(an.commands, stdin) \
+                if appended and not peel.stdin_through else None
+            if printer is not None and printer.program in _LISTERS and printer.text:
+                # `find ~/.ssh | xargs cat` appends the file names `cat $(find ~/.ssh)` has
+                rest = [*rest, Word(f"$({printer.text})", False)]
             found = run_argv(an, rest, assignments, scope, inner_ctx, text=text,
                              redirects=redirects, stdin=stdin if peel.stdin_through else None,
                              replace=peel.replace or site.replace,
@@ -198,6 +203,10 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
     if not words:
         return None
     return dispatch(an, words, assignments, scope, ctx, site, stdin)
+
+
+# Programs that print file names: what xargs appends from them is read as their substitution.
+_LISTERS = frozenset({"find", "fd", "fdfind", "ls", "locate", "plocate"})
 
 
 def _expanded(an: Analyzer, key: str, words: list[Word], scope: Scope, ctx: Ctx, via: str,

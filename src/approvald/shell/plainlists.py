@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from approvald.model.lazyre import lazy_compile
 from approvald.shell import commands, output, plain, statements
-from approvald.shell.state import UNKNOWN_OUTPUT, Ctx, Outcome, Scope
+from approvald.shell.state import Ctx, Outcome, Scope
 from approvald.shell.words import Word, WordReader
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -116,7 +116,8 @@ def _pipeline(an: Analyzer, pipeline: Pipeline, scope: Scope, ctx: Ctx, *,
         if previous is not None:
             an.flow(previous[0], previous[1], start, len(an.commands))
         previous = (start, len(an.commands))
-        stdin = outcome.stdout if outcome.stdout is not None else UNKNOWN_OUTPUT
+        stdin = outcome.stdout if outcome.stdout is not None else \
+            an.printers.output(an.commands, outcome, stdin)
 
 
 def _command(an: Analyzer, command: Command, scope: Scope, ctx: Ctx,

@@ -281,6 +281,15 @@ def assignment(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> tuple[str, W
     return name_text + between + word.text, word
 
 
+def command_table(an: Analyzer, text: str, ctx: Ctx | None) -> None:
+    """Text that names bash's command table (`BASH_CMDS[git]=/bin/rm; git -rf ~`, and the
+    many other ways to assign it: printf -v, read, declare) can make any later name run any
+    program: a person decides (what it binds is not followed)."""
+    if "BASH_CMDS" in text:
+        an.unanalyzed(text, "the line names bash's command table (BASH_CMDS), which can make a "
+                      "command name run another program", ctx)
+
+
 def judge_env(an: Analyzer, assigned: list[tuple[str, Word]], scope: Scope, ctx: Ctx,
               node: Node) -> None:
     """Variables that hold commands (`GIT_PAGER=...`) are looked into where they are set."""

@@ -12,6 +12,7 @@ import time
 from approvald.model.actions import normalize_path
 from approvald.shell import commands, plain, plainlists, redirects, statements
 from approvald.shell.model import DYNAMIC_NAME, Redirect, ShellAnalysis, SimpleCommand
+from approvald.shell.pipes import Printers
 from approvald.shell.state import (
     BIG_INPUT,
     MAX_COMMANDS,
@@ -24,7 +25,6 @@ from approvald.shell.state import (
     REDIRECTS,
     TIME_BUDGET,
     UNANALYZED,
-    UNKNOWN_OUTPUT,
     WORDLIKE,
     Budget,
     Ctx,
@@ -82,6 +82,7 @@ class Analyzer:
         self.notes: list[str] = []
         self.syntax_error = False
         self.flows: list[tuple[int, int, int, int]] = []
+        self.printers = Printers()  # which command printed a pipe's unknown input
         self.expansions = 0  # nested texts looked into (see MAX_EXPANSIONS)
         self.expanded_bytes = 0
         self.over_budget = False
@@ -96,7 +97,7 @@ class Analyzer:
         scope = Scope(normalize_path(self.cwd or "/", "", self.home))
         self.scope = scope
         try:
-            self.screen_command_table(self.line, None)
+            statements.command_table(self, self.line, None)
             if not (self.fast and self.simple_line(scope)):
                 self.walk_source(self.line, scope, None, "", ())
         except (Budget, RecursionError):
@@ -174,7 +175,7 @@ class Analyzer:
         if parent is not None and not self.expand(text, parent):
             return None
         if parent is not None:
-            self.screen_command_table(text, parent)
+            statements.command_table(self, text, parent)
         if self.fast and parent is not None:
             outcome = statements.plain_statement(self, text, scope, depth, via, wrappers)
             if outcome is not None:
@@ -232,14 +233,6 @@ class Analyzer:
     def emit(self, command: SimpleCommand) -> int:
         self.commands.append(command)
         return len(self.commands) - 1
-
-    def screen_command_table(self, text: str, ctx: Ctx | None) -> None:
-        """Text that names bash's command table (`BASH_CMDS[git]=/bin/rm; git -rf ~`, and the
-        many other ways to assign it: printf -v, read, declare) can make any later name run
-        any program: a person decides (what it binds is not followed)."""
-        if "BASH_CMDS" in text:
-            self.unanalyzed(text, "the line names bash's command table (BASH_CMDS), which can "
-                            "make a command name run another program", ctx)
 
     def unanalyzed(self, text: str, reason: str, ctx: Ctx | None) -> None:
         """Record a part that could not be analyzed as a dynamic command, so policy sees it."""
@@ -355,7 +348,8 @@ class Analyzer:
             if previous is not None:
                 self.flow(previous[0], previous[1], start, len(self.commands))
             previous = (start, len(self.commands))
-            stdin = outcome.stdout if outcome and outcome.stdout is not None else UNKNOWN_OUTPUT
+            stdin = outcome.stdout if outcome and outcome.stdout is not None else \
+                self.printers.output(self.commands, outcome, stdin)
         return outcome
 
     def walk_fed(self, node: Node, scope: Scope, ctx: Ctx, stdin: Word | None) -> Outcome | None:

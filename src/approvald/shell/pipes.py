@@ -1,0 +1,48 @@
+"""Which command printed what a pipe feeds, when that output is unknown.
+
+`find ~/.ssh | xargs cat` runs `cat` on what find prints: the pipe's text is unknown, but
+xargs appends what `cat $(find ~/.ssh)` has in its place (see `commands.run_argv`). Each
+unknown output is a word of its own, remembered with the command that printed it; a filter of
+lines (`find ~/.ssh | sort | xargs cat`) passes on the command that printed its input.
+"""
+
+from __future__ import annotations
+
+from approvald.shell.model import SimpleCommand
+from approvald.shell.state import UNKNOWN_OUTPUT, Outcome
+from approvald.shell.words import Word
+
+# Programs that print some of their input lines as they are (in another order, or fewer).
+LINE_FILTERS = frozenset({"sort", "uniq", "head", "tail", "grep", "egrep", "fgrep", "rg",
+                          "shuf", "tac"})
+
+
+class Printers:
+    """Unknown pipe outputs and the commands (indexes into the line's commands) that printed
+    them; keyed by the word's identity, with the word kept so the key stays its own."""
+
+    def __init__(self) -> None:
+        self._by_word: dict[int, tuple[Word, int]] = {}
+
+    def output(self, commands: list[SimpleCommand], outcome: Outcome | None,
+               stdin: Word | None) -> Word:
+        """What the command of `outcome` (which read `stdin`) feeds the next one: unknown."""
+        if outcome is None or outcome.index is None:
+            return UNKNOWN_OUTPUT
+        index = outcome.index
+        if commands[index].program in LINE_FILTERS:
+            before = self._index(stdin)
+            if before is not None:
+                index = before
+        word = Word("", False)
+        self._by_word[id(word)] = (word, index)
+        return word
+
+    def printer(self, commands: list[SimpleCommand], stdin: Word | None) -> SimpleCommand | None:
+        """The command whose unknown output `stdin` is, if it is one this line ran."""
+        index = self._index(stdin)
+        return commands[index] if index is not None else None
+
+    def _index(self, word: Word | None) -> int | None:
+        found = self._by_word.get(id(word)) if word is not None else None
+        return found[1] if found is not None and found[0] is word else None
