@@ -43,6 +43,8 @@ group("sec2-glob", D, [
     ("find-ssh-sort-xargs", "find ~/.ssh -type f | sort | xargs -n1 head",
      "through a filter of lines, one at a time"),
     ("fd-aws-xargs", "fd . ~/.aws | xargs base64", "fd's names of credential files"),
+    ("ls-glob-xargs", "ls ~/.ssh/* | xargs cat", "ls prints what its glob matched"),
+    ("ls-glob-subst", "cat $(ls ~/.ssh/*)", "a glob inside a substitution"),
     ("git-blame-contents", "git blame --contents ~/.ssh/id_rsa README.md",
      "git blame --contents reads the file it names"),
 ])

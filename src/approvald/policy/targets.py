@@ -266,7 +266,8 @@ class Target(Identity):
                     reads.append(path)
                 if not has_glob(word):
                     continue
-                if index in cmd.glob_args:
+                if index in cmd.glob_args or index in cmd.dynamic_args:
+                    # (a glob inside a run-time value, `$(ls ~/.ssh/*)`, names what it can match)
                     globs.add(path)
                 if index not in cmd.dynamic_args:
                     # Unquoted, bash hands the program whatever the pattern matches on disk.
