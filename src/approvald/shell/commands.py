@@ -9,9 +9,8 @@ from __future__ import annotations
 from approvald.model.actions import normalize_path
 from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
-from approvald.shell import envcmds, gitcmd, interpreters, scripts
+from approvald.shell import envcmds, gitcmd, interpreters, scripts, specials
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, SimpleCommand
-from approvald.shell.peel import join_words
 from approvald.shell.programs import SHELLS, Globals, is_watched, strip_globals
 from approvald.shell.state import MAX_DEPTH
 from approvald.shell.words import Word
@@ -19,16 +18,12 @@ from approvald.shell.wrappers import wrapper
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from approvald.shell.state import Ctx, Scope
     from approvald.shell.walk import Analyzer
     from approvald.shell.words import Visit as Visit
 
 _BACKTICK_ESCAPE = lazy_compile(r"\\([\\`$])")
-_FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
-_FIND_WRITES = frozenset({"-fprint", "-fprint0", "-fls", "-fprintf"})
-_CD_FLAGS = frozenset({"-L", "-P", "-e", "-@", "--"})
 _NONE: frozenset[int] = frozenset()
 
 
@@ -261,7 +256,7 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
                                                content)
     if interpreters.is_interpreter(name):
         return interpreters.run(an, name, words, assignments, scope, ctx, site, stdin)
-    handler = _BUILTINS.get(name)  # most commands name none of these: one lookup
+    handler = specials.HANDLERS.get(name)  # most commands name none of these: one lookup
     if handler is not None:
         index = handler(an, name, words, assignments, scope, ctx, site, stdin)
         if index is not None:
@@ -269,110 +264,9 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
     return emit(an, words, assignments, ctx, site, scope=scope)
 
 
-# What `dispatch` does for the programs below, beyond reporting them: each handler returns the
-# index of the command it reported, or None to have the command reported as any other is.
-
-def _eval(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    rest = words[1:]
-    if not rest:
-        return None
-    script = join_words(rest[1:] if rest[0].text == "--" else rest)
-    index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, script, "eval"))
-    walk_nested(an, script.text, scope, ctx, "eval", site)  # same shell: cd carries over
-    return index
-
-
-def _trap(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    rest = words[1:]
-    if rest and rest[0].text == "--":
-        rest = rest[1:]
-    if len(rest) < 2 or rest[0].text.startswith("-") or not rest[0].text:
-        return None
-    index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, rest[0], "trap"))
-    walk_nested(an, rest[0].text, scope.copy(), ctx, "trap", site)
-    return index
-
-
-def _find(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    return find(an, words, assignments, scope, ctx, site)
-
-
-def _fd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-        ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    return fd(an, name, words, assignments, scope, ctx, site)
-
-
-def _make(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    return scripts.make(an, words, assignments, scope, ctx, site, stdin)
-
-
-def _cd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-        ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    index = emit(an, words, assignments, ctx, site)
-    if not set(site.peeled) - {"builtin", "command"} and site.replace is None \
-            and not site.appended:
-        change_directory(an, name, words[1:], scope)
-    return index
-
-
-def _alias(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-           ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    for word in words[1:]:
-        alias_name, equals, value = word.text.partition("=")
-        if equals and word.literal:
-            scope.aliases[alias_name] = value
-    return None
-
-
-def _hash(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    remember_hashed(words[1:], scope)
-    return None
-
-
-_BUILTINS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, Site,
-                                Word | None], int | None]] = {
-    "eval": _eval, "trap": _trap, "find": _find, "fd": _fd, "fdfind": _fd,
-    "source": scripts.source, ".": scripts.source,
-    **dict.fromkeys(("at", "batch", "crontab", "atq", "atrm"), scripts.scheduled),
-    "make": _make, "gmake": _make, "cd": _cd, "pushd": _cd, "popd": _cd,
-    "alias": _alias, "hash": _hash,
-}
-
-
 # Names `hash -p` bound to a path are kept with the aliases under this prefix (no alias name can
 # hold a NUL): bash looks them up after `command`, `exec` and `time` too, where no alias applies.
 HASHED = "\0hash:"
-
-
-def remember_hashed(words: list[Word], scope: Scope) -> None:
-    """`hash -p PATH NAME...`: from now on NAME runs PATH (`hash -p /bin/rm git; git -rf ~`),
-    as an alias would run it; a PATH known only at run time makes NAME a run-time name."""
-    path: Word | None = None
-    index = 0
-    while path is None and index < len(words) and words[index].text.startswith("-") \
-            and words[index].text != "-":
-        option = words[index]
-        index += 1
-        if option.text == "--":
-            break
-        letters = option.text[1:]
-        if "p" in letters:  # -p PATH, or -pPATH
-            glued = letters[letters.index("p") + 1:]
-            if glued:
-                path = Word(glued, option.literal)
-            elif index < len(words):
-                path, index = words[index], index + 1
-    if path is None:
-        return
-    command = quote_words([path]) if path.literal else '"${BASH_CMDS[hashed]}"'
-    for word in words[index:]:
-        if word.literal:
-            scope.aliases[HASHED + word.text] = command
 
 
 def dynamic_text(an: Analyzer, word: Word, what: str) -> str | None:
@@ -380,144 +274,6 @@ def dynamic_text(an: Analyzer, word: Word, what: str) -> str | None:
         return None
     an.note_dynamic(f"{what} runs text that is only known at run time: {word.text!r}")
     return DYNAMIC_NAME
-
-
-def find(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
-         site: Site) -> int:
-    """find keeps its own argv (`-delete` stays visible); each -exec is a derived command.
-
-    `{}` in an -exec command is what find found: with one starting point and one name test
-    it is `ROOT/**/NAME` (a glob the policy can judge: `find . -name '.env*' -exec cat {} +`
-    reads `.env*` files); otherwise it is only known at run time."""
-    index = emit(an, words, assignments, ctx, site)
-    rest = words[1:]
-    fill = _found_files(an, rest, site.cwd)
-    position = 0
-    while position < len(rest):
-        option = rest[position].text
-        position += 1
-        if option in _FIND_WRITES and position < len(rest):
-            an.add_path(rest[position], site.cwd, "write", f"find {option} file")
-        if option not in _FIND_EXEC:
-            continue
-        command: list[Word] = []
-        while position < len(rest):
-            word = rest[position]
-            position += 1
-            if word.text == ";" or (word.text == "+" and command and command[-1].text == "{}"):
-                break
-            command.append(word)
-        via = f"find {option}"
-        if command and fill is not None and command[0].text != "{}":
-            command = [Word(w.text.replace("{}", fill), w.literal, True) if "{}" in w.text
-                       else w for w in command]
-        if command and can_nest(an, ctx, via):
-            run_argv(an, command, [], scope, derived(ctx, via, [*site.peeled, "find"]),
-                     text=site.text, replace="{}", cwd=site.cwd)
-    return index
-
-
-# fd's short options that take a value (the rest of a cluster, or the next word).
-_FD_VALUES = frozenset("dEetSjcoxX")
-_FD_PLACEHOLDERS = ("{}", "{/}", "{//}", "{.}", "{/.}")
-
-
-def fd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-       ctx: Ctx, site: Site) -> int:
-    """fd keeps its own argv; each `-x`/`--exec` or `-X`/`--exec-batch` command (the words
-    after it, up to `;` or the end) is a derived command run on what fd finds: a placeholder
-    (`{}`, `{/}`, `{//}`, `{.}`, `{/.}`) is a run-time value, and without one the found paths
-    are appended."""
-    index = emit(an, words, assignments, ctx, site)
-    rest = words[1:]
-    position = 0
-    while position < len(rest):
-        option = rest[position].text
-        position += 1
-        start = _fd_exec(option)
-        if start is None:
-            continue
-        command = [Word(start)] if start else []
-        while position < len(rest) and rest[position].text != ";":
-            command.append(rest[position])
-            position += 1
-        position += 1  # the `;`
-        via = f"{name} {option}"
-        if not command or not can_nest(an, ctx, via):
-            continue
-        placeholder = any(p in w.text for w in command for p in _FD_PLACEHOLDERS)
-        run_argv(an, command, [], scope, derived(ctx, via, [*site.peeled, name]),
-                 text=site.text, replace="{" if placeholder else None,
-                 appended=not placeholder, cwd=site.cwd)
-    return index
-
-
-def _fd_exec(option: str) -> str | None:
-    """For an fd argument that starts an exec command, the command's first word when glued to
-    it ("" when the command follows); None for any other argument."""
-    if option in ("--exec", "--exec-batch"):
-        return ""
-    if option.startswith(("--exec=", "--exec-batch=")):
-        return option.partition("=")[2]
-    if option.startswith("-") and not option.startswith("--"):
-        for position, letter in enumerate(option[1:], 1):
-            if letter in "xX":
-                return option[position + 1:]
-            if letter in _FD_VALUES:
-                return None  # the rest is this option's value
-    return None
-
-
-_FIND_NAMES = frozenset({"-name", "-iname"})
-_FIND_PATHS = frozenset({"-path", "-ipath", "-wholename", "-iwholename"})
-
-
-def _found_files(an: Analyzer, rest: list[Word], cwd: str) -> str | None:
-    """What `{}` stands for, as a glob, when find's tests say it (see `find`)."""
-    roots: list[Word] = []
-    for word in rest:
-        if word.text.startswith("-") or word.text in ("(", "!", ")"):
-            break
-        roots.append(word)
-    names = [rest[i + 1] for i, w in enumerate(rest[:-1]) if w.text in _FIND_NAMES]
-    paths = [rest[i + 1] for i, w in enumerate(rest[:-1]) if w.text in _FIND_PATHS]
-    if len(roots) > 1 or len(names) + len(paths) != 1 or any(
-            not w.literal for w in (*roots, *names, *paths)):
-        return None
-    root = roots[0].text if roots else "."
-    if paths:
-        return normalize_path(paths[0].text, cwd, an.home)
-    name = names[0].text
-    if "/" in name or not name:
-        return None
-    return normalize_path(root, cwd, an.home).rstrip("/") + "/**/" + name
-
-def change_directory(an: Analyzer, name: str, rest: list[Word], scope: Scope) -> None:
-    operands = [word for word in rest if not (word.literal and word.text in _CD_FLAGS)]
-    target: str | None = None
-    if name == "popd":
-        if not operands and scope.stack:
-            target = scope.stack.pop()
-    elif not operands:
-        if name == "cd":
-            target = normalize_path("~", scope.cwd, an.home)
-        elif scope.stack:  # pushd alone swaps the top two directories
-            target = scope.stack.pop()
-            scope.stack.append(scope.cwd)
-    else:
-        operand = operands[0]
-        if operand.literal and operand.text == "-" and name == "cd":
-            target = scope.oldpwd
-        elif operand.literal and not operand.text.startswith(("+", "-")):
-            target = normalize_path(operand.text, scope.cwd, an.home)
-            if name == "pushd":
-                scope.stack.append(scope.cwd)
-    if target is None:
-        shown = " ".join(word.text for word in [Word(name), *rest])
-        an.note_dynamic(f"`{shown}`: the directory is only known at run time; later paths "
-                        f"are resolved against {scope.cwd}")
-        return
-    scope.oldpwd, scope.cwd = scope.cwd, target
 
 
 def resolve_dir(an: Analyzer, word: Word, cwd: str, what: str) -> str:

@@ -1,0 +1,151 @@
+"""What `commands.dispatch` does for programs it treats specially, beyond reporting them:
+eval and trap run text, find and fd run commands on what they find, source, at, crontab and
+make run scripts, cd moves the directory, alias and `hash -p` bind names."""
+
+from __future__ import annotations
+
+from approvald.model.actions import normalize_path
+from approvald.shell import commands, finders, scripts
+from approvald.shell.peel import join_words
+from approvald.shell.words import Word
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from approvald.shell.commands import Site
+    from approvald.shell.state import Ctx, Scope
+    from approvald.shell.walk import Analyzer
+
+_CD_FLAGS = frozenset({"-L", "-P", "-e", "-@", "--"})
+
+
+# What `dispatch` does for the programs below, beyond reporting them: each handler returns the
+# index of the command it reported, or None to have the command reported as any other is.
+
+def _eval(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    rest = words[1:]
+    if not rest:
+        return None
+    script = join_words(rest[1:] if rest[0].text == "--" else rest)
+    dynamic = commands.dynamic_text(an, script, "eval")
+    index = commands.emit(an, words, assignments, ctx, site, dynamic=dynamic)
+    commands.walk_nested(an, script.text, scope, ctx, "eval", site)  # same shell: cd carries over
+    return index
+
+
+def _trap(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    rest = words[1:]
+    if rest and rest[0].text == "--":
+        rest = rest[1:]
+    if len(rest) < 2 or rest[0].text.startswith("-") or not rest[0].text:
+        return None
+    dynamic = commands.dynamic_text(an, rest[0], "trap")
+    index = commands.emit(an, words, assignments, ctx, site, dynamic=dynamic)
+    commands.walk_nested(an, rest[0].text, scope.copy(), ctx, "trap", site)
+    return index
+
+
+def _find(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    return finders.find(an, words, assignments, scope, ctx, site)
+
+
+def _fd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+        ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    return finders.fd(an, name, words, assignments, scope, ctx, site)
+
+
+def _make(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    return scripts.make(an, words, assignments, scope, ctx, site, stdin)
+
+
+def _cd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+        ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    index = commands.emit(an, words, assignments, ctx, site)
+    if not set(site.peeled) - {"builtin", "command"} and site.replace is None \
+            and not site.appended:
+        change_directory(an, name, words[1:], scope)
+    return index
+
+
+def _alias(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+           ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    for word in words[1:]:
+        alias_name, equals, value = word.text.partition("=")
+        if equals and word.literal:
+            scope.aliases[alias_name] = value
+    return None
+
+
+def _hash(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    remember_hashed(words[1:], scope)
+    return None
+
+
+HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, Site,
+                                Word | None], int | None]] = {
+    "eval": _eval, "trap": _trap, "find": _find, "fd": _fd, "fdfind": _fd,
+    "source": scripts.source, ".": scripts.source,
+    **dict.fromkeys(("at", "batch", "crontab", "atq", "atrm"), scripts.scheduled),
+    "make": _make, "gmake": _make, "cd": _cd, "pushd": _cd, "popd": _cd,
+    "alias": _alias, "hash": _hash,
+}
+
+
+def remember_hashed(words: list[Word], scope: Scope) -> None:
+    """`hash -p PATH NAME...`: from now on NAME runs PATH (`hash -p /bin/rm git; git -rf ~`),
+    as an alias would run it; a PATH known only at run time makes NAME a run-time name."""
+    path: Word | None = None
+    index = 0
+    while path is None and index < len(words) and words[index].text.startswith("-") \
+            and words[index].text != "-":
+        option = words[index]
+        index += 1
+        if option.text == "--":
+            break
+        letters = option.text[1:]
+        if "p" in letters:  # -p PATH, or -pPATH
+            glued = letters[letters.index("p") + 1:]
+            if glued:
+                path = Word(glued, option.literal)
+            elif index < len(words):
+                path, index = words[index], index + 1
+    if path is None:
+        return
+    command = commands.quote_words([path]) if path.literal else '"${BASH_CMDS[hashed]}"'
+    for word in words[index:]:
+        if word.literal:
+            scope.aliases[commands.HASHED + word.text] = command
+
+
+def change_directory(an: Analyzer, name: str, rest: list[Word], scope: Scope) -> None:
+    operands = [word for word in rest if not (word.literal and word.text in _CD_FLAGS)]
+    target: str | None = None
+    if name == "popd":
+        if not operands and scope.stack:
+            target = scope.stack.pop()
+    elif not operands:
+        if name == "cd":
+            target = normalize_path("~", scope.cwd, an.home)
+        elif scope.stack:  # pushd alone swaps the top two directories
+            target = scope.stack.pop()
+            scope.stack.append(scope.cwd)
+    else:
+        operand = operands[0]
+        if operand.literal and operand.text == "-" and name == "cd":
+            target = scope.oldpwd
+        elif operand.literal and not operand.text.startswith(("+", "-")):
+            target = normalize_path(operand.text, scope.cwd, an.home)
+            if name == "pushd":
+                scope.stack.append(scope.cwd)
+    if target is None:
+        shown = " ".join(word.text for word in [Word(name), *rest])
+        an.note_dynamic(f"`{shown}`: the directory is only known at run time; later paths "
+                        f"are resolved against {scope.cwd}")
+        return
+    scope.oldpwd, scope.cwd = scope.cwd, target
