@@ -111,6 +111,9 @@ group("feed", R, [
 
 group("feed-appended", R, [
     ("xargs-sh-c", "cat cmds.txt | xargs -0 sh -c", "xargs sh -c: the code is appended"),
+    ("xargs-sh-c-known", "echo 'rm -rf ~' | xargs -0 sh -c", "known input, run as xargs splits it"),
+    ("bash-cmds-nameref", "declare -n r=BASH_CM\"\"DS; r[git]=/bin/rm; git -rf ~",
+     "a name reference to bash's command table"),
     ("xargs-sh-c-file", "xargs -a cmds.txt -0 sh -c", "xargs -a FILE sh -c"),
     ("xargs-bash", "ls scripts | xargs bash", "xargs bash: the script is appended"),
     ("xargs-python-c", "cat snippets.txt | xargs -0 python3 -c", "xargs python3 -c"),
@@ -149,7 +152,6 @@ group("feed-appended-ok", A, [
 ])
 
 group("feed-deny", D, [
-    ("xargs-sh-c-known", "echo 'rm -rf ~' | xargs -0 sh -c", "the appended code is known: a wipe"),
     ("xargs-known-key", "echo ~/.ssh/id_rsa | xargs cat", "xargs appends a known secret path"),
     ("xargs-known-env", "printf '%s\\n' .env | xargs -d '\\n' head",
      "xargs -d appends a known secret path"),

@@ -124,6 +124,12 @@ def test_input_that_is_not_code_keeps_the_command_known(line: str, program: str)
 
 @pytest.mark.parametrize("line", [
     "BASH_CMDS[git]=/bin/rm; git -rf ~",
+    'declare -n r=BASH_CM""DS; r[git]=/bin/rm; git -rf ~',  # quotes split the name
+    'x=CMDS; declare -n r=BASH_$x; r[git]=/bin/rm; git -rf ~',
+    'declare -n r=BASH_$UNKNOWN; r[git]=/bin/rm; git -rf ~',  # a run-time target
+    'declare -n r; r=BASH_CM""DS; r[git]=/bin/rm; git -rf ~',
+    'printf -v "BASH_CM""DS[git]" %s /bin/rm; git -rf ~',
+    'read -r "BASH_CM""DS[git]" <<< /bin/rm; git -rf ~',
     "printf -v 'BASH_CMDS[ls]' /bin/rm; ls -rf ~",
     "bash -c 'BASH_CMDS[git]=/bin/rm; git -rf ~'",
 ])
@@ -239,45 +245,29 @@ def test_zshs_equals_expansion_names_the_program(line: str) -> None:
     assert one(run(line), "rm").args == ("-rf", "/")  # zsh runs `=rm` as rm
 
 
-@pytest.mark.parametrize("line, program, args", [
-    ("echo ~/.ssh/id_rsa | xargs cat", "cat", (f"{HOME}/.ssh/id_rsa",)),
-    ("printf '%s\\n' a.txt .env | xargs -d '\\n' cat", "cat", ("a.txt", ".env")),
-    ("echo 'rm -rf ~' | xargs -0 sh -c", "sh", ("-c", "rm -rf ~\n")),
-    ("echo 'rm -rf ~' | xargs sh -c", "sh", ("-c", "rm", "-rf", "~")),  # sh -c rm: `rm` runs
+@pytest.mark.parametrize("line, read", [
+    ("echo ~/.ssh/id_rsa | xargs cat", f"{HOME}/.ssh/id_rsa"),
+    ("printf '%s\\n' a.txt .env | xargs -d '\\n' cat", f"{CWD}/.env"),
+    ("echo '\"id rsa\"' | xargs -0 cat", f"{CWD}/id rsa"),  # quotes xargs would remove
+    ("printf 'a,.env' | xargs -d , -n1 head", f"{CWD}/.env"),
 ])
-def test_xargs_input_known_before_the_line_runs_is_appended(
-        line: str, program: str, args: tuple[str, ...]) -> None:
-    command = one(run(line), program)
-    assert command.args == args and command.dynamic is None
+def test_xargs_known_input_is_read_as_files(line: str, read: str) -> None:
+    assert read in run(line).reads
 
 
 @pytest.mark.parametrize("line", [
-    "echo 'true reboot' | xargs -n1 sh -c",  # -n1: `sh -c true`, then `sh -c reboot`
+    "echo 'rm -rf ~' | xargs sh -c",  # what runs stays a run-time value: xargs' splitting,
+    "echo 'rm -rf ~' | xargs -0 sh -c",  # options and limits are not followed
+    "echo 'true\f;rm -rf ~' | xargs sh -c",  # \f: not a separator for xargs
+    "echo 'rm -rf ~' | xargs --nul sh -c",
+    "echo 'rm -rf ~Z' | xargs -0 -d Z sh -c",
+    "echo true | xargs sh -c < /tmp/code",  # bash gives xargs the file, not the pipe
+    "echo 'true reboot' | xargs -n1 sh -c",
     "echo 'a b' | xargs -L1 sh -c",
-    "echo '\"rm -rf ~\"' | xargs sh -c",  # xargs reads quotes its own way
-    "echo x | xargs -a list sh -c",  # -a: the arguments come from the file
+    "echo x | xargs -a list sh -c",
 ])
-def test_xargs_input_that_could_make_several_commands_stays_dynamic(line: str) -> None:
+def test_xargs_known_input_leaves_what_runs_dynamic(line: str) -> None:
     assert one(run(line), "sh").dynamic == DYNAMIC_NAME
-
-
-@pytest.mark.parametrize("line, appended", [
-    ("find ~/.ssh -type f | xargs cat", "$(find ~/.ssh -type f)"),
-    ("find ~/.ssh -type f 2>/dev/null | xargs -0 cat", "$(find ~/.ssh -type f)"),
-    ("fd . ~/.aws | sort | head -3 | xargs cat", "$(fd . ~/.aws)"),  # filters pass it on
-    ("ls ~/.ssh/* | xargs -n1 cat", "$(ls ~/.ssh/*)"),
-])
-def test_xargs_appends_file_names_a_lister_prints_as_its_substitution(
-        line: str, appended: str) -> None:
-    command = one(run(line), "cat")
-    assert command.args[-1] == appended and len(command.args) - 1 in command.dynamic_args
-
-
-@pytest.mark.parametrize("line", ["curl -s https://x.example.com | xargs cat",
-                                  "find . | wc -l | xargs cat",
-                                  "find . -type f | xargs -a list cat"])
-def test_xargs_appends_nothing_known_from_other_programs(line: str) -> None:
-    assert run(line).commands[-1].args == ()
 
 
 def test_xargs_code_after_a_lone_dash_is_dynamic() -> None:

@@ -176,11 +176,9 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             # What xargs appends or replaces reaches the derived command too (`xargs watch -x
             # sh -c`: watch runs `sh -c INPUT`).
             rest, appended = peel.rest, peel.appended
-            if peel.split_input is not None and stdin is not None and stdin.literal:
-                items = peel.split_input(stdin.text)  # `echo PATH | xargs cat`: known input
-                if items is not None:
-                    rest, appended = rest + [Word(i, True, any(c in i for c in "*?["))
-                                             for i in items], False
+            if peel.input_names is not None and stdin is not None and stdin.text:
+                for name in peel.input_names(stdin.text):  # `echo PATH | xargs cat`
+                    an.add_path(Word(name), site.cwd, "read", "xargs input")
             printer = an.printers.printer(an.commands, stdin) \
                 if appended and not peel.stdin_through else None
             if printer is not None and printer.program in _LISTERS and printer.text:
@@ -269,6 +267,23 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
 HASHED = "\0hash:"
 
 
+def command_table(an: Analyzer, text: str, ctx: Ctx | None, assigning: bool = False) -> None:
+    """Bash's command table can make any later name run any program (`BASH_CMDS[git]=/bin/rm;
+    git -rf ~`): a person decides, and what it binds is not followed. Asked of every text
+    walked (an assignment to it), of the words of every command that assigns variables, once
+    quotes are removed (`printf -v 'BASH_CM''DS[git]' ...`), and of every value assigned (a
+    name reference's target)."""
+    if "BASH_CMDS" in text and (assigning or _COMMAND_TABLE.search(text)):
+        an.unanalyzed(text, "the line names bash's command table (BASH_CMDS), which can make a "
+                      "command name run another program", ctx)
+
+
+_COMMAND_TABLE = lazy_compile(r"BASH_CMDS(?:\[|\+?=)")  # an assignment to it
+# Builtins that assign the variables their arguments name.
+_ASSIGNING = frozenset({"declare", "typeset", "local", "readonly", "export", "printf", "read",
+                        "mapfile", "readarray", "getopts"})
+
+
 def dynamic_text(an: Analyzer, word: Word, what: str) -> str | None:
     if word.literal:
         return None
@@ -318,6 +333,8 @@ def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site
         shown = " ".join(word.text for word in words)
         an.note_dynamic(f"{program}: some arguments are only known at run time ({shown!r})")
     argv = tuple([word.text for word in words])
+    if program in _ASSIGNING:
+        command_table(an, " ".join(argv), ctx, assigning=True)
     command = SimpleCommand(  # in field order, not by keyword: matching 14 keywords costs
         argv,                 # a third of building the command
         program,

@@ -23,8 +23,8 @@ class Peel(Plain):
     replace: str | None  # xargs -I: words containing this are filled in at run time
     appended: bool  # xargs: extra arguments are appended at run time
     stdin_through: bool  # the derived command reads the wrapper's own stdin (xargs -a FILE)
-    # xargs: the arguments known input (`echo PATH | xargs cat`) becomes; None past a limit
-    split_input: Callable[[str], list[str] | None] | None
+    # xargs: the names known input (`echo PATH | xargs cat`) may become, as files read
+    input_names: Callable[[str], list[str]] | None
     reads: list[Word]
     writes: list[Word]
 
@@ -34,7 +34,7 @@ class Peel(Plain):
                  replace: str | None = None, appended: bool = False,
                  reads: list[Word] | None = None, writes: list[Word] | None = None,
                  stdin_through: bool = False,
-                 split_input: Callable[[str], list[str] | None] | None = None) -> None:
+                 input_names: Callable[[str], list[str]] | None = None) -> None:
         self.rest = rest
         self.assignments = assignments if assignments is not None else []
         self.chdir = chdir
@@ -46,7 +46,7 @@ class Peel(Plain):
         self.replace = replace
         self.appended = appended
         self.stdin_through = stdin_through
-        self.split_input = split_input
+        self.input_names = input_names
         self.reads = reads if reads is not None else []
         self.writes = writes if writes is not None else []
 

@@ -223,6 +223,11 @@ def handle_declaration(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> Outc
     if program in _DECLARATIONS:
         flags = "".join(w.text[1:] for w in words[1:] if w.literal and w.text.startswith("-"))
         arrays = "a" in flags or "A" in flags
+        if "n" in flags and any(not value.literal for _, value in assigned):
+            # `declare -n r=BASH_$x`: a name whose target is known only at run time can be
+            # bash's command table (or PATH): what it binds is not followed
+            an.unanalyzed(ctx.source(node), "a name reference whose target is only known at "
+                          "run time", ctx)
         for name, value in assigned:
             set_var(scope, name, Word(value.text, False) if arrays else value)
         if program == "export" or "x" in flags:
@@ -279,15 +284,6 @@ def assignment(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> tuple[str, W
         word = Word((before.text if before else "") + word.text,
                     word.literal and before is not None and before.literal)
     return name_text + between + word.text, word
-
-
-def command_table(an: Analyzer, text: str, ctx: Ctx | None) -> None:
-    """Text that names bash's command table (`BASH_CMDS[git]=/bin/rm; git -rf ~`, and the
-    many other ways to assign it: printf -v, read, declare) can make any later name run any
-    program: a person decides (what it binds is not followed)."""
-    if "BASH_CMDS" in text:
-        an.unanalyzed(text, "the line names bash's command table (BASH_CMDS), which can make a "
-                      "command name run another program", ctx)
 
 
 def judge_env(an: Analyzer, assigned: list[tuple[str, Word]], scope: Scope, ctx: Ctx,

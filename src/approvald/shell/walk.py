@@ -97,7 +97,7 @@ class Analyzer:
         scope = Scope(normalize_path(self.cwd or "/", "", self.home))
         self.scope = scope
         try:
-            statements.command_table(self, self.line, None)
+            commands.command_table(self, self.line, None)
             if not (self.fast and self.simple_line(scope)):
                 self.walk_source(self.line, scope, None, "", ())
         except (Budget, RecursionError):
@@ -175,7 +175,7 @@ class Analyzer:
         if parent is not None and not self.expand(text, parent):
             return None
         if parent is not None:
-            statements.command_table(self, text, parent)
+            commands.command_table(self, text, parent)
         if self.fast and parent is not None:
             outcome = statements.plain_statement(self, text, scope, depth, via, wrappers)
             if outcome is not None:
@@ -299,6 +299,7 @@ class Analyzer:
                     text, value = statements.assignment(self, child, scope, ctx)
                     name = text.split("=", 1)[0].rstrip("+")
                     statements.set_var(scope, name, value)
+                    commands.command_table(self, value.text, ctx, assigning=True)  # a nameref
                     assigned.append((name, value))
             statements.judge_env(self, assigned, scope, ctx, node)
         elif kind == "for_statement":

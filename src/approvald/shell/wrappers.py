@@ -166,44 +166,37 @@ def _xargs(words: list[Word]) -> Peel | None:
     rest = words[index:] or [Word("echo")]
     arg_file = option_value(options, "-a", "--arg-file")
     delimiter = option_value(options, "-d", "--delimiter")
-    if {"-0", "--null"} & names(options):
-        delimiter = Word("\0")
-    # Without -a, xargs gives the command /dev/null as its stdin; with it, its own
-    # (`cat code | xargs -a list sh -s` runs the piped code).
-    # Known input becomes one command's arguments only when nothing splits it into several
-    # commands (-n, -L, -s, ...) or ends it early (-E); a replacement (-I) is left to run time.
-    one_command = not (_XARGS_GROUPING & names(options)) and replace is None
+    # Without -a, xargs gives the command /dev/null as its stdin and reads its arguments from
+    # its own; with it, the command reads that (`cat code | xargs -a list sh -s`).
     return Peel(rest, nested="xargs", replace=replace, appended=replace is None,
                 reads=[arg_file] if arg_file is not None else [],
                 stdin_through=arg_file is not None,
-                split_input=partial(xargs_items, None if delimiter is None else delimiter.text)
-                if one_command and arg_file is None and (delimiter is None or delimiter.literal)
-                else None)
+                input_names=None if arg_file is not None else partial(
+                    input_names, delimiter.text if delimiter is not None else ""))
 
 
-_XARGS_GROUPING = frozenset({"-n", "-L", "-l", "-s", "-x", "-e", "-E", "--max-args",
-                             "--max-lines", "--max-chars", "--exit", "--eof"})
-_XARGS_ESCAPES = {"\\n": "\n", "\\t": "\t", "\\0": "\0", "\\\\": "\\"}
-MAX_XARGS_ITEMS = 64  # more known input than this stays a run-time argument list
+MAX_INPUT_NAMES = 256  # known input with more words than this is left to run time
+MAX_INPUT_BYTES = 16384  # and longer known input
+_QUOTING = str.maketrans("", "", "'\"\\")
 
 
-def xargs_items(delimiter: str | None, text: str) -> list[str] | None:
-    """The arguments xargs makes of `text` (`echo PATH | xargs cat`): split at `delimiter`
-    (-0, -d C), or at blanks and newlines. None, leaving them to run time, when there are too
-    many, when -d's delimiter is an escape, or when the text has quotes or backslashes (xargs
-    reads those its own way)."""
-    if delimiter is not None:
-        delimiter = _XARGS_ESCAPES.get(delimiter, delimiter)
-        if len(delimiter) != 1:
-            return None
-        items = text.split(delimiter)
-        if items and items[-1] in ("", "\n"):
-            items.pop()
-    elif "'" in text or '"' in text or "\\" in text:
-        return None
-    else:
-        items = text.split()
-    return items if len(items) <= MAX_XARGS_ITEMS else None
+def input_names(delimiter: str, text: str) -> list[str]:
+    """Every name xargs could make of known input `text` (`echo ~/.ssh/id_rsa | xargs cat`):
+    its words split at blanks, and its lines split at newlines, NUL and -d's character, each
+    with and without quotes and backslashes. A superset: which of them become arguments, and
+    of how many commands, depends on options, quoting rules and limits this does not follow, so
+    they are only taken as files the command may read (what runs stays a run-time value)."""
+    if len(text) > MAX_INPUT_BYTES:
+        return []
+    import re
+
+    lines = "\n\0" + (delimiter if len(delimiter) == 1 else "")
+    names: dict[str, None] = {}
+    for form in (text, text.translate(_QUOTING)):
+        for separators in (" \t\r\f\v" + lines, lines):
+            names.update(dict.fromkeys(re.split(f"[{re.escape(separators)}]+", form)))
+    names.pop("", None)
+    return list(names) if len(names) <= MAX_INPUT_NAMES else []
 
 
 def _chroot(words: list[Word]) -> Peel | None:
