@@ -239,3 +239,11 @@ def test_script_only_known_at_run_time_is_dynamic(line: str) -> None:
     analysis = run(line)
     assert one(analysis, line.split()[0]).dynamic == DYNAMIC_NAME
     assert analysis.dynamic
+
+
+def test_a_redirected_stdin_replaces_the_pipe() -> None:
+    # bash gives sh the file, not what echo prints (the last redirect wins)
+    analysis = run("echo 'rm -rf ~' | sh < /tmp/code")
+    assert "rm" not in programs(analysis)
+    written = run("echo 'rm -rf ~' > /tmp/c; echo true | sh < /tmp/c")
+    assert "rm" in programs(written)  # a file the line wrote runs what was written

@@ -89,7 +89,7 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
     if found.stdin is not None:
         stdin = found.stdin
     elif found.stdin_file is not None:
-        stdin = scope.files.written.get(found.stdin_file, stdin)
+        stdin = scope.files.written.get(found.stdin_file)  # (not the pipe: bash uses the file)
     if not words and not found.redirects:  # `X=1 Y=2`: the shell itself keeps them
         for name, _, value in assigned:
             set_var(scope, name, value)
