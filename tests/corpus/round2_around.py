@@ -112,6 +112,7 @@ group("feed", R, [
 group("feed-appended", R, [
     ("xargs-sh-c", "cat cmds.txt | xargs -0 sh -c", "xargs sh -c: the code is appended"),
     ("xargs-sh-c-known", "echo 'rm -rf ~' | xargs -0 sh -c", "known input, run as xargs splits it"),
+    ("cat-dashdash", "echo true | cat -- -x | sh", "after --, -x is a file cat prints"),
     ("bash-cmds-nameref", "declare -n r=BASH_CM\"\"DS; r[git]=/bin/rm; git -rf ~",
      "a name reference to bash's command table"),
     ("xargs-sh-c-file", "xargs -a cmds.txt -0 sh -c", "xargs -a FILE sh -c"),
@@ -152,6 +153,12 @@ group("feed-appended-ok", A, [
 ])
 
 group("feed-deny", D, [
+    ("deno-ext-wipe", "deno eval --ext js \"Deno.removeSync('/home/dev', {recursive: true})\"",
+     "deno eval's --ext takes a value: the code is the next word"),
+    ("deno-quiet-wipe", "deno -q eval \"Deno.removeSync('/home/dev', {recursive: true})\"",
+     "a global flag before the subcommand"),
+    ("deno-repl-wipe", "deno repl --eval \"Deno.removeSync('/home/dev', {recursive: true})\"",
+     "deno repl --eval runs its code first"),
     ("xargs-known-key", "echo ~/.ssh/id_rsa | xargs cat", "xargs appends a known secret path"),
     ("xargs-known-env", "printf '%s\\n' .env | xargs -d '\\n' head",
      "xargs -d appends a known secret path"),

@@ -45,6 +45,7 @@ group("sec2-glob", D, [
     ("fd-aws-xargs", "fd . ~/.aws | xargs base64", "fd's names of credential files"),
     ("ls-glob-xargs", "ls ~/.ssh/* | xargs cat", "ls prints what its glob matched"),
     ("ls-glob-subst", "cat $(ls ~/.ssh/*)", "a glob inside a substitution"),
+    ("git-grep-no-index", "git grep --no-index -e . ~/.ssh", "git grep prints what it searches"),
     ("git-blame-contents", "git blame --contents ~/.ssh/id_rsa README.md",
      "git blame --contents reads the file it names"),
 ])

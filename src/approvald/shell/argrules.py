@@ -76,6 +76,10 @@ def _git(acc: Acc) -> None:
                 acc.patterns.add(index + 1)
         if operands and not has(seen, "-e", "-f"):
             acc.patterns.add(operands[0] + 1)
+            operands = operands[1:]
+        for position in operands:  # paths it searches (and prints: --no-index, any file)
+            if rest[position] != "--":
+                acc.read(rest[position])
     elif sub in ("commit", "tag", "merge", "notes", "stash", "revert", "cherry-pick"):
         seen, _ = scan(rest, frozenset({"-m", "--message", "-F", "--file", "-t",
                                          "--template", "-C", "-c"}))

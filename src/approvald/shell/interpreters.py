@@ -278,16 +278,17 @@ def _deno(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope,
     from approvald.shell.code import Findings
     from approvald.shell.commands import emit
 
-    rest = words[1:]
+    rest = _deno_operands(words[1:])  # `deno -q eval --ext js CODE`: [eval, CODE]
     code: Word | None = None
     if rest and rest[0].text == "eval":
-        operands = [w for w in rest[1:] if not w.text.startswith("-")]
-        code = site.filled(operands[0]) if operands else None
+        code = site.filled(rest[1]) if len(rest) > 1 else None
+    elif rest and rest[0].text == "repl":  # `deno repl --eval CODE` runs CODE first
+        at = next((i for i, w in enumerate(words[:-1]) if w.text == "--eval"), None)
+        code = site.filled(words[at + 1]) if at is not None else None
     # `xargs deno eval`, `xargs deno run`, `xargs deno`: the code, the script or the
     # subcommand is what xargs appends
     appended_code = site.appended and (not rest or (
-        rest[0].text in ("eval", "run") and code is None and
-        all(w.text.startswith("-") for w in rest[1:])))
+        rest[0].text in ("eval", "run") and len(rest) == 1))
     findings = prepare(an, "js", code, ctx) if code is not None else Findings()
     dynamic = DYNAMIC_NAME if appended_code or (code is not None and not code.literal) \
         else None
@@ -297,6 +298,29 @@ def _deno(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope,
                  findings=frozenset(findings.flags))
     apply(an, findings, scope, ctx, site, "deno eval", "deno")
     return index
+
+
+# deno options (before or after its subcommand) that take the next word as their value.
+_DENO_VALUES = frozenset({"--ext", "-c", "--config", "--import-map", "--location", "--seed",
+                          "--cert", "--lock", "-L", "--log-level", "--env-file", "--inspect",
+                          "--v8-flags", "--reload", "-r", "--eval-file"})
+
+
+def _deno_operands(words: list[Word]) -> list[Word]:
+    """deno's words less its options (and their values): the subcommand and its operands."""
+    operands: list[Word] = []
+    index = 0
+    while index < len(words):
+        text = words[index].text
+        index += 1
+        if text == "--":
+            return operands + words[index:]
+        if text.startswith("-") and len(text) > 1:
+            if text in _DENO_VALUES and index < len(words):
+                index += 1
+            continue
+        operands.append(words[index - 1])
+    return operands
 
 
 def prepare(an: Analyzer, language: str, code: Word, ctx: Ctx) -> Findings:

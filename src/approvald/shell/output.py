@@ -50,7 +50,9 @@ def stdout_of(an: Analyzer, index: int | None, stdin: Word | None) -> Word | Non
     elif program == "printf" and args:
         result = _printf(args, literal)
     elif program == "cat":
-        operands = [arg for arg in args if arg == "-" or not arg.startswith("-")]
+        ended = args.index("--") if "--" in args else len(args)  # after `--`, all are files
+        operands = [arg for arg in args[:ended] if arg == "-" or not arg.startswith("-")] + \
+            args[ended + 1:]
         if not operands or operands == ["-"]:
             result = stdin
         elif len(operands) == 1 and literal:
