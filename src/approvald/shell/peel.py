@@ -22,11 +22,11 @@ class Peel(Plain):
     keep: bool  # report the wrapper itself too (docker run: its mounts matter)
     replace: str | None  # xargs -I: words containing this are filled in at run time
     appended: bool  # xargs: extra arguments are appended at run time
+    reads: list[Word]
+    writes: list[Word]
     stdin_through: bool  # the derived command reads the wrapper's own stdin (xargs -a FILE)
     # xargs: the names known input (`echo PATH | xargs cat`) may become, as files read
     input_names: Callable[[str], list[str]] | None
-    reads: list[Word]
-    writes: list[Word]
 
     def __init__(self, rest: list[Word], assignments: list[str] | None = None,
                  chdir: Word | None = None, nested: str = "", shell_text: Word | None = None,
