@@ -43,6 +43,8 @@ group("sec2-glob", D, [
     ("find-ssh-sort-xargs", "find ~/.ssh -type f | sort | xargs -n1 head",
      "through a filter of lines, one at a time"),
     ("fd-aws-xargs", "fd . ~/.aws | xargs base64", "fd's names of credential files"),
+    ("find-ssh-xargs-replace", "find ~/.ssh -type f | xargs -I{} cat {}",
+     "find's names in place of xargs' replacement string"),
     ("ls-glob-xargs", "ls ~/.ssh/* | xargs cat", "ls prints what its glob matched"),
     ("ls-glob-subst", "cat $(ls ~/.ssh/*)", "a glob inside a substitution"),
     ("git-grep-no-index", "git grep --no-index -e . ~/.ssh", "git grep prints what it searches"),

@@ -270,6 +270,26 @@ def test_xargs_known_input_leaves_what_runs_dynamic(line: str) -> None:
     assert one(run(line), "sh").dynamic == DYNAMIC_NAME
 
 
+@pytest.mark.parametrize("line, appended", [
+    ("find ~/.ssh -type f | xargs cat", "$(find ~/.ssh -type f)"),
+    ("find ~/.ssh -type f 2>/dev/null | xargs -0 cat", "$(find ~/.ssh -type f)"),
+    ("fd . ~/.aws | sort | head -3 | xargs cat", "$(fd . ~/.aws)"),  # filters pass it on
+    ("ls ~/.ssh/* | xargs -n1 cat", "$(ls ~/.ssh/*)"),
+    ("find ~/.ssh -type f | xargs -I{} cat {}", "$(find ~/.ssh -type f)"),  # in place of {}
+])
+def test_xargs_appends_file_names_a_lister_prints_as_its_substitution(
+        line: str, appended: str) -> None:
+    command = one(run(line), "cat")
+    assert command.args[-1] == appended and len(command.args) - 1 in command.dynamic_args
+
+
+@pytest.mark.parametrize("line", ["curl -s https://x.example.com | xargs cat",
+                                  "find . | wc -l | xargs cat",
+                                  "find . -type f | xargs -a list cat"])
+def test_xargs_appends_nothing_known_from_other_programs(line: str) -> None:
+    assert run(line).commands[-1].args == ()
+
+
 def test_xargs_code_after_a_lone_dash_is_dynamic() -> None:
     assert one(run("cat cmds | xargs -0 sh -c -"), "sh").dynamic == DYNAMIC_NAME
 

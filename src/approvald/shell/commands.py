@@ -180,10 +180,14 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
                 for name in peel.input_names(stdin.text):  # `echo PATH | xargs cat`
                     an.add_path(Word(name), site.cwd, "read", "xargs input")
             printer = an.printers.printer(an.commands, stdin) \
-                if appended and not peel.stdin_through else None
+                if peel.nested == "xargs" and not peel.stdin_through else None
             if printer is not None and printer.program in _LISTERS and printer.text:
-                # `find ~/.ssh | xargs cat` appends the file names `cat $(find ~/.ssh)` has
-                rest = [*rest, Word(f"$({printer.text})", False)]
+                # `find ~/.ssh | xargs cat` appends the file names `cat $(find ~/.ssh)` has,
+                # `xargs -I{} cat {}` puts them in place of {}
+                listed = f"$({printer.text})"
+                rest = [*rest, Word(listed, False)] if appended else [
+                    Word(w.text.replace(peel.replace, listed), False, w.glob)
+                    if peel.replace and peel.replace in w.text else w for w in rest]
             found = run_argv(an, rest, assignments, scope, inner_ctx, text=text,
                              redirects=redirects, stdin=stdin if peel.stdin_through else None,
                              replace=peel.replace or site.replace,
