@@ -61,7 +61,7 @@ _AG = _search(_AG_VALUES, ("-G", "--file-search-regex"), (), ())
 _ACK = _search(frozenset({"--match", "-A", "-B", "-C", "-m", "--type"}), ("--match",), (), ())
 
 
-_GIT_SHOW_VALUES = frozenset({"-S", "-G", "-O", "-L", "--output", "--contents", "--src-prefix",
+_GIT_DIFF_VALUES = frozenset({"-S", "-G", "-O", "-L", "--output", "--contents", "--src-prefix",
                               "--dst-prefix", "--line-prefix"})
 
 
@@ -78,8 +78,7 @@ def _git(acc: Acc) -> None:
             acc.patterns.add(operands[0] + 1)
             operands = operands[1:]
         for position in operands:  # paths it searches (and prints: --no-index, any file)
-            if rest[position] != "--":
-                acc.read(rest[position])
+            acc.read(rest[position])
     elif sub in ("commit", "tag", "merge", "notes", "stash", "revert", "cherry-pick"):
         seen, _ = scan(rest, frozenset({"-m", "--message", "-F", "--file", "-t",
                                          "--template", "-C", "-c"}))
@@ -104,7 +103,7 @@ def _git(acc: Acc) -> None:
         # Their paths are read and shown: a path outside the work tree turns diff's --no-index
         # on by itself (`git diff /dev/null ~/.aws/credentials`); revisions read as paths in
         # the directory, which no secret rule names.
-        seen, operands = scan(rest, _GIT_SHOW_VALUES)
+        seen, operands = scan(rest, _GIT_DIFF_VALUES)
         for value, _ in option_values(seen, "--contents"):
             acc.read(value)
         for value, _ in option_values(seen, "--output"):

@@ -18,7 +18,6 @@ from approvald.shell.wrappers import wrapper
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
-
     from approvald.shell.state import Ctx, Scope
     from approvald.shell.walk import Analyzer
     from approvald.shell.words import Visit as Visit

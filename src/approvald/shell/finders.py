@@ -17,8 +17,8 @@ _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 _FIND_WRITES = frozenset({"-fprint", "-fprint0", "-fls", "-fprintf"})
 
 
-def find(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
-         site: Site) -> int:
+def find(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+         ctx: Ctx, site: Site, stdin: Word | None) -> int:
     """find keeps its own argv (`-delete` stays visible); each -exec is a derived command.
 
     `{}` in an -exec command is what find found: with one starting point and one name test
@@ -59,7 +59,7 @@ _FD_PLACEHOLDERS = ("{}", "{/}", "{//}", "{.}", "{/.}")
 
 
 def fd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-       ctx: Ctx, site: Site) -> int:
+       ctx: Ctx, site: Site, stdin: Word | None) -> int:
     """fd keeps its own argv; each `-x`/`--exec` or `-X`/`--exec-batch` command (the words
     after it, up to `;` or the end) is a derived command run on what fd finds: a placeholder
     (`{}`, `{/}`, `{//}`, `{.}`, `{/.}`) is a run-time value, and without one the found paths

@@ -263,8 +263,8 @@ _MAKE_FILE_OPTIONS = ("-f", "--file", "--makefile")
 _MAKE_SHELL = lazy_compile(r"\$[({]shell\s+([^)}]*)[)}]")
 
 
-def make(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
-         site: Site, stdin: Word | None) -> int | None:
+def make(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+         ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
     """`make -f /dev/stdin`, `make -f -`, `make -f x.mk` written by this line, `make --eval`:
     the recipes of that makefile text are shell lines; text only known at run time is
     dynamic. A project's own Makefile is not looked into (like a project script)."""

@@ -48,21 +48,6 @@ def _trap(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
     return index
 
 
-def _find(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    return finders.find(an, words, assignments, scope, ctx, site)
-
-
-def _fd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-        ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    return finders.fd(an, name, words, assignments, scope, ctx, site)
-
-
-def _make(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    return scripts.make(an, words, assignments, scope, ctx, site, stdin)
-
-
 def _cd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
         ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
     index = commands.emit(an, words, assignments, ctx, site)
@@ -89,10 +74,10 @@ def _hash(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
 
 HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, Site,
                                 Word | None], int | None]] = {
-    "eval": _eval, "trap": _trap, "find": _find, "fd": _fd, "fdfind": _fd,
+    "eval": _eval, "trap": _trap, "find": finders.find, "fd": finders.fd, "fdfind": finders.fd,
     "source": scripts.source, ".": scripts.source,
     **dict.fromkeys(("at", "batch", "crontab", "atq", "atrm"), scripts.scheduled),
-    "make": _make, "gmake": _make, "cd": _cd, "pushd": _cd, "popd": _cd,
+    "make": scripts.make, "gmake": scripts.make, "cd": _cd, "pushd": _cd, "popd": _cd,
     "alias": _alias, "hash": _hash,
 }
 

@@ -175,8 +175,8 @@ def _xargs(words: list[Word]) -> Peel | None:
                     input_names, delimiter.text if delimiter is not None else ""))
 
 
-MAX_INPUT_NAMES = 256  # known input with more words than this is left to run time
-MAX_INPUT_BYTES = 16384  # and longer known input
+MAX_INPUT_NAMES = 256  # known input with more names than this, or longer, adds no reads
+MAX_INPUT_BYTES = 16384
 _QUOTING = str.maketrans("", "", "'\"\\")
 
 
