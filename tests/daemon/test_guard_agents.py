@@ -69,3 +69,30 @@ def test_a_full_table_forgets_only_gone_processes(table: Table,
     table.add(agents[1], TERMINAL, "bash", start="later")  # its pid is another process now
     g.learn_from_hook(table.hook(2010, under=fourth), "codex")
     assert sorted(pid for pid, _ in g.known_agents) == [agents[2], fourth]
+
+
+def test_a_known_agent_is_found_without_reading_command_lines(
+        table: Table, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Agent and hook share a name (a Python agent, a Python hook): the first hook tells them
+    apart by their command lines; every later one finds the known agent without reading any,
+    and a launcher with the hook's own command line is still passed over."""
+    read: list[int] = []
+    lines = {100: ["python3", "agent.py"]}
+
+    def argv(pid: int) -> list[str]:
+        read.append(pid)
+        return lines.get(pid, ["python3", "-m", "approvald", "hook"])
+
+    monkeypatch.setattr(peers, "argv", argv)
+    agent = table.add(100, TERMINAL, "python3")
+    g = OperatorGuard()
+    assert g.learn_from_hook(table.add(200, agent, "python3"), "claude-code") == agent
+    assert read == [200, 100]
+    read.clear()
+    for pid in range(300, 310):
+        assert g.learn_from_hook(table.add(pid, agent, "python3"), "claude-code") == agent
+    assert read == []
+    # A launcher (same name, same command line as its hook) between agent and hook.
+    launcher = table.add(400, agent, "python3")
+    assert g.learn_from_hook(table.add(401, launcher, "python3"), "claude-code") == agent
+    assert g.known_agents == [(agent, "claude-code")]

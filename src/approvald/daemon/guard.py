@@ -81,15 +81,18 @@ class OperatorGuard:
         for proc in chain:
             if proc.name in SHELLS:
                 continue
+            # A known agent first: the usual hook is its agent's hundredth, and this spares
+            # reading two command lines when agent and hook share a name. It decides nothing
+            # else: a launcher has one child, the hook it launches, so it is never remembered.
+            with self._lock:
+                if proc.key in self._agents:
+                    self._agents[proc.key] = agent
+                    return proc.pid
             if proc.name == hook.name:
                 if not hook_argv:
                     hook_argv.append(peers.argv(hook.pid))
                 if peers.argv(proc.pid) == hook_argv[0]:
                     continue  # the hook's launcher (a one-file build's bootloader)
-            with self._lock:
-                if proc.key in self._agents:
-                    self._agents[proc.key] = agent
-                    return proc.pid
             # A process under a known agent adds nothing: its requests are refused already,
             # and an agent running many hooks from children must not fill the table.
             with self._lock:
