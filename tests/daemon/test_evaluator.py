@@ -262,3 +262,109 @@ async def test_the_pool_grows_for_requests_kept_waiting_up_to_its_maximum(
         assert len(pool._all) == 3 and pool._grow_timer is None
     finally:
         pool.close()
+
+
+# -- several calls on one busy worker -----------------------------------------------------------
+
+def _deepest(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many calls each send found in flight on its worker (recorded as they are sent)."""
+    seen: list[int] = []
+    send = evaluator._Worker.send
+
+    def counting(worker: Any, message: bytes) -> Any:
+        seen.append(worker.in_flight)
+        return send(worker, message)
+
+    monkeypatch.setattr(evaluator._Worker, "send", counting)
+    return seen
+
+
+async def test_a_busy_worker_takes_several_calls_and_each_gets_its_own_answer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _deepest(monkeypatch)
+    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
+    await pool.start()
+    try:
+        commands = [f"echo {i} {'x' * i}" for i in range(40)]
+        answers = await asyncio.gather(*(pool.evaluate(_action(c, f"s{i}"))
+                                         for i, c in enumerate(commands)))
+        assert [a["reason"] for a in answers] == commands
+        assert max(seen) > 1  # some went to the worker while it was on others
+        assert max(seen) < evaluator.DEPTH
+        assert pool.killed == 0 and len(pool._all) == 1 and pool._idle == list(pool._all)
+    finally:
+        pool.close()
+
+
+async def test_calls_waiting_behind_a_slow_analysis_move_to_another_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _deepest(monkeypatch)
+    gate = tmp_path / "open"
+    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=2, budget_s=60)
+    await pool.start()
+    try:
+        slow = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "bomb")))
+        await asyncio.sleep(0.002)  # it is on the worker, just begun
+        quick = [asyncio.ensure_future(pool.evaluate(_action(f"ls {i}", f"s{i}")))
+                 for i in range(2)]
+        answers = await asyncio.wait_for(asyncio.gather(*quick), 30)
+        assert [a["reason"] for a in answers] == ["ls 0", "ls 1"]
+        assert seen[1] == 1  # the first quick one was sent behind the slow one
+        assert not slow.done()  # answered meanwhile, by the worker the pool grew
+        gate.touch()
+        assert (await slow)["reason"] == f"wait-for {gate}"
+        assert pool.killed == 0
+    finally:
+        pool.close()
+
+
+async def test_calls_behind_one_cut_off_are_answered_by_another_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evaluator, "MOVE_AFTER_S", 60.0)  # they stay until it is cut off
+    seen = _deepest(monkeypatch)
+    never = tmp_path / "never"
+    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
+    await pool.start()
+    try:
+        runaway = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {never}", "bomb")))
+        await asyncio.sleep(0.002)
+        quick = [asyncio.ensure_future(pool.evaluate(_action(f"ls {i}", f"s{i}")))
+                 for i in range(2)]
+        await asyncio.sleep(0.05)
+        assert seen == [0, 1, 2]
+        old = next(iter(pool._all))
+        runaway.cancel()  # the worker is on it: it goes, with it
+        with pytest.raises(asyncio.CancelledError):
+            await runaway
+        assert old.gone and not old.process.is_alive()
+        # Not denied for the runaway's sake: evaluated again, on the worker that replaced it.
+        answers = await asyncio.wait_for(asyncio.gather(*quick), 30)
+        assert [a["reason"] for a in answers] == ["ls 0", "ls 1"]
+        assert len(pool._all) == 1 and old not in pool._all
+    finally:
+        pool.close()
+
+
+async def test_a_call_given_up_behind_another_leaves_that_worker_working(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _deepest(monkeypatch)
+    gate = tmp_path / "open"
+    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
+    await pool.start()
+    try:
+        first = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "a")))
+        await asyncio.sleep(0.002)
+        behind = asyncio.ensure_future(pool.evaluate(_action("ls", "b")))
+        await asyncio.sleep(0.05)
+        assert seen == [0, 1]
+        behind.cancel()  # its caller went away: the worker is on the other one
+        with pytest.raises(asyncio.CancelledError):
+            await behind
+        worker = next(iter(pool._all))
+        assert not worker.gone and worker.process.is_alive()
+        gate.touch()
+        assert (await first)["reason"] == f"wait-for {gate}"
+        assert (await pool.evaluate(_action("ls again", "c")))["reason"] == "ls again"
+        assert pool.killed == 0 and pool._all == {worker}
+    finally:
+        pool.close()

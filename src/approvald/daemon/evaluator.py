@@ -19,7 +19,8 @@ the daemon's backstop. Every action is evaluated in a worker process:
   daemon's own policy by `fallback` (a budgeted thread) until a reload brings them back.
 
 A decision costs one round trip over a pipe (about 0.1 ms, benchmarks/bench_security.py); the
-workers evaluate in parallel, on every core. Where worker processes cannot be started (a frozen
+workers evaluate in parallel, on every core. Under load a busy worker takes several calls at
+once (`DEPTH`; evaluator_worker says why), and a call it cannot start soon moves to another. Where worker processes cannot be started (a frozen
 build without multiprocessing support, say), `ThreadEvaluator` keeps the budget without the
 kill: the answer comes in time, the runaway thread finishes on its own.
 """
@@ -30,14 +31,20 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
-import os
 import pickle
 import sys
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from approvald.daemon.aio import within
+from approvald.daemon.evaluator_worker import (
+    EvaluationFailed,
+    Moved,
+    PolicyDisagrees,
+    _frame,
+    _Worker,
+    worker_main,
+)
 from approvald.model import limits
 from approvald.model.actions import Action
 
@@ -51,19 +58,21 @@ GROW_AFTER_S = 0.25  # a wait for a free worker this long starts another (up to 
 # nothing the daemon would tell the pool about.
 PROBE_AFTER_S = 10.0
 THREADS = 4  # ThreadEvaluator's own threads (the loop's default executor serves the routes)
-START_TIMEOUT_S = 30.0
+# Under load a busy worker takes up to DEPTH calls at once (evaluator_worker says why), only
+# while the one it is on began under FRESH_S ago, and never more bytes than its pipe holds
+# unread (the daemon's write must not block). A call that waits behind one running
+# MOVE_AFTER_S moves to another worker.
+DEPTH = 4
+FRESH_S = 0.02
+MOVE_AFTER_S = GROW_AFTER_S
+PIPE_ROOM = 32 * 1024
+
+__all__ = ["EvaluationFailed", "Evaluator", "Overtime", "PolicyDisagrees", "ProcessEvaluator",
+           "StartingEvaluator", "ThreadEvaluator", "_frame", "process_context", "worker_main"]
 
 
 class Overtime(Exception):
     """The evaluation ran past its budget."""
-
-
-class EvaluationFailed(Exception):
-    """The worker could not evaluate the action (one line saying why)."""
-
-
-class PolicyDisagrees(EvaluationFailed):
-    """A worker could not have the policy the daemon has in force."""
 
 
 class Evaluator(Protocol):
@@ -74,165 +83,6 @@ class Evaluator(Protocol):
     def close(self) -> None: ...
 
 
-# -- the worker process -------------------------------------------------------------------------
-
-def _limit_memory(limit: int) -> None:
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows
-        return
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def worker_main(conn: Connection, load: Callable[[], Any], memory: int) -> None:
-    """A worker: load the policy, then answer ("eval", action) and ("reload", None) forever."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon stops us, not the terminal
-    _limit_memory(memory)
-    try:
-        engine = load()
-    except Exception as exc:  # a policy file broken since the daemon loaded it
-        conn.send(("failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]))
-        return
-    conn.send(("ready", engine.policy_hash))
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        kind, payload = message
-        try:
-            if kind == "reload":
-                engine = load()
-                conn.send(("ok", engine.policy_hash))
-            else:
-                conn.send(("ok", engine.evaluate(payload).to_json()))
-        except MemoryError:
-            conn.send(("error", "the analysis needed more memory than a worker may use"))
-        except Exception as exc:
-            conn.send(("error", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]))
-
-
-# -- the daemon's side --------------------------------------------------------------------------
-
-class _Worker:
-    """One worker process and its pipe. The daemon's end is read by a reader callback that
-    stays registered for the worker's life, and each answer completes the one call in flight
-    (a call is one write and, usually, one read: no per-call registration)."""
-
-    def __init__(self, context: Any, load: Callable[[], Any], memory: int):
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=worker_main, args=(child, load, memory),
-                                       name="approvald-evaluator", daemon=True)
-        self.process.start()
-        child.close()
-        self.ready = False
-        self.stale = False
-        self._fd = self.conn.fileno()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._buffer = bytearray()
-        self._answer: asyncio.Future[Any] | None = None
-
-    def _listen(self) -> None:
-        if self._loop is None:
-            self._loop = asyncio.get_running_loop()
-            self._loop.add_reader(self._fd, self._readable)
-
-    def _readable(self) -> None:
-        try:
-            # 64 KiB: a decision is a few hundred bytes, and a buffer past malloc's mmap
-            # threshold would cost an mmap, an mremap and an munmap on every answer.
-            data = os.read(self._fd, 65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:  # the worker is gone
-            self._stop_listening()
-            self._settle(exception=EvaluationFailed("the evaluator went away"))
-            return
-        self._buffer += data
-        while True:
-            message = _frame(self._buffer)
-            if message is None:
-                return
-            self._settle(result=pickle.loads(message))
-
-    def _settle(self, result: Any = None, exception: BaseException | None = None) -> None:
-        answer, self._answer = self._answer, None
-        if answer is None or answer.done():
-            return
-        if exception is not None:
-            answer.set_exception(exception)
-        else:
-            answer.set_result(result)
-
-    def _stop_listening(self) -> None:
-        if self._loop is not None:
-            with contextlib.suppress(Exception):
-                self._loop.remove_reader(self._fd)
-            self._loop = None
-
-    async def _next(self) -> Any:
-        self._listen()
-        assert self._loop is not None
-        self._answer = self._loop.create_future()
-        return await self._answer
-
-    async def started(self, expected: Callable[[], str | None] = lambda: None) -> None:
-        """Ready, with the policy `expected()` is as it says so (a hash; None: any);
-        PolicyDisagrees when its policy is another, or it could not load one."""
-        kind, detail = await within(self._next(), START_TIMEOUT_S)
-        if kind == "failed":
-            raise PolicyDisagrees(f"the evaluator could not load the policy ({detail})")
-        if kind != "ready":
-            raise EvaluationFailed("the evaluator did not start")
-        expected_now = expected()
-        if expected_now is not None and detail != expected_now:
-            raise PolicyDisagrees(f"the evaluator loaded policy {detail}, not {expected_now}")
-        self.ready = True
-
-    async def call(self, kind: str, payload: Any) -> Any:
-        self._listen()
-        assert self._loop is not None
-        self._answer = self._loop.create_future()
-        self.conn.send_bytes(pickle.dumps((kind, payload), pickle.HIGHEST_PROTOCOL))
-        status, result = await self._answer
-        if status != "ok":
-            raise EvaluationFailed(str(result))
-        return result
-
-    def kill(self) -> None:
-        self._stop_listening()
-        with contextlib.suppress(Exception):
-            self.process.kill()
-        with contextlib.suppress(Exception):
-            self.process.join(2)
-        with contextlib.suppress(Exception):
-            self.conn.close()
-
-
-def _frame(buffer: bytearray) -> bytes | None:
-    """The first whole message in `buffer` (multiprocessing.Connection's framing: a 4-byte
-    big-endian length, or -1 and an 8-byte one), taken out of it; None when none is whole."""
-    if len(buffer) < 4:
-        return None
-    size, head = int.from_bytes(buffer[:4], "big", signed=True), 4
-    if size == -1:
-        if len(buffer) < 12:
-            return None
-        size, head = int.from_bytes(buffer[4:12], "big"), 12
-    if len(buffer) < head + size:
-        return None
-    message = bytes(buffer[head:head + size])
-    del buffer[:head + size]
-    return message
-
-
 def process_context() -> Any:
     """Where the daemon's worker processes (evaluators, the audit writer) come from.
     forkserver: they fork from a small clean process (never from the threaded daemon); spawn
@@ -240,7 +90,7 @@ def process_context() -> Any:
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload(["approvald.daemon.evaluator", "approvald.policy",
+        context.set_forkserver_preload(["approvald.daemon.evaluator_worker", "approvald.policy",
                                         "approvald.audit.process"])
     return context
 
@@ -263,7 +113,8 @@ class ProcessEvaluator:
         self._memory = memory
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
-        self._waiting: list[asyncio.Future[_Worker]] = []
+        self._waiting: list[tuple[asyncio.Future[_Worker], int]] = []  # (waiter, size)
+        self._watching: dict[_Worker, asyncio.TimerHandle] = {}  # calls wait behind its one
         # When each waiter began to wait, and the one timer that grows the pool for those
         # waiting GROW_AFTER_S (one for the pool, not a timer and a shield per request).
         self._since: dict[asyncio.Future[_Worker], float] = {}
@@ -300,7 +151,7 @@ class ProcessEvaluator:
         task.add_done_callback(self._tasks.discard)
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self._load, self._memory)
+        worker = _Worker(self._context, self._load, self._memory, on_answer=self._answered_by)
         self._all.add(worker)
         return worker
 
@@ -308,7 +159,19 @@ class ProcessEvaluator:
         self._all.discard(worker)
         with contextlib.suppress(ValueError):
             self._idle.remove(worker)
+        timer = self._watching.pop(worker, None)
+        if timer is not None:
+            timer.cancel()
         worker.kill()
+        # What it still had to do goes to another; a worker starting fails its start.
+        worker.fail(Moved() if worker.ready else EvaluationFailed("the evaluator was stopped"))
+
+    def _lost(self, worker: _Worker) -> None:
+        """`worker` cannot be trusted (it is gone, or was cut off mid-answer): dropped, and
+        the pool kept at its size."""
+        self._drop(worker)
+        if len(self._all) < self._min:
+            self._background(self._replace())
 
     async def _grow(self) -> None:
         self._starting += 1
@@ -331,16 +194,59 @@ class ProcessEvaluator:
         self._release(worker)
 
     def _release(self, worker: _Worker) -> None:
-        if worker.stale:  # the policy changed while it worked: a fresh one takes its place
-            self._drop(worker)
-            self._background(self._replace())
+        """`worker` answered (or started, or a call promised it was given up): it takes
+        what waits, as far as it can, and is idle once it has nothing to do."""
+        if worker.gone or worker not in self._all:
             return
-        while self._waiting:
-            waiter = self._waiting.pop(0)
+        if worker.stale:  # the policy changed while it worked (or it failed): replaced
+            if not worker.taken:
+                self._drop(worker)
+                self._background(self._replace())
+            return
+        while self._waiting and self._can_take(worker, self._waiting[0][1]):
+            waiter, _ = self._waiting.pop(0)
             if not waiter.done():
+                worker.promised += 1
                 waiter.set_result(worker)
-                return
-        self._idle.append(worker)
+        if not worker.taken:
+            self._idle.append(worker)
+
+    _answered_by = _release
+
+    def _can_take(self, worker: _Worker, size: int) -> bool:
+        """Whether a busy `worker` may take one more call of `size` bytes now."""
+        if not worker.taken:
+            return True
+        loop = asyncio.get_running_loop()
+        return (worker.ready and not worker.stale and not worker.gone
+                and worker.taken < DEPTH and worker.unread + size <= PIPE_ROOM
+                and loop.time() - worker.working_since < FRESH_S)
+
+    def _sharable(self, size: int) -> _Worker | None:
+        """The busy worker with the fewest calls that may take one more, or None."""
+        best = None
+        for worker in self._all:
+            if worker.taken and self._can_take(worker, size) \
+                    and (best is None or worker.taken < best.taken):
+                best = worker
+        return best
+
+    def _watch(self, worker: _Worker) -> None:
+        """Calls wait behind the one `worker` is on: they move if it runs MOVE_AFTER_S."""
+        if worker in self._watching:
+            return
+        loop = asyncio.get_running_loop()
+        self._watching[worker] = loop.call_at(worker.working_since + MOVE_AFTER_S,
+                                              self._check_stuck, worker)
+
+    def _check_stuck(self, worker: _Worker) -> None:
+        self._watching.pop(worker, None)
+        if worker.in_flight < 2 or worker.gone:
+            return
+        if asyncio.get_running_loop().time() - worker.working_since >= MOVE_AFTER_S:
+            worker.move_waiting()
+        else:
+            self._watch(worker)
 
     async def _replace(self) -> None:
         try:
@@ -362,7 +268,7 @@ class ProcessEvaluator:
         if self._all:
             return
         waiting, self._waiting = self._waiting, []
-        for waiter in waiting:
+        for waiter, _ in waiting:
             if not waiter.done():
                 waiter.set_exception(PolicyDisagrees(why))
 
@@ -378,12 +284,17 @@ class ProcessEvaluator:
         self._next_probe = now + PROBE_AFTER_S
         self._background(self._replace())
 
-    async def _acquire(self) -> _Worker:
-        if self._idle:
-            return self._idle.pop()
+    async def _acquire(self, size: int) -> _Worker:
+        """A worker for a call of `size` bytes, promised to it: an idle one, else (with nobody
+        waiting before) a busy one that may take it, else the first that can."""
+        if not self._waiting:
+            worker = self._idle.pop() if self._idle else self._sharable(size)
+            if worker is not None:
+                worker.promised += 1
+                return worker
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[_Worker] = loop.create_future()
-        self._waiting.append(waiter)
+        self._waiting.append((waiter, size))
         self._since[waiter] = loop.time()
         if self._grow_timer is None:
             self._grow_timer = loop.call_later(GROW_AFTER_S, self._grow_due)
@@ -391,9 +302,10 @@ class ProcessEvaluator:
             return await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():
+                waiter.result().promised -= 1
                 self._release(waiter.result())
             with contextlib.suppress(ValueError):
-                self._waiting.remove(waiter)
+                self._waiting.remove((waiter, size))
             raise
         finally:
             self._since.pop(waiter, None)
@@ -406,7 +318,7 @@ class ProcessEvaluator:
         self._grow_timer = None
         loop = asyncio.get_running_loop()
         due = loop.time() - GROW_AFTER_S
-        waiting = [w for w in self._waiting if not w.done() and w in self._since]
+        waiting = [w for w, _ in self._waiting if not w.done() and w in self._since]
         overdue = sum(1 for w in waiting if self._since[w] <= due)
         if self.disagreement is None:
             for _ in range(min(overdue - self._starting, self._max - len(self._all))):
@@ -447,18 +359,31 @@ class ProcessEvaluator:
             raise Overtime(f"over {self.budget_s:.0f} s") from None
 
     async def _evaluate(self, action: Action) -> dict[str, Any]:
+        message = pickle.dumps(("eval", action), pickle.HIGHEST_PROTOCOL)
         async with self._session(action.session_id or action.agent):
-            worker = await self._acquire()
-            try:
-                result: dict[str, Any] = await worker.call("eval", action)
-            except BaseException:
-                # Cut off mid-answer (or it failed): it cannot be trusted to be idle.
-                self._drop(worker)
-                if len(self._all) < self._min:
-                    self._background(self._replace())
-                raise
-            self._release(worker)
-            return result
+            while True:
+                worker = await self._acquire(len(message))
+                try:
+                    answer = worker.send(message)
+                except BaseException:  # its pipe is broken
+                    self._lost(worker)
+                    raise
+                if worker.in_flight > 1:
+                    self._watch(worker)
+                try:
+                    status, result = await answer
+                except Moved:
+                    continue  # it never started there
+                except BaseException:
+                    # Past its budget, cut off or failed: a worker on it (or gone) cannot be
+                    # trusted to be idle; one that was still on another call goes on with it.
+                    if worker.gone or worker.working_on(answer):
+                        self._lost(worker)
+                    raise
+                if status != "ok":
+                    raise EvaluationFailed(str(result))
+                decision: dict[str, Any] = result
+                return decision
 
     def reload(self) -> None:
         """The policy changed: idle workers are replaced now, busy ones when they finish."""
