@@ -279,6 +279,18 @@ def _deepest(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return seen
 
 
+def _behind_a_slow_one(pool: ProcessEvaluator, gate: Path,
+                       quick: int) -> tuple[asyncio.Future[Any], list[asyncio.Future[Any]]]:
+    """An analysis lasting until `gate` exists, then (once it is on its worker) `quick` quick
+    ones from other sessions: (the slow one, the quick ones) as tasks."""
+    async def later(command: str, session: str) -> Any:
+        await asyncio.sleep(0.002)  # the slow one is on the worker, just begun
+        return await pool.evaluate(_action(command, session))
+
+    slow = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "bomb")))
+    return slow, [asyncio.ensure_future(later(f"ls {i}", f"s{i}")) for i in range(quick)]
+
+
 async def test_a_busy_worker_takes_several_calls_and_each_gets_its_own_answer(
         monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _deepest(monkeypatch)
@@ -303,10 +315,7 @@ async def test_calls_waiting_behind_a_slow_analysis_move_to_another_worker(
     pool = ProcessEvaluator(echo_engine, workers=1, max_workers=2, budget_s=60)
     await pool.start()
     try:
-        slow = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "bomb")))
-        await asyncio.sleep(0.002)  # it is on the worker, just begun
-        quick = [asyncio.ensure_future(pool.evaluate(_action(f"ls {i}", f"s{i}")))
-                 for i in range(2)]
+        slow, quick = _behind_a_slow_one(pool, gate, 2)
         answers = await asyncio.wait_for(asyncio.gather(*quick), 30)
         assert [a["reason"] for a in answers] == ["ls 0", "ls 1"]
         assert seen[1] == 1  # the first quick one was sent behind the slow one
@@ -326,10 +335,7 @@ async def test_calls_behind_one_cut_off_are_answered_by_another_worker(
     pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
     await pool.start()
     try:
-        runaway = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {never}", "bomb")))
-        await asyncio.sleep(0.002)
-        quick = [asyncio.ensure_future(pool.evaluate(_action(f"ls {i}", f"s{i}")))
-                 for i in range(2)]
+        runaway, quick = _behind_a_slow_one(pool, never, 2)
         await asyncio.sleep(0.05)
         assert seen == [0, 1, 2]
         old = next(iter(pool._all))
@@ -352,9 +358,7 @@ async def test_a_call_given_up_behind_another_leaves_that_worker_working(
     pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
     await pool.start()
     try:
-        first = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "a")))
-        await asyncio.sleep(0.002)
-        behind = asyncio.ensure_future(pool.evaluate(_action("ls", "b")))
+        first, [behind] = _behind_a_slow_one(pool, gate, 1)
         await asyncio.sleep(0.05)
         assert seen == [0, 1]
         behind.cancel()  # its caller went away: the worker is on the other one
@@ -366,5 +370,33 @@ async def test_a_call_given_up_behind_another_leaves_that_worker_working(
         assert (await first)["reason"] == f"wait-for {gate}"
         assert (await pool.evaluate(_action("ls again", "c")))["reason"] == "ls again"
         assert pool.killed == 0 and pool._all == {worker}
+    finally:
+        pool.close()
+
+
+async def test_a_call_nobody_waits_for_any_more_still_has_a_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given up while it waited behind another, a runaway analysis is still cut off at its
+    budget once the worker gets to it."""
+    seen = _deepest(monkeypatch)
+    gate, never = tmp_path / "open", tmp_path / "never"
+    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=1.0)
+    await pool.start()
+    try:
+        first = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "a")))
+        await asyncio.sleep(0.002)
+        runaway = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {never}", "b")))
+        await asyncio.sleep(0.05)
+        assert seen == [0, 1]
+        runaway.cancel()
+        worker = next(iter(pool._all))
+        gate.touch()  # the worker answers the first, then goes on to the runaway
+        assert (await first)["reason"] == f"wait-for {gate}"
+        for _ in range(500):  # a bound for a broken pool, not a speed check
+            if worker.gone:
+                break
+            await asyncio.sleep(0.01)
+        assert worker.gone and pool.killed == 1
+        assert (await pool.evaluate(_action("ls", "c")))["reason"] == "ls"
     finally:
         pool.close()

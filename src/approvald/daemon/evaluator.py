@@ -20,9 +20,11 @@ the daemon's backstop. Every action is evaluated in a worker process:
 
 A decision costs one round trip over a pipe (about 0.1 ms, benchmarks/bench_security.py); the
 workers evaluate in parallel, on every core. Under load a busy worker takes several calls at
-once (`DEPTH`; evaluator_worker says why), and a call it cannot start soon moves to another. Where worker processes cannot be started (a frozen
-build without multiprocessing support, say), `ThreadEvaluator` keeps the budget without the
-kill: the answer comes in time, the runaway thread finishes on its own.
+once (`DEPTH`; evaluator_worker says why), and a call it cannot start soon moves to another;
+every call a worker works on has the budget, also one nobody waits for any more. Where worker
+processes cannot be started (a frozen build without multiprocessing support, say),
+`ThreadEvaluator` keeps the budget without the kill: the answer comes in time, the runaway
+thread finishes on its own.
 """
 
 from __future__ import annotations
@@ -198,6 +200,10 @@ class ProcessEvaluator:
         what waits, as far as it can, and is idle once it has nothing to do."""
         if worker.gone or worker not in self._all:
             return
+        given_up = worker.on_a_call_given_up()
+        if given_up is not None:  # nobody waits for it, but it has a budget all the same
+            asyncio.get_running_loop().call_later(self.budget_s, self._past_budget, worker,
+                                                  given_up)
         if worker.stale:  # the policy changed while it worked (or it failed): replaced
             if not worker.taken:
                 self._drop(worker)
@@ -212,6 +218,12 @@ class ProcessEvaluator:
             self._idle.append(worker)
 
     _answered_by = _release
+
+    def _past_budget(self, worker: _Worker, call: asyncio.Future[Any]) -> None:
+        if not worker.gone and worker.working_on(call):
+            log.warning("evaluator: a worker spent its budget on an action nobody waits for")
+            self.killed += 1
+            self._lost(worker)
 
     def _can_take(self, worker: _Worker, size: int) -> bool:
         """Whether a busy `worker` may take one more call of `size` bytes now."""

@@ -120,6 +120,13 @@ class _Worker:
         """Whether `answer`'s call is the one the worker is on now (or was, when it went)."""
         return bool(self._answers) and self._answers[0][0] is answer
 
+    def on_a_call_given_up(self) -> asyncio.Future[Any] | None:
+        """The call the worker is on when nobody waits for its answer any more (its caller
+        gave it up, or it moved to another worker), else None."""
+        if self._answers and self._answers[0][0].done():
+            return self._answers[0][0]
+        return None
+
     def _listen(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
