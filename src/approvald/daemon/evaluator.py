@@ -115,7 +115,8 @@ class ProcessEvaluator:
         self._memory = memory
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
-        self._waiting: list[tuple[asyncio.Future[_Worker], int]] = []  # (waiter, size)
+        # (waiter, its call's size, whether it may share a busy worker), first come first
+        self._waiting: list[tuple[asyncio.Future[_Worker], int, bool]] = []
         self._watching: dict[_Worker, asyncio.TimerHandle] = {}  # calls wait behind its one
         # When each waiter began to wait, and the one timer that grows the pool for those
         # waiting GROW_AFTER_S (one for the pool, not a timer and a shield per request).
@@ -209,8 +210,8 @@ class ProcessEvaluator:
                 self._drop(worker)
                 self._background(self._replace())
             return
-        while self._waiting and self._can_take(worker, self._waiting[0][1]):
-            waiter, _ = self._waiting.pop(0)
+        while self._waiting and self._can_take(worker, *self._waiting[0][1:]):
+            waiter, _, _ = self._waiting.pop(0)
             if not waiter.done():
                 worker.promised += 1
                 waiter.set_result(worker)
@@ -225,10 +226,13 @@ class ProcessEvaluator:
             self.killed += 1
             self._lost(worker)
 
-    def _can_take(self, worker: _Worker, size: int) -> bool:
-        """Whether a busy `worker` may take one more call of `size` bytes now."""
+    def _can_take(self, worker: _Worker, size: int, share: bool = True) -> bool:
+        """Whether `worker` may take one more call of `size` bytes now (when it is busy, only
+        a call that may `share` it)."""
         if not worker.taken:
             return True
+        if not share:
+            return False
         loop = asyncio.get_running_loop()
         return (worker.ready and not worker.stale and not worker.gone
                 and worker.taken < DEPTH and worker.unread + size <= PIPE_ROOM
@@ -280,7 +284,7 @@ class ProcessEvaluator:
         if self._all:
             return
         waiting, self._waiting = self._waiting, []
-        for waiter, _ in waiting:
+        for waiter, _, _ in waiting:
             if not waiter.done():
                 waiter.set_exception(PolicyDisagrees(why))
 
@@ -296,17 +300,18 @@ class ProcessEvaluator:
         self._next_probe = now + PROBE_AFTER_S
         self._background(self._replace())
 
-    async def _acquire(self, size: int) -> _Worker:
+    async def _acquire(self, size: int, share: bool = True) -> _Worker:
         """A worker for a call of `size` bytes, promised to it: an idle one, else (with nobody
-        waiting before) a busy one that may take it, else the first that can."""
+        waiting before, and when it may `share` one) a busy one that may take it, else the
+        first that can."""
         if not self._waiting:
-            worker = self._idle.pop() if self._idle else self._sharable(size)
+            worker = self._idle.pop() if self._idle else self._sharable(size) if share else None
             if worker is not None:
                 worker.promised += 1
                 return worker
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[_Worker] = loop.create_future()
-        self._waiting.append((waiter, size))
+        self._waiting.append((waiter, size, share))
         self._since[waiter] = loop.time()
         if self._grow_timer is None:
             self._grow_timer = loop.call_later(GROW_AFTER_S, self._grow_due)
@@ -317,7 +322,7 @@ class ProcessEvaluator:
                 waiter.result().promised -= 1
                 self._release(waiter.result())
             with contextlib.suppress(ValueError):
-                self._waiting.remove((waiter, size))
+                self._waiting.remove((waiter, size, share))
             raise
         finally:
             self._since.pop(waiter, None)
@@ -330,7 +335,7 @@ class ProcessEvaluator:
         self._grow_timer = None
         loop = asyncio.get_running_loop()
         due = loop.time() - GROW_AFTER_S
-        waiting = [w for w, _ in self._waiting if not w.done() and w in self._since]
+        waiting = [w for w, _, _ in self._waiting if not w.done() and w in self._since]
         overdue = sum(1 for w in waiting if self._since[w] <= due)
         if self.disagreement is None:
             for _ in range(min(overdue - self._starting, self._max - len(self._all))):
@@ -373,8 +378,9 @@ class ProcessEvaluator:
     async def _evaluate(self, action: Action) -> dict[str, Any]:
         message = pickle.dumps(("eval", action), pickle.HIGHEST_PROTOCOL)
         async with self._session(action.session_id or action.agent):
+            share = True
             while True:
-                worker = await self._acquire(len(message))
+                worker = await self._acquire(len(message), share)
                 try:
                     answer = worker.send(message)
                 except BaseException:  # its pipe is broken
@@ -385,7 +391,8 @@ class ProcessEvaluator:
                 try:
                     status, result = await answer
                 except Moved:
-                    continue  # it never started there
+                    share = False  # it never started there: on to a worker of its own
+                    continue
                 except BaseException:
                     # Past its budget, cut off or failed: a worker on it (or gone) cannot be
                     # trusted to be idle; one that was still on another call goes on with it.
