@@ -401,3 +401,22 @@ async def test_a_call_nobody_waits_for_any_more_still_has_a_budget(
         assert (await pool.evaluate(_action("ls", "c")))["reason"] == "ls"
     finally:
         pool.close()
+
+
+async def test_a_call_whose_worker_died_unnoticed_goes_to_a_new_one() -> None:
+    """The worker died and the daemon has not read its end yet: the call's write fails, and
+    the call, never started, is evaluated by the worker that replaces it."""
+    import os
+    import signal
+
+    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
+    await pool.start()
+    try:
+        dead = next(iter(pool._all))
+        os.kill(dead.process.pid, signal.SIGKILL)
+        dead.process.join(10)  # without a turn of the loop: its reader has not seen it go
+        assert not dead.gone
+        assert (await pool.evaluate(_action("ls", "a")))["reason"] == "ls"
+        assert dead.gone and dead not in pool._all
+    finally:
+        pool.close()

@@ -381,11 +381,15 @@ class ProcessEvaluator:
             share = True
             while True:
                 worker = await self._acquire(len(message), share)
+                if worker.gone:  # dropped after it was handed over, for another call's sake
+                    share = False
+                    continue
                 try:
                     answer = worker.send(message)
-                except BaseException:  # its pipe is broken
+                except OSError:  # its pipe is broken: it is gone, and the call never started
                     self._lost(worker)
-                    raise
+                    share = False
+                    continue
                 if worker.in_flight > 1:
                     self._watch(worker)
                 try:
