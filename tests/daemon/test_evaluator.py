@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from approvald.daemon import evaluator
+from approvald.daemon import evaluator, evaluator_worker
 from approvald.daemon.evaluator import (
     EvaluationFailed,
     Overtime,
@@ -279,16 +280,18 @@ def _deepest(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return seen
 
 
+async def _later(pool: ProcessEvaluator, command: str, session: str) -> Any:
+    await asyncio.sleep(0.002)  # the call before it is on the worker, just begun
+    return await pool.evaluate(_action(command, session))
+
+
 def _behind_a_slow_one(pool: ProcessEvaluator, gate: Path,
                        quick: int) -> tuple[asyncio.Future[Any], list[asyncio.Future[Any]]]:
     """An analysis lasting until `gate` exists, then (once it is on its worker) `quick` quick
     ones from other sessions: (the slow one, the quick ones) as tasks."""
-    async def later(command: str, session: str) -> Any:
-        await asyncio.sleep(0.002)  # the slow one is on the worker, just begun
-        return await pool.evaluate(_action(command, session))
-
     slow = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "bomb")))
-    return slow, [asyncio.ensure_future(later(f"ls {i}", f"s{i}")) for i in range(quick)]
+    return slow, [asyncio.ensure_future(_later(pool, f"ls {i}", f"s{i}"))
+                  for i in range(quick)]
 
 
 async def test_a_busy_worker_takes_several_calls_and_each_gets_its_own_answer(
@@ -406,7 +409,6 @@ async def test_a_call_nobody_waits_for_any_more_still_has_a_budget(
 async def test_a_call_whose_worker_died_unnoticed_goes_to_a_new_one() -> None:
     """The worker died and the daemon has not read its end yet: the call's write fails, and
     the call, never started, is evaluated by the worker that replaces it."""
-    import os
     import signal
 
     pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
@@ -419,4 +421,127 @@ async def test_a_call_whose_worker_died_unnoticed_goes_to_a_new_one() -> None:
         assert (await pool.evaluate(_action("ls", "a")))["reason"] == "ls"
         assert dead.gone and dead not in pool._all
     finally:
+        pool.close()
+
+
+# -- a hostile session against the pipelining (from review) --------------------------------------
+
+async def test_a_runaway_moved_off_a_worker_is_cut_off_there_too(tmp_path: Path) -> None:
+    """A slow action, then within 20 ms a runaway behind it: the runaway moves after
+    MOVE_AFTER_S, but its bytes stay in the first worker's pipe. When the slow one ends, that
+    worker goes on to the runaway: it is cut off at the budget, and others are answered."""
+    gate, never = tmp_path / "open", tmp_path / "never"
+    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=2, budget_s=1.5)
+    await pool.start()
+    try:
+        first = next(iter(pool._all))
+        slow, _ = _behind_a_slow_one(pool, gate, 0)
+        runaway = asyncio.ensure_future(_later(pool, f"wait-for {never}", "evil"))
+        await asyncio.sleep(0.6)
+        gate.touch()
+        assert (await slow)["decision"] == "ALLOW"
+        with pytest.raises(Overtime):
+            await runaway
+        assert (await pool.evaluate(_action("ls", "innocent")))["decision"] == "ALLOW"
+        for _ in range(500):  # a bound for a broken pool, not a speed check
+            if first.gone:
+                break
+            await asyncio.sleep(0.01)
+        assert first.gone and first not in pool._all and not first.process.is_alive()
+    finally:
+        never.touch()
+        pool.close()
+
+
+async def test_a_worker_that_dies_on_a_call_nobody_waits_for_is_replaced(
+        tmp_path: Path) -> None:
+    import signal
+
+    gate, never = tmp_path / "open", tmp_path / "never"
+    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=1, budget_s=30)
+    await pool.start()
+    try:
+        worker = next(iter(pool._all))
+        slow, _ = _behind_a_slow_one(pool, gate, 0)
+        given_up = asyncio.ensure_future(_later(pool, f"wait-for {never}", "y"))
+        await asyncio.sleep(0.05)
+        given_up.cancel()  # its client went away; it stays in the pipe behind the slow one
+        gate.touch()
+        await slow  # the worker is on the call nobody waits for now
+        os.kill(worker.process.pid, signal.SIGKILL)  # a crash, the OOM killer
+        for _ in range(500):
+            if worker not in pool._all:
+                break
+            await asyncio.sleep(0.01)
+        assert worker not in pool._all
+        assert (await pool.evaluate(_action("ls", "innocent")))["decision"] == "ALLOW"
+    finally:
+        never.touch()
+        pool.close()
+
+
+async def test_calls_promised_a_busy_worker_count_against_its_pipe(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bytes waiting unread behind the call a worker is on never pass PIPE_ROOM, also when
+    several waiters are handed the worker at once."""
+    behind: list[int] = []
+    send = evaluator._Worker.send
+
+    def recording(worker: Any, message: bytes) -> Any:
+        answer = send(worker, message)
+        behind.append(worker.unread - worker._answers[0][1])
+        return answer
+
+    monkeypatch.setattr(evaluator._Worker, "send", recording)
+    gate, never = tmp_path / "open", tmp_path / "never"
+    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=1, budget_s=5)
+    await pool.start()
+    try:
+        first = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "x1")))
+        await asyncio.sleep(0.002)
+        second = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {never}", "x2")))
+        await asyncio.sleep(0.05)  # the worker's call is no longer fresh: the next ones wait
+        big = [asyncio.ensure_future(pool.evaluate(_action("ls " + "y" * 30000, f"b{i}")))
+               for i in range(3)]
+        await asyncio.sleep(0.05)
+        gate.touch()
+        await first
+        await asyncio.sleep(0.05)
+        assert max(behind) <= evaluator.PIPE_ROOM
+    finally:
+        never.touch()
+        pool.close()
+        for task in [second, *big]:
+            task.cancel()
+
+
+async def test_no_call_waits_in_a_pipe_that_cannot_hold_it(tmp_path: Path) -> None:
+    """A worker whose socket has a small send buffer (macOS gives 8 KiB) takes no call behind
+    another that would fill it: the daemon's write never blocks its event loop."""
+    import socket
+    import threading
+    import time
+
+    gate = tmp_path / "open"
+    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=1, budget_s=5)
+    await pool.start()
+    try:
+        worker = next(iter(pool._all))
+        sock = socket.socket(fileno=os.dup(worker.conn.fileno()))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        sock.close()
+        worker.room = evaluator_worker._send_room(worker.conn)  # as if made with that buffer
+        assert 0 < worker.room < 20000
+        slow = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "x1")))
+        await asyncio.sleep(0.002)
+        threading.Timer(2.0, gate.touch).start()  # the way out, were the loop blocked
+        started = time.monotonic()
+        big = asyncio.ensure_future(pool.evaluate(_action("ls " + "y" * 20000, "x2")))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert time.monotonic() - started < 0.5
+        gate.touch()
+        await slow, await big
+    finally:
+        gate.touch()
         pool.close()

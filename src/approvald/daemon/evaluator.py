@@ -154,7 +154,8 @@ class ProcessEvaluator:
         task.add_done_callback(self._tasks.discard)
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self._load, self._memory, on_answer=self._answered_by)
+        worker = _Worker(self._context, self._load, self._memory, on_answer=self._answered_by,
+                         on_gone=self._lost)
         self._all.add(worker)
         return worker
 
@@ -166,12 +167,14 @@ class ProcessEvaluator:
         if timer is not None:
             timer.cancel()
         worker.kill()
-        # What it still had to do goes to another; a worker starting fails its start.
-        worker.fail(Moved() if worker.ready else EvaluationFailed("the evaluator was stopped"))
+        # The call it was on fails (it may be why the worker went); the others go to another.
+        worker.fail(EvaluationFailed("the evaluator went away"))
 
     def _lost(self, worker: _Worker) -> None:
         """`worker` cannot be trusted (it is gone, or was cut off mid-answer): dropped, and
         the pool kept at its size."""
+        if worker not in self._all:
+            return
         self._drop(worker)
         if len(self._all) < self._min:
             self._background(self._replace())
@@ -206,14 +209,15 @@ class ProcessEvaluator:
             asyncio.get_running_loop().call_later(self.budget_s, self._past_budget, worker,
                                                   given_up)
         if worker.stale:  # the policy changed while it worked (or it failed): replaced
-            if not worker.taken:
+            worker.move_waiting()  # what waits behind its call goes to a fresh one
+            if not worker.works_for_someone():
                 self._drop(worker)
                 self._background(self._replace())
             return
         while self._waiting and self._can_take(worker, *self._waiting[0][1:]):
-            waiter, _, _ = self._waiting.pop(0)
+            waiter, size, _ = self._waiting.pop(0)
             if not waiter.done():
-                worker.promised += 1
+                worker.promise(size)
                 waiter.set_result(worker)
         if not worker.taken:
             self._idle.append(worker)
@@ -235,7 +239,8 @@ class ProcessEvaluator:
             return False
         loop = asyncio.get_running_loop()
         return (worker.ready and not worker.stale and not worker.gone
-                and worker.taken < DEPTH and worker.unread + size <= PIPE_ROOM
+                and worker.taken < DEPTH
+                and worker.unread + worker.reserved + size <= min(PIPE_ROOM, worker.room)
                 and loop.time() - worker.working_since < FRESH_S)
 
     def _sharable(self, size: int) -> _Worker | None:
@@ -307,7 +312,7 @@ class ProcessEvaluator:
         if not self._waiting:
             worker = self._idle.pop() if self._idle else self._sharable(size) if share else None
             if worker is not None:
-                worker.promised += 1
+                worker.promise(size)
                 return worker
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[_Worker] = loop.create_future()
@@ -319,7 +324,7 @@ class ProcessEvaluator:
             return await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():
-                waiter.result().promised -= 1
+                waiter.result().unpromise(size)
                 self._release(waiter.result())
             with contextlib.suppress(ValueError):
                 self._waiting.remove((waiter, size, share))
@@ -381,12 +386,10 @@ class ProcessEvaluator:
             share = True
             while True:
                 worker = await self._acquire(len(message), share)
-                if worker.gone:  # dropped after it was handed over, for another call's sake
-                    share = False
-                    continue
                 try:
                     answer = worker.send(message)
-                except OSError:  # its pipe is broken: it is gone, and the call never started
+                except OSError:  # it is gone (dropped for another call's sake, or its pipe
+                    # broke): the call never started there
                     self._lost(worker)
                     share = False
                     continue
@@ -409,10 +412,12 @@ class ProcessEvaluator:
                 return decision
 
     def reload(self) -> None:
-        """The policy changed: idle workers are replaced now, busy ones when they finish."""
+        """The policy changed: idle workers are replaced now, busy ones when they finish
+        (the calls waiting behind theirs go to the new ones, which have the new policy)."""
         self.disagreement = None  # the new workers say whether they have it
         for worker in list(self._all):
             worker.stale = True
+            worker.move_waiting()
         for worker in list(self._idle):
             self._drop(worker)
         for _ in range(max(0, self._min - len(self._all))):

@@ -87,7 +87,8 @@ class _Worker:
     stays registered for the worker's life; each answer completes the oldest call in flight."""
 
     def __init__(self, context: Any, load: Callable[[], Any], memory: int,
-                 on_answer: Callable[[_Worker], None] = lambda worker: None):
+                 on_answer: Callable[[_Worker], None] = lambda worker: None,
+                 on_gone: Callable[[_Worker], None] = lambda worker: None):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=worker_main, args=(child, load, memory),
                                        name="approvald-evaluator", daemon=True)
@@ -104,8 +105,13 @@ class _Worker:
         self._answers: deque[tuple[asyncio.Future[Any], int]] = deque()
         self.unread = 0  # bytes of the calls in flight, at most what waits in the pipe
         self.promised = 0  # calls handed this worker that are not sent yet
+        self.reserved = 0  # their bytes
+        # What may wait unread in the pipe without blocking the daemon's write: a quarter of
+        # the socket's send buffer (Linux gives about 200 KiB; macOS as little as 8 KiB).
+        self.room = _send_room(self.conn)
         self.working_since = 0.0  # loop time the oldest call in flight became the one worked on
         self._on_answer = on_answer  # told after each answer, once the worker is ready
+        self._on_gone = on_gone  # told when the process is found gone
 
     @property
     def in_flight(self) -> int:
@@ -119,6 +125,10 @@ class _Worker:
     def working_on(self, answer: asyncio.Future[Any]) -> bool:
         """Whether `answer`'s call is the one the worker is on now (or was, when it went)."""
         return bool(self._answers) and self._answers[0][0] is answer
+
+    def works_for_someone(self) -> bool:
+        """Whether any call in flight or on its way still has someone waiting for it."""
+        return bool(self.promised) or any(not answer.done() for answer, _ in self._answers)
 
     def on_a_call_given_up(self) -> asyncio.Future[Any] | None:
         """The call the worker is on when nobody waits for its answer any more (its caller
@@ -146,6 +156,7 @@ class _Worker:
             self.gone = True
             self._stop_listening()
             self.fail(EvaluationFailed("the evaluator went away"))
+            self._on_gone(self)
             return
         self._buffer += data
         while True:
@@ -212,10 +223,21 @@ class _Worker:
             raise PolicyDisagrees(f"the evaluator loaded policy {detail}, not {expected_now}")
         self.ready = True
 
+    def promise(self, size: int) -> None:
+        """A call of `size` bytes is handed this worker (`send` or `unpromise` follows)."""
+        self.promised += 1
+        self.reserved += size
+
+    def unpromise(self, size: int) -> None:
+        self.promised -= 1
+        self.reserved -= size
+
     def send(self, message: bytes) -> asyncio.Future[Any]:
         """Send a pickled call the pool promised this worker; its answer, (status, result),
-        completes the future."""
-        self.promised -= 1
+        completes the future. OSError when the worker is gone."""
+        self.unpromise(len(message))
+        if self.gone:
+            raise OSError("the evaluator is gone")
         answer = self._expect(len(message))
         self.conn.send_bytes(message)
         return answer
@@ -229,6 +251,18 @@ class _Worker:
             self.process.join(2)
         with contextlib.suppress(Exception):
             self.conn.close()
+
+
+def _send_room(conn: Any) -> int:
+    """A quarter of the send buffer of `conn`'s socket; 0 (no call waits in it) when that
+    cannot be told (then a worker takes one call at a time)."""
+    import socket
+
+    try:
+        with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+            return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)) // 4
+    except (OSError, ValueError, AttributeError):
+        return 0
 
 
 def _frame(buffer: bytearray) -> bytes | None:
