@@ -119,7 +119,12 @@ class _Text(str):
 
 @given(fields=st.tuples(*[st.text(max_size=8) | st.text(max_size=3).map(_Text) | st.none()
                           | st.integers() for _ in range(5)]),
-       tool_input=st.dictionaries(st.text(max_size=5), _JSON_VALUES, max_size=4))
+       tool_input=st.dictionaries(st.text(max_size=5), _JSON_VALUES, max_size=4)
+       # text to text (written out), with str subclasses; keys that are not text, or mixed
+       | st.dictionaries(st.text(max_size=5) | st.text(max_size=3).map(_Text),
+                         st.text(max_size=8) | st.text(max_size=3).map(_Text), max_size=4)
+       | st.dictionaries(st.text(max_size=2) | st.integers() | st.none() | st.booleans(),
+                         st.text(max_size=3), max_size=3))
 def test_an_actions_fingerprint_is_that_of_its_fields(
         fields: tuple[str | None, ...], tool_input: dict[str, object]) -> None:
     """Written out for the usual action (text fields), the fingerprint is still the digest of
