@@ -59,15 +59,17 @@ class Call:
         self.prompt_id = prompt_id
 
     def action(self, kind: str, normalized: dict[str, Any], cwd: str | None = None,
-               **derived: Any) -> Action:
+               command: str | None = None, paths: tuple[str, ...] = (), url: str | None = None,
+               mcp_server: str | None = None, mcp_tool: str | None = None) -> Action:
+        """The Action of this call: `normalized` its input, the rest derived from it."""
         # A shell tool's `description` labels the call (elsewhere it may be an argument).
         described = self.tool_input.get("description") if kind == PROCESS_EXEC else None
-        # (kind, tool, input, agent, session_id, cwd) by position: a keyword each cost more
+        # every field by position: a keyword each cost more
         return Action(kind, self.tool, normalized, self.agent, self.session_id,
-                      self.cwd if cwd is None else cwd,
-                      call_id=self.call_id, prompt_id=self.prompt_id,
-                      description=described[:MAX_DESCRIPTION] if isinstance(described, str)
-                      else "", **derived)
+                      self.cwd if cwd is None else cwd, command, paths, url, mcp_server,
+                      mcp_tool, None,  # extra
+                      self.call_id, self.prompt_id,
+                      described[:MAX_DESCRIPTION] if isinstance(described, str) else "")
 
     def path(self, value: str, base: str | None = None) -> str:
         return normalize_path(value, self.cwd if base is None else base)

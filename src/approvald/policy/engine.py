@@ -262,16 +262,16 @@ class PolicyEngine:
         else:
             what = unmatched[0] if unmatched else action.summary
             reason = f"No rule matched {_short(what)!r}; the policy's default is {final}."
-        return Decision(
-            decision=final,
-            reason=reason,
-            suggest=suggest,
-            rules=tuple(dict.fromkeys([m.rule for m in deciding])) if deciding else (),
-            fingerprint=action.fingerprint,
-            policy_hash=ruleset.policy_hash,
-            matches=tuple(matches),
-            analysis=Described(lambda: _describe([t.command for t in targets if t.command],
-                                                  matches)) if analysis else (),
+        return Decision(  # in field order, not by keyword (eight keywords cost a third)
+            final,  # decision
+            reason,
+            tuple(dict.fromkeys([m.rule for m in deciding])) if deciding else (),  # rules
+            action.fingerprint,
+            ruleset.policy_hash,
+            tuple(matches),
+            suggest,
+            Described(lambda: _describe([t.command for t in targets if t.command],  # analysis
+                                        matches)) if analysis else (),
         )
 
     def _targets(self, action: Action) -> tuple[list[Target], ShellAnalysis | None]:
