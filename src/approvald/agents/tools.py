@@ -48,7 +48,7 @@ class Call:
 
     __slots__ = ("agent", "call_id", "cwd", "prompt_id", "session_id", "tool", "tool_input")
 
-    def __init__(self, agent: str, tool: str, tool_input: dict[str, Any], *, session_id: str,
+    def __init__(self, agent: str, tool: str, tool_input: dict[str, Any], session_id: str,
                  cwd: str, call_id: str = "", prompt_id: str = ""):
         self.agent = agent
         self.tool = tool
@@ -81,12 +81,13 @@ def snake_case_call(agent: str, doc: Mapping[str, Any], label: str,
                     prompt_key: str = "prompt_id") -> Call:
     """The call in a payload shaped like Claude Code's (Codex's and Gemini CLI's too):
     `tool_name`, `tool_input`, `session_id`, `cwd`, `tool_use_id` and a prompt id."""
+    # (by position: this runs for every payload, and keywords cost more)
     return Call(agent, text_field(doc, "tool_name", label=f"{label} payload"),
                 object_field(doc, "tool_input"),
-                session_id=text_field(doc, "session_id", required=False),
-                cwd=text_field(doc, "cwd", required=False),
-                call_id=correlation_id(doc, "tool_use_id"),
-                prompt_id=correlation_id(doc, prompt_key))
+                text_field(doc, "session_id", required=False),
+                text_field(doc, "cwd", required=False),
+                correlation_id(doc, "tool_use_id"),  # call_id
+                correlation_id(doc, prompt_key))  # prompt_id
 
 
 def require_object(payload: object, label: str) -> dict[str, Any]:
@@ -170,10 +171,10 @@ def shell(call: Call, command: object, *, command_key: str = "command", cwd: str
     if not isinstance(command, str):
         raise ActionError(f"{call.tool} tool_input needs a string {command_key!r}")
     normalized = dict(call.tool_input)  # less the keys that change nothing, order kept
-    for key in (*INCIDENTAL, *drop):
+    for key in (*INCIDENTAL, *drop) if drop else INCIDENTAL:
         normalized.pop(key, None)
     normalized[command_key] = command
-    return call.action(PROCESS_EXEC, normalized, cwd=cwd, command=command)
+    return call.action(PROCESS_EXEC, normalized, cwd, command)
 
 
 def files(call: Call, kind: str, keys: Iterable[str], *, optional: bool = False,

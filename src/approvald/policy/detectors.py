@@ -42,7 +42,8 @@ MAX_FLOW_EDGES = 20_000
 
 def line_findings(analysis: ShellAnalysis, commands: list[SimpleCommand]) -> frozenset[str]:
     found: set[str] = set()
-    if _opens_socket_device(analysis.reads) or _opens_socket_device(analysis.writes) or \
+    if (analysis.reads and _opens_socket_device(analysis.reads)) or \
+            (analysis.writes and _opens_socket_device(analysis.writes)) or \
             (analysis.syntax_error and any(d in analysis.line for d in _SOCKET_DEVICE)):
         found.add("reverse-shell")  # bash opens the socket; `exec 5<>/dev/tcp/...` too
     for cmd in commands:
@@ -157,7 +158,7 @@ def _sends(cmd: SimpleCommand) -> bool:
 
 
 def pipes_download_to_shell(commands: list[SimpleCommand]) -> bool:
-    if not any(c.program in DOWNLOADERS for c in commands):
+    if DOWNLOADERS.isdisjoint([c.program for c in commands]):  # (most lines download nothing)
         return False
     for cmd in commands:
         if not STDIN_INTERPRETERS.match(cmd.program):

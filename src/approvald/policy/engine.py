@@ -324,7 +324,7 @@ class PolicyEngine:
         commands += expand(commands, home)
         # (by position, in field order: matching keywords was some 40% of building a target)
         targets = [
-            Target(PROCESS_EXEC, action.tool, _command_text(cmd), home, cmd,
+            Target(PROCESS_EXEC, action.tool, cmd.text or _command_text(cmd), home, cmd,
                    tuple([r.path for r in cmd.redirects if r.mode == "read"])  # base_reads
                    if cmd.redirects else (),
                    tuple([r.path for r in cmd.redirects if r.mode == "write"])  # base_writes
@@ -336,7 +336,8 @@ class PolicyEngine:
             None,  # command: the line as a whole
             analysis.reads, analysis.writes,
             True,  # line_level
-            tuple(text for _, text, _ in analysis.written if text),  # content
+            tuple([text for _, text, _ in analysis.written if text])  # content
+            if analysis.written else (),
             detectors.line_findings(analysis, commands),  # findings
             detectors.pipes_download_to_shell(commands),  # pipe_to_shell
             detectors.is_fork_bomb(line, commands),  # fork_bomb
