@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from approvald import audit
 from approvald.audit import GENESIS, AuditError, AuditLog, verify_chain
+from approvald.audit.body import record_body, scrub
 from approvald.model.actions import canonical_json
 
 GH = "ghp_" + "Q7w8E9r0" * 4 + "AbCd"
@@ -318,7 +321,7 @@ def _round_trip_body(record: dict[str, Any], extra: tuple[tuple[str, str], ...])
     """What a record's body was before the one-walk path: scrubbed, through JSON, redacted."""
     from approvald.redaction import redact_obj
 
-    plain = json.loads(json.dumps(audit._scrub(record), default=lambda o: audit._scrub(str(o)),
+    plain = json.loads(json.dumps(scrub(record), default=lambda o: scrub(str(o)),
                                   allow_nan=False))
     return {k: v for k, v in redact_obj(plain, extra).items()
             if k not in ("seq", "ts", "segment", "prev", "hash")}
@@ -338,7 +341,35 @@ def _round_trip_body(record: dict[str, Any], extra: tuple[tuple[str, str], ...])
 def test_one_walk_body_matches_the_json_round_trip(record: dict[str, Any],
                                                    extra: tuple[tuple[str, str], ...]) -> None:
     record = {**record, "cmd": "echo s3cr3t-value-1234"}
-    assert AuditLog._body(record, list(extra)) == _round_trip_body(record, extra)
+    assert record_body(record, extra) == _round_trip_body(record, extra)
+
+
+# Text near what the redaction looks for: its triggers, secret-looking names and values, case
+# and Unicode that lowering changes (final sigma, dotted I, Kelvin sign), lone surrogates.
+_NEAR_SECRETS = st.lists(
+    st.sampled_from(["a", "K", "\u212a", "\u0130", "\u03a3", "\u03c3", "\0", " ", "=",
+                              ":", "/", "-", "_", "$", "'", '"', "\ud800", "é", "x" * 20,
+                              "token", "KEY", "pass", "secret", "sk-", "://u:p@h", "ghp_",
+                              "eyJ", "AKIA", "[REDACTED:", "Authorization: Bearer ", "s3cr3t"]),
+    max_size=12).map("".join)
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | _NEAR_SECRETS,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["cmd", "token", "API_KEY", "note", "Σ", "k\udc00"]),
+                      inner, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fields=st.dictionaries(st.sampled_from(["summary", "password", "args", "reason"]),
+                              _JSON_VALUES, max_size=4),
+       extra=st.sampled_from([(), (("MY_KEY", "s3cr3t"),)]))
+def test_the_body_of_any_plain_record_matches_the_json_round_trip(
+        fields: dict[str, Any], extra: tuple[tuple[str, str], ...]) -> None:
+    """The walk that checks a record's strings all at once, and redacts each only when that
+    finds something, gives what redacting every string gives."""
+    record = {"event": "decision", **fields}
+    assert record_body(record, extra) == _round_trip_body(record, extra)
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])

@@ -28,8 +28,9 @@ back, so the file never keeps a partial line from us.
 
 Standard library only: the hook may write records on its own.
 
-This module writes (`AuditLog`); `chain` holds the on-disk format and reading, `verify` the
-checking. Their public names are importable from here.
+This module writes (`AuditLog`); `body` makes what a record holds (bounded, redacted), `chain`
+holds the on-disk format and reading, `verify` the checking. Their public names are importable
+from here.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import sys
 from _thread import allocate_lock  # threading.Lock, without importing threading
 from collections.abc import Callable, Iterable
 
+from approvald.audit.body import MAX_TEXT, record_body
 from approvald.audit.chain import (
     ACTIVE_NAME,
     GENESIS,
@@ -60,7 +62,6 @@ from approvald.audit.chain import (
 from approvald.model import pathtext
 from approvald.model.plain import Plain
 from approvald.paths import ensure_private_dir
-from approvald.redaction import MARK, redact_obj, redact_text, secret_key_kind
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -96,80 +97,10 @@ __all__ = [
     "verify_chain",
 ]
 
-_RESERVED = ("seq", "ts", "segment", "prev", "hash")
 _HEAD_SIZE = 160  # fixed, so the head is rewritten in place by one small write
-MAX_TEXT = 65_536  # characters kept of any one string value
-_SEPARATORS = (" ", "\n", "\t", '"', "'", "&", ",", ";", ":", "=", "/")
 
 # The one write of a line; tests replace it to simulate a full disk.
 _write = os.write
-
-
-def _scrub_text(value: str) -> str:
-    if len(value) > MAX_TEXT:
-        # Cut at a separator near the end, so no token is kept half (and so unredacted).
-        cut = max(value.rfind(sep, MAX_TEXT - 1024, MAX_TEXT) for sep in _SEPARATORS)
-        kept = value[:cut] if cut > 0 else value[:MAX_TEXT - 1024]
-        value = f"{kept} [truncated: {len(value)} characters in all]"
-    if value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "replace").decode("utf-8")
-    return value
-
-
-def _scrub(value: Any) -> Any:
-    """Bound every string to MAX_TEXT characters and replace lone surrogates (valid in a JSON
-    escape, not in UTF-8). A multi-megabyte command would otherwise cost seconds to redact,
-    hash and write on every record that quotes it; its fingerprint still binds the full text."""
-    if isinstance(value, str):
-        return _scrub_text(value)
-    if isinstance(value, dict):
-        return {_scrub(k) if isinstance(k, str) else k: _scrub(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_scrub(v) for v in value]
-    return value
-
-
-class _NotPlain(Exception):
-    """A value `_plain_redacted` does not take: the JSON round trip decides what it becomes."""
-
-
-_INFINITY = float("inf")
-
-
-def _plain_redacted(value: Any, extra: tuple[tuple[str, str], ...]) -> Any:
-    """What `redact_obj(json.loads(json.dumps(_scrub(value))), extra)` gives, in one walk,
-    for plain JSON data (str keys; str, int, float, bool, None, dict, list, tuple values);
-    _NotPlain for anything else (the round trip then decides)."""
-    kind = type(value)
-    if kind is str:
-        return redact_text(_scrub_text(value), extra)
-    if kind is dict:
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _NotPlain
-            key = _scrub_text(key)
-            if type(item) is str:
-                item = _scrub_text(item)
-                secret = secret_key_kind(key)
-                if secret and item and not item.startswith("[REDACTED:"):
-                    out[key] = MARK.format(secret)
-                else:
-                    out[key] = redact_text(item, extra)
-            else:
-                out[key] = _plain_redacted(item, extra)
-        return out
-    if kind is list or kind is tuple:
-        return [_plain_redacted(item, extra) for item in value]
-    if value is None or kind is int or kind is bool:
-        return value
-    if kind is float and -_INFINITY < value < _INFINITY:  # finite, without importing math
-        return value
-    raise _NotPlain
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -308,8 +239,8 @@ class AuditLog:
                extra_values: Iterable[tuple[str, str]] = ()) -> list[dict[str, Any]]:
         """What `append_bodies` takes: each record redacted, bounded and plain JSON data
         (ValueError for a record without an event, AuditError for one JSON cannot carry)."""
-        extra = list(extra_values)
-        return [cls._body(record, extra) for record in records]
+        extra = tuple(extra_values)
+        return [record_body(record, extra) for record in records]
 
     def append_bodies(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Chain and write records `bodies` made: one lock, one write, one sync."""
@@ -349,24 +280,6 @@ class AuditLog:
                 self.anchor(end.seq, end.hash)
             except Exception as exc:
                 raise AuditError(f"the audit anchor could not be updated: {exc}") from exc
-
-    @staticmethod
-    def _body(record: dict[str, Any], extra: list[tuple[str, str]]) -> dict[str, Any]:
-        event = record.get("event") if isinstance(record, dict) else None
-        if not isinstance(event, str) or not event:
-            raise ValueError("an audit record needs an 'event' string")
-        values = tuple(extra)
-        try:
-            redacted = _plain_redacted(record, values)
-        except (_NotPlain, RecursionError):  # a cycle: the round trip says what it says
-            try:
-                # Through JSON once, so what is hashed is exactly what verify will read back.
-                plain = json.loads(json.dumps(_scrub(record), default=lambda o: _scrub(str(o)),
-                                              allow_nan=False))
-            except ValueError as exc:
-                raise AuditError(f"audit record is not JSON: {exc}") from exc
-            redacted = redact_obj(plain, values)
-        return {k: v for k, v in redacted.items() if k not in _RESERVED}
 
     @staticmethod
     def _chain(end: _ChainEnd, body: dict[str, Any], segment: int) -> dict[str, Any]:

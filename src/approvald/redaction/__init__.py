@@ -19,6 +19,7 @@ from approvald.redaction.text import (
     redact_output_obj,
     redact_output_text,
     redact_text,
+    redacts_nothing,
     remember_secret,
     remembered_count,
     remembered_values,
@@ -27,5 +28,5 @@ from approvald.redaction.text import (
 from approvald.redaction.values import RedactingStream, Redactor
 
 __all__ = ["MARK", "RedactingStream", "Redactor", "forget_secrets", "redact_obj",
-           "redact_output_obj", "redact_output_text", "redact_text", "remember_secret",
-           "remembered_count", "remembered_values", "secret_key_kind"]
+           "redact_output_obj", "redact_output_text", "redact_text", "redacts_nothing",
+           "remember_secret", "remembered_count", "remembered_values", "secret_key_kind"]

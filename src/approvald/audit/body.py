@@ -1,0 +1,123 @@
+"""A record's body as the audit log writes it: bounded, plain JSON data and redacted, before
+it is chained. Standard library only (the hook may write records on its own)."""
+
+from __future__ import annotations
+
+import json
+
+from approvald.audit.chain import AuditError
+from approvald.redaction import MARK, redact_obj, redact_text, redacts_nothing, secret_key_kind
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+RESERVED = ("seq", "ts", "segment", "prev", "hash")  # the chain's own fields
+MAX_TEXT = 65_536  # characters kept of any one string value
+_SEPARATORS = (" ", "\n", "\t", '"', "'", "&", ",", ";", ":", "=", "/")
+
+
+def record_body(record: dict[str, Any], extra: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """`record` redacted (`extra`: (name, value) pairs redacted by value), every string bounded
+    to MAX_TEXT, as plain JSON data, without the chain's fields. ValueError for a record
+    without an event; AuditError for one JSON cannot carry."""
+    event = record.get("event") if isinstance(record, dict) else None
+    if not isinstance(event, str) or not event:
+        raise ValueError("an audit record needs an 'event' string")
+    try:
+        redacted = _plain_redacted(record, extra)
+    except (_NotPlain, RecursionError):  # a cycle: the round trip says what it says
+        try:
+            # Through JSON once, so what is hashed is exactly what verify will read back.
+            plain = json.loads(json.dumps(scrub(record), default=lambda o: scrub(str(o)),
+                                          allow_nan=False))
+        except ValueError as exc:
+            raise AuditError(f"audit record is not JSON: {exc}") from exc
+        redacted = redact_obj(plain, extra)
+    return {k: v for k, v in redacted.items() if k not in RESERVED}
+
+
+def scrub_text(value: str) -> str:
+    if len(value) > MAX_TEXT:
+        # Cut at a separator near the end, so no token is kept half (and so unredacted).
+        cut = max(value.rfind(sep, MAX_TEXT - 1024, MAX_TEXT) for sep in _SEPARATORS)
+        kept = value[:cut] if cut > 0 else value[:MAX_TEXT - 1024]
+        value = f"{kept} [truncated: {len(value)} characters in all]"
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def scrub(value: Any) -> Any:
+    """Bound every string to MAX_TEXT characters and replace lone surrogates (valid in a JSON
+    escape, not in UTF-8). A multi-megabyte command would otherwise cost seconds to redact,
+    hash and write on every record that quotes it; its fingerprint still binds the full text."""
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, dict):
+        return {scrub(k) if isinstance(k, str) else k: scrub(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(v) for v in value]
+    return value
+
+
+class _NotPlain(Exception):
+    """A value `_plain_redacted` does not take: the JSON round trip decides what it becomes."""
+
+
+_INFINITY = float("inf")
+
+
+def _plain_redacted(value: Any, extra: tuple[tuple[str, str], ...]) -> Any:
+    """What `redact_obj(json.loads(json.dumps(scrub(value))), extra)` gives, in one walk,
+    for plain JSON data (str keys; str, int, float, bool, None, dict, list, tuple values);
+    _NotPlain for anything else (the round trip then decides).
+
+    Most records hold nothing to redact: their strings are gathered in a walk that only
+    copies, and checked all at once (`redacts_nothing`); only when that cannot rule out a
+    secret is the walk done again, redacting each string."""
+    texts: list[str] = []
+
+    def gather(text: str) -> str:
+        texts.append(text)
+        return text
+
+    copy = _plain_walk(value, gather)
+    if redacts_nothing(texts, extra):
+        return copy
+    return _plain_walk(value, lambda text: redact_text(text, extra))
+
+
+def _plain_walk(value: Any, redact: Callable[[str], str]) -> Any:
+    """`_plain_redacted`'s walk, with `redact` for each string a secret key does not hide."""
+    kind = type(value)
+    if kind is str:
+        return redact(scrub_text(value))
+    if kind is dict:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            key = scrub_text(key)
+            if type(item) is str:
+                item = scrub_text(item)
+                secret = secret_key_kind(key)
+                if secret and item and not item.startswith("[REDACTED:"):
+                    out[key] = MARK.format(secret)
+                else:
+                    out[key] = redact(item)
+            else:
+                out[key] = _plain_walk(item, redact)
+        return out
+    if kind is list or kind is tuple:
+        return [_plain_walk(item, redact) for item in value]
+    if value is None or kind is int or kind is bool:
+        return value
+    if kind is float and -_INFINITY < value < _INFINITY:  # finite, without importing math
+        return value
+    raise _NotPlain
