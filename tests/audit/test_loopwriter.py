@@ -7,6 +7,7 @@ import asyncio
 import functools
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 from approvald.audit import AuditLog, read_records, verify_chain
 from approvald.audit.loopwriter import LoopAuditWriter
+from approvald.audit.process import RECORDS, writer_main
 from approvald.redaction import forget_secrets, remember_secret
 from approvald.storage.anchor import AuditAnchor, open_anchor
 from approvald.storage.database import Database
@@ -261,3 +263,23 @@ async def test_a_record_pickle_cannot_carry_is_written_as_the_log_itself_would(
     written = list(read_records(tmp_path / "audit"))
     assert written[0]["held"] == AuditLog.bodies([record])[0]["held"]
     assert isinstance(written[0]["held"], str)
+
+
+def test_the_child_answers_with_the_records_as_written_only_when_asked(tmp_path: Path) -> None:
+    """Records go back to the daemon only for its listeners; else the answer is how many."""
+    context = multiprocessing.get_context("forkserver")
+    ours, theirs = context.Pipe()
+    child = context.Process(target=writer_main, args=(theirs, str(tmp_path), False, None))
+    child.start()
+    theirs.close()
+    try:
+        assert pickle.loads(ours.recv_bytes()) == ("ready", None)
+        ours.send_bytes(pickle.dumps((RECORDS, [_record(1), _record(2)], (), False)))
+        assert pickle.loads(ours.recv_bytes()) == ("ok", 2)
+        ours.send_bytes(pickle.dumps((RECORDS, [_record(3, token=GH)], (), True)))
+        status, written = pickle.loads(ours.recv_bytes())
+        ours.send_bytes(b"")
+    finally:
+        child.join(10)
+    assert status == "ok" and written == list(read_records(tmp_path))[2:]
+    assert written[0]["summary"] == "echo 3" and GH not in str(written)

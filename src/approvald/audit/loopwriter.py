@@ -8,12 +8,12 @@ hooks at once). Here the loop pickles a batch
 room) and reads the child's answer when the pipe is readable: no second thread at all.
 
 What stays exactly as with `AuditWriter`: records committed in order, a group commit (records
-appended while a commit is on its way go together in the next), `barrier()` completing only
-once everything appended before it is written and synced (and failing while records are held),
-held records retried every RETRY_S and meanwhile `failure` saying why, listeners told each
-record as written. A child that goes away, cannot open the log or stays silent REPLY_TIMEOUT_S
-fails its batch (the records are held and sent again, to a new child) - never lost. When no
-child can be started at all, an `AuditWriter` thread writes through the fallback log instead.
+appended while a commit is on its way go together in the next), `barrier()` completing only once
+everything appended before it is written and synced (and failing while records are held), held
+records retried every RETRY_S and meanwhile `failure` saying why, listeners told each record (sent
+after they were added) as written. A child that goes away, cannot open the log or stays silent
+REPLY_TIMEOUT_S fails its batch (the records are held and sent again, to a new child) - never lost.
+When no child can be started at all, an `AuditWriter` thread writes through the fallback log.
 
 `append` and `barrier` belong to the loop's thread once `bind_loop` is called (the daemon's
 handlers run there); before it, records wait and are sent once it is. `close()` runs after the
@@ -45,14 +45,14 @@ _HEADER = struct.Struct("!i")  # multiprocessing.Connection's framing (messages 
 READ_SIZE = 65536
 
 
-def _batch(records: list[dict[str, Any]]) -> bytes:
+def _batch(records: list[dict[str, Any]], echo: bool) -> bytes:
     """A batch for the child: the records as appended, with the values this process redacts
-    by value, redacted there (`process.writer_main`); records pickle cannot carry are made
-    bodies here (the JSON round trip says what they become)."""
+    by value, redacted there (`process.writer_main`; `echo`: answered with them as written);
+    records pickle cannot carry are made bodies here (the JSON round trip says what)."""
     try:
-        return pickle.dumps((RECORDS, records, remembered_values()), pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((RECORDS, records, remembered_values(), echo), pickle.HIGHEST_PROTOCOL)
     except Exception:
-        return pickle.dumps((BODIES, AuditLog.bodies(records), ()), pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((BODIES, AuditLog.bodies(records), (), echo), pickle.HIGHEST_PROTOCOL)
 
 
 class LoopAuditWriter:
@@ -180,7 +180,7 @@ class LoopAuditWriter:
             self._retry.cancel()
             self._retry = None
         try:
-            message = _batch(list(self._held))
+            message = _batch(list(self._held), bool(self._listeners))
         except Exception as exc:
             self._failed(exc)
             return
@@ -442,7 +442,7 @@ class LoopAuditWriter:
             self._await_answer(timeout)
         if self._held:
             records = list(self._held)
-            conn.send_bytes(_batch(records))
+            conn.send_bytes(_batch(records, bool(self._listeners)))
             self._sent, self._held = records, deque()
             self._await_answer(timeout)
         conn.send_bytes(b"")

@@ -6,8 +6,10 @@ interpreter's lock that every request needs: under many hooks at once the daemon
 a third fewer actions. The child (`writer_main`) opens the log, commits each batch (the
 records as the daemon appended them, redacted here: with them come the values the daemon
 redacts by value, `redaction.remembered_values`, as they are when the batch is sent; or bodies
-the daemon made itself) and answers with the records as written, or the error that kept them
-out (an `AuditError`, as `AuditLog.append_bodies` raises it). The daemon's side, with its
+the daemon made itself) and answers with the records as written (only when the daemon has
+listeners for them; else how many: pickling them here and reading them there was a tenth of
+both processes' work on each record), or the error that kept them out (an `AuditError`, as
+`AuditLog.append_bodies` raises it). The daemon's side, with its
 order, group commits, barriers, held records and retries, is `approvald.audit.loopwriter`.
 """
 
@@ -25,14 +27,16 @@ log = logging.getLogger("approvald.audit")
 
 START_TIMEOUT_S = 30.0
 REPLY_TIMEOUT_S = 60.0  # a commit is milliseconds; a child silent this long is stuck
-RECORDS, BODIES = "records", "bodies"  # a batch: (RECORDS, records, values) | (BODIES, bodies, ())
+# A batch: (RECORDS, records, values, echo) | (BODIES, bodies, (), echo); echo: answer with the
+# records as written (else with how many).
+RECORDS, BODIES = "records", "bodies"
 
 
 def writer_main(conn: Any, directory: str, fsync: bool,
                 anchor: Callable[[], Callable[[int, str], None]] | None) -> None:
     """The child: open the log, say ready (or why not), then commit each batch it is sent
-    (redacted here when it holds records) and answer ("ok", written) or ("error", exception);
-    an empty message ends it."""
+    (redacted here when it holds records) and answer ("ok", written) (("ok", len(written))
+    unless the batch asks for the records) or ("error", exception); an empty message ends it."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon stops us, not the terminal
@@ -52,9 +56,10 @@ def writer_main(conn: Any, directory: str, fsync: bool,
             audit.close()
             return
         try:
-            kind, items, values = pickle.loads(message)
+            kind, items, values, echo = pickle.loads(message)
             bodies = AuditLog.bodies(items, values) if kind == RECORDS else items
-            answer = _reply("ok", audit.append_bodies(bodies))
+            written = audit.append_bodies(bodies)
+            answer = _reply("ok", written if echo else len(written))
         except Exception as exc:
             answer = _reply("error", exc)
         conn.send_bytes(answer)
