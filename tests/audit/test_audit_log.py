@@ -355,7 +355,7 @@ _NEAR_SECRETS = st.lists(
 _JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | _NEAR_SECRETS,
     lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(["cmd", "token", "API_KEY", "note", "Σ", "k\udc00"]),
+    | st.dictionaries(st.sampled_from(["cmd", "token", "API_KEY", "Σ", "k?", "k\udc00", "k\ud800"]),
                       inner, max_size=3),
     max_leaves=8)
 

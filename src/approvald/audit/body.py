@@ -10,7 +10,6 @@ from approvald.redaction import MARK, redact_obj, redact_text, redacts_nothing, 
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import Any
 
 RESERVED = ("seq", "ts", "segment", "prev", "hash")  # the chain's own fields
@@ -73,49 +72,53 @@ class _NotPlain(Exception):
 _INFINITY = float("inf")
 
 
-def _plain_redacted(value: Any, extra: tuple[tuple[str, str], ...]) -> Any:
-    """What `redact_obj(json.loads(json.dumps(scrub(value))), extra)` gives, in one walk,
-    for plain JSON data (str keys; str, int, float, bool, None, dict, list, tuple values);
-    _NotPlain for anything else (the round trip then decides).
+def _plain_redacted(value: dict[str, Any], extra: tuple[tuple[str, str], ...]) -> Any:
+    """What `redact_obj(json.loads(json.dumps(scrub(value))), extra)` gives, for plain JSON
+    data (str keys; str, int, float, bool, None, dict, list, tuple values); _NotPlain for
+    anything else (the round trip then decides).
 
-    Most records hold nothing to redact: their strings are gathered in a walk that only
-    copies, and checked all at once (`redacts_nothing`); only when that cannot rule out a
-    secret is the walk done again, redacting each string."""
-    texts: list[str] = []
-
-    def gather(text: str) -> str:
-        texts.append(text)
-        return text
-
-    copy = _plain_walk(value, gather)
-    if redacts_nothing(texts, extra):
-        return copy
-    return _plain_walk(value, lambda text: redact_text(text, extra))
+    Most records hold nothing to redact: the copy's strings are checked all at once
+    (`redacts_nothing`), and redacted one by one only when that cannot rule a secret out."""
+    places: list[tuple[Any, Any]] = []
+    copy = _plain_copy(value, places)
+    if not redacts_nothing([container[key] for container, key in places], extra):
+        for container, key in places:
+            container[key] = redact_text(container[key], extra)
+    return copy
 
 
-def _plain_walk(value: Any, redact: Callable[[str], str]) -> Any:
-    """`_plain_redacted`'s walk, with `redact` for each string a secret key does not hide."""
+def _plain_copy(value: Any, places: list[tuple[Any, Any]]) -> Any:
+    """`value` bounded, as plain JSON data, with each string a secret key does not hide left
+    as it is and its place, (container, key or index), added to `places`."""
     kind = type(value)
-    if kind is str:
-        return redact(scrub_text(value))
     if kind is dict:
         out: dict[str, Any] = {}
         for key, item in value.items():
             if type(key) is not str:
                 raise _NotPlain
             key = scrub_text(key)
+            if key in out:  # two keys alike once scrubbed: the round trip says which stays
+                raise _NotPlain
             if type(item) is str:
                 item = scrub_text(item)
                 secret = secret_key_kind(key)
                 if secret and item and not item.startswith("[REDACTED:"):
-                    out[key] = MARK.format(secret)
+                    item = MARK.format(secret)
                 else:
-                    out[key] = redact(item)
+                    places.append((out, key))
+                out[key] = item
             else:
-                out[key] = _plain_walk(item, redact)
+                out[key] = _plain_copy(item, places)
         return out
     if kind is list or kind is tuple:
-        return [_plain_walk(item, redact) for item in value]
+        items: list[Any] = []
+        for item in value:
+            if type(item) is str:
+                places.append((items, len(items)))
+                items.append(scrub_text(item))
+            else:
+                items.append(_plain_copy(item, places))
+        return items
     if value is None or kind is int or kind is bool:
         return value
     if kind is float and -_INFINITY < value < _INFINITY:  # finite, without importing math
