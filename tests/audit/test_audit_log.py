@@ -372,6 +372,15 @@ def test_the_body_of_any_plain_record_matches_the_json_round_trip(
     assert record_body(record, extra) == _round_trip_body(record, extra)
 
 
+@settings(max_examples=200, deadline=None)
+@given(body=_JSON_VALUES, number=st.floats(allow_nan=False, allow_infinity=False)
+       | st.integers())
+def test_a_line_is_the_record_as_json_dumps_writes_it(body: Any, number: float) -> None:
+    record = scrub({"seq": 1, "event": "x", "body": body, "n": number, "é☃": "\u2028 ü"})
+    expected = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert audit._line(record) == expected.encode("utf-8")
+
+
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
 def test_values_json_cannot_carry_are_refused(tmp_path: Path, bad: float) -> None:
     log = AuditLog(tmp_path)

@@ -60,6 +60,7 @@ from approvald.audit.chain import (
     utc_now,
 )
 from approvald.model import pathtext
+from approvald.model.actions import one_shot_encoder
 from approvald.model.plain import Plain
 from approvald.paths import ensure_private_dir
 
@@ -105,11 +106,12 @@ _write = os.write
 
 # -- writing ---------------------------------------------------------------------------------
 
-_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# One encoder for every line (`JSONEncoder.encode` sets the C encoder up again on each call).
+_LINE = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, separators=(",", ":")))
 
 
 def _line(record: dict[str, Any]) -> bytes:
-    return (_LINE.encode(record) + "\n").encode("utf-8")
+    return (_LINE(record) + "\n").encode("utf-8")
 
 
 class _ChainEnd(Plain):

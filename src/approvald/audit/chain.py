@@ -33,16 +33,23 @@ class AuditError(Exception):
 
 
 def record_hash(record: dict[str, Any]) -> str:
-    body = {key: value for key, value in record.items() if key != "hash"}
+    """The hash of `record` without its `hash` (a record being chained has none yet)."""
+    body = record if "hash" not in record else {k: v for k, v in record.items() if k != "hash"}
     return "sha256:" + hex_digest(canonical_json(body))
+
+
+_SECOND: tuple[int, str] = (-1, "")  # the last second utc_now formatted, and its text
 
 
 def utc_now() -> str:
     """Now, as `datetime.now(timezone.utc).isoformat(timespec="milliseconds")` with `Z` (without
     importing datetime: the hook writes records too)."""
+    global _SECOND
     seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + \
-        f".{nanoseconds // 1_000_000:03d}Z"
+    second = _SECOND  # read once: another thread may format another second meanwhile
+    if second[0] != seconds:  # records come many a second: each second is formatted once
+        second = _SECOND = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    return f"{second[1]}.{nanoseconds // 1_000_000:03d}Z"
 
 
 def rotated_files(directory: Path) -> list[tuple[int, Path]]:
