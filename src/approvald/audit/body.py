@@ -34,7 +34,9 @@ def record_body(record: dict[str, Any], extra: tuple[tuple[str, str], ...]) -> d
         except ValueError as exc:
             raise AuditError(f"audit record is not JSON: {exc}") from exc
         redacted = redact_obj(plain, extra)
-    return {k: v for k, v in redacted.items() if k not in RESERVED}
+    for key in RESERVED:  # the copy is ours: the chain's fields are taken out of it
+        redacted.pop(key, None)
+    return redacted
 
 
 def scrub_text(value: str) -> str:
@@ -96,11 +98,13 @@ def _plain_copy(value: Any, places: list[tuple[Any, Any]]) -> Any:
         for key, item in value.items():
             if type(key) is not str:
                 raise _NotPlain
-            key = scrub_text(key)
+            if len(key) > MAX_TEXT or not key.isascii():  # scrub_text's own test, without a call
+                key = scrub_text(key)
             if key in out:  # two keys alike once scrubbed: the round trip says which stays
                 raise _NotPlain
             if type(item) is str:
-                item = scrub_text(item)
+                if len(item) > MAX_TEXT or not item.isascii():
+                    item = scrub_text(item)
                 secret = secret_key_kind(key)
                 if secret and item and not item.startswith("[REDACTED:"):
                     item = MARK.format(secret)

@@ -206,8 +206,12 @@ _SECRET_KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "authorization", "
 
 
 def _triggers(patterns: tuple[_Entry, ...]) -> tuple[str, ...]:
-    """Every substring that gates one of `patterns`, the cheapest (shortest) first."""
-    return tuple(sorted({t for triggers, _, _ in patterns for t in triggers}, key=len))
+    """The substrings that gate `patterns`, the cheapest (shortest) first: a text holds one of
+    them if and only if it holds any pattern's trigger (one holding another is left out:
+    `sk-ant-` holds `sk-`)."""
+    every = {t for triggers, _, _ in patterns for t in triggers}
+    return tuple(sorted((t for t in every if not any(o != t and o in t for o in every)),
+                        key=len))
 
 
 _ALL_TRIGGERS = _triggers(_PATTERNS)
