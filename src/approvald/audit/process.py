@@ -3,14 +3,14 @@
 Why: chaining, hashing, encoding and committing a record (the file lock, the write, the sync,
 the head, the anchor's database transaction) is CPU work, and in the daemon it held the
 interpreter's lock that every request needs: under many hooks at once the daemon decided about
-a third fewer actions. The child (`writer_main`) opens the log, commits each batch (the
-records as the daemon appended them, redacted here: with them come the values the daemon
-redacts by value, `redaction.remembered_values`, as they are when the batch is sent; or bodies
-the daemon made itself) and answers with the records as written (only when the daemon has
-listeners for them; else how many: pickling them here and reading them there was a tenth of
-both processes' work on each record), or the error that kept them out (an `AuditError`, as
-`AuditLog.append_bodies` raises it). The daemon's side, with its
-order, group commits, barriers, held records and retries, is `approvald.audit.loopwriter`.
+a third fewer actions. The child (`writer_main`) opens the log, commits each batch (the records
+as the daemon appended them, redacted here: with them come the values the daemon redacts by
+value, `redaction.remembered_values`, as they are when the batch is sent; or bodies the daemon
+made itself) and answers with the records as written (only when the daemon has listeners for
+them, else how many: pickling each record here and reading it there cost both processes
+microseconds a record), or the error that kept them out (an `AuditError`, as
+`AuditLog.append_bodies` raises it). The daemon's side, with its order, group commits,
+barriers, held records and retries, is `approvald.audit.loopwriter`.
 """
 
 from __future__ import annotations
