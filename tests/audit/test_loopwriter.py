@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import multiprocessing
 import os
 import pickle
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -265,22 +267,30 @@ async def test_a_record_pickle_cannot_carry_is_written_as_the_log_itself_would(
     assert isinstance(written[0]["held"], str)
 
 
-def test_the_child_answers_with_the_records_as_written_only_when_asked(tmp_path: Path) -> None:
-    """Records go back to the daemon only for its listeners; else the answer is how many."""
+@contextlib.contextmanager
+def _writer_child(directory: Path) -> Iterator[tuple[Any, Any]]:
+    """The writer child over `directory` (no sync, no anchor), once it says it is ready: our
+    end of its pipe, and the process."""
     context = multiprocessing.get_context("forkserver")
     ours, theirs = context.Pipe()
-    child = context.Process(target=writer_main, args=(theirs, str(tmp_path), False, None))
+    child = context.Process(target=writer_main, args=(theirs, str(directory), False, None))
     child.start()
     theirs.close()
     try:
         assert pickle.loads(ours.recv_bytes()) == ("ready", None)
+        yield ours, child
+    finally:
+        ours.close()  # the child's end: it returns
+        child.join(10)
+
+
+def test_the_child_answers_with_the_records_as_written_only_when_asked(tmp_path: Path) -> None:
+    """Records go back to the daemon only for its listeners; else the answer is how many."""
+    with _writer_child(tmp_path) as (ours, _):
         ours.send_bytes(pickle.dumps((RECORDS, [_record(1), _record(2)], (), False)))
         assert pickle.loads(ours.recv_bytes()) == ("ok", 2)
         ours.send_bytes(pickle.dumps((RECORDS, [_record(3, token=GH)], (), True)))
         status, written = pickle.loads(ours.recv_bytes())
-    finally:
-        ours.close()  # the child's end: it returns
-        child.join(10)
     assert status == "ok" and written == list(read_records(tmp_path))[2:]
     assert written[0]["summary"] == "echo 3" and GH not in str(written)
 
@@ -289,14 +299,5 @@ def test_the_child_answers_with_the_records_as_written_only_when_asked(tmp_path:
 def test_the_child_hashes_with_hashlib(tmp_path: Path) -> None:
     """`approvald.signing.sha256` takes hashlib's (OpenSSL's) once it is loaded: four times
     as fast on a record as the built-in one, which the child would use otherwise."""
-    context = multiprocessing.get_context("forkserver")
-    ours, theirs = context.Pipe()
-    child = context.Process(target=writer_main, args=(theirs, str(tmp_path), False, None))
-    child.start()
-    theirs.close()
-    try:
-        assert pickle.loads(ours.recv_bytes()) == ("ready", None)
+    with _writer_child(tmp_path) as (_, child):
         assert "_hashlib" in Path(f"/proc/{child.pid}/maps").read_text()
-    finally:
-        ours.close()  # the child's end: it returns
-        child.join(10)

@@ -4,9 +4,11 @@ replaced) and one session's slow analysis beside another's quick one."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +269,16 @@ async def test_the_pool_grows_for_requests_kept_waiting_up_to_its_maximum(
 
 # -- several calls on one busy worker -----------------------------------------------------------
 
+@contextlib.asynccontextmanager
+async def _started(engine: Any, **options: Any) -> AsyncIterator[ProcessEvaluator]:
+    pool = ProcessEvaluator(engine, **options)
+    await pool.start()
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 def _deepest(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many calls each send found in flight on its worker (recorded as they are sent)."""
     seen: list[int] = []
@@ -286,20 +298,18 @@ async def _later(pool: ProcessEvaluator, command: str, session: str) -> Any:
 
 
 def _behind_a_slow_one(pool: ProcessEvaluator, gate: Path,
-                       quick: int) -> tuple[asyncio.Future[Any], list[asyncio.Future[Any]]]:
-    """An analysis lasting until `gate` exists, then (once it is on its worker) `quick` quick
-    ones from other sessions: (the slow one, the quick ones) as tasks."""
+                       *commands: str) -> tuple[asyncio.Future[Any], list[asyncio.Future[Any]]]:
+    """An analysis lasting until `gate` exists, then (once it is on its worker) `commands`
+    from other sessions: (the slow one, the others) as tasks."""
     slow = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "bomb")))
-    return slow, [asyncio.ensure_future(_later(pool, f"ls {i}", f"s{i}"))
-                  for i in range(quick)]
+    return slow, [asyncio.ensure_future(_later(pool, command, f"s{i}"))
+                  for i, command in enumerate(commands)]
 
 
 async def test_a_busy_worker_takes_several_calls_and_each_gets_its_own_answer(
         monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _deepest(monkeypatch)
-    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
-    await pool.start()
-    try:
+    async with _started(echo_engine, workers=1, max_workers=1, budget_s=60) as pool:
         commands = [f"echo {i} {'x' * i}" for i in range(40)]
         answers = await asyncio.gather(*(pool.evaluate(_action(c, f"s{i}"))
                                          for i, c in enumerate(commands)))
@@ -307,18 +317,14 @@ async def test_a_busy_worker_takes_several_calls_and_each_gets_its_own_answer(
         assert max(seen) > 1  # some went to the worker while it was on others
         assert max(seen) < evaluator.DEPTH
         assert pool.killed == 0 and len(pool._all) == 1 and pool._idle == list(pool._all)
-    finally:
-        pool.close()
 
 
 async def test_calls_waiting_behind_a_slow_analysis_move_to_another_worker(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _deepest(monkeypatch)
     gate = tmp_path / "open"
-    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=2, budget_s=60)
-    await pool.start()
-    try:
-        slow, quick = _behind_a_slow_one(pool, gate, 2)
+    async with _started(echo_engine, workers=1, max_workers=2, budget_s=60) as pool:
+        slow, quick = _behind_a_slow_one(pool, gate, "ls 0", "ls 1")
         answers = await asyncio.wait_for(asyncio.gather(*quick), 30)
         assert [a["reason"] for a in answers] == ["ls 0", "ls 1"]
         # Both were sent behind the slow one; moved, each went to a worker with nothing else.
@@ -327,8 +333,6 @@ async def test_calls_waiting_behind_a_slow_analysis_move_to_another_worker(
         gate.touch()
         assert (await slow)["reason"] == f"wait-for {gate}"
         assert pool.killed == 0
-    finally:
-        pool.close()
 
 
 async def test_calls_behind_one_cut_off_are_answered_by_another_worker(
@@ -336,10 +340,8 @@ async def test_calls_behind_one_cut_off_are_answered_by_another_worker(
     monkeypatch.setattr(evaluator, "MOVE_AFTER_S", 60.0)  # they stay until it is cut off
     seen = _deepest(monkeypatch)
     never = tmp_path / "never"
-    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
-    await pool.start()
-    try:
-        runaway, quick = _behind_a_slow_one(pool, never, 2)
+    async with _started(echo_engine, workers=1, max_workers=1, budget_s=60) as pool:
+        runaway, quick = _behind_a_slow_one(pool, never, "ls 0", "ls 1")
         await asyncio.sleep(0.05)
         assert seen == [0, 1, 2]
         old = next(iter(pool._all))
@@ -351,18 +353,14 @@ async def test_calls_behind_one_cut_off_are_answered_by_another_worker(
         answers = await asyncio.wait_for(asyncio.gather(*quick), 30)
         assert [a["reason"] for a in answers] == ["ls 0", "ls 1"]
         assert len(pool._all) == 1 and old not in pool._all
-    finally:
-        pool.close()
 
 
 async def test_a_call_given_up_behind_another_leaves_that_worker_working(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _deepest(monkeypatch)
     gate = tmp_path / "open"
-    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
-    await pool.start()
-    try:
-        first, [behind] = _behind_a_slow_one(pool, gate, 1)
+    async with _started(echo_engine, workers=1, max_workers=1, budget_s=60) as pool:
+        first, [behind] = _behind_a_slow_one(pool, gate, "ls")
         await asyncio.sleep(0.05)
         assert seen == [0, 1]
         behind.cancel()  # its caller went away: the worker is on the other one
@@ -374,8 +372,6 @@ async def test_a_call_given_up_behind_another_leaves_that_worker_working(
         assert (await first)["reason"] == f"wait-for {gate}"
         assert (await pool.evaluate(_action("ls again", "c")))["reason"] == "ls again"
         assert pool.killed == 0 and pool._all == {worker}
-    finally:
-        pool.close()
 
 
 async def test_a_call_nobody_waits_for_any_more_still_has_a_budget(
@@ -384,9 +380,7 @@ async def test_a_call_nobody_waits_for_any_more_still_has_a_budget(
     budget once the worker gets to it."""
     seen = _deepest(monkeypatch)
     gate, never = tmp_path / "open", tmp_path / "never"
-    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=1.0)
-    await pool.start()
-    try:
+    async with _started(echo_engine, workers=1, max_workers=1, budget_s=1.0) as pool:
         first = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "a")))
         await asyncio.sleep(0.002)
         runaway = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {never}", "b")))
@@ -402,8 +396,6 @@ async def test_a_call_nobody_waits_for_any_more_still_has_a_budget(
             await asyncio.sleep(0.01)
         assert worker.gone and pool.killed == 1
         assert (await pool.evaluate(_action("ls", "c")))["reason"] == "ls"
-    finally:
-        pool.close()
 
 
 async def test_a_call_whose_worker_died_unnoticed_goes_to_a_new_one() -> None:
@@ -411,17 +403,13 @@ async def test_a_call_whose_worker_died_unnoticed_goes_to_a_new_one() -> None:
     the call, never started, is evaluated by the worker that replaces it."""
     import signal
 
-    pool = ProcessEvaluator(echo_engine, workers=1, max_workers=1, budget_s=60)
-    await pool.start()
-    try:
+    async with _started(echo_engine, workers=1, max_workers=1, budget_s=60) as pool:
         dead = next(iter(pool._all))
         os.kill(dead.process.pid, signal.SIGKILL)
         dead.process.join(10)  # without a turn of the loop: its reader has not seen it go
         assert not dead.gone
         assert (await pool.evaluate(_action("ls", "a")))["reason"] == "ls"
         assert dead.gone and dead not in pool._all
-    finally:
-        pool.close()
 
 
 # -- a hostile session against the pipelining (from review) --------------------------------------
@@ -431,26 +419,23 @@ async def test_a_runaway_moved_off_a_worker_is_cut_off_there_too(tmp_path: Path)
     MOVE_AFTER_S, but its bytes stay in the first worker's pipe. When the slow one ends, that
     worker goes on to the runaway: it is cut off at the budget, and others are answered."""
     gate, never = tmp_path / "open", tmp_path / "never"
-    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=2, budget_s=1.5)
-    await pool.start()
-    try:
-        first = next(iter(pool._all))
-        slow, _ = _behind_a_slow_one(pool, gate, 0)
-        runaway = asyncio.ensure_future(_later(pool, f"wait-for {never}", "evil"))
-        await asyncio.sleep(0.6)
-        gate.touch()
-        assert (await slow)["decision"] == "ALLOW"
-        with pytest.raises(Overtime):
-            await runaway
-        assert (await pool.evaluate(_action("ls", "innocent")))["decision"] == "ALLOW"
-        for _ in range(500):  # a bound for a broken pool, not a speed check
-            if first.gone:
-                break
-            await asyncio.sleep(0.01)
-        assert first.gone and first not in pool._all and not first.process.is_alive()
-    finally:
-        never.touch()
-        pool.close()
+    async with _started(fake_engine, workers=1, max_workers=2, budget_s=1.5) as pool:
+        try:
+            first = next(iter(pool._all))
+            slow, [runaway] = _behind_a_slow_one(pool, gate, f"wait-for {never}")
+            await asyncio.sleep(0.6)
+            gate.touch()
+            assert (await slow)["decision"] == "ALLOW"
+            with pytest.raises(Overtime):
+                await runaway
+            assert (await pool.evaluate(_action("ls", "innocent")))["decision"] == "ALLOW"
+            for _ in range(500):  # a bound for a broken pool, not a speed check
+                if first.gone:
+                    break
+                await asyncio.sleep(0.01)
+            assert first.gone and first not in pool._all and not first.process.is_alive()
+        finally:
+            never.touch()
 
 
 async def test_a_worker_that_dies_on_a_call_nobody_waits_for_is_replaced(
@@ -458,26 +443,23 @@ async def test_a_worker_that_dies_on_a_call_nobody_waits_for_is_replaced(
     import signal
 
     gate, never = tmp_path / "open", tmp_path / "never"
-    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=1, budget_s=30)
-    await pool.start()
-    try:
-        worker = next(iter(pool._all))
-        slow, _ = _behind_a_slow_one(pool, gate, 0)
-        given_up = asyncio.ensure_future(_later(pool, f"wait-for {never}", "y"))
-        await asyncio.sleep(0.05)
-        given_up.cancel()  # its client went away; it stays in the pipe behind the slow one
-        gate.touch()
-        await slow  # the worker is on the call nobody waits for now
-        os.kill(worker.process.pid, signal.SIGKILL)  # a crash, the OOM killer
-        for _ in range(500):
-            if worker not in pool._all:
-                break
-            await asyncio.sleep(0.01)
-        assert worker not in pool._all
-        assert (await pool.evaluate(_action("ls", "innocent")))["decision"] == "ALLOW"
-    finally:
-        never.touch()
-        pool.close()
+    async with _started(fake_engine, workers=1, max_workers=1, budget_s=30) as pool:
+        try:
+            worker = next(iter(pool._all))
+            slow, [given_up] = _behind_a_slow_one(pool, gate, f"wait-for {never}")
+            await asyncio.sleep(0.05)
+            given_up.cancel()  # its client went away; it stays in the pipe behind the slow one
+            gate.touch()
+            await slow  # the worker is on the call nobody waits for now
+            os.kill(worker.process.pid, signal.SIGKILL)  # a crash, the OOM killer
+            for _ in range(500):
+                if worker not in pool._all:
+                    break
+                await asyncio.sleep(0.01)
+            assert worker not in pool._all
+            assert (await pool.evaluate(_action("ls", "innocent")))["decision"] == "ALLOW"
+        finally:
+            never.touch()
 
 
 async def test_calls_promised_a_busy_worker_count_against_its_pipe(
@@ -494,25 +476,23 @@ async def test_calls_promised_a_busy_worker_count_against_its_pipe(
 
     monkeypatch.setattr(evaluator._Worker, "send", recording)
     gate, never = tmp_path / "open", tmp_path / "never"
-    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=1, budget_s=5)
-    await pool.start()
-    try:
-        first = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "x1")))
-        await asyncio.sleep(0.002)
-        second = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {never}", "x2")))
-        await asyncio.sleep(0.05)  # the worker's call is no longer fresh: the next ones wait
-        big = [asyncio.ensure_future(pool.evaluate(_action("ls " + "y" * 30000, f"b{i}")))
-               for i in range(3)]
-        await asyncio.sleep(0.05)
-        gate.touch()
-        await first
-        await asyncio.sleep(0.05)
-        assert max(behind) <= evaluator.PIPE_ROOM
-    finally:
-        never.touch()
-        pool.close()
-        for task in [second, *big]:
-            task.cancel()
+    async with _started(fake_engine, workers=1, max_workers=1, budget_s=5) as pool:
+        try:
+            first = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "x1")))
+            await asyncio.sleep(0.002)
+            second = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {never}", "x2")))
+            await asyncio.sleep(0.05)  # the worker's call is no longer fresh: the next ones wait
+            big = [asyncio.ensure_future(pool.evaluate(_action("ls " + "y" * 30000, f"b{i}")))
+                   for i in range(3)]
+            await asyncio.sleep(0.05)
+            gate.touch()
+            await first
+            await asyncio.sleep(0.05)
+            assert max(behind) <= evaluator.PIPE_ROOM
+        finally:
+            never.touch()
+            for task in [second, *big]:
+                task.cancel()
 
 
 async def test_no_call_waits_in_a_pipe_that_cannot_hold_it(tmp_path: Path) -> None:
@@ -523,25 +503,23 @@ async def test_no_call_waits_in_a_pipe_that_cannot_hold_it(tmp_path: Path) -> No
     import time
 
     gate = tmp_path / "open"
-    pool = ProcessEvaluator(fake_engine, workers=1, max_workers=1, budget_s=5)
-    await pool.start()
-    try:
-        worker = next(iter(pool._all))
-        sock = socket.socket(fileno=os.dup(worker.conn.fileno()))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
-        sock.close()
-        worker.room = evaluator_worker._send_room(worker.conn)  # as if made with that buffer
-        assert 0 < worker.room < 20000
-        slow = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "x1")))
-        await asyncio.sleep(0.002)
-        threading.Timer(2.0, gate.touch).start()  # the way out, were the loop blocked
-        started = time.monotonic()
-        big = asyncio.ensure_future(pool.evaluate(_action("ls " + "y" * 20000, "x2")))
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
-        assert time.monotonic() - started < 0.5
-        gate.touch()
-        await slow, await big
-    finally:
-        gate.touch()
-        pool.close()
+    async with _started(fake_engine, workers=1, max_workers=1, budget_s=5) as pool:
+        try:
+            worker = next(iter(pool._all))
+            sock = socket.socket(fileno=os.dup(worker.conn.fileno()))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+            sock.close()
+            worker.room = evaluator_worker._send_room(worker.conn)  # as if made with that buffer
+            assert 0 < worker.room < 20000
+            slow = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "x1")))
+            await asyncio.sleep(0.002)
+            threading.Timer(2.0, gate.touch).start()  # the way out, were the loop blocked
+            started = time.monotonic()
+            big = asyncio.ensure_future(pool.evaluate(_action("ls " + "y" * 20000, "x2")))
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            assert time.monotonic() - started < 0.5
+            gate.touch()
+            await slow, await big
+        finally:
+            gate.touch()
