@@ -16,11 +16,14 @@ import pytest
 
 from approvald.daemon import evaluator, evaluator_worker
 from approvald.daemon.evaluator import (
+    EvaluationFailed,
     Overtime,
+    PolicyDisagrees,
     ProcessEvaluator,
     StartingEvaluator,
     ThreadEvaluator,
 )
+from approvald.daemon.evaluator_worker import Moved
 from approvald.model.actions import Action
 from tests.support.daemon import FakeEngine, fake_engine
 
@@ -521,3 +524,147 @@ async def test_no_call_waits_in_a_pipe_that_cannot_hold_it(tmp_path: Path) -> No
             await slow, await big
         finally:
             gate.touch()
+
+
+# -- a second review of the pipelining -----------------------------------------------------------
+
+def crashing_once(flag: Path) -> Any:
+    """A policy loader that crashes the worker (no 'failed' message) once `flag` exists:
+    a segfault in a C parser, the OOM killer, a load that raises SystemExit."""
+    if flag.exists():
+        os._exit(3)
+    return FakeEngine()
+
+
+async def test_a_worker_crashing_at_start_is_not_respawned_in_a_tight_loop(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spawned = []
+    spawn = ProcessEvaluator._spawn
+
+    def counting(self: Any) -> Any:
+        spawned.append(1)
+        return spawn(self)
+
+    monkeypatch.setattr(ProcessEvaluator, "_spawn", counting)
+    flag = tmp_path / "broken"
+    pool = ProcessEvaluator(functools.partial(crashing_once, flag), workers=1,
+                            expected=lambda: "sha256:fake",
+                            fallback=ThreadEvaluator(lambda: _DaemonsEngine()))
+    await pool.start()
+    try:
+        flag.touch()
+        pool.reload()  # or: the one worker is killed at its budget
+        await asyncio.sleep(3.0)
+        assert len(spawned) <= 3
+    finally:
+        flag.unlink()
+        pool.close()
+        await asyncio.sleep(1)
+        for t in list(pool._tasks):
+            t.cancel()
+
+
+async def test_a_moved_call_handed_a_free_worker_is_not_overtaken_by_a_newcomer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """7b5814e: a moved call waits for a worker of its own. When _release hands it the free
+    worker, that worker counts as 'busy and fresh' (taken == 1 from the promise, working_since
+    = the answer just read), so a call whose step runs before the moved call's wakeup takes the
+    fast path (_sharable), is sent first and is the head; the moved call lands behind it."""
+    import pickle
+
+    seen = _deepest(monkeypatch)
+    gate, gate2 = tmp_path / "open", tmp_path / "open2"
+    async with _started(echo_engine, workers=1, max_workers=1, budget_s=30) as pool:
+        try:
+            w = next(iter(pool._all))
+            slow = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "x")))
+            await asyncio.sleep(0.002)
+            moved = asyncio.ensure_future(pool.evaluate(_action("ls B", "b")))
+            await asyncio.sleep(0.4)  # behind the slow one past MOVE_AFTER_S: moved
+            assert seen == [0, 1] and pool._waiting and pool._waiting[0][2] is False
+            newcomer: list[Any] = []
+            release = w._on_answer
+
+            def hook(worker: Any) -> None:
+                release(worker)
+                if not newcomer and worker.promised and not pool._waiting:
+                    # what the step of a request scheduled before the moved call's wakeup
+                    # does in _acquire's fast path and _evaluate (no await in between)
+                    message = pickle.dumps(("eval", _action(f"wait-for {gate2}", "d")), 5)
+                    other = pool._sharable(len(message))
+                    if other is not None:
+                        other.promise(len(message))
+                        newcomer.append(other.send(message))
+
+            w._on_answer = hook
+            gate.touch()
+            await slow
+            await asyncio.sleep(1.0)
+            assert not newcomer, "the newcomer was sent ahead of the moved call"
+            assert (await asyncio.wait_for(moved, 10))["reason"] == "ls B"
+        finally:
+            gate.touch()
+            gate2.touch()
+
+
+async def test_a_send_that_finds_the_worker_dead_does_not_deny_an_answered_call(
+        tmp_path: Path) -> None:
+    """In flight on w: A (answered, the answer still unread in the socket) and B, on which w
+    died. A call D sent before the loop reads w's end gets EPIPE, and _evaluate's
+    `except OSError: self._lost(worker)` fails the calls without reading what w wrote: A (done
+    and answered) is failed as the call w 'was on', B (what w died on) is Moved, so it is
+    retried on another worker. The EOF path (_readable) reads A's answer first, and fails B."""
+    import pickle
+    import select
+    import signal
+    import time
+
+    never = tmp_path / "never"
+    async with _started(echo_engine, workers=1, max_workers=1, budget_s=30) as pool:
+        try:
+            w = next(iter(pool._idle))
+            pool._idle.remove(w)
+            calls = []
+            for command in ("ls A", f"wait-for {never}"):
+                message = pickle.dumps(("eval", _action(command, "s")), 5)
+                w.promise(len(message))
+                calls.append(w.send(message))
+            a, b = calls
+            # no turn of the loop from here on: its reader has not read A's answer
+            assert select.select([w.conn.fileno()], [], [], 10)[0]  # A's answer is there
+            time.sleep(0.3)  # w is on B
+            os.kill(w.process.pid, signal.SIGKILL)  # B crashes it
+            w.process.join(10)
+            message = pickle.dumps(("eval", _action("ls D", "d")), 5)
+            w.promise(len(message))  # D, handed w (_sharable, or a waiter), as _evaluate does:
+            try:
+                w.send(message)
+            except OSError:
+                pool._lost(w)
+            assert not isinstance(a.exception(), EvaluationFailed), \
+                "A was answered by the worker, yet failed"
+            assert not isinstance(b.exception(), Moved), \
+                "B, the call the worker died on, moves to be retried on another worker"
+        finally:
+            never.touch()
+
+
+async def test_a_cancelled_acquire_stays_cancelled(tmp_path: Path) -> None:
+    """_acquire's except path calls waiter.result() for any waiter done and not cancelled:
+    one failed by _disagree (PolicyDisagrees) re-raises that inside the handler, replacing the
+    CancelledError of a caller cancelled in the same turn (its timeout, its client)."""
+    gate = tmp_path / "open"
+    async with _started(fake_engine, workers=1, max_workers=1, budget_s=30) as pool:
+        try:
+            slow = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "x")))
+            await asyncio.sleep(0.05)
+            waiting = asyncio.ensure_future(pool._acquire(100))
+            await asyncio.sleep(0.01)
+            waiter = pool._waiting[0][0]
+            waiter.set_exception(PolicyDisagrees("the file broke"))  # as _disagree does
+            waiting.cancel()  # the same turn: its caller's budget ran out
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+        finally:
+            gate.touch()
+            await slow

@@ -209,7 +209,8 @@ class ProcessEvaluator:
             asyncio.get_running_loop().call_later(self.budget_s, self._past_budget, worker,
                                                   given_up)
         if worker.stale:  # the policy changed while it worked (or it failed): replaced
-            worker.move_waiting()  # what waits behind its call goes to a fresh one
+            # What waits behind its call goes to a fresh one; after an error, its call too.
+            worker.move_waiting(current_too=worker.failed)
             if not worker.works_for_someone():
                 self._drop(worker)
                 self._background(self._replace())
@@ -244,10 +245,11 @@ class ProcessEvaluator:
                 and loop.time() - worker.working_since < FRESH_S)
 
     def _sharable(self, size: int) -> _Worker | None:
-        """The busy worker with the fewest calls that may take one more, or None."""
+        """The busy worker with the fewest calls that may take one more, or None. One just
+        handed to a waiter is not: that call goes first."""
         best = None
         for worker in self._all:
-            if worker.taken and self._can_take(worker, size) \
+            if worker.taken and not worker.promised and self._can_take(worker, size) \
                     and (best is None or worker.taken < best.taken):
                 best = worker
         return best
@@ -323,7 +325,7 @@ class ProcessEvaluator:
         try:
             return await waiter
         except BaseException:
-            if waiter.done() and not waiter.cancelled():
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 waiter.result().unpromise(size)
                 self._release(waiter.result())
             with contextlib.suppress(ValueError):

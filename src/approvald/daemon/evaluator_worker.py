@@ -96,6 +96,7 @@ class _Worker:
         child.close()
         self.ready = False
         self.stale = False
+        self.failed = False  # it answered an error: nothing more is taken from it
         self.gone = False
         self._fd = self.conn.fileno()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -123,7 +124,7 @@ class _Worker:
         return len(self._answers) + self.promised
 
     def working_on(self, answer: asyncio.Future[Any]) -> bool:
-        """Whether `answer`'s call is the one the worker is on now (or was, when it went)."""
+        """Whether `answer`'s call is the one the worker is on now."""
         return bool(self._answers) and self._answers[0][0] is answer
 
     def works_for_someone(self) -> bool:
@@ -156,7 +157,8 @@ class _Worker:
             self.gone = True
             self._stop_listening()
             self.fail(EvaluationFailed("the evaluator went away"))
-            self._on_gone(self)
+            if self.ready:  # (one still starting says so to whoever started it)
+                self._on_gone(self)
             return
         self._buffer += data
         while True:
@@ -173,7 +175,7 @@ class _Worker:
         assert self._loop is not None
         self.working_since = self._loop.time()
         if isinstance(result, tuple) and result and result[0] == "error":
-            self.stale = True  # it failed in the middle of something: a fresh one replaces it
+            self.failed = self.stale = True  # it failed amid something: a fresh one replaces it
         if not answer.done():
             answer.set_result(result)
         if self.ready:
@@ -188,10 +190,10 @@ class _Worker:
             if not answer.done():
                 answer.set_exception(exception if index == 0 else Moved())
 
-    def move_waiting(self) -> None:
-        """The calls behind the one being worked on go to another worker (this one answers
-        them later all the same; nobody waits for those answers)."""
-        for answer, _ in list(self._answers)[1:]:
+    def move_waiting(self, current_too: bool = False) -> None:
+        """The calls behind the one being worked on (and, `current_too`, that one) go to
+        another worker; this one answers them later all the same, to nobody."""
+        for answer, _ in list(self._answers)[0 if current_too else 1:]:
             if not answer.done():
                 answer.set_exception(Moved())
 
@@ -239,8 +241,25 @@ class _Worker:
         if self.gone:
             raise OSError("the evaluator is gone")
         answer = self._expect(len(message))
-        self.conn.send_bytes(message)
+        try:
+            self.conn.send_bytes(message)
+        except OSError:
+            self._answers.pop()  # never sent
+            self.unread -= len(message)
+            self._drain()
+            raise
         return answer
+
+    def _drain(self) -> None:
+        """The pipe broke: what the worker wrote before it went is read (answers for their
+        calls), then its end, which fails the call it was on; nothing waits for more."""
+        with contextlib.suppress(OSError):
+            os.set_blocking(self._fd, False)
+        while not self.gone:
+            before = (len(self._buffer), len(self._answers))
+            self._readable()
+            if (len(self._buffer), len(self._answers)) == before:
+                break  # nothing more to read now (it is closing its end)
 
     def kill(self) -> None:
         self.gone = True
