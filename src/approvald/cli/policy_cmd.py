@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from json.decoder import WHITESPACE  # type: ignore[attr-defined]
 from types import SimpleNamespace
 
 from approvald.agents import KNOWN_FORMATS, UnknownAgent, payload_reader
@@ -137,27 +136,10 @@ def _documents(stream: IO[str], jsonl: bool) -> Iterator[tuple[int, Any]]:
             yield number, InputError(f"line {number}: larger than {MAX_INPUT_BYTES} bytes")
             continue
         try:
-            yield number, parse_json_line(line)
+            yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             yield number, InputError(f"line {number}: invalid JSON: {exc.msg} "
                                      f"(column {exc.colno})")
-
-
-_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json.loads's, at heart
-_SPACE = WHITESPACE.match  # what json.loads skips around the document
-
-
-def parse_json_line(line: str) -> Any:
-    """`json.loads(line)`, less the Python calls around its scanner (loads, decode,
-    raw_decode: half its time on a payload line). A line the scanner does not take whole
-    (no document, extra data, a mistake) goes to json.loads, which raises what it raises."""
-    try:
-        value, end = _SCAN(line, _SPACE(line, 0).end())
-    except (StopIteration, ValueError):
-        return json.loads(line)
-    if end == len(line) or _SPACE(line, end).end() == len(line):
-        return value
-    return json.loads(line)
 
 
 def _load(files: list[Path]) -> Any:
