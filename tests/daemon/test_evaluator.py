@@ -107,7 +107,7 @@ def test_answers_are_framed_as_the_worker_sends_them() -> None:
     import threading
     from multiprocessing.connection import Pipe
 
-    from approvald.daemon.evaluator import _frame
+    from approvald.daemon.evaluator_worker import _frame
 
     ours, theirs = Pipe()
     sender = threading.Thread(target=lambda: [theirs.send(("ok", 1)),

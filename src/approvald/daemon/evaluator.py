@@ -39,14 +39,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from approvald.daemon.aio import within
-from approvald.daemon.evaluator_worker import (
-    EvaluationFailed,
-    Moved,
-    PolicyDisagrees,
-    _frame,
-    _Worker,
-    worker_main,
-)
+from approvald.daemon.evaluator_worker import EvaluationFailed, Moved, PolicyDisagrees, _Worker
 from approvald.model import limits
 from approvald.model.actions import Action
 
@@ -70,7 +63,7 @@ MOVE_AFTER_S = GROW_AFTER_S
 PIPE_ROOM = 32 * 1024
 
 __all__ = ["EvaluationFailed", "Evaluator", "Overtime", "PolicyDisagrees", "ProcessEvaluator",
-           "StartingEvaluator", "ThreadEvaluator", "_frame", "process_context", "worker_main"]
+           "StartingEvaluator", "ThreadEvaluator", "process_context"]
 
 
 class Overtime(Exception):
@@ -154,7 +147,7 @@ class ProcessEvaluator:
         task.add_done_callback(self._tasks.discard)
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self._load, self._memory, on_answer=self._answered_by,
+        worker = _Worker(self._context, self._load, self._memory, on_answer=self._release,
                          on_gone=self._lost)
         self._all.add(worker)
         return worker
@@ -222,8 +215,6 @@ class ProcessEvaluator:
                 waiter.set_result(worker)
         if not worker.taken:
             self._idle.append(worker)
-
-    _answered_by = _release
 
     def _past_budget(self, worker: _Worker, call: asyncio.Future[Any]) -> None:
         if not worker.gone and worker.working_on(call):

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import pickle
+import socket
 from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -275,8 +276,6 @@ class _Worker:
 def _send_room(conn: Any) -> int:
     """A quarter of the send buffer of `conn`'s socket; 0 (no call waits in it) when that
     cannot be told (then a worker takes one call at a time)."""
-    import socket
-
     try:
         with socket.socket(fileno=os.dup(conn.fileno())) as sock:
             return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)) // 4

@@ -324,7 +324,7 @@ class PolicyEngine:
         commands += expand(commands, home)
         # (by position, in field order: matching keywords was some 40% of building a target)
         targets = [
-            Target(PROCESS_EXEC, action.tool, cmd.text or _command_text(cmd), home, cmd,
+            Target(PROCESS_EXEC, action.tool, _command_text(cmd), home, cmd,
                    tuple([r.path for r in cmd.redirects if r.mode == "read"])  # base_reads
                    if cmd.redirects else (),
                    tuple([r.path for r in cmd.redirects if r.mode == "write"])  # base_writes

@@ -16,7 +16,7 @@ from approvald.model.actions import KINDS, PROCESS_EXEC
 from approvald.policy.errors import PolicyError
 from approvald.policy.globs import GLOB_SYNTAX, GlobError, word_glob_regex
 from approvald.policy.pathsets import PathGlobSet, compile_set
-from approvald.policy.targets import Target
+from approvald.policy.targets import Target, has_glob
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -262,9 +262,8 @@ class MatchCompiler:
                 if tokens is not None and t.args_lack(tokens):
                     return False
                 for p in get(t):
-                    # (`has_glob(p)` written out: asked of every path no pattern matches)
-                    hit = paths.matches(p) or (("*" in p or "?" in p or "[" in p)
-                                               and p in t.globs and paths.could_match(p))
+                    hit = paths.matches(p) or (has_glob(p) and p in t.globs
+                                               and paths.could_match(p))
                     if hit and not (excluded is not None and excluded.matches(p)):
                         return True
                 return False

@@ -284,17 +284,11 @@ def _redact_with(text: str, extra_values: tuple[tuple[str, str], ...],
     if len(text) < _SHORTEST_SECRET:
         return text
     lowered = text.lower()
-    # Plain loops: this is the hot path, and most text stops at the first one.
-    for trigger in all_triggers:
-        if trigger in lowered:
-            break
-    else:
+    if not _holds_any(lowered, all_triggers):
         return text
     for triggers, pattern, replace in patterns:
-        for trigger in triggers:
-            if trigger in lowered:
-                text = pattern.sub(replace, text)
-                break
+        if _holds_any(lowered, triggers):
+            text = pattern.sub(replace, text)
     return text
 
 
@@ -308,11 +302,16 @@ def redacts_nothing(texts: list[str], extra_values: tuple[tuple[str, str], ...] 
     # No trigger holds "\0", so none is found across two texts; and lowering the joined text
     # lowers each text as on its own (the one rule that looks at neighbours, the final sigma,
     # takes "\0" for a text's end; and every trigger is ASCII).
-    lowered = "\0".join(texts).lower()
-    for trigger in _ALL_TRIGGERS:  # noqa: SIM110 - a plain loop: any() over a generator costs more
+    return not _holds_any("\0".join(texts).lower(), _ALL_TRIGGERS)
+
+
+def _holds_any(lowered: str, triggers: tuple[str, ...]) -> bool:
+    # A plain loop: this is the hot path, most text holds none, and any() over a generator
+    # costs more.
+    for trigger in triggers:  # noqa: SIM110
         if trigger in lowered:
-            return False
-    return True
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)  # records repeat the same few keys
