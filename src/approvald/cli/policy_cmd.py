@@ -7,6 +7,13 @@ import sys
 from types import SimpleNamespace
 
 from approvald.agents import KNOWN_FORMATS, UnknownAgent, payload_reader
+from approvald.cli.documents import (
+    InputError,
+    line_batches,
+    one_document,
+    open_input,
+    unusable_text,
+)
 from approvald.model.actions import ActionError, one_shot_encoder
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing and pathlib cost every run time
@@ -14,16 +21,11 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Iterator
     from pathlib import Path
-    from typing import IO, Any
+    from typing import Any
+
+    from approvald.cli.documents import Batch
 
     Options = argparse.Namespace | SimpleNamespace
-
-MAX_INPUT_BYTES = 64 * 1024 * 1024
-
-
-class InputError(ValueError):
-    """Unusable input: the message names the line."""
-
 
 def _path(text: str) -> Path:
     """A path argument (pathlib imported only when one is given)."""
@@ -104,56 +106,19 @@ def plain_options(argv: list[str]) -> SimpleNamespace | None:
     return None if opts.json and opts.jsonl else opts
 
 
-def _open_input(name: str) -> IO[str]:
-    if name == "-":
-        return sys.stdin
-    try:
-        return open(name, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {name}: {exc.strerror}") from None
-
-
-def _documents(stream: IO[str], jsonl: bool) -> Iterator[tuple[int, Any]]:
-    """Yield (line number, parsed document or InputError)."""
-    if not jsonl:
-        text = stream.read(MAX_INPUT_BYTES + 1)
-        if len(text) > MAX_INPUT_BYTES:
-            yield 1, InputError(f"line 1: input is larger than {MAX_INPUT_BYTES} bytes")
-            return
-        if not text.strip():
-            yield 1, InputError("line 1: no input (expected one JSON document)")
-            return
-        try:
-            yield 1, json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield exc.lineno, InputError(f"line {exc.lineno}: invalid JSON: {exc.msg} "
-                                         f"(column {exc.colno})")
-        return
-    for number, line in enumerate(stream, start=1):
-        if not line or line.isspace():  # (`not line.strip()`, without copying the line)
-            continue
-        if len(line) > MAX_INPUT_BYTES:
-            yield number, InputError(f"line {number}: larger than {MAX_INPUT_BYTES} bytes")
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, InputError(f"line {number}: invalid JSON: {exc.msg} "
-                                     f"(column {exc.colno})")
-
-
 def _load(files: list[Path]) -> Any:
     from approvald.policy import load_engine
 
     return load_engine(files=files or None)
 
 
-def _given(opts: Options) -> Iterator[tuple[int, Any]]:
-    """The documents to decide: one shell line (-c), or what the input holds."""
+def _given(opts: Options) -> Iterator[Batch]:
+    """The documents to decide, in batches: one shell line (-c), or what the input holds."""
     if opts.command_line is None:
         if opts.cwd is not None:
             raise InputError("--cwd goes with -c CMD")
-        return _documents(_open_input(opts.input), opts.jsonl)
+        stream = open_input(opts.input)
+        return line_batches(stream) if opts.jsonl else one_document(stream)
     if opts.agent is not None or opts.jsonl or opts.input != "-":
         raise InputError("-c CMD is the whole input: leave out --from, --jsonl and FILE")
     from pathlib import Path
@@ -161,8 +126,12 @@ def _given(opts: Options) -> Iterator[tuple[int, Any]]:
     cwd = (opts.cwd or Path.cwd()).expanduser().absolute()
     if not cwd.is_dir():
         raise InputError(f"--cwd {cwd}: no such directory")
-    return iter([(1, {"kind": "process.exec", "tool": "Bash", "cwd": str(cwd),
-                      "input": {"command": opts.command_line}})])
+    doc = {"kind": "process.exec", "tool": "Bash", "cwd": str(cwd),
+           "input": {"command": opts.command_line}}
+    if unusable_text(doc) is not None:  # bytes that are not UTF-8 (Python keeps them escaped)
+        raise InputError("-c CMD and its directory must be UTF-8 text, as an agent's shell "
+                         "tool sends")
+    return iter([[(1, doc)]])
 
 
 def run_test(opts: Options, explain: bool) -> int:
@@ -170,7 +139,7 @@ def run_test(opts: Options, explain: bool) -> int:
 
     try:
         engine = _load(opts.policy)
-        documents = _given(opts)
+        batches = _given(opts)
     except (PolicyError, ActionError, UnknownAgent, InputError) as exc:
         print(f"approvald: {exc}", file=sys.stderr)
         return 2
@@ -179,39 +148,43 @@ def run_test(opts: Options, explain: bool) -> int:
     out = sys.stdout
     # for every line (results are built here, so never circular: no check)
     one_line = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, check_circular=False))
-    for number, doc in documents:
-        try:
-            if isinstance(doc, InputError):
-                raise doc
+    for batch in batches:
+        written: list[str] = []  # this batch's answers, written at once (see cli/documents.py)
+        for number, doc in batch:
             try:
-                action = adapter(doc)
-            except ActionError as exc:
-                raise InputError(f"line {number}: {exc}") from None
-            decision = engine.evaluate(action)
-        except InputError as exc:
-            failed = True
-            print(f"approvald: {exc}", file=sys.stderr)
-            if opts.jsonl:  # keep output lines aligned with input lines
-                out.write(json.dumps({"line": number, "error": str(exc), "decision": None}) + "\n")
-            continue
-        if opts.jsonl and not explain:  # the usual batch: `one_line(decision.to_json())`
-            out.write(decision.json_line() + "\n")
-            continue
-        result = decision.to_json()
-        if explain and not (opts.json or opts.jsonl):
-            out.write(render_explanation(action, decision, engine.warnings,
-                                         engine.layer_of) + "\n")
-            out.write(_proposal_line(action, decision, engine))
-        elif opts.jsonl:
-            result["analysis"] = list(decision.analysis)
-            out.write(one_line(result) + "\n")
-        else:
-            if explain:
+                if isinstance(doc, InputError):
+                    raise doc
+                try:
+                    action = adapter(doc)
+                except ActionError as exc:
+                    raise InputError(f"line {number}: {exc}") from None
+                decision = engine.evaluate(action)
+            except InputError as exc:
+                failed = True
+                print(f"approvald: {exc}", file=sys.stderr)
+                if opts.jsonl:  # keep output lines aligned with input lines
+                    written.append(json.dumps({"line": number, "error": str(exc),
+                                               "decision": None}) + "\n")
+                continue
+            if opts.jsonl and not explain:  # the usual batch: `one_line(decision.to_json())`
+                written.append(decision.json_line() + "\n")
+                continue
+            result = decision.to_json()
+            if explain and not (opts.json or opts.jsonl):
+                written.append(render_explanation(action, decision, engine.warnings,
+                                                  engine.layer_of) + "\n")
+                written.append(_proposal_line(action, decision, engine))
+            elif opts.jsonl:
                 result["analysis"] = list(decision.analysis)
-                result["matches"] = [{**m.__dict__, "layer": engine.layer_of(m.source)}
-                                     for m in decision.matches]
-            out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    out.flush()
+                written.append(one_line(result) + "\n")
+            else:
+                if explain:
+                    result["analysis"] = list(decision.analysis)
+                    result["matches"] = [{**m.__dict__, "layer": engine.layer_of(m.source)}
+                                         for m in decision.matches]
+                written.append(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        out.write("".join(written))
+        out.flush()
     return 2 if failed else 0
 
 

@@ -1,0 +1,122 @@
+"""What `policy test` and `policy explain` read: one JSON document, or one per line (`--jsonl`).
+
+Input is read as bytes and decoded strictly. A line that is not UTF-8 text, or whose JSON holds
+a lone surrogate (`"\\udcff"`: a valid escape, but no text, as the daemon also refuses), is
+that line's error, and the lines after it are still decided.
+
+JSON lines come in batches: the complete lines one read returned. The caller writes a batch's
+answers at once and before reading again, so a stream of thousands of lines costs a few dozen
+writes (a write per line was a system call per line wherever `PYTHONUNBUFFERED` is set), while
+someone typing lines still gets each answer before approvald waits for the next.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing costs every run time
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, BinaryIO
+
+    Batch = list[tuple[int, Any]]  # (line number, parsed document or InputError)
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+READ_SIZE = 1 << 16  # a pipe's whole buffer on Linux
+
+# The escape of a surrogate code point; only a line holding one pays for the exact check.
+_SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
+
+
+class InputError(ValueError):
+    """Unusable input: the message names the line."""
+
+
+def open_input(name: str) -> BinaryIO:
+    if name == "-":
+        return sys.stdin.buffer
+    try:
+        return open(name, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror}") from None
+
+
+def unusable_text(doc: Any) -> str | None:
+    """Why a parsed document cannot be decided as text (a lone surrogate), or None."""
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds a lone surrogate (\\uD800-\\uDFFF without its pair), which is not text"
+    return None
+
+
+def one_document(stream: BinaryIO) -> Iterator[Batch]:
+    """The whole input as one JSON document (a batch of one)."""
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        yield [(1, InputError(f"line 1: input is larger than {MAX_INPUT_BYTES} bytes"))]
+    elif not data.strip():
+        yield [(1, InputError("line 1: no input (expected one JSON document)"))]
+    else:
+        yield [_parse(1, data, whole=True)]
+
+
+def line_batches(stream: BinaryIO) -> Iterator[Batch]:
+    """One JSON document per line, in batches of what each read returned (blank lines
+    skipped). A line longer than MAX_INPUT_BYTES is an error without being held in memory."""
+    read = getattr(stream, "read1", stream.read)
+    number = 0
+    pending = b""  # the start of a line whose end has not been read yet
+    too_long = False  # the pending line is past MAX_INPUT_BYTES (its bytes are dropped)
+    while True:
+        chunk = read(READ_SIZE)
+        if not chunk:
+            break
+        lines = (pending + chunk).split(b"\n") if pending else chunk.split(b"\n")
+        pending = lines.pop()
+        batch: Batch = []
+        for line in lines:
+            number += 1
+            if too_long:
+                too_long = False
+                batch.append((number, _too_long(number)))
+            elif len(line) > MAX_INPUT_BYTES:
+                batch.append((number, _too_long(number)))
+            elif line and not line.isspace():
+                batch.append(_parse(number, line))
+        if len(pending) > MAX_INPUT_BYTES:
+            pending, too_long = b"", True
+        if batch:
+            yield batch
+    if too_long:
+        yield [(number + 1, _too_long(number + 1))]
+    elif pending and not pending.isspace():
+        yield [_parse(number + 1, pending)]
+
+
+def _too_long(number: int) -> InputError:
+    return InputError(f"line {number}: larger than {MAX_INPUT_BYTES} bytes")
+
+
+def _parse(number: int, data: bytes, whole: bool = False) -> tuple[int, Any]:
+    """(line number, the document or the InputError saying what is wrong with it)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = number + data.count(b"\n", 0, exc.start) if whole else number
+        return at, InputError(f"line {at}: not UTF-8 text (byte {exc.start + 1} of "
+                              f"{'the input' if whole else 'the line'})")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        at = exc.lineno if whole else number
+        return at, InputError(f"line {at}: invalid JSON: {exc.msg} (column {exc.colno})")
+    except RecursionError:
+        return number, InputError(f"line {number}: invalid JSON: nested too deeply")
+    if _SURROGATE_ESCAPE.search(text) is not None:
+        why = unusable_text(doc)
+        if why is not None:
+            return number, InputError(f"line {number}: {why}")
+    return number, doc
