@@ -157,3 +157,11 @@ def test_each_answer_comes_before_the_next_line_is_awaited(
     finally:
         proc.stdin.close()
         assert proc.wait(30) == 0
+
+
+def test_a_line_before_one_past_the_limit_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(documents, "MAX_INPUT_BYTES", 100)
+    found = _flat(list(line_batches(Trickle([_bash("ls") + b"\n" + b"z" * 150, b"z\n"]))))
+    assert [n for n, _ in found] == [1, 2]
+    assert found[0][1]["input"]["command"] == "ls"
+    assert isinstance(found[1][1], InputError) and str(found[1][1]).startswith("line 2: ")

@@ -74,8 +74,18 @@ def line_batches(stream: BinaryIO) -> Iterator[Batch]:
         chunk = read(READ_SIZE)
         if not chunk:
             break
-        lines = (pending + chunk).split(b"\n") if pending else chunk.split(b"\n")
-        pending = lines.pop()
+        data = pending + chunk if pending else chunk
+        end = data.rfind(b"\n") + 1
+        pending = data[end:]
+        if not end:
+            if len(pending) > MAX_INPUT_BYTES:
+                pending, too_long = b"", True
+            continue
+        try:  # the batch decoded at once; a bad byte sends it line by line, to name its line
+            lines: list[str] | list[bytes] = data[:end].decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            lines = data[:end].split(b"\n")
+        lines.pop()  # what follows the last newline: `pending`
         batch: Batch = []
         for line in lines:
             number += 1
@@ -100,14 +110,17 @@ def _too_long(number: int) -> InputError:
     return InputError(f"line {number}: larger than {MAX_INPUT_BYTES} bytes")
 
 
-def _parse(number: int, data: bytes, whole: bool = False) -> tuple[int, Any]:
+def _parse(number: int, data: str | bytes, whole: bool = False) -> tuple[int, Any]:
     """(line number, the document or the InputError saying what is wrong with it)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        at = number + data.count(b"\n", 0, exc.start) if whole else number
-        return at, InputError(f"line {at}: not UTF-8 text (byte {exc.start + 1} of "
-                              f"{'the input' if whole else 'the line'})")
+    if isinstance(data, str):
+        text = data
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            at = number + data.count(b"\n", 0, exc.start) if whole else number
+            return at, InputError(f"line {at}: not UTF-8 text (byte {exc.start + 1} of "
+                                  f"{'the input' if whole else 'the line'})")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -115,7 +128,7 @@ def _parse(number: int, data: bytes, whole: bool = False) -> tuple[int, Any]:
         return at, InputError(f"line {at}: invalid JSON: {exc.msg} (column {exc.colno})")
     except RecursionError:
         return number, InputError(f"line {number}: invalid JSON: nested too deeply")
-    if _SURROGATE_ESCAPE.search(text) is not None:
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
         why = unusable_text(doc)
         if why is not None:
             return number, InputError(f"line {number}: {why}")
