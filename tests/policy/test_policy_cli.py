@@ -81,7 +81,7 @@ def test_check_refuses_a_glob_class_the_regex_engine_cannot_read(
     check = subprocess.run([*approvald_exe, "policy", "check", str(odd)], capture_output=True,
                            text=True, timeout=60)
     assert check.returncode == 1
-    assert f"{odd}:2 (odd.match.program): bad character class" in check.stderr
+    assert f"{odd}:5 (odd.match.program): bad character class" in check.stderr
 
 
 def test_explain_prints_the_path_to_the_decision(approvald_home, approvald_exe) -> None:
@@ -153,6 +153,36 @@ def test_check_reports_every_problem_at_once(approvald_home, approvald_exe, tmp_
     human = subprocess.run([*approvald_exe, "policy", "check"], cwd=project,
                            capture_output=True, text=True, timeout=60)
     assert human.returncode == 1 and human.stderr.count("error: ") == len(found)
+
+
+def test_check_reports_every_problem_of_one_rule(approvald_home, approvald_exe,
+                                                 tmp_path: Path) -> None:
+    policy = tmp_path / "many.yaml"
+    policy.write_text(
+        "rules:\n"
+        "  - id: Bad_Id\n"            # 2
+        "    decision: MAYBE\n"       # 3
+        "    reason: ''\n"            # 4
+        "    risk: extreme\n"         # 5
+        "    match:\n"                # 6
+        "      program: '[z-a]'\n"    # 7: a glob problem, found only by compiling
+        "      bogus_key: 1\n"        # 8
+        "      args_exact: 3\n"       # 9
+        "      any_of:\n"             # 10
+        "        - {any_arg: '[q-p]', dynamic: sometimes}\n"  # 11
+        "        - {url_ip: 999.1.1.1}\n"                     # 12
+        "  - {id: fine, decision: DENY, reason: r., match: {path_arg: '/x/[b-a]', "
+        "read_arg: '[y-x]'}}\n")   # 13
+    result = subprocess.run([*approvald_exe, "policy", "check", "--json", str(policy)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    found = sorted((p["line"], p["field"]) for p in json.loads(result.stdout)["problems"])
+    assert found == [
+        (2, "rules[0].id"), (3, "rules[0].decision"), (4, "rules[0].reason"),
+        (5, "rules[0].risk"), (7, "rules[0].match.program"), (8, "rules[0].match.bogus_key"),
+        (9, "rules[0].match.args_exact"), (11, "rules[0].match.any_arg"),
+        (11, "rules[0].match.any_of[0].dynamic"), (12, "rules[0].match.url_ip"),
+        (13, "fine.match.path_arg"), (13, "fine.match.read_arg")], found
 
 
 def test_init_writes_a_policy_that_checks(approvald_home, approvald_exe) -> None:

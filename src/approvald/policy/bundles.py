@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     # Paths are text here (the hook's local check does not import pathlib); a Path is taken too.
     Where = str | os.PathLike[str]
 
-FORMAT = 3  # bump when parse_bundle's output changes shape or meaning
+FORMAT = 4  # bump when parse_bundle's output changes shape or meaning
 NOTE_FORMAT = 2  # bump when the `.compiled` note's content changes (2: the rule index in it)
 KEEP = 64  # entries kept; the oldest go first
 
@@ -75,7 +75,8 @@ _RULE_FIELDS: dict[str, type | None] = {
     "id": None, "decision": None, "reason": None, "match": None, "line": None,
     "suggest": str, "risk": str, "overrides": tuple}
 _BUNDLE_FIELDS: dict[str, type | None] = {
-    "name": None, "default": None, "disable": list, "data": None, "disable_lines": dict}
+    "name": None, "default": None, "disable": list, "data": None, "disable_lines": dict,
+    "unsound": list}
 
 
 def _restored(found: dict[str, Any], wanted: dict[str, type | None]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from approvald.paths import Paths
 from approvald.policy import builtin, layers
 from approvald.policy.engine import PROJECT_POLICY, PolicyEngine, load_engine, starter_dir
 from approvald.policy.errors import PolicyError
-from approvald.policy.loader import RawBundle, load_bundle_file
+from approvald.policy.loader import RawBundle, line_of, load_bundle_file
 from approvald.policy.matchers import COMMAND, target_classes
 from approvald.policy.overrides import Overrides
 from approvald.policy.ruleset import compile_rules
@@ -122,14 +122,12 @@ def _check_rules(bundles: list[tuple[str, RawBundle]], protection: list[dict[str
     layer_of = {bundle.file: layer for layer, bundle in bundles}
     overrides = Overrides([bundle for _, bundle in bundles], layer_of.__getitem__, [])
     for layer, bundle in bundles:
+        for name, at, match in bundle.unsound:  # (their other problems are reported)
+            result.problems += _compile_problems(name, match, bundle.file, at, home,
+                                                 keys_only=True)
         for rule in bundle.rules:
-            try:
-                compile_rules([(rule.id, rule.decision, rule.reason, rule.source, rule.match,
-                                rule.file)], home)
-            except PolicyError as exc:
-                result.problems.append(PolicyError(str(exc).split(": ", 1)[-1],
-                                                   file=bundle.file, line=rule.line,
-                                                   field=exc.field))
+            result.problems += _compile_problems(rule.id, rule.match, bundle.file, rule.line,
+                                                 home)
             if rule.id in seen and layer != layers.PROJECT:
                 result.problems.append(PolicyError(
                     f"duplicate rule id {rule.id!r} (also in {seen[rule.id]})",
@@ -157,6 +155,38 @@ def _check_rules(bundles: list[tuple[str, RawBundle]], protection: list[dict[str
                     f"no rule {rule_id!r} to disable (a typo disables nothing; `approvald "
                     "policy explain` names the rules that decide)", file=bundle.file,
                     line=line, field="disable"))
+
+
+def _compile_problems(rule_id: str, match: dict[str, Any], file: str, line: int,
+                      home: str, keys_only: bool = False) -> list[PolicyError]:
+    """Every problem compiling `match` finds, each on its key's line: compiling the whole match
+    stops at the first, so a match that fails is compiled again key by key. `keys_only`: only
+    the problems of single keys (the sound part of a rule dropped for other problems)."""
+    def problem(exc: PolicyError, at: int | None) -> PolicyError:
+        return PolicyError(str(exc).split(": ", 1)[-1], file=file, line=at, field=exc.field)
+
+    def compiled(part: dict[str, Any]) -> PolicyError | None:
+        try:
+            compile_rules([(rule_id, "DENY", "-", f"{file}:{line}", part, file)], home)
+        except PolicyError as exc:
+            return exc
+        return None
+
+    whole = compiled(match)
+    if whole is None or whole.field is None or not whole.field.startswith(
+            f"{rule_id}.match."):
+        return [] if whole is None or keys_only else [problem(whole, line)]  # the whole match
+    found = []
+    for key, value in match.items():
+        at = line_of(match, key) or line
+        if key == "any_of":
+            for branch in value:
+                found += _compile_problems(rule_id, branch, file, at, home, keys_only)
+            continue
+        alone = compiled({key: value})
+        if alone is not None and alone.field == f"{rule_id}.match.{key}":
+            found.append(problem(alone, at))
+    return found or ([] if keys_only else [problem(whole, line)])
 
 
 def _project_notes(bundles: list[tuple[str, RawBundle]]) -> list[str]:

@@ -67,6 +67,7 @@ class _Seq(list):
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     import yaml
@@ -153,10 +154,14 @@ class RawBundle(Plain):
     disable: list[str]
     data: Any  # the parsed document, for the policy hash
     disable_lines: dict[str, int]  # each disabled id's line
+    # Rules dropped for their problems (only when problems are collected): (name, line, the
+    # keys of their match that are sound), so `policy check` finds those keys' problems too.
+    unsound: list[tuple[str, int, dict[str, Any]]]
 
     def __init__(self, file: str, name: str, default: str | None, rules: list[RawRule],
                  disable: list[str] | None = None, data: Any = None,
-                 disable_lines: dict[str, int] | None = None) -> None:
+                 disable_lines: dict[str, int] | None = None,
+                 unsound: list[tuple[str, int, dict[str, Any]]] | None = None) -> None:
         self.file = file
         self.name = name
         self.default = default
@@ -164,9 +169,10 @@ class RawBundle(Plain):
         self.disable = disable if disable is not None else []
         self.data = data
         self.disable_lines = disable_lines if disable_lines is not None else {}
+        self.unsound = unsound if unsound is not None else []
 
 
-def _line_of(node: Any, key: str | None = None) -> int | None:
+def line_of(node: Any, key: str | None = None) -> int | None:
     if key is not None and isinstance(node, _Map):
         return node.key_lines.get(key, node.line)
     return getattr(node, "line", None)
@@ -205,33 +211,36 @@ def parse_bundle(text: str, file: str, problems: list[PolicyError] | None = None
         if key not in BUNDLE_KEYS and not key.startswith("x-"):
             report(PolicyError(f"unknown key {key!r} (allowed: "
                                f"{', '.join(sorted(BUNDLE_KEYS))}, or x-* for shared anchors)",
-                               file=file, line=_line_of(doc, key), field=key))
+                               file=file, line=line_of(doc, key), field=key))
     version = doc.get("version", 1)
     if version != 1:
         report(PolicyError(f"unsupported version {version!r} (expected 1)", file=file,
-                           line=_line_of(doc, "version"), field="version"))
+                           line=line_of(doc, "version"), field="version"))
     default = doc.get("default")
     if default is not None and default not in DECISIONS:
         report(PolicyError(f"must be one of {', '.join(DECISIONS)}", file=file,
-                           line=_line_of(doc, "default"), field="default"))
+                           line=line_of(doc, "default"), field="default"))
         default = None
     disable = doc.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
         report(PolicyError("must be a list of rule ids", file=file,
-                           line=_line_of(doc, "disable"), field="disable"))
+                           line=line_of(doc, "disable"), field="disable"))
         disable = []
     rules_node = doc.get("rules", [])
     if not isinstance(rules_node, list):
-        report(PolicyError("must be a list of rules", file=file, line=_line_of(doc, "rules"),
+        report(PolicyError("must be a list of rules", file=file, line=line_of(doc, "rules"),
                            field="rules"))
         rules_node = []
     rules: list[RawRule] = []
+    unsound: list[tuple[str, int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     for index, node in enumerate(rules_node):
-        try:
-            rule = _parse_rule(node, file, index)
-        except PolicyError as exc:
-            report(exc)
+        rule = _parse_rule(node, file, index, report)
+        if rule is None:  # (reported; with problems collected, its sound keys are kept apart)
+            if isinstance(node, _Map) and isinstance(node.get("match"), dict):
+                name = node.get("id")
+                unsound.append((name if isinstance(name, str) and _ID.match(name)
+                                else f"rules[{index}]", node.line, _sound(node["match"])))
             continue
         if rule.id in seen:
             report(PolicyError(f"duplicate rule id {rule.id!r} (first at line {seen[rule.id]})",
@@ -245,109 +254,148 @@ def parse_bundle(text: str, file: str, problems: list[PolicyError] | None = None
     lines = getattr(doc.get("disable"), "item_lines", [])
     return RawBundle(file=file, name=str(name), default=default, rules=rules,
                      disable=list(disable), data=_plain(doc),
-                     disable_lines=dict(zip(disable, lines, strict=False)))
+                     disable_lines=dict(zip(disable, lines, strict=False)), unsound=unsound)
 
 
-def _parse_rule(node: Any, file: str, index: int) -> RawRule:
+def _raise(problem: PolicyError) -> None:
+    raise problem
+
+
+def _parse_rule(node: Any, file: str, index: int,
+                report: Callable[[PolicyError], None] = _raise) -> RawRule | None:
+    """The rule `node` holds, or None when it has problems: each is reported (the default
+    raises the first; `policy check` collects them all, so one run shows every problem)."""
     where = f"rules[{index}]"
     if not isinstance(node, _Map):
-        raise PolicyError("each rule must be a mapping", file=file, line=_line_of(node),
-                          field=where)
+        report(PolicyError("each rule must be a mapping", file=file, line=line_of(node),
+                           field=where))
+        return None
+    found: list[PolicyError] = []
+
+    def problem(message: str, key: str, field: str) -> None:
+        error = PolicyError(message, file=file, line=line_of(node, key), field=field)
+        found.append(error)
+        report(error)
+
     for key in node:
         if key not in RULE_KEYS:
-            raise PolicyError(f"unknown key {key!r} in rule (allowed: "
-                              f"{', '.join(sorted(RULE_KEYS))})", file=file,
-                              line=_line_of(node, key), field=f"{where}.{key}")
+            problem(f"unknown key {key!r} in rule (allowed: {', '.join(sorted(RULE_KEYS))})",
+                    key, f"{where}.{key}")
     for key in ("id", "decision", "reason", "match"):
         if key not in node:
-            raise PolicyError(f"rule is missing {key!r}", file=file, line=node.line,
-                              field=f"{where}.{key}")
-    rule_id = node["id"]
-    if not isinstance(rule_id, str) or not _ID.match(rule_id):
-        raise PolicyError("rule id must be lowercase letters, digits, '.', '_' or '-'",
-                          file=file, line=_line_of(node, "id"), field=f"{where}.id")
-    if node["decision"] not in DECISIONS:
-        raise PolicyError(f"must be one of {', '.join(DECISIONS)}", file=file,
-                          line=_line_of(node, "decision"), field=f"{rule_id}.decision")
-    if not isinstance(node["reason"], str) or not node["reason"].strip():
-        raise PolicyError("reason must be a sentence a person understands", file=file,
-                          line=_line_of(node, "reason"), field=f"{rule_id}.reason")
+            found.append(PolicyError(f"rule is missing {key!r}", file=file, line=node.line,
+                                     field=f"{where}.{key}"))
+            report(found[-1])
+    rule_id: Any = node.get("id")  # (each field's type is known once `found` is empty)
+    if "id" in node and (not isinstance(rule_id, str) or not _ID.match(rule_id)):
+        problem("rule id must be lowercase letters, digits, '.', '_' or '-'", "id",
+                f"{where}.id")
+    name = rule_id if isinstance(rule_id, str) and _ID.match(rule_id) else where
+    decision: Any = node.get("decision")
+    if "decision" in node and decision not in DECISIONS:
+        problem(f"must be one of {', '.join(DECISIONS)}", "decision", f"{name}.decision")
+    reason: Any = node.get("reason")
+    if "reason" in node and (not isinstance(reason, str) or not reason.strip()):
+        problem("reason must be a sentence a person understands", "reason", f"{name}.reason")
     suggest = node.get("suggest", "")
     if "suggest" in node and (not isinstance(suggest, str) or not suggest.strip()):
-        raise PolicyError("suggest must be a sentence the agent can act on", file=file,
-                          line=_line_of(node, "suggest"), field=f"{rule_id}.suggest")
-    match = node["match"]
-    validate_match(match, file, f"{rule_id}.match")
+        problem("suggest must be a sentence the agent can act on", "suggest",
+                f"{name}.suggest")
+    match: Any = node.get("match")
+    if "match" in node:
+        def match_problem(error: PolicyError) -> None:
+            found.append(error)
+            report(error)
+
+        validate_match(match, file, f"{name}.match", match_problem)
     risk = node.get("risk", "normal")
     if risk not in RISKS:
-        raise PolicyError(f"must be one of {', '.join(RISKS)}", file=file,
-                          line=_line_of(node, "risk"), field=f"{rule_id}.risk")
+        problem(f"must be one of {', '.join(RISKS)}", "risk", f"{name}.risk")
     overrides = node.get("overrides", [])
     if overrides:
-        if node["decision"] != "ALLOW":
-            raise PolicyError("only an ALLOW rule may override other rules", file=file,
-                              line=_line_of(node, "overrides"), field=f"{rule_id}.overrides")
-        if not isinstance(overrides, list) or not all(
+        if decision != "ALLOW":
+            problem("only an ALLOW rule may override other rules", "overrides",
+                    f"{name}.overrides")
+        elif not isinstance(overrides, list) or not all(
                 isinstance(o, str) and _ID.match(o) for o in overrides):
-            raise PolicyError("must be a list of rule ids", file=file,
-                              line=_line_of(node, "overrides"), field=f"{rule_id}.overrides")
-    return RawRule(id=rule_id, decision=node["decision"], reason=node["reason"].strip(),
+            problem("must be a list of rule ids", "overrides", f"{name}.overrides")
+    if found:
+        return None
+    return RawRule(id=rule_id, decision=decision, reason=reason.strip(),
                    match=match, file=file, line=node.line, suggest=" ".join(suggest.split()),
                    risk=risk, overrides=tuple(overrides))
 
 
-def validate_match(match: Any, file: str, where: str) -> None:
+def validate_match(match: Any, file: str, where: str,
+                   report: Callable[[PolicyError], None] = _raise) -> None:
+    """Report each problem of a rule's `match` (the default raises the first)."""
     if not isinstance(match, dict) or not match:
-        raise PolicyError("match must be a non-empty mapping", file=file,
-                          line=_line_of(match), field=where)
+        report(PolicyError("match must be a non-empty mapping", file=file,
+                           line=line_of(match), field=where))
+        return
     for key, value in match.items():
-        line = _line_of(match, key)
-        kind = MATCH_KEYS.get(key)
-        if kind is None:
-            raise PolicyError(f"unknown match key {key!r} (allowed: "
-                              f"{', '.join(sorted(MATCH_KEYS))})", file=file, line=line,
-                              field=f"{where}.{key}")
-        if kind == LIST_OF_STR:
-            items = value if isinstance(value, list) else [value]
-            if not items or not all(isinstance(v, str) and v for v in items):
-                raise PolicyError("must be a string or a list of strings", file=file, line=line,
-                                  field=f"{where}.{key}")
-        elif kind == "args":
-            ok = isinstance(value, list) and value and all(
-                (isinstance(v, str) and v)
-                or (isinstance(v, list) and v and all(isinstance(x, str) and x for x in v))
-                for v in value)
-            if not ok:
-                raise PolicyError("args must be a list whose items are a pattern or a list of "
-                                  "alternative patterns", file=file, line=line,
-                                  field=f"{where}.{key}")
-        elif kind == "option":
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                if not (isinstance(item, dict) and "names" in item and
-                        set(item) <= {"names", "value"} and
-                        all(_strings(v) for v in item.values())):
-                    raise PolicyError("must be {names: [option, ...], value: [pattern, ...]} "
-                                      "(value optional), or a list of those", file=file,
-                                      line=line, field=f"{where}.{key}")
-        elif kind == "mcp_args":
-            if not (isinstance(value, dict) and value and
-                    all(isinstance(k, str) and k and _strings(v) for k, v in value.items())):
-                raise PolicyError("must map argument names to a pattern or a list of patterns",
-                                  file=file, line=line, field=f"{where}.{key}")
-        elif kind == "dynamic":
-            if value not in ("name", "args", "any"):
-                raise PolicyError("must be one of name, args, any", file=file, line=line,
-                                  field=f"{where}.{key}")
-        elif kind == "bool":
-            if value is not True:
-                raise PolicyError("must be true", file=file, line=line, field=f"{where}.{key}")
-        elif kind == "any_of":
-            if not isinstance(value, list) or not value:
-                raise PolicyError("any_of must be a non-empty list of matches", file=file,
-                                  line=line, field=f"{where}.{key}")
+        why = _match_value_problem(key, value)
+        if why is not None:
+            report(PolicyError(why, file=file, line=line_of(match, key),
+                               field=f"{where}.{key}"))
+        elif MATCH_KEYS[key] == "any_of":
             for i, sub in enumerate(value):
-                validate_match(sub, file, f"{where}.any_of[{i}]")
+                validate_match(sub, file, f"{where}.any_of[{i}]", report)
+
+
+def _sound(match: dict[str, Any]) -> dict[str, Any]:
+    """The keys of `match` (and of its any_of branches) that have no problem of their own."""
+    sound = _Map()
+    sound.line, sound.key_lines = getattr(match, "line", 0), {}
+    for key, value in match.items():
+        if _match_value_problem(key, value) is not None:
+            continue
+        if key == "any_of":
+            value = [_sound(sub) for sub in value if isinstance(sub, dict)]
+        sound[key] = value
+        sound.key_lines[key] = line_of(match, key) or sound.line
+    return sound
+
+
+def _match_value_problem(key: str, value: Any) -> str | None:
+    """What is wrong with one `match` key and its value, or None (an any_of's branches are
+    checked by the caller)."""
+    kind = MATCH_KEYS.get(key)
+    if kind is None:
+        return f"unknown match key {key!r} (allowed: {', '.join(sorted(MATCH_KEYS))})"
+    if kind == LIST_OF_STR:
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(v, str) and v for v in items):
+            return "must be a string or a list of strings"
+    elif kind == "args":
+        ok = isinstance(value, list) and value and all(
+            (isinstance(v, str) and v)
+            or (isinstance(v, list) and v and all(isinstance(x, str) and x for x in v))
+            for v in value)
+        if not ok:
+            return "args must be a list whose items are a pattern or a list of alternative " \
+                   "patterns"
+    elif kind == "option":
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if not (isinstance(item, dict) and "names" in item and
+                    set(item) <= {"names", "value"} and
+                    all(_strings(v) for v in item.values())):
+                return "must be {names: [option, ...], value: [pattern, ...]} (value " \
+                       "optional), or a list of those"
+    elif kind == "mcp_args":
+        if not (isinstance(value, dict) and value and
+                all(isinstance(k, str) and k and _strings(v) for k, v in value.items())):
+            return "must map argument names to a pattern or a list of patterns"
+    elif kind == "dynamic":
+        if value not in ("name", "args", "any"):
+            return "must be one of name, args, any"
+    elif kind == "bool":
+        if value is not True:
+            return "must be true"
+    elif kind == "any_of" and (not isinstance(value, list) or not value):
+        return "any_of must be a non-empty list of matches"
+    return None
 
 
 def _strings(value: Any) -> bool:
