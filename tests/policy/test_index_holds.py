@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from approvald.policy.errors import PolicyError
-from approvald.policy.matchers import MatchCompiler, branches
+from approvald.policy.index import branches
+from approvald.policy.matchers import MatchCompiler
 from approvald.policy.ruleset import RuleSet, compile_rules, index_rows
 from approvald.policy.targets import Target
 from approvald.shell.model import SimpleCommand

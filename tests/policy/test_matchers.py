@@ -6,7 +6,8 @@ import re
 import pytest
 
 from approvald.policy.globs import GlobError, word_glob_regex
-from approvald.policy.matchers import Words, literal_programs
+from approvald.policy.index import literal_programs
+from approvald.policy.words import Words
 
 
 def test_rules_are_indexed_by_the_programs_they_can_hold_for() -> None:
@@ -58,7 +59,7 @@ def test_a_text_without_the_plain_part_of_a_glob_skips_its_regex() -> None:
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")  # `[[` reads as a possible nested set
 def test_some_argument_matches_as_the_regex_says() -> None:
-    from approvald.policy.matchers import _some_arg
+    from approvald.policy.words import some_arg
 
     rng = random.Random(29)
     letters = "ab.*?[]{},\\\n-A"
@@ -70,18 +71,18 @@ def test_some_argument_matches_as_the_regex_says() -> None:
             regex = _one_regex(globs, 0)
         except (GlobError, re.error):
             continue
-        some = _some_arg(Words(globs, 0))
+        some = some_arg(Words(globs, 0))
         for _ in range(8):
             args = tuple(rng.sample(texts, rng.randint(0, 3)))
             assert some(args) == any(regex.match(a) for a in args), (globs, args)
 
 
 def test_an_argument_list_without_the_plain_parts_of_the_globs_has_no_match() -> None:
-    from approvald.policy.matchers import _some_arg
+    from approvald.policy.words import some_arg
 
     words = Words(("-c", "--config*", "*disable*", "*$[{]HOME*"), 0)
     assert words.screen == ("-c", "--config", "disable", "HOME")
-    some = _some_arg(words)
+    some = some_arg(words)
     assert not some(("exec", "x")) and not some(()) and not some(("a-c",))
     assert some(("exec", "-c")) and some(("--config=x",)) and some(("x", "${HOME}/a"))
     assert not some(("$HOME",)) and words._regex is not None

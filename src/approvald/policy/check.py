@@ -20,8 +20,8 @@ from approvald.paths import Paths
 from approvald.policy import builtin, layers
 from approvald.policy.engine import PROJECT_POLICY, PolicyEngine, load_engine, starter_dir
 from approvald.policy.errors import PolicyError
+from approvald.policy.index import COMMAND, target_classes
 from approvald.policy.loader import RawBundle, line_of, load_bundle_file
-from approvald.policy.matchers import COMMAND, target_classes
 from approvald.policy.overrides import Overrides
 from approvald.policy.ruleset import compile_rules
 from approvald.projects import repository_dirs

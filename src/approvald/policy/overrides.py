@@ -25,8 +25,8 @@ from collections.abc import Callable
 from approvald.policy import layers
 from approvald.policy.builtin import SELF_PREFIX
 from approvald.policy.decision import REQUIRE_APPROVAL, Match
+from approvald.policy.index import COMMAND, LINE, target_classes
 from approvald.policy.loader import RawBundle
-from approvald.policy.matchers import COMMAND, LINE, target_classes
 
 # Layers whose rules an overriding rule of that layer may silence.
 _MAY_SILENCE = {

@@ -12,14 +12,11 @@ from collections.abc import Callable
 from functools import partial
 
 from approvald.model.plain import Frozen
-from approvald.policy.matchers import (
+from approvald.policy.index import (
     CLASSES,
     COMMAND,
     GATES,
     LINE,
-    MatchCompiler,
-    Predicate,
-    Words,
     branches,
     gate,
     literal_first_args,
@@ -27,7 +24,9 @@ from approvald.policy.matchers import (
     program_globs,
     target_classes,
 )
+from approvald.policy.matchers import MatchCompiler, Predicate
 from approvald.policy.targets import Target
+from approvald.policy.words import Words
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
