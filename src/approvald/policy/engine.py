@@ -13,16 +13,14 @@ matched takes the effective default.
 from __future__ import annotations
 
 import os
-import re
 import time
 from functools import lru_cache
 
-from approvald import shell
 from approvald.model import pathtext
-from approvald.model.actions import Action, canonical_json, normalize_path
-from approvald.model.kinds import FS_READ, FS_WRITE, MCP_CALL, NET_HTTP, PROCESS_EXEC
+from approvald.model.actions import Action, canonical_json
 from approvald.paths import Paths, get_paths
-from approvald.policy import builtin, detectors, layers
+from approvald.policy import builtin, layers
+from approvald.policy.actiontargets import action_targets, describe
 from approvald.policy.bundles import cache_dir as bundles_cache
 from approvald.policy.bundles import compiled_index, load_bundle, note_compiled
 from approvald.policy.decision import (
@@ -34,13 +32,10 @@ from approvald.policy.decision import (
     stronger,
 )
 from approvald.policy.errors import PolicyError
-from approvald.policy.expand import expand
 from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, validate_match
 from approvald.policy.overrides import Overrides
 from approvald.policy.ruleset import RuleSet, compile_rules, index_rows, usable_index
-from approvald.policy.targets import Target
 from approvald.projects import repository_dir_texts
-from approvald.shell.model import ShellAnalysis, SimpleCommand
 from approvald.signing import hex_digest
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -214,7 +209,7 @@ class PolicyEngine:
                     project_error = found
                 else:
                     ruleset = found
-        targets, analysis = self._targets(action)
+        targets, analysis = action_targets(action, self.home)
         matches: list[Match] = []
         seen: set[tuple[str, str]] = set()
         unmatched: list[str] = []
@@ -270,147 +265,13 @@ class PolicyEngine:
             ruleset.policy_hash,
             tuple(matches),
             suggest,
-            Described(lambda: _describe([t.command for t in targets if t.command],  # analysis
-                                        matches)) if analysis else (),
+            Described(lambda: describe([t.command for t in targets if t.command],  # analysis
+                                       matches)) if analysis else (),
         )
-
-    def _targets(self, action: Action) -> tuple[list[Target], ShellAnalysis | None]:
-        home = self.home
-        if action.kind == PROCESS_EXEC and action.command is not None:
-            return self._shell_targets(action, action.command, action.cwd or home)
-        paths = action.paths
-        content: tuple[str, ...] = ()
-        if action.kind == FS_READ:
-            paths = paths + _search_globs(action)
-        elif action.kind == FS_WRITE:
-            content = _written_content(action.input)
-        mcp_args: tuple[tuple[str, str], ...] = ()
-        if action.kind == MCP_CALL:
-            from approvald.policy import mcp  # only for MCP calls: its patterns cost the hook
-
-            mcp_args = tuple(mcp.flatten(mcp.arguments(action)))
-        target = Target(
-            kind=action.kind, tool=action.tool, home=home, text=action.summary,
-            paths=paths,
-            base_reads=paths if action.kind == FS_READ else (),
-            base_writes=paths if action.kind == FS_WRITE else (),
-            url=action.url, method=_method(action) if action.kind == NET_HTTP else None,
-            mcp_server=action.mcp_server, mcp_tool=action.mcp_tool,
-            mcp_args=mcp_args,
-            content=content,
-        )
-        targets = [target]
-        analysis = None
-        if action.url and action.url.lower().startswith("file:"):
-            path = normalize_path(action.url.split(":", 1)[1].lstrip("/").join(["/", ""]), "")
-            targets.append(Target(kind=FS_READ, tool=action.tool, home=home, text=action.url,
-                                  paths=(path,), base_reads=(path,)))
-        if action.kind == MCP_CALL:
-            from approvald.policy import mcp
-
-            for derived in mcp.argument_actions(action):
-                found, found_analysis = self._targets(derived)
-                for each in found:
-                    each.text = f"{action.summary}: {each.text}"
-                targets += found
-                analysis = analysis or found_analysis
-        return targets, analysis
-
-    def _shell_targets(self, action: Action, line: str, cwd: str
-                       ) -> tuple[list[Target], ShellAnalysis]:
-        home = self.home
-        analysis = shell.analyze(line, cwd, home)
-        commands = list(analysis.commands)
-        commands += expand(commands, home)
-        # (by position, in field order: matching keywords was some 40% of building a target)
-        targets = [
-            Target(PROCESS_EXEC, action.tool, _command_text(cmd), home, cmd,
-                   tuple([r.path for r in cmd.redirects if r.mode == "read"])  # base_reads
-                   if cmd.redirects else (),
-                   tuple([r.path for r in cmd.redirects if r.mode == "write"])  # base_writes
-                   if cmd.redirects else ())
-            for cmd in commands
-        ]
-        targets.append(Target(
-            PROCESS_EXEC, action.tool, line, home,
-            None,  # command: the line as a whole
-            analysis.reads, analysis.writes,
-            True,  # line_level
-            tuple([text for _, text, _ in analysis.written if text])  # content
-            if analysis.written else (),
-            detectors.line_findings(analysis, commands),  # findings
-            detectors.pipes_download_to_shell(commands),  # pipe_to_shell
-            detectors.is_fork_bomb(line, commands),  # fork_bomb
-            analysis.syntax_error,
-        ))
-        return targets, analysis
-
-
-def _search_globs(action: Action) -> tuple[str, ...]:
-    """A search tool's `glob` / `include` filter names the files it reads (`**/.env*`)."""
-    found = []
-    for key in ("glob", "include"):
-        value = action.input.get(key)
-        if isinstance(value, str) and value:
-            for root in action.paths or (action.cwd,):
-                for pattern in _brace_alternatives(value):
-                    found.append(normalize_path(pattern if pattern.startswith(("/", "~"))
-                                                else f"{root}/**/{pattern}", action.cwd))
-    return tuple(found)
-
-
-def _brace_alternatives(pattern: str) -> list[str]:
-    match = re.search(r"\{([^{}]*)\}", pattern)
-    if match is None:
-        return [pattern]
-    return [pattern[:match.start()] + alt + pattern[match.end():]
-            for alt in match.group(1).split(",")][:32]
-
-
-def _written_content(tool_input: dict[str, Any]) -> tuple[str, ...]:
-    """The text a file tool writes: Write's content, Edit's new_string, MultiEdit's edits."""
-    found = [tool_input.get(k) for k in ("content", "new_string", "new_source", "text")]
-    edits = tool_input.get("edits")
-    if isinstance(edits, list):
-        found += [e.get("new_string") for e in edits if isinstance(e, dict)]
-    return tuple(text for text in found if isinstance(text, str) and text)
-
-
-def _method(action: Action) -> str:
-    method = action.input.get("method")
-    return method.upper() if isinstance(method, str) and method else "GET"
-
-
-def _command_text(cmd: SimpleCommand) -> str:
-    """The command as written, else its words quoted as a shell reads them back."""
-    if cmd.text:
-        return cmd.text
-    import shlex  # here, not at the top: most commands keep their text, and the hook a module
-
-    return shlex.join(cmd.argv)
 
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _describe(commands: list[SimpleCommand], matches: list[Match]) -> list[dict[str, Any]]:
-    """Every command found (expanded ones too: `npm run x`'s script), for `policy explain`."""
-    described = []
-    for cmd in commands:
-        text = _command_text(cmd)
-        described.append({
-            "argv": list(cmd.argv),
-            "program": cmd.program,
-            "args": list(cmd.args),
-            "cwd": cmd.cwd,
-            "wrappers": list(cmd.wrappers),
-            "via": cmd.via,
-            "dynamic": cmd.dynamic,
-            "redirects": [{"path": r.path, "mode": r.mode} for r in cmd.redirects],
-            "matched": [m.rule for m in matches if m.target == text],
-        })
-    return described
 
 
 def load_engine(paths: Paths | None = None, files: list[Path] | None = None,
