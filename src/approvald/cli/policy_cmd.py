@@ -109,7 +109,7 @@ def plain_options(argv: list[str]) -> SimpleNamespace | None:
 def _load(files: list[Path]) -> Any:
     from approvald.policy import load_engine
 
-    return load_engine(files=files or None)
+    return load_engine(files=files or None, compile_later=True)
 
 
 def _given(opts: Options) -> Iterator[Batch]:

@@ -68,6 +68,12 @@ class Entry(Frozen):
                              gate=gate, program_globs=program_globs, first_args=first_args)
 
 
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    _Owner = TypeVar("_Owner", Entry, CompiledRule)
+
+
 class RuleSet:
     """Compiled rules; their branches indexed by target class and program; a default; a hash."""
 
@@ -245,25 +251,26 @@ def compile_rules(raw: list[RawRuleTuple], home: str, later: bool = False,
         parts = branches(match)
         # The rule's own predicate checks everything; the engine asks only its entries, so it
         # is compiled when first asked (its problems are its branches', found below).
-        rule = CompiledRule(rule_id, decision, reason, source, _Later(compiler.compile, match))
+        rule = _owned(CompiledRule(rule_id, decision, reason, source,
+                                   _Later(compiler.compile, match)))
         rules.append(rule)
         for branch in parts:  # each compiled once, for its entry
             if rows is None:
                 compile = partial(compiler.compile, for_entry=True)
                 predicate = compile(branch) if not later else _Later(compile, branch)
                 programs = literal_programs(branch)
-                entries.append(Entry(rule, predicate, target_classes(branch), programs,
-                                     gate(branch), program_globs(branch) if programs is None
-                                     else None,
-                                     literal_first_args(branch) if programs is not None
-                                     else None))
+                entries.append(_owned(Entry(rule, predicate, target_classes(branch), programs,
+                                            gate(branch), program_globs(branch)
+                                            if programs is None else None,
+                                            literal_first_args(branch)
+                                            if programs is not None else None)))
                 continue
             row = next(rows, None)
             if row is None:  # fewer rows than branches: not this policy's index
                 return compile_rules(raw, home, later)
             compile = partial(_compile_for_row, compiler, row)
-            entries.append(_entry(rule, compile(branch) if not later else _Later(compile, branch),
-                                  row))
+            entries.append(_owned(_entry(rule, compile(branch) if not later
+                                         else _Later(compile, branch), row)))
     if rows is not None and next(rows, None) is not None:  # more rows than branches
         return compile_rules(raw, home, later)
     return rules, entries
@@ -278,17 +285,28 @@ def _compile_for_row(compiler: MatchCompiler, row: IndexRow, branch: dict[str, A
 class _Later:
     """A predicate compiled on its first call: a process that decides once (the hook without
     a daemon) meets a few of the policy's 178 branches, and compiling them all was most of
-    loading the policy."""
+    loading the policy. Once compiled, it puts the predicate in its owner's place (an entry's
+    or a rule's `predicate`), so later calls go straight to it."""
 
-    __slots__ = ("_compile", "_match", "_predicate")
+    __slots__ = ("_compile", "_match", "_predicate", "owner")
 
     def __init__(self, compile: Callable[[dict[str, Any]], Predicate],
                  match: dict[str, Any]) -> None:
         self._compile = compile
         self._match = match
         self._predicate: Predicate | None = None
+        self.owner: Entry | CompiledRule | None = None
 
     def __call__(self, target: Target) -> bool:
         if self._predicate is None:
             self._predicate = self._compile(self._match)
+            if self.owner is not None:  # (frozen: set as its __init__ sets fields)
+                self.owner.__dict__["predicate"] = self._predicate
         return self._predicate(target)
+
+
+def _owned(owner: _Owner) -> _Owner:
+    """`owner`, its `_Later` predicate told whose it is."""
+    if isinstance(owner.predicate, _Later):
+        owner.predicate.owner = owner
+    return owner
