@@ -8,11 +8,14 @@ import json
 import os
 import select
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from approvald.cli import documents
+from approvald.cli import documents, policy_cmd
 from approvald.cli.documents import InputError, line_batches, one_document
 
 
@@ -165,3 +168,111 @@ def test_a_line_before_one_past_the_limit_is_read(monkeypatch: pytest.MonkeyPatc
     assert [n for n, _ in found] == [1, 2]
     assert found[0][1]["input"]["command"] == "ls"
     assert isinstance(found[1][1], InputError) and str(found[1][1]).startswith("line 2: ")
+
+
+# -- from review: odd lines, long lines, a crash mid-batch ---------------------------------
+
+LS = _bash("ls")
+
+
+def test_an_integer_past_4300_digits_is_that_lines_error() -> None:
+    (n1, e1), (n2, doc) = _flat(list(line_batches(io.BytesIO(b"1" * 5000 + b"\n" + LS + b"\n"))))
+    assert (n1, n2) == (1, 2) and isinstance(e1, InputError) and doc["input"]["command"] == "ls"
+    [[(_, error)]] = list(one_document(io.BytesIO(b"1" * 5000)))
+    assert isinstance(error, InputError)
+
+
+def test_nesting_loads_takes_but_dumps_does_not_is_that_lines_error() -> None:
+    for depth in range(700, 1000):  # find the window: json.loads fine, json.dumps one deeper
+        line = b"[" * depth + b'"\\ud800"' + b"]" * depth
+        (_, e1), (_, doc) = _flat(list(line_batches(io.BytesIO(line + b"\n" + LS + b"\n"))))
+        assert isinstance(e1, InputError) and doc["input"]["command"] == "ls"
+
+
+def test_the_limit_is_bytes_even_when_the_batch_decodes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(documents, "MAX_INPUT_BYTES", 10)
+    line = '"' + "\u00e9" * 7 + '"'  # 9 characters, 16 bytes
+    [(_, error)] = _flat(list(line_batches(io.BytesIO(line.encode() + b"\n"))))
+    assert isinstance(error, InputError) and "larger than 10 bytes" in str(error)
+
+
+def test_answers_decided_before_a_crash_in_the_same_read_still_go_out(
+        approvald_home: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    real = policy_cmd._load
+
+    def load(files):
+        engine = real(files)
+        evaluate, calls = engine.evaluate, []
+
+        def flaky(action):
+            calls.append(action)
+            if len(calls) == 2:
+                raise RuntimeError("a bug in the engine")
+            return evaluate(action)
+
+        engine.evaluate = flaky
+        return engine
+
+    monkeypatch.setattr(policy_cmd, "_load", load)
+    line = json.dumps({"kind": "process.exec", "tool": "Bash", "cwd": "/tmp",
+                       "input": {"command": "rm -rf /"}})
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{line}\n{line}\n".encode())))
+    opts = policy_cmd.plain_options(["test", "--jsonl"])
+    with pytest.raises(RuntimeError):
+        policy_cmd.run_test(opts, explain=False)
+    out = capsys.readouterr().out.splitlines()
+    assert [json.loads(o)["decision"] for o in out] == ["DENY"]
+
+
+# -- against a plain split, over any chunking of the input -------------------------------
+
+LIMIT = 40
+
+
+def reference(data: bytes):
+    """Lines split on b"\\n" only; blank/ASCII-whitespace skipped; a line of more than LIMIT
+    bytes (newline excluded) is an error; else the JSON it holds or an error."""
+    out = []
+    segments = data.split(b"\n")
+    if segments and segments[-1] == b"":
+        segments.pop()
+    for number, line in enumerate(segments, start=1):
+        if len(line) > LIMIT:
+            out.append((number, "too-long"))
+        elif not line.strip():
+            continue
+        else:
+            try:
+                out.append((number, json.loads(line.decode("utf-8"))))
+            except (UnicodeDecodeError, ValueError):
+                out.append((number, "error"))
+    return out
+
+
+def shape(found):
+    return [(n, "too-long" if isinstance(d, InputError) and "larger than" in str(d)
+             else "error" if isinstance(d, InputError) else d) for n, d in found]
+
+
+line = st.one_of(
+    st.sampled_from([b"{}", b"[1]", b'"\xc3\xa9"', b'"\xe2\x98\x83"', b"", b"  ", b"\r",
+                     b"{bad", b"\xff", b'"' + b"x" * 38 + b'"', b'"' + b"\xc3\xa9" * 19 + b'"',
+                     b'"' + b"\xc3\xa9" * 21 + b'"',
+                     b'"' + b"x" * 60 + b'"']),
+    st.builds(lambda n: json.dumps("a" * n).encode(), st.integers(0, 50)))
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          deadline=None)
+@given(lines=st.lists(line, max_size=8), final_newline=st.booleans(),
+       cuts=st.lists(st.integers(0, 400), max_size=10))
+def test_any_chunking_gives_the_reference_lines(monkeypatch, lines, final_newline, cuts):
+    monkeypatch.setattr(documents, "MAX_INPUT_BYTES", LIMIT)
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    points = sorted({c for c in cuts if 0 < c < len(data)})
+    pieces = [data[a:b] for a, b in zip([0, *points], [*points, len(data)], strict=True)] \
+        if data else []
+    found = _flat(list(line_batches(Trickle(pieces))))
+    assert shape(found) == reference(data)

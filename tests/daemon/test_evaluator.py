@@ -491,7 +491,7 @@ async def test_calls_promised_a_busy_worker_count_against_its_pipe(
             first = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "x1")))
             await asyncio.sleep(0.002)
             second = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {never}", "x2")))
-            await asyncio.sleep(0.05)  # the worker's call is no longer fresh: the next ones wait
+            await asyncio.sleep(evaluator.FRESH_S + 0.05)  # no longer fresh: the next ones wait
             big = [asyncio.ensure_future(pool.evaluate(_action("ls " + "y" * 30000, f"b{i}")))
                    for i in range(3)]
             await asyncio.sleep(0.05)

@@ -68,42 +68,59 @@ def line_batches(stream: BinaryIO) -> Iterator[Batch]:
     skipped). A line longer than MAX_INPUT_BYTES is an error without being held in memory."""
     read = getattr(stream, "read1", stream.read)
     number = 0
-    pending = b""  # the start of a line whose end has not been read yet
+    parts: list[bytes] = []  # the start of a line whose end has not been read yet
+    held = 0  # len(b"".join(parts))
     too_long = False  # the pending line is past MAX_INPUT_BYTES (its bytes are dropped)
     while True:
         chunk = read(READ_SIZE)
         if not chunk:
             break
-        data = pending + chunk if pending else chunk
-        end = data.rfind(b"\n") + 1
-        pending = data[end:]
+        end = chunk.rfind(b"\n") + 1  # only the new bytes are searched: linear in the input
         if not end:
-            if len(pending) > MAX_INPUT_BYTES:
-                pending, too_long = b"", True
+            if not too_long:
+                parts.append(chunk)
+                held += len(chunk)
+                if held > MAX_INPUT_BYTES:
+                    parts, held, too_long = [], 0, True
             continue
-        try:  # the batch decoded at once; a bad byte sends it line by line, to name its line
-            lines: list[str] | list[bytes] = data[:end].decode("utf-8").split("\n")
-        except UnicodeDecodeError:
-            lines = data[:end].split(b"\n")
-        lines.pop()  # what follows the last newline: `pending`
+        head = chunk[:end]
+        if parts:
+            parts.append(head)
+            head = b"".join(parts)
+        rest = chunk[end:]
+        parts, held = ([rest], len(rest)) if rest else ([], 0)
+        lines: list[bytes] = head.split(b"\n")
+        lines.pop()  # what follows the last newline: `parts`
         batch: Batch = []
         for line in lines:
             number += 1
-            if too_long:
+            if too_long:  # the end of the line that was dropped
                 too_long = False
                 batch.append((number, _too_long(number)))
-            elif len(line) > MAX_INPUT_BYTES:
+            elif len(line) > MAX_INPUT_BYTES:  # bytes, whatever the line holds
                 batch.append((number, _too_long(number)))
             elif line and not line.isspace():
-                batch.append(_parse(number, line))
-        if len(pending) > MAX_INPUT_BYTES:
-            pending, too_long = b"", True
+                batch.append((number, line))
+        if held > MAX_INPUT_BYTES:
+            parts, held, too_long = [], 0, True
         if batch:
-            yield batch
+            yield _parsed(batch)
+    pending = b"".join(parts)
     if too_long:
         yield [(number + 1, _too_long(number + 1))]
     elif pending and not pending.isspace():
         yield [_parse(number + 1, pending)]
+
+
+def _parsed(batch: list[tuple[int, Any]]) -> Batch:
+    """Each line of `batch` parsed: the lines decoded at once when they all are UTF-8 (a bad
+    byte sends them one by one, to name its line)."""
+    lines = [line for _, line in batch if type(line) is bytes]
+    try:
+        texts = iter(b"\n".join(lines).decode("utf-8").split("\n"))
+    except UnicodeDecodeError:
+        return [_parse(n, line) if type(line) is bytes else (n, line) for n, line in batch]
+    return [_parse(n, next(texts)) if type(line) is bytes else (n, line) for n, line in batch]
 
 
 def _too_long(number: int) -> InputError:
@@ -128,8 +145,13 @@ def _parse(number: int, data: str | bytes, whole: bool = False) -> tuple[int, An
         return at, InputError(f"line {at}: invalid JSON: {exc.msg} (column {exc.colno})")
     except RecursionError:
         return number, InputError(f"line {number}: invalid JSON: nested too deeply")
+    except ValueError as exc:  # not JSONDecodeError: an integer past int_max_str_digits
+        return number, InputError(f"line {number}: invalid JSON: {exc}")
     if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
-        why = unusable_text(doc)
+        try:
+            why = unusable_text(doc)
+        except RecursionError:  # loads took it, dumps (one frame deeper) did not
+            why = "nested too deeply"
         if why is not None:
             return number, InputError(f"line {number}: {why}")
     return number, doc

@@ -150,41 +150,43 @@ def run_test(opts: Options, explain: bool) -> int:
     one_line = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, check_circular=False))
     for batch in batches:
         written: list[str] = []  # this batch's answers, written at once (see cli/documents.py)
-        for number, doc in batch:
-            try:
-                if isinstance(doc, InputError):
-                    raise doc
+        try:
+            for number, doc in batch:
                 try:
-                    action = adapter(doc)
-                except ActionError as exc:
-                    raise InputError(f"line {number}: {exc}") from None
-                decision = engine.evaluate(action)
-            except InputError as exc:
-                failed = True
-                print(f"approvald: {exc}", file=sys.stderr)
-                if opts.jsonl:  # keep output lines aligned with input lines
-                    written.append(json.dumps({"line": number, "error": str(exc),
-                                               "decision": None}) + "\n")
-                continue
-            if opts.jsonl and not explain:  # the usual batch: `one_line(decision.to_json())`
-                written.append(decision.json_line() + "\n")
-                continue
-            result = decision.to_json()
-            if explain and not (opts.json or opts.jsonl):
-                written.append(render_explanation(action, decision, engine.warnings,
-                                                  engine.layer_of) + "\n")
-                written.append(_proposal_line(action, decision, engine))
-            elif opts.jsonl:
-                result["analysis"] = list(decision.analysis)
-                written.append(one_line(result) + "\n")
-            else:
-                if explain:
+                    if isinstance(doc, InputError):
+                        raise doc
+                    try:
+                        action = adapter(doc)
+                    except ActionError as exc:
+                        raise InputError(f"line {number}: {exc}") from None
+                    decision = engine.evaluate(action)
+                except InputError as exc:
+                    failed = True
+                    print(f"approvald: {exc}", file=sys.stderr)
+                    if opts.jsonl:  # keep output lines aligned with input lines
+                        written.append(json.dumps({"line": number, "error": str(exc),
+                                                   "decision": None}) + "\n")
+                    continue
+                if opts.jsonl and not explain:  # the usual batch: `one_line(decision.to_json())`
+                    written.append(decision.json_line() + "\n")
+                    continue
+                result = decision.to_json()
+                if explain and not (opts.json or opts.jsonl):
+                    written.append(render_explanation(action, decision, engine.warnings,
+                                                      engine.layer_of) + "\n")
+                    written.append(_proposal_line(action, decision, engine))
+                elif opts.jsonl:
                     result["analysis"] = list(decision.analysis)
-                    result["matches"] = [{**m.__dict__, "layer": engine.layer_of(m.source)}
-                                         for m in decision.matches]
-                written.append(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        out.write("".join(written))
-        out.flush()
+                    written.append(one_line(result) + "\n")
+                else:
+                    if explain:
+                        result["analysis"] = list(decision.analysis)
+                        result["matches"] = [{**m.__dict__, "layer": engine.layer_of(m.source)}
+                                             for m in decision.matches]
+                    written.append(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        finally:  # what is decided goes out, also when a later line of the batch fails
+            out.write("".join(written))
+            out.flush()
     return 2 if failed else 0
 
 

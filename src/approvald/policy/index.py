@@ -81,6 +81,8 @@ def index_holds(match: dict[str, Any]) -> frozenset[str]:
     return frozenset(held)
 
 
+# What a target must have for a match with these keys to hold, most selective first: the
+# engine checks a rule only against targets that have it.
 GATES = ("pipe_to_shell", "fork_bomb", "syntax_error", "finding", "dynamic", "url", "content",
          "writes", "reads")
 _GATE_KEYS = {"pipe_to_shell": ("pipe_to_shell",), "fork_bomb": ("fork_bomb",),

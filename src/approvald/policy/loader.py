@@ -350,8 +350,11 @@ def _sound(match: dict[str, Any]) -> dict[str, Any]:
     for key, value in match.items():
         if _match_value_problem(key, value) is not None:
             continue
-        if key == "any_of":
-            value = [_sound(sub) for sub in value if isinstance(sub, dict)]
+        if key == "any_of":  # (a branch with no sound key would hide its siblings' problems)
+            value = [part for part in (_sound(sub) for sub in value if isinstance(sub, dict))
+                     if part]
+            if not value:
+                continue
         sound[key] = value
         sound.key_lines[key] = line_of(match, key) or sound.line
     return sound

@@ -36,6 +36,9 @@ RawRuleTuple = tuple[str, str, str, str, "dict[str, Any]", str]
 
 
 class CompiledRule(Frozen):
+    # A predicate compiled late takes its _Later's place: equality and hash must not see it.
+    UNCOMPARED = ("predicate",)
+
     id: str
     decision: str
     reason: str
@@ -51,6 +54,8 @@ class CompiledRule(Frozen):
 class Entry(Frozen):
     """One branch of a rule, where it can hold: target classes, the programs it names (a set,
     or globs), and what a target must have for it to hold (a gate, see `GATES`)."""
+
+    UNCOMPARED = ("predicate",)  # (see CompiledRule)
 
     rule: CompiledRule
     predicate: Predicate
