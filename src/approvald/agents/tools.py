@@ -12,7 +12,6 @@ never on the hook's fast path.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 
 from approvald.model.actions import (
@@ -32,6 +31,7 @@ from approvald.model.kinds import (
     TOOL_OTHER,
 )
 from approvald.model.lazyre import lazy_compile
+from approvald.wire import jsontext
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -141,9 +141,9 @@ def input_object(value: object, field: str) -> dict[str, Any]:
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value) if value.strip() else {}
-        except ValueError as exc:
-            raise ActionError(f"field {field!r} is a string that is not JSON ({exc})") from None
+            value = jsontext.loads(value) if value.strip() else {}
+        except jsontext.JsonTextError as exc:
+            raise ActionError(f"field {field!r} is a string that {exc}") from None
     if not isinstance(value, dict):
         raise ActionError(f"field {field!r} must be an object")
     return value

@@ -7,9 +7,7 @@ Every route module (`routes`, `credentials`) uses these; `app` turns an ApiError
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -19,11 +17,11 @@ from approvald.daemon.context import DaemonContext
 from approvald.daemon.httpserver import PEER_EXTENSION
 from approvald.model import events
 from approvald.model.decisions import BY_CLI, BY_DASHBOARD
+from approvald.wire import jsontext
 
 log = logging.getLogger("approvald.daemon")
 
 MAX_BODY = 32 * 1024 * 1024  # above the hook's 20 MB payload cap plus JSON overhead
-_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
 
 
 class ApiError(Exception):
@@ -103,29 +101,13 @@ async def read_json(request: Request, max_body: int = MAX_BODY) -> dict[str, Any
     return parse_json_object(body) if body else {}
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """Strict JSON text holding an object, else ApiError 400 with a one-line reason."""
+    """Strict JSON text holding an object (`approvald.wire.jsontext`), else ApiError 400 with a
+    one-line reason."""
     try:
-        doc = json.loads(body, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise ApiError(400, f"request body is not JSON ({_one_line(exc)})") from None
-    if not isinstance(doc, dict):
-        raise ApiError(400, "request body must be a JSON object")
-    if _SURROGATE_ESCAPE.search(body):
-        try:  # only then pay for the exact check
-            json.dumps(doc, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise ApiError(400, "request body holds a lone surrogate (\\uD800-\\uDFFF "
-                                "without its pair), which is not text") from None
-    return doc
-
-
-def _one_line(exc: BaseException) -> str:
-    return (str(exc) or type(exc).__name__).splitlines()[0][:200]
+        return jsontext.loads_object(body)
+    except jsontext.JsonTextError as exc:
+        raise ApiError(400, f"request body {exc}") from None
 
 
 def string_field(doc: dict[str, Any], key: str, *, required: bool = False) -> str | None:

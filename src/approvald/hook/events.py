@@ -15,7 +15,6 @@ event's fail-closed answer.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from approvald.agents.base import (
@@ -29,14 +28,15 @@ from approvald.agents.base import (
 )
 from approvald.model import events
 from approvald.model.actions import ActionError
+from approvald.wire.jsontext import JsonTextError, loads_object
 
 
 def local_event_reply(agent: Agent, event: HookEvent, raw: bytes, why: str) -> HookReply:
     try:
         try:
-            payload = json.loads(raw)
-        except ValueError as exc:
-            return agent.event_failure(event, f"approvald: hook input is not JSON ({exc})")
+            payload = loads_object(raw)
+        except JsonTextError as exc:
+            return agent.event_failure(event, f"approvald: hook input {exc}")
         try:
             fields = agent.event_payload(event, payload)
         except ActionError as exc:

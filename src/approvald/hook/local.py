@@ -36,18 +36,14 @@ LATE_MARGIN_S = 0.25  # kept from the deadline to kill the child and print the a
 
 
 def local_reply(agent: Agent, raw: bytes, why: str, deadline: float | None = None) -> HookReply:
+    from approvald.wire.jsontext import JsonTextError, loads_object
+
     try:
-        payload = json.loads(raw, parse_constant=_no_constant)
-    except ValueError as exc:
-        return agent.reply(deny(f"approvald: hook input is not JSON ({exc})"))
-    if not isinstance(payload, dict):
-        return agent.reply(deny("approvald: hook input must be a JSON object"))
+        payload = loads_object(raw)
+    except JsonTextError as exc:
+        return agent.reply(deny(f"approvald: hook input {exc}"))
     return agent.reply(isolated(lambda: local_verdict(agent, payload, why, deadline),
                                 deadline, late=lambda: _late_verdict(agent)))
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _late_verdict(agent: Agent) -> Verdict:

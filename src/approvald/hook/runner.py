@@ -65,13 +65,13 @@ def _rendered(agent: Agent, body: bytes, exit_header: str) -> HookReply:
 
 def _not_an_object(agent: Agent, raw: bytes) -> HookReply:
     """Input that is not a JSON object, said precisely without dialing the daemon."""
-    import json
+    from approvald.wire.jsontext import NOT_AN_OBJECT, JsonTextError, loads
 
     try:
-        json.loads(raw)
-    except ValueError as exc:
-        return agent.reply(deny(f"approvald: hook input is not JSON ({exc})"))
-    return agent.reply(deny("approvald: hook input must be a JSON object"))
+        loads(raw)
+    except JsonTextError as exc:
+        return agent.reply(deny(f"approvald: hook input {exc}"))
+    return agent.reply(deny(f"approvald: hook input {NOT_AN_OBJECT}"))
 
 
 def _with_site() -> None:

@@ -1,0 +1,77 @@
+"""A hook payload that is not text (a lone surrogate escape, a surrogate encoded as bytes,
+bytes that are not UTF-8), for every agent, with a daemon and without one: a deny in the
+agent's own form naming what is wrong, in one line, and nothing crashes on the way."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import payloads
+from tests.support.agents import ALL_AGENTS, AgentHook
+from tests.support.badtext import KINDS, NAMED, bad_json
+from tests.support.daemon import RunningDaemon, cli_argv, env_for, run_raw
+
+pytestmark = pytest.mark.e2e
+
+CWD = "/tmp/bad-text-project"
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[RunningDaemon]:
+    home = Path(tempfile.mkdtemp(prefix="ad-bt-", dir="/tmp"))
+    daemon = RunningDaemon(cli_argv(), home).start()
+    yield daemon
+    daemon.ensure_stopped()
+    assert "Traceback" not in daemon.log(), daemon.log()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(params=["daemon", "no-daemon"])
+def env(request: pytest.FixtureRequest, running: RunningDaemon,
+        approvald_home: Path) -> dict[str, str]:
+    return running.env if request.param == "daemon" else env_for(approvald_home)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("agent", ALL_AGENTS)
+def test_a_payload_that_is_not_text_is_a_deny_that_says_why(
+        agent: str, kind: str, env: dict[str, str]) -> None:
+    hook = AgentHook(agent, cli_argv(), env)
+    answer = hook.run(bad_json(lambda text: hook.sim.shell(text, CWD, "bt-session"), kind))
+    assert answer.permission == "deny", answer
+    assert answer.reason.startswith("approvald") and "\n" not in answer.reason, answer
+    assert NAMED[kind] in answer.reason, answer
+    assert "Traceback" not in answer.stderr, answer
+
+
+# Claude Code's hook events besides the decision, each with its fail-closed answer.
+EVENTS = {
+    "PostToolUse": lambda text: payloads.claude_post_tool_use(
+        "Bash", {"command": "cat notes"}, payloads.bash_response(text)),
+    "PostToolUseFailure": lambda text: payloads.claude_post_tool_use_failure(
+        "Bash", {"command": "cat notes"}, text),
+    "ConfigChange": lambda text: payloads.claude_config_change("user_settings", f"/tmp/{text}"),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("event", list(EVENTS))
+def test_an_event_payload_that_is_not_text_fails_closed(event: str, kind: str,
+                                                        env: dict[str, str]) -> None:
+    code, out, err = run_raw(cli_argv(), env, bad_json(EVENTS[event], kind),
+                             event=event)
+    answer = json.loads(out)
+    if event == "ConfigChange":  # blocked: not applied to the running session
+        assert code == 2 and answer["decision"] == "block", (out, err)
+        reason = answer["reason"]
+    else:  # the turn ends rather than unchecked output reaching the model
+        assert code == 0 and answer["continue"] is False, (out, err)
+        reason = answer["stopReason"]
+    assert reason.startswith("approvald") and NAMED[kind] in reason, reason
+    assert "Traceback" not in err
