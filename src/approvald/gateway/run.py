@@ -162,7 +162,9 @@ class _PipeLines:
         line = await self.reader.readline()
         if not line:
             raise StopAsyncIteration
-        return line.decode("utf-8", "replace")
+        # Bytes that are not UTF-8 stay visible (as lone surrogates) for the SDK to refuse and
+        # `wiretext` to answer, rather than turning into U+FFFD in a call that then goes ahead.
+        return line.decode("utf-8", "surrogateescape")
 
 
 class _PipeWriter:
@@ -195,9 +197,11 @@ async def stdio_streams() -> AsyncIterator[tuple[Any, Any]]:
     """
     from mcp.server.stdio import stdio_server
 
+    from approvald.gateway.wiretext import Screened, from_agent
+
     if sys.platform == "win32" or not (_is_pipe(0) and _is_pipe(1)):
-        async with stdio_server() as streams:
-            yield streams
+        async with stdio_server() as (read, write):
+            yield Screened(read, from_agent(write)), write
         return
     loop = asyncio.get_running_loop()
     wire_in, wire_out = os.dup(0), os.dup(1)
@@ -213,7 +217,7 @@ async def stdio_streams() -> AsyncIterator[tuple[Any, Any]]:
     writer = asyncio.StreamWriter(transport, protocol, None, loop)
     try:
         async with stdio_server(stdin=_PipeLines(reader),  # type: ignore[arg-type]
-                                stdout=_PipeWriter(writer)) as streams:  # type: ignore[arg-type]
-            yield streams
+                                stdout=_PipeWriter(writer)) as (read, write):  # type: ignore[arg-type]
+            yield Screened(read, from_agent(write)), write
     finally:
         transport.close()

@@ -25,6 +25,7 @@ from mcp import ClientSession, MCPError, StdioServerParameters, stdio_client
 from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 
 from approvald import __version__
+from approvald.gateway.wiretext import Screened, from_upstream
 
 log = logging.getLogger("approvald.gateway")
 
@@ -101,11 +102,15 @@ async def connect(spec: UpstreamSpec, *, errlog: TextIO,
             read, write = await stack.enter_async_context(
                 streamable_http_client(spec.url, http_client=http))
         else:
-            params = StdioServerParameters(
+            # Bytes that are not UTF-8 reach the SDK as lone surrogates, which it refuses
+            # message by message (`wiretext` answers each); strict decoding would end the
+            # whole connection at the first one.
+            params = StdioServerParameters.model_construct(
                 command=spec.command[0], args=list(spec.command[1:]),
-                env={**os.environ, **spec.env}, cwd=os.getcwd())
+                env={**os.environ, **spec.env}, cwd=os.getcwd(), encoding="utf-8",
+                encoding_error_handler="surrogateescape")
             read, write = await stack.enter_async_context(stdio_client(params, errlog=errlog))
-        dispatcher = JSONRPCDispatcher(read, write)
+        dispatcher = JSONRPCDispatcher(Screened(read, from_upstream(write)), write)
         session = await stack.enter_async_context(ClientSession(
             dispatcher=dispatcher, message_handler=message_handler,
             sampling_callback=sampling_callback,
