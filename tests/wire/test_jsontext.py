@@ -61,3 +61,9 @@ def test_check_text_and_is_text() -> None:
     with pytest.raises(JsonTextError, match="lone surrogate"):
         jsontext.check_text({"a": ["fine", {"b": "x\ud800"}]})
     assert jsontext.is_text("\U0001f600") and not jsontext.is_text("a\udcff")
+
+
+def test_spelled_out_writes_lone_surrogates_as_the_file_spells_them() -> None:
+    value = {"allow": ["Bash(rm \udcff)", 3], "k\ud800": {"ok": "\U0001f600"}}
+    assert jsontext.spelled_out(value) == {"allow": ["Bash(rm \\udcff)", 3],
+                                           "k\\ud800": {"ok": "\U0001f600"}}

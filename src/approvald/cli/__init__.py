@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     if args[0] in ("-V", "--version", "version"):
         print(f"approvald {__version__}")
         return 0
+    refused = _not_text(args)
+    if refused:
+        print(f"approvald: {refused}, so nothing was done", file=sys.stderr)
+        return 2
     name = args[0]
     entry = COMMANDS.get(name)
     if entry is None:
@@ -94,6 +98,22 @@ def main(argv: list[str] | None = None) -> int:
 
         gc.freeze()
     return result
+
+
+def _not_text(args: list[str]) -> str:
+    """Why an argument is refused: bytes that are not UTF-8 reach Python as lone surrogates
+    (surrogateescape), which no request, record or keyring entry can carry; "" when all are
+    text."""
+    if all(arg.isascii() for arg in args):  # the usual case, without an import
+        return ""
+    import os
+
+    from approvald.wire.jsontext import is_text
+
+    for number, arg in enumerate(args, 1):
+        if not is_text(arg):
+            return f"argument {number} ({os.fsencode(arg)!r}) is not UTF-8 text"
+    return ""
 
 
 def _stdout_closed() -> int:

@@ -58,11 +58,35 @@ def read_value(name: str) -> str:
         if value != again:
             raise ValueError("the two entries differ; nothing stored")
         return value
-    value = sys.stdin.read()
+    value = _stdin_text()
     if value.endswith("\r\n"):
         value = value[:-2]
     elif value.endswith("\n"):
         value = value[:-1]
+    return value
+
+
+class NotText(ValueError):
+    """The value is not UTF-8 text (unusable input: exit 2)."""
+
+
+def _stdin_text() -> str:
+    """All of stdin as UTF-8 text, decoded strictly: a keyring entry cannot hold anything else
+    (the locale's decoding may let bytes through as lone surrogates)."""
+    from approvald.wire.jsontext import is_text
+
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        value = sys.stdin.read()
+    else:
+        data = buffer.read()
+        try:
+            value = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise NotText(f"the value on stdin is not UTF-8 text (byte {exc.start}: "
+                          f"{exc.reason}); nothing stored") from None
+    if not is_text(value):
+        raise NotText("the value on stdin is not UTF-8 text; nothing stored")
     return value
 
 
@@ -80,6 +104,8 @@ def cmd_set(name: str, description: str | None) -> int:
 
     try:
         value = read_value(name)
+    except NotText as exc:
+        return _fail(str(exc), 2)
     except (ValueError, EOFError, KeyboardInterrupt) as exc:
         return _fail(str(exc) or "cancelled")
     if not value:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from approvald.doctor.findings import MEDIUM, Finding, finding_id
+from approvald.wire import jsontext
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -150,6 +151,10 @@ def read_json(
     if not isinstance(data, dict):
         findings.append(_unreadable(agent, path, "expected a JSON object at the top", 1))
         return None
+    try:
+        jsontext.check_text(data)
+    except jsontext.JsonTextError:  # the agent reads such escapes: check it, show them as written
+        data = jsontext.spelled_out(data)
     doc = ConfigDoc(path, text, data)
     if strict_error is not None and not jsonc:
         doc.agent_can_read = False

@@ -20,6 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from approvald.wire import jsontext
+
 BACKUP_INFIX = ".approvald-backup-"
 
 
@@ -45,6 +47,10 @@ def read_settings(path: Path) -> tuple[dict[str, Any], str | None]:
                            f"{exc.msg}); nothing was written") from exc
     if not isinstance(data, dict):
         raise InstallError(f"{path} does not hold a JSON object; nothing was written")
+    try:  # valid JSON, but no text to write back: the agent's file stays as it is
+        jsontext.check_text(data)
+    except jsontext.JsonTextError as exc:
+        raise InstallError(f"{path} {exc}; nothing was written") from None
     return data, text
 
 

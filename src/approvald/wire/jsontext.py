@@ -84,6 +84,19 @@ def check_text(value: Any) -> None:
         raise JsonTextError(f"is not JSON ({_one_line(exc)})") from None
 
 
+def spelled_out(value: Any) -> Any:
+    """`value` (parsed JSON) with each lone surrogate in its strings, keys included, written as
+    the escape a JSON file spells it with (`\\udcff`, six characters): text to show or scan
+    where refusing the whole would hide the rest (another program's config file)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", value)
+    if isinstance(value, list):
+        return [spelled_out(item) for item in value]
+    if isinstance(value, dict):
+        return {spelled_out(key): spelled_out(item) for key, item in value.items()}
+    return value
+
+
 def is_text(value: str) -> bool:
     """Whether `value` can be written as UTF-8 (holds no lone surrogate)."""
     return not _SURROGATE.search(value)
