@@ -25,6 +25,7 @@ from tests.support.gateway import (
     RAW_UPSTREAM,
     gateway_log,
     gateway_session,
+    http_upstream,
     text_of,
     upstream_command,
     wrap_args,
@@ -118,7 +119,7 @@ def test_an_agent_message_that_is_not_text_is_answered_and_nothing_else_lost(
 
 
 @pytest.mark.parametrize("answer", ["lone-surrogate", "bad-bytes"])
-async def test_an_upstream_answer_that_is_not_text_fails_that_call_alone(
+async def test_a_stdio_upstream_answer_that_is_not_text_fails_that_call_alone(
         approvald_exe: list[str], gateway_env: dict[str, str], answer: str) -> None:
     args = wrap_args("raw", upstream_command(RAW_UPSTREAM))
     async with gateway_session(approvald_exe, gateway_env, args,
@@ -132,3 +133,21 @@ async def test_an_upstream_answer_that_is_not_text_fails_that_call_alone(
         assert text_of(again) == "untyped answered"
     home = Path(gateway_env["APPROVALD_HOME"])
     assert "refused a message from the upstream" in gateway_log(home, "raw")
+
+
+@pytest.mark.parametrize("answer, named", [("lone-surrogate", "surrogate"),
+                                           ("bad-bytes", "invalid unicode")])
+async def test_an_http_upstream_answer_that_is_not_text_fails_that_call_alone_in_one_line(
+        approvald_exe: list[str], gateway_env: dict[str, str], answer: str,
+        named: str) -> None:
+    """The SDK's HTTP transport answers such a body with a parse error itself; the gateway
+    passes it on one line."""
+    with http_upstream(gateway_env, RAW_UPSTREAM) as url:
+        async with gateway_session(approvald_exe, gateway_env,
+                                   ["mcp", "wrap", "--name", "raw", "--url", url],
+                                   read_timeout=ANSWER_TIMEOUT_S) as session:
+            with pytest.raises(MCPError) as failed:
+                await session.call_tool("untyped", {"answer": answer})
+            assert "\n" not in str(failed.value) and named in str(failed.value)
+            again = await session.call_tool("untyped", {})
+            assert text_of(again) == "untyped answered"

@@ -80,10 +80,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def http_upstream(env: dict[str, str]) -> Iterator[str]:
-    """The SDK upstream on streamable HTTP (loopback); yields its URL."""
+def http_upstream(env: dict[str, str], script: Path = UPSTREAM) -> Iterator[str]:
+    """The upstream `script` (the SDK's, by default) on streamable HTTP (loopback); yields its
+    URL."""
     port = free_port()
-    proc = subprocess.Popen([*upstream_command(), "http", str(port)], env=env,
+    proc = subprocess.Popen([*upstream_command(script), "http", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30

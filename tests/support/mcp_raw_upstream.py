@@ -2,7 +2,9 @@
 tools the strict SDK client would reject as a whole, a malformed tool result, and (`untyped`
 called with `answer`: `lone-surrogate` or `bad-bytes`) a result whose text is no Unicode text.
 
-Standard library only; run as a script. It answers `initialize`, `tools/list` and `tools/call`.
+Standard library only; run as a script (`python mcp_raw_upstream.py` on stdio, or with `http PORT`
+on streamable HTTP, every answer a JSON body). It answers `initialize`, `tools/list` and
+`tools/call`.
 """
 
 from __future__ import annotations
@@ -20,12 +22,6 @@ TOOLS = [
 
 
 BAD_BYTES = "@BAD-BYTES@"  # written as bytes that are not UTF-8
-
-
-def send(message: dict[str, object]) -> None:
-    line = json.dumps(message).encode().replace(BAD_BYTES.encode(), b"\xff\xfe") + b"\n"
-    sys.stdout.buffer.write(line)
-    sys.stdout.buffer.flush()
 
 
 def answer(request: dict[str, object]) -> dict[str, object] | None:
@@ -50,7 +46,50 @@ def answer(request: dict[str, object]) -> dict[str, object] | None:
     return None
 
 
+def _reply(request: dict[str, object]) -> bytes:
+    result = answer(request)
+    message: dict[str, object] = {"jsonrpc": "2.0", "id": request["id"]}
+    if result is None:
+        message["error"] = {"code": -32601, "message": "Method not found"}
+    else:
+        message["result"] = result
+    return json.dumps(message).encode().replace(BAD_BYTES.encode(), b"\xff\xfe")
+
+
+def serve_http(port: int) -> None:
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _send(self, status: int, body: bytes = b"") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if "id" not in request:
+                self._send(202)  # a notification
+            else:
+                self._send(200, _reply(request))
+
+        def do_GET(self) -> None:
+            self._send(405)
+
+        def do_DELETE(self) -> None:
+            self._send(200)
+
+    HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["http"]:
+        serve_http(int(sys.argv[2]))
+        return
     for line in sys.stdin:
         try:
             request = json.loads(line)
@@ -58,12 +97,8 @@ def main() -> None:
             continue
         if "id" not in request:
             continue  # a notification
-        result = answer(request)
-        if result is None:
-            send({"jsonrpc": "2.0", "id": request["id"],
-                  "error": {"code": -32601, "message": "Method not found"}})
-        else:
-            send({"jsonrpc": "2.0", "id": request["id"], "result": result})
+        sys.stdout.buffer.write(_reply(request) + b"\n")
+        sys.stdout.buffer.flush()
 
 
 if __name__ == "__main__":

@@ -87,8 +87,14 @@ def repair_tool(raw: Any) -> dict[str, Any] | None:
 
 
 def upstream_error(exc: MCPError) -> MCPError:
-    """The upstream's JSON-RPC error, for the agent: same code, message redacted, no data."""
-    return MCPError(exc.code, redact_text(exc.message))
+    """The upstream's JSON-RPC error, for the agent: same code, message redacted on one line
+    (the SDK's own for an answer it cannot parse spans several), no data."""
+    lines = (line.strip() for line in exc.message.splitlines())
+    text = " ".join(line for line in lines if line and not line.startswith(_PYDANTIC_LINK))
+    return MCPError(exc.code, redact_text(text))
+
+
+_PYDANTIC_LINK = "For further information visit"
 
 
 class Gateway:
