@@ -75,3 +75,42 @@ def test_an_event_payload_that_is_not_text_fails_closed(event: str, kind: str,
         reason = answer["stopReason"]
     assert reason.startswith("approvald") and NAMED[kind] in reason, reason
     assert "Traceback" not in err
+
+
+GATE_MCP = ("rules:\n  - id: gate-mcp\n    decision: REQUIRE_APPROVAL\n"
+            "    reason: MCP calls need a person here.\n    match: {kind: mcp.call}\n")
+
+
+@pytest.mark.parametrize("with_daemon", [True, False], ids=["daemon", "no-daemon"])
+def test_a_server_name_that_is_not_text_in_the_agents_config_is_not_the_servers_name(
+        approvald_home: Path, tmp_path: Path, with_daemon: bool) -> None:
+    """Cursor names an MCP call's server by the project's `.cursor/mcp.json` entry whose
+    command the payload gives; an entry named with a lone surrogate escape (valid JSON, a
+    hostile repository's to write) is not read, so the server is named by its command and the
+    call is gated like any other instead of failing evaluation."""
+    (approvald_home / "policies").mkdir()
+    (approvald_home / "policies" / "gate.yaml").write_text(GATE_MCP)
+    project = tmp_path / "project"
+    (project / ".cursor").mkdir(parents=True)
+    (project / ".cursor" / "mcp.json").write_text(
+        '{"mcpServers": {"evil\\udcff": {"command": "npx", "args": ["-y", "srv"]}}}')
+    payload = {"hook_event_name": "beforeMCPExecution", "conversation_id": "bt-mcp",
+               "generation_id": "g", "workspace_roots": [str(project)], "cwd": str(project),
+               "tool_name": "lookup", "tool_input": "{}", "command": "npx -y srv"}
+    env = env_for(approvald_home, HOME=str(tmp_path))
+    if not with_daemon:
+        answer = AgentHook("cursor", cli_argv(), env).run(payload)
+        # Cursor cannot ask: the gated call is denied, saying so (not "the check failed")
+        assert answer.permission == "deny" and "MCP calls need a person" in answer.reason, answer
+        return
+    daemon = RunningDaemon(cli_argv(), approvald_home, HOME=str(tmp_path)).start()
+    try:
+        hook = AgentHook("cursor", daemon.exe, daemon.env)
+        proc = hook.start(payload)
+        [pending] = daemon.wait_pending()
+        assert pending["summary"] == "npx -y srv.lookup", pending
+        assert daemon.cli("approvals", "deny", pending["id"]).returncode == 0
+        assert hook.finish(proc).permission == "deny"
+        assert "Traceback" not in daemon.log() and "evaluation failed" not in daemon.log()
+    finally:
+        daemon.ensure_stopped()

@@ -59,7 +59,7 @@ def _entry(command: str, timeout: int) -> dict[str, Any]:
 
 def _mcp_servers(cwd: str) -> list[str]:
     """The MCP server names Copilot CLI may have loaded (its user config and the project's)."""
-    import json
+    from approvald.wire import jsontext
 
     home = os.environ.get("COPILOT_HOME") or os.path.join(os.path.expanduser("~"), ".copilot")
     files = [os.path.join(home, "mcp-config.json")]
@@ -68,8 +68,8 @@ def _mcp_servers(cwd: str) -> list[str]:
     names = list(BUILTIN_MCP_SERVERS)
     for path in files:
         try:
-            with open(path, encoding="utf-8") as fh:
-                servers = json.load(fh).get("mcpServers")
+            with open(path, "rb") as fh:  # strict: a server name must be text
+                servers = jsontext.loads(fh.read()).get("mcpServers")
         except (OSError, ValueError, AttributeError):
             continue
         if isinstance(servers, dict):

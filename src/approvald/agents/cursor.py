@@ -133,13 +133,13 @@ def _server(payload: Mapping[str, Any], cwd: str) -> str:
 
 
 def _configured_servers(path: str) -> dict[str, Any]:
-    import json
+    from approvald.wire import jsontext
 
     if not path:
         return {}
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
+    try:  # strict: a server name that is no text would name the action's server
+        with open(path, "rb") as fh:
+            doc = jsontext.loads(fh.read())
     except (OSError, ValueError):
         return {}
     servers = doc.get("mcpServers") if isinstance(doc, dict) else None

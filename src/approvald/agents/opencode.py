@@ -73,15 +73,16 @@ def _config_dirs(directory: str) -> list[str]:
 
 def _mcp_servers(directory: str) -> list[str]:
     """The MCP server names in OpenCode's user and project configs (`mcp` in opencode.json)."""
-    import json
     import os
+
+    from approvald.wire import jsontext
 
     names: list[str] = []
     for folder in _config_dirs(directory):
         for name in CONFIG_NAMES:
-            try:
-                with open(os.path.join(folder, name), encoding="utf-8") as fh:
-                    servers = json.load(fh).get("mcp")
+            try:  # strict: a server name must be text
+                with open(os.path.join(folder, name), "rb") as fh:
+                    servers = jsontext.loads(fh.read()).get("mcp")
             except (OSError, ValueError, AttributeError):
                 continue  # absent, or JSONC with comments: the first `_` splits instead
             if isinstance(servers, dict):
