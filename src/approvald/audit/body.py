@@ -6,7 +6,14 @@ from __future__ import annotations
 import json
 
 from approvald.audit.chain import AuditError
-from approvald.redaction import MARK, redact_obj, redact_text, redacts_nothing, secret_key_kind
+from approvald.redaction import (
+    MARK,
+    is_mark,
+    redact_obj,
+    redact_text,
+    redacts_nothing,
+    secret_key_kind,
+)
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -106,7 +113,7 @@ def _plain_copy(value: Any, places: list[tuple[Any, Any]]) -> Any:
                 if len(item) > MAX_TEXT or not item.isascii():
                     item = scrub_text(item)
                 secret = secret_key_kind(key)
-                if secret and item and not item.startswith("[REDACTED:"):
+                if secret and item and not is_mark(item):
                     item = MARK.format(secret)
                 else:
                     places.append((out, key))

@@ -15,6 +15,7 @@ Standard library only: it runs on every audit record, and the hook may write rec
 from approvald.redaction.text import (
     MARK,
     forget_secrets,
+    is_mark,
     redact_obj,
     redact_output_obj,
     redact_output_text,
@@ -27,6 +28,6 @@ from approvald.redaction.text import (
 )
 from approvald.redaction.values import RedactingStream, Redactor
 
-__all__ = ["MARK", "RedactingStream", "Redactor", "forget_secrets", "redact_obj",
+__all__ = ["MARK", "RedactingStream", "Redactor", "forget_secrets", "is_mark", "redact_obj",
            "redact_output_obj", "redact_output_text", "redact_text", "redacts_nothing",
            "remember_secret", "remembered_count", "remembered_values", "secret_key_kind"]

@@ -25,11 +25,28 @@ if TYPE_CHECKING:
     from typing import Any
 
 MARK = "[REDACTED:{}]"
+# One mark as this code writes it: a kind, or a secret's name as `model.leases` allows it.
+_ONE_MARK = lazy_compile(r"\[REDACTED:[A-Za-z0-9_][A-Za-z0-9_.@-]{0,127}\]")
 
-# Never redact a value that is only a reference to one (`$TOKEN`, `${TOKEN}`) or already redacted.
-_NOT_A_VALUE = r"(?!\$|\[REDACTED:)"
+# Never redact a value that is only a reference to one (`$TOKEN`, `${TOKEN}`).
+_NOT_A_VALUE = r"(?!\$)"
 
 _Replacer = Callable[["re.Match[str]"], str]
+
+
+def is_mark(text: str) -> bool:
+    """Is `text` exactly one mark, nothing around it? Only such a value counts as redacted
+    already: `[REDACTED:x] hunter2` holds a secret still."""
+    return text.startswith("[REDACTED:") and _ONE_MARK.fullmatch(text) is not None
+
+
+def _redacted_already(value: str) -> bool:
+    """Is a `name=value` value in text one this module wrote? Exactly one mark, or one before
+    `@` as a URL's password is written (`https://x-access-token:[REDACTED:url_password]@host`
+    is then read as `token:` followed by its value). Anything else after a mark may be a
+    secret: `password=[REDACTED:x]hunter2` is redacted."""
+    mark, at, _ = value.partition("]@")
+    return is_mark(mark + "]" if at else value)
 
 
 def _whole(kind: str) -> _Replacer:
@@ -43,6 +60,8 @@ def _keep_head(kind: str) -> _Replacer:
     mark = MARK.format(kind)
 
     def replace(m: re.Match[str]) -> str:
+        if _redacted_already(m.group("value")):
+            return m.group(0)
         return m.group("head") + mark + (m.groupdict().get("tail") or "")
 
     return replace
@@ -62,6 +81,8 @@ def _kind_of_name(name: str) -> str:
 
 def _flag_value(m: re.Match[str]) -> str:
     """`--password hunter2` -> `--password [REDACTED:password]`."""
+    if _redacted_already(m.group("value")):
+        return m.group(0)
     return m.group("head") + MARK.format(_kind_of_name(m.group("head")))
 
 
@@ -71,7 +92,8 @@ def _assignment(kind: str) -> _Replacer:
 
     def replace(m: re.Match[str]) -> str:
         quote = m.group("q") or ""
-        if quote and not m.group("qvalue"):
+        value = m.group("qvalue") if quote else m.group("value")
+        if not value or _redacted_already(value):
             return m.group(0)  # password="" holds nothing to hide
         return m.group("head") + quote + mark + quote
 
@@ -355,7 +377,9 @@ def _redact(obj: Any, extras: tuple[tuple[str, str], ...],
         out: dict[Any, Any] = {}
         for key, value in obj.items():
             kind = secret_key_kind(key) if isinstance(key, str) else None
-            if kind and isinstance(value, str) and value and not value.startswith("[REDACTED:"):
+            # A value that is exactly a mark stays (it keeps its kind); anything more is
+            # replaced: `[REDACTED:x] hunter2` still holds a secret.
+            if kind and isinstance(value, str) and value and not is_mark(value):
                 out[key] = MARK.format(kind)
             else:
                 out[key] = _redact(value, extras, text)
