@@ -96,6 +96,23 @@ def test_secrets_are_redacted_before_hashing(tmp_path: Path) -> None:
     assert log.verify().ok
 
 
+def test_keys_are_redacted_before_hashing_and_none_is_lost(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path)
+    other = "ghp_" + "Zq8XbT3kLm9PwR2vN5cY7dF1hJ4sA6gE0uWi"
+    written = log.append({"event": "x", "scopes": {GH: ["repo"], other: ["gist"]},
+                          "env": {"s3cr3t-value": "1", "PATH": "/bin"},
+                          "creds": {"password": "[REDACTED:x] hunter2", "token": "[REDACTED:y]"}},
+                         extra_values=[("LEASED", "s3cr3t-value")])
+    raw = log.path.read_text(encoding="utf-8")
+    assert GH not in raw and other not in raw and "s3cr3t-value" not in raw
+    assert "hunter2" not in raw
+    assert written["scopes"] == {"[REDACTED:github_token]": ["repo"],
+                                 "[REDACTED:github_token] #2": ["gist"]}
+    assert written["env"] == {"[REDACTED:LEASED]": "1", "PATH": "/bin"}
+    assert written["creds"] == {"password": "[REDACTED:password]", "token": "[REDACTED:y]"}
+    assert log.verify().ok
+
+
 def test_chain_continues_across_restart(tmp_path: Path) -> None:
     log = _fill(tmp_path, 3)
     last = log.append(_decision(3))
@@ -336,12 +353,16 @@ def _round_trip_body(record: dict[str, Any], extra: tuple[tuple[str, str], ...])
      "long": "y" * (audit.MAX_TEXT + 10), "seq": 99, "hash": "forged"},
     {"event": "x", "path": Path("/w/a"), "pair": (1, 2), 3: "int key", "flag": 1.0},
     {"event": "x", "deep": [[[[{"a": [GH]}]]]], "empty": {}, "nothing": []},
+    {"event": "x", GH: 1, "[REDACTED:github_token]": {f"token={GH}": "v", "s3cr3t-value-1234": 2,
+     "password": "[REDACTED:x] hunter2", "[REDACTED:github_token] #2": [{GH: GH}]}},
 ])
 @pytest.mark.parametrize("extra", [(), (("MY_KEY", "s3cr3t-value-1234"),)])
 def test_one_walk_body_matches_the_json_round_trip(record: dict[str, Any],
                                                    extra: tuple[tuple[str, str], ...]) -> None:
     record = {**record, "cmd": "echo s3cr3t-value-1234"}
-    assert record_body(record, extra) == _round_trip_body(record, extra)
+    body = record_body(record, extra)
+    assert body == _round_trip_body(record, extra)
+    assert list(body) == list(_round_trip_body(record, extra))
 
 
 # Text near what the redaction looks for: its triggers, secret-looking names and values, case
@@ -352,24 +373,32 @@ _NEAR_SECRETS = st.lists(
                               "token", "KEY", "pass", "secret", "sk-", "://u:p@h", "ghp_",
                               "eyJ", "AKIA", "[REDACTED:", "Authorization: Bearer ", "s3cr3t"]),
     max_size=12).map("".join)
+# Keys as plain as a record's field names, and keys a secret is in (shapes, a known value), or
+# that redact to the same text as another (they must stay distinct).
+_KEYS = st.sampled_from(["cmd", "token", "API_KEY", "Σ", "k?", "k\udc00", "k\ud800", GH,
+                         "ghp_" + "Zq8XbT3kLm9PwR2vN5cY7dF1hJ4sA6gE0uWi", f"token={GH}", "s3cr3t",
+                         "[REDACTED:github_token]", "[REDACTED:github_token] #2",
+                         "[REDACTED:MY_KEY]", "password"]) | _NEAR_SECRETS
 _JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | _NEAR_SECRETS,
     lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(["cmd", "token", "API_KEY", "Σ", "k?", "k\udc00", "k\ud800"]),
-                      inner, max_size=3),
+    | st.dictionaries(_KEYS, inner, max_size=3),
     max_leaves=8)
 
 
 @settings(max_examples=300, deadline=None)
-@given(fields=st.dictionaries(st.sampled_from(["summary", "password", "args", "reason"]),
+@given(fields=st.dictionaries(st.sampled_from(["summary", "password", "args", "reason"]) | _KEYS,
                               _JSON_VALUES, max_size=4),
        extra=st.sampled_from([(), (("MY_KEY", "s3cr3t"),)]))
 def test_the_body_of_any_plain_record_matches_the_json_round_trip(
         fields: dict[str, Any], extra: tuple[tuple[str, str], ...]) -> None:
-    """The walk that checks a record's strings all at once, and redacts each only when that
-    finds something, gives what redacting every string gives."""
+    """The walk that checks a record's strings and keys all at once, and redacts each only when
+    that finds something, gives what redacting every string and key gives, in the same order."""
     record = {"event": "decision", **fields}
-    assert record_body(record, extra) == _round_trip_body(record, extra)
+    body = record_body(record, extra)
+    expected = _round_trip_body(record, extra)
+    assert body == expected
+    assert json.dumps(body) == json.dumps(expected)  # the keys in the same order too
 
 
 @settings(max_examples=200, deadline=None)

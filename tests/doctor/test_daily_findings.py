@@ -63,6 +63,18 @@ def test_a_secret_written_into_an_mcp_entry_is_found(tmp_path: Path) -> None:
     assert token not in json.dumps([f.__dict__ for f in findings])  # never repeated
 
 
+def test_a_secret_written_as_a_key_is_found_and_not_repeated(tmp_path: Path) -> None:
+    box = machine("mcp-secrets", tmp_path)
+    token = "ghp_" + "a1B2" * 9
+    (box.project / ".mcp.json").write_text(json.dumps({"mcpServers": {
+        "github": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"],
+                   "env": {token: "1", "DEBUG": "1"}}}}))
+    findings = box.scan()
+    [found] = [f for f in findings if "/mcp-plaintext-secret/" in f.id]
+    assert "env.[REDACTED:github_token]" in found.title
+    assert token not in json.dumps([f.__dict__ for f in findings])
+
+
 def test_the_words_match_what_approvald_does(approvald_home: Path) -> None:
     paths = get_paths()
     down = next(f for f in health.check(paths, hook_installed=True) if "daemon-down" in f.id)

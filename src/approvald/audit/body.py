@@ -8,6 +8,8 @@ import json
 from approvald.audit.chain import AuditError
 from approvald.redaction import (
     MARK,
+    distinct_keys,
+    holds_no_shape,
     is_mark,
     redact_obj,
     redact_text,
@@ -78,6 +80,31 @@ class _NotPlain(Exception):
     """A value `_plain_redacted` does not take: the JSON round trip decides what it becomes."""
 
 
+_KeySet = tuple[tuple[str, ...], tuple["str | None", ...], bool]
+# What `_key_set` found for a mapping's keys, by those keys: records repeat a few key sets, so
+# a record's keys cost one lookup. Bounded: small key sets only, emptied when full.
+_KEY_SETS: dict[tuple[str, ...], _KeySet] = {}
+_KEY_SETS_MAX = 1024
+_KEY_SET_CHARS = 4096
+
+
+def _key_set(names: tuple[Any, ...]) -> _KeySet:
+    """For a mapping's keys: each bounded (`scrub_text`), the secret kind each names (a string
+    under it is replaced whole), and whether redaction by shape leaves them all as they are.
+    _NotPlain for a key that is not a string, or two alike once bounded."""
+    if any(type(name) is not str for name in names):
+        raise _NotPlain
+    keys = tuple(scrub_text(name) for name in names)
+    if len(set(keys)) < len(keys):  # the round trip says which of the two stays
+        raise _NotPlain
+    found = (keys, tuple(secret_key_kind(key) for key in keys), holds_no_shape(keys))
+    if sum(map(len, names)) <= _KEY_SET_CHARS:
+        if len(_KEY_SETS) >= _KEY_SETS_MAX:
+            _KEY_SETS.clear()
+        _KEY_SETS[names] = found
+    return found
+
+
 _INFINITY = float("inf")
 
 
@@ -86,40 +113,59 @@ def _plain_redacted(value: dict[str, Any], extra: tuple[tuple[str, str], ...]) -
     data (str keys; str, int, float, bool, None, dict, list, tuple values); _NotPlain for
     anything else (the round trip then decides).
 
-    Most records hold nothing to redact: the copy's strings are checked all at once
-    (`redacts_nothing`), and redacted one by one only when that cannot rule a secret out."""
+    Most records hold nothing to redact: the copy's strings, keys included, are checked all at
+    once (`redacts_nothing`), and redacted one by one only when that cannot rule a secret out."""
     places: list[tuple[Any, Any]] = []
-    copy = _plain_copy(value, places)
-    if not redacts_nothing([container[key] for container, key in places], extra):
-        for container, key in places:
-            container[key] = redact_text(container[key], extra)
+    # Every mapping, with whether redaction by shape leaves all its keys as they are.
+    mappings: list[tuple[dict[str, Any], bool]] = []
+    copy = _plain_copy(value, places, mappings)
+    for _, keys_plain in mappings:
+        if not keys_plain:
+            break
+    else:
+        if redacts_nothing([container[key] for container, key in places], extra):
+            return copy
+    for container, key in places:
+        container[key] = redact_text(container[key], extra)
+    by_value = not redacts_nothing([], extra)  # values redacted by value may be in any key
+    for mapping, keys_plain in mappings:
+        if by_value or not keys_plain:
+            _redact_keys(mapping, extra)
     return copy
 
 
-def _plain_copy(value: Any, places: list[tuple[Any, Any]]) -> Any:
+def _redact_keys(mapping: dict[str, Any], extra: tuple[tuple[str, str], ...]) -> None:
+    """`mapping`'s keys redacted in place, in their order (a parent holds this very dict)."""
+    keys = list(mapping)
+    redacted = [redact_text(key, extra) for key in keys]
+    if redacted != keys:
+        items = list(zip(distinct_keys(keys, redacted), mapping.values(), strict=True))
+        mapping.clear()
+        mapping.update(items)
+
+
+def _plain_copy(value: Any, places: list[tuple[Any, Any]],
+                mappings: list[tuple[dict[str, Any], bool]]) -> Any:
     """`value` bounded, as plain JSON data, with each string a secret key does not hide left
-    as it is and its place, (container, key or index), added to `places`."""
+    as it is and its place, (container, key or index), added to `places`, and each mapping to
+    `mappings` (its keys are redacted too)."""
     kind = type(value)
     if kind is dict:
+        names = tuple(value)
+        keys, secrets, keys_plain = _KEY_SETS.get(names) or _key_set(names)
         out: dict[str, Any] = {}
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _NotPlain
-            if len(key) > MAX_TEXT or not key.isascii():  # scrub_text's own test, without a call
-                key = scrub_text(key)
-            if key in out:  # two keys alike once scrubbed: the round trip says which stays
-                raise _NotPlain
+        for key, secret, item in zip(keys, secrets, value.values(), strict=True):
             if type(item) is str:
                 if len(item) > MAX_TEXT or not item.isascii():
                     item = scrub_text(item)
-                secret = secret_key_kind(key)
                 if secret and item and not is_mark(item):
                     item = MARK.format(secret)
                 else:
                     places.append((out, key))
                 out[key] = item
             else:
-                out[key] = _plain_copy(item, places)
+                out[key] = _plain_copy(item, places, mappings)
+        mappings.append((out, keys_plain))
         return out
     if kind is list or kind is tuple:
         items: list[Any] = []
@@ -128,7 +174,7 @@ def _plain_copy(value: Any, places: list[tuple[Any, Any]]) -> Any:
                 places.append((items, len(items)))
                 items.append(scrub_text(item))
             else:
-                items.append(_plain_copy(item, places))
+                items.append(_plain_copy(item, places, mappings))
         return items
     if value is None or kind is int or kind is bool:
         return value

@@ -36,13 +36,15 @@ def secret_fields(spec: Any) -> list[str]:
     for field in _FIELDS:
         if field not in spec:
             continue
-        original = dict(_leaves(spec[field], field))
-        redacted = dict(_leaves(redact_obj(spec[field]), field))
-        found += [where for where, value in original.items()
-                  if isinstance(value, str) and len(value) >= _SHORTEST
-                  and not _REFERENCE.fullmatch(value.strip())
-                  and redacted.get(where) != value]
-    return found
+        # Redaction keeps the shape and order: leaf for leaf, and named by the redacted path,
+        # so a key that is a secret (`env.ghp_...`) is found without being repeated.
+        leaves = zip(_leaves(spec[field], field), _leaves(redact_obj(spec[field]), field),
+                     strict=True)
+        found += [where for (path, value), (where, clean) in leaves
+                  if where != path or (isinstance(value, str) and len(value) >= _SHORTEST
+                                       and not _REFERENCE.fullmatch(value.strip())
+                                       and clean != value)]
+    return list(dict.fromkeys(found))
 
 
 def plaintext_secret_findings(agent: str, name: str, spec: Any, *, file: str,

@@ -1,10 +1,11 @@
 """A tool's output, redacted before the agent's model reads it, and a failed tool's output
 checked (Claude Code's PostToolUse and PostToolUseFailure; docs/HOOKS.md).
 
-The output keeps its shape: the same object with the same keys and types, only strings that
-hold a secret changed (`redact_output_obj`), since an agent ignores a replacement that does not
-match its tool's output schema. Known values (leased secrets) are replaced in every form the
-redactor knows; secret-looking text by its shape, read as tool output (code stays as written).
+The output keeps its shape: the same object with the same types, only strings that hold a
+secret changed, keys included (`redact_output_obj`), since an agent ignores a replacement that
+does not match its tool's output schema (a key that is a secret is replaced like any text, and
+kept distinct). Known values (leased secrets) are replaced in every form the redactor knows;
+secret-looking text by its shape, read as tool output (code stays as written).
 What was replaced is counted by kind (`[REDACTED:KIND]` marks added), never recorded as text.
 
 A failed tool's output cannot be replaced (Claude Code offers no rewrite for PostToolUseFailure):
@@ -26,7 +27,7 @@ _MARKS = re.compile(r"\[REDACTED:([^\]\s]{1,64})\]")
 
 
 def marks(obj: Any) -> Counter[str]:
-    """`[REDACTED:KIND]` marks in every string of JSON-like `obj`, by kind."""
+    """`[REDACTED:KIND]` marks in every string of JSON-like `obj`, keys included, by kind."""
     found: Counter[str] = Counter()
     stack = [obj]
     while stack:
@@ -35,6 +36,7 @@ def marks(obj: Any) -> Counter[str]:
             if "[REDACTED:" in item:
                 found.update(_MARKS.findall(item))
         elif isinstance(item, dict):
+            stack.extend(item)  # keys are redacted too
             stack.extend(item.values())
         elif isinstance(item, (list, tuple)):
             stack.extend(item)

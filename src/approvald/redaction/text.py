@@ -321,6 +321,12 @@ def redacts_nothing(texts: list[str], extra_values: tuple[tuple[str, str], ...] 
     checked at once this way: most hold nothing a pattern looks for."""
     if extra_values or _REMEMBERED:
         return False
+    return holds_no_shape(texts)
+
+
+def holds_no_shape(texts: Iterable[str]) -> bool:
+    """True when redaction by shape leaves every text in `texts` as it is (none holds a
+    trigger of any pattern); what is redacted by value aside."""
     # No trigger holds "\0", so none is found across two texts; and lowering the joined text
     # lowers each text as on its own (the one rule that looks at neighbours, the final sigma,
     # takes "\0" for a text's end; and every trigger is ASCII).
@@ -354,7 +360,7 @@ def secret_key_kind(key: str) -> str | None:
 
 
 def redact_obj(obj: Any, extra_values: Iterable[tuple[str, str]] = ()) -> Any:
-    """A copy of JSON-like `obj` with every string value redacted (keys are kept).
+    """A copy of JSON-like `obj` with every string redacted, keys included (`distinct_keys`).
 
     A string under a key that names a secret (`password`, `api_key`, `Authorization`, ...)
     is replaced whole, since such a value rarely has a recognizable shape of its own.
@@ -365,8 +371,26 @@ def redact_obj(obj: Any, extra_values: Iterable[tuple[str, str]] = ()) -> Any:
 
 def redact_output_obj(obj: Any, extra_values: Iterable[tuple[str, str]] = ()) -> Any:
     """`redact_obj` with `redact_output_text`'s reading of strings: a tool's structured output
-    keeps its keys, types and every value without a secret exactly."""
+    keeps its types and every key and value without a secret exactly."""
     return _redact(obj, tuple(extra_values), redact_output_text)
+
+
+def distinct_keys(keys: list[Any], redacted: list[Any]) -> list[Any]:
+    """The keys of one mapping once redacted (`redacted[i]` is `keys[i]` redacted), none lost:
+    a key redaction left as it is stays so; a changed one that meets a key already taken gets
+    the first free ` #2`, ` #3`, ... after it (in the mapping's order, so always the same)."""
+    taken = {new for key, new in zip(keys, redacted, strict=True) if new == key}
+    out: list[Any] = []
+    for key, new in zip(keys, redacted, strict=True):
+        if new != key:
+            suffix, distinct = 2, new
+            while distinct in taken:
+                distinct = f"{new} #{suffix}"
+                suffix += 1
+            taken.add(distinct)
+            new = distinct
+        out.append(new)
+    return out
 
 
 def _redact(obj: Any, extras: tuple[tuple[str, str], ...],
@@ -374,16 +398,21 @@ def _redact(obj: Any, extras: tuple[tuple[str, str], ...],
     if isinstance(obj, str):
         return text(obj, extras)
     if isinstance(obj, dict):
-        out: dict[Any, Any] = {}
+        keys: list[Any] = []
+        values: list[Any] = []
         for key, value in obj.items():
             kind = secret_key_kind(key) if isinstance(key, str) else None
+            keys.append(key)
             # A value that is exactly a mark stays (it keeps its kind); anything more is
             # replaced: `[REDACTED:x] hunter2` still holds a secret.
             if kind and isinstance(value, str) and value and not is_mark(value):
-                out[key] = MARK.format(kind)
+                values.append(MARK.format(kind))
             else:
-                out[key] = _redact(value, extras, text)
-        return out
+                values.append(_redact(value, extras, text))
+        redacted = [text(key, extras) if isinstance(key, str) else key for key in keys]
+        if redacted != keys:
+            keys = distinct_keys(keys, redacted)
+        return dict(zip(keys, values, strict=True))
     if isinstance(obj, (list, tuple)):
         return [_redact(item, extras, text) for item in obj]
     return obj
