@@ -53,3 +53,13 @@ def test_text_that_only_starts_with_a_mark_is_redacted(text: str, redacted: str)
 ])
 def test_text_as_the_redactor_writes_it_stays(text: str) -> None:
     assert redact_text(text) == text
+
+
+def test_a_leased_value_with_a_long_name_is_replaced_in_tool_output() -> None:
+    from approvald.redaction.output import tool_output_answer
+
+    name = "deploy." + "n" * 120  # as long as a secret's name may be (model/leases.py)
+    answer, counts = tool_output_answer({"response": {"out": "value s3cr3t-value-1234"}},
+                                        [(name, "s3cr3t-value-1234")])
+    assert answer.output == {"out": f"value [REDACTED:{name}]"}
+    assert counts == {name: 1}

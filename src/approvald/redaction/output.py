@@ -23,7 +23,8 @@ from typing import Any
 from approvald.agents.base import EventAnswer
 from approvald.redaction.text import redact_output_obj, redact_output_text
 
-_MARKS = re.compile(r"\[REDACTED:([^\]\s]{1,64})\]")
+# A secret's name may be 128 characters long (model/leases.py).
+_MARKS = re.compile(r"\[REDACTED:([^\]\s]{1,128})\]")
 
 
 def marks(obj: Any) -> Counter[str]:
