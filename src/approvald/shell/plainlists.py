@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from approvald.model.lazyre import lazy_compile
 from approvald.shell import commands, output, plain, statements
-from approvald.shell.state import Ctx, Outcome, Scope
-from approvald.shell.words import Word, WordReader
+from approvald.shell.state import PLAIN_TOP, Ctx, Outcome, Scope
+from approvald.shell.words import Word
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -75,14 +75,12 @@ def plain_list(line: str, home: str | None) -> list[Statement] | None:
 
 def walk_plain_list(an: Analyzer, line: str, statements_: list[Statement], scope: Scope) -> None:
     """Walk the line as the parser's walk walks its program (`Analyzer.walk_statements`)."""
-    data = line.encode("utf-8", "surrogatepass")
-    ctx = Ctx(data, WordReader(data, an.home), 0, "", ())
     an.step()
     if len(statements_) == 1:
-        _statement(an, statements_[0], scope, ctx, walked=False)
+        _statement(an, statements_[0], scope, PLAIN_TOP, walked=False)
         return
     for statement in statements_:
-        _statement(an, statement, scope, ctx, walked=True)
+        _statement(an, statement, scope, PLAIN_TOP, walked=True)
 
 
 def _statement(an: Analyzer, statement: Statement, scope: Scope, ctx: Ctx, *,

@@ -131,6 +131,17 @@ class Ctx(Frozen):
         return data.decode("utf-8", "replace")
 
 
+# Text read without the parser (`plain.py`, `plainlists.py`) has no tree, so nothing reads source
+# bytes or words from nodes for it: its context only says where in the nesting it is, and a line's
+# own plain text (depth 0, reached directly) shares this one.
+PLAIN_TOP = Ctx(b"", WordReader(b"", None))
+
+
+def plain_ctx(depth: int, via: str, wrappers: tuple[str, ...]) -> Ctx:
+    """The context of plain text nested `depth` deep (see `PLAIN_TOP`)."""
+    return Ctx(b"", PLAIN_TOP.reader, depth, via, wrappers)
+
+
 class Outcome(Plain):
     index: int | None  # the command this node produced (for redirects)
     stdout: Word | None  # what it prints, when known (echo/printf/cat <<EOF)

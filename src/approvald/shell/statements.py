@@ -13,8 +13,9 @@ from approvald.shell.state import (
     Outcome,
     Redirections,
     Scope,
+    plain_ctx,
 )
-from approvald.shell.words import MAX_VALUE, Word, WordReader
+from approvald.shell.words import MAX_VALUE, Word
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -117,8 +118,7 @@ def plain_statement(an: Analyzer, text: str, scope: Scope, depth: int, via: str,
     words = plain.plain_words(text, an.home)
     if words is None or any(word.text in _TEST_OPERATORS for word in words):
         return None
-    data = text.encode("utf-8", "surrogatepass")
-    ctx = Ctx(data, WordReader(data, an.home), depth, via, wrappers)
+    ctx = plain_ctx(depth, via, wrappers)
     an.step()  # as the walk counts a program and its command
     an.step()
     start = len(an.commands)

@@ -22,6 +22,7 @@ from approvald.shell.state import (
     MAX_NESTING,
     MAX_STEPS,
     NOT_FILES,
+    PLAIN_TOP,
     REDIRECTS,
     TIME_BUDGET,
     UNANALYZED,
@@ -130,11 +131,9 @@ class Analyzer:
                 return False
             plainlists.walk_plain_list(self, line, found, scope)
             return True
-        data = line.encode("utf-8")
-        ctx = Ctx(data, WordReader(data, self.home), 0, "", ())
         self.step()
         start = len(self.commands)
-        index = commands.run_argv(self, words, [], scope, ctx, text=line.strip())
+        index = commands.run_argv(self, words, [], scope, PLAIN_TOP, text=line.strip())
         if index is not None and start < index:  # what ran first (env GIT_PAGER=CMD git log)
             self.flow(start, index, index, index + 1)  # feeds it, as handle_command records
         statements.record_argument_files(self, index, None, scope)
