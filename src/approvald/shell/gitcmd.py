@@ -147,7 +147,7 @@ def derive(an: Analyzer, args: list[Word], found: Globals, assignments: list[str
     if not sub:
         return
     if sub not in GIT_BUILTINS:
-        alias = _alias(sub, config, scope)
+        alias = _alias(sub, config, an)
         if alias is not None:
             expand_alias(an, alias, args, scope, ctx, site)
         return
@@ -195,8 +195,8 @@ def judge_setting(an: Analyzer, key: str, value: Word, scope: Scope, ctx: Ctx,
         walk_nested(an, "git " + value.text, scope.copy(), ctx, f"git {key}", site)
 
 
-def _alias(name: str, config: list[tuple[str, Word]], scope: Scope) -> str | None:
-    found = scope.files.git_config.get(f"alias.{name}".lower())
+def _alias(name: str, config: list[tuple[str, Word]], an: Analyzer) -> str | None:
+    found = an.git_config.get(f"alias.{name}".lower())
     for key, value in config:
         if key.lower() == f"alias.{name}".lower() and value.literal:
             found = value.text
@@ -237,7 +237,7 @@ def _config(an: Analyzer, rest: list[Word], scope: Scope, ctx: Ctx, site: Site) 
         return
     key, value = operands[0].text, operands[1]
     if value.literal:
-        scope.files.git_config[key.lower()] = value.text
+        an.git_config[key.lower()] = value.text
     judge_setting(an, key, value, scope, ctx, site)
 
 

@@ -407,7 +407,7 @@ def apply(an: Analyzer, found: Findings, scope: Scope, ctx: Ctx, site: Site, via
         (an.writes if mode == "write" else an.reads).append(absolute)
         redirects.append(Redirect(absolute, mode))
         if mode == "write":
-            scope.files.written[absolute] = Word("", False)
+            an.written[absolute] = Word("", False)
     if redirects:
         run_argv(an, [Word(":")], [], scope, replace_via(inner, f"{via} files"), text=site.text,
                  cwd=site.cwd, redirects=redirects)

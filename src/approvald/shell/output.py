@@ -57,7 +57,7 @@ def stdout_of(an: Analyzer, index: int | None, stdin: Word | None) -> Word | Non
             result = stdin
         elif len(operands) == 1 and literal:
             path = normalize_path(operands[0], command.cwd, an.home)
-            result = an.scope.files.written.get(path)
+            result = an.written.get(path)
     elif program == "pwd":
         result = Word(command.cwd + "\n")
     elif program in ("basename", "dirname") and literal and args:

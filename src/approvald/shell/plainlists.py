@@ -130,5 +130,5 @@ def _command(an: Analyzer, command: Command, scope: Scope, ctx: Ctx,
     if index is not None and start < index:
         an.flow(start, index, index, index + 1)
     outcome = Outcome(index, output.stdout_of(an, index, stdin))
-    statements.record_argument_files(an, index, stdin, scope)
+    statements.record_argument_files(an, index, stdin)
     return outcome

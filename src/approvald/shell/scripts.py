@@ -29,9 +29,9 @@ NOT_POSIX = frozenset({"fish", "csh", "tcsh"})
 
 def written(an: Analyzer, word: Word, cwd: str) -> Word | None:
     """The content of a file this line wrote earlier, when `word` names it."""
-    if not word.literal or not an.scope.files.written:
+    if not word.literal or not an.written:
         return None
-    return an.scope.files.written.get(normalize_path(word.text, cwd, an.home))
+    return an.written.get(normalize_path(word.text, cwd, an.home))
 
 
 def script_from(an: Analyzer, operand: Word, cwd: str, stdin: Word | None,

@@ -53,20 +53,6 @@ class Budget(Exception):
     """The line is too big to finish within the budget."""
 
 
-class Files(Plain):
-    """What the line leaves on disk for later commands: shared by every subshell."""
-
-    # Files written by the line (absolute path), with their content when it is known.
-    written: dict[str, Word]
-    # git configuration set by the line (`git config alias.x ...`), key lowercased.
-    git_config: dict[str, str]
-
-    def __init__(self, written: dict[str, Word] | None = None,
-                 git_config: dict[str, str] | None = None) -> None:
-        self.written = written if written is not None else {}
-        self.git_config = git_config if git_config is not None else {}
-
-
 class Scope(Plain):
     """The shell state a sequence of commands shares (one per subshell)."""
 
@@ -77,23 +63,21 @@ class Scope(Plain):
     # Variables the line set (`F=x`, `export F=x`, `for F in ...`); a non-literal Word when
     # the value is only known at run time. Names not here come from the environment.
     vars: dict[str, Word]
-    files: Files
     exported: set[str]  # names later commands get in their env
 
     def __init__(self, cwd: str, oldpwd: str | None = None, stack: list[str] | None = None,
                  aliases: dict[str, str] | None = None, vars: dict[str, Word] | None = None,
-                 files: Files | None = None, exported: set[str] | None = None) -> None:
+                 exported: set[str] | None = None) -> None:
         self.cwd = cwd
         self.oldpwd = oldpwd
         self.stack = stack if stack is not None else []
         self.aliases = aliases if aliases is not None else {}
         self.vars = vars if vars is not None else {}
-        self.files = files if files is not None else Files()
         self.exported = exported if exported is not None else set()
 
     def copy(self) -> Scope:
         return Scope(self.cwd, self.oldpwd, list(self.stack), dict(self.aliases),
-                     dict(self.vars), self.files, set(self.exported))
+                     dict(self.vars), set(self.exported))
 
     def environment(self) -> list[str]:
         """`NAME=value` of what the line exported, for the commands that inherit it."""

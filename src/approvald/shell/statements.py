@@ -90,7 +90,7 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
     if found.stdin is not None:
         stdin = found.stdin
     elif found.stdin_file is not None:
-        stdin = scope.files.written.get(found.stdin_file)  # (not the pipe: bash uses the file)
+        stdin = an.written.get(found.stdin_file)  # (not the pipe: bash uses the file)
     if not words and not found.redirects:  # `X=1 Y=2`: the shell itself keeps them
         for name, _, value in assigned:
             set_var(scope, name, value)
@@ -100,8 +100,8 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
     if index is not None and start < index:
         an.flow(start, index, index, index + 1)  # substitutions feed the command
     outcome = Outcome(index, output.stdout_of(an, index, stdin))
-    record_argument_files(an, index, stdin, scope)
-    record_output_files(found, outcome, scope)
+    record_argument_files(an, index, stdin)
+    record_output_files(an, found, outcome)
     continue_after(an, found, outcome, scope, ctx)
     return outcome
 
@@ -126,21 +126,20 @@ def plain_statement(an: Analyzer, text: str, scope: Scope, depth: int, via: str,
     if index is not None and start < index:  # (`env GIT_PAGER=...`: as handle_command says)
         an.flow(start, index, index, index + 1)
     outcome = Outcome(index, output.stdout_of(an, index, None))
-    record_argument_files(an, index, None, scope)
+    record_argument_files(an, index, None)
     return outcome
 
 
-def record_output_files(found: Redirections, outcome: Outcome, scope: Scope) -> None:
+def record_output_files(an: Analyzer, found: Redirections, outcome: Outcome) -> None:
     """`cat > x.sh <<EOF`: later commands of the line that run x.sh run this text."""
     for path, append in found.stdout_files:
         content = outcome.stdout
         if content is None or append or outcome.index is None:
             content = Word(content.text if content is not None else "", False)
-        scope.files.written[path] = content
+        an.written[path] = content
 
 
-def record_argument_files(an: Analyzer, index: int | None, stdin: Word | None,
-                          scope: Scope) -> None:
+def record_argument_files(an: Analyzer, index: int | None, stdin: Word | None) -> None:
     """`curl -o x.sh`, `tee x.sh`, `cp a.sh b.sh`: files a command writes through its
     arguments; what later commands of the line would run if they run them."""
     if index is None:
@@ -149,7 +148,7 @@ def record_argument_files(an: Analyzer, index: int | None, stdin: Word | None,
     if cmd.program in _NO_CONTENT:
         return
     found = fileargs.file_args(cmd, an.home or "")
-    written = scope.files.written
+    written = an.written
     for path in found.writes:
         if cmd.program == "tee" and stdin is not None:
             content = stdin
@@ -192,7 +191,7 @@ def handle_redirected(an: Analyzer, node: Node, scope: Scope, ctx: Ctx,
     if found.words:  # `{ a; } > out b` is not valid bash; still report `b`
         commands.run_argv(an, found.words, [], scope, ctx, text=ctx.source(node))
     outcome = Outcome(target)
-    record_output_files(found, outcome, scope)
+    record_output_files(an, found, outcome)
     continue_after(an, found, outcome, scope, ctx)
     return outcome
 

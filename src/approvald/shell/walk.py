@@ -83,6 +83,11 @@ class Analyzer:
         self.notes: list[str] = []
         self.syntax_error = False
         self.flows: list[tuple[int, int, int, int]] = []
+        # What the line leaves on disk for later commands, seen by every subshell: files it
+        # writes (absolute path) with their content when known, and git configuration it sets
+        # (`git config alias.x ...`, key lowercased).
+        self.written: dict[str, Word] = {}
+        self.git_config: dict[str, str] = {}
         self.printers = Printers()  # which command printed a pipe's unknown input
         self.expansions = 0  # nested texts looked into (see MAX_EXPANSIONS)
         self.expanded_bytes = 0
@@ -104,7 +109,7 @@ class Analyzer:
         except (Budget, RecursionError):
             self.unanalyzed(self.line, "the line is too large or too deeply nested to analyze",
                             None)
-        written = self.scope.files.written
+        written = self.written
         # (most of these lists are empty: no tuple(dict) round trip); in field order, not by
         # keyword, as `commands.emit` builds a command
         return ShellAnalysis(
@@ -136,7 +141,7 @@ class Analyzer:
         index = commands.run_argv(self, words, [], scope, PLAIN_TOP, text=line.strip())
         if index is not None and start < index:  # what ran first (env GIT_PAGER=CMD git log)
             self.flow(start, index, index, index + 1)  # feeds it, as handle_command records
-        statements.record_argument_files(self, index, None, scope)
+        statements.record_argument_files(self, index, None)
         return True
 
     def parse(self, data: bytes) -> Tree | None:
