@@ -112,8 +112,10 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             _expanded(an, words[0].text, words, scope, ctx, "alias", ctx.wrappers)
             or _expanded(an, HASHED + words[0].text, words, scope, ctx, "alias", ctx.wrappers)):
         return None
+    name: str | None = None  # the program name of `words[0]`, once worked out
     while words:
         first = words[0]
+        name = None
         # bash's command table holds after `command`, `exec` and `time` too (aliases do not)
         if site.peeled and scope.aliases and first.literal and _expanded(
                 an, HASHED + first.text, words, scope, ctx, "hash -p",
@@ -198,7 +200,7 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         judge_assignments(an, assignments[judged:], scope, ctx, site)
     if not words:
         return None
-    return dispatch(an, words, assignments, scope, ctx, site, stdin)
+    return dispatch(an, words, assignments, scope, ctx, site, stdin, name)
 
 
 # Programs that print file names: what xargs appends from them is read as their substitution.
@@ -242,12 +244,14 @@ def can_nest(an: Analyzer, ctx: Ctx, via: str) -> bool:
 
 
 def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope, ctx: Ctx,
-             site: Site, stdin: Word | None) -> int:
+             site: Site, stdin: Word | None, name: str | None) -> int:
+    """(`name`: the program name of `words[0]` when the caller worked it out.)"""
     first = words[0]
     if not first.literal or first.glob:
         an.note_dynamic(f"the command name {first.text!r} is only known at run time")
         return emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
-    name = program_name(first.text)
+    if name is None:
+        name = program_name(first.text)
     if name in SHELLS:
         return scripts.shell(an, name, words, assignments, scope, ctx, site, stdin)
     if "/" in first.text:  # ./deploy.sh: did this line write it?
@@ -262,7 +266,7 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         index = handler(an, name, words, assignments, scope, ctx, site, stdin)
         if index is not None:
             return index
-    return emit(an, words, assignments, ctx, site, scope=scope)
+    return emit(an, words, assignments, ctx, site, scope=scope, program=name)
 
 
 # Names `hash -p` bound to a path are kept with the aliases under this prefix (no alias name can
@@ -304,10 +308,12 @@ def resolve_dir(an: Analyzer, word: Word, cwd: str, what: str) -> str:
 
 def emit(an: Analyzer, words: list[Word], assignments: list[str], ctx: Ctx, site: Site, *,
          dynamic: str | None = None, scope: Scope | None = None,
-         findings: frozenset[str] = frozenset()) -> int:
-    """Build and record the SimpleCommand for `words` (argv after wrappers)."""
+         findings: frozenset[str] = frozenset(), program: str | None = None) -> int:
+    """Build and record the SimpleCommand for `words` (argv after wrappers). (`program`: its
+    program name, when the caller worked it out.)"""
     first = words[0]
-    program = program_name(first.text) if first.literal and not first.glob else first.text
+    if program is None:
+        program = program_name(first.text) if first.literal and not first.glob else first.text
     cwd = site.cwd
     rest = words[1:]
     start = 0

@@ -48,7 +48,7 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
             assignments.append(text)
             assigned.append((_name(text), text, value))
         elif kind == "command_name":
-            parts.append((child, reader.words(child, visit, prefix)))
+            parts.append((child, reader.name_words(child, visit, prefix)))
         elif kind in REDIRECTS:
             redirect_nodes.append(child)
         elif kind == "comment":

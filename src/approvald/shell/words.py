@@ -169,6 +169,15 @@ class WordReader:
         self._segments(node, segments, visit)
         return finish(_other_tilde(segments, visit), self.home, braces=True)
 
+    def name_words(self, node: Node, visit: Visit, prefix: str = "") -> list[Word]:
+        """`words` of a command_name node: its one word, when it is one, read as that word
+        (what reading the name gives, without the segments of the name around it)."""
+        if not prefix and node.child_count == 1:
+            child = node.children[0]
+            if child.type == "word":
+                return self.words(child, visit)
+        return self.words(node, visit, prefix)
+
     def word(self, node: Node, visit: Visit) -> Word:
         """One word, no brace expansion or splitting (assignment values, redirect targets)."""
         segments: list[Segment] = []
