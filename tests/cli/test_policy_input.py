@@ -68,6 +68,7 @@ def test_the_last_line_needs_no_newline_and_crlf_is_read() -> None:
     (_bash("rm -rf / \\udcff").replace(b"\\\\udcff", b"\\udcff"), "lone surrogate"),
     (b"[" * 100_000, "nested too deeply"),
     (b"{not json", "invalid JSON"),
+    (b'{"kind": "process.exec", "input": {"n": NaN}}', "invalid JSON: NaN is not a JSON number"),
 ])
 def test_a_bad_line_is_its_own_error_and_the_next_is_read(line: bytes, says: str) -> None:
     found = _flat(list(line_batches(Trickle([line + b"\n" + _bash("ls") + b"\n"]))))
@@ -135,13 +136,19 @@ def test_bad_bytes_and_lone_surrogates_are_line_errors_and_lose_nothing(
 
 
 @pytest.mark.e2e
-def test_a_shell_line_that_is_not_utf8_is_a_clear_error(
-        approvald_home: Path, approvald_exe: list[str]) -> None:
-    result = subprocess.run([*map(os.fsencode, approvald_exe), b"policy", b"test", b"-c",
-                             b"cat \xff.txt"], capture_output=True, timeout=60)
+def test_a_shell_line_or_directory_that_is_not_utf8_is_a_clear_error(
+        approvald_home: Path, approvald_exe: list[str], tmp_path: Path) -> None:
+    exe = [*map(os.fsencode, approvald_exe), b"policy", b"test", b"-c"]
+    result = subprocess.run([*exe, b"cat \xff.txt"], capture_output=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == b""
+    assert b"is not UTF-8 text" in result.stderr and len(result.stderr.splitlines()) == 1
+    odd = os.path.join(os.fsencode(tmp_path), b"caf\xe9")  # a Latin-1 directory name
+    os.mkdir(odd)
+    result = subprocess.run([*exe, b"ls"], cwd=odd, capture_output=True, timeout=60)
     assert result.returncode == 2 and result.stdout == b""
     assert result.stderr.decode().strip() == (
-        "approvald: -c CMD and its directory must be UTF-8 text, as an agent's shell tool sends")
+        f"approvald: the directory {os.fsencode(tmp_path) + b'/caf' + bytes([0xe9])!r} is not "
+        "UTF-8 text, so no agent's shell tool sends it")
 
 
 @pytest.mark.e2e

@@ -1,8 +1,8 @@
 """What `policy test` and `policy explain` read: one JSON document, or one per line (`--jsonl`).
 
-Input is read as bytes and decoded strictly. A line that is not UTF-8 text, or whose JSON holds
-a lone surrogate (`"\\udcff"`: a valid escape, but no text, as the daemon also refuses), is
-that line's error, and the lines after it are still decided.
+Input is read as bytes and decoded strictly, and JSON as the daemon reads it (`wire/jsontext`):
+a line that is not UTF-8 text, holds NaN or a lone surrogate (`"\\udcff"`: a valid escape, but
+no text) is that line's error, and the lines after it are still decided.
 
 JSON lines come in batches: the complete lines one read returned. The caller writes a batch's
 answers at once and before reading again, so a stream of thousands of lines costs a few dozen
@@ -13,8 +13,9 @@ someone typing lines still gets each answer before approvald waits for the next.
 from __future__ import annotations
 
 import json
-import re
 import sys
+
+from approvald.wire.jsontext import JsonTextError, check_text, refuse_constant
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing costs every run time
 if TYPE_CHECKING:
@@ -25,9 +26,6 @@ if TYPE_CHECKING:
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 READ_SIZE = 1 << 16  # a pipe's whole buffer on Linux
-
-# The escape of a surrogate code point; only a line holding one pays for the exact check.
-_SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
 
 
 class InputError(ValueError):
@@ -41,15 +39,6 @@ def open_input(name: str) -> BinaryIO:
         return open(name, "rb")
     except OSError as exc:
         raise InputError(f"cannot read {name}: {exc.strerror}") from None
-
-
-def unusable_text(doc: Any) -> str | None:
-    """Why a parsed document cannot be decided as text (a lone surrogate), or None."""
-    try:
-        json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return "holds a lone surrogate (\\uD800-\\uDFFF without its pair), which is not text"
-    return None
 
 
 def one_document(stream: BinaryIO) -> Iterator[Batch]:
@@ -139,19 +128,17 @@ def _parse(number: int, data: str | bytes, whole: bool = False) -> tuple[int, An
             return at, InputError(f"line {at}: not UTF-8 text (byte {exc.start + 1} of "
                                   f"{'the input' if whole else 'the line'})")
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=refuse_constant)
     except json.JSONDecodeError as exc:
         at = exc.lineno if whole else number
         return at, InputError(f"line {at}: invalid JSON: {exc.msg} (column {exc.colno})")
     except RecursionError:
         return number, InputError(f"line {number}: invalid JSON: nested too deeply")
-    except ValueError as exc:  # not JSONDecodeError: an integer past int_max_str_digits
+    except ValueError as exc:  # NaN, or an integer past int_max_str_digits
         return number, InputError(f"line {number}: invalid JSON: {exc}")
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
+    if "\\u" in text:  # only an escape can make a lone surrogate of valid UTF-8
         try:
-            why = unusable_text(doc)
-        except RecursionError:  # loads took it, dumps (one frame deeper) did not
-            why = "nested too deeply"
-        if why is not None:
-            return number, InputError(f"line {number}: {why}")
+            check_text(doc)
+        except JsonTextError as exc:
+            return number, InputError(f"line {number}: {exc}")
     return number, doc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from types import SimpleNamespace
 
@@ -12,9 +13,9 @@ from approvald.cli.documents import (
     line_batches,
     one_document,
     open_input,
-    unusable_text,
 )
 from approvald.model.actions import ActionError, one_shot_encoder
+from approvald.wire.jsontext import is_text
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing and pathlib cost every run time
 if TYPE_CHECKING:
@@ -128,9 +129,9 @@ def _given(opts: Options) -> Iterator[Batch]:
         raise InputError(f"--cwd {cwd}: no such directory")
     doc = {"kind": "process.exec", "tool": "Bash", "cwd": str(cwd),
            "input": {"command": opts.command_line}}
-    if unusable_text(doc) is not None:  # bytes that are not UTF-8 (Python keeps them escaped)
-        raise InputError("-c CMD and its directory must be UTF-8 text, as an agent's shell "
-                         "tool sends")
+    if not is_text(str(cwd)):  # (arguments that are not UTF-8 are refused before this)
+        raise InputError(f"the directory {os.fsencode(cwd)!r} is not UTF-8 text, so no agent's "
+                         "shell tool sends it")
     return iter([[(1, doc)]])
 
 

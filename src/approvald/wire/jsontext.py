@@ -35,7 +35,8 @@ class JsonTextError(ValueError):
     """Not strict JSON text; the message is one line, a predicate without its subject."""
 
 
-def _no_constant(name: str) -> Any:
+def refuse_constant(name: str) -> Any:
+    """`json.loads`' parse_constant: NaN and Infinity are no JSON numbers."""
     raise ValueError(f"{name} is not a JSON number")
 
 
@@ -57,7 +58,7 @@ def loads(data: bytes | str) -> Any:
     (text that does not decode, NaN and Infinity, lone surrogates, nesting too deep)."""
     text = decode_text(data) if isinstance(data, (bytes, bytearray)) else data
     try:
-        doc = json.loads(text, parse_constant=_no_constant)
+        doc = json.loads(text, parse_constant=refuse_constant)
     except (ValueError, RecursionError) as exc:
         raise JsonTextError(f"is not JSON ({_one_line(exc)})") from None
     if _SURROGATE_ESCAPE.search(text) or (isinstance(data, str) and _SURROGATE.search(text)):
