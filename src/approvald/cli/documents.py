@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
-from approvald.wire.jsontext import JsonTextError, check_text, refuse_constant
+from approvald.wire.jsontext import DECODER, JsonTextError, check_text
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing costs every run time
 if TYPE_CHECKING:
@@ -78,22 +78,17 @@ def line_batches(stream: BinaryIO) -> Iterator[Batch]:
             head = b"".join(parts)
         rest = chunk[end:]
         parts, held = ([rest], len(rest)) if rest else ([], 0)
-        lines: list[bytes] = head.split(b"\n")
-        lines.pop()  # what follows the last newline: `parts`
         batch: Batch = []
-        for line in lines:
+        if too_long:  # the first line ends the one that was dropped
+            too_long = False
             number += 1
-            if too_long:  # the end of the line that was dropped
-                too_long = False
-                batch.append((number, _too_long(number)))
-            elif len(line) > MAX_INPUT_BYTES:  # bytes, whatever the line holds
-                batch.append((number, _too_long(number)))
-            elif line and not line.isspace():
-                batch.append((number, line))
+            batch.append((number, _too_long(number)))
+            head = head[head.index(b"\n") + 1:]
+        number = _read_lines(head, number, batch)
         if held > MAX_INPUT_BYTES:
             parts, held, too_long = [], 0, True
         if batch:
-            yield _parsed(batch)
+            yield batch
     pending = b"".join(parts)
     if too_long:
         yield [(number + 1, _too_long(number + 1))]
@@ -101,15 +96,35 @@ def line_batches(stream: BinaryIO) -> Iterator[Batch]:
         yield [_parse(number + 1, pending)]
 
 
-def _parsed(batch: list[tuple[int, Any]]) -> Batch:
-    """Each line of `batch` parsed: the lines decoded at once when they all are UTF-8 (a bad
-    byte sends them one by one, to name its line)."""
-    lines = [line for _, line in batch if type(line) is bytes]
-    try:
-        texts = iter(b"\n".join(lines).decode("utf-8").split("\n"))
-    except UnicodeDecodeError:
-        return [_parse(n, line) if type(line) is bytes else (n, line) for n, line in batch]
-    return [_parse(n, next(texts)) if type(line) is bytes else (n, line) for n, line in batch]
+def _read_lines(head: bytes, number: int, batch: Batch) -> int:
+    """Append to `batch` each line of `head` (whole lines, the last one numbered `number`
+    before them) parsed; the number of the last one."""
+    # Decoded all at once; as bytes, each line decoded and measured on its own by _parse, when
+    # a byte is bad (to name its line) or a line could be past the limit.
+    text = None
+    if len(head) <= MAX_INPUT_BYTES:
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    lines: list[str] | list[bytes] = text.split("\n") if text is not None else head.split(b"\n")
+    lines.pop()  # (after the last newline)
+    decode = DECODER.decode
+    for line in lines:
+        number += 1
+        if not line or line.isspace():
+            continue
+        if type(line) is str:
+            try:  # the usual line, parsed here: a call less per line
+                doc = decode(line)
+            except (ValueError, RecursionError):
+                batch.append(_parse(number, line))
+                continue
+            if "\\u" not in line:  # (only an escape makes a lone surrogate of UTF-8)
+                batch.append((number, doc))
+                continue
+        batch.append(_parse(number, line))
+    return number
 
 
 def _too_long(number: int) -> InputError:
@@ -120,6 +135,8 @@ def _parse(number: int, data: str | bytes, whole: bool = False) -> tuple[int, An
     """(line number, the document or the InputError saying what is wrong with it)."""
     if isinstance(data, str):
         text = data
+    elif len(data) > MAX_INPUT_BYTES:  # bytes, whatever the line holds
+        return number, _too_long(number)
     else:
         try:
             text = data.decode("utf-8")
@@ -128,7 +145,7 @@ def _parse(number: int, data: str | bytes, whole: bool = False) -> tuple[int, An
             return at, InputError(f"line {at}: not UTF-8 text (byte {exc.start + 1} of "
                                   f"{'the input' if whole else 'the line'})")
     try:
-        doc = json.loads(text, parse_constant=refuse_constant)
+        doc = DECODER.decode(text)
     except json.JSONDecodeError as exc:
         at = exc.lineno if whole else number
         return at, InputError(f"line {at}: invalid JSON: {exc.msg} (column {exc.colno})")

@@ -40,6 +40,10 @@ def refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+# One decoder for every call: `json.loads(text, parse_constant=...)` builds one per call.
+DECODER = json.JSONDecoder(parse_constant=refuse_constant)
+
+
 def decode_text(data: bytes) -> str:
     """`data` as text, in the encoding JSON's rules detect (UTF-8, with or without a BOM; UTF-16
     or UTF-32 by their zero bytes), decoded strictly: a byte sequence that is not text in it,
@@ -58,7 +62,7 @@ def loads(data: bytes | str) -> Any:
     (text that does not decode, NaN and Infinity, lone surrogates, nesting too deep)."""
     text = decode_text(data) if isinstance(data, (bytes, bytearray)) else data
     try:
-        doc = json.loads(text, parse_constant=refuse_constant)
+        doc = DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise JsonTextError(f"is not JSON ({_one_line(exc)})") from None
     if _SURROGATE_ESCAPE.search(text) or (isinstance(data, str) and _SURROGATE.search(text)):
