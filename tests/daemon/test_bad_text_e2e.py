@@ -5,16 +5,13 @@ log."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from approvald.wire import transport
 from tests.support.badtext import KINDS, NAMED, bad_json
-from tests.support.daemon import RunningDaemon, cli_argv
+from tests.support.daemon import RunningDaemon, clean_daemon
 
 pytestmark = pytest.mark.e2e
 
@@ -27,12 +24,7 @@ OPERATOR_ROUTES = [
 
 
 def _daemon() -> Iterator[RunningDaemon]:
-    home = Path(tempfile.mkdtemp(prefix="ad-dbt-", dir="/tmp"))
-    daemon = RunningDaemon(cli_argv(), home).start()
-    yield daemon
-    daemon.ensure_stopped()
-    assert "Traceback" not in daemon.log(), daemon.log()
-    shutil.rmtree(home, ignore_errors=True)
+    yield from clean_daemon("ad-dbt-")
 
 
 # Two daemons: an agent route's request makes the sending process's parent an agent to its

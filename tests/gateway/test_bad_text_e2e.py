@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import select
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ import pytest
 from mcp import MCPError
 
 from tests.support.badtext import ESCAPE, KINDS, NAMED, bad_json
-from tests.support.daemon import RunningDaemon, cli_argv, env_for
+from tests.support.daemon import RunningDaemon, clean_daemon, daemon_or_local
 from tests.support.gateway import (
     RAW_UPSTREAM,
     gateway_log,
@@ -71,18 +69,13 @@ class RawAgent:
 @pytest.fixture(scope="module")
 def running() -> Iterator[RunningDaemon]:
     """One daemon for the module (its home is the gateways' too)."""
-    home = Path(tempfile.mkdtemp(prefix="ad-gbt-", dir="/tmp"))
-    daemon = RunningDaemon(cli_argv(), home).start()
-    yield daemon
-    daemon.ensure_stopped()
-    assert "Traceback" not in daemon.log(), daemon.log()
-    shutil.rmtree(home, ignore_errors=True)
+    yield from clean_daemon("ad-gbt-")
 
 
 @pytest.fixture(params=["daemon", "no-daemon"])
 def gateway_env(request: pytest.FixtureRequest, running: RunningDaemon,
                 approvald_home: Path) -> dict[str, str]:
-    return running.env if request.param == "daemon" else env_for(approvald_home)
+    return daemon_or_local(request.param, running, approvald_home)
 
 
 def _call(request_id: int, name: str, arguments: dict[str, Any]) -> dict[str, Any]:

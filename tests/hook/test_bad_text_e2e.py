@@ -5,8 +5,6 @@ agent's own form naming what is wrong, in one line, and nothing crashes on the w
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +13,14 @@ import pytest
 from tests.support import payloads
 from tests.support.agents import ALL_AGENTS, AgentHook
 from tests.support.badtext import KINDS, NAMED, bad_json
-from tests.support.daemon import RunningDaemon, cli_argv, env_for, run_raw
+from tests.support.daemon import (
+    RunningDaemon,
+    clean_daemon,
+    cli_argv,
+    daemon_or_local,
+    env_for,
+    run_raw,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -24,18 +29,13 @@ CWD = "/tmp/bad-text-project"
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[RunningDaemon]:
-    home = Path(tempfile.mkdtemp(prefix="ad-bt-", dir="/tmp"))
-    daemon = RunningDaemon(cli_argv(), home).start()
-    yield daemon
-    daemon.ensure_stopped()
-    assert "Traceback" not in daemon.log(), daemon.log()
-    shutil.rmtree(home, ignore_errors=True)
+    yield from clean_daemon("ad-bt-")
 
 
 @pytest.fixture(params=["daemon", "no-daemon"])
 def env(request: pytest.FixtureRequest, running: RunningDaemon,
         approvald_home: Path) -> dict[str, str]:
-    return running.env if request.param == "daemon" else env_for(approvald_home)
+    return daemon_or_local(request.param, running, approvald_home)
 
 
 @pytest.mark.parametrize("kind", KINDS)

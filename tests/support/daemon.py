@@ -13,8 +13,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -222,6 +223,23 @@ class RunningDaemon:
                 return items
             time.sleep(0.05)
         raise AssertionError(f"expected {count} pending approvals; log: {self.log()}")
+
+
+def clean_daemon(prefix: str) -> Iterator[RunningDaemon]:
+    """A daemon in a fresh home, for a module's fixture (`yield from`): stopped afterwards, its
+    log holding no traceback."""
+    home = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    daemon = RunningDaemon(cli_argv(), home).start()
+    yield daemon
+    daemon.ensure_stopped()
+    assert "Traceback" not in daemon.log(), daemon.log()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def daemon_or_local(mode: str, running: RunningDaemon, home: Path) -> dict[str, str]:
+    """The environment of a hook or gateway that asks `running` (mode "daemon"), or that
+    decides locally in `home` ("no-daemon")."""
+    return running.env if mode == "daemon" else env_for(home)
 
 
 def wait_until(check: Callable[[], Any], what: str = "the condition",
