@@ -194,3 +194,12 @@ def test_init_writes_a_policy_that_checks(approvald_home, approvald_exe) -> None
     again = run(approvald_exe, "init")
     assert again.returncode == 1 and "--force" in again.stderr
     assert run(approvald_exe, "init", "--force").returncode == 0
+
+
+@pytest.mark.parametrize("line", ["julia -e 'run(`rm -rf /`)'",
+                                  "guile -c '(system \"rm -rf /\")'"])
+def test_code_no_scanner_reads_is_for_a_person(approvald_home, approvald_exe, line) -> None:
+    result = run(approvald_exe, "test", "-c", line, "--cwd", "/tmp")
+    assert result.returncode == 0, result.stderr
+    decided = json.loads(result.stdout)
+    assert (decided["decision"], decided["rules"]) == ("REQUIRE_APPROVAL", ["dynamic-command"])

@@ -58,6 +58,33 @@ def test_code_that_runs_something_only_known_at_run_time_is_dynamic(line: str) -
 
 
 @pytest.mark.parametrize("line", [
+    "julia -e 'run(`rm -rf /`)'", "julia --project=. -O2 -e '1 + 1'", "julia -E 'x'",
+    "echo 'run(`ls`)' | julia", "elixir -pa ebin -e 'System.cmd(\"rm\", [\"-rf\", \"/\"])'",
+    "erl -noshell -eval 'os:cmd(\"rm -rf /\")' -s init stop",
+    "racket -e '(system \"rm -rf /\")'", "guile -c '(system \"rm -rf /\")'",
+    "sbcl --eval '(run-program \"/bin/rm\" (list \"-rf\" \"/\"))'",
+    "groovy -e '\"rm -rf /\".execute()'", "scala -cp x -e 'sys.process.Process(\"rm\").!'",
+    "kotlin -e 'Runtime.getRuntime().exec(\"rm -rf /\")'",
+    "printf 'run(`ls`)' > /tmp/x.jl && julia /tmp/x.jl",
+])
+def test_code_in_a_language_approvald_does_not_read_is_dynamic(line: str) -> None:
+    analysis = run(line)
+    ran = [c for c in analysis.commands if c.program in (
+        "julia", "elixir", "erl", "racket", "guile", "sbcl", "groovy", "scala", "kotlin")]
+    assert ran and all(c.dynamic == DYNAMIC_NAME for c in ran), show(analysis)
+    assert any("which approvald does not read" in d for d in analysis.dynamic), show(analysis)
+
+
+@pytest.mark.parametrize("line", [
+    "julia --version", "julia", "julia script.jl", "scala -version", "erl", "kotlin -version",
+    "elixir --version", "racket", "guile --help",
+])
+def test_those_languages_with_no_code_given_are_not(line: str) -> None:
+    analysis = run(line)
+    assert not any(c.dynamic for c in analysis.commands), show(analysis)
+
+
+@pytest.mark.parametrize("line", [
     "python3 -c \"import shutil,os; shutil.rmtree(os.path.expanduser('~'))\"",
     "python3 -c 'import shutil, pathlib; shutil.rmtree(pathlib.Path.home())'",
     "node -e \"require('fs').rmSync(require('os').homedir(), {recursive: true})\"",

@@ -5,6 +5,7 @@
 the code is scanned (see `approvald.shell.code`) and what it does becomes commands of the line:
 a command it runs is analysed like `bash -c`, a deletion is an `rm`, a file it writes or reads is
 a redirect of that file, a keyring read is `keyring get`. `python -m MOD ARGS` runs MOD.
+Code for a language with no scanner (julia, elixir, erlang, lisps, JVM scripting) is dynamic.
 The interpreter command itself stays in the analysis as written (rules about python see it).
 """
 
@@ -36,16 +37,19 @@ class Spec(Frozen):
     code_stops: bool  # after the code option the rest are the program's arguments
     plus_commands: bool  # vim +CMD
     rest_is_code: bool  # pwsh -Command: the rest of the line is the code
+    whole_words: bool  # an option is a whole word, never a cluster: `-version`, `-pa DIR`
 
     def __init__(self, language: str, code: frozenset[str] = frozenset(),
                  values: frozenset[str] = frozenset(), optional: str = "",
                  files: frozenset[str] = frozenset(), module: str = "",
                  operand_code: bool = False, operand_file: bool = True, code_stops: bool = True,
-                 plus_commands: bool = False, rest_is_code: bool = False) -> None:
+                 plus_commands: bool = False, rest_is_code: bool = False,
+                 whole_words: bool = False) -> None:
         self.__dict__.update(language=language, code=code, values=values, optional=optional,
                              files=files, module=module, operand_code=operand_code,
                              operand_file=operand_file, code_stops=code_stops,
-                             plus_commands=plus_commands, rest_is_code=rest_is_code)
+                             plus_commands=plus_commands, rest_is_code=rest_is_code,
+                             whole_words=whole_words)
 
 
 def _set(*names: str) -> frozenset[str]:
@@ -77,6 +81,23 @@ _PWSH = Spec("sh", _set("-c", "-command", "-Command", "/c", "-C"),
                   "-OutputFormat", "-InputFormat", "-WorkingDirectory", "-wd"),
              rest_is_code=True)
 _TCLSH = Spec("tcl")
+# Languages approvald has no scanner for: what their code does is not read, so code given to
+# them (inline, a script, standard input) makes the command dynamic and a person decides.
+_JULIA = Spec("julia", _set("-e", "--eval", "-E", "--print"),
+              _set("-J", "--sysimage", "-C", "--cpu-target", "-p", "--procs", "-t", "--threads",
+                   "--project", "--machine-file"), files=_set("-L", "--load"), whole_words=True)
+_ELIXIR = Spec("elixir", _set("-e", "--eval"),
+               _set("--erl", "--sname", "--name", "--cookie", "-pa", "-pz"),
+               files=_set("-r", "--require"), whole_words=True)
+_ERLANG = Spec("erlang", _set("-eval"), _set("-s", "-run", "-sname", "-name", "-setcookie",
+                                            "-pa", "-pz", "-config"), operand_file=False,
+               code_stops=False, whole_words=True)
+_LISP = Spec("lisp", _set("-e", "--eval", "-c", "--expression"), _set("-L", "--lib"),
+             files=_set("-f", "--load", "-l", "-t", "-r", "--require", "-u", "-s", "--script"),
+             code_stops=False, whole_words=True)
+_JVM = Spec("jvm", _set("-e"), _set("-cp", "-classpath", "--classpath", "-D", "-J"),
+            whole_words=True)
+OPAQUE = frozenset({"julia", "elixir", "erlang", "lisp", "jvm"})
 
 SPECS: dict[str, Spec] = {
     "perl": _PERL, "ruby": _RUBY, "irb": _RUBY, "node": _NODE, "nodejs": _NODE, "bun": _NODE,
@@ -85,6 +106,8 @@ SPECS: dict[str, Spec] = {
     "view": _VIM, "gvim": _VIM, "vimdiff": _VIM, "rvim": _VIM, "osascript": _OSASCRIPT,
     "expect": _EXPECT, "tclsh": _TCLSH, "wish": _TCLSH, "rscript": _RSCRIPT, "r": _RSCRIPT,
     "pwsh": _PWSH, "powershell": _PWSH,
+    "julia": _JULIA, "elixir": _ELIXIR, "erl": _ERLANG, "racket": _LISP, "guile": _LISP,
+    "sbcl": _LISP, "clisp": _LISP, "groovy": _JVM, "scala": _JVM, "kotlin": _JVM,
 }
 _NAMED = frozenset([*SPECS, "deno"])  # interpreters other than python's many names
 _PYTHON_NAME = lazy_compile(r"^(?:python|pypy)[0-9.]*$|^py$")
@@ -162,7 +185,7 @@ def parse(spec: Spec, words: list[Word]) -> Parsed:
             break
         index += 1
         option, equals, attached = text.partition("=")
-        if option.startswith("--") or spec.rest_is_code:
+        if option.startswith("--") or spec.rest_is_code or spec.whole_words:
             takes = option in spec.code or option in spec.values or option in spec.files
             value = Word(attached) if equals else (words[index] if index < len(words) else None)
             if takes and not equals:
@@ -267,6 +290,9 @@ def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scop
     dynamic = DYNAMIC_NAME if unknown or not code.literal else None
     if dynamic:
         an.note_dynamic(f"{name} runs code only known at run time")
+    elif sources and spec.language in OPAQUE:
+        dynamic = DYNAMIC_NAME
+        an.note_dynamic(f"{name} runs {spec.language} code, which approvald does not read")
     index = emit(an, words, assignments, ctx, site, dynamic=dynamic,
                  findings=frozenset(findings.flags))
     apply(an, findings, scope, ctx, site, f"{name} code", name)
