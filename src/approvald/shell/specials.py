@@ -1,11 +1,12 @@
 """What `commands.dispatch` does for programs it treats specially, beyond reporting them:
 eval and trap run text, find and fd run commands on what they find, source, at, crontab and
-make run scripts, cd moves the directory, alias and `hash -p` bind names."""
+make run scripts, cd moves the directory, alias and `hash -p` bind names, PowerShell's file and
+web cmdlets run the POSIX commands they amount to."""
 
 from __future__ import annotations
 
 from approvald.model.actions import normalize_path
-from approvald.shell import commands, finders, scripts
+from approvald.shell import commands, finders, powershell, scripts
 from approvald.shell.peel import join_words
 from approvald.shell.words import Word
 
@@ -79,6 +80,7 @@ HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, 
     **dict.fromkeys(("at", "batch", "crontab", "atq", "atrm"), scripts.scheduled),
     "make": scripts.make, "gmake": scripts.make, "cd": _cd, "pushd": _cd, "popd": _cd,
     "alias": _alias, "hash": _hash,
+    **dict.fromkeys((*powershell.CMDLETS, *powershell.EVALUATORS), powershell.run),
 }
 
 
