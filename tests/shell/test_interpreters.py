@@ -66,18 +66,28 @@ def test_code_that_runs_something_only_known_at_run_time_is_dynamic(line: str) -
     "groovy -e '\"rm -rf /\".execute()'", "scala -cp x -e 'sys.process.Process(\"rm\").!'",
     "kotlin -e 'Runtime.getRuntime().exec(\"rm -rf /\")'",
     "printf 'run(`ls`)' > /tmp/x.jl && julia /tmp/x.jl",
+    "julia -e'run(`rm -rf /`)'", "julia -ie 'x'", "julia -H /tmp -e 'x'", "julia --eva 'x'",
+    "julia --startup-file no -e 'x'", "julia -E'x'", "elixir --ev 'x'", "racket -ie '(x)'",
+    "racket -I racket -e '(x)'", "guile -c'(x)'", "guile -x .scm -c '(x)'",
+    "sbcl --dynamic-space-size 100 --eval '(x)'", "clisp -x '(x)'", "groovy -e'x'",
+    "kotlin -e'x'", "kotlinc -e 'x'", "clojure -M -e '(x)'", "bb -e '(x)'", "echo x | jshell",
+    "jrunscript -e 'x'", "scala-cli -e 'x'", "erl -noshell -run os cmd 'rm -rf /' -s init stop",
 ])
 def test_code_in_a_language_approvald_does_not_read_is_dynamic(line: str) -> None:
     analysis = run(line)
     ran = [c for c in analysis.commands if c.program in (
-        "julia", "elixir", "erl", "racket", "guile", "sbcl", "groovy", "scala", "kotlin")]
+        "julia", "elixir", "erl", "racket", "guile", "sbcl", "groovy", "scala", "kotlin",
+        "clisp", "kotlinc", "clojure", "bb", "jshell", "jrunscript", "scala-cli")]
     assert ran and all(c.dynamic == DYNAMIC_NAME for c in ran), show(analysis)
     assert any("which approvald does not read" in d for d in analysis.dynamic), show(analysis)
 
 
 @pytest.mark.parametrize("line", [
     "julia --version", "julia", "julia script.jl", "scala -version", "erl", "kotlin -version",
-    "elixir --version", "racket", "guile --help",
+    "elixir --version", "racket", "guile --help", "julia -O2 -t4 script.jl",
+    "julia --project=. -t 4 script.jl a b", "scala -Dfile.encoding=UTF-8 -cp x Main",
+    "guile --no-auto-compile x.scm", "racket -l racket/base x.rkt", "clisp -q -norc x.lisp",
+    "kotlinc x.kt -include-runtime -d x.jar", "clojure -M:dev", "bb --version",
 ])
 def test_those_languages_with_no_code_given_are_not(line: str) -> None:
     analysis = run(line)
@@ -160,3 +170,10 @@ def test_home_references_need_a_word_the_quick_check_looks_for(text: str) -> Non
     if any(word in text for word in ("HOME", "home", "~", "USERPROFILE")):
         return
     assert all(pattern.search(text) is None for pattern in _HOME_REFS)
+
+
+@pytest.mark.parametrize("line", ["ts-node -e 'require(\"child_process\").execSync(\"rm -rf /\")'",
+                                  "tsx -e 'require(\"child_process\").execSync(\"rm -rf /\")'"])
+def test_typescript_runners_code_is_scanned_as_javascript(line: str) -> None:
+    analysis = run(line)
+    assert any(c.program == "rm" and "/" in c.args for c in analysis.commands), show(analysis)

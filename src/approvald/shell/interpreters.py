@@ -95,9 +95,17 @@ _ERLANG = Spec("erlang", _set("-eval"), _set("-s", "-run", "-sname", "-name", "-
 _LISP = Spec("lisp", _set("-e", "--eval", "-c", "--expression"), _set("-L", "--lib"),
              files=_set("-f", "--load", "-l", "-t", "-r", "--require", "-u", "-s", "--script"),
              code_stops=False, whole_words=True)
-_JVM = Spec("jvm", _set("-e"), _set("-cp", "-classpath", "--classpath", "-D", "-J"),
+_CLISP = Spec("lisp", _set("-x"), _set("-L", "-M", "-m", "-E", "-p", "-B"),
+              files=_set("-i", "-c"), code_stops=False, whole_words=True)
+_JVM = Spec("jvm", _set("-e", "-expression"),
+            _set("-cp", "-classpath", "--classpath", "-D", "-J"), files=_set("-script"),
             whole_words=True)
 OPAQUE = frozenset({"julia", "elixir", "erlang", "lisp", "jvm"})
+# Short code options these languages also take glued or last in a cluster (getopt, picocli,
+# racket's flags): `julia -e'CODE'`, `julia -ie CODE`, `racket -ie EXPR`; the JVM tools only
+# glued (picocli: `groovy -eCODE`), their options being whole words (`-include-runtime`).
+_CLUSTERS = frozenset({"julia", "lisp", "jvm"})
+_WHOLE_WORDS = frozenset({"-version", "-help", "-verbose"})
 
 SPECS: dict[str, Spec] = {
     "perl": _PERL, "ruby": _RUBY, "irb": _RUBY, "node": _NODE, "nodejs": _NODE, "bun": _NODE,
@@ -107,7 +115,9 @@ SPECS: dict[str, Spec] = {
     "expect": _EXPECT, "tclsh": _TCLSH, "wish": _TCLSH, "rscript": _RSCRIPT, "r": _RSCRIPT,
     "pwsh": _PWSH, "powershell": _PWSH,
     "julia": _JULIA, "elixir": _ELIXIR, "erl": _ERLANG, "racket": _LISP, "guile": _LISP,
-    "sbcl": _LISP, "clisp": _LISP, "groovy": _JVM, "scala": _JVM, "kotlin": _JVM,
+    "sbcl": _LISP, "clisp": _CLISP, "groovy": _JVM, "scala": _JVM, "kotlin": _JVM,
+    "kotlinc": _JVM, "jshell": _JVM, "clojure": _JVM, "clj": _JVM, "bb": _JVM,
+    "jrunscript": _JVM, "scala-cli": _JVM, "ts-node": _NODE, "tsx": _NODE,
 }
 _NAMED = frozenset([*SPECS, "deno"])  # interpreters other than python's many names
 _PYTHON_NAME = lazy_compile(r"^(?:python|pypy)[0-9.]*$|^py$")
@@ -173,7 +183,8 @@ def parse(spec: Spec, words: list[Word]) -> Parsed:
         if text == "--":
             index += 1
             break
-        if spec.rest_is_code and text.lower() in {c.lower() for c in spec.code}:
+        if spec.rest_is_code and (text.lower() in {c.lower() for c in spec.code} or
+                                  _pwsh_command(text.lower())):
             rest = words[index + 1:]
             parsed.code.append(Word(" ".join(w.text for w in rest), all(w.literal for w in rest)))
             return parsed
@@ -239,6 +250,42 @@ def parse(spec: Spec, words: list[Word]) -> Parsed:
     return parsed
 
 
+def _pwsh_command(text: str) -> bool:
+    """pwsh binds any prefix of -Command (`-co`, `-comm`), and -CommandWithArgs / -cwa."""
+    return (len(text) > 2 and "-command".startswith(text)) or text in (
+        "-commandwithargs", "-cwa")
+
+
+def _opaque_code(spec: Spec, words: list[Word]) -> bool:
+    """Whether any word of an unread language's command gives it code, however spelled: an
+    option taking a value the parser does not know (`julia -H DIR -e CODE`) must not hide the
+    code option after it, nor a glued value, a cluster or a long option's unique prefix."""
+    longs = [c for c in spec.code if c.startswith("--")]
+    shorts = {c[1] for c in spec.code if len(c) == 2 and c[0] == "-"}
+    for at, word in enumerate(words):
+        text = word.text
+        if text == "--":
+            break
+        if spec.language == "erlang" and text in ("-s", "-run") and at + 1 < len(words) and \
+                words[at + 1].text != "init":  # `erl -run os cmd 'rm -rf /'` calls os:cmd
+            return True
+        option = text.partition("=")[0]
+        if option in spec.code:
+            return True
+        if option.startswith("--") and len(option) > 3 and any(
+                c.startswith(option) for c in longs):
+            return True
+        if (spec.language in _CLUSTERS and text.startswith("-") and not text.startswith("--")
+                and len(text) > 2 and text not in _WHOLE_WORDS and text not in spec.values
+                and text not in spec.files and "-" + text[1] not in spec.values):
+            for char in text[1:] if spec.language != "jvm" else text[1]:
+                if char in shorts:
+                    return True
+                if not char.isalpha():
+                    break
+    return False
+
+
 def _decode_powershell(word: Word) -> Word:
     import base64  # only here: the hook imports this module for every line
 
@@ -272,6 +319,8 @@ def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scop
         parsed.code = [site.filled(w) for w in parsed.code]
         parsed.files = [site.filled(w) for w in parsed.files]
     sources: list[Word] = list(parsed.code)
+    if spec is _PWSH:  # PowerShell has no `\` escape: `gc ~\.ssh\id_rsa` reads ~/.ssh/id_rsa
+        sources = [Word(w.text.replace("\\", "/"), w.literal) for w in sources]
     # `xargs python3 -c`, `xargs node`: the code, or the script's name, is what xargs appends
     unknown = parsed.unknown or (site.appended and not parsed.code and not parsed.files
                                  and (spec.operand_code or spec.operand_file)) or (
@@ -290,7 +339,7 @@ def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scop
     dynamic = DYNAMIC_NAME if unknown or not code.literal else None
     if dynamic:
         an.note_dynamic(f"{name} runs code only known at run time")
-    elif sources and spec.language in OPAQUE:
+    elif spec.language in OPAQUE and (sources or _opaque_code(spec, words[1:])):
         dynamic = DYNAMIC_NAME
         an.note_dynamic(f"{name} runs {spec.language} code, which approvald does not read")
     index = emit(an, words, assignments, ctx, site, dynamic=dynamic,

@@ -55,31 +55,58 @@ _WEB = _Cmdlet("curl", ("uri", "url"), values=(
     "credential", "useragent", "timeoutsec", "maximumredirection", "proxy", "sessionvariable",
     "websession", "form", "certificate", "token", "authentication"))
 
+_CURL_FILES = {"outfile": "-o", "infile": "-T"}  # the file the web cmdlets write / send
+_RENAME = _Cmdlet("mv", ("path", "literalpath", "newname"), {"force": "-f"}, ("credential",))
+_NEW = _Cmdlet("tee", ("path", "name"), values=("itemtype", "type", "value", "credential"))
+
 CMDLETS: dict[str, _Cmdlet] = {
     **dict.fromkeys(("remove-item", "ri", "del", "erase", "rd"), _REMOVE),
-    **dict.fromkeys(("get-content", "gc"), _READ),
-    **dict.fromkeys(("set-content", "sc", "out-file"), _WRITE),
+    **dict.fromkeys(("get-content", "gc", "select-string", "sls", "import-csv", "ipcsv"), _READ),
+    **dict.fromkeys(("set-content", "sc", "out-file", "clear-content", "clc", "tee-object"),
+                    _WRITE),
+    **dict.fromkeys(("new-item", "ni"), _NEW),
+    **dict.fromkeys(("rename-item", "rni", "ren"), _RENAME),
     **dict.fromkeys(("add-content", "ac"), _APPEND),
     **dict.fromkeys(("copy-item", "cpi", "copy"), _COPY),
     **dict.fromkeys(("move-item", "mi", "move"), _MOVE),
     **dict.fromkeys(("invoke-webrequest", "iwr", "invoke-restmethod", "irm"), _WEB),
 }
-EVALUATORS: frozenset[str] = frozenset({"invoke-expression", "iex"})
+# Windows PowerShell's aliases that are POSIX names too: only in PowerShell code.
+WINDOWS_ALIASES: dict[str, _Cmdlet] = {"rmdir": _REMOVE, "type": _READ}
+# Cmdlets that run a script block, a program or a job: what they run is not read.
+EVALUATORS: frozenset[str] = frozenset({
+    "invoke-expression", "iex", "invoke-command", "icm", "start-process", "saps",
+    "start-job", "sajb", "foreach-object", "invoke-item", "ii"})
+_ELIXIR_IEX = ("-S", "--sname", "--name", "--cookie", "--remsh", "--dot-iex", "--erl", "--werl",
+               "-v", "--version", "-h", "--help", "-pa", "-pz", "-r", "--no-pry")
 
 
 def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
         ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
     """The cmdlet as written, then the POSIX command it amounts to."""
+    if name == "iex" and ((len(words) > 1 and words[1].text in _ELIXIR_IEX) or
+                          (len(words) == 1 and stdin is None)):
+        return None  # Elixir's interactive shell (`iex -S mix`), not Invoke-Expression
     if name in EVALUATORS:
         an.note_dynamic(f"{words[0].text} runs text as PowerShell code, which approvald does "
                         "not read")
         return commands.emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
-    cmdlet = CMDLETS[name]
-    index = commands.emit(an, words, assignments, ctx, site)
-    flags, operands, outfile = _read(cmdlet, words[1:])
+    if name in WINDOWS_ALIASES:  # `rmdir -Recurse -Force C:\`, `type secret`: in pwsh code
+        if ctx.via.split(" ", 1)[0] not in ("pwsh", "powershell"):
+            return None
+        cmdlet = WINDOWS_ALIASES[name]
+    else:
+        cmdlet = CMDLETS[name]
+    flags, operands, files = _read(cmdlet, words[1:])
+    piped = not operands and stdin is not None
+    if piped:  # `Get-Item ~/.ssh/id_rsa | Get-Content`: the items come down the pipe
+        an.note_dynamic(f"{words[0].text} works on items only known at run time")
+        operands = [Word("<items from the pipeline>", False)]
+    index = commands.emit(an, words, assignments, ctx, site,
+                          dynamic=DYNAMIC_NAME if piped else None)
     argv = [Word(cmdlet.program), *(Word(f) for f in flags)]
-    if outfile is not None:  # Invoke-WebRequest -OutFile F: curl -o F
-        argv += [Word("-o"), outfile]
+    for flag, file in files:  # Invoke-WebRequest -OutFile F / -InFile F: curl -o F / -T F
+        argv += [Word(flag), file]
     if commands.can_nest(an, ctx, name):
         commands.run_argv(an, [*argv, Word("--"), *operands], [], scope,
                           commands.derived(ctx, words[0].text, [*site.peeled, name]),
@@ -87,27 +114,32 @@ def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scop
     return index
 
 
-def _read(cmdlet: _Cmdlet, words: list[Word]) -> tuple[list[str], list[Word], Word | None]:
-    """(POSIX flags, the paths or URLs in order, an -OutFile's value) of a cmdlet's words."""
+def _read(cmdlet: _Cmdlet,
+          words: list[Word]) -> tuple[list[str], list[Word], list[tuple[str, Word]]]:
+    """(POSIX flags, the paths or URLs in order, curl's -o/-T with -OutFile's / -InFile's value)
+    of a cmdlet's words."""
     flags: list[str] = []
     operands: list[Word] = []
-    outfile: Word | None = None
+    files: list[tuple[str, Word]] = []
     names = (*cmdlet.paths, *cmdlet.flags, *cmdlet.values)
     index = 0
     while index < len(words):
         word = words[index]
         index += 1
         text = word.text
-        if not (word.literal and text.startswith("-") and len(text) > 1):
+        option, colon, glued = text[1:].partition(":")
+        # `-Recurse:$true` is a parameter too: only its value is PowerShell's (a variable)
+        named = word.literal or (colon and option.isalnum())
+        if not (named and text.startswith("-") and len(text) > 1):
             operands += _items(word)  # positional: the path (or URL)
             continue
-        option, colon, glued = text[1:].partition(":")
         full = _full_name(option.lower(), names)
         if full is None or full in cmdlet.flags:  # (a switch, or one not known: -WhatIf)
             if full is not None and glued.lower() not in ("$false", "false", "0"):
                 flags.append(cmdlet.flags[full])
             continue
-        value = Word(glued, word.literal) if colon else (
+        constant = glued.lower() in ("$true", "$false")
+        value = Word(glued, word.literal or constant) if colon else (
             words[index] if index < len(words) else None)
         if not colon:
             index += 1
@@ -115,9 +147,9 @@ def _read(cmdlet: _Cmdlet, words: list[Word]) -> tuple[list[str], list[Word], Wo
             break
         if full in cmdlet.paths:
             operands += _items(value)
-        elif full == "outfile":
-            outfile = value
-    return flags, operands, outfile
+        elif full in _CURL_FILES:
+            files.append((_CURL_FILES[full], value))
+    return flags, operands, files
 
 
 def _full_name(given: str, names: tuple[str, ...]) -> str | None:
@@ -130,6 +162,7 @@ def _full_name(given: str, names: tuple[str, ...]) -> str | None:
 
 def _items(word: Word) -> list[Word]:
     """A PowerShell array argument (`a,b`) as its items."""
-    if not word.literal or "," not in word.text:
-        return [word]
-    return [Word(item, True, word.glob) for item in word.text.split(",") if item]
+    text = word.text.replace("\\", "/")  # PowerShell takes `\` as a separator everywhere
+    if not word.literal or "," not in text:
+        return [Word(text, word.literal, word.glob)]
+    return [Word(item, True, word.glob) for item in text.split(",") if item]

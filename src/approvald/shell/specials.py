@@ -80,7 +80,8 @@ HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, 
     **dict.fromkeys(("at", "batch", "crontab", "atq", "atrm"), scripts.scheduled),
     "make": scripts.make, "gmake": scripts.make, "cd": _cd, "pushd": _cd, "popd": _cd,
     "alias": _alias, "hash": _hash,
-    **dict.fromkeys((*powershell.CMDLETS, *powershell.EVALUATORS), powershell.run),
+    **dict.fromkeys((*powershell.CMDLETS, *powershell.EVALUATORS, *powershell.WINDOWS_ALIASES),
+                    powershell.run),
 }
 
 
