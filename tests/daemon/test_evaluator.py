@@ -8,7 +8,7 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -302,6 +302,15 @@ def _deepest(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return seen
 
 
+async def _soon(done: Callable[[], bool]) -> None:
+    """Wait until `done()` holds, for at most 5 s (a bound for a broken pool, not a speed
+    check: the caller asserts it)."""
+    for _ in range(500):
+        if done():
+            return
+        await asyncio.sleep(0.01)
+
+
 async def _later(pool: ProcessEvaluator, command: str, session: str) -> Any:
     await asyncio.sleep(0.002)  # the call before it is on the worker, just begun
     return await pool.evaluate(_action(command, session))
@@ -400,10 +409,7 @@ async def test_a_call_nobody_waits_for_any_more_still_has_a_budget(
         worker = next(iter(pool._all))
         gate.touch()  # the worker answers the first, then goes on to the runaway
         assert (await first)["reason"] == f"wait-for {gate}"
-        for _ in range(500):  # a bound for a broken pool, not a speed check
-            if worker.gone:
-                break
-            await asyncio.sleep(0.01)
+        await _soon(lambda: worker.gone)
         assert worker.gone and pool.killed == 1
         assert (await pool.evaluate(_action("ls", "c")))["reason"] == "ls"
 
@@ -439,10 +445,7 @@ async def test_a_runaway_moved_off_a_worker_is_cut_off_there_too(tmp_path: Path)
             with pytest.raises(Overtime):
                 await runaway
             assert (await pool.evaluate(_action("ls", "innocent")))["decision"] == "ALLOW"
-            for _ in range(500):  # a bound for a broken pool, not a speed check
-                if first.gone:
-                    break
-                await asyncio.sleep(0.01)
+            await _soon(lambda: first.gone)
             assert first.gone and first not in pool._all and not first.process.is_alive()
         finally:
             never.touch()
@@ -462,10 +465,7 @@ async def test_a_worker_that_dies_on_a_call_nobody_waits_for_is_replaced(
             gate.touch()
             await slow  # the worker is on the call nobody waits for now
             os.kill(worker.process.pid, signal.SIGKILL)  # a crash, the OOM killer
-            for _ in range(500):
-                if worker not in pool._all:
-                    break
-                await asyncio.sleep(0.01)
+            await _soon(lambda: worker not in pool._all)
             assert worker not in pool._all
             assert (await pool.evaluate(_action("ls", "innocent")))["decision"] == "ALLOW"
         finally:
