@@ -124,7 +124,7 @@ group("feed-appended", R, [
     ("parallel-stdin", "cat cmds.txt | parallel", "parallel runs each input line"),
     ("parallel-arg-file", "parallel :::: cmds.txt", "parallel runs each line of a file"),
     ("parallel-appended", "cat cmds.txt | parallel sudo", "parallel appends the argument"),
-    ("fd-exec-rm", "fd . ~ -x rm -rf", "fd -x runs rm on what it finds"),
+    ("fd-exec-rm", "fd . build -x rm -rf", "fd -x runs rm on what it finds"),
     ("fd-exec-found", "fd -e sh -x {}", "fd -x runs what it finds"),
     ("fish-escape", "fish -c \"echo 'a\\' 'b; rm -rf ~; echo \\'\"",
      "fish escapes a quote inside '...': its text is not read as bash"),
@@ -153,6 +153,7 @@ group("feed-appended-ok", A, [
 ])
 
 group("feed-deny", D, [
+    ("fd-exec-rm-home", "fd . ~ -x rm -rf", "fd -x runs rm -rf on everything under ~"),
     ("deno-ext-wipe", "deno eval --ext js \"Deno.removeSync('/home/dev', {recursive: true})\"",
      "deno eval's --ext takes a value: the code is the next word"),
     ("deno-quiet-wipe", "deno -q eval \"Deno.removeSync('/home/dev', {recursive: true})\"",

@@ -92,3 +92,25 @@ def test_scripts_of_a_missing_or_broken_package_json_are_nothing(engine, tmp_pat
     assert decide(engine, "npm run deploy", str(tmp_path)).decision == ALLOW
     (tmp_path / "package.json").write_text("{not json")
     assert decide(engine, "npm run deploy", str(tmp_path)).decision == ALLOW
+
+
+# Every file a finder lists under the home directory or /, handed to a reader, however the
+# names reach it: a substitution, xargs (through filters of lines), or the finder's own exec.
+@pytest.mark.parametrize("line", [
+    "find ~ | xargs cat", "find ~ -type f -print0 | xargs -0 cat", "find ~ | sort | xargs cat",
+    "find ~ | xargs -I{} cat {}", "find ~ -exec cat {} +", "find ~ -type f -exec head {} \\;",
+    "cat $(find ~)", "cat `find ~`", "base64 $(command find / -type f)", "find $HOME | xargs cat",
+    "find ~ -name '*' | xargs cat", "find ~ -name config | xargs cat", "fd . ~ -x cat",
+    "fd . ~ -X cat {}", "fd . ~ | xargs cat", "rg --files ~ | xargs cat", "rg --files ~",
+])
+def test_a_finders_whole_home_listing_is_not_read(engine, line: str) -> None:
+    assert decide(engine, line).decision == DENY
+
+
+@pytest.mark.parametrize("line", [
+    "find . -type f | xargs wc -l", "find ~/app -type f | xargs cat",
+    "find ~ -name '*.py' -exec cat {} +", "find . -name '*.py' -exec grep -l foo {} +",
+    "fd -e py . src -x wc -l", "find ~ -exec ls {} \\;", "rg --files", "rg --files src",
+])
+def test_a_finders_listing_elsewhere_is_read_as_before(engine, line: str) -> None:
+    assert decide(engine, line).decision == ALLOW

@@ -111,11 +111,13 @@ def test_parallel_appends_each_known_argument() -> None:
 
 
 @pytest.mark.parametrize("line, args", [
-    ("fd . ~ -x rm -rf", ("-rf",)),  # the found path is appended: a run-time argument
-    ("fd -HIx rm", ()),
-    ("fd --exec=rm -f", ("-f",)),
-    ("fdfind -e py -X rm {}", ("{}",)),
-    ("fd -x rm {} ';' -e py", ("{}",)),
+    # What fd found is `$(fd ARGS)`, a run-time argument that names the roots: appended, or
+    # in place of a placeholder.
+    ("fd . ~ -x rm -rf", ("-rf", "$(fd . /home/u)")),
+    ("fd -HIx rm", ("$(fd)",)),
+    ("fd --exec=rm -f", ("-f", "$(fd)")),
+    ("fdfind -e py -X rm {}", ("$(fdfind -e py)",)),
+    ("fd -x rm {} ';' -e py", ("$(fd)",)),
 ])
 def test_fd_exec_runs_a_derived_command(line: str, args: tuple[str, ...]) -> None:
     rm = one(run(line), "rm")

@@ -30,8 +30,10 @@ _AG_VALUES = frozenset({"-G", "-A", "-B", "-C", "-m", "-p", "--ignore", "--file-
 
 
 def _search(values: frozenset[str], pattern_options: tuple[str, ...],
-            file_options: tuple[str, ...], glob_options: tuple[str, ...]) -> Callable[[Acc], None]:
-    """grep / rg / ag / ack: the first operand is the pattern unless -e/-f gave one."""
+            file_options: tuple[str, ...], glob_options: tuple[str, ...],
+            listing_options: tuple[str, ...] = ()) -> Callable[[Acc], None]:
+    """grep / rg / ag / ack: the first operand is the pattern unless -e/-f gave one, or an
+    option that takes none (`rg --files ~` lists the files under ~) was given."""
 
     def rule(acc: Acc) -> None:
         seen, operands = scan(acc.cmd.args, values)
@@ -40,7 +42,7 @@ def _search(values: frozenset[str], pattern_options: tuple[str, ...],
                 acc.patterns.add(index)
         for value, _ in option_values(seen, *file_options):
             acc.read(value)
-        given = has(seen, *pattern_options, *file_options)
+        given = has(seen, *pattern_options, *file_options, *listing_options)
         if operands and not given:
             acc.patterns.add(operands[0])
             operands = operands[1:]
@@ -56,7 +58,7 @@ def _search(values: frozenset[str], pattern_options: tuple[str, ...],
 
 _GREP = _search(_GREP_VALUES, ("-e", "--regexp"), ("-f", "--file"), ("--include",))
 _RG = _search(_RG_VALUES, ("-e", "--regexp", "-r", "--replace"), ("-f", "--file"),
-              ("-g", "--glob", "--iglob"))
+              ("-g", "--glob", "--iglob"), ("--files", "--type-list"))
 _AG = _search(_AG_VALUES, ("-G", "--file-search-regex"), (), ())
 _ACK = _search(frozenset({"--match", "-A", "-B", "-C", "-m", "--type"}), ("--match",), (), ())
 

@@ -3,12 +3,16 @@ run on what they find (`find -exec`, `fd -x` / `-X`) is a derived command."""
 
 from __future__ import annotations
 
+from itertools import takewhile
+
 from approvald.model.actions import normalize_path
 from approvald.shell import commands
 from approvald.shell.words import Word
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from approvald.shell.commands import Site
     from approvald.shell.state import Ctx, Scope
     from approvald.shell.walk import Analyzer
@@ -23,10 +27,13 @@ def find(an: Analyzer, name: str, words: list[Word], assignments: list[str], sco
 
     `{}` in an -exec command is what find found: with one starting point and one name test
     it is `ROOT/**/NAME` (a glob the policy can judge: `find . -name '.env*' -exec cat {} +`
-    reads `.env*` files); otherwise it is only known at run time."""
+    reads `.env*` files); otherwise it is `$(find ROOT ...)`, a run-time value that still
+    names the roots (`find ~ -exec cat {} +` reads what `cat $(find ~)` does)."""
     index = commands.emit(an, words, assignments, ctx, site)
     rest = words[1:]
     fill = _found_files(an, rest, site.cwd)
+    found = Word(fill, True, True) if fill is not None else _substitution(
+        name, takewhile(lambda word: word.text not in _FIND_EXEC, rest))
     position = 0
     while position < len(rest):
         option = rest[position].text
@@ -43,9 +50,8 @@ def find(an: Analyzer, name: str, words: list[Word], assignments: list[str], sco
                 break
             command.append(word)
         via = f"find {option}"
-        if command and fill is not None and command[0].text != "{}":
-            command = [Word(w.text.replace("{}", fill), w.literal, True) if "{}" in w.text
-                       else w for w in command]
+        if command and command[0].text != "{}":
+            command = _filled(command, ("{}",), found)
         if command and commands.can_nest(an, ctx, via):
             commands.run_argv(an, command, [], scope,
                               commands.derived(ctx, via, [*site.peeled, "find"]),
@@ -62,10 +68,11 @@ def fd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope
        ctx: Ctx, site: Site, stdin: Word | None) -> int:
     """fd keeps its own argv; each `-x`/`--exec` or `-X`/`--exec-batch` command (the words
     after it, up to `;` or the end) is a derived command run on what fd finds: a placeholder
-    (`{}`, `{/}`, `{//}`, `{.}`, `{/.}`) is a run-time value, and without one the found paths
-    are appended."""
+    (`{}`, `{/}`, `{//}`, `{.}`, `{/.}`) is what fd found, `$(fd ARGS)`, a run-time value that
+    names its roots, and without one that is appended."""
     index = commands.emit(an, words, assignments, ctx, site)
     rest = words[1:]
+    found = _substitution(name, takewhile(lambda word: _fd_exec(word.text) is None, rest))
     position = 0
     while position < len(rest):
         option = rest[position].text
@@ -82,6 +89,8 @@ def fd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope
         if not command or not commands.can_nest(an, ctx, via):
             continue
         placeholder = any(p in w.text for w in command for p in _FD_PLACEHOLDERS)
+        command = _filled(command, _FD_PLACEHOLDERS, found) if placeholder else [
+            *command, found]
         commands.run_argv(an, command, [], scope,
                           commands.derived(ctx, via, [*site.peeled, name]),
                           text=site.text, replace="{" if placeholder else None,
@@ -103,6 +112,24 @@ def _fd_exec(option: str) -> str | None:
             if letter in _FD_VALUES:
                 return None  # the rest is this option's value
     return None
+
+
+def _substitution(name: str, args: Iterable[Word]) -> Word:
+    """`$(NAME ARGS)`: what a finder lists when no glob says it, a run-time value whose words
+    still name the roots (read_arg `~` in `$(find ~)`)."""
+    return Word(f"$({' '.join([name, *(word.text for word in args)])})", False)
+
+
+def _filled(command: list[Word], placeholders: tuple[str, ...], found: Word) -> list[Word]:
+    """`command` with each placeholder replaced by what was found."""
+    filled = []
+    for word in command:
+        text = word.text
+        for placeholder in placeholders:
+            text = text.replace(placeholder, found.text)
+        filled.append(word if text == word.text else
+                      Word(text, word.literal and found.literal, word.glob or found.glob))
+    return filled
 
 
 _FIND_NAMES = frozenset({"-name", "-iname"})
