@@ -95,13 +95,15 @@ def test_scripts_of_a_missing_or_broken_package_json_are_nothing(engine, tmp_pat
 
 
 # Every file a finder lists under the home directory or /, handed to a reader, however the
-# names reach it: a substitution, xargs (through filters of lines), or the finder's own exec.
+# names reach it: a substitution, xargs or parallel (through filters of lines), or the
+# finder's own exec.
 @pytest.mark.parametrize("line", [
     "find ~ | xargs cat", "find ~ -type f -print0 | xargs -0 cat", "find ~ | sort | xargs cat",
     "find ~ | xargs -I{} cat {}", "find ~ -exec cat {} +", "find ~ -type f -exec head {} \\;",
     "cat $(find ~)", "cat `find ~`", "base64 $(command find / -type f)", "find $HOME | xargs cat",
     "find ~ -name '*' | xargs cat", "find ~ -name config | xargs cat", "fd . ~ -x cat",
     "fd . ~ -X cat {}", "fd . ~ | xargs cat", "rg --files ~ | xargs cat", "rg --files ~",
+    "find ~ | parallel cat", "find ~/.ssh | parallel -j4 base64",
 ])
 def test_a_finders_whole_home_listing_is_not_read(engine, line: str) -> None:
     assert decide(engine, line).decision == DENY
@@ -111,6 +113,7 @@ def test_a_finders_whole_home_listing_is_not_read(engine, line: str) -> None:
     "find . -type f | xargs wc -l", "find ~/app -type f | xargs cat",
     "find ~ -name '*.py' -exec cat {} +", "find . -name '*.py' -exec grep -l foo {} +",
     "fd -e py . src -x wc -l", "find ~ -exec ls {} \\;", "rg --files", "rg --files src",
+    "find . -name '*.py' | parallel wc -l", "cat list | parallel cat",
 ])
 def test_a_finders_listing_elsewhere_is_read_as_before(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW

@@ -203,3 +203,12 @@ def test_code_no_scanner_reads_is_for_a_person(approvald_home, approvald_exe, li
     assert result.returncode == 0, result.stderr
     decided = json.loads(result.stdout)
     assert (decided["decision"], decided["rules"]) == ("REQUIRE_APPROVAL", ["dynamic-command"])
+
+
+@pytest.mark.parametrize("line", ["find ~ | xargs cat", "find ~ | parallel cat",
+                                  "fd . ~ -x cat"])
+def test_a_finders_whole_home_listing_is_not_read(approvald_home, approvald_exe, line) -> None:
+    result = run(approvald_exe, "test", "-c", line, "--cwd", "/tmp")
+    assert result.returncode == 0, result.stderr
+    decided = json.loads(result.stdout)
+    assert (decided["decision"], decided["rules"]) == ("DENY", ["secrets-whole-home"])

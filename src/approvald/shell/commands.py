@@ -9,7 +9,7 @@ from __future__ import annotations
 from approvald.model.actions import normalize_path
 from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
-from approvald.shell import envcmds, gitcmd, interpreters, scripts, specials
+from approvald.shell import envcmds, gitcmd, interpreters, scripts, sessions, specials
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, SimpleCommand
 from approvald.shell.programs import SHELLS, Globals, is_watched, strip_globals
 from approvald.shell.state import MAX_DEPTH
@@ -155,6 +155,10 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
                 an.note_dynamic(f"{name} may run text xargs appends at run time")
                 dynamic = DYNAMIC_NAME
             texts = [site.filled(t) for t in texts]  # `xargs -I{} su -c {}`
+            listed = _listing(an, stdin) if peel.nested == "parallel" else None
+            if listed is not None:  # `find ~/.ssh | parallel cat` runs `cat $(find ~/.ssh)`
+                texts = [Word(t.text.replace(sessions.PARALLEL_ARGUMENT, listed), t.literal)
+                         for t in texts]
             for shell_text in texts:
                 dynamic = dynamic_text(an, shell_text, via) or dynamic
             index = emit(an, words, assignments, ctx, site, dynamic=dynamic)
@@ -180,12 +184,11 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             if peel.input_names is not None and stdin is not None and stdin.text:
                 for name in peel.input_names(stdin.text):  # `echo PATH | xargs cat`
                     an.add_path(Word(name), site.cwd, "read", "xargs input")
-            printer = an.printers.printer(an.commands, stdin) \
+            listed = _listing(an, stdin) \
                 if peel.nested == "xargs" and not peel.stdin_through else None
-            if printer is not None and printer.program in _LISTERS and printer.text:
+            if listed is not None:
                 # `find ~/.ssh | xargs cat` appends the file names `cat $(find ~/.ssh)` has,
                 # `xargs -I{} cat {}` puts them in place of {}
-                listed = f"$({printer.text})"
                 rest = [*rest, Word(listed, False)] if appended else [
                     Word(w.text.replace(peel.replace, listed), False, w.glob)
                     if peel.replace and peel.replace in w.text else w for w in rest]
@@ -205,6 +208,14 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
 
 # Programs that print file names: what xargs appends from them is read as their substitution.
 _LISTERS = frozenset({"find", "fd", "fdfind", "ls", "locate", "plocate"})
+
+
+def _listing(an: Analyzer, stdin: Word | None) -> str | None:
+    """`$(LISTER ...)` when a lister of this line printed `stdin`: the names it carries."""
+    printer = an.printers.printer(an.commands, stdin)
+    if printer is None or printer.program not in _LISTERS or not printer.text:
+        return None
+    return f"$({printer.text})"
 
 
 def _expanded(an: Analyzer, key: str, words: list[Word], scope: Scope, ctx: Ctx, via: str,

@@ -86,6 +86,11 @@ _PARALLEL_INFO = _set("--version", "--help", "-h", "--citation", "--bibtex", "--
                       "--number-of-cores")
 
 
+# What parallel appends from its input, in the text it runs (commands.run_argv puts what a
+# lister printed into that input in its place: `find ~/.ssh | parallel cat`).
+PARALLEL_ARGUMENT = '"$parallel_argument"'
+
+
 def parallel(words: list[Word]) -> Peel | None:
     """`parallel [opts] CMD ::: ARGS`: CMD runs through a shell with each argument in place of
     `{}`, or appended when CMD has no replacement string; `parallel ::: 'cmd a' 'cmd b'`: each
@@ -124,7 +129,7 @@ def parallel(words: list[Word]) -> Peel | None:
             return Peel([], nested="parallel", label="parallel", each=[
                 Word(f"{text.text} {_quoted(v.text)}", text.literal) for v in values])
         return Peel([], nested="parallel", label="parallel",
-                    shell_text=Word(text.text + ' "$parallel_argument"', text.literal))
+                    shell_text=Word(f"{text.text} {PARALLEL_ARGUMENT}", text.literal))
     if known:
         return Peel([], nested="parallel", each=values, label="parallel")
     if cut == len(rest) and any(name in _PARALLEL_INFO for name, _ in options):
