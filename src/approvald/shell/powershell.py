@@ -7,6 +7,9 @@ the same: `rm -r -f -- PATH`, `cat -- PATH`, `cp`/`mv`, `tee` for the cmdlets th
 `curl` for the web ones. `Invoke-Expression` runs text as PowerShell code, which approvald does
 not read: it is dynamic. Parameters are read as PowerShell reads them: any case, any unique
 prefix (`-r` is `-Recurse`), `-Name:value`, and the positional path or URL.
+
+cmd.exe's own language (`cmd /c "rd /s /q C:\\"`) is not read either: the text it runs
+(after `/c`, `/k` or `/r`, or on its standard input) makes it dynamic.
 """
 
 from __future__ import annotations
@@ -166,3 +169,15 @@ def _items(word: Word) -> list[Word]:
     if not word.literal or "," not in text:
         return [Word(text, word.literal, word.glob)]
     return [Word(item, True, word.glob) for item in text.split(",") if item]
+
+
+def cmd_shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+              ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    """cmd.exe running text (`/c TEXT`, `/k`, `/r`, any case, glued or not; or its standard
+    input): dynamic, since cmd's language is not read."""
+    runs = any(word.text[:2].lower() in ("/c", "/k", "/r") or not word.literal
+               for word in words[1:])
+    if not runs and stdin is None:
+        return None  # `cmd /?`, or an interactive cmd with no input from this line
+    an.note_dynamic(f"{words[0].text} runs cmd.exe code, which approvald does not read")
+    return commands.emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)

@@ -82,6 +82,7 @@ HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, 
     "alias": _alias, "hash": _hash,
     **dict.fromkeys((*powershell.CMDLETS, *powershell.EVALUATORS, *powershell.WINDOWS_ALIASES),
                     powershell.run),
+    "cmd": powershell.cmd_shell,
 }
 
 
