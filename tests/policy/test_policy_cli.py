@@ -212,3 +212,16 @@ def test_a_finders_whole_home_listing_is_not_read(approvald_home, approvald_exe,
     assert result.returncode == 0, result.stderr
     decided = json.loads(result.stdout)
     assert (decided["decision"], decided["rules"]) == ("DENY", ["secrets-whole-home"])
+
+
+@pytest.mark.parametrize(("line", "rule"), [
+    ('sqlite3 app.db ".shell rm -rf ~"', "wipe-rm-root"),
+    ("psql -c '\\! cat ~/.ssh/id_rsa'", "secrets-read-command"),
+    ('gdb -batch -ex "shell rm -rf /"', "wipe-rm-root"), ("gdb --args rm -rf /", "wipe-rm-root"),
+])
+def test_a_programs_shell_escape_is_judged_as_a_shell_line(approvald_home, approvald_exe, line,
+                                                           rule) -> None:
+    result = run(approvald_exe, "test", "-c", line, "--cwd", "/tmp")
+    assert result.returncode == 0, result.stderr
+    decided = json.loads(result.stdout)
+    assert (decided["decision"], decided["rules"]) == ("DENY", [rule])

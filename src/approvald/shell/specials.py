@@ -1,12 +1,13 @@
 """What `commands.dispatch` does for programs it treats specially, beyond reporting them:
 eval and trap run text, find and fd run commands on what they find, source, at, crontab and
 make run scripts, cd moves the directory, alias and `hash -p` bind names, PowerShell's file and
-web cmdlets run the POSIX commands they amount to."""
+web cmdlets run the POSIX commands they amount to, and the shell escapes of sqlite3, psql,
+mysql, gdb and lldb run shell lines."""
 
 from __future__ import annotations
 
 from approvald.model.actions import normalize_path
-from approvald.shell import commands, finders, powershell, scripts
+from approvald.shell import commands, escapes, finders, powershell, scripts
 from approvald.shell.peel import join_words
 from approvald.shell.words import Word
 
@@ -83,6 +84,7 @@ HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, 
     **dict.fromkeys((*powershell.CMDLETS, *powershell.EVALUATORS, *powershell.WINDOWS_ALIASES),
                     powershell.run),
     "cmd": powershell.cmd_shell,
+    **dict.fromkeys(escapes.LANGUAGES, escapes.run),
 }
 
 
