@@ -72,12 +72,19 @@ def test_code_that_runs_something_only_known_at_run_time_is_dynamic(line: str) -
     "sbcl --dynamic-space-size 100 --eval '(x)'", "clisp -x '(x)'", "groovy -e'x'",
     "kotlin -e'x'", "kotlinc -e 'x'", "clojure -M -e '(x)'", "bb -e '(x)'", "echo x | jshell",
     "jrunscript -e 'x'", "scala-cli -e 'x'", "erl -noshell -run os cmd 'rm -rf /' -s init stop",
+    "raku -e 'shell q[rm -rf /]'", "perl6 -ne 'x' f", "raku -e'x'",
+    "ghc -e 'System.Process.system \"rm -rf /\"'", "ghci -e 'x'",
+    "octave --eval 'system(\"rm -rf /\")'", "octave-cli --path /tmp --eval 'x'",
+    "emacs --batch --eval '(shell-command \"rm -rf /\")'", "emacs -Q -execute '(x)'",
+    "mix run -e 'File.rm_rf!(\"/\")'", "mix run --eval 'x'", "crystal eval 'system \"x\"'",
+    "echo x | crystal eval",
 ])
 def test_code_in_a_language_approvald_does_not_read_is_dynamic(line: str) -> None:
     analysis = run(line)
     ran = [c for c in analysis.commands if c.program in (
         "julia", "elixir", "erl", "racket", "guile", "sbcl", "groovy", "scala", "kotlin",
-        "clisp", "kotlinc", "clojure", "bb", "jshell", "jrunscript", "scala-cli")]
+        "clisp", "kotlinc", "clojure", "bb", "jshell", "jrunscript", "scala-cli", "raku",
+        "perl6", "ghc", "ghci", "octave", "octave-cli", "emacs", "mix", "crystal")]
     assert ran and all(c.dynamic == DYNAMIC_NAME for c in ran), show(analysis)
     assert any("which approvald does not read" in d for d in analysis.dynamic), show(analysis)
 
@@ -88,6 +95,10 @@ def test_code_in_a_language_approvald_does_not_read_is_dynamic(line: str) -> Non
     "julia --project=. -t 4 script.jl a b", "scala -Dfile.encoding=UTF-8 -cp x Main",
     "guile --no-auto-compile x.scm", "racket -l racket/base x.rkt", "clisp -q -norc x.lisp",
     "kotlinc x.kt -include-runtime -d x.jar", "clojure -M:dev", "bb --version",
+    "raku script.raku", "ghc -O2 Main.hs", "runghc x.hs", "octave script.m", "emacs notes.txt",
+    "emacs --batch -l ert -l tests.el -f ert-run-tests-batch-and-exit", "mix test",
+    "mix run priv/seeds.exs", "crystal build src/main.cr", "crystal spec",
+    "printf 'main' > Main.hs && ghc Main.hs", "echo hi > n.txt && emacs n.txt",
 ])
 def test_those_languages_with_no_code_given_are_not(line: str) -> None:
     analysis = run(line)

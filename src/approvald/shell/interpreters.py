@@ -5,7 +5,8 @@
 the code is scanned (see `approvald.shell.code`) and what it does becomes commands of the line:
 a command it runs is analysed like `bash -c`, a deletion is an `rm`, a file it writes or reads is
 a redirect of that file, a keyring read is `keyring get`. `python -m MOD ARGS` runs MOD.
-Code for a language with no scanner (julia, elixir, erlang, lisps, JVM scripting) is dynamic.
+Code for a language with no scanner (julia, elixir and mix, erlang, lisps and emacs, JVM
+scripting, raku, haskell, octave, crystal) is dynamic.
 The interpreter command itself stays in the analysis as written (rules about python see it).
 """
 
@@ -100,11 +101,28 @@ _CLISP = Spec("lisp", _set("-x"), _set("-L", "-M", "-m", "-E", "-p", "-B"),
 _JVM = Spec("jvm", _set("-e", "-expression"),
             _set("-cp", "-classpath", "--classpath", "-D", "-J"), files=_set("-script"),
             whole_words=True)
-OPAQUE = frozenset({"julia", "elixir", "erlang", "lisp", "jvm"})
+_RAKU = Spec("raku", _set("-e"), _set("-I", "-M", "--target", "--output", "--doc"),
+             code_stops=False)
+_RUNGHC = Spec("haskell", _set("-e"), _set("-o", "-i", "-package", "-package-db", "-outputdir",
+                                           "-odir", "-hidir", "-x"), whole_words=True)
+_GHC = _RUNGHC.changed(operand_file=False)  # ghc compiles its operands; runghc runs one
+_OCTAVE = Spec("octave", _set("--eval"), _set("--path", "-p", "--exec-path", "--image-path",
+                                               "--info-file", "--info-program"),
+               whole_words=True)
+_EMACS = Spec("lisp", _set("--eval", "-eval", "--execute", "-execute"),
+              _set("-L", "--directory", "-f", "--funcall", "-funcall", "--file", "--visit",
+                   "--insert", "--chdir", "-d", "--display", "-fn", "--font", "--user", "-u"),
+              files=_set("-l", "--load", "-load", "--script", "-script", "-scriptload"),
+              operand_file=False, code_stops=False, whole_words=True)
+# Subcommands that take code: `mix run -e CODE`, `crystal eval CODE` (or code on stdin).
+_MIX = Spec("elixir", _set("-e", "--eval"), operand_file=False, whole_words=True)
+_CRYSTAL = Spec("crystal", _set("eval"), operand_file=False, whole_words=True)
+OPAQUE = frozenset({"julia", "elixir", "erlang", "lisp", "jvm", "raku", "haskell", "octave",
+                    "crystal"})
 # Short code options these languages also take glued or last in a cluster (getopt, picocli,
 # racket's flags): `julia -e'CODE'`, `julia -ie CODE`, `racket -ie EXPR`; the JVM tools only
 # glued (picocli: `groovy -eCODE`), their options being whole words (`-include-runtime`).
-_CLUSTERS = frozenset({"julia", "lisp", "jvm"})
+_CLUSTERS = frozenset({"julia", "lisp", "jvm", "raku"})
 _WHOLE_WORDS = frozenset({"-version", "-help", "-verbose"})
 
 SPECS: dict[str, Spec] = {
@@ -118,6 +136,9 @@ SPECS: dict[str, Spec] = {
     "sbcl": _LISP, "clisp": _CLISP, "groovy": _JVM, "scala": _JVM, "kotlin": _JVM,
     "kotlinc": _JVM, "jshell": _JVM, "clojure": _JVM, "clj": _JVM, "bb": _JVM,
     "jrunscript": _JVM, "scala-cli": _JVM, "ts-node": _NODE, "tsx": _NODE,
+    "raku": _RAKU, "perl6": _RAKU, "rakudo": _RAKU, "ghc": _GHC, "ghci": _GHC,
+    "runghc": _RUNGHC, "runhaskell": _RUNGHC, "octave": _OCTAVE, "octave-cli": _OCTAVE,
+    "emacs": _EMACS, "mix": _MIX, "crystal": _CRYSTAL,
 }
 _NAMED = frozenset([*SPECS, "deno"])  # interpreters other than python's many names
 _PYTHON_NAME = lazy_compile(r"^(?:python|pypy)[0-9.]*$|^py$")
