@@ -160,3 +160,20 @@ def test_parallel_custom_replacement_strings_are_dynamic() -> None:
 def test_parallel_default_replacement_strings_are_filled_in() -> None:
     analysis = run("parallel 'mv {} {.}.bak' ::: src/a.txt")
     assert one(analysis, "mv").args == ("src/a.txt", "src/a.bak")
+
+
+@pytest.mark.parametrize(("line", "via"), [
+    ('nix-shell --run "git push"', "nix-shell"), ('nix-shell -p git jq --command "git push"',
+                                                  "nix-shell"),
+    ("nix develop -c git push", "nix"), ("nix develop .#dev --command git push", "nix"),
+    ("nix shell nixpkgs#git -c git push", "nix"),
+])
+def test_nix_runs_its_command(line: str, via: str) -> None:
+    push = one(run(line), "git", "push")
+    assert via in push.wrappers
+
+
+@pytest.mark.parametrize("line", ["nix-shell -p git", "nix-shell", "nix develop", "nix build",
+                                  "nix flake update"])
+def test_nix_without_a_command_runs_nothing_more(line: str) -> None:
+    assert len(run(line).commands) == 1

@@ -250,11 +250,31 @@ def _gcloud(words: list[Word]) -> Peel | None:
     return None
 
 
+def _nix_shell(words: list[Word]) -> Peel | None:
+    """`nix-shell [-p PKGS] --run CMD` (or `--command CMD`): CMD runs through a shell; without
+    either, an interactive shell starts (nothing from this line runs)."""
+    texts = [words[i + 1] for i, w in enumerate(words[:-1])
+             if w.literal and w.text in ("--run", "--command")]
+    return Peel([], nested="nix-shell", each=texts, label="nix-shell") if texts else None
+
+
+def _nix(words: list[Word]) -> Peel | None:
+    """`nix develop [FLAKE] -c CMD ARGS`, `nix shell PKGS -c CMD ARGS` (`--command`): CMD runs
+    in that environment."""
+    texts = [w.text for w in words]
+    if "develop" not in texts and "shell" not in texts:
+        return None
+    for index, word in enumerate(words):
+        if word.literal and word.text in ("-c", "--command") and index + 1 < len(words):
+            return Peel(words[index + 1:], label="nix")
+    return None
+
+
 LAUNCHERS: dict[str, Handler] = {
     "su": _su, "runuser": _su, "sg": _sg, "flock": _flock, "script": _script, "ssh": _ssh,
     "chroot": _chroot, "tmux": sessions.tmux, "screen": sessions.screen,
     "parallel": sessions.parallel,
-    "taskset": _taskset, "gcloud": _gcloud,
+    "taskset": _taskset, "gcloud": _gcloud, "nix-shell": _nix_shell, "nix": _nix,
     "chronic": simple(OptionSpec()),
     "nsenter": launcher(Launch(OptionSpec(short_value="tGSW", short_optional="muinpUCTrw",
                                           long_value=_set("--target", "--setgid", "--setuid",
