@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,3 +72,76 @@ def test_a_command_name_reads_as_the_name_node_reads(name: str, rest: str) -> No
         stack.extend(node.children)
         if node.type == "command_name":
             assert reader.name_words(node, visit) == reader.words(node, visit), line
+
+
+HOME_CODE = st.lists(st.one_of(
+    st.sampled_from(["os.", "path.", "expanduser(", "Path.home()", "pathlib.", "environ", "[",
+                     "]", ".get(", "getenv(", "require(", "'os'", "node:", ".homedir()", "os",
+                     "process.env", ".HOME", "Deno.env.get(", "Bun.env.", "$ENV{", "Dir.home",
+                     "ENV", ".fetch(", "File.expand_path(", "$_SERVER", "$_ENV", "Sys.",
+                     "expand(", "ENVIRON", "$env:", "$HOME", "USERPROFILE", "HOME", "~", "${",
+                     "#{", "}", ")"]),
+    st.sampled_from(["${os.homedir()}", "#{Dir.home}", "os.path.expanduser('~')",
+                     "pathlib.Path.home()", "os.environ['HOME']", 'os.environ.get("HOME")',
+                     "os.getenv('HOME')", "require('node:os').homedir()", "process.env.HOME",
+                     "process.env['HOME']", "Deno.env.get('HOME')", "Bun.env.HOME",
+                     "$ENV{HOME}", "ENV['HOME']", "ENV.fetch('HOME')", "File.expand_path('~')",
+                     "getenv('HOME')", "$_SERVER['HOME']", "Sys.getenv('HOME')",
+                     "path.expand('~')", 'ENVIRON["HOME"]', "$env:HOME", "$HOME/"]),
+    st.text(alphabet="'\" .(){}[]$_~:aH", max_size=3)), max_size=12).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(HOME_CODE)
+def test_home_references_are_replaced_as_every_pattern_replaces_them(code: str) -> None:
+    """`normalize_home` runs a pattern only on code holding one of its guards: the result of
+    running them all."""
+    from approvald.shell.code.literals import HOME
+    from approvald.shell.code.scan import _HOME_REFS, normalize_home
+
+    expected = code
+    for _, pattern in _HOME_REFS:
+        expected = pattern.sub(HOME, expected)
+    assert normalize_home(code) == expected
+
+
+def _named_calls(language: str) -> re.Pattern[str]:
+    """The call pattern spelling out the table's names (what `find_call` stands for)."""
+    from approvald.shell.code.languages import LANGUAGES
+
+    spec = LANGUAGES[language]
+    body = "|".join(re.escape(n) for n in sorted(spec.kinds, key=len, reverse=True))
+    extra = spec._sources[0].partition(r"\s*(?=\()")[2]  # `|(?P<tpl>...)`, `|(?P<bt>`)`
+    return re.compile(rf"(?<![\w$])(?P<name>(?:[A-Za-z_$][\w$]*\.)*(?:{body}))\s*(?=\()"
+                      + extra)
+
+
+_CALL_NAMES = ["system", "os.system", "subprocess.run", "run", "exec", "execSync", "Bun.spawn",
+               "Bun.$", "Deno.Command", "Command", "unlink", "file.remove", "remove",
+               "shell_exec", "writeFileSync", "rm", "execv", "execve", "x", "os", "fs"]
+CALL_CODE = st.lists(st.one_of(
+    st.sampled_from(_CALL_NAMES + [name + "(" for name in _CALL_NAMES]),
+    st.sampled_from(["1", "é", "$", "`", ".", "(", " (", "  ", "\n", "'", '"', "_", "a.b."]),
+    st.text(alphabet="ab.$_( `'1é", max_size=3)), max_size=10).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(["python", "js", "php", "r"]), CALL_CODE,
+       st.integers(min_value=0, max_value=5))
+def test_calls_are_found_as_the_pattern_naming_them_finds_them(language: str, code: str,
+                                                               position: int) -> None:
+    """A language whose calls need `(` matches any call and keeps the table's: the matches
+    the alternation of the table's names gives, one after another as `scan` asks."""
+    from approvald.shell.code.languages import LANGUAGES
+
+    spec = LANGUAGES[language]
+    named = _named_calls(language)
+    while True:
+        found = spec.find_call(code, position)
+        expected = named.search(code, position)
+        assert (found and (found.span(), found.lastgroup, found.group(found.lastgroup or 0))) \
+            == (expected and (expected.span(), expected.lastgroup,
+                              expected.group(expected.lastgroup or 0)))
+        if found is None:
+            break
+        position = max(found.end(), position + 1)

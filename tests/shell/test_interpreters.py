@@ -180,7 +180,7 @@ def test_home_references_need_a_word_the_quick_check_looks_for(text: str) -> Non
 
     if any(word in text for word in ("HOME", "home", "~", "USERPROFILE")):
         return
-    assert all(pattern.search(text) is None for pattern in _HOME_REFS)
+    assert all(pattern.search(text) is None for _, pattern in _HOME_REFS)
 
 
 @pytest.mark.parametrize("line", ["ts-node -e 'require(\"child_process\").execSync(\"rm -rf /\")'",

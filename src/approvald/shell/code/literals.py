@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from approvald.model.lazyre import lazy_compile
 from approvald.shell.words import decode_ansi_c
 
 TYPE_CHECKING = False
@@ -17,22 +18,22 @@ if TYPE_CHECKING:
 
 HOME = "~"  # home-directory references in code are rewritten to this before scanning
 
-_PREFIX = re.compile(r"[rRbBuUfF]{1,2}(?=['\"])")
-_PERL_QUOTE = re.compile(r"(qq|qw|qx|q)\s*([^\w\s])")
-_RUBY_PERCENT = re.compile(r"%([qQwWxiI]?)([^\w\s])")
+_PREFIX = lazy_compile(r"[rRbBuUfF]{1,2}(?=['\"])")
+_PERL_QUOTE = lazy_compile(r"(qq|qw|qx|q)\s*([^\w\s])")
+_RUBY_PERCENT = lazy_compile(r"%([qQwWxiI]?)([^\w\s])")
 _CLOSERS = {"(": ")", "[": "]", "{": "}", "<": ">"}
 _INTERPOLATION = {
-    "python": re.compile(r"\{"),
-    "js": re.compile(r"\$\{"),
-    "ruby": re.compile(r"#\{"),
-    "perl": re.compile(r"[$@][\w{:]"),
-    "php": re.compile(r"\$\w|\{\$"),
-    "tcl": re.compile(r"[$\[]"),
+    "python": lazy_compile(r"\{"),
+    "js": lazy_compile(r"\$\{"),
+    "ruby": lazy_compile(r"#\{"),
+    "perl": lazy_compile(r"[$@][\w{:]"),
+    "php": lazy_compile(r"\$\w|\{\$"),
+    "tcl": lazy_compile(r"[$\[]"),
 }
-_JOIN_CALL = re.compile(
+_JOIN_CALL = lazy_compile(
     r"^(?:os\.path\.join|path\.join|path\.resolve|posixpath\.join|File\.join|file\.path|"
     r"Join-Path|join)\s*\(", re.IGNORECASE)
-_WRAPPER_CALL = re.compile(
+_WRAPPER_CALL = lazy_compile(
     r"^(?:pathlib\.Path|Path|PurePath|String|str|File\.expand_path|os\.path\.expanduser|"
     r"os\.path\.abspath|os\.path\.realpath|path\.expand|normalizePath|realpath|expanduser|"
     r"os\.fspath|glob\.glob|glob)\s*\(")

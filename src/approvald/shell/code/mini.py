@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from approvald.model.lazyre import lazy_compile
 from approvald.shell.code.literals import read_string
 from approvald.shell.code.scan import Findings, Spawn, normalize_home
 from approvald.shell.words import decode_ansi_c
@@ -12,11 +13,11 @@ from approvald.shell.words import decode_ansi_c
 MAX_PROGRAM = 64 * 1024
 
 # --- awk ---------------------------------------------------------------------------------
-_AWK_SYSTEM = re.compile(r"\bsystem\s*\(")
-_AWK_TO_PIPE = re.compile(r"\|&?\s*(?=\")")
-_AWK_FROM_PIPE = re.compile(r"(\"(?:[^\"\\]|\\.)*\")\s*\|&?\s*getline")
-_AWK_TO_FILE = re.compile(r"\bprintf?\b[^;{}\n]*?>>?\s*(\"(?:[^\"\\]|\\.)*\")")
-_AWK_FROM_FILE = re.compile(r"getline\b[^;{}\n]*?<\s*(\"(?:[^\"\\]|\\.)*\")")
+_AWK_SYSTEM = lazy_compile(r"\bsystem\s*\(")
+_AWK_TO_PIPE = lazy_compile(r"\|&?\s*(?=\")")
+_AWK_FROM_PIPE = lazy_compile(r"(\"(?:[^\"\\]|\\.)*\")\s*\|&?\s*getline")
+_AWK_TO_FILE = lazy_compile(r"\bprintf?\b[^;{}\n]*?>>?\s*(\"(?:[^\"\\]|\\.)*\")")
+_AWK_FROM_FILE = lazy_compile(r"getline\b[^;{}\n]*?<\s*(\"(?:[^\"\\]|\\.)*\")")
 
 
 def _awk_string(code: str, pos: int) -> str | None:
@@ -63,7 +64,7 @@ def awk(code: str) -> Findings:
 
 
 # --- sed ---------------------------------------------------------------------------------
-_SED_ADDRESS = re.compile(r"^\s*(?:(?:\d+|\$|/(?:[^/\\]|\\.)*/|\\(.)(?:(?!\1).)*\1)[I M]*"
+_SED_ADDRESS = lazy_compile(r"^\s*(?:(?:\d+|\$|/(?:[^/\\]|\\.)*/|\\(.)(?:(?!\1).)*\1)[I M]*"
                           r"(?:\s*,\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/|[+~]\d+))?\s*!?\s*)?")
 
 
@@ -158,14 +159,16 @@ def _sed_substitute(command: str) -> tuple[str, str] | None:
 
 
 # --- vim -------------------------------------------------------------------------------------
-_VIM_PREFIX = re.compile(r"^(?::|\s|silent!?|sil!?|exe(?:cute)?\s|keepalt\s|noautocmd\s)+")
-_VIM_SHELL = re.compile(r"^(?:r(?:ead)?|w(?:rite)?|\d*,?\d*)?\s*!(.*)$", re.DOTALL)
-_VIM_TERMINAL = re.compile(r"^ter(?:minal)?!?\s+(?:\+\+\w+\s+)*(.+)$", re.DOTALL)
-_VIM_SYSTEM = re.compile(r"\b(?:system|systemlist|jobstart|termopen)\s*\(")
-_VIM_NESTED = re.compile(r"^(py3|python3|py|python|pyx|pythonx|lua|perl|ruby)\s+(.+)$",
-                         re.DOTALL)
-_VIM_WRITE = re.compile(r"^(?:w(?:rite)?!?|sav(?:eas)?!?|wq!?|x(?:it)?!?|up(?:date)?!?)\s+(\S.*)$")
-_VIM_READ = re.compile(r"^(?:e(?:dit)?!?|r(?:ead)?|so(?:urce)?|sp(?:lit)?|tabe(?:dit)?)\s+(\S.*)$")
+_VIM_PREFIX = lazy_compile(r"^(?::|\s|silent!?|sil!?|exe(?:cute)?\s|keepalt\s|noautocmd\s)+")
+_VIM_SHELL = lazy_compile(r"^(?:r(?:ead)?|w(?:rite)?|\d*,?\d*)?\s*!(.*)$", re.DOTALL)
+_VIM_TERMINAL = lazy_compile(r"^ter(?:minal)?!?\s+(?:\+\+\w+\s+)*(.+)$", re.DOTALL)
+_VIM_SYSTEM = lazy_compile(r"\b(?:system|systemlist|jobstart|termopen)\s*\(")
+_VIM_NESTED = lazy_compile(r"^(py3|python3|py|python|pyx|pythonx|lua|perl|ruby)\s+(.+)$",
+                           re.DOTALL)
+_VIM_WRITE = lazy_compile(
+    r"^(?:w(?:rite)?!?|sav(?:eas)?!?|wq!?|x(?:it)?!?|up(?:date)?!?)\s+(\S.*)$")
+_VIM_READ = lazy_compile(
+    r"^(?:e(?:dit)?!?|r(?:ead)?|so(?:urce)?|sp(?:lit)?|tabe(?:dit)?)\s+(\S.*)$")
 _NESTED_LANGUAGE = {"py3": "python", "python3": "python", "py": "python", "python": "python",
                     "pyx": "python", "pythonx": "python", "lua": "lua", "perl": "perl",
                     "ruby": "ruby"}
@@ -216,8 +219,8 @@ def _vim_split(text: str) -> list[str]:
 
 
 # --- AppleScript (osascript) ------------------------------------------------------------------
-_DO_SHELL = re.compile(r"\bdo\s+(?:shell\s+)?script\s+|\.doShellScript\(\s*|\.doScript\(\s*")
-_KEYSTROKE = re.compile(r"\bkeystroke\b|\bkey\s+code\b|\.keystroke\(|\.keyCode\(")
+_DO_SHELL = lazy_compile(r"\bdo\s+(?:shell\s+)?script\s+|\.doShellScript\(\s*|\.doScript\(\s*")
+_KEYSTROKE = lazy_compile(r"\bkeystroke\b|\bkey\s+code\b|\.keystroke\(|\.keyCode\(")
 
 
 def applescript(code: str) -> Findings:
@@ -237,9 +240,9 @@ def applescript(code: str) -> Findings:
 
 
 # --- Tcl / expect -----------------------------------------------------------------------------
-_TCL_COMMAND = re.compile(
+_TCL_COMMAND = lazy_compile(
     r"(?:^|[\n;\[])\s*(spawn|exec|system|send|open)\b((?:\"[^\"\n]*\"|\{[^}\n]*\}|[^;\n\"{])*)")
-_SHELL_NAMES = re.compile(r"(?:^|/)(?:ba|z|da|k|c|tc|fi)?sh$")
+_SHELL_NAMES = lazy_compile(r"(?:^|/)(?:ba|z|da|k|c|tc|fi)?sh$")
 
 
 def tcl(code: str) -> Findings:

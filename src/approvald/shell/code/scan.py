@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
 from approvald.shell.code.languages import LANGUAGES, Language
 from approvald.shell.code.literals import (
@@ -74,24 +75,31 @@ class Findings(Plain):
             > MAX_FINDINGS
 
 
-_HOME_REFS = [re.compile(pattern) for pattern in (
-    r"(?:\$\{|#\{)\s*(?:os\.homedir\(\)|require\(\s*['\"]os['\"]\s*\)\.homedir\(\)|"
-    r"process\.env\.HOME|Dir\.home|ENV\[\s*['\"]HOME['\"]\s*\])\s*\}",
-    r"os\.path\.expanduser\(\s*(['\"])~\1\s*\)",
-    r"(?:pathlib\.)?Path\.home\(\)",
-    r"os\.environ\[\s*(['\"])HOME\1\s*\]",
-    r"os\.environ\.get\(\s*(['\"])HOME\1\s*\)",
-    r"os\.getenv\(\s*(['\"])HOME\1\s*\)",
-    r"(?:require\(\s*['\"](?:node:)?os['\"]\s*\)|\bos)\.homedir\(\)",
-    r"process\.env\.HOME\b|process\.env\[\s*(['\"])HOME\1\s*\]",
-    r"(?:Deno\.env\.get|Bun\.env\.get)\(\s*(['\"])HOME\1\s*\)|Bun\.env\.HOME\b",
-    r"\$ENV\{\s*['\"]?HOME['\"]?\s*\}",
-    r"\bDir\.home\b|\bENV\[\s*(['\"])HOME\1\s*\]|ENV\.fetch\(\s*(['\"])HOME\2\s*\)",
-    r"File\.expand_path\(\s*(['\"])~\1\s*\)",
-    r"\bgetenv\(\s*(['\"])HOME\1\s*\)|\$_(?:SERVER|ENV)\[\s*(['\"])HOME\2\s*\]",
-    r"Sys\.getenv\(\s*(['\"])HOME\1\s*\)|path\.expand\(\s*(['\"])~\2\s*\)",
-    r"ENVIRON\[\s*\"HOME\"\s*\]",
-    r"\$env:(?:HOME|USERPROFILE)\b|\$HOME\b(?=[^\w])",
+# Each pattern with text it cannot match without (any of them): a pattern is compiled and
+# run only for code that holds one (most code has no home reference at all).
+_HOME_REFS = [(guards, lazy_compile(pattern)) for guards, pattern in (
+    (("${", "#{"),
+     r"(?:\$\{|#\{)\s*(?:os\.homedir\(\)|require\(\s*['\"]os['\"]\s*\)\.homedir\(\)|"
+     r"process\.env\.HOME|Dir\.home|ENV\[\s*['\"]HOME['\"]\s*\])\s*\}"),
+    (("os.path.expanduser(",), r"os\.path\.expanduser\(\s*(['\"])~\1\s*\)"),
+    (("Path.home()",), r"(?:pathlib\.)?Path\.home\(\)"),
+    (("os.environ[",), r"os\.environ\[\s*(['\"])HOME\1\s*\]"),
+    (("os.environ.get(",), r"os\.environ\.get\(\s*(['\"])HOME\1\s*\)"),
+    (("os.getenv(",), r"os\.getenv\(\s*(['\"])HOME\1\s*\)"),
+    ((".homedir()",), r"(?:require\(\s*['\"](?:node:)?os['\"]\s*\)|\bos)\.homedir\(\)"),
+    (("process.env",), r"process\.env\.HOME\b|process\.env\[\s*(['\"])HOME\1\s*\]"),
+    (("Deno.env.get(", "Bun.env."),
+     r"(?:Deno\.env\.get|Bun\.env\.get)\(\s*(['\"])HOME\1\s*\)|Bun\.env\.HOME\b"),
+    (("$ENV{",), r"\$ENV\{\s*['\"]?HOME['\"]?\s*\}"),
+    (("Dir.home", "ENV[", "ENV.fetch("),
+     r"\bDir\.home\b|\bENV\[\s*(['\"])HOME\1\s*\]|ENV\.fetch\(\s*(['\"])HOME\2\s*\)"),
+    (("File.expand_path(",), r"File\.expand_path\(\s*(['\"])~\1\s*\)"),
+    (("getenv(", "$_SERVER[", "$_ENV["),
+     r"\bgetenv\(\s*(['\"])HOME\1\s*\)|\$_(?:SERVER|ENV)\[\s*(['\"])HOME\2\s*\]"),
+    (("Sys.getenv(", "path.expand("),
+     r"Sys\.getenv\(\s*(['\"])HOME\1\s*\)|path\.expand\(\s*(['\"])~\2\s*\)"),
+    (("ENVIRON[",), r"ENVIRON\[\s*\"HOME\"\s*\]"),
+    (("$env:", "$HOME"), r"\$env:(?:HOME|USERPROFILE)\b|\$HOME\b(?=[^\w])"),
 )]
 
 
@@ -99,8 +107,9 @@ def normalize_home(code: str) -> str:
     if "HOME" not in code and "home" not in code and "~" not in code and \
             "USERPROFILE" not in code:
         return code  # every pattern of _HOME_REFS holds one of these: nothing to replace
-    for pattern in _HOME_REFS:
-        code = pattern.sub(HOME, code)
+    for guards, pattern in _HOME_REFS:
+        if any(guard in code for guard in guards):
+            code = pattern.sub(HOME, code)
     return code
 
 
@@ -118,7 +127,7 @@ def scan(language: str, code: str) -> Findings:
     quoted = _quoted_spans(code, language)
     position = 0
     while True:
-        match = spec.calls.search(code, position)
+        match = spec.find_call(code, position)
         if match is None:
             break
         position = max(match.end(), position + 1)
