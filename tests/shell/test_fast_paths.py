@@ -145,3 +145,22 @@ def test_calls_are_found_as_the_pattern_naming_them_finds_them(language: str, co
         if found is None:
             break
         position = max(found.end(), position + 1)
+
+
+PLAIN_LINE = st.lists(st.one_of(
+    st.sampled_from(["git", "push", " ", "  ", "-rf", "~/x", "a=b", "'a b'", "'", '"', '"x y"',
+                     '"$X"', "*", "?", "$", "`", "\\", "|", ">", "\n", "\t", "é", "\x01"]),
+    st.text(alphabet="ab ./-'\"$\n", max_size=4)), max_size=10).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(PLAIN_LINE)
+def test_plain_lines_are_told_as_the_backtracking_patterns_tell_them(line: str) -> None:
+    """The possessive line patterns of `plain.py` accept the lines their backtracking forms
+    accept."""
+    from approvald.shell.plain import _PART, _QUOTED_LINE, _SIMPLE_LINE
+
+    simple = re.compile(r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +[A-Za-z0-9_./:@%+,=~*?-]+)* *$")
+    quoted = re.compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +{_PART}+)* *$")
+    assert bool(_SIMPLE_LINE.match(line)) == bool(simple.match(line))
+    assert bool(_QUOTED_LINE.match(line)) == bool(quoted.match(line))

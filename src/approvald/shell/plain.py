@@ -12,11 +12,14 @@ from approvald.shell.words import Word, new_word, other_tilde
 
 MAX_PLAIN = 2048  # longer lines take the parser
 
-_SIMPLE_LINE = lazy_compile(r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +[A-Za-z0-9_./:@%+,=~*?-]+)* *$")
+# Possessive (`*+`, `++`): a word only ever ends at a blank, so nothing given back could make a
+# match, and a line that is not plain (most that reach here) fails without backtracking.
+_SIMPLE_LINE = lazy_compile(
+    r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*+(?: +[A-Za-z0-9_./:@%+,=~*?-]++)*+ *$")
 # The same with quoted parts in the arguments: '...' and "..." without $, `, \ or controls.
 # (One bare character per part: `(?:[...]+)+` would backtrack exponentially on a near miss.)
 _PART = r"""(?:[A-Za-z0-9_./:@%+,=~*?-]|'[^'\x00-\x1f\x7f]*'|"[^"$`\\\x00-\x1f\x7f]*")"""
-_QUOTED_LINE = lazy_compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*(?: +{_PART}+)* *$")
+_QUOTED_LINE = lazy_compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*+(?: +{_PART}++)*+ *$")
 _QUOTED_WORD = lazy_compile(rf"{_PART}+")
 _QUOTED_PARTS = lazy_compile(r"""'([^']*)'|"([^"]*)"|([^'"]+)""")
 _ASSIGNMENT = lazy_compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
