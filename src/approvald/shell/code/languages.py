@@ -26,6 +26,7 @@ class Language:
         self.name = name
         self.kinds = kinds
         self.named = named  # `calls` names the calls; else any call, checked in `find_call`
+        self.dots = max((name.count(".") for name in kinds), default=0)  # most in a name
         self._sources = (calls, needs, flags)
         self._compiled: tuple[re.Pattern[str], dict[str, re.Pattern[str]],
                               dict[str, re.Pattern[str]]] | None = None
@@ -62,10 +63,10 @@ class Language:
         # Any call `a.b.c(` was found: it is the table's when its last part, or its last parts
         # from a dot on, name one, as the alternation of the names would have matched it.
         while match is not None and match.lastgroup == "name":
-            parts = match.group("name").split(".")
+            parts = match.group("name").rsplit(".", self.dots + 1)[-(self.dots + 1):]
             if any(".".join(parts[index:]) in self.kinds for index in range(len(parts))):
                 return match
-            match = calls.search(code, match.start() + 1)
+            match = calls.search(code, match.end())  # (no call of the table starts inside it)
         return match
 
 
