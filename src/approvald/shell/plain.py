@@ -7,6 +7,8 @@ the quotes; `tests/shell/test_simple_lines.py` holds the result equal to the par
 
 from __future__ import annotations
 
+import sys
+
 from approvald.model.lazyre import lazy_compile
 from approvald.shell.words import Word, new_word, other_tilde
 
@@ -14,12 +16,14 @@ MAX_PLAIN = 2048  # longer lines take the parser
 
 # Possessive (`*+`, `++`): a word only ever ends at a blank, so nothing given back could make a
 # match, and a line that is not plain (most that reach here) fails without backtracking.
+# Python 3.10's `re` has no possessive repeats: there the same patterns backtrack.
+_P = "+" if sys.version_info >= (3, 11) else ""
 _SIMPLE_LINE = lazy_compile(
-    r"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*+(?: +[A-Za-z0-9_./:@%+,=~*?-]++)*+ *$")
+    rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*{_P}(?: +[A-Za-z0-9_./:@%+,=~*?-]+{_P})*{_P} *$")
 # The same with quoted parts in the arguments: '...' and "..." without $, `, \ or controls.
 # (One bare character per part: `(?:[...]+)+` would backtrack exponentially on a near miss.)
 _PART = r"""(?:[A-Za-z0-9_./:@%+,=~*?-]|'[^'\x00-\x1f\x7f]*'|"[^"$`\\\x00-\x1f\x7f]*")"""
-_QUOTED_LINE = lazy_compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*+(?: +{_PART}++)*+ *$")
+_QUOTED_LINE = lazy_compile(rf"^ *[A-Za-z_./~][A-Za-z0-9_./~+-]*{_P}(?: +{_PART}+{_P})*{_P} *$")
 _QUOTED_WORD = lazy_compile(rf"{_PART}+")
 _QUOTED_PARTS = lazy_compile(r"""'([^']*)'|"([^"]*)"|([^'"]+)""")
 _ASSIGNMENT = lazy_compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
