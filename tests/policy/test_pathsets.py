@@ -15,13 +15,16 @@ HOME = "/home/u"
 PATTERNS = (
     ".env", ".env.*", "id_rsa", ".ssh/", "~/.ssh", "~/.ssh/**", "~/.aws/credentials", "/etc/shadow",
     "/", "~", "~/", "/var/lib/x/**", ".claude/settings.json", "**/secrets/**", "*.pem",
-    "/opt/a b/c", "~/.config/gh/hosts.yml", "/tmp/ad-home/**",
+    "/opt/a b/c", "~/.config/gh/hosts.yml", "/tmp/ad-home/**", ".claude/plugins/**",
+    "lib/x/", "c/**", "a b//**", "/**", "u/.ssh/*", "~x/y",
 )
 SEGMENTS = st.sampled_from(["", "home", "u", ".ssh", "id_rsa", ".env", ".env.local", "etc",
                             "shadow", "var", "lib", "x", "y", ".aws", "credentials", "a b",
                             "opt", "c", ".claude", "settings.json", "secrets", "k.pem", "tmp",
-                            "ad-home", ".config", "gh", "hosts.yml", "\n"])
-PATHS = st.lists(SEGMENTS, min_size=1, max_size=6).map(lambda parts: "/" + "/".join(parts))
+                            "ad-home", ".config", "gh", "hosts.yml", "\n", "plugins", "~x"])
+# (relative ones too: what a pattern without a leading `/` matches is not only under `/`)
+PATHS = st.lists(SEGMENTS, min_size=1, max_size=6).flatmap(
+    lambda parts: st.sampled_from(["/" + "/".join(parts), "/".join(parts)]))
 
 
 def reference(patterns: tuple[str, ...], path: str) -> bool:
@@ -50,6 +53,17 @@ def test_literal_patterns_need_no_regex() -> None:
     assert found.matches("/home/u/.aws/credentials")
     assert found.matches("/repo/.env")
     assert not found.matches("/home/u/.ssh")
+    assert found._sources == (None, None)
+
+
+def test_relative_literal_patterns_need_no_regex() -> None:
+    found = PathGlobSet((".claude/settings.json", ".claude/plugins/**"), HOME)
+    assert found.matches("/repo/.claude/settings.json")
+    assert found.matches(".claude/settings.json")
+    assert found.matches("/repo/.claude/plugins/x/y.js")
+    assert found.matches(".claude/plugins/")
+    assert not found.matches("/repo/x.claude/settings.json")
+    assert not found.matches("/repo/.claude/plugins")
     assert found._sources == (None, None)
 
 

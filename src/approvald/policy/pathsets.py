@@ -38,10 +38,15 @@ class PathGlobSet:
         names: list[str] = []
         fulls: list[str] = []
         # Literal patterns skip the regexes: names and whole paths in sets, `DIR/**` as
-        # prefixes (most of a rule's list is literal: `~/.aws/credentials`, `~/.ssh/**`).
+        # prefixes (most of a rule's list is literal: `~/.aws/credentials`, `~/.ssh/**`), and
+        # a relative one, which may sit at any depth (`(?:.*/)?` first: a regex scanning the
+        # whole path once per pattern), as an end (`.claude/settings.json`) or a part
+        # (`.claude/plugins/**`) of the path after a `/`.
         literal_names: set[str] = set()
         literal_paths: set[str] = set()
         prefixes: list[str] = []
+        ends: list[str] = []
+        parts: list[str] = []
         for pattern in patterns:  # translated now, so a bad glob is an error at load time
             body, basename_only = path_glob_regex(pattern, home)
             literal = _literal(pattern, home)
@@ -49,14 +54,21 @@ class PathGlobSet:
                 literal_names.add(literal.rstrip("/"))
             elif literal is not None and literal.startswith("/"):
                 literal_paths.add(literal.rstrip("/") or "/")
-            elif literal is None and pattern.endswith("/**") and \
-                    (head := _literal(pattern[:-3], home)) is not None and head.startswith("/"):
-                prefixes.append(head.rstrip("/") + "/")
+            elif literal is not None:  # `(?:.*/)?LITERAL\Z`
+                literal_paths.add(literal.rstrip("/"))
+                ends.append("/" + literal.rstrip("/"))
+            elif pattern.endswith("/**") and (head := _literal(pattern[:-3], home)):
+                if head.startswith("/"):
+                    prefixes.append(head.rstrip("/") + "/")
+                else:  # `(?:.*/)?HEAD/.*\Z`
+                    parts.append("/" + head + "/")
             else:
                 (names if basename_only else fulls).append(body)
         self._names = frozenset(literal_names)
         self._paths = frozenset(literal_paths)
         self._prefixes = tuple(prefixes)
+        self._ends = tuple(ends)
+        self._parts = tuple(parts)
         self._sources = ("|".join(f"(?:{p})" for p in names) if names else None,
                          "|".join(f"(?:{p})" for p in fulls) if fulls else None)
         self._compiled: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
@@ -86,8 +98,14 @@ class PathGlobSet:
                                                          self._matches(path))
 
     def _matches(self, path: str) -> bool:
-        if path in self._paths or (self._prefixes and path.startswith(self._prefixes)):
+        if path in self._paths or (self._prefixes and path.startswith(self._prefixes)) or \
+                (self._ends and path.endswith(self._ends)):
             return True
+        if self._parts:
+            rooted = "/" + path
+            for part in self._parts:
+                if part in rooted:
+                    return True
         names, fulls = self._compiled or self._regexes()
         if self._names or names is not None:
             name = _name(path)
