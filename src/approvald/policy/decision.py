@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from json.encoder import encode_basestring
 
 from approvald.model.actions import one_shot_encoder
@@ -92,15 +93,18 @@ class Decision(Frozen):
         """`to_json()` as one line of JSON, `json.dumps(self.to_json(), ensure_ascii=False)`'s
         text, written out (`policy test --jsonl` prints one per input: the encoder's pass over
         the mapping cost more than building it); any field not shaped as usual is encoded."""
-        trigger, suggest = self.trigger, self.suggest
+        trigger, suggest, rules = self.trigger, self.suggest, self.rules
+        said = _policy_text
         try:
-            line = (f'{{"decision": {_quote(self.decision)}, "reason": {_quote(self.reason)}, '
-                    f'"rules": [{", ".join(map(_quote, self.rules))}], '
+            # (the reason is a rule's when rules decided, else it names the line: quoted anew)
+            line = (f'{{"decision": {said(self.decision)}, '
+                    f'"reason": {(said if rules else _quote)(self.reason)}, '
+                    f'"rules": [{", ".join(map(said, rules))}], '
                     f'"fingerprint": {_quote(self.fingerprint)}, '
-                    f'"policy_hash": {_quote(self.policy_hash)}, '
+                    f'"policy_hash": {said(self.policy_hash)}, '
                     f'"trigger": {"null" if trigger is None else _quote(trigger)}, '
                     f'"judged": {_quote(self.judged)}')
-            return line + (f', "suggest": {_quote(suggest)}}}' if suggest else "}")
+            return line + (f', "suggest": {said(suggest)}}}' if suggest else "}")
         except TypeError:  # not text where text is usual: the encoder says what it says
             return _LINE(self.to_json())
 
@@ -111,6 +115,10 @@ _COMPACT = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, separators=(","
 # (`json_line`: a decision's own fields, never circular either)
 _LINE = one_shot_encoder(json.JSONEncoder(ensure_ascii=False, check_circular=False))
 _quote = encode_basestring  # a JSON string, as the encoder writes it without ASCII escaping
+# `_quote` of a text the policy says (a decision, rule id, rule reason or suggestion, the policy
+# hash): a few hundred texts, each on many lines, and quoting one cost more than looking it up
+# (~2,700 instructions for a 71-character hash). Never a text from the line being decided.
+_policy_text = lru_cache(maxsize=1024)(encode_basestring)
 _NOTHING_FOUND = "sha256:" + hex_digest(b"[]")  # `judged` of no matches
 
 
