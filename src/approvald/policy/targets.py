@@ -7,7 +7,6 @@ Everything a target derives (file arguments, URLs) is computed on first use and 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import islice
@@ -41,6 +40,8 @@ _CODE_PROGRAMS = lazy_compile(r"^(?:python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|b
                             r"lua|luajit|rscript|pwsh|powershell|osascript|awk|gawk)$")
 
 
+_RUN_TIME = lazy_compile(r"[$`]")  # where a word's run-time part starts
+_HOST_SPLIT = lazy_compile(r"[\s'\"(),:;@=/\[\]]+")  # around hosts and addresses in code
 _PLAIN_ARG = lazy_compile(r"^(?!file:)[^-=@ \t\n'\"();<][^=@ \t\n'\"();]*$")
 # A plain argument `absolute` only joins to the cwd: no ~ first, no $ \ : and no glob.
 _SIMPLE_ARG = lazy_compile(r"^[^-=@ \t\n'\"();<~$\\:*?\[][^=@ \t\n'\"();$\\:*?\[]*$")
@@ -310,18 +311,19 @@ class Target(Identity):
                 return
             from approvald.policy import netaddr  # URLs only: its modules cost the hook time
 
+            dynamic = self.command.dynamic_args
             for index, arg in enumerate(self.command.args):
-                if index in self.command.dynamic_args:  # the part known before it runs
-                    arg = re.split(r"[$`]", arg, maxsplit=1)[0]
+                if index in dynamic:  # the part known before it runs
+                    arg = _RUN_TIME.split(arg, maxsplit=1)[0]
                     if not arg:
                         continue
                 found = netaddr.urls_in(arg)
                 texts += found
                 if network and not found and not arg.startswith("-"):
                     texts.append(arg)  # curl 169.254.169.254/latest, nc HOST PORT
-                if network or code:  # --resolve h:80:ADDR, connect(("ADDR", 80))
-                    texts += [t for t in re.split(r"[\s'\"(),:;@=/\[\]]+", arg)
-                              if t and t[0].isdigit() and netaddr.host_address(t)]
+                # --resolve h:80:ADDR, connect(("ADDR", 80))
+                texts += [t for t in _HOST_SPLIT.split(arg)
+                          if t and t[0].isdigit() and netaddr.host_address(t)]
         if not texts:
             return
         from approvald.policy import netaddr
