@@ -103,7 +103,7 @@ class Decision(Frozen):
                     f'"fingerprint": {_quote(self.fingerprint)}, '
                     f'"policy_hash": {said(self.policy_hash)}, '
                     f'"trigger": {"null" if trigger is None else _quote(trigger)}, '
-                    f'"judged": {_quote(self.judged)}')
+                    f'"judged": "{self.judged}"')  # ("sha256:" and hex digits: nothing to escape)
             return line + (f', "suggest": {said(suggest)}}}' if suggest else "}")
         except TypeError:  # not text where text is usual: the encoder says what it says
             return _LINE(self.to_json())
