@@ -283,3 +283,31 @@ def test_any_chunking_gives_the_reference_lines(monkeypatch, lines, final_newlin
         if data else []
     found = _flat(list(line_batches(Trickle(pieces))))
     assert shape(found) == reference(data)
+
+
+# -- the usual line, parsed where it is read: as `_parse` parses it -------------------------
+
+BLANK = st.sampled_from(["", " ", "\t", "  ", "\r", "\x0c"])
+VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
+                                                                  max_size=3),
+    max_leaves=6).map(lambda v: json.dumps(v, ensure_ascii=False))
+ODD_LINE = st.sampled_from(["{", "}", "[1,]", "NaN", "[Infinity]", '"\\ud800"', "1 2", "{} {}",
+                            "[1]x", "tru", '"a', "-", "01", "[" * 30 + "]" * 30])
+
+
+@given(st.tuples(BLANK, VALUE | ODD_LINE, BLANK, VALUE | ODD_LINE | st.just("")))
+def test_a_line_read_is_what_parsing_it_alone_gives(parts: tuple[str, str, str, str]) -> None:
+    line = "".join(parts).replace("\n", " ")
+    if not line or line.isspace():
+        return
+    batch: list[tuple[int, object]] = []
+    documents._read_lines((line + "\n").encode(), 0, batch)
+    [(number, found)] = batch
+    expected = documents._parse(1, line)
+    assert number == expected[0]
+    if isinstance(expected[1], InputError):
+        assert isinstance(found, InputError) and str(found) == str(expected[1])
+    else:
+        assert found == expected[1]

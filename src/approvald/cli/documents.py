@@ -110,16 +110,25 @@ def _read_lines(head: bytes, number: int, batch: Batch) -> int:
     lines: list[str] | list[bytes] = text.split("\n") if text is not None else head.split(b"\n")
     lines.pop()  # (after the last newline)
     decode = DECODER.decode
+    scan = DECODER.scan_once  # type: ignore[attr-defined]  # (JSONDecoder.__init__ sets it)
     for line in lines:
         number += 1
         if not line or line.isspace():
             continue
         if type(line) is str:
             try:  # the usual line, parsed here: a call less per line
-                doc = decode(line)
-            except (ValueError, RecursionError):
-                batch.append(_parse(number, line))
-                continue
+                # `decode(line)` for a line that is one JSON value from its first character
+                # to its last: the scanner `decode` runs, less its two passes over blanks
+                doc, end = scan(line, 0)
+                whole = end == len(line)
+            except (ValueError, RecursionError, StopIteration):
+                whole = False
+            if not whole:
+                try:  # (then `decode` says what the line holds, or what is wrong with it)
+                    doc = decode(line)
+                except (ValueError, RecursionError):
+                    batch.append(_parse(number, line))
+                    continue
             if "\\u" not in line:  # (only an escape makes a lone surrogate of UTF-8)
                 batch.append((number, doc))
                 continue
