@@ -81,11 +81,17 @@ def snake_case_call(agent: str, doc: Mapping[str, Any], label: str,
                     prompt_key: str = "prompt_id") -> Call:
     """The call in a payload shaped like Claude Code's (Codex's and Gemini CLI's too):
     `tool_name`, `tool_input`, `session_id`, `cwd`, `tool_use_id` and a prompt id."""
-    # (by position: this runs for every payload, and keywords cost more)
-    return Call(agent, text_field(doc, "tool_name", label=f"{label} payload"),
-                object_field(doc, "tool_input"),
+    # (by position: this runs for every payload, and keywords cost more; the fields `text_field`
+    # and `object_field` would accept as they are are taken without a call each)
+    tool, tool_input = doc.get("tool_name"), doc.get("tool_input")
+    session_id, cwd = doc.get("session_id"), doc.get("cwd")
+    return Call(agent,
+                tool if type(tool) is str else
+                text_field(doc, "tool_name", label=f"{label} payload"),
+                tool_input if type(tool_input) is dict else object_field(doc, "tool_input"),
+                session_id if type(session_id) is str else
                 text_field(doc, "session_id", required=False),
-                text_field(doc, "cwd", required=False),
+                cwd if type(cwd) is str else text_field(doc, "cwd", required=False),
                 correlation_id(doc, "tool_use_id"),  # call_id
                 correlation_id(doc, prompt_key))  # prompt_id
 
