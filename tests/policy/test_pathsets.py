@@ -141,3 +141,47 @@ def test_args_lack_knows_what_home_brings_in() -> None:
 
     assert lacks("~/notes.txt") and lacks("$HOME/x") and lacks("${HOME}") and lacks("$X")
     assert not lacks("~/.ssh/config") and not lacks("~/*")
+
+
+def _fill_by_character(pattern: str) -> list[str]:
+    """`_fill` as it was written first: one piece per plain character."""
+    from itertools import product
+
+    pieces: list[list[str]] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "*":
+            pieces.append(["", "x"])
+        elif char == "?":
+            pieces.append(["x"])
+        elif char == "[":
+            end = pattern.find("]", index + 2)
+            if end == -1:
+                pieces.append(["["])
+            else:
+                body = pattern[index + 1:end]
+                if body[:1] in ("!", "^"):
+                    pieces.append([next(c for c in "xyz_" if c not in set(body[1:]))])
+                else:
+                    pieces.append([body[0]])
+                index = end
+        elif char == "{":
+            end = pattern.find("}", index)
+            if end == -1:
+                pieces.append(["{"])
+            else:
+                pieces.append(pattern[index + 1:end].split(","))
+                index = end
+        else:
+            pieces.append([char])
+        index += 1
+    return ["".join(c) for c, _ in zip(product(*pieces), range(64), strict=False)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from("ab/.*?[]!^{},x-"), max_size=24))
+def test_filling_plain_runs_at_once_gives_the_same_examples(pattern: str) -> None:
+    from approvald.policy.pathsets import _fill
+
+    assert _fill(pattern) == _fill_by_character(pattern)

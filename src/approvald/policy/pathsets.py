@@ -25,6 +25,7 @@ from approvald.model.lazyre import lazy_compile
 from approvald.policy.globs import GlobError, _translate, path_glob_regex
 
 _GLOB_CHARS = lazy_compile(r"[*?\[]")
+_FILL_SYNTAX = lazy_compile(r"[*?\[{]")  # what `_fill` replaces (any other character stays)
 _MAX_EXAMPLES = 64
 _MEMO_LIMIT = 4096  # paths remembered per set (then forgotten at once: memory stays bounded)
 
@@ -267,8 +268,12 @@ def _fill(pattern: str) -> list[str]:
             else:
                 pieces.append(pattern[index + 1:end].split(","))
                 index = end
-        else:
-            pieces.append([char])
+        else:  # a run of plain characters: one piece (a path is mostly plain)
+            found = _FILL_SYNTAX.search(pattern, index)
+            end = found.start() if found is not None else len(pattern)
+            pieces.append([pattern[index:end]])
+            index = end
+            continue
         index += 1
     examples = []
     for combination in product(*pieces):
