@@ -58,3 +58,63 @@ def test_ordinary_use_runs_no_shell(line: str) -> None:
 @pytest.mark.parametrize("line", ["gdb --args rm -rf ~", "lldb -- rm -rf ~"])
 def test_a_debugger_runs_its_program(line: str) -> None:
     assert one(run(line), "rm").args == ("-rf", "/home/u")
+
+
+@pytest.mark.parametrize(("line", "via"), [
+    ('sqlite3 app.db ".sh rm -rf ~"', "sqlite3"),  # dot-commands are taken by any prefix
+    ('sqlite3 app.db ".sys rm -rf ~"', "sqlite3"),
+    ("psql -Xc '\\! rm -rf ~'", "psql"),  # short options bundle
+    ("psql -Atc '\\! rm -rf ~'", "psql"),
+    ("psql --comm='\\! rm -rf ~'", "psql"),  # long options are taken by any unique prefix
+    ("psql -c 'select 1 \\g (format=csv) |rm -rf ~'", "psql"),
+    ("mysql -BNe 'system rm -rf ~'", "mysql"),
+    ("mysql --exec='system rm -rf ~'", "mysql"),
+    ("mysql -e 'SYSTEM rm -rf ~'", "mysql"),  # the long form is not case-sensitive
+    ("mysql -e 'select 1; system rm -rf ~'", "mysql"),
+    ("mysql -e 'select 1\\! rm -rf ~'", "mysql"),  # the short form is taken anywhere
+    ("mysql --pager='rm -rf ~' -e 'select 1'", "mysql"),
+    ("mysql --pag='rm -rf ~' -e 'select 1'", "mysql"),
+    ("gdb -batch -ex 'she rm -rf ~'", "gdb"),  # commands are taken by any unique prefix
+    ("gdb -batch -eval='shell rm -rf ~'", "gdb"),
+    ("gdb -batch -ex 'target remote | rm -rf ~'", "gdb"),
+    ("gdb -batch -ex 'tar ext |rm -rf ~'", "gdb"),
+    ("lldb -o 'platform sh rm -rf ~'", "lldb"),
+    ("lldb -o 'pla sh rm -rf ~'", "lldb"),
+    ("lldb -bo 'platform shell rm -rf ~'", "lldb"),
+    ("gdb-multiarch -batch -ex 'shell rm -rf ~'", "gdb-multiarch"),
+    ("arm-none-eabi-gdb -batch -ex 'shell rm -rf ~'", "arm-none-eabi-gdb"),
+    ("lldb-15 -o 'platform shell rm -rf ~'", "lldb-15"),
+])
+def test_an_escape_is_found_however_it_is_spelt(line: str, via: str) -> None:
+    test_an_escape_runs_its_shell_line(line, via)
+
+
+@pytest.mark.parametrize("line", [
+    "psql -c \"COPY (select 1) TO PROGRAM 'rm -rf ~'\"",  # the server runs it
+    "psql -c \"copy t from program 'sh'\"",
+    "psql -c '\\setenv PAGER sh'",
+    "sqlite3 app.db <<'EOF'\n.shell 'echo $(rm -rf ~)'\nEOF",  # sqlite3 requotes it in \"...\"
+    "sqlite3 app.db '.shell \"\\162m\" -rf ~'",  # and resolves backslash escapes
+    "gdb -batch -ex 'pyt import os'", "gdb -batch -ex 'eval \"shell rm -rf ~\"'",
+    "gdb -batch -ex 'set $x = $_shell(\"rm -rf ~\")'",
+    "gdb -batch -ex 'alias x = shell' -ex 'x rm -rf ~'",
+    "gdb -batch -ex 'run -c \"rm -rf ~\"' /bin/sh",  # run's arguments go through a shell
+    "gdb -batch -ex 'set args -c \"rm -rf ~\"' -ex r /bin/sh",
+    "gdb -batch -ex 'break main if system(\"sh\")' ./a.out",
+    "lldb -o 'process launch -- -rf ~' /bin/rm", "lldb -o 'r -rf ~' /bin/rm",
+    "lldb -o 'scr import os'", "lldb -o 'command alias x platform shell'",
+    "lldb -o 'platform shell -t 5 -- rm -rf ~'",  # its options are not walked
+])
+def test_other_code_or_commands_are_dynamic(line: str) -> None:
+    test_code_or_commands_that_are_not_read_are_dynamic(line)
+
+
+@pytest.mark.parametrize("line", [
+    "psql -Atc 'select 1' app", "psql -d app -c 'select count(*) from t'",
+    "mysql -uroot -BNe 'show databases'", "mysql -psecret -e 'select 1' app",
+    "gdb -batch -ex 'p sizeof(int)' ./a.out", "gdb -batch -ex 'bt full' -p 42",
+    "gdb -batch -ex 'info shared' ./a.out", "lldb -b -o run -o 'bt all' -- ./a.out",
+    "sqlite3 app.db '.schema t'", "sqlite3 -separator , -header app.db 'select 1'",
+])
+def test_everyday_use_stays_plain(line: str) -> None:
+    test_ordinary_use_runs_no_shell(line)

@@ -273,6 +273,8 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
     if interpreters.is_interpreter(name):
         return interpreters.run(an, name, words, assignments, scope, ctx, site, stdin)
     handler = specials.HANDLERS.get(name)  # most commands name none of these: one lookup
+    if handler is None and "db" in name:  # gdb and lldb under other names (`gdb-multiarch`)
+        handler = specials.escapes.run
     if handler is not None:
         index = handler(an, name, words, assignments, scope, ctx, site, stdin)
         if index is not None:
