@@ -117,7 +117,8 @@ def test_parallel_appends_each_known_argument() -> None:
     ("fd -HIx rm", ("$(fd)",)),
     ("fd --exec=rm -f", ("-f", "$(fd)")),
     ("fdfind -e py -X rm {}", ("$(fdfind -e py)",)),
-    ("fd -x rm {} ';' -e py", ("$(fd)",)),
+    ("fd -x rm {} ';' -e py", ("$(fd -e py)",)),  # fd's own arguments after the `;`
+    ("fd -x rm -rf ';' . ~", ("-rf", "$(fd . /home/u)")),
 ])
 def test_fd_exec_runs_a_derived_command(line: str, args: tuple[str, ...]) -> None:
     rm = one(run(line), "rm")

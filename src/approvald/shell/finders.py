@@ -72,19 +72,24 @@ def fd(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope
     names its roots, and without one that is appended."""
     index = commands.emit(an, words, assignments, ctx, site)
     rest = words[1:]
-    found = _substitution(name, takewhile(lambda word: _fd_exec(word.text) is None, rest))
+    execs: list[tuple[str, list[Word]]] = []
+    listing: list[Word] = []  # fd's own arguments: its pattern and roots may follow a `-x ... ;`
     position = 0
     while position < len(rest):
         option = rest[position].text
         position += 1
         start = _fd_exec(option)
         if start is None:
+            listing.append(rest[position - 1])
             continue
         command = [Word(start)] if start else []
         while position < len(rest) and rest[position].text != ";":
             command.append(rest[position])
             position += 1
         position += 1  # the `;`
+        execs.append((option, command))
+    found = _substitution(name, listing)
+    for option, command in execs:
         via = f"{name} {option}"
         if not command or not commands.can_nest(an, ctx, via):
             continue
