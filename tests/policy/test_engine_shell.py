@@ -104,7 +104,10 @@ def test_scripts_of_a_missing_or_broken_package_json_are_nothing(engine, tmp_pat
     "find ~ -name '*' | xargs cat", "find ~ -name config | xargs cat", "fd . ~ -x cat",
     "fd . ~ -X cat {}", "fd . ~ | xargs cat", "rg --files ~ | xargs cat", "rg --files ~",
     "find ~ | parallel cat", "find ~/.ssh | parallel -j4 base64",
-    "fd -x cat \\; . ~", "fd --exec-batch cat \\; -H . ~",  # fd's roots after `-x ... ;`
+    # fd's pattern and roots after an exec command's `;`; cp's sources after its `-t DIR`
+    "fd -x cat \\; . ~", "fd --exec-batch cat \\; -H . ~", "cp -t /tmp/out $(find ~)",
+    "find ~ | xargs cp -t /tmp/out", "mv -vt /tmp/out $(find ~)",
+    "cp --target-directory=/tmp/out $(find ~)", "cp --target /tmp/out $(find ~)",
 ])
 def test_a_finders_whole_home_listing_is_not_read(engine, line: str) -> None:
     assert decide(engine, line).decision == DENY
@@ -115,7 +118,7 @@ def test_a_finders_whole_home_listing_is_not_read(engine, line: str) -> None:
     "find ~ -name '*.py' -exec cat {} +", "find . -name '*.py' -exec grep -l foo {} +",
     "fd -e py . src -x wc -l", "find ~ -exec ls {} \\;", "rg --files", "rg --files src",
     "find . -name '*.py' | parallel wc -l", "cat list | parallel cat",
-    "fd -e py -x wc -l \\; src",
+    "fd -e py -x wc -l \\; src", "find ~/app | xargs cp -t /tmp/out",
 ])
 def test_a_finders_listing_elsewhere_is_read_as_before(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW

@@ -47,6 +47,34 @@ _PLAIN_ARG = lazy_compile(r"^(?!file:)[^-=@ \t\n'\"();<][^=@ \t\n'\"();]*$")
 _SIMPLE_ARG = lazy_compile(r"^[^-=@ \t\n'\"();<~$\\:*?\[][^=@ \t\n'\"();$\\:*?\[]*$")
 
 
+# GNU's `-t DIR` / `--target-directory=DIR` names the destination: every operand is a source.
+_TARGET_DIRECTORY = frozenset({"cp", "mv", "install", "ln"})
+_COPY_VALUE_LETTERS = frozenset("Smog")  # their other one-letter options that take a value
+
+
+def _destination(program: str, args: tuple[str, ...]) -> int:
+    """The index of a copy's destination argument: the last operand, or the value of `-t`
+    (`cp -t /tmp $(find ~)` reads what find found); -1 when there is none, or it is glued to
+    its option (a flag word, never read)."""
+    if program in _TARGET_DIRECTORY:
+        for index, arg in enumerate(args):
+            if arg == "--":
+                break
+            if arg[:2] == "--":
+                name, equals, _ = arg.partition("=")
+                if len(name) > 2 and "--target-directory".startswith(name):  # getopt: `--t`
+                    return -1 if equals else index + 1
+            elif arg[:1] == "-":
+                for position in range(1, len(arg)):
+                    letter = arg[position]
+                    if letter == "t":
+                        return index + 1 if position + 1 == len(arg) else -1
+                    if letter in _COPY_VALUE_LETTERS:
+                        break
+    operands = [i for i, a in enumerate(args) if a[:1] != "-"]
+    return operands[-1] if len(operands) > 1 else -1
+
+
 def has_glob(text: str) -> bool:
     """Whether `text` holds `*`, `?` or `[` (`in` tests: a regex class scan costs far more)."""
     return "*" in text or "?" in text or "[" in text
@@ -230,9 +258,7 @@ class Target(Identity):
         patterns = found.patterns if found is not None else frozenset()
         destination = -1
         if cmd.program in _DEST_LAST:
-            operands = [i for i, a in enumerate(cmd.args) if a[:1] != "-"]
-            if len(operands) > 1:
-                destination = operands[-1]
+            destination = _destination(cmd.program, cmd.args)
         cwd, home = cmd.cwd, self.home
         paths: list[str] = []
         reads: list[str] = []
