@@ -168,6 +168,10 @@ def test_parallel_default_replacement_strings_are_filled_in() -> None:
                                                   "nix-shell"),
     ("nix develop -c git push", "nix"), ("nix develop .#dev --command git push", "nix"),
     ("nix shell nixpkgs#git -c git push", "nix"),
+    ("nix-shell -p git --run='git push'", "nix-shell"),
+    ("nix run nixpkgs#git -- push", "nix run"),
+    ("nix run nixpkgs#bash -- -c 'git push'", "nix run"),
+    ("nix --extra-experimental-features flakes run github:o/r#git push", "nix run"),
 ])
 def test_nix_runs_its_command(line: str, via: str) -> None:
     push = one(run(line), "git", "push")
@@ -175,6 +179,6 @@ def test_nix_runs_its_command(line: str, via: str) -> None:
 
 
 @pytest.mark.parametrize("line", ["nix-shell -p git", "nix-shell", "nix develop", "nix build",
-                                  "nix flake update"])
+                                  "nix flake update", "nix run .", "nix run"])
 def test_nix_without_a_command_runs_nothing_more(line: str) -> None:
     assert len(run(line).commands) == 1

@@ -251,22 +251,44 @@ def _gcloud(words: list[Word]) -> Peel | None:
 
 
 def _nix_shell(words: list[Word]) -> Peel | None:
-    """`nix-shell [-p PKGS] --run CMD` (or `--command CMD`): CMD runs through a shell; without
-    either, an interactive shell starts (nothing from this line runs)."""
+    """`nix-shell [-p PKGS] --run CMD` (or `--command CMD`, `--run=CMD`): CMD runs through a
+    shell; without either, an interactive shell starts (nothing from this line runs)."""
     texts = [words[i + 1] for i, w in enumerate(words[:-1])
              if w.literal and w.text in ("--run", "--command")]
+    texts += [Word(w.text.partition("=")[2], w.literal) for w in words
+              if w.text.startswith(("--run=", "--command="))]
     return Peel([], nested="nix-shell", each=texts, label="nix-shell") if texts else None
 
 
 def _nix(words: list[Word]) -> Peel | None:
     """`nix develop [FLAKE] -c CMD ARGS`, `nix shell PKGS -c CMD ARGS` (`--command`): CMD runs
-    in that environment."""
-    texts = [w.text for w in words]
-    if "develop" not in texts and "shell" not in texts:
+    in that environment. `nix run FLAKE#NAME [--] ARGS` runs the package's program."""
+    for index, word in enumerate(words):
+        if word.text == "run":  # the first of these words is the subcommand
+            return _nix_run(words[index + 1:])
+        if word.text in ("develop", "shell"):
+            break
+    else:
         return None
     for index, word in enumerate(words):
         if word.literal and word.text in ("-c", "--command") and index + 1 < len(words):
             return Peel(words[index + 1:], label="nix")
+    return None
+
+
+def _nix_run(words: list[Word]) -> Peel | None:
+    """`nix run nixpkgs#bash -- -c CMD` runs bash (a package's main program is, as a rule,
+    named as its attribute); a flake's own app (`nix run .`) is not known here."""
+    for index, word in enumerate(words):
+        _, hash_sign, attribute = word.text.partition("#")
+        if hash_sign and not word.text.startswith("-"):
+            program = attribute.rsplit(".", 1)[-1]
+            if not program or not word.literal:
+                return None
+            args = words[index + 1:]
+            if args and args[0].text == "--":
+                args = args[1:]
+            return Peel([Word(program), *args], label="nix run")
     return None
 
 
