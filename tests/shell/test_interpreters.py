@@ -77,14 +77,16 @@ def test_code_that_runs_something_only_known_at_run_time_is_dynamic(line: str) -
     "octave --eval 'system(\"rm -rf /\")'", "octave-cli --path /tmp --eval 'x'",
     "emacs --batch --eval '(shell-command \"rm -rf /\")'", "emacs -Q -execute '(x)'",
     "mix run -e 'File.rm_rf!(\"/\")'", "mix run --eval 'x'", "crystal eval 'system \"x\"'",
-    "echo x | crystal eval",
+    "echo x | crystal eval", "crystal e 'system \"x\"'", "crystal ev 'x'",
+    "emacsclient -e '(shell-command \"rm -rf /\")'", "emacsclient -n --eval '(x)'",
 ])
 def test_code_in_a_language_approvald_does_not_read_is_dynamic(line: str) -> None:
     analysis = run(line)
     ran = [c for c in analysis.commands if c.program in (
         "julia", "elixir", "erl", "racket", "guile", "sbcl", "groovy", "scala", "kotlin",
         "clisp", "kotlinc", "clojure", "bb", "jshell", "jrunscript", "scala-cli", "raku",
-        "perl6", "ghc", "ghci", "octave", "octave-cli", "emacs", "mix", "crystal")]
+        "perl6", "ghc", "ghci", "octave", "octave-cli", "emacs", "emacsclient", "mix",
+        "crystal")]
     assert ran and all(c.dynamic == DYNAMIC_NAME for c in ran), show(analysis)
     assert any("which approvald does not read" in d for d in analysis.dynamic), show(analysis)
 
@@ -98,6 +100,7 @@ def test_code_in_a_language_approvald_does_not_read_is_dynamic(line: str) -> Non
     "raku script.raku", "ghc -O2 Main.hs", "runghc x.hs", "octave script.m", "emacs notes.txt",
     "emacs --batch -l ert -l tests.el -f ert-run-tests-batch-and-exit", "mix test",
     "mix run priv/seeds.exs", "crystal build src/main.cr", "crystal spec",
+    "crystal spec -e 'parses x'", "emacsclient -n notes.txt",
     "printf 'main' > Main.hs && ghc Main.hs", "echo hi > n.txt && emacs n.txt",
 ])
 def test_those_languages_with_no_code_given_are_not(line: str) -> None:

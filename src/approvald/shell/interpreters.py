@@ -5,8 +5,8 @@
 the code is scanned (see `approvald.shell.code`) and what it does becomes commands of the line:
 a command it runs is analysed like `bash -c`, a deletion is an `rm`, a file it writes or reads is
 a redirect of that file, a keyring read is `keyring get`. `python -m MOD ARGS` runs MOD.
-Code for a language with no scanner (julia, elixir and mix, erlang, lisps and emacs, JVM
-scripting, raku, haskell, octave, crystal) is dynamic.
+Code for a language with no scanner (julia, elixir and mix, erlang, lisps, emacs and
+emacsclient, JVM scripting, raku, haskell, octave, crystal) is dynamic.
 The interpreter command itself stays in the analysis as written (rules about python see it).
 """
 
@@ -116,7 +116,12 @@ _EMACS = Spec("lisp", _set("--eval", "-eval", "--execute", "-execute"),
               operand_file=False, code_stops=False, whole_words=True)
 # Subcommands that take code: `mix run -e CODE`, `crystal eval CODE` (or code on stdin).
 _MIX = Spec("elixir", _set("-e", "--eval"), operand_file=False, whole_words=True)
-_CRYSTAL = Spec("crystal", _set("eval"), operand_file=False, whole_words=True)
+# crystal takes a subcommand by any prefix (`crystal e CODE`: eval comes first among `e...`)
+_CRYSTAL = Spec("crystal", _set("eval", "eva", "ev", "e"), operand_file=False, whole_words=True)
+# emacsclient -e/--eval: the running Emacs evaluates its operands
+_EMACSCLIENT = _EMACS.changed(code=_set("-e", "--eval"), values=_set(
+    "-s", "--socket-name", "-f", "--server-file", "-a", "--alternate-editor", "-d", "--display",
+    "-F", "--frame-parameters", "-T", "--tramp", "-w", "--timeout"), files=frozenset())
 OPAQUE = frozenset({"julia", "elixir", "erlang", "lisp", "jvm", "raku", "haskell", "octave",
                     "crystal"})
 # Short code options these languages also take glued or last in a cluster (getopt, picocli,
@@ -138,7 +143,7 @@ SPECS: dict[str, Spec] = {
     "jrunscript": _JVM, "scala-cli": _JVM, "ts-node": _NODE, "tsx": _NODE,
     "raku": _RAKU, "perl6": _RAKU, "rakudo": _RAKU, "ghc": _GHC, "ghci": _GHC,
     "runghc": _RUNGHC, "runhaskell": _RUNGHC, "octave": _OCTAVE, "octave-cli": _OCTAVE,
-    "emacs": _EMACS, "mix": _MIX, "crystal": _CRYSTAL,
+    "emacs": _EMACS, "emacsclient": _EMACSCLIENT, "mix": _MIX, "crystal": _CRYSTAL,
 }
 _NAMED = frozenset([*SPECS, "deno"])  # interpreters other than python's many names
 _PYTHON_NAME = lazy_compile(r"^(?:python|pypy)[0-9.]*$|^py$")
