@@ -130,6 +130,7 @@ def test_web_input_file_is_curls_upload() -> None:
 @pytest.mark.parametrize("line", [
     'cmd /c "rd /s /q C:\\"', "CMD.EXE /C dir", 'cmd /d /s /c "del /q x"', "cmd /Cdir",
     "cmd /k set", "echo rd /s /q C:\\ | cmd", "sudo cmd /c x", "cmd $X",
+    "'C:\\Windows\\System32\\cmd.exe' /c del x",  # a Windows path, as Git Bash runs it
 ])
 def test_cmd_exe_code_is_dynamic(line: str) -> None:
     assert any(c.program == "cmd" and c.dynamic == DYNAMIC_NAME
@@ -139,3 +140,8 @@ def test_cmd_exe_code_is_dynamic(line: str) -> None:
 @pytest.mark.parametrize("line", ["cmd /?", "cmd"])
 def test_cmd_exe_running_nothing_is_not(line: str) -> None:
     assert not any(c.dynamic for c in run(line).commands)
+
+
+def test_a_windows_path_names_its_program() -> None:
+    assert one(run("'C:\\Program Files\\Git\\usr\\bin\\rm.exe' -rf ~"), "rm").args == (
+        "-rf", "/home/u")

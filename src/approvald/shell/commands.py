@@ -46,6 +46,8 @@ def program_name(text: str) -> str:
     name = _NAMES.get(text)  # asked three times for each command (peel, dispatch, emit)
     if name is None:
         name = text.rsplit("/", 1)[-1].lower()
+        if "\\" in name:  # `'C:\Windows\System32\cmd.exe'` in Git Bash: a Windows path
+            name = name.rsplit("\\", 1)[-1]
         if name.startswith("=") and len(name) > 1:
             name = name[1:]  # zsh runs `=rm` as rm (its path); bash finds no such program
         if name.endswith(".exe"):
