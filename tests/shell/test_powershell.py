@@ -130,6 +130,8 @@ def test_web_input_file_is_curls_upload() -> None:
 @pytest.mark.parametrize("line", [
     'cmd /c "rd /s /q C:\\"', "CMD.EXE /C dir", 'cmd /d /s /c "del /q x"', "cmd /Cdir",
     "cmd /k set", "echo rd /s /q C:\\ | cmd", "sudo cmd /c x", "cmd $X",
+    "cmd /d/c del x", "cmd /Q/K del x",  # switches glued together
+    "cmd del x",  # cmd reads its whole command line
     "'C:\\Windows\\System32\\cmd.exe' /c del x",  # a Windows path, as Git Bash runs it
 ])
 def test_cmd_exe_code_is_dynamic(line: str) -> None:
@@ -137,7 +139,7 @@ def test_cmd_exe_code_is_dynamic(line: str) -> None:
                for c in run(line).commands), show(run(line))
 
 
-@pytest.mark.parametrize("line", ["cmd /?", "cmd"])
+@pytest.mark.parametrize("line", ["cmd /?", "cmd", "cmd /v:on /q"])
 def test_cmd_exe_running_nothing_is_not(line: str) -> None:
     assert not any(c.dynamic for c in run(line).commands)
 

@@ -175,9 +175,18 @@ def cmd_shell(an: Analyzer, name: str, words: list[Word], assignments: list[str]
               ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
     """cmd.exe running text (`/c TEXT`, `/k`, `/r`, any case, glued or not; or its standard
     input): dynamic, since cmd's language is not read."""
-    runs = any(word.text[:2].lower() in ("/c", "/k", "/r") or not word.literal
-               for word in words[1:])
+    runs = any(_cmd_runs(word) for word in words[1:])
     if not runs and stdin is None:
         return None  # `cmd /?`, or an interactive cmd with no input from this line
     an.note_dynamic(f"{words[0].text} runs cmd.exe code, which approvald does not read")
     return commands.emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
+
+
+def _cmd_runs(word: Word) -> bool:
+    """Whether this argument of cmd.exe makes it run text: `/c`, `/k` or `/r` (switches may
+    be glued, `/d/c`, `/q/k`), a word that is not a switch (cmd reads its whole command line),
+    or one only known at run time."""
+    text = word.text
+    if not word.literal or not text.startswith("/"):
+        return True
+    return any(switch[:1].lower() in ("c", "k", "r") for switch in text.split("/"))
