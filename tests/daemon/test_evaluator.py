@@ -579,8 +579,6 @@ async def test_a_moved_call_handed_a_free_worker_is_not_overtaken_by_a_newcomer(
     worker, that worker counts as 'busy and fresh' (taken == 1 from the promise, working_since
     = the answer just read), so a call whose step runs before the moved call's wakeup takes the
     fast path (_sharable), is sent first and is the head; the moved call lands behind it."""
-    import pickle
-
     seen = _deepest(monkeypatch)
     gate, gate2 = tmp_path / "open", tmp_path / "open2"
     async with _started(echo_engine, workers=1, max_workers=1, budget_s=30) as pool:
@@ -599,7 +597,7 @@ async def test_a_moved_call_handed_a_free_worker_is_not_overtaken_by_a_newcomer(
                 if not newcomer and worker.promised and not pool._waiting:
                     # what the step of a request scheduled before the moved call's wakeup
                     # does in _acquire's fast path and _evaluate (no await in between)
-                    message = pickle.dumps(("eval", _action(f"wait-for {gate2}", "d")), 5)
+                    message = evaluator_worker.eval_message(_action(f"wait-for {gate2}", "d"))
                     other = pool._sharable(len(message))
                     if other is not None:
                         other.promise(len(message))
@@ -623,7 +621,6 @@ async def test_a_send_that_finds_the_worker_dead_does_not_deny_an_answered_call(
     `except OSError: self._lost(worker)` fails the calls without reading what w wrote: A (done
     and answered) is failed as the call w 'was on', B (what w died on) is Moved, so it is
     retried on another worker. The EOF path (_readable) reads A's answer first, and fails B."""
-    import pickle
     import select
     import signal
     import time
@@ -635,7 +632,7 @@ async def test_a_send_that_finds_the_worker_dead_does_not_deny_an_answered_call(
             pool._idle.remove(w)
             calls = []
             for command in ("ls A", f"wait-for {never}"):
-                message = pickle.dumps(("eval", _action(command, "s")), 5)
+                message = evaluator_worker.eval_message(_action(command, "s"))
                 w.promise(len(message))
                 calls.append(w.send(message))
             a, b = calls
@@ -644,7 +641,7 @@ async def test_a_send_that_finds_the_worker_dead_does_not_deny_an_answered_call(
             time.sleep(0.3)  # w is on B
             os.kill(w.process.pid, signal.SIGKILL)  # B crashes it
             w.process.join(10)
-            message = pickle.dumps(("eval", _action("ls D", "d")), 5)
+            message = evaluator_worker.eval_message(_action("ls D", "d"))
             w.promise(len(message))  # D, handed w (_sharable, or a waiter), as _evaluate does:
             try:
                 w.send(message)

@@ -33,13 +33,18 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
-import pickle
 import sys
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from approvald.daemon.aio import within
-from approvald.daemon.evaluator_worker import EvaluationFailed, Moved, PolicyDisagrees, _Worker
+from approvald.daemon.evaluator_worker import (
+    EvaluationFailed,
+    Moved,
+    PolicyDisagrees,
+    _Worker,
+    eval_message,
+)
 from approvald.model import limits
 from approvald.model.actions import Action
 
@@ -374,7 +379,7 @@ class ProcessEvaluator:
             raise Overtime(f"over {self.budget_s:.0f} s") from None
 
     async def _evaluate(self, action: Action) -> dict[str, Any]:
-        message = pickle.dumps(("eval", action), pickle.HIGHEST_PROTOCOL)
+        message = eval_message(action)
         async with self._session(action.session_id or action.agent):
             share = True
             while True:
