@@ -43,7 +43,8 @@ def hex_digest(data: bytes) -> str:
 
 
 class Signer:
-    """Hex HMAC-SHA256 (RFC 2104) with one key, its pads computed once."""
+    """Hex HMAC-SHA256 (RFC 2104) with one key, its pads hashed once: each proof goes on from
+    copies of their states (as `hmac` does), not from the pads again."""
 
     __slots__ = ("inner", "outer")
 
@@ -52,22 +53,31 @@ class Signer:
         if len(secret) > 64:
             secret = sha256(secret).digest()
         secret = secret.ljust(64, b"\0")
-        self.inner = bytes(b ^ 0x36 for b in secret)
-        self.outer = bytes(b ^ 0x5C for b in secret)
+        self.inner = sha256(bytes(b ^ 0x36 for b in secret))
+        self.outer = sha256(bytes(b ^ 0x5C for b in secret))
 
     def sign(self, message: str) -> str:
         """HMAC(key, message) in hex; `message` is latin-1 text (proof messages are ASCII)."""
-        inner = sha256(self.inner + message.encode("latin-1")).digest()
-        return str(sha256(self.outer + inner).hexdigest())
+        inner = self.inner.copy()
+        inner.update(message.encode("latin-1"))
+        outer = self.outer.copy()
+        outer.update(inner.digest())
+        return str(outer.hexdigest())
+
+
+_COMPARE = None  # _operator._compare_digest, imported on the first comparison
 
 
 def same(a: "str | bytes", b: "str | bytes") -> bool:
     """Constant-time comparison of two proofs."""
-    from _operator import _compare_digest
+    global _COMPARE
+    if _COMPARE is None:
+        from _operator import _compare_digest
 
+        _COMPARE = _compare_digest
     left = a.encode("latin-1", "replace") if isinstance(a, str) else a
     right = b.encode("latin-1", "replace") if isinstance(b, str) else b
-    return bool(_compare_digest(left, right))
+    return bool(_COMPARE(left, right))
 
 
 def new_nonce() -> str:
