@@ -24,13 +24,12 @@ import socket
 import struct
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_DEPTH = 64  # ancestry walks stop here (a cycle would be a kernel bug; be safe anyway)
 
 
-@dataclass(frozen=True)
-class Process:
+class Process(NamedTuple):  # a tuple: built twice on every hook call, cheaper than a dataclass
     pid: int
     ppid: int
     name: str  # the short command name (comm)
@@ -193,14 +192,17 @@ def _read_proc(path: str) -> bytes | None:
 
 def _linux_process(pid: int) -> Process | None:
     raw = _read_proc(f"/proc/{pid}/stat")
-    if raw is None:
-        return None
+    return None if raw is None else _stat_process(pid, raw)
+
+
+def _stat_process(pid: int, raw: bytes) -> Process | None:
+    """The Process a /proc/PID/stat line describes, or None when it is not one."""
     # "pid (comm) state ppid ... starttime(22nd)": comm may hold spaces and parentheses.
     open_paren, close_paren = raw.find(b"("), raw.rfind(b")")
     if open_paren < 0 or close_paren < 0:
         return None
     name = raw[open_paren + 1:close_paren].decode("utf-8", "replace")
-    rest = raw[close_paren + 2:].split()
+    rest = raw[close_paren + 2:].split(None, 20)  # up to starttime; the thirty after stay whole
     try:
         return Process(pid, int(rest[1]), name, rest[19].decode())
     except (IndexError, ValueError):
