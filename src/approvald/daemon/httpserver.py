@@ -354,21 +354,24 @@ def _quiet_accept_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any
 
 def _parse_head(head: bytes) -> tuple[str, str, list[tuple[bytes, bytes]], bool]:
     lines = head[:-4].split(b"\r\n")
-    parts = lines[0].split(b" ")
-    if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
+    parts = lines[0].decode("latin-1").split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         raise _Refused(400, "not an HTTP/1.1 request line")
-    method, target, version = (p.decode("latin-1") for p in parts)
+    method, target, version = parts
     if not method.isalpha() or not target.startswith("/"):
         raise _Refused(400, "bad request line")
     headers: list[tuple[bytes, bytes]] = []
+    connection: list[bytes] = []  # gathered on the way (every request is parsed here)
     for line in lines[1:]:
         name, sep, value = line.partition(b":")
         if not sep or not name or name != name.strip():
             raise _Refused(400, "bad header line")
-        headers.append((name.lower(), value.strip()))
-    connection = b",".join(v for k, v in headers if k == b"connection").lower()
-    keep_alive = b"close" not in connection and (version == "HTTP/1.1"
-                                                 or b"keep-alive" in connection)
+        name, value = name.lower(), value.strip()
+        headers.append((name, value))
+        if name == b"connection":
+            connection.append(value)
+    options = b",".join(connection).lower()
+    keep_alive = b"close" not in options and (version == "HTTP/1.1" or b"keep-alive" in options)
     return method, target, headers, keep_alive
 
 
