@@ -474,7 +474,13 @@ class _Response:
         self.complete = True
 
 
+def _status_line(status: int) -> bytes:
+    return b"HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, "Status").encode())
+
+
+_STATUS_LINES = {status: _status_line(status) for status in REASONS}  # every answer has one
+
+
 def _head(status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
-    lines = [b"HTTP/1.1 %d %s" % (status, REASONS.get(status, "Status").encode())]
-    lines += [bytes(k) + b": " + bytes(v) for k, v in headers]
-    return b"\r\n".join(lines) + b"\r\n\r\n"
+    line = _STATUS_LINES.get(status) or _status_line(status)
+    return line + b"".join([b"%s: %s\r\n" % (k, v) for k, v in headers]) + b"\r\n"
