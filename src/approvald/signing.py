@@ -13,14 +13,18 @@ from sys import modules as _modules
 from sys import version_info
 
 _SHA256 = None
+_HASHLIB_SHA256 = None  # hashlib's, once found loaded (then asked for no more)
 
 
 def sha256(data: bytes = b"") -> "Any":
     """A sha256 object over `data`: hashlib's once it is loaded, else the built-in one (`_sha2`,
     `_sha256` before 3.12)."""
-    global _SHA256
+    global _SHA256, _HASHLIB_SHA256
+    if _HASHLIB_SHA256 is not None:
+        return _HASHLIB_SHA256(data)
     loaded = getattr(_modules.get("hashlib"), "sha256", None)  # None while half imported
     if loaded is not None:
+        _HASHLIB_SHA256 = loaded
         return loaded(data)
     if _SHA256 is None:
         # The module this version has, asked for first: a failed import costs a path search

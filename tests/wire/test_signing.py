@@ -29,3 +29,13 @@ def test_every_proof_of_a_signer_is_the_hmac_of_its_message(key: str,
 def test_same_is_equality(a: str, b: str) -> None:
     assert same(a, b) is same(a.encode("latin-1", "replace"), b) is (
         a.encode("latin-1", "replace") == b.encode("latin-1", "replace"))
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.binary(max_size=300))
+def test_sha256_is_hashlibs_once_hashlib_is_loaded(data: bytes) -> None:
+    from approvald.signing import sha256
+
+    digest = sha256(data)
+    assert type(digest) is type(hashlib.sha256())
+    assert digest.hexdigest() == hashlib.sha256(data).hexdigest()
