@@ -118,3 +118,15 @@ def test_other_code_or_commands_are_dynamic(line: str) -> None:
 ])
 def test_everyday_use_stays_plain(line: str) -> None:
     test_ordinary_use_runs_no_shell(line)
+
+
+@pytest.mark.parametrize(("line", "dynamic"), [
+    # Long texts are judged as short ones (the patterns do not backtrack over long words; before,
+    # 100,000 characters held the analysis for minutes)
+    ("gdb -batch -ex 'p " + "x" * 20000 + "' ./a.out", False),
+    ("gdb -batch -ex 'p " + "x" * 20000 + " + f(1)' ./a.out", True),
+    ("psql -c '" + "copy t to stdout; " * 2000 + "'", False),
+    ("psql -c \"" + "copy t to stdout; " * 2000 + "copy t to program 'sh'\"", True),
+], ids=["gdb-word", "gdb-call", "psql-copies", "psql-program"])
+def test_long_texts(line: str, dynamic: bool) -> None:
+    assert (run(line).commands[0].dynamic == DYNAMIC_NAME) is dynamic

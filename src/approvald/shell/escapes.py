@@ -60,7 +60,8 @@ _SQLITE = _Language(
                "-heap", "--heap", "-A"}), operands=True)
 _PSQL = _Language(frozenset({"-c", "--command"}),
                   r"(?:\\!|\\(?:o|out|g\w*|w|write)\b[^\\]*?\|)(.*)",
-                  r"(?i:\bcopy\b.*\bprogram\b)|\\setenv\b",  # COPY PROGRAM: the server runs it
+                  # COPY ... PROGRAM 'CMD' (the server runs CMD): its string follows PROGRAM
+                  r"(?i:\bprogram\s*(?:e|u&)?['$])|\\setenv\b",
                   frozenset({"-d", "-f", "-h", "-p", "-U", "-v", "-o", "-L", "-T", "-F", "-R",
                              "-P"}), bundles=True, prefixes=True)
 _MYSQL = _Language(frozenset({"-e", "--execute"}),
@@ -78,7 +79,8 @@ _GDB = _Language(
     r"|^\s*(?:r|ru|run|start|starti)\s+\S"  # run's arguments go through a shell
     r"|^\s*set\s+(?:ar\w*|exec-w\w*|env\w*)\b|^\s*pip\w*\s+-d"
     # A function call anywhere after the command word (`p system("sh")`, `b f if system(..)`)
-    r"|^\s*[^\s(]+.*?(?:(?<![\w$])(?!(?:sizeof|alignof|_Alignof|offsetof|typeof|decltype)\b)"
+    # (the lookahead ends the command word in one place: no backtracking over long words)
+    r"|^\s*[^\s(]+(?=[\s(]).*?(?:(?<![\w$])(?!(?:sizeof|alignof|_Alignof|offsetof|typeof|decltype)\b)"
     r"[A-Za-z_$][\w$]*\s*\(|\)\s*\()", prefixes=True)
 _LLDB_SHELL = r"^\s*(?:pl\w*\s+sh\w*|sh\w*)\b"  # lldb too takes commands by a unique prefix
 _LLDB = _Language(
