@@ -3,7 +3,7 @@ to `text_field` / `object_field` each, give what those calls give, or the same e
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from approvald.agents import tools
@@ -40,6 +40,7 @@ def _outcome(read: object) -> object:
         return str(exc)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)  # a busy machine
 @given(PAYLOAD)
 def test_the_fields_taken_as_they_are_are_what_the_field_readers_give(doc: dict[str, object]
                                                                       ) -> None:
