@@ -21,12 +21,12 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from approvald.install.mcp_toml import edit_toml, toml_body, toml_entry
 
 WRAP = ("mcp", "wrap")
 # URL-server keys the gateway takes over (they go into its arguments), per entry format.
@@ -232,94 +232,7 @@ def unwrap_table(servers: dict[str, Any], *, file: Path, table: str,
     return edit
 
 
-# -- Codex's config.toml: edited as text, so comments and layout survive -----------------------
-
-_TABLE = re.compile(r'^\s*\[\s*([A-Za-z0-9_-]+)\s*\.\s*("(?:[^"\\]|\\.)*"|[A-Za-z0-9_-]+)\s*\]'
-                    r'\s*(?:#.*)?$')
-_ANY_TABLE = re.compile(r"^\s*\[")
-
-
-def _toml_name(token: str) -> str:
-    return json.loads(token) if token.startswith('"') else token
-
-
-def toml_string(value: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's)."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def toml_sections(text: str, servers_key: str) -> list[tuple[str, int, int]]:
-    """(server name, first line, end line) of each `[servers_key.NAME]` table; its body runs
-    to the next table header (sub-tables such as `.tools.x` belong to another header)."""
-    lines = text.splitlines(keepends=True)
-    found: list[tuple[str, int, int]] = []
-    for index, line in enumerate(lines):
-        match = _TABLE.match(line)
-        if not match or match.group(1) != servers_key:
-            continue
-        end = index + 1
-        while end < len(lines) and not _ANY_TABLE.match(lines[end]):
-            end += 1
-        found.append((_toml_name(match.group(2)), index, end))
-    return found
-
-
-def toml_entry(section: str) -> dict[str, Any] | None:
-    """The table a `[mcp_servers.NAME]` section defines (its header line dropped)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    body = section.split("\n", 1)[1] if "\n" in section else ""
-    try:
-        return tomllib.loads(body)
-    except tomllib.TOMLDecodeError:
-        return None
-
-
-def toml_body(header: str, entry: dict[str, Any]) -> str:
-    """A section holding `entry`'s plain keys (strings, lists of strings, booleans, numbers,
-    tables of strings), in its order."""
-    out = [header if header.endswith("\n") else header + "\n"]
-    for key, value in entry.items():
-        out.append(f"{key} = {_toml_literal(value)}\n")
-    return "".join(out)
-
-
-def _toml_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return toml_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{toml_string(str(k))} = {_toml_literal(v)}"
-                                for k, v in value.items()) + " }"
-    raise ValueError(f"cannot write {type(value).__name__} to TOML")
-
-
-def edit_toml(text: str, servers_key: str,
-              edit_section: Callable[[str, str], tuple[str | None, Change]]) -> tuple[str,
-                                                                                      TableEdit]:
-    """Apply `edit_section(name, section text) -> (new text or None, change)` to each server
-    section, keeping every other byte of the file."""
-    lines = text.splitlines(keepends=True)
-    edit = TableEdit()
-    for name, start, end in reversed(toml_sections(text, servers_key)):
-        section = "".join(lines[start:end])
-        trailing = ""
-        stripped = section.rstrip("\n")
-        if len(stripped) < len(section) - 1:  # keep blank lines between tables as they were
-            trailing = section[len(stripped) + 1:]
-            section = stripped + "\n"
-        new, change = edit_section(name, section)
-        edit.changes.insert(0, change)
-        if new is not None:
-            lines[start:end] = [new + trailing]
-    return "".join(lines), edit
+# -- Codex's config.toml (its text is edited by mcp_toml) -----------------------------------
 
 
 def wrap_toml(text: str, *, servers_key: str, agent: str, command: list[str], file: Path,
@@ -341,7 +254,8 @@ def wrap_toml(text: str, *, servers_key: str, agent: str, command: list[str], fi
             return None, Change(name, "not-wrapped", str(exc))
         records.put(file, servers_key, name, section, written)
         return written, Change(name, "wrapped")
-    return edit_toml(text, servers_key, wrap)
+    text, changes = edit_toml(text, servers_key, wrap)
+    return text, TableEdit(changes)
 
 
 def unwrap_toml(text: str, *, servers_key: str, file: Path,
@@ -363,7 +277,8 @@ def unwrap_toml(text: str, *, servers_key: str, file: Path,
         note = ("changed since approvald wrapped it: the server's own command line is back, "
                 "the rest is kept as it is now") if record is not None else ""
         return toml_body(section.split("\n", 1)[0], original), Change(name, "unwrapped", note)
-    return edit_toml(text, servers_key, unwrap)
+    text, changes = edit_toml(text, servers_key, unwrap)
+    return text, TableEdit(changes)
 
 
 # -- install AGENT --mcp / uninstall AGENT --mcp ----------------------------------------------
