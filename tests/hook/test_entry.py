@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from approvald.install import is_hook_entry
-from approvald.install.hooks import hook_command
+from approvald.install.hookcommand import hook_command
 from tests.support.canned import CannedDaemon, proven, unproven
 from tests.support.daemon import cli_argv, env_for, hook_payload
 from tests.support.payloads import bash_response, claude_post_tool_use

@@ -134,7 +134,7 @@ def test_the_installed_hook_imports_next_to_nothing(approvald_home: Path, agent:
     lists every module a process imports, the interpreter's own start-up included)."""
     import shlex
 
-    from approvald.install.hooks import hook_command
+    from approvald.install.hookcommand import hook_command
     from tests.support.canned import CannedDaemon, proven
 
     allow = get_agent(agent).reply(Verdict(None)).stdout.encode()
@@ -202,7 +202,7 @@ def test_the_local_check_leaves_what_it_does_not_use_unloaded(approvald_home: Pa
     """The real command install writes, with no daemon: the policy decides in the hook."""
     import shlex
 
-    from approvald.install.hooks import hook_command
+    from approvald.install.hookcommand import hook_command
 
     (approvald_home / "state").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("APPROVALD_", "XDG_"))}

@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from approvald.agents import get_agent
-from approvald.install import InstallError, approvald_command, hooks, lasting_path
+from approvald.install import InstallError, approvald_command, hookcommand, hooks, lasting_path
 from approvald.settings import DEFAULT_APPROVAL_TIMEOUT_S, HOOK_TIMEOUT_S
 from tests.support import SHARED
 
@@ -51,7 +51,7 @@ def validator() -> Draft7Validator:
 def desired_hook(command: str | None = None, timeout: int | None = None) -> dict[str, Any]:
     """The entry install writes for Claude Code."""
     assert AGENT.install is not None
-    return AGENT.install.entry(hooks.hook_command("claude-code", command),
+    return AGENT.install.entry(hookcommand.hook_command("claude-code", command),
                                timeout if timeout is not None else hooks.hook_timeout_s(AGENT.name))
 
 
@@ -200,7 +200,7 @@ def test_duplicates_and_wrong_matcher_entries_are_folded(validator: Draft7Valida
     ("prettier -w", False),
 ])
 def test_which_commands_are_ours(command: str, ours: bool) -> None:
-    assert (hooks.hook_executable(command, "claude-code") is not None) is ours
+    assert (hookcommand.hook_executable(command, "claude-code") is not None) is ours
 
 
 def test_unmerge_removes_exactly_what_merge_added(validator: Draft7Validator) -> None:
@@ -243,8 +243,8 @@ def test_command_is_absolute_and_quoted(tmp_path: Path, monkeypatch: pytest.Monk
     assert command == f"'{exe}'"
     monkeypatch.setattr(sys, "frozen", True, raising=False)  # a binary: it is its own hook
     hook = desired_hook()
-    assert hooks.hook_executable(hook["command"], "claude-code") == str(exe)
-    assert hooks.hook_files(hook["command"]) == [str(exe)]
+    assert hookcommand.hook_executable(hook["command"], "claude-code") == str(exe)
+    assert hookcommand.hook_files(hook["command"]) == [str(exe)]
     monkeypatch.setattr(sys, "argv", ["pytest"])
     assert os.path.isabs(approvald_command().strip("'").split(" ")[0])
 
@@ -259,12 +259,12 @@ def test_install_writes_the_fast_entry(tmp_path: Path, monkeypatch: pytest.Monke
     assert words[:3] == [str(python), "-I", "-S"] and words[4:] == ["hook", "claude-code"]
     assert words[3].endswith(os.path.join("approvald", "hook", "entry.py"))
     assert os.path.isfile(words[3])
-    assert hooks.hook_files(command) == [str(python), words[3]]
-    assert hooks.hook_executable(command, "claude-code") == str(python)
+    assert hookcommand.hook_files(command) == [str(python), words[3]]
+    assert hookcommand.hook_executable(command, "claude-code") == str(python)
     found = hooks.find_installed_hooks(merge({}, desired_hook()), "claude-code")
     assert found[0]["executable_exists"] is True
     gone = command.replace("entry.py", "missing.py")
-    assert hooks.hook_target(gone) is None  # not approvald's entry at all
+    assert hookcommand.hook_target(gone) is None  # not approvald's entry at all
 
 
 @pytest.mark.parametrize(("command", "ours"), [
@@ -277,7 +277,7 @@ def test_install_writes_the_fast_entry(tmp_path: Path, monkeypatch: pytest.Monke
     ("python3 -I /x/approvald/hook/entry.py extra hook claude-code", False),
 ])
 def test_which_fast_commands_are_ours(command: str, ours: bool) -> None:
-    assert (hooks.hook_executable(command, "claude-code") is not None) is ours
+    assert (hookcommand.hook_executable(command, "claude-code") is not None) is ours
 
 
 def test_homebrew_paths_go_through_opt(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from approvald.agents import get_agent
-from approvald.install import hooks, plugin
+from approvald.install import hookcommand, hooks, plugin
 from approvald.install.coverage import coverage, weakened
 from tests.support import SHARED
 
@@ -86,12 +86,12 @@ def test_install_and_uninstall_the_plugin(tmp_path: Path, approvald_home: Path,
     # Every event runs what exists; the decision goes through the hook's fast entry.
     for event, groups in hooks_file["hooks"].items():
         command = groups[0]["hooks"][0]["command"]
-        files = hooks.hook_files(command)
+        files = hookcommand.hook_files(command)
         assert files and all(os.path.isabs(f) and os.path.isfile(f) for f in files), command
-        target = hooks.hook_event_target(command)
+        target = hookcommand.hook_event_target(command)
         assert target is not None and target[2] == (None if event == "PreToolUse" else event)
     pre = hooks_file["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
-    assert hooks.hook_files(pre)[-1].endswith(os.path.join("approvald", "hook", "entry.py"))
+    assert hookcommand.hook_files(pre)[-1].endswith(os.path.join("approvald", "hook", "entry.py"))
     assert (root / ".claude-plugin" / "marketplace.json").is_file()
     assert (root / "approvald" / ".claude-plugin" / "plugin.json").is_file()
 

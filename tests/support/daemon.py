@@ -24,7 +24,7 @@ import httpx
 
 from approvald.daemon.app import create_app
 from approvald.daemon.context import DaemonContext, Engine
-from approvald.install.hooks import hook_command
+from approvald.install.hookcommand import hook_command
 from approvald.model.actions import Action
 from approvald.model.decisions import APPROVED
 from approvald.paths import Paths, get_paths

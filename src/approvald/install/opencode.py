@@ -17,7 +17,7 @@ from pathlib import Path
 
 from approvald.agents.opencode import NAME, plugin_file
 from approvald.install import InstallError, approvald_argv, hook_entry_argv
-from approvald.install.hooks import Outcome, _commit, hook_timeout_s
+from approvald.install.hooks import Outcome, commit, hook_timeout_s
 
 TEMPLATE = Path(__file__).with_name("opencode_plugin.js")
 MARKER = "// approvald-plugin: opencode sha256="
@@ -106,7 +106,7 @@ def install(scope: str | None = None, project: Path | None = None, dry_run: bool
                       command=shlex.join(argv), timeout=timeout_ms, dry_run=dry_run,
                       before=original, after=text if action != "unchanged" else original,
                       notice=NOTICE if action != "unchanged" else "")
-    return _commit(outcome, original)
+    return commit(outcome, original)
 
 
 def uninstall(scope: str | None = None, project: Path | None = None,
@@ -122,4 +122,4 @@ def uninstall(scope: str | None = None, project: Path | None = None,
                        dry_run=dry_run, before=original, after=original or "")
     outcome = Outcome(agent=NAME, action="removed", scope=scope, file=path, removed=1,
                       dry_run=dry_run, before=original, after=None)
-    return _commit(outcome, original)
+    return commit(outcome, original)

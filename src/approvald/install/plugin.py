@@ -32,13 +32,13 @@ from approvald.install import (
     write_atomic,
 )
 from approvald.install.coverage import PLUGIN_ID
+from approvald.install.hookcommand import hook_command
 from approvald.install.hooks import (
     Outcome,
-    _commit,
-    _settings_file,
-    hook_command,
+    commit,
     hook_timeout_s,
     merge,
+    settings_file,
     unmerge,
 )
 
@@ -127,7 +127,7 @@ def install_plugin(scope: str | None = None, project: Path | None = None,
                    dry_run: bool = False, command: str | None = None,
                    timeout: int | None = None, home: Path | None = None) -> Outcome:
     agent = get_agent(AGENT)
-    scope, path = _settings_file(agent, scope, project)
+    scope, path = settings_file(agent, scope, project)
     root = plugin_root(home)
     settings, original = read_settings(path)
     changed = registered(settings, root)
@@ -147,13 +147,13 @@ def install_plugin(scope: str | None = None, project: Path | None = None,
     if changed == settings:
         outcome.after = original or ""
         return outcome
-    return _commit(outcome, original)
+    return commit(outcome, original)
 
 
 def uninstall_plugin(scope: str | None = None, project: Path | None = None,
                      dry_run: bool = False, home: Path | None = None) -> Outcome:
     agent = get_agent(AGENT)
-    scope, path = _settings_file(agent, scope, project)
+    scope, path = settings_file(agent, scope, project)
     settings, original = read_settings(path)
     remaining, removed = unregistered(settings)
     root = plugin_root(home)
@@ -167,7 +167,7 @@ def uninstall_plugin(scope: str | None = None, project: Path | None = None,
         shutil.rmtree(root, ignore_errors=True)
     if not removed:
         return outcome
-    return _commit(outcome, original)
+    return commit(outcome, original)
 
 
 def _enabled(settings: dict[str, Any]) -> bool:
