@@ -36,6 +36,10 @@ LAUNCHED = [
     "at now + 1 minute <<< 'git push'", "echo '0 * * * * git push' | crontab -",
     "printf '@reboot git push\\n' | crontab -", "batch <<'EOF'\ngit push\nEOF",
     "sudo -u deploy tmux new-window 'timeout 5 git push'",
+    "stack exec -- git push", "stack --stack-yaml s.yaml exec --package x git push",
+    "cabal exec -- git push", "cabal v2-exec -w ghc-9 -- git push", "bun x git push",
+    "bun --cwd web x git push", "deno task --eval 'git push'",
+    "deno task --cwd web --eval git push",
 ]
 
 
@@ -182,3 +186,33 @@ def test_nix_runs_its_command(line: str, via: str) -> None:
                                   "nix flake update", "nix run .", "nix run"])
 def test_nix_without_a_command_runs_nothing_more(line: str) -> None:
     assert len(run(line).commands) == 1
+
+
+@pytest.mark.parametrize(("line", "argv"), [
+    ("deno run -A npm:rimraf dist", ("rimraf", "dist")),
+    ("deno run --allow-all --config deno.json npm:rimraf@5 build", ("rimraf", "build")),
+    ("deno run -A npm:@scope/tools@1.2/rm -rf build", ("rm", "-rf", "build")),
+])
+def test_deno_runs_an_npm_packages_command(line: str, argv: tuple[str, ...]) -> None:
+    """`deno run npm:PKG` runs the package's command (its bin, or the package's own name), as
+    `npx` does."""
+    assert one(run(line), argv[0]).argv == argv
+
+
+@pytest.mark.parametrize("line", ["bun -e x git push", "bun -p x git push", "deno run main.ts",
+                                  "deno task build", "stack build", "cabal build"])
+def test_own_subcommands_and_code_options_start_nothing(line: str) -> None:
+    assert not has_git_push(run(line)) and not any(c.wrappers for c in run(line).commands)
+
+
+@pytest.mark.parametrize("line", ["git diff --name-only | xargs deno fmt",
+                                  "ls *.ts | xargs bun run", "ls | xargs npm view"])
+def test_xargs_into_a_subcommand_that_starts_nothing_is_not_a_launch(line: str) -> None:
+    """Appending words to `deno fmt` cannot make it start a command: not dynamic for that."""
+    assert not any(c.dynamic == DYNAMIC_NAME for c in run(line).commands), show(run(line))
+
+
+@pytest.mark.parametrize("line", ["ls | xargs npm exec", "ls | xargs bun x", "ls | xargs deno",
+                                  "ls | xargs kubectl exec", "ls | xargs stack exec"])
+def test_xargs_into_a_launching_subcommand_is_dynamic(line: str) -> None:
+    assert any(c.dynamic == DYNAMIC_NAME for c in run(line).commands), show(run(line))

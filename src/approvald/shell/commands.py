@@ -11,6 +11,7 @@ from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
 from approvald.shell import envcmds, gitcmd, interpreters, scripts, sessions, specials
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, SimpleCommand
+from approvald.shell.peel import NO_LAUNCH
 from approvald.shell.programs import SHELLS, Globals, is_watched, strip_globals
 from approvald.shell.state import MAX_DEPTH
 from approvald.shell.words import Word
@@ -131,8 +132,8 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         name = program_name(first.text)
         handler = wrapper(name)
         peel = handler(words[1:]) if handler is not None else None
-        if peel is None:
-            if handler is not None and site.appended:
+        if peel is None or peel is NO_LAUNCH:
+            if peel is None and handler is not None and site.appended:
                 # `xargs sudo`, `xargs env`, `xargs timeout 5`: the wrapper runs what xargs
                 # appends, a command only known at run time
                 an.note_dynamic(f"{name} runs a command xargs appends at run time")

@@ -330,6 +330,8 @@ def run(an: Analyzer, name: str, words: list[Word], assignments: list[str], scop
 
     if name == "deno":
         return _deno(an, words, assignments, scope, ctx, site)
+    if name == "bun" and len(words) > 2 and words[1].text == "run" and words[2].text in _STDIN:
+        words = [words[0], *words[2:]]  # `bun run -` runs the code on stdin, as `bun -` does
     spec = spec_of(name)
     assert spec is not None
     parsed = parse(spec, words[1:])

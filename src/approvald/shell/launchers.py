@@ -16,6 +16,7 @@ from approvald.model.plain import Frozen
 from approvald.shell import sessions
 from approvald.shell.containers import CONTAINER_TOOLS
 from approvald.shell.peel import (
+    NO_LAUNCH,
     Handler,
     OptionSpec,
     Peel,
@@ -31,6 +32,8 @@ from approvald.shell.runners import (
     NPX,
     PIPX_RUN,
     UV_RUN,
+    deno_run,
+    deno_task,
     direnv_exec,
     exec_after,
     package_runner,
@@ -117,7 +120,7 @@ def subcommands(table: dict[str, Handler], program: str = "",
         if not words or not words[0].literal:
             return None
         chosen = table.get(words[0].text)
-        return chosen(words[1:]) if chosen is not None else None
+        return chosen(words[1:]) if chosen is not None else NO_LAUNCH
 
     return handler
 
@@ -292,6 +295,20 @@ def _nix_run(words: list[Word]) -> Peel | None:
     return None
 
 
+# Haskell build tools' options that take a value, before and after `exec` (`stack --stack-yaml
+# s.yaml exec -- CMD`, `cabal exec -w ghc-9 -- CMD`).
+_STACK = OptionSpec(long_value=_set(
+    "--stack-yaml", "--work-dir", "--resolver", "--snapshot", "--compiler", "--arch",
+    "--stack-root", "--package", "--rts-options", "--cwd", "--ghc-variant", "--jobs"),
+    short_value="j")
+_CABAL = OptionSpec(long_value=_set(
+    "--config-file", "--project-file", "--project-dir", "--builddir", "--with-compiler",
+    "--store-dir", "--with-hc-pkg", "--jobs"), short_value="wj")
+# bun's options that take a value (`bun -e CODE x` runs CODE: x is no subcommand there).
+_BUN = OptionSpec(short_value="epr", long_value=_set(
+    "--eval", "--print", "--preload", "--require", "--cwd", "--config", "--env-file",
+    "--tsconfig-override", "--conditions"))
+
 LAUNCHERS: dict[str, Handler] = {
     "su": _su, "runuser": _su, "sg": _sg, "flock": _flock, "script": _script, "ssh": _ssh,
     "chroot": _chroot, "tmux": sessions.tmux, "screen": sessions.screen,
@@ -387,6 +404,11 @@ LAUNCHERS: dict[str, Handler] = {
     "pnpm": subcommands({"exec": exec_after(), "dlx": exec_after()}, program="pnpm"),
     "yarn": subcommands({"exec": exec_after(), "dlx": exec_after()}, program="yarn"),
     "bundle": subcommands({"exec": exec_after()}), "direnv": subcommands({"exec": direnv_exec}),
+    "stack": subcommands({"exec": exec_after(_STACK)}, spec=_STACK),
+    "cabal": subcommands(dict.fromkeys(("exec", "v2-exec", "new-exec", "v1-exec"),
+                                       exec_after(_CABAL)), spec=_CABAL),
     "npx": package_runner, "bunx": package_runner, "uvx": package_runner,
+    "bun": subcommands({"x": package_runner}, spec=_BUN),  # `bun x` is bunx
+    "deno": subcommands({"run": deno_run, "task": deno_task}),
     **CONTAINER_TOOLS,
 }

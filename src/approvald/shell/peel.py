@@ -51,6 +51,11 @@ class Peel(Plain):
         self.writes = writes if writes is not None else []
 
 
+# A launcher's answer for a subcommand of its own that starts no command, whatever words xargs
+# appends to it (`npm view`, `deno fmt`); None says only that nothing is started as written.
+NO_LAUNCH = Peel([])
+
+
 class OptionSpec(Frozen):
     short_value: str  # -u USER / -uUSER
     long_value: frozenset[str]  # --user USER / --user=USER

@@ -1,12 +1,23 @@
 """Project runners: tools whose subcommand runs a command in the project's environment.
 
 `poetry run CMD`, `uv run CMD`, `uv tool run CMD`, `pnpm exec CMD`, `npm exec [-c CMD | -- CMD]`,
-`bundle exec`, `direnv exec DIR CMD`, `npx [-c CMD | CMD]`, `bunx`, `uvx`, `pipx run`.
+`bundle exec`, `direnv exec DIR CMD`, `npx [-c CMD | CMD]`, `bunx`, `uvx`, `pipx run`,
+`deno run npm:PKG`, `deno task --eval TEXT`.
 """
 
 from __future__ import annotations
 
-from approvald.shell.peel import Handler, OptionSpec, Peel, option_value, parse_options
+import re
+
+from approvald.shell.peel import (
+    Handler,
+    OptionSpec,
+    Peel,
+    join_words,
+    names,
+    option_value,
+    parse_options,
+)
 from approvald.shell.words import Word
 
 _NO_OPTIONS = OptionSpec()
@@ -53,3 +64,34 @@ def direnv_exec(words: list[Word]) -> Peel | None:
     if len(words) < 2:
         return None
     return Peel(words[1:], chdir=words[0])
+
+
+# deno's options that take the next word as their value (permissions take theirs glued:
+# `--allow-read=~/x`); `deno task`'s: `--cwd DIR`, `-c FILE`, `-f FILTER`.
+DENO_RUN = OptionSpec(short_value="cL", long_value=_set(
+    "--config", "--import-map", "--cert", "--location", "--seed", "--log-level", "--ext",
+    "--preload", "--require"))
+DENO_TASK = OptionSpec(short_value="cf", long_value=_set("--cwd", "--config", "--filter"))
+# npm:[@scope/]name[@version][/bin]: the package's command, by its bin name or its own name
+_NPM_SPECIFIER = re.compile(r"npm:(?:@[^/@]+/)?([^/@]+)(?:@[^/]*)?(?:/(.+))?")
+
+
+def deno_run(words: list[Word]) -> Peel | None:
+    """`deno run [-A ...] npm:rimraf ARGS` runs the package's command, as `npx rimraf ARGS`
+    does; any other script is left to the interpreter's reading of deno."""
+    _, index = parse_options(words, DENO_RUN)
+    if index < len(words):
+        match = _NPM_SPECIFIER.fullmatch(words[index].text)
+        if match and words[index].literal:
+            program = match.group(2) or match.group(1)
+            return Peel([Word(program), *words[index + 1:]], label="deno run")
+    return None
+
+
+def deno_task(words: list[Word]) -> Peel | None:
+    """`deno task --eval TEXT` runs TEXT as a task (through deno's shell); a named task is
+    read from the project's files at decision time (policy/expand.py)."""
+    options, index = parse_options(words, DENO_TASK)
+    if "--eval" in names(options) and index < len(words):
+        return Peel([], nested="deno task --eval", shell_text=join_words(words[index:]))
+    return None

@@ -30,17 +30,16 @@ __all__ = ["LAUNCHER_NAMES", "WRAPPERS", "join_words", "wrapper"]
 # The names launchers.LAUNCHERS handles (a test holds the two equal); a launcher of the same
 # name as a wrapper here takes precedence, as it did when the tables were one.
 LAUNCHER_NAMES = frozenset({
-    "arch", "aws-vault", "bundle", "bunx", "caffeinate", "catchsegv", "cgexec", "chamber",
-    "chronic", "chroot", "chrt", "dbus-run-session", "direnv", "distrobox", "docker",
-    "docker-compose", "doppler", "dotenv", "entr", "env-cmd", "fakeroot", "faketime", "firejail",
-    "flock", "gcloud", "hatch", "hyperfine", "incus", "infisical", "kubectl", "launchctl",
-    "limactl", "lxc", "ltrace", "multipass", "nerdctl", "nix", "nix-shell", "nodemon", "npm",
-    "npx", "nsenter",
-    "numactl", "oc", "op", "parallel", "pdm", "pipenv", "pipx", "pkexec", "pnpm", "podman",
-    "podman-compose", "poetry", "prlimit", "proxychains", "proxychains4", "runuser",
-    "sandbox-exec", "screen", "script", "sg", "sops", "ssh", "strace", "su", "systemd-cat",
-    "systemd-run", "taskset", "tmux", "torsocks", "trickle", "unshare", "uv", "uvx", "vagrant",
-    "valgrind", "watchexec", "wsl", "xvfb-run", "yarn",
+    "arch", "aws-vault", "bun", "bundle", "bunx", "cabal", "caffeinate", "catchsegv", "cgexec",
+    "chamber", "chronic", "chroot", "chrt", "dbus-run-session", "deno", "direnv", "distrobox",
+    "docker", "docker-compose", "doppler", "dotenv", "entr", "env-cmd", "fakeroot", "faketime",
+    "firejail", "flock", "gcloud", "hatch", "hyperfine", "incus", "infisical", "kubectl",
+    "launchctl", "limactl", "ltrace", "lxc", "multipass", "nerdctl", "nix", "nix-shell",
+    "nodemon", "npm", "npx", "nsenter", "numactl", "oc", "op", "parallel", "pdm", "pipenv",
+    "pipx", "pkexec", "pnpm", "podman", "podman-compose", "poetry", "prlimit", "proxychains",
+    "proxychains4", "runuser", "sandbox-exec", "screen", "script", "sg", "sops", "ssh", "stack",
+    "strace", "su", "systemd-cat", "systemd-run", "taskset", "tmux", "torsocks", "trickle",
+    "unshare", "uv", "uvx", "vagrant", "valgrind", "watchexec", "wsl", "xvfb-run", "yarn",
 })
 
 
