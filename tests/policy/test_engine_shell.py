@@ -94,6 +94,56 @@ def test_scripts_of_a_missing_or_broken_package_json_are_nothing(engine, tmp_pat
     assert decide(engine, "npm run deploy", str(tmp_path)).decision == ALLOW
 
 
+def test_package_scripts_are_the_projects_from_a_directory_below_it(engine, tmp_path) -> None:
+    """npm runs the script of the nearest package.json above its directory, unless a
+    node_modules directory comes first."""
+    import json
+
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"peek": "cat .env"}}))
+    (tmp_path / "src" / "lib").mkdir(parents=True)
+    for line in ("npm run peek", "bun run peek", "pnpm peek"):
+        assert decide(engine, line, str(tmp_path / "src" / "lib")).decision == DENY, line
+    (tmp_path / "src" / "node_modules").mkdir()
+    assert decide(engine, "npm run peek", str(tmp_path / "src" / "lib")).decision == ALLOW
+
+
+def test_deno_tasks_are_looked_into(engine, tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"peek": "cat .env"}}))
+    (tmp_path / "deno.jsonc").write_text("""{
+      // a JSONC file: comments and trailing commas
+      "tasks": {
+        "ship": {"command": "echo shipped", "dependencies": ["push"],},
+        "push": "git push origin main", /* the dependency */
+      },
+    }""")
+    (tmp_path / "web").mkdir()
+    for cwd in (tmp_path, tmp_path / "web"):
+        ship = decide(engine, "deno task ship", str(cwd))
+        assert (ship.decision, ship.rules) == (REQUIRE_APPROVAL, ("git-push",)), cwd
+    assert decide(engine, "deno task peek", str(tmp_path)).decision == DENY  # package.json's
+    assert decide(engine, "deno task --cwd web ship", str(tmp_path)).rules == ("git-push",)
+    assert decide(engine, "deno task nothing", str(tmp_path)).decision == ALLOW
+    (tmp_path / "other.json").write_text('{"tasks": {"peek": "echo fine"}}')
+    assert decide(engine, "deno task -c other.json peek", str(tmp_path)).decision == ALLOW
+    (tmp_path / "deno.jsonc").write_text('{"tasks": {"ship": "echo x"} /* never closed')
+    unread = decide(engine, "deno task ship", str(tmp_path))
+    assert (unread.decision, unread.rules) == (REQUIRE_APPROVAL, ("dynamic-command",))
+
+
+@pytest.mark.parametrize(("line", "decision"), [
+    ("stack exec -- rm -rf ~", DENY), ("cabal exec -- cat ~/.ssh/id_rsa", DENY),
+    ("bun x rimraf ~", DENY), ("deno run -A npm:rimraf ~", DENY),
+    ("deno task --eval 'rm -rf ~'", DENY),
+    ("echo 'require(\"child_process\").execSync(\"rm -rf ~\")' | bun run -", DENY),
+    ("echo 'console.log(1)' | bun run -", ALLOW), ("bun run dev", ALLOW),
+    ("git diff --name-only | xargs deno fmt", ALLOW),
+])
+def test_more_runners_do_not_hide_what_they_run(engine, line: str, decision: str) -> None:
+    assert decide(engine, line).decision == decision
+
+
 # Every file a finder lists under the home directory or /, handed to a reader, however the
 # names reach it: a substitution, xargs or parallel (through filters of lines), or the
 # finder's own exec.

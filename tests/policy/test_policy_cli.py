@@ -196,22 +196,24 @@ def test_init_writes_a_policy_that_checks(approvald_home, approvald_exe) -> None
     assert run(approvald_exe, "init", "--force").returncode == 0
 
 
+def decided(exe: list[str], line: str, cwd: str = "/tmp") -> tuple[str, list[str]]:
+    """(decision, rules) of `policy test -c LINE`."""
+    result = run(exe, "test", "-c", line, "--cwd", cwd)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    return out["decision"], out["rules"]
+
+
 @pytest.mark.parametrize("line", ["julia -e 'run(`rm -rf /`)'",
                                   "guile -c '(system \"rm -rf /\")'"])
 def test_code_no_scanner_reads_is_for_a_person(approvald_home, approvald_exe, line) -> None:
-    result = run(approvald_exe, "test", "-c", line, "--cwd", "/tmp")
-    assert result.returncode == 0, result.stderr
-    decided = json.loads(result.stdout)
-    assert (decided["decision"], decided["rules"]) == ("REQUIRE_APPROVAL", ["dynamic-command"])
+    assert decided(approvald_exe, line) == ("REQUIRE_APPROVAL", ["dynamic-command"])
 
 
 @pytest.mark.parametrize("line", ["find ~ | xargs cat", "find ~ | parallel cat",
                                   "fd . ~ -x cat"])
 def test_a_finders_whole_home_listing_is_not_read(approvald_home, approvald_exe, line) -> None:
-    result = run(approvald_exe, "test", "-c", line, "--cwd", "/tmp")
-    assert result.returncode == 0, result.stderr
-    decided = json.loads(result.stdout)
-    assert (decided["decision"], decided["rules"]) == ("DENY", ["secrets-whole-home"])
+    assert decided(approvald_exe, line) == ("DENY", ["secrets-whole-home"])
 
 
 @pytest.mark.parametrize(("line", "rule"), [
@@ -221,7 +223,17 @@ def test_a_finders_whole_home_listing_is_not_read(approvald_home, approvald_exe,
 ])
 def test_a_programs_shell_escape_is_judged_as_a_shell_line(approvald_home, approvald_exe, line,
                                                            rule) -> None:
-    result = run(approvald_exe, "test", "-c", line, "--cwd", "/tmp")
-    assert result.returncode == 0, result.stderr
-    decided = json.loads(result.stdout)
-    assert (decided["decision"], decided["rules"]) == ("DENY", [rule])
+    assert decided(approvald_exe, line) == ("DENY", [rule])
+
+
+@pytest.mark.parametrize(("line", "rule"), [
+    ("bun x rimraf ~", "wipe-rm-root"), ("deno run -A npm:rimraf ~", "wipe-rm-root"),
+    ("stack exec -- rm -rf ~", "wipe-rm-root"), ("deno task wipe", "wipe-rm-root"),
+    ("cd web/src && npm run wipe", "wipe-rm-root"),
+])
+def test_runners_and_project_tasks_are_judged_by_what_they_run(approvald_home, approvald_exe,
+                                                               tmp_path, line, rule) -> None:
+    (tmp_path / "web" / "src").mkdir(parents=True)
+    (tmp_path / "web" / "package.json").write_text('{"scripts": {"wipe": "rm -rf ~"}}')
+    (tmp_path / "deno.jsonc").write_text('{"tasks": {"wipe": "rm -rf ~",}, // JSONC\n}')
+    assert decided(approvald_exe, line, str(tmp_path)) == ("DENY", [rule])

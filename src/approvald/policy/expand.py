@@ -2,10 +2,13 @@
 
 - `approvald exec --lease ID --env VAR -- CMD ...` runs CMD.
 - `npm run deploy` (also `npm test|start|stop|restart`, pnpm, yarn, bun) runs the `deploy`
-  script of the package.json in its directory, with its `pre`/`post` scripts; `npm install`
-  (`ci`, `yarn`, `pnpm install`) without package names runs the project's install lifecycle
-  (`preinstall`, `install`, `postinstall`, `prepare`). The script text is analysed like any
-  shell line, so `"deploy": "git push && npm publish"` is a push and a publish.
+  script of the package.json of its project (the nearest above its directory, as npm finds
+  it), with its `pre`/`post` scripts, in the project's directory; `npm install` (`ci`, `yarn`,
+  `pnpm install`) without package names runs the project's install lifecycle (`preinstall`,
+  `install`, `postinstall`, `prepare`). The script text is analysed like any shell line, so
+  `"deploy": "git push && npm publish"` is a push and a publish.
+- `deno task deploy` runs the `deploy` task of the nearest deno.json/deno.jsonc (after the
+  tasks it depends on), else the package.json script of that name (`policy/denotasks.py`).
 - `git NAME` where NAME is no git command runs the alias NAME from the repository's
   `.git/config` or the user's git config; settings there that hold commands (`core.pager`,
   `core.fsmonitor`, `core.sshCommand`, filters, ...) are analysed for every git command.
@@ -24,6 +27,7 @@ from functools import lru_cache
 
 from approvald import shell
 from approvald.model.plain import Plain
+from approvald.policy import denotasks
 from approvald.shell.gitcmd import GIT_BUILTINS, setting_command
 from approvald.shell.model import DYNAMIC_NAME, SimpleCommand
 
@@ -45,7 +49,7 @@ _OWN_COMMANDS = frozenset({
     "rebuild", "store", "patch", "import", "fetch", "env", "server", "setup",
 })
 _PNPM_ONLY = frozenset({"deploy"})
-_EXPANDING = _SCRIPT_RUNNERS | {"approvald", "git"}  # the programs `expand` looks into
+_EXPANDING = _SCRIPT_RUNNERS | {"approvald", "git", "deno"}  # the programs `expand` looks into
 
 
 class Budget(Plain):
@@ -102,11 +106,11 @@ def expand(commands: list[SimpleCommand], home: str) -> list[SimpleCommand]:
 
 
 def _nested(text: str, cmd: SimpleCommand, home: str, via: str, budget: Budget,
-            counted: bool = False) -> list[SimpleCommand]:
+            counted: bool = False, cwd: str | None = None) -> list[SimpleCommand]:
     if not counted and not budget.take(text):
         return []
     return [c.changed(depth=c.depth + cmd.depth + 1, via=via)
-            for c in shell.analyze(text, cmd.cwd, home).commands]
+            for c in shell.analyze(text, cwd or cmd.cwd, home).commands]
 
 
 def _approvald_exec(cmd: SimpleCommand, home: str, budget: Budget) -> list[SimpleCommand]:
@@ -144,6 +148,21 @@ def _installs(cmd: SimpleCommand) -> bool:
     return not any(not a.startswith("-") for a in cmd.args[1:])
 
 
+def _package_root(directory: str) -> str | None:
+    """The project directory npm finds from `directory`: the nearest one above it (itself
+    included) with a package.json, unless a node_modules directory comes first."""
+    current = directory
+    while True:
+        if os.path.isfile(os.path.join(current, "package.json")):
+            return current
+        if os.path.isdir(os.path.join(current, "node_modules")):
+            return None
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
 def _scripts(directory: str) -> dict[str, str] | None:
     """The package.json scripts; None when the file is too large to read (npm would still run
     it, so what it runs is unknown)."""
@@ -161,33 +180,84 @@ def _scripts(directory: str) -> dict[str, str] | None:
     return {k: v for k, v in scripts.items() if isinstance(k, str) and isinstance(v, str)}
 
 
+class _Steps(Plain):
+    """What a command runs from its project's files: the directory they run in, the label
+    of each step, and each step's (name, command line)."""
+
+    directory: str
+    via: str
+    steps: list[tuple[str, str]]
+
+    def __init__(self, directory: str, via: str, steps: list[tuple[str, str]]) -> None:
+        self.directory = directory
+        self.via = via
+        self.steps = steps
+
+
+def _project_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
+    """The steps `cmd` runs from package.json or deno.json; a string says why what it runs
+    cannot be known; None: it runs nothing from them."""
+    name: str | None
+    if cmd.program == "deno":
+        task = denotasks.task_of(cmd.args)
+        if task is None:
+            return None
+        name, given = task
+        config = denotasks.find_config(cmd.cwd, given)
+        if config is not None:
+            try:
+                tasks = denotasks.read_tasks(config)
+            except denotasks.Unreadable as exc:
+                return str(exc)
+            if name in tasks:
+                return _Steps(os.path.dirname(config), "deno task",
+                              denotasks.task_steps(tasks, name, depth))
+        installs = False
+    else:
+        name = script_name(cmd)
+        installs = name is None and _installs(cmd)
+        if name is None and not installs:
+            return None
+    root = _package_root(cmd.cwd)
+    if root is None:
+        return None
+    scripts = _scripts(root)
+    if scripts is None:
+        return f"{os.path.join(root, 'package.json')} is larger than {MAX_PACKAGE_JSON_BYTES} bytes"
+    steps = _INSTALL_STEPS if installs else (f"pre{name}", name, f"post{name}")
+    return _Steps(root, f"{cmd.program} run", [(s, scripts[s]) for s in steps if s in scripts])
+
+
 def _package_scripts(cmd: SimpleCommand, home: str, depth: int,
                      budget: Budget) -> list[SimpleCommand]:
-    name = script_name(cmd)
-    installs = name is None and _installs(cmd)
-    if (name is None and not installs) or depth <= 0 or budget.exceeded:
+    if cmd.program not in _SCRIPT_RUNNERS and cmd.program != "deno":
         return []
-    scripts = _scripts(cmd.cwd)
-    if scripts is None:
-        budget.exceeded = True
+    if depth <= 0 or budget.exceeded:
         return []
-    steps = _INSTALL_STEPS if installs else (f"pre{name}", name, f"post{name}")
+    found_steps = _project_steps(cmd, depth)
+    if found_steps is None:
+        return []
+    if isinstance(found_steps, str):
+        return [_unknown(cmd, found_steps)]
     found: list[SimpleCommand] = []
-    for step in steps:
-        text = scripts.get(step or "")
-        if text is None:
-            continue
+    for step, text in found_steps.steps:
         if not budget.take(text):  # every reference counts, even to a script seen before
             return found
-        if not budget.first_time((cmd.cwd, step or "")):
+        if not budget.first_time((found_steps.directory, step)):
             continue
-        nested = _nested(text, cmd, home, f"{cmd.program} run {step}", budget, counted=True)
+        nested = _nested(text, cmd, home, f"{found_steps.via} {step}", budget, counted=True,
+                         cwd=found_steps.directory)
         found += nested
         for inner in nested:  # a script that runs another script
             found += _package_scripts(inner, home, depth - 1, budget)
             if budget.exceeded:
                 return found
     return found
+
+
+def _unknown(cmd: SimpleCommand, why: str) -> SimpleCommand:
+    return SimpleCommand(argv=("<unanalyzed>",), program="<unanalyzed>", args=(), cwd=cmd.cwd,
+                         dynamic=DYNAMIC_NAME, text=f"{cmd.text}: {why}")
 
 
 # --- git configuration files -----------------------------------------------------------------
