@@ -79,6 +79,9 @@ def test_code_that_runs_something_only_known_at_run_time_is_dynamic(line: str) -
     "mix run -e 'File.rm_rf!(\"/\")'", "mix run --eval 'x'", "crystal eval 'system \"x\"'",
     "echo x | crystal eval", "crystal e 'system \"x\"'", "crystal ev 'x'",
     "emacsclient -e '(shell-command \"rm -rf /\")'", "emacsclient -n --eval '(x)'",
+    "echo 'import System.Process' | ghci", "echo 'system \"x\"' | crystal i",
+    "echo x | crystal interactive", "echo 'System.IO.File.Delete \"x\"' | dotnet fsi",
+    "echo x | dotnet fsi --quiet",
 ])
 def test_code_in_a_language_approvald_does_not_read_is_dynamic(line: str) -> None:
     analysis = run(line)
@@ -86,7 +89,7 @@ def test_code_in_a_language_approvald_does_not_read_is_dynamic(line: str) -> Non
         "julia", "elixir", "erl", "racket", "guile", "sbcl", "groovy", "scala", "kotlin",
         "clisp", "kotlinc", "clojure", "bb", "jshell", "jrunscript", "scala-cli", "raku",
         "perl6", "ghc", "ghci", "octave", "octave-cli", "emacs", "emacsclient", "mix",
-        "crystal")]
+        "crystal", "dotnet")]
     assert ran and all(c.dynamic == DYNAMIC_NAME for c in ran), show(analysis)
     assert any("which approvald does not read" in d for d in analysis.dynamic), show(analysis)
 
@@ -102,6 +105,8 @@ def test_code_in_a_language_approvald_does_not_read_is_dynamic(line: str) -> Non
     "mix run priv/seeds.exs", "crystal build src/main.cr", "crystal spec",
     "crystal spec -e 'parses x'", "emacsclient -n notes.txt",
     "printf 'main' > Main.hs && ghc Main.hs", "echo hi > n.txt && emacs n.txt",
+    "ghci", "ghci x.hs", "echo x | ghc Main.hs", "crystal i", "crystal i x.cr", "dotnet fsi",
+    "dotnet fsi script.fsx", "echo x | dotnet fsi x.fsx", "echo x | dotnet test",
 ])
 def test_those_languages_with_no_code_given_are_not(line: str) -> None:
     analysis = run(line)

@@ -39,18 +39,19 @@ class Spec(Frozen):
     plus_commands: bool  # vim +CMD
     rest_is_code: bool  # pwsh -Command: the rest of the line is the code
     whole_words: bool  # an option is a whole word, never a cluster: `-version`, `-pa DIR`
+    repl: frozenset[str]  # subcommands that, given nothing more, read code from stdin
 
     def __init__(self, language: str, code: frozenset[str] = frozenset(),
                  values: frozenset[str] = frozenset(), optional: str = "",
                  files: frozenset[str] = frozenset(), module: str = "",
                  operand_code: bool = False, operand_file: bool = True, code_stops: bool = True,
                  plus_commands: bool = False, rest_is_code: bool = False,
-                 whole_words: bool = False) -> None:
+                 whole_words: bool = False, repl: frozenset[str] = frozenset()) -> None:
         self.__dict__.update(language=language, code=code, values=values, optional=optional,
                              files=files, module=module, operand_code=operand_code,
                              operand_file=operand_file, code_stops=code_stops,
                              plus_commands=plus_commands, rest_is_code=rest_is_code,
-                             whole_words=whole_words)
+                             whole_words=whole_words, repl=repl)
 
 
 def _set(*names: str) -> frozenset[str]:
@@ -105,7 +106,8 @@ _RAKU = Spec("raku", _set("-e"), _set("-I", "-M", "--target", "--output", "--doc
              code_stops=False)
 _RUNGHC = Spec("haskell", _set("-e"), _set("-o", "-i", "-package", "-package-db", "-outputdir",
                                            "-odir", "-hidir", "-x"), whole_words=True)
-_GHC = _RUNGHC.changed(operand_file=False)  # ghc compiles its operands; runghc runs one
+# ghc compiles its operands; runghc runs one, and ghci loads one (given none, it runs its input)
+_GHC = _RUNGHC.changed(operand_file=False)
 _OCTAVE = Spec("octave", _set("--eval"), _set("--path", "-p", "--exec-path", "--image-path",
                                                "--info-file", "--info-program"),
                whole_words=True)
@@ -117,7 +119,8 @@ _EMACS = Spec("lisp", _set("--eval", "-eval", "--execute", "-execute"),
 # Subcommands that take code: `mix run -e CODE`, `crystal eval CODE` (or code on stdin).
 _MIX = Spec("elixir", _set("-e", "--eval"), operand_file=False, whole_words=True)
 # crystal takes a subcommand by any prefix (`crystal e CODE`: eval comes first among `e...`)
-_CRYSTAL = Spec("crystal", _set("eval", "eva", "ev", "e"), operand_file=False, whole_words=True)
+_CRYSTAL = Spec("crystal", _set("eval", "eva", "ev", "e"), operand_file=False, whole_words=True,
+                repl=_set("i", "interactive"))
 # emacsclient -e/--eval: the running Emacs evaluates its operands
 _EMACSCLIENT = _EMACS.changed(code=_set("-e", "--eval"), values=_set(
     "-s", "--socket-name", "-f", "--server-file", "-a", "--alternate-editor", "-d", "--display",
@@ -141,7 +144,7 @@ SPECS: dict[str, Spec] = {
     "sbcl": _LISP, "clisp": _CLISP, "groovy": _JVM, "scala": _JVM, "kotlin": _JVM,
     "kotlinc": _JVM, "jshell": _JVM, "clojure": _JVM, "clj": _JVM, "bb": _JVM,
     "jrunscript": _JVM, "scala-cli": _JVM, "ts-node": _NODE, "tsx": _NODE,
-    "raku": _RAKU, "perl6": _RAKU, "rakudo": _RAKU, "ghc": _GHC, "ghci": _GHC,
+    "raku": _RAKU, "perl6": _RAKU, "rakudo": _RAKU, "ghc": _GHC, "ghci": _RUNGHC,
     "runghc": _RUNGHC, "runhaskell": _RUNGHC, "octave": _OCTAVE, "octave-cli": _OCTAVE,
     "emacs": _EMACS, "emacsclient": _EMACSCLIENT, "mix": _MIX, "crystal": _CRYSTAL,
 }
@@ -264,7 +267,8 @@ def parse(spec: Spec, words: list[Word]) -> Parsed:
     if spec.operand_code and not parsed.files and operands:
         parsed.code.append(operands[0])
     elif parsed.files or not spec.operand_file:
-        pass
+        # `crystal i` alone is a REPL: piped in, its input is the program
+        parsed.stdin_code = len(operands) == 1 and operands[0].text in spec.repl
     elif operands:
         first = operands[0]
         if first.literal and first.text in _STDIN:

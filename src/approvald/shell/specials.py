@@ -2,12 +2,13 @@
 eval and trap run text, find and fd run commands on what they find, source, at, crontab and
 make run scripts, cd moves the directory, alias and `hash -p` bind names, PowerShell's file and
 web cmdlets run the POSIX commands they amount to, and the shell escapes of sqlite3, psql,
-mysql, gdb and lldb run shell lines."""
+mysql, gdb and lldb run shell lines; `dotnet fsi` runs F# from its input."""
 
 from __future__ import annotations
 
 from approvald.model.actions import normalize_path
 from approvald.shell import commands, escapes, finders, powershell, scripts
+from approvald.shell.model import DYNAMIC_NAME
 from approvald.shell.peel import join_words
 from approvald.shell.words import Word
 
@@ -68,6 +69,18 @@ def _alias(an: Analyzer, name: str, words: list[Word], assignments: list[str], s
     return None
 
 
+def _dotnet(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+            ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    """`dotnet fsi` with input and no script (an `.fsx` operand) runs its input as F#, which
+    approvald does not read; a script of the project's is not read, as `python3 x.py` is not."""
+    rest = [w for w in words[1:] if not w.text.startswith("-")]
+    if not rest or rest[0].text != "fsi" or stdin is None or any(
+            w.text.endswith((".fsx", ".fsscript")) for w in rest[1:]):
+        return None
+    an.note_dynamic("dotnet fsi runs F# code from its input, which approvald does not read")
+    return commands.emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
+
+
 def _hash(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
           ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
     remember_hashed(words[1:], scope)
@@ -83,7 +96,7 @@ HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, 
     "alias": _alias, "hash": _hash,
     **dict.fromkeys((*powershell.CMDLETS, *powershell.EVALUATORS, *powershell.WINDOWS_ALIASES),
                     powershell.run),
-    "cmd": powershell.cmd_shell,
+    "cmd": powershell.cmd_shell, "dotnet": _dotnet,
     **dict.fromkeys(escapes.LANGUAGES, escapes.run),
 }
 
