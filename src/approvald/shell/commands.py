@@ -158,7 +158,8 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
                 an.note_dynamic(f"{name} may run text xargs appends at run time")
                 dynamic = DYNAMIC_NAME
             texts = [site.filled(t) for t in texts]  # `xargs -I{} su -c {}`
-            listed = _listing(an, stdin) if peel.nested == "parallel" else None
+            listed = an.printers.listing(an.commands, stdin) \
+                if peel.nested == "parallel" else None
             if listed is not None:  # `find ~/.ssh | parallel cat` runs `cat $(find ~/.ssh)`
                 texts = [Word(t.text.replace(sessions.PARALLEL_ARGUMENT, listed), t.literal)
                          for t in texts]
@@ -187,8 +188,10 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             if peel.input_names is not None and stdin is not None and stdin.text:
                 for name in peel.input_names(stdin.text):  # `echo PATH | xargs cat`
                     an.add_path(Word(name), site.cwd, "read", "xargs input")
-            listed = _listing(an, stdin) \
-                if peel.nested == "xargs" and not peel.stdin_through else None
+            listed = None
+            if peel.nested == "xargs":  # the names it reads: its input, or -a's file
+                listed = an.printers.listing(an.commands, scripts.written(
+                    an, peel.reads[0], site.cwd) if peel.stdin_through else stdin)
             if listed is not None:
                 # `find ~/.ssh | xargs cat` appends the file names `cat $(find ~/.ssh)` has,
                 # `xargs -I{} cat {}` puts them in place of {}
@@ -207,18 +210,6 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
     if not words:
         return None
     return dispatch(an, words, assignments, scope, ctx, site, stdin, name)
-
-
-# Programs that print file names: what xargs appends from them is read as their substitution.
-_LISTERS = frozenset({"find", "fd", "fdfind", "ls", "locate", "plocate"})
-
-
-def _listing(an: Analyzer, stdin: Word | None) -> str | None:
-    """`$(LISTER ...)` when a lister of this line printed `stdin`: the names it carries."""
-    printer = an.printers.printer(an.commands, stdin)
-    if printer is None or printer.program not in _LISTERS or not printer.text:
-        return None
-    return f"$({printer.text})"
 
 
 def _expanded(an: Analyzer, key: str, words: list[Word], scope: Scope, ctx: Ctx, via: str,

@@ -3,7 +3,9 @@
 `find ~/.ssh | xargs cat` runs `cat` on what find prints: the pipe's text is unknown, but
 xargs appends what `cat $(find ~/.ssh)` has in its place (see `commands.run_argv`). Each
 unknown output is a word of its own, remembered with the command that printed it; a filter of
-lines (`find ~/.ssh | sort | xargs cat`) passes on the command that printed its input.
+lines (`find ~/.ssh | sort | xargs cat`) passes on the command that printed its input. A file
+the line writes that output to (`find ~ > list`) holds the same word, and so do the lines a
+`read` takes from it (`find ~ | while read f; do cat "$f"; done`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from approvald.shell.words import Word
 # Programs that print some of their input lines as they are (in another order, or fewer).
 LINE_FILTERS = frozenset({"sort", "uniq", "head", "tail", "grep", "egrep", "fgrep", "rg",
                           "shuf", "tac"})
+# Programs that print file names: what is read from them is read as their substitution.
+LISTERS = frozenset({"find", "fd", "fdfind", "ls", "locate", "plocate"})
 
 
 class Printers:
@@ -23,6 +27,7 @@ class Printers:
 
     def __init__(self) -> None:
         self._by_word: dict[int, tuple[Word, int]] = {}
+        self.last: Word | None = None  # the unknown output made last (a pipeline's ends with it)
 
     def output(self, commands: list[SimpleCommand], outcome: Outcome | None,
                stdin: Word | None) -> Word:
@@ -36,6 +41,7 @@ class Printers:
                 index = before
         word = Word("", False)
         self._by_word[id(word)] = (word, index)
+        self.last = word
         return word
 
     def printer(self, commands: list[SimpleCommand], stdin: Word | None) -> SimpleCommand | None:
@@ -46,3 +52,14 @@ class Printers:
     def _index(self, word: Word | None) -> int | None:
         found = self._by_word.get(id(word)) if word is not None else None
         return found[1] if found is not None and found[0] is word else None
+
+    def listing(self, commands: list[SimpleCommand], stdin: Word | None) -> str | None:
+        """The file names `stdin` carries, as a run-time value: `$(LISTER ...)` when a lister of
+        this line printed it, or the text of a substitution that stands for it (`<<<
+        "$(find ~)"`); None when it carries no names known to be a listing."""
+        printer = self.printer(commands, stdin)
+        if printer is not None:
+            return f"$({printer.text})" if printer.program in LISTERS and printer.text else None
+        if stdin is not None and not stdin.literal and ("$(" in stdin.text or "`" in stdin.text):
+            return stdin.text
+        return None

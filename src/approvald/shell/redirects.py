@@ -7,7 +7,7 @@ handled where it shows (see the comments).
 from __future__ import annotations
 
 from approvald.shell.model import Redirect
-from approvald.shell.state import REDIRECTS, Ctx, Redirections, Scope
+from approvald.shell.state import REDIRECTS, Ctx, Outcome, Redirections, Scope
 from approvald.shell.words import heredoc_text
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -95,7 +95,14 @@ def file_redirect(an: Analyzer, node: Node, ctx: Ctx, visit: Visit, cwd: str,
         found.words.extend(ctx.reader.words(extra, visit))
     if targets[0] is node:
         return None
+    start, printed = len(an.commands), an.printers.last
     word = ctx.reader.word(targets[0], visit)
+    if targets[0].type == "process_substitution" and operator == "<" and descriptor in ("", "0"):
+        # `< <(find ~)`: what is read is what its last command, or pipeline, printed (see
+        # `pipes.Printers`)
+        last = len(an.commands) - 1
+        found.stdin = an.printers.last if an.printers.last is not printed else \
+            an.printers.output(an.commands, Outcome(last if last >= start else None), None)
     duplicated = word.literal and (word.text.rstrip("-").isdigit() or word.text in ("-", ""))
     if operator in (">&", "<&", ">&-", "<&-") and duplicated:
         return None  # a file descriptor duplicated or closed, not a file

@@ -123,7 +123,10 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
             dynamic, script = DYNAMIC_NAME, None
     position = emit(an, words, assignments, ctx, site, dynamic=dynamic)
     if script is not None and script.text:
-        walk_nested(an, script.text, scope.copy(), ctx, via, site)
+        inner = scope.copy()
+        if script is not stdin:  # its commands read the shell's input (`| sh -c 'xargs cat'`)
+            inner.stdin = stdin
+        walk_nested(an, script.text, inner, ctx, via, site)
     return position
 
 

@@ -1,13 +1,14 @@
 """What `commands.dispatch` does for programs it treats specially, beyond reporting them:
 eval and trap run text, find and fd run commands on what they find, source, at, crontab and
-make run scripts, cd moves the directory, alias and `hash -p` bind names, PowerShell's file and
-web cmdlets run the POSIX commands they amount to, and the shell escapes of sqlite3, psql,
-mysql, gdb and lldb run shell lines; `dotnet fsi` runs F# from its input."""
+make run scripts, cd moves the directory, alias and `hash -p` bind names, `read` takes a
+finder's names (`namelists.py`), PowerShell's file and web cmdlets run the POSIX commands they
+amount to, the shell escapes of sqlite3, psql, mysql, gdb and lldb run shell lines, and
+`dotnet fsi` runs F# from its input."""
 
 from __future__ import annotations
 
 from approvald.model.actions import normalize_path
-from approvald.shell import commands, escapes, finders, powershell, scripts
+from approvald.shell import commands, escapes, finders, namelists, powershell, scripts
 from approvald.shell.model import DYNAMIC_NAME
 from approvald.shell.peel import join_words
 from approvald.shell.words import Word
@@ -93,7 +94,7 @@ HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, 
     "source": scripts.source, ".": scripts.source,
     **dict.fromkeys(("at", "batch", "crontab", "atq", "atrm"), scripts.scheduled),
     "make": scripts.make, "gmake": scripts.make, "cd": _cd, "pushd": _cd, "popd": _cd,
-    "alias": _alias, "hash": _hash,
+    "alias": _alias, "hash": _hash, "read": namelists.read,
     **dict.fromkeys((*powershell.CMDLETS, *powershell.EVALUATORS, *powershell.WINDOWS_ALIASES),
                     powershell.run),
     "cmd": powershell.cmd_shell, "dotnet": _dotnet,

@@ -64,20 +64,24 @@ class Scope(Plain):
     # the value is only known at run time. Names not here come from the environment.
     vars: dict[str, Word]
     exported: set[str]  # names later commands get in their env
+    # What a command reads that no pipe or redirect of its own feeds: the input of the loop,
+    # group or inner shell it is in (`find ~ | while read f; ...`, `find ~ | sh -c 'xargs cat'`).
+    stdin: Word | None
 
     def __init__(self, cwd: str, oldpwd: str | None = None, stack: list[str] | None = None,
                  aliases: dict[str, str] | None = None, vars: dict[str, Word] | None = None,
-                 exported: set[str] | None = None) -> None:
+                 exported: set[str] | None = None, stdin: Word | None = None) -> None:
         self.cwd = cwd
         self.oldpwd = oldpwd
         self.stack = stack if stack is not None else []
         self.aliases = aliases if aliases is not None else {}
         self.vars = vars if vars is not None else {}
         self.exported = exported if exported is not None else set()
+        self.stdin = stdin
 
     def copy(self) -> Scope:
         return Scope(self.cwd, self.oldpwd, list(self.stack), dict(self.aliases),
-                     dict(self.vars), set(self.exported))
+                     dict(self.vars), set(self.exported), self.stdin)
 
     def environment(self) -> list[str]:
         """`NAME=value` of what the line exported, for the commands that inherit it."""

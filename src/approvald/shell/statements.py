@@ -87,10 +87,7 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
             words.extend(Word(token) for token in tokens if token == "-")
     found = redirects.read_redirects(an, redirect_nodes, scope, ctx, scope.cwd)
     words.extend(found.words)
-    if found.stdin is not None:
-        stdin = found.stdin
-    elif found.stdin_file is not None:
-        stdin = an.written.get(found.stdin_file)  # (not the pipe: bash uses the file)
+    stdin = input_of(an, found, stdin if stdin is not None else scope.stdin)
     if not words and not found.redirects:  # `X=1 Y=2`: the shell itself keeps them
         for name, _, value in assigned:
             set_var(scope, name, value)
@@ -101,7 +98,7 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
         an.flow(start, index, index, index + 1)  # substitutions feed the command
     outcome = Outcome(index, output.stdout_of(an, index, stdin))
     record_argument_files(an, index, stdin)
-    record_output_files(an, found, outcome)
+    record_output_files(an, found, outcome, stdin)
     continue_after(an, found, outcome, scope, ctx)
     return outcome
 
@@ -122,20 +119,24 @@ def plain_statement(an: Analyzer, text: str, scope: Scope, depth: int, via: str,
     an.step()  # as the walk counts a program and its command
     an.step()
     start = len(an.commands)
-    index = commands.run_argv(an, words, [], scope, ctx, text=text.strip())
+    index = commands.run_argv(an, words, [], scope, ctx, text=text.strip(), stdin=scope.stdin)
     if index is not None and start < index:  # (`env GIT_PAGER=...`: as handle_command says)
         an.flow(start, index, index, index + 1)
-    outcome = Outcome(index, output.stdout_of(an, index, None))
-    record_argument_files(an, index, None)
+    outcome = Outcome(index, output.stdout_of(an, index, scope.stdin))
+    record_argument_files(an, index, scope.stdin)
     return outcome
 
 
-def record_output_files(an: Analyzer, found: Redirections, outcome: Outcome) -> None:
-    """`cat > x.sh <<EOF`: later commands of the line that run x.sh run this text."""
+def record_output_files(an: Analyzer, found: Redirections, outcome: Outcome,
+                        stdin: Word | None = None) -> None:
+    """`cat > x.sh <<EOF`: later commands of the line that run x.sh run this text; `find ~ >
+    list`: what reads list reads find's names (see `pipes.Printers`)."""
     for path, append in found.stdout_files:
         content = outcome.stdout
-        if content is None or append or outcome.index is None:
-            content = Word(content.text if content is not None else "", False)
+        if content is None:
+            content = an.printers.output(an.commands, outcome, stdin)
+        elif append or outcome.index is None:
+            content = Word(content.text, False)
         an.written[path] = content
 
 
@@ -159,6 +160,16 @@ def record_argument_files(an: Analyzer, index: int | None, stdin: Word | None) -
         written[path] = content
 
 
+def input_of(an: Analyzer, found: Redirections, stdin: Word | None) -> Word | None:
+    """What a statement with redirects `found` reads when `stdin` feeds it: a here-document,
+    here-string or process substitution, a file the line wrote, else `stdin`."""
+    if found.stdin is not None:
+        return found.stdin
+    if found.stdin_file is not None:
+        return an.written.get(found.stdin_file)  # (not the pipe: bash uses the file)
+    return stdin
+
+
 def handle_redirected(an: Analyzer, node: Node, scope: Scope, ctx: Ctx,
                       stdin: Word | None = None) -> Outcome:
     body = node.child_by_field_name("body")
@@ -177,14 +188,19 @@ def handle_redirected(an: Analyzer, node: Node, scope: Scope, ctx: Ctx,
         an.walk(body, scope, ctx)
         if last is not None and an.adopted.pop(last.id, None) is None:
             return Outcome(None)  # taken by `b`
-    elif body is not None:
-        an.walk(body, scope, ctx)
+    found = None
+    if body is not None and body.type not in ("list", "pipeline"):
+        # a loop or group: its redirects first, as bash opens them before it runs; what they
+        # feed is what its commands read (`while read f; do ...; done < <(find ~)`)
+        found = redirects.read_redirects(an, redirect_nodes, scope, ctx, cwd)
+        an.walk_fed(body, scope, ctx, input_of(an, found, stdin))
     target = None
     for index in range(len(an.commands) - 1, start - 1, -1):
         if an.commands[index].depth == ctx.depth:
             target = index
             break
-    found = redirects.read_redirects(an, redirect_nodes, scope, ctx, cwd)
+    if found is None:
+        found = redirects.read_redirects(an, redirect_nodes, scope, ctx, cwd)
     if target is not None and found.redirects:
         command = an.commands[target]
         an.commands[target] = command.changed(redirects=command.redirects + tuple(found.redirects))

@@ -369,7 +369,13 @@ class Analyzer:
             # inside a here-document redirect tree-sitter reads `| sh && b` as `| (sh && b)`
             self.walk_list(node, scope, ctx, stdin)
             return None
-        return self.walk(node, scope, ctx)
+        if stdin is None:
+            return self.walk(node, scope, ctx)
+        outer, scope.stdin = scope.stdin, stdin  # a loop or group: what its commands read
+        try:
+            return self.walk(node, scope, ctx)
+        finally:
+            scope.stdin = outer
 
     def walk_substitution(self, node: Node, scope: Scope, ctx: Ctx, via: str) -> Word | None:
         """Walk `$(...)`, backticks or `<(...)`; what a command substitution prints, when

@@ -227,6 +227,8 @@ class WordReader:
         if value is not None and value.literal:
             out.append((value.text, QUOTED if quoted else SPLIT))
             return
+        if value is not None and ("$(" in value.text or "`" in value.text):
+            text = value.text  # `F=$(find ~); cat $F` reads what `cat $(find ~)` does
         out.append((text, DYNAMIC))
         if node.type == "expansion":
             visit(node, "")  # ${X:-$(cmd)} runs cmd
