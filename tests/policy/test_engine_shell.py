@@ -188,15 +188,18 @@ def test_a_finders_listing_elsewhere_is_read_as_before(engine, line: str) -> Non
 
 
 # The same names reaching a reader by other means: a `read` loop, an inner shell or group that
-# reads the pipe, a file written first.
+# reads the pipe, an archiver that reads names from its input or a file, a file written first.
 @pytest.mark.parametrize("line", [
     'find ~ | while read f; do cat "$f"; done',
     "find ~ -print0 | while IFS= read -r -d '' f; do base64 \"$f\"; done",
     'while read -r f; do cat "$f"; done < <(find ~)',
     'while read f; do cat "$f"; done <<< "$(find ~)"', "F=$(find ~); cat $F",
     "find ~ | sh -c 'xargs cat'", "find ~ | bash -c 'while read f; do cat \"$f\"; done'",
-    "find ~ | { xargs cat; }", "find ~ > /tmp/f; xargs cat < /tmp/f",
+    "find ~ | { xargs cat; }", "find ~ | tar -cf - -T -", "find ~ | tar -czf o.tgz --files-from=-",
+    "find ~ | tar -cf - --null -T /dev/stdin", "find ~/.ssh | cpio -o",
+    "find ~ | cpio -o > h.cpio", "find ~ | zip -@ out.zip", "find ~ > /tmp/f; xargs cat < /tmp/f",
     "find ~ > /tmp/f; xargs -a /tmp/f cat", "find ~ > /tmp/f; xargs --arg-file=/tmp/f cat",
+    "find ~ > /tmp/f; tar -cf o.tar -T /tmp/f",
 ])
 def test_a_finders_names_read_by_other_means_are_not_read(engine, line: str) -> None:
     assert decide(engine, line).decision == DENY
@@ -204,9 +207,10 @@ def test_a_finders_names_read_by_other_means_are_not_read(engine, line: str) -> 
 
 @pytest.mark.parametrize("line", [
     "find . -name '*.py' | xargs grep x", 'git ls-files | while read f; do wc -l "$f"; done',
-    'ls | while read f; do echo "$f"; done',
-    'find . -name "*.py" | while read f; do cat "$f"; done',
-    'find ~ | while read f; do echo "$f"; done',
+    "find . -type f | tar -cf out.tar -T -", 'ls | while read f; do echo "$f"; done',
+    'find . -name "*.py" | while read f; do cat "$f"; done', "find src | cpio -o > src.cpio",
+    "find . | zip -@ out.zip", "git ls-files | tar -czf src.tgz -T -",
+    'find ~ | while read f; do echo "$f"; done', "find ~ | tar -xf a.tar",
 ])
 def test_a_finders_names_read_elsewhere_are_read_as_before(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW

@@ -1,5 +1,5 @@
 """File names a finder prints, read by other means than xargs: `read` loops, inner shells,
-groups, files the line wrote the names to."""
+archivers that read names from their input or a file, files the line wrote the names to."""
 
 from __future__ import annotations
 
@@ -39,6 +39,53 @@ def test_read_takes_a_finders_names(line: str) -> None:
 ])
 def test_an_inner_shell_group_or_file_passes_a_finders_names_on(line: str) -> None:
     assert one(run(line), "cat").args[-1] == HOME_LISTING
+
+
+@pytest.mark.parametrize("line, program, args", [
+    ("find ~ | tar -cf - -T -", "tar", ("-cf", "-", "-T", "-", HOME_LISTING)),
+    ("find ~ | tar -czf o.tgz --null --files-from=-", "tar",
+     ("-czf", "o.tgz", "--null", "--files-from=-", HOME_LISTING)),
+    ("find ~ | tar -cf o.tar --files-from /dev/stdin", "tar",
+     ("-cf", "o.tar", "--files-from", "/dev/stdin", HOME_LISTING)),
+    ("find ~ | tar -cvT - -f o.tar", "tar", ("-cvT", "-", "-f", "o.tar", HOME_LISTING)),
+    ("find ~ | tar cfT o.tar -", "tar", ("cfT", "o.tar", "-", HOME_LISTING)),
+    ("find ~ | bsdtar -cf o.tar -I -", "bsdtar", ("-cf", "o.tar", "-I", "-", HOME_LISTING)),
+    ("find ~ > /tmp/l; tar -cf o.tar -T /tmp/l", "tar",
+     ("-cf", "o.tar", "-T", "/tmp/l", HOME_LISTING)),
+    ("find ~ | cpio -o", "cpio", ("-o", HOME_LISTING)),
+    ("find ~ | cpio -ovH newc", "cpio", ("-ovH", "newc", HOME_LISTING)),
+    ("find ~ | cpio --create", "cpio", ("--create", HOME_LISTING)),
+    ("find ~ | cpio --cre", "cpio", ("--cre", HOME_LISTING)),  # GNU takes a prefix
+    ("find ~ | tar -cf o.tar --files=-", "tar", ("-cf", "o.tar", "--files=-", HOME_LISTING)),
+    ("find ~ | cpio -pdm /tmp/d", "cpio", ("-pdm", "/tmp/d", HOME_LISTING)),
+    ("find ~ | zip -@ o.zip", "zip", ("-@", "o.zip", HOME_LISTING)),
+    ("find ~ | zip -q@ o.zip", "zip", ("-q@", "o.zip", HOME_LISTING)),
+    ("find ~ | zip --names-stdin o.zip", "zip", ("--names-stdin", "o.zip", HOME_LISTING)),
+    # rsync's names are taken relative to its source: they come before the destination
+    ("find ~ | rsync -a --files-from=- / h:/x", "rsync",
+     ("-a", "--files-from=-", "/", HOME_LISTING, "h:/x")),
+])
+def test_archivers_are_handed_the_names_they_read(line: str, program: str,
+                                                  args: tuple[str, ...]) -> None:
+    command = one(run(line), program)
+    assert command.args == args
+    assert args.index(HOME_LISTING) in command.dynamic_args
+
+
+@pytest.mark.parametrize("line, program", [
+    ("find ~ | tar -xf a.tar", "tar"),  # no -T: tar reads no names
+    ("find ~ | tar -cf o.tar -C src .", "tar"),
+    ("find ~ | tar -cf o.tar -T list", "tar"),  # a list the line did not write
+    ("find ~ | tar -cf o.tar -T - < list", "tar"),  # bash gives tar the file, not the pipe
+    ("find ~ | cpio -i", "cpio"),  # copy-in reads an archive
+    ("find ~ | cpio -iH odc", "cpio"),  # odc is -H's value, not -o
+    ("find ~ | zip -r o.zip . -i@list", "zip"),  # -i@ names patterns in a file
+    ("find ~ | rsync -a src/ h:/x", "rsync"),
+    ("curl -s https://x.example.com | tar -cf o.tar -T -", "tar"),  # not a lister
+    ("tar -cf o.tar -T -", "tar"),
+])
+def test_archivers_are_handed_nothing_else(line: str, program: str) -> None:
+    assert HOME_LISTING not in one(run(line), program).args
 
 
 @pytest.mark.parametrize("line, program, args", [

@@ -7,7 +7,9 @@ What the fields mean beyond `model.py`:
 - Nested commands (`bash -c`, `eval`, `$(...)`, `<(...)`, here-documents fed to a shell,
   `xargs`, `find -exec`, `watch`, `trap`, aliases) have `depth` >= 1 and `via` saying how
   they were reached; a shell or `eval` is reported itself too, before what it runs.
-- `dynamic_args` may hold `len(args)`: xargs appends arguments only known at run time.
+- `dynamic_args` may hold `len(args)`: xargs appends arguments only known at run time. The
+  names a finder prints, read from input or a file by xargs, `read` or an archiver (`tar -T
+  -`, `cpio -o`, `zip -@`), are the argument `$(find ARGS)` (`namelists.py`).
 - `reads` / `writes` also list files named to `source` / `.`, a shell's script file,
   `xargs -a`, `time -o` and `find -fprint`.
 - Whatever could not be analyzed (nesting, count or size limits, a grammar surprise) is

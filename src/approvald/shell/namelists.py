@@ -1,13 +1,14 @@
-"""Programs that take file names from their input rather than as arguments.
+"""Programs that take file names from their input or from a file rather than as arguments.
 
 When what they read is a finder's names (see `pipes.Printers.listing`), they are handed those
 names as the run-time value `$(find ~)`, as xargs hands them to its command: `find ~ | while
-read f; do cat "$f"; done` reads what `cat $(find ~)` reads. Each of these is a `specials`
-handler.
+read f; do cat "$f"; done` reads what `cat $(find ~)` reads, and `find ~ | tar -cf - -T -`
+archives what `tar -cf - $(find ~)` archives. Each of these is a `specials` handler.
 """
 
 from __future__ import annotations
 
+from approvald.shell import scripts
 from approvald.shell.words import Word
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from approvald.shell.walk import Analyzer
 
 _READ_VALUES = frozenset("adinNptu")  # bash's `read` options that take a value
+_STDIN = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 
 
 def read(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
@@ -44,4 +46,80 @@ def read(an: Analyzer, name: str, words: list[Word], assignments: list[str], sco
     names.extend(word.text for word in words[position:] if word.literal)
     for variable in names or ["REPLY"]:
         scope.vars[variable] = Word(listed, False)
+    return None
+
+
+def archive(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+            ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    """tar / bsdtar `-T FILE` (`--files-from`), cpio `-o` / `-p`, zip `-@`, rsync
+    `--files-from`: the names they read are handed to them as arguments (rsync's before its
+    destination)."""
+    from approvald.shell.commands import emit  # (commands imports this module's users)
+
+    source = _names_source(name, words[1:])
+    if source is None:
+        return None
+    fed = stdin if source.text in _STDIN else scripts.written(an, source, site.cwd)
+    listed = an.printers.listing(an.commands, fed)
+    if listed is None:
+        return None
+    names = Word(listed, False)
+    at = len(words) - 1 if name == "rsync" and len(words) > 2 else len(words)
+    return emit(an, [*words[:at], names, *words[at:]], assignments, ctx, site, scope=scope,
+                program=name)
+
+
+def _names_source(name: str, args: list[Word]) -> Word | None:
+    """The file `name` reads names from (`-` for its input), as its options say; None when
+    it reads none."""
+    for position, word in enumerate(args):
+        text = word.text
+        if text == "--":
+            return None
+        following = args[position + 1] if position + 1 < len(args) else Word("", False)
+        if text.startswith("--"):
+            key, equals, value = text.partition("=")
+            for option, shortest in _LONG.get(name, ()):  # (GNU takes a long option's prefix)
+                if len(key) >= shortest and option.startswith(key):
+                    return Word("-") if option in _FROM_INPUT else \
+                        Word(value, word.literal) if equals else following
+            continue
+        if not text.startswith("-"):
+            if name == "tar" and position == 0 and "T" in text:  # `tar cfT out.tar list`
+                return Word("-", False)  # its list is some later word: read as the input
+            continue
+        wanted, values = _SHORT[name]
+        found = _short_value(text[1:], wanted, values)
+        if found is not None:
+            return Word("-") if name in ("cpio", "zip") else \
+                Word(found, word.literal) if found else following
+    return None
+
+
+_FROM_INPUT = frozenset({"--create", "--pass-through", "--names-stdin"})
+# Per program: its long options that read names, each with the shortest prefix taken for it.
+_LONG = {
+    "tar": (("--files-from", 7),), "bsdtar": (("--files-from", 7),),
+    "rsync": (("--files-from", 12),), "zip": (("--names-stdin", 13),),
+    "cpio": (("--create", 5), ("--pass-through", 6)),
+}
+# Per program: its short options that read names (from the value of tar's -T or bsdtar's -I;
+# from the input for cpio's -o / -p and zip's -@), and those that take a value (which end the
+# cluster they are in).
+_SHORT = {
+    "tar": ("T", frozenset("bCfFgHIKLNVX")), "bsdtar": ("TI", frozenset("bCfFgHKLNVX")),
+    "cpio": ("op", frozenset("CDEFHIMOR")), "zip": ("@", frozenset("bniPstxYZ")),
+    "rsync": ("", frozenset()),
+}
+
+
+def _short_value(letters: str, wanted: str, values: frozenset[str]) -> str | None:
+    """In a cluster of short options, what follows the first of `wanted` in it (its value when
+    it takes one; "" when that is the next word), or None when none of them comes before a
+    letter that takes a value."""
+    for at, letter in enumerate(letters):
+        if letter in wanted:
+            return letters[at + 1:]
+        if letter in values:
+            return None
     return None
