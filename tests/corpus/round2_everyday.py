@@ -74,6 +74,10 @@ group("flow-search", A, [
     ("ls-ssh", "ls -la ~/.ssh", "listing is not reading"),
     ("ls-aws", "ls ~/.aws", "listing is not reading"),
     ("pub-key", "cat ~/.ssh/id_ed25519.pub", "a public key"),
+    ("find-read-loop", "find . -name '*.py' | while read -r f; do wc -l \"$f\"; done",
+     "a read loop over the project's names"),
+    ("git-files-tar", "git ls-files | tar -czf /tmp/src.tgz -T -", "tar of the tracked files"),
+    ("find-cpio", "find src -type f | cpio -o > /tmp/src.cpio", "cpio of the project's sources"),
 ])
 
 group("flow-clean", A, [
