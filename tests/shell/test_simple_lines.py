@@ -17,7 +17,7 @@ TEST_OPERATORS = ("==", "=~")
 PROGRAMS = ["git", "rm", "sudo", "env", "xargs", "find", "cd", "npm", "docker", "kubectl", "ssh",
             "watch", "timeout", "nice", "tmux", "su", "python3", "cat", "tee", "cp", "approvald",
             "terraform", "crontab", "at", "curl", "make", "bash", "sh", "source", ".", "exec",
-            "eval", "trap", "alias", "pushd", "export"]
+            "eval", "trap", "alias", "pushd", "export", "read", "tar", "cpio", "zip"]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -69,7 +69,8 @@ def test_nested_commands_a_variable_holds_analyse_like_the_parser_walk(line: str
 # Shell text inside a line (a shell's -c, eval, watch, a git pager, su -c, backquotes): plain
 # text skips the parser there too; a bare test operator in it still takes the parser.
 NESTING = ["bash -c '{}'", 'sh -c "{}"', "eval {}", "watch {}", "git -c core.pager='{}' log",
-           "su -c '{}' root", "echo `{}`", "xargs sh -c '{}'", "GIT_SSH_COMMAND='{}' git fetch"]
+           "su -c '{}' root", "echo `{}`", "xargs sh -c '{}'", "GIT_SSH_COMMAND='{}' git fetch",
+           "find ~ | sh -c '{}'", "echo 'git push' | bash -c '{}'"]  # (text fed an input)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -122,6 +123,18 @@ def test_every_way_of_joining_plain_commands_analyses_like_the_parser_walk() -> 
     "git log | less; cd .. | git status", "cp a.sh b.sh && bash b.sh | cat",
     "echo 'git push' | tee out.sh; bash out.sh", "cd a && env GIT_PAGER='rm -rf ~' git log | cat"])
 def test_plain_lists_with_scopes_and_inputs_analyse_like_the_parser_walk(line: str) -> None:
+    fast = Analyzer(line, "/repo", "/home/u", fast=True).run()
+    slow = Analyzer(line, "/repo", "/home/u", fast=False).run()
+    assert fast == slow, line
+
+
+# Nested plain text reads the input of the shell it runs in, as the parser walk does.
+@pytest.mark.parametrize("line", [
+    "find ~ | sh -c 'xargs cat'", "find ~ | bash -c 'cat'", "echo 'git push' | sh -c sh",
+    "printf 'rm -rf ~' | bash -c 'tee x.sh'; bash x.sh", "find ~ | sh -c 'read f'",
+    "find ~ | sh -c 'tar -cf - -T -'", "find ~ | sh -c 'cpio -o'",
+    "echo 'git push' | bash -s -c 'bash'"])
+def test_nested_plain_text_fed_an_input_analyses_like_the_parser_walk(line: str) -> None:
     fast = Analyzer(line, "/repo", "/home/u", fast=True).run()
     slow = Analyzer(line, "/repo", "/home/u", fast=False).run()
     assert fast == slow, line
