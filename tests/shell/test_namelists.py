@@ -61,6 +61,9 @@ def test_an_inner_shell_group_or_file_passes_a_finders_names_on(line: str) -> No
     ("find ~ | zip -@ o.zip", "zip", ("-@", "o.zip", HOME_LISTING)),
     ("find ~ | zip -q@ o.zip", "zip", ("-q@", "o.zip", HOME_LISTING)),
     ("find ~ | zip --names-stdin o.zip", "zip", ("--names-stdin", "o.zip", HOME_LISTING)),
+    ("find ~ | sort --files0-from=-", "sort", ("--files0-from=-", HOME_LISTING)),
+    ("find ~ | wc -l --files0-from -", "wc", ("-l", "--files0-from", "-", HOME_LISTING)),
+    ("find ~ | du --f=-", "du", ("--f=-", HOME_LISTING)),  # GNU takes a prefix
     # rsync's names are taken relative to its source: they come before the destination
     ("find ~ | rsync -a --files-from=- / h:/x", "rsync",
      ("-a", "--files-from=-", "/", HOME_LISTING, "h:/x")),

@@ -9,7 +9,8 @@ What the fields mean beyond `model.py`:
   they were reached; a shell or `eval` is reported itself too, before what it runs.
 - `dynamic_args` may hold `len(args)`: xargs appends arguments only known at run time. The
   names a finder prints, read from input or a file by xargs, `read` or an archiver (`tar -T
-  -`, `cpio -o`, `zip -@`), are the argument `$(find ARGS)` (`namelists.py`).
+  -`, `cpio -o`, `zip -@`, `sort --files0-from=-`), are the argument `$(find ARGS)`
+  (`namelists.py`).
 - `reads` / `writes` also list files named to `source` / `.`, a shell's script file,
   `xargs -a`, `time -o` and `find -fprint`.
 - Whatever could not be analyzed (nesting, count or size limits, a grammar surprise) is

@@ -2,8 +2,9 @@
 
 When what they read is a finder's names (see `pipes.Printers.listing`), they are handed those
 names as the run-time value `$(find ~)`, as xargs hands them to its command: `find ~ | while
-read f; do cat "$f"; done` reads what `cat $(find ~)` reads, and `find ~ | tar -cf - -T -`
-archives what `tar -cf - $(find ~)` archives. Each of these is a `specials` handler.
+read f; do cat "$f"; done` reads what `cat $(find ~)` reads, `find ~ | tar -cf - -T -`
+archives what `tar -cf - $(find ~)` archives, and `find ~ -print0 | sort --files0-from=-`
+prints what `sort $(find ~)` prints. Each of these is a `specials` handler.
 """
 
 from __future__ import annotations
@@ -49,13 +50,11 @@ def read(an: Analyzer, name: str, words: list[Word], assignments: list[str], sco
     return None
 
 
-def archive(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
-            ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+def name_list(an: Analyzer, name: str, words: list[Word], assignments: list[str],
+              scope: Scope, ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
     """tar / bsdtar `-T FILE` (`--files-from`), cpio `-o` / `-p`, zip `-@`, rsync
-    `--files-from`: the names they read are handed to them as arguments (rsync's before its
-    destination)."""
-    from approvald.shell.commands import emit  # (commands imports this module's users)
-
+    `--files-from`, GNU sort / wc / du `--files0-from`: the names they read are handed to them
+    as arguments (rsync's before its destination)."""
     source = _names_source(name, words[1:])
     if source is None:
         return None
@@ -63,6 +62,8 @@ def archive(an: Analyzer, name: str, words: list[Word], assignments: list[str], 
     listed = an.printers.listing(an.commands, fed)
     if listed is None:
         return None
+    from approvald.shell.commands import emit  # (commands imports this module's users)
+
     names = Word(listed, False)
     at = len(words) - 1 if name == "rsync" and len(words) > 2 else len(words)
     return emit(an, [*words[:at], names, *words[at:]], assignments, ctx, site, scope=scope,
@@ -74,26 +75,31 @@ def _names_source(name: str, args: list[Word]) -> Word | None:
     it reads none."""
     for position, word in enumerate(args):
         text = word.text
-        if text == "--":
-            return None
-        following = args[position + 1] if position + 1 < len(args) else Word("", False)
-        if text.startswith("--"):
-            key, equals, value = text.partition("=")
-            for option, shortest in _LONG.get(name, ()):  # (GNU takes a long option's prefix)
-                if len(key) >= shortest and option.startswith(key):
-                    return Word("-") if option in _FROM_INPUT else \
-                        Word(value, word.literal) if equals else following
-            continue
         if not text.startswith("-"):
             if name == "tar" and position == 0 and "T" in text:  # `tar cfT out.tar list`
                 return Word("-", False)  # its list is some later word: read as the input
             continue
-        wanted, values = _SHORT[name]
-        found = _short_value(text[1:], wanted, values)
+        if text == "--":
+            return None
+        if text.startswith("--"):
+            key, equals, value = text.partition("=")
+            for option, shortest in _LONG[name]:  # (GNU takes a long option's prefix)
+                if len(key) >= shortest and option.startswith(key):
+                    if option in _FROM_INPUT:
+                        return Word("-")
+                    return Word(value, word.literal) if equals else _word_after(args, position)
+            continue
+        short = _SHORT.get(name)
+        found = _short_value(text[1:], *short) if short is not None else None
         if found is not None:
-            return Word("-") if name in ("cpio", "zip") else \
-                Word(found, word.literal) if found else following
+            if name in ("cpio", "zip"):
+                return Word("-")
+            return Word(found, word.literal) if found else _word_after(args, position)
     return None
+
+
+def _word_after(args: list[Word], position: int) -> Word:
+    return args[position + 1] if position + 1 < len(args) else Word("", False)
 
 
 _FROM_INPUT = frozenset({"--create", "--pass-through", "--names-stdin"})
@@ -102,14 +108,15 @@ _LONG = {
     "tar": (("--files-from", 7),), "bsdtar": (("--files-from", 7),),
     "rsync": (("--files-from", 12),), "zip": (("--names-stdin", 13),),
     "cpio": (("--create", 5), ("--pass-through", 6)),
+    "sort": (("--files0-from", 5),), "wc": (("--files0-from", 3),), "du": (("--files0-from", 3),),
 }
+NAME_LISTS = frozenset(_LONG)
 # Per program: its short options that read names (from the value of tar's -T or bsdtar's -I;
 # from the input for cpio's -o / -p and zip's -@), and those that take a value (which end the
 # cluster they are in).
 _SHORT = {
     "tar": ("T", frozenset("bCfFgHIKLNVX")), "bsdtar": ("TI", frozenset("bCfFgHKLNVX")),
     "cpio": ("op", frozenset("CDEFHIMOR")), "zip": ("@", frozenset("bniPstxYZ")),
-    "rsync": ("", frozenset()),
 }
 
 

@@ -1,7 +1,7 @@
 """What `commands.dispatch` does for programs it treats specially, beyond reporting them:
 eval and trap run text, find and fd run commands on what they find, source, at, crontab and
 make run scripts, cd moves the directory, alias and `hash -p` bind names, `read` and the
-archivers that read names from their input take a finder's names (`namelists.py`),
+programs that read file names from their input take a finder's names (`namelists.py`),
 PowerShell's file and web cmdlets run the POSIX commands they amount to, the shell escapes
 of sqlite3, psql, mysql, gdb and lldb run shell lines, and
 `dotnet fsi` runs F# from its input."""
@@ -96,7 +96,7 @@ HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, 
     **dict.fromkeys(("at", "batch", "crontab", "atq", "atrm"), scripts.scheduled),
     "make": scripts.make, "gmake": scripts.make, "cd": _cd, "pushd": _cd, "popd": _cd,
     "alias": _alias, "hash": _hash, "read": namelists.read,
-    **dict.fromkeys(("tar", "bsdtar", "cpio", "zip", "rsync"), namelists.archive),
+    **dict.fromkeys(namelists.NAME_LISTS, namelists.name_list),
     **dict.fromkeys((*powershell.CMDLETS, *powershell.EVALUATORS, *powershell.WINDOWS_ALIASES),
                     powershell.run),
     "cmd": powershell.cmd_shell, "dotnet": _dotnet,
