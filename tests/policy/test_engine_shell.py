@@ -200,6 +200,7 @@ def test_a_finders_listing_elsewhere_is_read_as_before(engine, line: str) -> Non
     "find ~ | cpio -o > h.cpio", "find ~ | zip -@ out.zip", "find ~ > /tmp/f; xargs cat < /tmp/f",
     "find ~ > /tmp/f; xargs -a /tmp/f cat", "find ~ > /tmp/f; xargs --arg-file=/tmp/f cat",
     "find ~ > /tmp/f; tar -cf o.tar -T /tmp/f", "find ~ -print0 | sort --files0-from=-",
+    "{ find ~ -type f; } | xargs cat",
 ])
 def test_a_finders_names_read_by_other_means_are_not_read(engine, line: str) -> None:
     assert decide(engine, line).decision == DENY
@@ -211,7 +212,7 @@ def test_a_finders_names_read_by_other_means_are_not_read(engine, line: str) -> 
     'find . -name "*.py" | while read f; do cat "$f"; done', "find src | cpio -o > src.cpio",
     "find . | zip -@ out.zip", "git ls-files | tar -czf src.tgz -T -",
     'find ~ | while read f; do echo "$f"; done', "find ~ | tar -xf a.tar",
-    "find . -name '*.py' -print0 | wc -l --files0-from=-",
+    "find . -name '*.py' -print0 | wc -l --files0-from=-", "{ find . -type f; } | xargs wc -l",
 ])
 def test_a_finders_names_read_elsewhere_are_read_as_before(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW

@@ -36,6 +36,7 @@ def test_read_takes_a_finders_names(line: str) -> None:
     "find ~ > /tmp/f; xargs -a /tmp/f cat", "find ~ > /tmp/f; xargs --arg-file=/tmp/f cat",
     "find ~ | tee /tmp/f >/dev/null; xargs cat < /tmp/f",
     "find ~ | sh -c 'while read f; do cat \"$f\"; done'",
+    "{ find ~; } | xargs cat", "(find ~) | xargs cat",  # a group prints what find prints
 ])
 def test_an_inner_shell_group_or_file_passes_a_finders_names_on(line: str) -> None:
     assert one(run(line), "cat").args[-1] == HOME_LISTING

@@ -63,3 +63,17 @@ class Printers:
         if stdin is not None and not stdin.literal and ("$(" in stdin.text or "`" in stdin.text):
             return stdin.text
         return None
+
+
+_GROUPS = frozenset({"compound_statement", "subshell"})
+
+
+def group_outcome(commands: list[SimpleCommand], kind: str, start: int,
+                  depth: int) -> Outcome | None:
+    """`{ find ~; } | xargs cat`: what a group (node type `kind`, its commands from `start`)
+    prints into a pipe is taken as its last command's output."""
+    if kind in _GROUPS:
+        for index in range(len(commands) - 1, start - 1, -1):
+            if commands[index].depth == depth:
+                return Outcome(index)
+    return None

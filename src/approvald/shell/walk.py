@@ -12,7 +12,7 @@ import time
 from approvald.model.actions import normalize_path
 from approvald.shell import commands, plain, plainlists, redirects, statements
 from approvald.shell.model import DYNAMIC_NAME, Redirect, ShellAnalysis, SimpleCommand
-from approvald.shell.pipes import Printers
+from approvald.shell.pipes import Printers, group_outcome
 from approvald.shell.state import (
     BIG_INPUT,
     MAX_COMMANDS,
@@ -354,7 +354,8 @@ class Analyzer:
                 self.flow(previous[0], previous[1], start, len(self.commands))
             previous = (start, len(self.commands))
             stdin = outcome.stdout if outcome and outcome.stdout is not None else \
-                self.printers.output(self.commands, outcome, stdin)
+                self.printers.output(self.commands, outcome or group_outcome(
+                    self.commands, element.type, start, ctx.depth), stdin)
         return outcome
 
     def walk_fed(self, node: Node, scope: Scope, ctx: Ctx, stdin: Word | None) -> Outcome | None:
