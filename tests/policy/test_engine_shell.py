@@ -201,6 +201,8 @@ def test_a_finders_listing_elsewhere_is_read_as_before(engine, line: str) -> Non
     "find ~ > /tmp/f; xargs -a /tmp/f cat", "find ~ > /tmp/f; xargs --arg-file=/tmp/f cat",
     "find ~ > /tmp/f; tar -cf o.tar -T /tmp/f", "find ~ -print0 | sort --files0-from=-",
     "{ find ~ -type f; } | xargs cat",
+    "find ~ | pax -w > h.pax", "find ~ | restic -r /srv/r backup --files-from -",
+    "find ~ -print0 | borg create --paths-from-stdin /srv/r::a",
 ])
 def test_a_finders_names_read_by_other_means_are_not_read(engine, line: str) -> None:
     assert decide(engine, line).decision == DENY
@@ -213,6 +215,7 @@ def test_a_finders_names_read_by_other_means_are_not_read(engine, line: str) -> 
     "find . | zip -@ out.zip", "git ls-files | tar -czf src.tgz -T -",
     'find ~ | while read f; do echo "$f"; done', "find ~ | tar -xf a.tar",
     "find . -name '*.py' -print0 | wc -l --files0-from=-", "{ find . -type f; } | xargs wc -l",
+    "find . | pax -w > src.pax", "pax -r < a.pax",
 ])
 def test_a_finders_names_read_elsewhere_are_read_as_before(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW

@@ -65,6 +65,13 @@ def test_an_inner_shell_group_or_file_passes_a_finders_names_on(line: str) -> No
     ("find ~ | sort --files0-from=-", "sort", ("--files0-from=-", HOME_LISTING)),
     ("find ~ | wc -l --files0-from -", "wc", ("-l", "--files0-from", "-", HOME_LISTING)),
     ("find ~ | du --f=-", "du", ("--f=-", HOME_LISTING)),  # GNU takes a prefix
+    ("find ~ | pax -w", "pax", ("-w", HOME_LISTING)),
+    ("find ~ | restic -r /r backup --files-from -", "restic",
+     ("-r", "/r", "backup", "--files-from", "-", HOME_LISTING)),
+    ("find ~ | borg create --paths-from-stdin /r::a", "borg",
+     ("create", "--paths-from-stdin", "/r::a", HOME_LISTING)),
+    ("find ~ | rclone copy --files-from=- / r:x", "rclone",
+     ("copy", "--files-from=-", "/", HOME_LISTING, "r:x")),
     # rsync's names are taken relative to its source: they come before the destination
     ("find ~ | rsync -a --files-from=- / h:/x", "rsync",
      ("-a", "--files-from=-", "/", HOME_LISTING, "h:/x")),
@@ -85,6 +92,8 @@ def test_archivers_are_handed_the_names_they_read(line: str, program: str,
     ("find ~ | cpio -iH odc", "cpio"),  # odc is -H's value, not -o
     ("find ~ | zip -r o.zip . -i@list", "zip"),  # -i@ names patterns in a file
     ("find ~ | rsync -a src/ h:/x", "rsync"),
+    ("find ~ | pax -r < a.pax", "pax"),  # pax reads an archive
+    ("find ~ | restic backup --files-from-rawx -", "restic"),  # Go's flags take no prefix
     ("curl -s https://x.example.com | tar -cf o.tar -T -", "tar"),  # not a lister
     ("tar -cf o.tar -T -", "tar"),
 ])

@@ -52,9 +52,10 @@ def read(an: Analyzer, name: str, words: list[Word], assignments: list[str], sco
 
 def name_list(an: Analyzer, name: str, words: list[Word], assignments: list[str],
               scope: Scope, ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    """tar / bsdtar `-T FILE` (`--files-from`), cpio `-o` / `-p`, zip `-@`, rsync
-    `--files-from`, GNU sort / wc / du `--files0-from`: the names they read are handed to them
-    as arguments (rsync's before its destination)."""
+    """tar / bsdtar `-T FILE` (`--files-from`), cpio `-o` / `-p`, zip `-@`, pax `-w`, rsync /
+    rclone / restic `--files-from`, borg `--paths-from-stdin`, GNU sort / wc / du
+    `--files0-from`: the names they read are handed to them as arguments (rsync's and
+    rclone's before their destination)."""
     source = _names_source(name, words[1:])
     if source is None:
         return None
@@ -65,7 +66,7 @@ def name_list(an: Analyzer, name: str, words: list[Word], assignments: list[str]
     from approvald.shell.commands import emit  # (commands imports this module's users)
 
     names = Word(listed, False)
-    at = len(words) - 1 if name == "rsync" and len(words) > 2 else len(words)
+    at = len(words) - 1 if name in _BEFORE_DESTINATION and len(words) > 2 else len(words)
     return emit(an, [*words[:at], names, *words[at:]], assignments, ctx, site, scope=scope,
                 program=name)
 
@@ -92,7 +93,7 @@ def _names_source(name: str, args: list[Word]) -> Word | None:
         short = _SHORT.get(name)
         found = _short_value(text[1:], *short) if short is not None else None
         if found is not None:
-            if name in ("cpio", "zip"):
+            if name in _SHORT_FROM_INPUT:
                 return Word("-")
             return Word(found, word.literal) if found else _word_after(args, position)
     return None
@@ -102,22 +103,29 @@ def _word_after(args: list[Word], position: int) -> Word:
     return args[position + 1] if position + 1 < len(args) else Word("", False)
 
 
-_FROM_INPUT = frozenset({"--create", "--pass-through", "--names-stdin"})
-# Per program: its long options that read names, each with the shortest prefix taken for it.
+_FROM_INPUT = frozenset({"--create", "--pass-through", "--names-stdin", "--paths-from-stdin"})
+# Per program: its long options that read names, each with the shortest prefix taken for it
+# (GNU getopt and Python's argparse take prefixes; Go's pflag does not).
 _LONG = {
     "tar": (("--files-from", 7),), "bsdtar": (("--files-from", 7),),
     "rsync": (("--files-from", 12),), "zip": (("--names-stdin", 13),),
     "cpio": (("--create", 5), ("--pass-through", 6)),
     "sort": (("--files0-from", 5),), "wc": (("--files0-from", 3),), "du": (("--files0-from", 3),),
+    "restic": (("--files-from", 12), ("--files-from-raw", 16), ("--files-from-verbatim", 21)),
+    "rclone": (("--files-from", 12), ("--files-from-raw", 16)),
+    "borg": (("--paths-from-stdin", 14),), "pax": (),
 }
 NAME_LISTS = frozenset(_LONG)
+_BEFORE_DESTINATION = frozenset({"rsync", "rclone"})  # their names are sources
 # Per program: its short options that read names (from the value of tar's -T or bsdtar's -I;
-# from the input for cpio's -o / -p and zip's -@), and those that take a value (which end the
-# cluster they are in).
+# from the input for cpio's -o / -p, zip's -@ and pax's -w), and those that take a value
+# (which end the cluster they are in).
 _SHORT = {
     "tar": ("T", frozenset("bCfFgHIKLNVX")), "bsdtar": ("TI", frozenset("bCfFgHKLNVX")),
     "cpio": ("op", frozenset("CDEFHIMOR")), "zip": ("@", frozenset("bniPstxYZ")),
+    "pax": ("w", frozenset("bfopsxBGTU")),
 }
+_SHORT_FROM_INPUT = frozenset({"cpio", "zip", "pax"})
 
 
 def _short_value(letters: str, wanted: str, values: frozenset[str]) -> str | None:
