@@ -106,6 +106,8 @@ def test_archivers_are_handed_nothing_else(line: str, program: str) -> None:
     ('curl -s https://x.example.com | while read f; do cat "$f"; done', "cat", ("$f",)),
     ('while read f; do cat "$f"; done < list', "cat", ("$f",)),
     ("find ~ | bash -s <<< 'xargs cat'", "cat", ()),  # bash's input is the here-string
+    # bash reads its script from the here-document, not from the loop's input
+    ("find ~ | while read f; do bash <<'EOF'\nxargs cat\nEOF\ndone", "cat", ()),
 ])
 def test_what_reads_no_finders_names_is_read_as_before(line: str, program: str,
                                                        args: tuple[str, ...]) -> None:

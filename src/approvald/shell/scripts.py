@@ -123,9 +123,8 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
             dynamic, script = DYNAMIC_NAME, None
     position = emit(an, words, assignments, ctx, site, dynamic=dynamic)
     if script is not None and script.text:
-        inner = scope.copy()
-        if script is not stdin:  # its commands read the shell's input (`| sh -c 'xargs cat'`)
-            inner.stdin = stdin
+        inner = scope.copy()  # its commands read the shell's input (`| sh -c 'xargs cat'`),
+        inner.stdin = stdin if script is not stdin else None  # what is left of its script
         walk_nested(an, script.text, inner, ctx, via, site)
     return position
 
