@@ -37,6 +37,7 @@ def test_read_takes_a_finders_names(line: str) -> None:
     "find ~ | tee /tmp/f >/dev/null; xargs cat < /tmp/f",
     "find ~ | sh -c 'while read f; do cat \"$f\"; done'",
     "{ find ~; } | xargs cat", "(find ~) | xargs cat",  # a group prints what find prints
+    "find ~ > /tmp/f; parallel cat :::: /tmp/f", "find ~ > /tmp/f; parallel -a /tmp/f cat",
 ])
 def test_an_inner_shell_group_or_file_passes_a_finders_names_on(line: str) -> None:
     assert one(run(line), "cat").args[-1] == HOME_LISTING
@@ -112,3 +113,16 @@ def test_archivers_are_handed_nothing_else(line: str, program: str) -> None:
 def test_what_reads_no_finders_names_is_read_as_before(line: str, program: str,
                                                        args: tuple[str, ...]) -> None:
     assert one(run(line), program).args == args
+
+
+@pytest.mark.parametrize("line, read", [
+    ("parallel -a .env echo", "/repo/.env"), ("parallel --arg-file .env echo", "/repo/.env"),
+    ("parallel echo :::: a.txt .env", "/repo/.env"),
+    ("parallel echo ::: x :::: .env", "/repo/.env"),
+])
+def test_parallel_reads_its_argument_files(line: str, read: str) -> None:
+    assert read in run(line).reads
+
+
+def test_parallel_reads_no_file_for_its_input() -> None:
+    assert run("find ~ | parallel cat :::: -").reads == ()

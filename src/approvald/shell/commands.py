@@ -158,7 +158,8 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
                 an.note_dynamic(f"{name} may run text xargs appends at run time")
                 dynamic = DYNAMIC_NAME
             texts = [site.filled(t) for t in texts]  # `xargs -I{} su -c {}`
-            listed = an.printers.listing(an.commands, stdin) \
+            listed = an.printers.listing(an.commands, scripts.written(  # (-a / :::: FILE)
+                an, peel.reads[0], site.cwd) if peel.reads else stdin) \
                 if peel.nested == "parallel" else None
             if listed is not None:  # `find ~/.ssh | parallel cat` runs `cat $(find ~/.ssh)`
                 texts = [Word(t.text.replace(sessions.PARALLEL_ARGUMENT, listed), t.literal)

@@ -95,9 +95,29 @@ def parallel(words: list[Word]) -> Peel | None:
     """`parallel [opts] CMD ::: ARGS`: CMD runs through a shell with each argument in place of
     `{}`, or appended when CMD has no replacement string; `parallel ::: 'cmd a' 'cmd b'`: each
     argument is a command. Arguments from standard input, `::::` files or `--arg-file` are only
-    known at run time, and so is a command built from them."""
+    known at run time, and so is a command built from them; those files are read."""
     options, index = parse_options(words, _PARALLEL)
     rest = words[index:]
+    peel = _parallel(options, rest)
+    if peel is not None:
+        peel.reads.extend(_arg_files(options, rest))
+    return peel
+
+
+def _arg_files(options: list[tuple[str, Word | None]], rest: list[Word]) -> list[Word]:
+    """The files parallel reads arguments from: `-a FILE`, `--arg-file FILE`, `:::: FILE...`
+    (not its input, `-`)."""
+    files = [value for name, value in options if name in ("-a", "--arg-file") and value]
+    taking = False
+    for word in rest:
+        if word.literal and word.text in _PARALLEL_SEPARATORS:
+            taking = word.text.startswith("::::")
+        elif taking:
+            files.append(word)
+    return [word for word in files if word.text not in ("-", "/dev/stdin")]
+
+
+def _parallel(options: list[tuple[str, Word | None]], rest: list[Word]) -> Peel | None:
     cut = next((i for i, w in enumerate(rest) if w.literal and w.text in _PARALLEL_SEPARATORS),
                len(rest))
     command, values = rest[:cut], rest[cut + 1:]
