@@ -225,3 +225,33 @@ def test_a_finders_names_read_elsewhere_are_read_as_before(engine, line: str) ->
 @pytest.mark.parametrize("line", ["parallel -a .env echo", "parallel echo :::: .env"])
 def test_parallels_argument_files_are_read(engine, line: str) -> None:
     assert decide(engine, line).decision == DENY  # echo prints what the file says
+
+
+# Positional parameters: what a shell or `set --` binds them to is read as if written in their
+# place.
+@pytest.mark.parametrize("line", [
+    "sh -c 'cat \"$1\"' _ ~/.ssh/id_rsa", "dash -c 'cat \"$1\"' _ ~/.ssh/id_rsa",
+    "zsh -c 'cat \"$1\"' _ ~/.ssh/id_rsa", "ksh -c 'cat $1' _ ~/.ssh/id_rsa",
+    "bash -c 'rm -rf \"$0\"' ~", "bash -c 'cat \"$@\"' _ ~/.ssh/id_rsa",
+    "bash -c 'cat $*' _ ~/.ssh/id_rsa", "bash -c 'cat \"${1}\"' _ ~/.ssh/id_rsa",
+    "bash -c 'cat \"${@}\"' _ ~/.ssh/id_rsa", "bash -c 'shift; cat \"$1\"' _ x ~/.ssh/id_rsa",
+    "bash -c 'shift; cat \"$2\"' _ x y ~/.ssh/id_rsa",
+    "set -- ~/.ssh/id_rsa; cat \"$1\"", "sh -s ~/.ssh/id_rsa <<< 'cat $1'",
+    "sh -c 'for f; do cat \"$f\"; done' _ .env",
+    "sh -c 'cat \"$2\"' _ \"$(ls)\" ~/.ssh/id_rsa",  # a run-time value before it: may be it
+    "find ~ -exec sh -c 'cat \"$@\"' _ {} +", "find ~ -exec sh -c 'cat \"$1\"' _ {} \\;",
+    "find ~ | xargs sh -c 'cat \"$@\"' _", "fd . ~ -x sh -c 'cat \"$1\"' _",
+    "find ~ | parallel \"sh -c 'cat \\\"\\$1\\\"' _\"",
+])
+def test_positional_parameters_do_not_hide_what_is_read(engine, line: str) -> None:
+    assert decide(engine, line).decision == DENY
+
+
+@pytest.mark.parametrize("line", [
+    "cat \"$1\"", "sh -c 'echo \"$1\"' _ hello", "sh -c 'cat \"$1\"' _ README.md",
+    "find . -name '*.py' -exec sh -c 'black \"$1\"' _ {} \\;",
+    "find . -name '*.py' -exec sh -c 'black \"$@\"' _ {} +",
+    "bash -c 'echo $# ${#1}' _ a",
+])
+def test_positional_parameters_of_ordinary_work_are_allowed(engine, line: str) -> None:
+    assert decide(engine, line).decision == ALLOW

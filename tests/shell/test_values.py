@@ -119,3 +119,62 @@ def test_script_written_with_unknown_content_and_run_is_dynamic() -> None:
 def test_project_script_is_not_dynamic() -> None:
     assert one(run("chmod +x build.sh && ./build.sh"), "build.sh").dynamic is None
     assert one(run("bash scripts/test.sh"), "bash").dynamic is None
+
+
+# What bash and dash give each (checked with both: `cat` replaced by `printf '[%s]'`).
+@pytest.mark.parametrize(("line", "args"), [
+    ("sh -c 'cat \"$1\"' _ a b", ("a",)),
+    ("bash -c 'cat \"$0\"' x", ("x",)),
+    ("bash -c 'cat \"$@\"' _ 'a b' c", ("a b", "c")),
+    ("bash -c 'cat \"${@}\"' _ 'a b' c", ("a b", "c")),
+    ("bash -c 'cat $@' _ 'a b' c", ("a", "b", "c")),
+    ("bash -c 'cat \"$*\"' _ 'a b' c", ("a b c",)),
+    ("bash -c 'cat ${1}' _ a", ("a",)),
+    ("bash -c 'cat \"x$@y\"' _ a b", ("xa", "by")),
+    ("bash -c 'cat \"$@\"' _", ()),
+    ("bash -c 'cat \"x$@\"' _", ("x",)),
+    ("bash -c 'shift; cat \"$1\"' _ a b", ("b",)),
+    ("bash -c 'shift 2; cat \"$@\"' _ a b c", ("c",)),
+    ("bash -c 'shift 3; cat \"$1\"' _ a b", ("a",)),  # too few: shift changes nothing
+    ("bash -c 'cat \"$2\" \"$3\"' _ a", ("", "")),
+    ("bash -c 'cat $10' _ a", ("a0",)),
+    ("bash -c 'cat ${2:-d} $#' _ a", ("d", "1")),
+    ("bash -c 'x=\"$@\"; cat \"$x\"' _ a b", ("a b",)),
+    ("set -- a b; cat \"$2\"", ("b",)),
+    ("set -e -- a; cat \"$1\"", ("a",)),
+    ("sh -s a b <<< 'cat \"$2\"'", ("b",)),
+    ("bash /dev/stdin a b <<< 'cat \"$0\" \"$1\"'", ("/dev/stdin", "a")),
+    ("sh -c 'for x; do cat \"$x\"; done' _ a b", ("b",)),
+])
+def test_positional_parameters_where_the_line_binds_them(line: str,
+                                                         args: tuple[str, ...]) -> None:
+    cats = [c for c in run(line).commands if c.program == "cat"]
+    assert cats and cats[-1].args == args and not cats[-1].dynamic_args, show(run(line))
+
+
+@pytest.mark.parametrize("line", [
+    "cat \"$1\"",  # the agent's own shell's parameters
+    "cat \"$@\"",
+    "xargs sh -c 'cat \"$1\"' _",  # what xargs appends
+    "xargs sh -c 'cat \"$@\"' _ a",
+    "sh -c 'cat \"$2\"' _ \"$(ls)\" a",  # a run-time value may be several words
+    "sh -c 'shift $n; cat \"$1\"' _ a b",
+    "set -- $(ls); cat \"$#\"",
+    "sh -c 'cat ${@:2} ${#1} ${!1}' _ a b",
+])
+def test_positional_parameters_only_known_at_run_time_stay_dynamic(line: str) -> None:
+    cats = [c for c in run(line).commands if c.program == "cat"]
+    assert cats and all(c.dynamic_args for c in cats), show(run(line))
+
+
+@pytest.mark.parametrize("line", [
+    "find ~ -exec sh -c 'cat \"$1\"' _ {} \\;",
+    "find ~ -exec sh -c 'cat \"$@\"' _ {} +",
+    "find ~ | xargs sh -c 'cat \"$@\"' _",
+    "fd . ~ -x sh -c 'cat \"$1\"' _",
+    "fd . ~ -X bash -c 'cat \"$@\"' _",
+])
+def test_a_finders_names_given_as_arguments_are_its_listing(line: str) -> None:
+    cat = one(run(line), "cat")
+    assert cat.dynamic_args and any(arg.startswith("$(f") for arg in cat.args), \
+        show(run(line))

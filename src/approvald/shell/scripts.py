@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from approvald.model.actions import normalize_path
 from approvald.model.lazyre import lazy_compile
+from approvald.shell import positional
 from approvald.shell.model import DYNAMIC_NAME
 from approvald.shell.words import Word
 
@@ -125,6 +126,7 @@ def shell(an: Analyzer, name: str, words: list[Word], assignments: list[str], sc
     if script is not None and script.text:
         inner = scope.copy()  # its commands read the shell's input (`| sh -c 'xargs cat'`),
         inner.stdin = stdin if script is not stdin else None  # what is left of its script
+        inner.args = positional.of_shell(name, operands, command_mode, from_stdin, site)
         walk_nested(an, script.text, inner, ctx, via, site)
     return position
 

@@ -9,7 +9,15 @@ of sqlite3, psql, mysql, gdb and lldb run shell lines, and
 from __future__ import annotations
 
 from approvald.model.actions import normalize_path
-from approvald.shell import commands, escapes, finders, namelists, powershell, scripts
+from approvald.shell import (
+    commands,
+    escapes,
+    finders,
+    namelists,
+    positional,
+    powershell,
+    scripts,
+)
 from approvald.shell.model import DYNAMIC_NAME
 from approvald.shell.peel import join_words
 from approvald.shell.words import Word
@@ -97,6 +105,7 @@ HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, 
     "make": scripts.make, "gmake": scripts.make, "cd": _cd, "pushd": _cd, "popd": _cd,
     "alias": _alias, "hash": _hash, "read": namelists.read,
     **dict.fromkeys(namelists.NAME_LISTS, namelists.name_list),
+    "set": positional.set_builtin, "shift": positional.shift_builtin,
     **dict.fromkeys((*powershell.CMDLETS, *powershell.EVALUATORS, *powershell.WINDOWS_ALIASES),
                     powershell.run),
     "cmd": powershell.cmd_shell, "dotnet": _dotnet,

@@ -6,6 +6,7 @@ from _thread import _local as thread_local  # threading.local, without importing
 
 from approvald.model.plain import Frozen, Plain
 from approvald.shell.model import Redirect
+from approvald.shell.positional import Args
 from approvald.shell.words import Word, WordReader
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -67,10 +68,12 @@ class Scope(Plain):
     # What a command reads that no pipe or redirect of its own feeds: the input of the loop,
     # group or inner shell it is in (`find ~ | while read f; ...`, `find ~ | sh -c 'xargs cat'`).
     stdin: Word | None
+    args: Args | None  # the positional parameters; None: only known at run time
 
     def __init__(self, cwd: str, oldpwd: str | None = None, stack: list[str] | None = None,
                  aliases: dict[str, str] | None = None, vars: dict[str, Word] | None = None,
-                 exported: set[str] | None = None, stdin: Word | None = None) -> None:
+                 exported: set[str] | None = None, stdin: Word | None = None,
+                 args: Args | None = None) -> None:
         self.cwd = cwd
         self.oldpwd = oldpwd
         self.stack = stack if stack is not None else []
@@ -78,10 +81,11 @@ class Scope(Plain):
         self.vars = vars if vars is not None else {}
         self.exported = exported if exported is not None else set()
         self.stdin = stdin
+        self.args = args
 
     def copy(self) -> Scope:
         return Scope(self.cwd, self.oldpwd, list(self.stack), dict(self.aliases),
-                     dict(self.vars), set(self.exported), self.stdin)
+                     dict(self.vars), set(self.exported), self.stdin, self.args)
 
     def environment(self) -> list[str]:
         """`NAME=value` of what the line exported, for the commands that inherit it."""

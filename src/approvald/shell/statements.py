@@ -5,7 +5,7 @@ Module functions over the `Analyzer` (see `walk.py`), which holds the results an
 
 from __future__ import annotations
 
-from approvald.shell import commands, envcmds, fileargs, output, plain, redirects
+from approvald.shell import commands, envcmds, fileargs, output, plain, positional, redirects
 from approvald.shell.state import (
     MAX_LOOP_VALUES,
     REDIRECTS,
@@ -265,6 +265,8 @@ def handle_for(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
     values = [word for child in node.children_by_field_name("value")
               for word in ctx.reader.words(child, visit)]
     has_in = any(child.type == "in" for child in node.children)
+    if not has_in and scope.args is not None:  # `for F; do`: over "$@"
+        values, has_in = positional.all_words(scope.args, '"$@"'), True
     if variable is None or body is None:
         an.walk_children(node, scope, ctx)
         return

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from approvald.model.actions import normalize_path
-from approvald.shell import commands, plain, plainlists, redirects, statements
+from approvald.shell import commands, plain, plainlists, positional, redirects, statements
 from approvald.shell.model import DYNAMIC_NAME, Redirect, ShellAnalysis, SimpleCommand
 from approvald.shell.pipes import Printers, group_outcome
 from approvald.shell.state import (
@@ -39,6 +39,7 @@ TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the 
 if TYPE_CHECKING:
     from tree_sitter import Node, Point, Tree
 
+_POSITIONAL = frozenset("0123456789#")
 # Every non-ASCII byte becomes "x": same length, so byte offsets into the real text hold.
 _ASCII_SHADOW = bytes(range(128)) + b"x" * 128
 
@@ -67,7 +68,14 @@ class Visitor:
             return Word(self.scope.cwd)
         if name == "OLDPWD" and self.scope.oldpwd is not None:
             return Word(self.scope.oldpwd)
+        if name[0] in _POSITIONAL:
+            return positional.lookup(self.scope.args, name)
         return None
+
+    def arguments(self, source: str) -> list[Word] | None:
+        """What `"$@"` (written `source`) becomes, when the line bound the parameters."""
+        args = self.scope.args
+        return positional.all_words(args, source) if args is not None else None
 
 
 class Analyzer:

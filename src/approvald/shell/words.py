@@ -20,11 +20,13 @@ if TYPE_CHECKING:  # only in annotations: tree-sitter loads when a line needs th
 
 # Segment flags: ACTIVE = unquoted literal text (brace, tilde and glob expansion apply);
 # DYNAMIC = not known statically; SPLIT = the known value of an unquoted expansion (`$X`,
-# `$(echo a b)`): split into words at blanks, globbing applies, braces and tilde do not.
+# `$(echo a b)`): split into words at blanks, globbing applies, braces and tilde do not;
+# SEPARATE = quoted `"$@"`: one word per argument (cut at _FIELD), the text otherwise quoted.
 QUOTED = 0
 ACTIVE = 1
 DYNAMIC = 2
 SPLIT = 4
+SEPARATE = 8
 
 Segment = tuple[str, int]
 MAX_VALUE = 8192  # a known value longer than this is treated as unknown (keeps growth bounded)
@@ -42,6 +44,8 @@ if TYPE_CHECKING:  # a protocol for the type checker only
         def __call__(self, node: Node, via: str) -> Word | None: ...
 
         def lookup(self, name: str) -> Word | None: ...
+
+        def arguments(self, source: str) -> list[Word] | None: ...
 
 MAX_BRACE_WORDS = 256  # more alternatives than this: the word is reported as dynamic
 MAX_BRACE_GROUPS = 64
@@ -66,10 +70,15 @@ _ANSI_SIMPLE = {
 # by private-use characters, so quoted ones are never expanded.
 _LB, _COMMA, _RB = "\ue000", "\ue001", "\ue002"
 _FIELD = "\ue003"  # where word splitting cuts an unquoted value
+_NO_ARGUMENTS = "\ue004"  # `"$@"` with no arguments: no word, unless the word has more
 _UNMARK = str.maketrans({_LB: "{", _COMMA: ",", _RB: "}"})
 _MARK = str.maketrans({"{": _LB, ",": _COMMA, "}": _RB})
-_PLAIN_EXPANSION = lazy_compile(r"^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})$")
-_DEFAULT_EXPANSION = lazy_compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(:?)([-=])(.*)\}$", re.DOTALL)
+# (`$12` is `${1}2`: one digit without braces)
+_PLAIN_EXPANSION = lazy_compile(
+    r"^\$(?:([A-Za-z_][A-Za-z0-9_]*|[0-9#])([0-9]*)|\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+|#)\})$")
+_DEFAULT_EXPANSION = lazy_compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(:?)([-=])(.*)\}$",
+                                  re.DOTALL)
+_ALL_ARGUMENTS = frozenset({"$@", "${@}", "$*", "${*}"})
 _BLANKS = lazy_compile(r"[ \t\n]+")
 _SEQUENCE = lazy_compile(r"^(-?\d{1,6}|[A-Za-z])\.\.(-?\d{1,6}|[A-Za-z])(?:\.\.(-?\d{1,4}))?$")
 
@@ -227,6 +236,16 @@ class WordReader:
         if value is not None and value.literal:
             out.append((value.text, QUOTED if quoted else SPLIT))
             return
+        if value is not None and text[1 + (text[1:2] == "{"):][:1].isdigit():
+            # a positional parameter bound to a run-time value keeps what names it (`sh -c
+            # 'cat "$1"' _ {}` under `find ~ -exec`: the `$(find ~)` that `{}` stands for)
+            out.append((value.text, DYNAMIC))
+            return
+        if text in _ALL_ARGUMENTS:
+            words = visit.arguments(text)
+            if words is not None:
+                out.append(_all_arguments(words, text, quoted))
+                return
         if value is not None and ("$(" in value.text or "`" in value.text):
             text = value.text  # `F=$(find ~); cat $F` reads what `cat $(find ~)` does
         out.append((text, DYNAMIC))
@@ -237,10 +256,12 @@ class WordReader:
         """`$NAME`, `${NAME}`, `${NAME:-word}`: the value when the line makes it known."""
         plain = _PLAIN_EXPANSION.match(text)
         if plain:
-            name = plain.group(1) or plain.group(2)
+            name = plain.group(1) or plain.group(3)
             found = visit.lookup(name)
             if found is None and name == "HOME" and self.home is not None:
                 return Word(self.home)
+            if found is not None and plain.group(2):  # `$12`: `${1}` then `2`
+                return Word(found.text + plain.group(2), found.literal)
             return found
         default = _DEFAULT_EXPANSION.match(text)
         if default is None or "$" in default.group(4) or "`" in default.group(4):
@@ -271,6 +292,15 @@ class WordReader:
             out.append((unescape_double_quoted(gap), QUOTED))
 
 
+def _all_arguments(words: list[Word], source: str, quoted: bool) -> Segment:
+    """The segment `$@` or `$*` (`source`) makes of the positional parameters `words`."""
+    if not all(word.literal for word in words):  # one run-time word naming them all
+        return " ".join([word.text for word in words]), DYNAMIC
+    if quoted and "@" in source:
+        return _FIELD.join([word.text for word in words]) or _NO_ARGUMENTS, SEPARATE
+    return " ".join([word.text for word in words]), QUOTED if quoted else SPLIT
+
+
 def finish(segments: list[Segment], home: str | None, braces: bool,
            split: bool = True) -> list[Word]:
     """Join segments into words: brace and tilde expansion on the unquoted parts, then word
@@ -281,6 +311,7 @@ def finish(segments: list[Segment], home: str | None, braces: bool,
     glob = False
     has_brace = False
     splits = False
+    separate = False
     for text, flag in segments:
         if flag & DYNAMIC:
             literal = False
@@ -291,6 +322,8 @@ def finish(segments: list[Segment], home: str | None, braces: bool,
                 has_brace = True
             if flag & SPLIT:
                 splits = True
+        elif flag & SEPARATE:
+            separate = True
     first, first_flag = segments[0]
     tilde = first == "~" or first.startswith("~/")
     if home is not None and first_flag == ACTIVE and tilde:
@@ -310,6 +343,8 @@ def finish(segments: list[Segment], home: str | None, braces: bool,
         if expanded is None:  # too many alternatives to list: not knowable in practice
             return [Word(marked.translate(_UNMARK).replace(_FIELD, " "), False, glob)]
         texts = [text.translate(_UNMARK) for text in expanded]
+    if separate:
+        return _separated(texts, literal, glob, split, splits)
     if not splits:
         return [Word(text, literal, glob) for text in texts]
     words: list[Word] = []
@@ -323,6 +358,31 @@ def finish(segments: list[Segment], home: str | None, braces: bool,
             fields = [""]
         words += [Word(field, True, glob and not _GLOB_CHARS.isdisjoint(field))
                   for field in fields]
+    return words
+
+
+def _separated(texts: list[str], literal: bool, glob: bool, split: bool,
+               splits: bool) -> list[Word]:
+    """`finish` for words with `"$@"` in them: a word per argument (the first and last joined
+    to what is around them), none for `"$@"` alone without arguments; one word, the arguments
+    joined by blanks, where bash does not split (`X="$@"`)."""
+    if not split:
+        return [Word(text.replace(_FIELD, " ").replace(_NO_ARGUMENTS, ""), literal, glob)
+                for text in texts]
+    words: list[Word] = []
+    for text in texts:
+        fields = text.split(_FIELD)
+        if splits:  # unquoted values around it: blanks at the edges make no word
+            while fields and not fields[0]:
+                fields.pop(0)
+            while fields and not fields[-1]:
+                fields.pop()
+        for field in fields:
+            if _NO_ARGUMENTS in field:
+                field = field.replace(_NO_ARGUMENTS, "")
+                if not field:
+                    continue
+            words.append(Word(field, literal, glob and not _GLOB_CHARS.isdisjoint(field)))
     return words
 
 
