@@ -319,14 +319,15 @@ group("box-deny", D, [
     ("mount-home", "docker run --rm -v ~:/h alpine ls /h", "mounting home does too"),
 ])
 
-# Positional parameters: a shell's arguments and `set --` are what `$1`, `"$@"` and `$*` read,
-# and a finder's names given as arguments are its listing.
+# Positional parameters: a shell's arguments, `set --` and a function call's arguments are what
+# `$1`, `"$@"` and `$*` read, and a finder's names given as arguments are its listing.
 group("args-deny", D, [
     ("sh-c", "sh -c 'cat \"$1\"' _ .env", "sh -c TEXT _ FILE reads FILE"),
     ("bash-c-all", "bash -c 'cat \"$@\"' _ ~/.ssh/id_rsa", "\"$@\" is every argument"),
     ("zero", "bash -c 'rm -rf \"$0\"' ~", "$0 is the first word after the text"),
     ("shift", "bash -c 'shift; cat \"$1\"' _ README.md .env", "shift drops the first"),
     ("set", "set -- ~/.aws/credentials; cat \"$1\"", "set -- rebinds them"),
+    ("function", "show() { cat \"$1\"; }; show .env", "a function called with arguments"),
     ("stdin", "sh -s .env <<< 'cat $1'", "sh -s ARGS runs its stdin with them"),
     ("find-exec", "find ~ -exec sh -c 'cat \"$@\"' _ {} +", "find's names as arguments"),
     ("xargs", "find ~ | xargs sh -c 'cat \"$@\"' _", "xargs appends find's names"),
@@ -335,4 +336,5 @@ group("args-ok", A, [
     ("echo", "sh -c 'echo \"$1\"' _ hello", "an ordinary argument"),
     ("find-py", "find . -name '*.py' -exec sh -c 'black \"$1\"' _ {} \\;",
      "a name test lists no secrets"),
+    ("function", "show() { ls \"$1\"; }; show src", "a function over a project directory"),
 ])

@@ -227,8 +227,8 @@ def test_parallels_argument_files_are_read(engine, line: str) -> None:
     assert decide(engine, line).decision == DENY  # echo prints what the file says
 
 
-# Positional parameters: what a shell or `set --` binds them to is read as if written in their
-# place.
+# Positional parameters: what a shell, `set --` or a function call binds them to is read as if
+# written in their place.
 @pytest.mark.parametrize("line", [
     "sh -c 'cat \"$1\"' _ ~/.ssh/id_rsa", "dash -c 'cat \"$1\"' _ ~/.ssh/id_rsa",
     "zsh -c 'cat \"$1\"' _ ~/.ssh/id_rsa", "ksh -c 'cat $1' _ ~/.ssh/id_rsa",
@@ -236,7 +236,13 @@ def test_parallels_argument_files_are_read(engine, line: str) -> None:
     "bash -c 'cat $*' _ ~/.ssh/id_rsa", "bash -c 'cat \"${1}\"' _ ~/.ssh/id_rsa",
     "bash -c 'cat \"${@}\"' _ ~/.ssh/id_rsa", "bash -c 'shift; cat \"$1\"' _ x ~/.ssh/id_rsa",
     "bash -c 'shift; cat \"$2\"' _ x y ~/.ssh/id_rsa",
-    "set -- ~/.ssh/id_rsa; cat \"$1\"", "sh -s ~/.ssh/id_rsa <<< 'cat $1'",
+    "set -- ~/.ssh/id_rsa; cat \"$1\"", "f() { cat \"$1\"; }; f ~/.ssh/id_rsa",
+    "function f { cat \"$@\"; }; f ~/.ssh/id_rsa", "sh -s ~/.ssh/id_rsa <<< 'cat $1'",
+    "f() { g ~/.ssh/id_rsa; }; g() { cat \"$1\"; }; f",
+    "printf 'cat \"$1\"' > x.sh; f() { . ./x.sh; }; f ~/.ssh/id_rsa",
+    "c='cat \"$1\"'; f() { eval \"$c\"; }; f ~/.ssh/id_rsa",
+    "o() { i() { cat \"$1\"; }; }; o; i ~/.ssh/id_rsa", "f() { cd ~; }; f; rm -rf *",
+    "f() { cd ~; }; f; tar czf /tmp/x.tgz .",
     "sh -c 'for f; do cat \"$f\"; done' _ .env",
     "sh -c 'cat \"$2\"' _ \"$(ls)\" ~/.ssh/id_rsa",  # a run-time value before it: may be it
     "find ~ -exec sh -c 'cat \"$@\"' _ {} +", "find ~ -exec sh -c 'cat \"$1\"' _ {} \\;",
@@ -251,7 +257,7 @@ def test_positional_parameters_do_not_hide_what_is_read(engine, line: str) -> No
     "cat \"$1\"", "sh -c 'echo \"$1\"' _ hello", "sh -c 'cat \"$1\"' _ README.md",
     "find . -name '*.py' -exec sh -c 'black \"$1\"' _ {} \\;",
     "find . -name '*.py' -exec sh -c 'black \"$@\"' _ {} +",
-    "bash -c 'echo $# ${#1}' _ a",
+    "f() { ls \"$1\"; }; f src", "bash -c 'echo $# ${#1}' _ a",
 ])
 def test_positional_parameters_of_ordinary_work_are_allowed(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW

@@ -156,7 +156,8 @@ def test_curl_piped_to_shell_reports_both() -> None:
 
 def test_function_body_counts_once() -> None:
     analysis = run("deploy() { terraform apply; }; deploy")
-    assert programs(analysis) == ["terraform", "deploy"]
+    assert programs(analysis) == ["deploy", "terraform"]  # where it is called
+    assert programs(run("deploy() { terraform apply; }")) == ["terraform"]
 
 
 def test_eight_levels_of_bash_c_are_followed() -> None:

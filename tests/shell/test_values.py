@@ -144,6 +144,9 @@ def test_project_script_is_not_dynamic() -> None:
     ("set -e -- a; cat \"$1\"", ("a",)),
     ("sh -s a b <<< 'cat \"$2\"'", ("b",)),
     ("bash /dev/stdin a b <<< 'cat \"$0\" \"$1\"'", ("/dev/stdin", "a")),
+    ("f() { cat \"$1\"; }; f a", ("a",)),
+    ("function f { cat \"$1\"; }; time f a", ("a",)),
+    ("f() { g \"$@\"; }; g() { cat \"$2\"; }; f a b", ("b",)),
     ("sh -c 'for x; do cat \"$x\"; done' _ a b", ("b",)),
 ])
 def test_positional_parameters_where_the_line_binds_them(line: str,
@@ -178,3 +181,8 @@ def test_a_finders_names_given_as_arguments_are_its_listing(line: str) -> None:
     cat = one(run(line), "cat")
     assert cat.dynamic_args and any(arg.startswith("$(f") for arg in cat.args), \
         show(run(line))
+
+
+def test_a_function_calls_one_defined_after_it() -> None:
+    analysis = run("f() { g a; }; g() { cat \"$1\"; }; f")
+    assert [c.args for c in analysis.commands if c.program == "cat"][-1] == ("a",)

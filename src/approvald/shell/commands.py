@@ -210,7 +210,13 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         judge_assignments(an, assignments[judged:], scope, ctx, site)
     if not words:
         return None
-    return dispatch(an, words, assignments, scope, ctx, site, stdin, name)
+    index = dispatch(an, words, assignments, scope, ctx, site, stdin, name)
+    if scope.functions and words[0].text in scope.functions and words[0].literal \
+            and not set(site.peeled) - {"time"}:  # (what wrappers run is a program)
+        from approvald.shell.statements import call_function
+
+        call_function(an, words, scope, ctx, site)
+    return index
 
 
 def _expanded(an: Analyzer, key: str, words: list[Word], scope: Scope, ctx: Ctx, via: str,

@@ -1,7 +1,8 @@
 """Positional parameters (`$0`, `$1`, `"$@"`, `$*`, `$#`) where the line binds them.
 
-A shell binds them when it starts (`sh -c TEXT ARG0 ARGS`, `bash FILE ARGS`, `sh -s ARGS`),
-`set -- ARGS` rebinds them and `shift` drops the first. What the analysis does not know (the agent's own shell's
+A shell binds them when it starts (`sh -c TEXT ARG0 ARGS`, `bash FILE ARGS`, `sh -s ARGS`), a
+function call binds them for its body (`f() { cat "$1"; }; f FILE`), `set -- ARGS` rebinds them
+and `shift` drops the first. What the analysis does not know (the agent's own shell's
 parameters, what xargs appends at run time) stays a value only known at run time, as an unset
 variable from the environment is.
 """
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class Args(Frozen):
-    """The positional parameters of one shell."""
+    """The positional parameters of one shell or function call."""
 
     zero: Word | None  # $0; None: only known at run time
     words: tuple[Word, ...]  # $1, $2, ...: a word only known at run time is one argument

@@ -54,6 +54,9 @@ class Budget(Exception):
     """The line is too big to finish within the budget."""
 
 
+_NO_FUNCTIONS: dict[str, Function] = {}  # shared, never changed (see `Scope.functions`)
+
+
 class Scope(Plain):
     """The shell state a sequence of commands shares (one per subshell)."""
 
@@ -69,11 +72,15 @@ class Scope(Plain):
     # group or inner shell it is in (`find ~ | while read f; ...`, `find ~ | sh -c 'xargs cat'`).
     stdin: Word | None
     args: Args | None  # the positional parameters; None: only known at run time
+    # Functions the line defined. Never changed in place (a definition makes a new dict), so
+    # copies share it.
+    functions: dict[str, Function]
 
     def __init__(self, cwd: str, oldpwd: str | None = None, stack: list[str] | None = None,
                  aliases: dict[str, str] | None = None, vars: dict[str, Word] | None = None,
                  exported: set[str] | None = None, stdin: Word | None = None,
-                 args: Args | None = None) -> None:
+                 args: Args | None = None,
+                 functions: dict[str, Function] | None = None) -> None:
         self.cwd = cwd
         self.oldpwd = oldpwd
         self.stack = stack if stack is not None else []
@@ -82,15 +89,33 @@ class Scope(Plain):
         self.exported = exported if exported is not None else set()
         self.stdin = stdin
         self.args = args
+        self.functions = functions if functions is not None else _NO_FUNCTIONS
 
     def copy(self) -> Scope:
         return Scope(self.cwd, self.oldpwd, list(self.stack), dict(self.aliases),
-                     dict(self.vars), set(self.exported), self.stdin, self.args)
+                     dict(self.vars), set(self.exported), self.stdin, self.args,
+                     self.functions)
 
     def environment(self) -> list[str]:
         """`NAME=value` of what the line exported, for the commands that inherit it."""
         return [f"{name}={self.vars[name].text}" for name in sorted(self.exported)
                 if name in self.vars]
+
+
+class Function(Plain):
+    """A function the line defined (`f() { ...; }`): walked where it is called, with the
+    call's arguments, or, never called, at the end of the line as it stood where defined."""
+
+    node: Node  # the function_definition
+    scope: Scope  # a copy of the shell state where it is defined
+    ctx: Ctx
+    called: bool
+
+    def __init__(self, node: Node, scope: Scope, ctx: Ctx, called: bool = False) -> None:
+        self.node = node
+        self.scope = scope
+        self.ctx = ctx
+        self.called = called
 
 
 class Ctx(Frozen):

@@ -10,6 +10,7 @@ from approvald.shell.state import (
     MAX_LOOP_VALUES,
     REDIRECTS,
     Ctx,
+    Function,
     Outcome,
     Redirections,
     Scope,
@@ -21,6 +22,7 @@ TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from approvald.shell.commands import Site
     from approvald.shell.walk import Analyzer
 
 _DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
@@ -278,6 +280,34 @@ def handle_for(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
     for value in values if known else [Word(name, False)]:
         scope.vars[name] = Word(value.text, value.literal)
         an.walk(body, scope, ctx)
+
+
+def define_function(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
+    """`f() { ...; }`: kept to be walked where it is called (see `Function`)."""
+    name = node.child_by_field_name("name")
+    if name is None or node.child_by_field_name("body") is None:
+        an.walk_children(node, scope.copy(), ctx)
+        return
+    function = Function(node, scope.copy(), ctx)
+    scope.functions = {**scope.functions, ctx.source(name): function}
+    an.functions.append(function)
+
+
+def call_function(an: Analyzer, words: list[Word], scope: Scope, ctx: Ctx, site: Site) -> None:
+    """`f ARGS` after `f() { ...; }`: the body runs with ARGS as its positional parameters, in
+    this shell: the functions it defines and its `cd` stay (its variables may be `local`: they
+    are not carried over). A call within itself is not followed again; the step budget bounds
+    calls between functions."""
+    name = words[0].text
+    function = scope.functions[name]
+    function.called = True
+    inner = scope.copy()
+    inner.functions = {key: other for key, other in scope.functions.items() if key != name}
+    inner.args = positional.Args(scope.args.zero if scope.args is not None else None,
+                                 tuple([site.filled(word) for word in words[1:]]), site.appended)
+    an.walk_children(function.node, inner, function.ctx)
+    scope.cwd, scope.oldpwd, scope.stack = inner.cwd, inner.oldpwd, inner.stack
+    scope.functions = {**inner.functions, name: inner.functions.get(name, function)}
 
 
 def assignment(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> tuple[str, Word]:

@@ -29,6 +29,7 @@ from approvald.shell.state import (
     WORDLIKE,
     Budget,
     Ctx,
+    Function,
     Outcome,
     Scope,
     parser,
@@ -102,6 +103,7 @@ class Analyzer:
         self.over_budget = False
         self.steps = 0
         self.nesting = 0
+        self.functions: list[Function] = []  # every function defined (see `Function`)
         # redirect nodes tree-sitter attached to an enclosing list, keyed by the command's node id
         self.adopted: dict[int, list[Node]] = {}
         self.started = time.monotonic()
@@ -114,6 +116,7 @@ class Analyzer:
             commands.command_table(self, self.line, None)
             if not (self.fast and self.simple_line(scope)):
                 self.walk_source(self.line, scope, None, "", ())
+                self.walk_uncalled()
         except (Budget, RecursionError):
             self.unanalyzed(self.line, "the line is too large or too deeply nested to analyze",
                             None)
@@ -132,6 +135,15 @@ class Analyzer:
             tuple([(path, word.text, word.literal) for path, word in written.items()])
             if written else (),
         )
+
+    def walk_uncalled(self) -> None:
+        """Functions never called: their body as it stood where each was defined."""
+        index = 0
+        while index < len(self.functions):  # (walking one may define more)
+            function = self.functions[index]
+            index += 1
+            if not function.called:
+                self.walk_children(function.node, function.scope, function.ctx)
 
     def simple_line(self, scope: Scope) -> bool:
         """A line of plain words (see `plain.py`) is one simple command: analysed without the
@@ -297,8 +309,10 @@ class Analyzer:
             return self.walk_pipeline(node.named_children, scope, ctx, None)
         elif kind == "list":
             self.walk_list(node, scope, ctx)
-        elif kind in ("subshell", "function_definition"):  # own scope: cd does not leak out
+        elif kind == "subshell":  # own scope: cd does not leak out
             self.walk_children(node, scope.copy(), ctx)
+        elif kind == "function_definition":
+            statements.define_function(self, node, scope, ctx)
         elif kind in ("command_substitution", "process_substitution"):
             self.walk_substitution(node, scope, ctx, "")
         elif kind in ("declaration_command", "unset_command"):
