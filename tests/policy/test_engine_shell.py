@@ -244,6 +244,8 @@ def test_parallels_argument_files_are_read(engine, line: str) -> None:
     "o() { i() { cat \"$1\"; }; }; o; i ~/.ssh/id_rsa", "f() { cd ~; }; f; rm -rf *",
     "f() { cd ~; }; f; tar czf /tmp/x.tgz .",
     "sh -c 'for f; do cat \"$f\"; done' _ .env",
+    "sh -c 'while [ \"$1\" ]; do cat \"$1\"; shift; done' _ a ~/.ssh/id_rsa",
+    "sh -c 'while :; do cat \"$1\"; shift; done' _ " + " ".join(["a"] * 20) + " .env",
     "sh -c 'cat \"$2\"' _ \"$(ls)\" ~/.ssh/id_rsa",  # a run-time value before it: may be it
     "find ~ -exec sh -c 'cat \"$@\"' _ {} +", "find ~ -exec sh -c 'cat \"$1\"' _ {} \\;",
     "find ~ | xargs sh -c 'cat \"$@\"' _", "fd . ~ -x sh -c 'cat \"$1\"' _",

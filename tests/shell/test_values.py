@@ -183,6 +183,24 @@ def test_a_finders_names_given_as_arguments_are_its_listing(line: str) -> None:
         show(run(line))
 
 
+@pytest.mark.parametrize("loop", [
+    "while [ \"$1\" ]; do cat \"$1\"; shift; done",
+    "until [ -z \"$1\" ]; do cat \"$1\"; shift; done",
+    "for i in 1 2 3; do cat \"$1\"; shift; done", "for ((;;)); do cat \"$1\"; shift; done",
+])
+def test_a_loop_that_shifts_reaches_every_argument(loop: str) -> None:
+    analysis = run(f"sh -c '{loop}' _ a b c")
+    assert [c.args for c in analysis.commands if c.program == "cat"][-3:] == [
+        ("a",), ("b",), ("c",)], show(analysis)
+
+
+def test_a_loop_past_its_passes_sees_the_arguments_left_as_one_run_time_value() -> None:
+    numbers = " ".join(str(n) for n in range(30))
+    analysis = run(f"sh -c 'while [ \"$1\" ]; do cat \"$1\"; shift; done' _ {numbers}")
+    last = [c for c in analysis.commands if c.program == "cat"][-1]
+    assert last.dynamic_args and "29" in last.args[0], show(analysis)
+
+
 def test_a_function_calls_one_defined_after_it() -> None:
     analysis = run("f() { g a; }; g() { cat \"$1\"; }; f")
     assert [c.args for c in analysis.commands if c.program == "cat"][-1] == ("a",)

@@ -259,6 +259,27 @@ def handle_declaration(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> Outc
     return Outcome(index)
 
 
+def handle_loop(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
+    """A loop, walked once (`for` once per value), and again while a pass changes the
+    positional parameters (`while [ "$1" ]; do cat "$1"; shift; done`): each argument it
+    reaches is seen; past MAX_LOOP_VALUES passes, the ones left are one run-time value."""
+    args = scope.args
+    passes = 0
+    while True:
+        if node.type == "for_statement":
+            handle_for(an, node, scope, ctx)
+        else:
+            an.walk_children(node, scope, ctx)
+        passes += 1
+        if scope.args is args or scope.args is None or not scope.args.words or \
+                passes > MAX_LOOP_VALUES:
+            return
+        args = scope.args
+        if passes == MAX_LOOP_VALUES:  # a last pass over what is left
+            rest = Word(" ".join([word.text for word in args.words]), False)
+            scope.args = args = positional.Args(args.zero, (rest,), True)
+
+
 def handle_for(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
     """`for F in a b; do ...; done`: the body once per literal value (a glob stays a glob)."""
     variable = node.child_by_field_name("variable")

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node, Point, Tree
 
 _POSITIONAL = frozenset("0123456789#")
+_LOOPS = frozenset({"for_statement", "while_statement", "c_style_for_statement"})
 # Every non-ASCII byte becomes "x": same length, so byte offsets into the real text hold.
 _ASCII_SHADOW = bytes(range(128)) + b"x" * 128
 
@@ -328,8 +329,8 @@ class Analyzer:
                     commands.command_table(self, value.text, ctx, assigning=True)  # a nameref
                     assigned.append((name, value))
             statements.judge_env(self, assigned, scope, ctx, node)
-        elif kind == "for_statement":
-            statements.handle_for(self, node, scope, ctx)
+        elif kind in _LOOPS:
+            statements.handle_loop(self, node, scope, ctx)
         elif kind in REDIRECTS:
             redirects.read_redirects(self, [node], scope, ctx, scope.cwd)
         elif kind == "ERROR":
