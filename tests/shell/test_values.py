@@ -163,7 +163,7 @@ def test_positional_parameters_where_the_line_binds_them(line: str,
     "sh -c 'cat \"$2\"' _ \"$(ls)\" a",  # a run-time value may be several words
     "sh -c 'shift $n; cat \"$1\"' _ a b",
     "set -- $(ls); cat \"$#\"",
-    "sh -c 'cat ${@:2} ${#1} ${!1}' _ a b",
+    "sh -c 'cat ${@:x} ${#1} ${!1}' _ a b", "xargs sh -c 'cat \"${@:2}\"' _ a",
 ])
 def test_positional_parameters_only_known_at_run_time_stay_dynamic(line: str) -> None:
     cats = [c for c in run(line).commands if c.program == "cat"]
@@ -192,6 +192,16 @@ def test_a_loop_that_shifts_reaches_every_argument(loop: str) -> None:
     analysis = run(f"sh -c '{loop}' _ a b c")
     assert [c.args for c in analysis.commands if c.program == "cat"][-3:] == [
         ("a",), ("b",), ("c",)], show(analysis)
+
+
+@pytest.mark.parametrize(("expansion", "args"), [  # (as bash gives them)
+    ("\"${@:2}\"", ("b", "c")), ("\"${@:0:2}\"", ("_", "a")), ("\"${@: -1}\"", ("c",)),
+    ("\"${*:2:1}\"", ("b",)), ("\"${@:5}\"", ()), ("\"${@: -2:1}\"", ("b",)),
+    ("${*:2}", ("b", "c")), ("\"${*:2}\"", ("b c",)),
+])
+def test_slices_of_the_positional_parameters(expansion: str, args: tuple[str, ...]) -> None:
+    cat = one(run(f"bash -c 'cat {expansion}' _ a b c"), "cat")
+    assert cat.args == args and not cat.dynamic_args
 
 
 def test_a_loop_past_its_passes_sees_the_arguments_left_as_one_run_time_value() -> None:

@@ -9,6 +9,7 @@ variable from the environment is.
 
 from __future__ import annotations
 
+from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Frozen
 from approvald.shell.words import Word
 
@@ -67,13 +68,31 @@ def lookup(args: Args | None, name: str) -> Word | None:
     return args.nth(int(name))
 
 
-def all_words(args: Args, source: str) -> list[Word]:
-    """The words `"$@"` becomes (`source`, the expansion as written, stands for what xargs may
-    append at run time)."""
+def all_words(args: Args, source: str) -> list[Word] | None:
+    """The words `"$@"` becomes, or a slice of them (`${@:2}`, `${@:0:2}`, `${*: -1}`): None
+    when it is not one of those. (`source`, the expansion as written, stands for what xargs may
+    append at run time.)"""
     words = list(args.words)
+    exact = not args.more and all(word.literal for word in words)
     if args.more:
         words.append(Word(source, False))
-    return words
+    if ":" not in source:  # "$@", "${@}", "$*", "${*}"
+        return words
+    found = _SLICE.match(source)
+    if found is None:
+        return None
+    if not exact:  # positions only known at run time: all of them, a superset
+        return words if args.zero is None else [args.zero, *words]
+    offset = int(found.group(1))
+    every = [args.zero or Word(source, False), *words]  # `${@:0}` starts with $0
+    start = offset if offset >= 0 else max(len(every) + offset, 0)
+    if found.group(2) is None:
+        return every[start:]
+    length = int(found.group(2))
+    return every[start:start + length] if length >= 0 else None
+
+
+_SLICE = lazy_compile(r"\$\{[@*]:[ \t]*(-?[0-9]{1,5})[ \t]*(?::[ \t]*(-?[0-9]{1,5})[ \t]*)?\}\Z")
 
 
 def of_shell(name: str, operands: list[Word], command_mode: bool, from_stdin: bool,

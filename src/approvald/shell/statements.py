@@ -289,7 +289,7 @@ def handle_for(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
               for word in ctx.reader.words(child, visit)]
     has_in = any(child.type == "in" for child in node.children)
     if not has_in and scope.args is not None:  # `for F; do`: over "$@"
-        values, has_in = positional.all_words(scope.args, '"$@"'), True
+        values, has_in = positional.all_words(scope.args, '"$@"') or [], True
     if variable is None or body is None:
         an.walk_children(node, scope, ctx)
         return

@@ -75,7 +75,8 @@ class Visitor:
         return None
 
     def arguments(self, source: str) -> list[Word] | None:
-        """What `"$@"` (written `source`) becomes, when the line bound the parameters."""
+        """What `"$@"` or a slice of it (written `source`) becomes, when the line bound the
+        parameters."""
         args = self.scope.args
         return positional.all_words(args, source) if args is not None else None
 

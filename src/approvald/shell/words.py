@@ -241,7 +241,7 @@ class WordReader:
             # 'cat "$1"' _ {}` under `find ~ -exec`: the `$(find ~)` that `{}` stands for)
             out.append((value.text, DYNAMIC))
             return
-        if text in _ALL_ARGUMENTS:
+        if text in _ALL_ARGUMENTS or text.startswith(("${@:", "${*:")):
             words = visit.arguments(text)
             if words is not None:
                 out.append(_all_arguments(words, text, quoted))
