@@ -251,6 +251,7 @@ def test_parallels_argument_files_are_read(engine, line: str) -> None:
     "find ~ -exec sh -c 'cat \"$@\"' _ {} +", "find ~ -exec sh -c 'cat \"$1\"' _ {} \\;",
     "find ~ | xargs sh -c 'cat \"$@\"' _", "fd . ~ -x sh -c 'cat \"$1\"' _",
     "find ~ | parallel \"sh -c 'cat \\\"\\$1\\\"' _\"",
+    "find ~ | parallel -q sh -c 'cat \"$1\"' _",
 ])
 def test_positional_parameters_do_not_hide_what_is_read(engine, line: str) -> None:
     assert decide(engine, line).decision == DENY

@@ -108,6 +108,14 @@ def test_parallel_commands_from_its_input_are_dynamic(line: str) -> None:
     assert any(c.dynamic == DYNAMIC_NAME for c in run(line).commands)
 
 
+def test_parallel_quote_runs_each_command_word_as_one() -> None:
+    # without -q parallel joins the words into a shell line: `sh -c cat "$1" _ ARG` runs `cat`
+    assert one(run("parallel sh -c 'cat \"$1\"' _ ::: a"), "cat").args == ()
+    for quote in ("-q", "--quote", "-qj4"):
+        line = f"parallel {quote} sh -c 'cat \"$1\"' _ ::: 'a b'"
+        assert one(run(line), "cat").args == ("a b",), show(run(line))
+
+
 def test_parallel_appends_each_known_argument() -> None:
     analysis = run("parallel rm -rf ::: build dist")
     assert [c.argv for c in analysis.commands if c.program == "rm"] == [

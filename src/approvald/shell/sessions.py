@@ -5,7 +5,15 @@
 
 from __future__ import annotations
 
-from approvald.shell.peel import OptionSpec, Peel, join_words, names, option_value, parse_options
+from approvald.shell.peel import (
+    Option,
+    OptionSpec,
+    Peel,
+    join_words,
+    names,
+    option_value,
+    parse_options,
+)
 from approvald.shell.words import Word
 
 
@@ -128,15 +136,15 @@ def _parallel(options: list[tuple[str, Word | None]], rest: list[Word]) -> Peel 
                                            for v in values))
     if command and any(name in _PARALLEL_CUSTOM for name, _ in options):
         return Peel([], nested="parallel", label="parallel",
-                    shell_text=Word(join_words(command).text, False))
+                    shell_text=Word(_command_text(command, options).text, False))
     if command and any(name in ("--pipe", "--pipepart") for name, _ in options):
         # Blocks of parallel's input are the command's stdin (`parallel --pipe python3 -`
         # runs them as code): read as a pipe from a run-time source.
-        text = join_words(command)
+        text = _command_text(command, options)
         return Peel([], nested="parallel", label="parallel",
                     shell_text=Word(f'cat "$parallel_block" | {text.text}', text.literal))
     if command:
-        text = join_words(command)
+        text = _command_text(command, options)
         if "{" in text.text and "}" in text.text:  # {}, {.}, {/}, {#}, {1}, ...: filled in
             filled = [_filled(text.text, v.text, n) for n, v in enumerate(values, 1)] \
                 if known else []
@@ -156,6 +164,17 @@ def _parallel(options: list[tuple[str, Word | None]], rest: list[Word]) -> Peel 
         return None  # parallel --version: nothing runs
     # No command: each input line is a command, read at run time
     return Peel([], nested="parallel", shell_text=Word("", False), label="parallel")
+
+
+def _command_text(command: list[Word], options: list[Option]) -> Word:
+    """The text parallel runs for its command words: joined by blanks, as a shell line, or
+    with `-q`/`--quote` each word quoted (`parallel -q sh -c 'cat "$1"' _` runs that sh). A
+    word with a replacement string is left as it is: what is put there is quoted then."""
+    if not any(name in ("-q", "--quote") for name, _ in options):
+        return join_words(command)
+    return Word(" ".join([_quoted(word.text) if word.literal and "{" not in word.text
+                          else word.text for word in command]),
+                all(word.literal for word in command))
 
 
 def _filled(command: str, value: str, job: int) -> str | None:
