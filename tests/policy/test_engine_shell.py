@@ -204,6 +204,7 @@ def test_a_finders_listing_elsewhere_is_read_as_before(engine, line: str) -> Non
     "find ~ | pax -w > h.pax", "find ~ | restic -r /srv/r backup --files-from -",
     "find ~ -print0 | borg create --paths-from-stdin /srv/r::a",
     "find ~ > /tmp/f; parallel cat :::: /tmp/f", "find ~ > /tmp/f; parallel -a /tmp/f cat",
+    "g() { xargs cat; }; find ~ | g", 'g() { while read f; do cat "$f"; done; }; find ~ | g',
 ])
 def test_a_finders_names_read_by_other_means_are_not_read(engine, line: str) -> None:
     assert decide(engine, line).decision == DENY
@@ -217,6 +218,7 @@ def test_a_finders_names_read_by_other_means_are_not_read(engine, line: str) -> 
     'find ~ | while read f; do echo "$f"; done', "find ~ | tar -xf a.tar",
     "find . -name '*.py' -print0 | wc -l --files0-from=-", "{ find . -type f; } | xargs wc -l",
     "find . | pax -w > src.pax", "pax -r < a.pax", "parallel -a urls.txt wc -c",
+    "g() { xargs wc -l; }; find . -name '*.py' | g",
 ])
 def test_a_finders_names_read_elsewhere_are_read_as_before(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW

@@ -215,7 +215,7 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
             and not set(site.peeled) - {"time"}:  # (what wrappers run is a program)
         from approvald.shell.statements import call_function
 
-        call_function(an, words, scope, ctx, site)
+        call_function(an, words, scope, ctx, site, stdin)
     return index
 
 

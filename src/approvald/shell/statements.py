@@ -314,11 +314,12 @@ def define_function(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
     an.functions.append(function)
 
 
-def call_function(an: Analyzer, words: list[Word], scope: Scope, ctx: Ctx, site: Site) -> None:
+def call_function(an: Analyzer, words: list[Word], scope: Scope, ctx: Ctx, site: Site,
+                  stdin: Word | None = None) -> None:
     """`f ARGS` after `f() { ...; }`: the body runs with ARGS as its positional parameters, in
-    this shell: the functions it defines and its `cd` stay (its variables may be `local`: they
-    are not carried over). A call within itself is not followed again; the step budget bounds
-    calls between functions."""
+    this shell, reading the call's input (`find ~ | f`): the functions it defines and its `cd`
+    stay (its variables may be `local`: they are not carried over). A call within itself is not
+    followed again; the step budget bounds calls between functions."""
     name = words[0].text
     function = scope.functions[name]
     function.called = True
@@ -326,6 +327,8 @@ def call_function(an: Analyzer, words: list[Word], scope: Scope, ctx: Ctx, site:
     inner.functions = {key: other for key, other in scope.functions.items() if key != name}
     inner.args = positional.Args(scope.args.zero if scope.args is not None else None,
                                  tuple([site.filled(word) for word in words[1:]]), site.appended)
+    if stdin is not None:
+        inner.stdin = stdin
     an.walk_children(function.node, inner, function.ctx)
     scope.cwd, scope.oldpwd, scope.stack = inner.cwd, inner.oldpwd, inner.stack
     scope.functions = {**inner.functions, name: inner.functions.get(name, function)}
