@@ -92,3 +92,12 @@ def test_the_nearest_config_above_is_found(tmp_path: Path) -> None:
 ])
 def test_the_task_a_command_names(args: tuple[str, ...], task: object) -> None:
     assert task_of(args) == task
+
+
+def test_a_string_that_does_not_end_is_unreadable() -> None:
+    """The scan stops at it: trying each later `"` as a string's start would be quadratic in
+    a file of `"\\` pairs (a 1 MB deno.json of them held a decision for hours)."""
+    with pytest.raises(Unreadable):
+        strip_jsonc('{"tasks": {"x": "y"}} "\\"\\"\\')
+    with pytest.raises(Unreadable):
+        strip_jsonc('"\\' * 200_000)

@@ -17,7 +17,8 @@ MAX_CONFIG_BYTES = 1_000_000
 CONFIG_NAMES = ("deno.json", "deno.jsonc")
 # Strings (kept whole, so nothing inside one is taken for a comment), comments, and runs of
 # anything else; `/*` is matched alone and its end found with str.find, which keeps the scan
-# linear on a file of unterminated comments.
+# linear on a file of unterminated comments. A `"` matched alone starts a string that does not
+# end: the scan stops there, as going on would try every later `"` to the end (`"\"\"\...`).
 _JSONC_TOKEN = lazy_compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|[^"/,]+|.')
 _BLANKS = lazy_compile(r"\s*")
 
@@ -77,6 +78,8 @@ def strip_jsonc(text: str) -> str:
         match = _JSONC_TOKEN.match(text, at)
         assert match is not None  # `[^"/,]+` takes newlines, `.` any other one character
         token = match.group(0)
+        if token == '"':
+            raise Unreadable("a string that does not end")
         if token == "/*":
             end = text.find("*/", at + 2)
             if end < 0:
