@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from approvald.policy.denotasks import (
     Unreadable,
     find_config,
+    matching,
     read_tasks,
     strip_jsonc,
     task_of,
@@ -55,9 +56,10 @@ def test_tasks_of_every_shape(tmp_path: Path) -> None:
                       ' ["a", 3]}, "c": {"dependencies": ["b"]}, "d": 7}, // x\n}')
     tasks = read_tasks(str(config))
     assert tasks == {"a": ("echo a", ()), "b": ("echo b", ("a",)), "c": (None, ("b",))}
-    assert task_steps(tasks, "c", 4) == [("a", "echo a"), ("b", "echo b")]
-    assert task_steps(tasks, "c", 1) == [("b", "echo b")]  # dependencies one level deep only
-    assert task_steps(tasks, "nope", 4) == []
+    assert task_steps(tasks, ["c"], 4) == [("a", "echo a"), ("b", "echo b")]
+    assert task_steps(tasks, ["c"], 1) == [("b", "echo b")]  # dependencies one level deep only
+    assert task_steps(tasks, ["nope"], 4) == []
+    assert task_steps(tasks, ["b", "a"], 4) == [("a", "echo a"), ("b", "echo b")]
 
 
 def test_dependency_cycles_end() -> None:
@@ -85,10 +87,13 @@ def test_the_nearest_config_above_is_found(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "task"), [
-    (("task", "build"), ("build", None)), (("task", "--cwd", "web", "build", "x"), ("build", None)),
-    (("task", "-c", "d.json", "build"), ("build", "d.json")),
-    (("task", "--config=d.json", "-r", "build"), ("build", "d.json")),
+    (("task", "build"), ("build", None, None)),
+    (("task", "--cwd", "web", "build", "x"), ("build", None, "web")),
+    (("task", "-c", "d.json", "build"), ("build", "d.json", None)),
+    (("task", "--config=d.json", "-r", "build"), ("build", "d.json", None)),
+    (("-q", "--log-level", "debug", "task", "--cwd=w", "b"), ("b", None, "w")),
     (("task", "--eval", "build"), None), (("task",), None), (("run", "main.ts"), None),
+    (("run", "main.ts", "task", "build"), None),  # an argument of the script's
 ])
 def test_the_task_a_command_names(args: tuple[str, ...], task: object) -> None:
     assert task_of(args) == task
@@ -101,3 +106,12 @@ def test_a_string_that_does_not_end_is_unreadable() -> None:
         strip_jsonc('{"tasks": {"x": "y"}} "\\"\\"\\')
     with pytest.raises(Unreadable):
         strip_jsonc('"\\' * 200_000)
+
+
+def test_a_wildcard_name_runs_every_task_it_may_match() -> None:
+    """`deno task "build:*"` runs each task matching it (deno 2.x wildcards, exclusion groups
+    since 2.8): every task is taken, a superset."""
+    names = ["build:a", "build:b", "wipe"]
+    assert matching(names, "build:*") == names
+    assert matching(names, "wipe") == ["wipe"]
+    assert matching(names, "nope") == []

@@ -145,6 +145,31 @@ def test_deno_tasks_are_looked_into(engine, tmp_path: Path) -> None:
     assert (unread.decision, unread.rules) == (REQUIRE_APPROVAL, ("dynamic-command",))
 
 
+def test_deno_task_cwd_finds_the_configuration_there(engine, tmp_path: Path) -> None:
+    """`deno task --cwd DIR` looks for deno.json from DIR (deno's discovery starts there) and
+    runs the task in DIR; a `*` in the name runs every task it matches."""
+    import json
+    import os
+
+    project = tmp_path / "project"
+    (project / "web").mkdir(parents=True)
+    (project / "deno.json").write_text(json.dumps({"tasks": {
+        "wipe": "rm -rf ~", "clean:dist": "echo x", "clean:all": "rm -rf ~",
+        "rm": f"rm -rf {os.path.relpath('/home/dev', project)}"}}))  # ~ from the project only
+    (tmp_path / "elsewhere").mkdir()
+    for line in ("deno task --cwd ../project wipe", f"deno task --cwd={project} wipe",
+                 "deno task 'w*'"):
+        cwd = project if "'" in line else tmp_path / "elsewhere"
+        assert decide(engine, line, str(cwd)).decision == DENY, line
+    assert decide(engine, "deno task 'clean:*'", str(project)).decision == DENY
+    assert decide(engine, "deno task rm", str(project / "web")).decision == DENY
+    assert decide(engine, "deno task --cwd web rm", str(project)).decision == ALLOW  # in web
+    (project / "deno.json").write_text("{}")
+    (project / "package.json").write_text(json.dumps({"scripts": {"wipe": "rm -rf ~"}}))
+    assert decide(engine, "deno task --cwd project wipe", str(tmp_path)).decision == DENY
+    assert decide(engine, "deno run main.ts task wipe", str(project)).decision == ALLOW
+
+
 @pytest.mark.parametrize(("line", "decision"), [
     ("stack exec -- rm -rf ~", DENY), ("cabal exec -- cat ~/.ssh/id_rsa", DENY),
     ("bun x rimraf ~", DENY), ("deno run -A npm:rimraf ~", DENY),

@@ -22,24 +22,31 @@ CONFIG_NAMES = ("deno.json", "deno.jsonc")
 _JSONC_TOKEN = lazy_compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*|[^"/,]+|.')
 _BLANKS = lazy_compile(r"\s*")
 
+# deno's options before its subcommand that take the next word as their value
+_GLOBAL_VALUES = frozenset({"--log-level"})
 # `deno task` options that take the next word as their value
 _TASK_VALUES = frozenset({"--cwd", "-c", "--config", "-f", "--filter"})
 
 Task = tuple[str | None, tuple[str, ...]]  # (command line or None, the tasks it depends on)
+# (task name, `--config` FILE or None, `--cwd` DIR or None) of a `deno task` command
+TaskCall = tuple[str, str | None, str | None]
 
 
 class Unreadable(Exception):
     """A deno configuration file that is there but cannot be read as deno would read it."""
 
 
-def task_of(args: tuple[str, ...]) -> tuple[str, str | None] | None:
-    """(task name, `--config` file or None) of deno's arguments `task [OPTIONS] NAME ...`;
-    None for any other deno command, and for `--eval` (its text is the line's, analysed with
-    it)."""
-    if "task" not in args:
+def task_of(args: tuple[str, ...]) -> TaskCall | None:
+    """What deno's arguments `[OPTIONS] task [OPTIONS] NAME ...` name; None for any other deno
+    command, and for `--eval` (its text is the line's, analysed with it)."""
+    at = 0
+    while at < len(args) and args[at].startswith("-"):  # deno's own options (`-q task x`)
+        at += 2 if args[at] in _GLOBAL_VALUES else 1
+    if at >= len(args) or args[at] != "task":
         return None
     config: str | None = None
-    at = args.index("task") + 1
+    cwd: str | None = None
+    at += 1
     while at < len(args) and args[at].startswith("-"):
         option, _, glued = args[at].partition("=")
         if option == "--eval":
@@ -49,13 +56,23 @@ def task_of(args: tuple[str, ...]) -> tuple[str, str | None] | None:
             glued = args[at] if at < len(args) else ""
         if option in ("-c", "--config"):
             config = glued
+        elif option == "--cwd":
+            cwd = glued
         at += 1
-    return (args[at], config) if at < len(args) else None
+    return (args[at], config, cwd) if at < len(args) else None
+
+
+def matching(names: list[str], name: str) -> list[str]:
+    """The task names `deno task NAME` runs: NAME, or with a `*` wildcard (`build:*`, and
+    exclusion groups since deno 2.8) every one of them, a superset of what deno picks."""
+    if "*" not in name:
+        return [name] if name in names else []
+    return names
 
 
 def find_config(cwd: str, given: str | None = None) -> str | None:
-    """The configuration `deno task` in `cwd` reads: `--config FILE`, else the nearest
-    deno.json or deno.jsonc in `cwd` or above it."""
+    """The configuration `deno task` in `cwd` reads: `--config FILE` (relative to `cwd`),
+    else the nearest deno.json or deno.jsonc in `cwd` or above it."""
     if given is not None:
         return os.path.join(cwd, os.path.expanduser(given))
     current = cwd
@@ -144,9 +161,9 @@ def read_tasks(path: str) -> dict[str, Task]:
     return found
 
 
-def task_steps(tasks: dict[str, Task], name: str, depth: int) -> list[tuple[str, str]]:
-    """(task name, command line) of what `deno task NAME` runs, each task's dependencies
-    before it, each task once, `depth` levels of dependencies at most."""
+def task_steps(tasks: dict[str, Task], names: list[str], depth: int) -> list[tuple[str, str]]:
+    """(task name, command line) of what `deno task` runs for these names, each task's
+    dependencies before it, each task once, `depth` levels of dependencies at most."""
     steps: list[tuple[str, str]] = []
     seen: set[str] = set()
 
@@ -160,5 +177,6 @@ def task_steps(tasks: dict[str, Task], name: str, depth: int) -> list[tuple[str,
         if command is not None:
             steps.append((task, command))
 
-    visit(name, depth)
+    for name in names:
+        visit(name, depth)
     return steps

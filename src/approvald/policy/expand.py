@@ -197,35 +197,59 @@ class _Steps(Plain):
 def _project_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
     """The steps `cmd` runs from package.json or deno.json; a string says why what it runs
     cannot be known; None: it runs nothing from them."""
-    name: str | None
     if cmd.program == "deno":
-        task = denotasks.task_of(cmd.args)
-        if task is None:
-            return None
-        name, given = task
-        config = denotasks.find_config(cmd.cwd, given)
-        if config is not None:
-            try:
-                tasks = denotasks.read_tasks(config)
-            except denotasks.Unreadable as exc:
-                return str(exc)
-            if name in tasks:
-                return _Steps(os.path.dirname(config), "deno task",
-                              denotasks.task_steps(tasks, name, depth))
-        installs = False
-    else:
-        name = script_name(cmd)
-        installs = name is None and _installs(cmd)
-        if name is None and not installs:
-            return None
-    root = _package_root(cmd.cwd)
+        return _deno_steps(cmd, depth)
+    name = script_name(cmd)
+    installs = name is None and _installs(cmd)
+    if name is None and not installs:
+        return None
+    return _script_steps(cmd, cmd.cwd, None, name)
+
+
+def _deno_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
+    task = denotasks.task_of(cmd.args)
+    if task is None:
+        return None
+    name, given, where = task
+    # `--cwd DIR`: deno finds its configuration from DIR and runs the task there
+    start = normalize(cmd.cwd, where) if where else cmd.cwd
+    config = denotasks.find_config(start, normalize(cmd.cwd, given) if given else None)
+    if config is not None:
+        try:
+            tasks = denotasks.read_tasks(config)
+        except denotasks.Unreadable as exc:
+            return str(exc)
+        names = denotasks.matching(list(tasks), name)
+        if names:
+            return _Steps(start if where else os.path.dirname(config), "deno task",
+                          denotasks.task_steps(tasks, names, depth))
+    return _script_steps(cmd, start, start if where else None, name)
+
+
+def _script_steps(cmd: SimpleCommand, start: str, directory: str | None,
+                  name: str | None) -> _Steps | str | None:
+    """The package.json scripts of the project `start` is in: script `name` with its
+    `pre`/`post` scripts (deno's `*` wildcard: all of them), or the install lifecycle (no
+    name), run in `directory` (default: the project's)."""
+    root = _package_root(start)
     if root is None:
         return None
     scripts = _scripts(root)
     if scripts is None:
         return f"{os.path.join(root, 'package.json')} is larger than {MAX_PACKAGE_JSON_BYTES} bytes"
-    steps = _INSTALL_STEPS if installs else (f"pre{name}", name, f"post{name}")
-    return _Steps(root, f"{cmd.program} run", [(s, scripts[s]) for s in steps if s in scripts])
+    steps: tuple[str, ...] | list[str]
+    if name is None:
+        steps = _INSTALL_STEPS
+    elif cmd.program == "deno" and "*" in name:
+        steps = list(scripts)
+    else:
+        steps = (f"pre{name}", name, f"post{name}")
+    return _Steps(directory or root, f"{cmd.program} run",
+                  [(s, scripts[s]) for s in steps if s in scripts])
+
+
+def normalize(cwd: str, path: str) -> str:
+    return os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
 
 
 def _package_scripts(cmd: SimpleCommand, home: str, depth: int,
