@@ -9,7 +9,7 @@ import pytest
 
 from approvald.model.actions import PROCESS_EXEC, build_action
 from approvald.paths import get_paths
-from approvald.policy import REQUIRE_APPROVAL, load_engine
+from approvald.policy import REQUIRE_APPROVAL, load_engine, pkgscripts
 from approvald.policy import expand as expand_module
 from approvald.shell import analyze
 from approvald.shell.state import MAX_EXPANSIONS
@@ -62,7 +62,7 @@ def test_oversized_package_json_is_not_ignored(  # type: ignore[no-untyped-def]
         tmp_path: Path, engine) -> None:
     project = tmp_path / "big"
     project.mkdir()
-    padding = "x" * (expand_module.MAX_PACKAGE_JSON_BYTES + 10)
+    padding = "x" * (pkgscripts.MAX_PACKAGE_JSON_BYTES + 10)
     (project / "package.json").write_text(json.dumps({"scripts": {"a": "echo"}, "p": padding}))
     action = _npm_run_a(project)
     assert engine.evaluate(action).decision == REQUIRE_APPROVAL

@@ -20,7 +20,6 @@ decision gets a dynamic command, so a person decides.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from functools import lru_cache
@@ -28,28 +27,23 @@ from functools import lru_cache
 from approvald import shell
 from approvald.model.plain import Plain
 from approvald.policy import denotasks
+from approvald.policy.pkgscripts import (
+    INSTALL_STEPS,
+    MAX_PACKAGE_JSON_BYTES,
+    SCRIPT_RUNNERS,
+    installs_project,
+    package_root,
+    read_scripts,
+    script_name,
+)
 from approvald.shell.gitcmd import GIT_BUILTINS, setting_command
 from approvald.shell.model import DYNAMIC_NAME, SimpleCommand
 
 MAX_SCRIPT_DEPTH = 4
-MAX_PACKAGE_JSON_BYTES = 1_000_000
 MAX_GIT_CONFIG_BYTES = 256 * 1024
 MAX_EXPANSIONS = 64  # texts looked into for one decision (scripts, aliases, settings)
 MAX_EXPANDED_BYTES = 128 * 1024
-_SCRIPT_RUNNERS = frozenset({"npm", "pnpm", "yarn", "bun"})
-_LIFECYCLE = frozenset({"test", "start", "stop", "restart"})
-_INSTALL_STEPS = ("preinstall", "install", "postinstall", "preprepare", "prepare",
-                  "postprepare")
-# yarn/pnpm run a script given as the first word when it is not one of their own commands.
-_OWN_COMMANDS = frozenset({
-    "install", "i", "add", "remove", "rm", "uninstall", "update", "up", "upgrade", "publish",
-    "pack", "init", "create", "exec", "dlx", "info", "view", "why", "list", "ls", "outdated",
-    "link", "unlink", "login", "logout", "config", "cache", "audit", "version", "help",
-    "workspace", "workspaces", "npm", "set", "plugin", "node", "x", "ci", "dedupe", "prune",
-    "rebuild", "store", "patch", "import", "fetch", "env", "server", "setup",
-})
-_PNPM_ONLY = frozenset({"deploy"})
-_EXPANDING = _SCRIPT_RUNNERS | {"approvald", "git", "deno"}  # the programs `expand` looks into
+_EXPANDING = SCRIPT_RUNNERS | {"approvald", "git", "deno"}  # the programs `expand` looks into
 
 
 class Budget(Plain):
@@ -122,64 +116,6 @@ def _approvald_exec(cmd: SimpleCommand, home: str, budget: Budget) -> list[Simpl
     return _nested(shlex.join(rest), cmd, home, "approvald exec", budget) if rest else []
 
 
-def script_name(cmd: SimpleCommand) -> str | None:
-    """Which package.json script this command runs, if any."""
-    if cmd.program not in _SCRIPT_RUNNERS or not cmd.args:
-        return None
-    first = cmd.args[0]
-    if first in ("run", "run-script", "rum", "urn") and len(cmd.args) > 1:
-        return cmd.args[1]
-    if first in _LIFECYCLE:
-        return first
-    own = _OWN_COMMANDS | _PNPM_ONLY if cmd.program == "pnpm" else _OWN_COMMANDS
-    if cmd.program in ("yarn", "pnpm", "bun") and not first.startswith("-") and first not in own:
-        return first
-    return None
-
-
-def _installs(cmd: SimpleCommand) -> bool:
-    """`npm install` / `npm ci` / `yarn` / `pnpm install` of the project itself."""
-    if cmd.program not in _SCRIPT_RUNNERS:
-        return False
-    if cmd.program == "yarn" and not cmd.args:
-        return True
-    if not cmd.args or cmd.args[0] not in ("install", "i", "ci"):
-        return False
-    return not any(not a.startswith("-") for a in cmd.args[1:])
-
-
-def _package_root(directory: str) -> str | None:
-    """The project directory npm finds from `directory`: the nearest one above it (itself
-    included) with a package.json, unless a node_modules directory comes first."""
-    current = directory
-    while True:
-        if os.path.isfile(os.path.join(current, "package.json")):
-            return current
-        if os.path.isdir(os.path.join(current, "node_modules")):
-            return None
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
-def _scripts(directory: str) -> dict[str, str] | None:
-    """The package.json scripts; None when the file is too large to read (npm would still run
-    it, so what it runs is unknown)."""
-    path = os.path.join(directory, "package.json")
-    try:
-        if os.path.getsize(path) > MAX_PACKAGE_JSON_BYTES:
-            return None
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except (OSError, ValueError, RecursionError):
-        return {}
-    scripts = doc.get("scripts") if isinstance(doc, dict) else None
-    if not isinstance(scripts, dict):
-        return {}
-    return {k: v for k, v in scripts.items() if isinstance(k, str) and isinstance(v, str)}
-
-
 class _Steps(Plain):
     """What a command runs from its project's files: the directory they run in, the label
     of each step, and each step's (name, command line)."""
@@ -200,7 +136,7 @@ def _project_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
     if cmd.program == "deno":
         return _deno_steps(cmd, depth)
     name = script_name(cmd)
-    installs = name is None and _installs(cmd)
+    installs = name is None and installs_project(cmd)
     if name is None and not installs:
         return None
     return _script_steps(cmd, cmd.cwd, None, name)
@@ -231,15 +167,15 @@ def _script_steps(cmd: SimpleCommand, start: str, directory: str | None,
     """The package.json scripts of the project `start` is in: script `name` with its
     `pre`/`post` scripts (deno's `*` wildcard: all of them), or the install lifecycle (no
     name), run in `directory` (default: the project's)."""
-    root = _package_root(start)
+    root = package_root(start)
     if root is None:
         return None
-    scripts = _scripts(root)
+    scripts = read_scripts(root)
     if scripts is None:
         return f"{os.path.join(root, 'package.json')} is larger than {MAX_PACKAGE_JSON_BYTES} bytes"
     steps: tuple[str, ...] | list[str]
     if name is None:
-        steps = _INSTALL_STEPS
+        steps = INSTALL_STEPS
     elif cmd.program == "deno" and "*" in name:
         steps = list(scripts)
     else:
@@ -254,7 +190,7 @@ def normalize(cwd: str, path: str) -> str:
 
 def _package_scripts(cmd: SimpleCommand, home: str, depth: int,
                      budget: Budget) -> list[SimpleCommand]:
-    if cmd.program not in _SCRIPT_RUNNERS and cmd.program != "deno":
+    if cmd.program not in SCRIPT_RUNNERS and cmd.program != "deno":
         return []
     if depth <= 0 or budget.exceeded:
         return []
