@@ -120,6 +120,26 @@ def test_package_scripts_are_the_projects_from_a_directory_below_it(engine, tmp_
     assert decide(engine, "npm run peek", str(tmp_path / "src" / "lib")).decision == ALLOW
 
 
+def test_package_manager_options_do_not_hide_the_script(engine, tmp_path: Path) -> None:
+    """Options before the script's name (and npm's anywhere before `--`) are skipped, and those
+    that move the project (`--prefix`, `-C`, `--dir`, `--cwd`) are followed: bun's leading
+    options too. yarn, pnpm and bun go past a node_modules directory to the package.json."""
+    import json
+
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"wipe": "rm -rf ~"}}))
+    (tmp_path / "other" / "node_modules").mkdir(parents=True)
+    other = str(tmp_path / "other")
+    for line in ("npm run --silent wipe", "npm run -s wipe", "npm run-script --if-present wipe",
+                 "pnpm run --silent wipe", "yarn run --silent wipe", "bun run --bun wipe",
+                 "bun --bun run wipe", "bun --silent wipe", "pnpm run --filter app wipe"):
+        assert decide(engine, line, str(tmp_path)).decision == DENY, line
+    for line in ("bun --cwd .. run wipe", "bun --cwd=.. wipe", "npm run wipe --prefix ..",
+                 "yarn run --cwd .. wipe", "pnpm run -C .. wipe", "yarn wipe", "bun run wipe"):
+        assert decide(engine, line, other).decision == DENY, line
+    assert decide(engine, "npm run wipe", other).decision == ALLOW  # npm's prefix: other
+    assert decide(engine, "npm run build -- wipe", str(tmp_path)).decision == ALLOW
+
+
 def test_deno_tasks_are_looked_into(engine, tmp_path: Path) -> None:
     import json
 

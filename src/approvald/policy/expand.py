@@ -34,6 +34,7 @@ from approvald.policy.pkgscripts import (
     installs_project,
     package_root,
     read_scripts,
+    scan,
     script_name,
 )
 from approvald.shell.gitcmd import GIT_BUILTINS, setting_command
@@ -136,10 +137,12 @@ def _project_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
     if cmd.program == "deno":
         return _deno_steps(cmd, depth)
     name = script_name(cmd)
-    installs = name is None and installs_project(cmd)
-    if name is None and not installs:
+    if name is None and not installs_project(cmd):
         return None
-    return _script_steps(cmd, cmd.cwd, None, name)
+    start = cmd.cwd
+    for directory in scan(cmd)[1]:  # `npm run X --prefix DIR`, `bun --cwd DIR run X`
+        start = normalize(start, directory)
+    return _script_steps(cmd, start, None, name)
 
 
 def _deno_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
@@ -167,7 +170,7 @@ def _script_steps(cmd: SimpleCommand, start: str, directory: str | None,
     """The package.json scripts of the project `start` is in: script `name` with its
     `pre`/`post` scripts (deno's `*` wildcard: all of them), or the install lifecycle (no
     name), run in `directory` (default: the project's)."""
-    root = package_root(start)
+    root = package_root(start, cmd.program)
     if root is None:
         return None
     scripts = read_scripts(root)

@@ -28,18 +28,73 @@ _OWN_COMMANDS = frozenset({
 _PNPM_ONLY = frozenset({"deploy"})
 
 
+_RUN = frozenset({"run", "run-script", "rum", "urn"})
+_INSTALL = frozenset({"install", "i", "ci"})
+# Options that take the next word as their value (`--opt=VALUE` is one word), and those of them
+# that move the project directory. npm reads its options anywhere before `--`; pnpm, yarn and
+# bun up to the script's name (later words are the script's). bun's leading options are here
+# too: no global option table strips them (`bun --cwd DIR run X`, `bun --bun run X`).
+_VALUES = {
+    "npm": frozenset({"--prefix", "-C", "-w", "--workspace", "--script-shell", "--registry",
+                      "--userconfig", "--globalconfig", "--cache", "--loglevel", "--otp"}),
+    "pnpm": frozenset({"-C", "--dir", "--filter", "-F", "--filter-prod", "--reporter",
+                       "--loglevel", "--registry", "--workspace-concurrency", "--resume-from",
+                       "--test-pattern", "--changed-files-ignore-pattern"}),
+    "yarn": frozenset({"--cwd", "--cache-folder", "--modules-folder", "--mutex", "--registry",
+                       "--network-timeout", "--global-folder", "--link-folder"}),
+    "bun": frozenset({"--cwd", "--filter", "-F", "--shell", "--elide-lines", "-r", "--preload",
+                      "--require", "--import", "--env-file", "--config", "-c", "-e", "--eval",
+                      "-p", "--print", "--tsconfig-override", "--conditions", "--main-fields",
+                      "-d", "--define", "-l", "--loader", "--port", "--origin",
+                      "--extension-order", "--jsx-factory", "--jsx-fragment",
+                      "--jsx-import-source", "--jsx-runtime", "--title"}),
+}
+_CHDIRS = {"npm": frozenset({"--prefix", "-C"}), "pnpm": frozenset({"-C", "--dir"}),
+           "yarn": frozenset({"--cwd"}), "bun": frozenset({"--cwd"})}
+
+
+def scan(cmd: SimpleCommand) -> tuple[list[str], list[str]]:
+    """(the words that are no options or option values, up to the script's own arguments;
+    the directories options move to, in order) of a package manager's arguments."""
+    values = _VALUES.get(cmd.program, frozenset())
+    words: list[str] = []
+    chdirs: list[str] = []
+    args = cmd.args
+    at = 0
+    while at < len(args) and args[at] != "--":
+        arg = args[at]
+        if len(arg) > 1 and arg.startswith("-"):
+            option, equals, value = arg.partition("=")
+            if option in values and not equals:
+                at += 1
+                value = args[at] if at < len(args) else ""
+            if option in _CHDIRS.get(cmd.program, ()) and value:
+                chdirs.append(value)
+        else:
+            words.append(arg)
+            if cmd.program != "npm" and _names_script(cmd.program, words):
+                break
+        at += 1
+    return words, chdirs
+
+
+def _names_script(program: str, words: list[str]) -> bool:
+    """Whether the last of these words names the script to run."""
+    first = words[0]
+    if first in _RUN:
+        return len(words) == 2
+    own = _OWN_COMMANDS | _PNPM_ONLY if program == "pnpm" else _OWN_COMMANDS
+    return len(words) == 1 and (first in _LIFECYCLE or (program != "npm" and first not in own))
+
+
 def script_name(cmd: SimpleCommand) -> str | None:
     """Which package.json script this command runs, if any."""
-    if cmd.program not in SCRIPT_RUNNERS or not cmd.args:
+    if cmd.program not in SCRIPT_RUNNERS:
         return None
-    first = cmd.args[0]
-    if first in ("run", "run-script", "rum", "urn") and len(cmd.args) > 1:
-        return cmd.args[1]
-    if first in _LIFECYCLE:
-        return first
-    own = _OWN_COMMANDS | _PNPM_ONLY if cmd.program == "pnpm" else _OWN_COMMANDS
-    if cmd.program in ("yarn", "pnpm", "bun") and not first.startswith("-") and first not in own:
-        return first
+    words, _ = scan(cmd)
+    for end in range(1, min(len(words), 2) + 1):
+        if _names_script(cmd.program, words[:end]):
+            return words[end - 1]
     return None
 
 
@@ -47,21 +102,21 @@ def installs_project(cmd: SimpleCommand) -> bool:
     """`npm install` / `npm ci` / `yarn` / `pnpm install` of the project itself."""
     if cmd.program not in SCRIPT_RUNNERS:
         return False
-    if cmd.program == "yarn" and not cmd.args:
+    words, _ = scan(cmd)
+    if cmd.program == "yarn" and not words:
         return True
-    if not cmd.args or cmd.args[0] not in ("install", "i", "ci"):
-        return False
-    return not any(not a.startswith("-") for a in cmd.args[1:])
+    return len(words) == 1 and words[0] in _INSTALL
 
 
-def package_root(directory: str) -> str | None:
-    """The project directory npm finds from `directory`: the nearest one above it (itself
-    included) with a package.json, unless a node_modules directory comes first."""
+def package_root(directory: str, program: str) -> str | None:
+    """The project directory `program` finds from `directory`: the nearest one above it
+    (itself included) with a package.json; for npm, unless a node_modules directory comes first
+    (npm's prefix rule; the others are taken to go on, a superset)."""
     current = directory
     while True:
         if os.path.isfile(os.path.join(current, "package.json")):
             return current
-        if os.path.isdir(os.path.join(current, "node_modules")):
+        if program == "npm" and os.path.isdir(os.path.join(current, "node_modules")):
             return None
         parent = os.path.dirname(current)
         if parent == current:
