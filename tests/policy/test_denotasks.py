@@ -87,11 +87,11 @@ def test_the_nearest_config_above_is_found(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "task"), [
-    (("task", "build"), ("build", None, None)),
-    (("task", "--cwd", "web", "build", "x"), ("build", None, "web")),
-    (("task", "-c", "d.json", "build"), ("build", "d.json", None)),
-    (("task", "--config=d.json", "-r", "build"), ("build", "d.json", None)),
-    (("-q", "--log-level", "debug", "task", "--cwd=w", "b"), ("b", None, "w")),
+    (("task", "build"), ("build", None, None, 1)),
+    (("task", "--cwd", "web", "build", "x"), ("build", None, "web", 3)),
+    (("task", "-c", "d.json", "build"), ("build", "d.json", None, 3)),
+    (("task", "--config=d.json", "-r", "build"), ("build", "d.json", None, 3)),
+    (("-q", "--log-level", "debug", "task", "--cwd=w", "b"), ("b", None, "w", 5)),
     (("task", "--eval", "build"), None), (("task",), None), (("run", "main.ts"), None),
     (("run", "main.ts", "task", "build"), None),  # an argument of the script's
 ])

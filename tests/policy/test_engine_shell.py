@@ -140,6 +140,21 @@ def test_package_manager_options_do_not_hide_the_script(engine, tmp_path: Path) 
     assert decide(engine, "npm run build -- wipe", str(tmp_path)).decision == ALLOW
 
 
+def test_a_script_name_known_only_at_run_time_is_dynamic(engine, tmp_path: Path) -> None:
+    """`bun run "$X"`, `xargs bun run`, `deno task "$X"` in a project: which script runs is
+    unknown, so a person decides (bun and deno are not watched programs, so nothing else
+    said so)."""
+    import json
+
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"wipe": "rm -rf ~"}}))
+    (tmp_path / "deno.json").write_text(json.dumps({"tasks": {"dwipe": "rm -rf ~"}}))
+    for line in ('bun run "$X"', "printf wipe | xargs bun run", "bun run $(cat name)",
+                 'bun --cwd "$D" run wipe', 'deno task "$X"', 'deno task --cwd "$D" dwipe'):
+        assert decide(engine, line, str(tmp_path)).decision != ALLOW, line
+    assert decide(engine, 'bun test "$F"', str(tmp_path)).decision == ALLOW
+    assert decide(engine, 'bun run "$X"', "/home/dev/app").decision == ALLOW  # no project
+
+
 def test_deno_tasks_are_looked_into(engine, tmp_path: Path) -> None:
     import json
 

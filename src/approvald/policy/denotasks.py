@@ -28,8 +28,8 @@ _GLOBAL_VALUES = frozenset({"--log-level"})
 _TASK_VALUES = frozenset({"--cwd", "-c", "--config", "-f", "--filter"})
 
 Task = tuple[str | None, tuple[str, ...]]  # (command line or None, the tasks it depends on)
-# (task name, `--config` FILE or None, `--cwd` DIR or None) of a `deno task` command
-TaskCall = tuple[str, str | None, str | None]
+# (task name, `--config` FILE or None, `--cwd` DIR or None, the name's index) of `deno task`
+TaskCall = tuple[str, str | None, str | None, int]
 
 
 class Unreadable(Exception):
@@ -59,7 +59,7 @@ def task_of(args: tuple[str, ...]) -> TaskCall | None:
         elif option == "--cwd":
             cwd = glued
         at += 1
-    return (args[at], config, cwd) if at < len(args) else None
+    return (args[at], config, cwd, at) if at < len(args) else None
 
 
 def matching(names: list[str], name: str) -> list[str]:

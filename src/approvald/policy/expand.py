@@ -34,6 +34,7 @@ from approvald.policy.pkgscripts import (
     installs_project,
     package_root,
     read_scripts,
+    runs_unknown_script,
     scan,
     script_name,
 )
@@ -136,11 +137,14 @@ def _project_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
     cannot be known; None: it runs nothing from them."""
     if cmd.program == "deno":
         return _deno_steps(cmd, depth)
+    if runs_unknown_script(cmd):
+        return None if package_root(cmd.cwd, cmd.program) is None \
+            else "which script it runs is only known at run time"
     name = script_name(cmd)
     if name is None and not installs_project(cmd):
         return None
     start = cmd.cwd
-    for directory in scan(cmd)[1]:  # `npm run X --prefix DIR`, `bun --cwd DIR run X`
+    for directory in scan(cmd).chdirs:  # `npm run X --prefix DIR`, `bun --cwd DIR run X`
         start = normalize(start, directory)
     return _script_steps(cmd, start, None, name)
 
@@ -149,7 +153,9 @@ def _deno_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
     task = denotasks.task_of(cmd.args)
     if task is None:
         return None
-    name, given, where = task
+    name, given, where, at = task
+    if any(index <= at for index in cmd.dynamic_args):  # `deno task "$X"`
+        return "which task it runs is only known at run time"
     # `--cwd DIR`: deno finds its configuration from DIR and runs the task there
     start = normalize(cmd.cwd, where) if where else cmd.cwd
     config = denotasks.find_config(start, normalize(cmd.cwd, given) if given else None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 
+from approvald.model.plain import Plain
 from approvald.shell.model import SimpleCommand
 
 MAX_PACKAGE_JSON_BYTES = 1_000_000
@@ -53,29 +54,47 @@ _CHDIRS = {"npm": frozenset({"--prefix", "-C"}), "pnpm": frozenset({"-C", "--dir
            "yarn": frozenset({"--cwd"}), "bun": frozenset({"--cwd"})}
 
 
-def scan(cmd: SimpleCommand) -> tuple[list[str], list[str]]:
-    """(the words that are no options or option values, up to the script's own arguments;
-    the directories options move to, in order) of a package manager's arguments."""
+class Scan(Plain):
+    """A package manager's arguments as far as they choose a script: the words that are no
+    options or option values, up to the script's own arguments; the directories options move
+    to, in order; whether a word there is only known at run time (`bun run "$X"`, `xargs bun
+    run`), so which script runs, or where, is unknown."""
+
+    words: list[str]
+    chdirs: list[str]
+    dynamic: bool
+
+    def __init__(self, words: list[str], chdirs: list[str], dynamic: bool) -> None:
+        self.words = words
+        self.chdirs = chdirs
+        self.dynamic = dynamic
+
+
+def scan(cmd: SimpleCommand) -> Scan:
+    """How `cmd`'s arguments choose its script (see `Scan`)."""
     values = _VALUES.get(cmd.program, frozenset())
     words: list[str] = []
     chdirs: list[str] = []
     args = cmd.args
     at = 0
+    dynamic = False
     while at < len(args) and args[at] != "--":
+        dynamic = dynamic or at in cmd.dynamic_args
         arg = args[at]
         if len(arg) > 1 and arg.startswith("-"):
             option, equals, value = arg.partition("=")
             if option in values and not equals:
                 at += 1
                 value = args[at] if at < len(args) else ""
+                dynamic = dynamic or at in cmd.dynamic_args
             if option in _CHDIRS.get(cmd.program, ()) and value:
                 chdirs.append(value)
         else:
             words.append(arg)
             if cmd.program != "npm" and _names_script(cmd.program, words):
-                break
+                return Scan(words, chdirs, dynamic)
         at += 1
-    return words, chdirs
+    return Scan(words, chdirs, dynamic or at in cmd.dynamic_args)  # `at`: what xargs appends
 
 
 def _names_script(program: str, words: list[str]) -> bool:
@@ -87,11 +106,22 @@ def _names_script(program: str, words: list[str]) -> bool:
     return len(words) == 1 and (first in _LIFECYCLE or (program != "npm" and first not in own))
 
 
+def runs_unknown_script(cmd: SimpleCommand) -> bool:
+    """Whether a word only known at run time chooses the script this command runs, or where:
+    the name (`bun run "$X"`, `xargs yarn`) or an option before it (`bun --cwd "$D" run X`)."""
+    found = scan(cmd)
+    if not found.dynamic:
+        return False
+    words = found.words
+    return not words or words[-1] in _RUN or script_name(cmd) is not None \
+        or installs_project(cmd)
+
+
 def script_name(cmd: SimpleCommand) -> str | None:
     """Which package.json script this command runs, if any."""
     if cmd.program not in SCRIPT_RUNNERS:
         return None
-    words, _ = scan(cmd)
+    words = scan(cmd).words
     for end in range(1, min(len(words), 2) + 1):
         if _names_script(cmd.program, words[:end]):
             return words[end - 1]
@@ -102,7 +132,7 @@ def installs_project(cmd: SimpleCommand) -> bool:
     """`npm install` / `npm ci` / `yarn` / `pnpm install` of the project itself."""
     if cmd.program not in SCRIPT_RUNNERS:
         return False
-    words, _ = scan(cmd)
+    words = scan(cmd).words
     if cmd.program == "yarn" and not words:
         return True
     return len(words) == 1 and words[0] in _INSTALL
