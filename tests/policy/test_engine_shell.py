@@ -155,6 +155,23 @@ def test_a_script_name_known_only_at_run_time_is_dynamic(engine, tmp_path: Path)
     assert decide(engine, 'bun run "$X"', "/home/dev/app").decision == ALLOW  # no project
 
 
+def test_arguments_handed_to_a_script_are_part_of_what_it_runs(engine, tmp_path: Path) -> None:
+    """`npm run X -- ARGS` (and npm's positional words, pnpm/yarn/bun's words after the name,
+    `deno task X ARGS`) appends ARGS to the script's text: `"rmr": "rm -rf"` run with `~` is
+    `rm -rf ~`. A script run twice with other arguments is looked into each time."""
+    import json
+
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"rmr": "rm -rf"}}))
+    (tmp_path / "deno.json").write_text(json.dumps({"tasks": {"drm": "rm -rf"}}))
+    for line in ("npm run rmr -- ~", "npm run rmr ~", "npm run rmr --silent ~", "yarn rmr ~",
+                 "bun run rmr ~", "pnpm rmr -- ~", "deno task drm ~", "deno task drm -- ~",
+                 "npm run rmr -- dist; npm run rmr -- ~"):
+        assert decide(engine, line, str(tmp_path)).decision == DENY, line
+    for line in ("npm run rmr -- dist", "deno task drm dist", "npm run rmr"):
+        assert decide(engine, line, str(tmp_path)).decision == ALLOW, line
+    assert decide(engine, 'bun run rmr "$X"', str(tmp_path)).decision == REQUIRE_APPROVAL
+
+
 def test_deno_tasks_are_looked_into(engine, tmp_path: Path) -> None:
     import json
 

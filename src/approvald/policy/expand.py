@@ -143,10 +143,11 @@ def _project_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
     name = script_name(cmd)
     if name is None and not installs_project(cmd):
         return None
+    found = scan(cmd)
     start = cmd.cwd
-    for directory in scan(cmd).chdirs:  # `npm run X --prefix DIR`, `bun --cwd DIR run X`
+    for directory in found.chdirs:  # `npm run X --prefix DIR`, `bun --cwd DIR run X`
         start = normalize(start, directory)
-    return _script_steps(cmd, start, None, name)
+    return _script_steps(cmd, start, None, name, _passed(cmd, found.passed))
 
 
 def _deno_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
@@ -156,6 +157,8 @@ def _deno_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
     name, given, where, at = task
     if any(index <= at for index in cmd.dynamic_args):  # `deno task "$X"`
         return "which task it runs is only known at run time"
+    passed = _passed(cmd, list(range(at + 2 if cmd.args[at + 1:at + 2] == ("--",) else at + 1,
+                                     len(cmd.args))))
     # `--cwd DIR`: deno finds its configuration from DIR and runs the task there
     start = normalize(cmd.cwd, where) if where else cmd.cwd
     config = denotasks.find_config(start, normalize(cmd.cwd, given) if given else None)
@@ -166,16 +169,17 @@ def _deno_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
             return str(exc)
         names = denotasks.matching(list(tasks), name)
         if names:
+            steps = denotasks.task_steps(tasks, names, depth)
             return _Steps(start if where else os.path.dirname(config), "deno task",
-                          denotasks.task_steps(tasks, names, depth))
-    return _script_steps(cmd, start, start if where else None, name)
+                          _with_args(steps, names, passed))
+    return _script_steps(cmd, start, start if where else None, name, passed)
 
 
 def _script_steps(cmd: SimpleCommand, start: str, directory: str | None,
-                  name: str | None) -> _Steps | str | None:
+                  name: str | None, passed: str = "") -> _Steps | str | None:
     """The package.json scripts of the project `start` is in: script `name` with its
     `pre`/`post` scripts (deno's `*` wildcard: all of them), or the install lifecycle (no
-    name), run in `directory` (default: the project's)."""
+    name), run in `directory` (default: the project's); `passed` goes after `name`'s text."""
     root = package_root(start, cmd.program)
     if root is None:
         return None
@@ -189,8 +193,30 @@ def _script_steps(cmd: SimpleCommand, start: str, directory: str | None,
         steps = list(scripts)
     else:
         steps = (f"pre{name}", name, f"post{name}")
+    named = list(steps) if cmd.program == "deno" and name and "*" in name else [name or ""]
     return _Steps(directory or root, f"{cmd.program} run",
-                  [(s, scripts[s]) for s in steps if s in scripts])
+                  _with_args([(s, scripts[s]) for s in steps if s in scripts], named, passed))
+
+
+def _passed(cmd: SimpleCommand, indexes: list[int]) -> str:
+    """The shell text of the arguments a script is handed (`npm run X -- ARGS`, `deno task X
+    ARGS`): the script's text with them is what runs. One known only at run time, or what
+    xargs appends, is `"$@"`, unknown to the analysis too."""
+    words: list[str] = []
+    if indexes:
+        import shlex  # here: a module less for the hook when nothing needs it
+
+        words = ['"$@"' if i in cmd.dynamic_args else shlex.quote(cmd.args[i]) for i in indexes]
+    if len(cmd.args) in cmd.dynamic_args:
+        words.append('"$@"')
+    return "".join(" " + word for word in words)
+
+
+def _with_args(steps: list[tuple[str, str]], names: list[str],
+               passed: str) -> list[tuple[str, str]]:
+    if not passed:
+        return steps
+    return [(step, text + passed if step in names else text) for step, text in steps]
 
 
 def normalize(cwd: str, path: str) -> str:
@@ -212,7 +238,7 @@ def _package_scripts(cmd: SimpleCommand, home: str, depth: int,
     for step, text in found_steps.steps:
         if not budget.take(text):  # every reference counts, even to a script seen before
             return found
-        if not budget.first_time((found_steps.directory, step)):
+        if not budget.first_time((found_steps.directory, f"{step}\0{text}")):  # text: its args
             continue
         nested = _nested(text, cmd, home, f"{found_steps.via} {step}", budget, counted=True,
                          cwd=found_steps.directory)

@@ -58,16 +58,20 @@ class Scan(Plain):
     """A package manager's arguments as far as they choose a script: the words that are no
     options or option values, up to the script's own arguments; the directories options move
     to, in order; whether a word there is only known at run time (`bun run "$X"`, `xargs bun
-    run`), so which script runs, or where, is unknown."""
+    run`), so which script runs, or where, is unknown; the indexes of the arguments handed to
+    the script (appended to its text)."""
 
     words: list[str]
     chdirs: list[str]
     dynamic: bool
+    passed: list[int]
 
-    def __init__(self, words: list[str], chdirs: list[str], dynamic: bool) -> None:
+    def __init__(self, words: list[str], chdirs: list[str], dynamic: bool,
+                 passed: list[int]) -> None:
         self.words = words
         self.chdirs = chdirs
         self.dynamic = dynamic
+        self.passed = passed
 
 
 def scan(cmd: SimpleCommand) -> Scan:
@@ -77,7 +81,8 @@ def scan(cmd: SimpleCommand) -> Scan:
     chdirs: list[str] = []
     args = cmd.args
     at = 0
-    dynamic = False
+    dynamic = named = False
+    passed: list[int] = []
     while at < len(args) and args[at] != "--":
         dynamic = dynamic or at in cmd.dynamic_args
         arg = args[at]
@@ -89,12 +94,22 @@ def scan(cmd: SimpleCommand) -> Scan:
                 dynamic = dynamic or at in cmd.dynamic_args
             if option in _CHDIRS.get(cmd.program, ()) and value:
                 chdirs.append(value)
+        elif named:
+            passed.append(at)  # npm: a positional word after the name is the script's
         else:
             words.append(arg)
-            if cmd.program != "npm" and _names_script(cmd.program, words):
-                return Scan(words, chdirs, dynamic)
+            named = _names_script(cmd.program, words)
+            if named and cmd.program != "npm":  # the rest is the script's
+                return Scan(words, chdirs, dynamic, _after(args, at + 1))
         at += 1
-    return Scan(words, chdirs, dynamic or at in cmd.dynamic_args)  # `at`: what xargs appends
+    if named:
+        passed += _after(args, at)
+    return Scan(words, chdirs, dynamic or at in cmd.dynamic_args, passed)  # `at`: xargs
+
+
+def _after(args: tuple[str, ...], at: int) -> list[int]:
+    """The indexes from `at` on, but for a `--` there (it ends the options, not passed)."""
+    return list(range(at + 1 if args[at:at + 1] == ("--",) else at, len(args)))
 
 
 def _names_script(program: str, words: list[str]) -> bool:
