@@ -39,7 +39,8 @@ LAUNCHED = [
     "stack exec -- git push", "stack --stack-yaml s.yaml exec --package x git push",
     "cabal exec -- git push", "cabal v2-exec -w ghc-9 -- git push", "bun x git push",
     "bun --cwd web x git push", "deno task --eval 'git push'",
-    "deno task --cwd web --eval git push",
+    "deno task --cwd web --eval git push", "deno x git push", "dx -A npm:git@2 push",
+    "deno x -p git-tools git push", "bun exec 'git push'", "bun --cwd web exec git push",
 ]
 
 
@@ -200,6 +201,9 @@ def test_nix_without_a_command_runs_nothing_more(line: str) -> None:
     ("deno run -A npm:rimraf dist", ("rimraf", "dist")),
     ("deno run --allow-all --config deno.json npm:rimraf@5 build", ("rimraf", "build")),
     ("deno run -A npm:@scope/tools@1.2/rm -rf build", ("rm", "-rf", "build")),
+    ("deno x rimraf dist", ("rimraf", "dist")), ("dx npm:rimraf@5 dist", ("rimraf", "dist")),
+    ("deno x -A @scope/tools/rm -rf build", ("rm", "-rf", "build")),
+    ("deno x --package typescript tsc -p .", ("tsc", "-p", ".")),
 ])
 def test_deno_runs_an_npm_packages_command(line: str, argv: tuple[str, ...]) -> None:
     """`deno run npm:PKG` runs the package's command (its bin, or the package's own name), as
@@ -208,6 +212,7 @@ def test_deno_runs_an_npm_packages_command(line: str, argv: tuple[str, ...]) -> 
 
 
 @pytest.mark.parametrize("line", ["bun -e x git push", "bun -p x git push", "deno run main.ts",
+                                  "deno x jsr:@std/http/file-server", "deno x --install-alias",
                                   "deno task build", "stack build", "cabal build"])
 def test_own_subcommands_and_code_options_start_nothing(line: str) -> None:
     assert not has_git_push(run(line)) and not any(c.wrappers for c in run(line).commands)

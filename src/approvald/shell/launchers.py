@@ -32,8 +32,10 @@ from approvald.shell.runners import (
     NPX,
     PIPX_RUN,
     UV_RUN,
+    bun_exec,
     deno_run,
     deno_task,
+    deno_x,
     direnv_exec,
     exec_after,
     package_runner,
@@ -408,7 +410,7 @@ LAUNCHERS: dict[str, Handler] = {
     "cabal": subcommands(dict.fromkeys(("exec", "v2-exec", "new-exec", "v1-exec"),
                                        exec_after(_CABAL)), spec=_CABAL),
     "npx": package_runner, "bunx": package_runner, "uvx": package_runner,
-    "bun": subcommands({"x": package_runner}, spec=_BUN),  # `bun x` is bunx
-    "deno": subcommands({"run": deno_run, "task": deno_task}),
+    "bun": subcommands({"x": package_runner, "exec": bun_exec}, spec=_BUN),  # `bun x`: bunx
+    "deno": subcommands({"run": deno_run, "task": deno_task, "x": deno_x}), "dx": deno_x,
     **CONTAINER_TOOLS,
 }

@@ -2,7 +2,7 @@
 
 `poetry run CMD`, `uv run CMD`, `uv tool run CMD`, `pnpm exec CMD`, `npm exec [-c CMD | -- CMD]`,
 `bundle exec`, `direnv exec DIR CMD`, `npx [-c CMD | CMD]`, `bunx`, `uvx`, `pipx run`,
-`deno run npm:PKG`, `deno task --eval TEXT`.
+`deno run npm:PKG`, `deno x PKG` (and its alias `dx`), `deno task --eval TEXT`, `bun exec TEXT`.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def direnv_exec(words: list[Word]) -> Peel | None:
 DENO_RUN = OptionSpec(short_value="cL", long_value=_set(
     "--config", "--import-map", "--cert", "--location", "--seed", "--log-level", "--ext",
     "--preload", "--require"))
+DENO_X = OptionSpec(short_value="cLp", long_value=DENO_RUN.long_value | _set("--package"))
 DENO_TASK = OptionSpec(short_value="cf", long_value=_set("--cwd", "--config", "--filter"))
 # npm:[@scope/]name[@version][/bin]: the package's command, by its bin name or its own name
 _NPM_SPECIFIER = re.compile(r"npm:(?:@[^/@]+/)?([^/@]+)(?:@[^/]*)?(?:/(.+))?")
@@ -95,3 +96,28 @@ def deno_task(words: list[Word]) -> Peel | None:
     if "--eval" in names(options) and index < len(words):
         return Peel([], nested="deno task --eval", shell_text=join_words(words[index:]))
     return None
+
+
+def deno_x(words: list[Word]) -> Peel | None:
+    """`deno x [-p PKG] [npm:]PKG ARGS` (and `dx`, the alias `deno x --install-alias` makes) runs
+    the package's command, as npx does; a `jsr:` package is code from JSR, left as `deno run`
+    leaves it."""
+    options, index = parse_options(words, DENO_X)
+    if index >= len(words):
+        return None
+    first = words[index]
+    if option_value(options, "-p", "--package") is not None or not first.literal:
+        return Peel(words[index:], label="deno x")  # `-p typescript tsc`: the command is named
+    if first.text.startswith("jsr:"):
+        return None
+    spec = first.text if first.text.startswith("npm:") else f"npm:{first.text}"
+    match = _NPM_SPECIFIER.fullmatch(spec)
+    program = (match.group(2) or match.group(1)) if match else first.text
+    return Peel([Word(program), *words[index + 1:]], label="deno x")
+
+
+def bun_exec(words: list[Word]) -> Peel | None:
+    """`bun exec TEXT` runs TEXT through Bun Shell, a bash-like shell."""
+    if not words:
+        return None
+    return Peel([], nested="bun exec", shell_text=join_words(words))

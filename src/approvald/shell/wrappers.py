@@ -32,9 +32,9 @@ __all__ = ["LAUNCHER_NAMES", "WRAPPERS", "join_words", "wrapper"]
 LAUNCHER_NAMES = frozenset({
     "arch", "aws-vault", "bun", "bundle", "bunx", "cabal", "caffeinate", "catchsegv", "cgexec",
     "chamber", "chronic", "chroot", "chrt", "dbus-run-session", "deno", "direnv", "distrobox",
-    "docker", "docker-compose", "doppler", "dotenv", "entr", "env-cmd", "fakeroot", "faketime",
-    "firejail", "flock", "gcloud", "hatch", "hyperfine", "incus", "infisical", "kubectl",
-    "launchctl", "limactl", "ltrace", "lxc", "multipass", "nerdctl", "nix", "nix-shell",
+    "docker", "docker-compose", "doppler", "dotenv", "dx", "entr", "env-cmd", "fakeroot",
+    "faketime", "firejail", "flock", "gcloud", "hatch", "hyperfine", "incus", "infisical",
+    "kubectl", "launchctl", "limactl", "ltrace", "lxc", "multipass", "nerdctl", "nix", "nix-shell",
     "nodemon", "npm", "npx", "nsenter", "numactl", "oc", "op", "parallel", "pdm", "pipenv",
     "pipx", "pkexec", "pnpm", "podman", "podman-compose", "poetry", "prlimit", "proxychains",
     "proxychains4", "runuser", "sandbox-exec", "screen", "script", "sg", "sops", "ssh", "stack",
