@@ -85,3 +85,26 @@ def test_shell_expansions_are_bounded_by_count_and_size(line: str) -> None:
     if analyzer.over_budget:
         assert sum(c.program == "<unanalyzed>" for c in result.commands) >= 1
     assert analyze(line, "/repo", "/home/u").commands
+
+
+def test_a_project_file_is_read_once_a_decision(tmp_path: Path, monkeypatch) -> None:
+    """A script naming missing scripts or tasks thousands of times (which takes no budget)
+    reads its project's 1 MB package.json or deno.json once, not once a mention."""
+    from approvald.policy import denotasks
+
+    reads: list[str] = []
+
+    def counting(reader):
+        def read(path: str):
+            reads.append(path)
+            return reader(path)
+        return read
+
+    monkeypatch.setattr(denotasks, "read_tasks", counting(denotasks.read_tasks))
+    monkeypatch.setattr(expand_module, "read_scripts", counting(expand_module.read_scripts))
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"go": "npm run no; " * 50}}))
+    (tmp_path / "deno.json").write_text(json.dumps({"tasks": {"go": "deno task no; " * 50}}))
+    for line in ("npm run go", "deno task go"):
+        reads.clear()
+        expand_module.expand(analyze(line, str(tmp_path), "/home/dev").commands, "/home/dev")
+        assert len(reads) == len(set(reads)), line

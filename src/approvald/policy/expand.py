@@ -41,6 +41,13 @@ from approvald.policy.pkgscripts import (
 from approvald.shell.gitcmd import GIT_BUILTINS, setting_command
 from approvald.shell.model import DYNAMIC_NAME, SimpleCommand
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    _T = TypeVar("_T")
+
 MAX_SCRIPT_DEPTH = 4
 MAX_GIT_CONFIG_BYTES = 256 * 1024
 MAX_EXPANSIONS = 64  # texts looked into for one decision (scripts, aliases, settings)
@@ -55,13 +62,32 @@ class Budget(Plain):
     size: int
     exceeded: bool
     seen: set[tuple[str, str]] | None
+    files: dict[tuple[str, str], object] | None  # what `read` read, by reader and path
 
     def __init__(self, expansions: int = 0, size: int = 0, exceeded: bool = False,
-                 seen: set[tuple[str, str]] | None = None) -> None:
+                 seen: set[tuple[str, str]] | None = None,
+                 files: dict[tuple[str, str], object] | None = None) -> None:
         self.expansions = expansions
         self.size = size
         self.exceeded = exceeded
         self.seen = seen
+        self.files = files
+
+    def read(self, reader: Callable[[str], _T], path: str) -> _T:
+        """`reader(path)`, once a decision: a script may name a project's file thousands of
+        times (`deno task nope; ...`, which takes no budget), and the file may be 1 MB."""
+        if self.files is None:
+            self.files = {}
+        key = (reader.__qualname__, path)
+        if key not in self.files:
+            try:
+                self.files[key] = reader(path)
+            except denotasks.Unreadable as exc:
+                self.files[key] = exc
+        value = self.files[key]
+        if isinstance(value, denotasks.Unreadable):
+            raise value
+        return value  # type: ignore[return-value]  # stored by this reader
 
     def take(self, text: str) -> bool:
         self.expansions += 1
@@ -132,11 +158,11 @@ class _Steps(Plain):
         self.steps = steps
 
 
-def _project_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
+def _project_steps(cmd: SimpleCommand, depth: int, budget: Budget) -> _Steps | str | None:
     """The steps `cmd` runs from package.json or deno.json; a string says why what it runs
     cannot be known; None: it runs nothing from them."""
     if cmd.program == "deno":
-        return _deno_steps(cmd, depth)
+        return _deno_steps(cmd, depth, budget)
     if runs_unknown_script(cmd):
         return None if package_root(cmd.cwd, cmd.program) is None \
             else "which script it runs is only known at run time"
@@ -147,10 +173,10 @@ def _project_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
     start = cmd.cwd
     for directory in found.chdirs:  # `npm run X --prefix DIR`, `bun --cwd DIR run X`
         start = normalize(start, directory)
-    return _script_steps(cmd, start, None, name, _passed(cmd, found.passed))
+    return _script_steps(cmd, start, None, name, _passed(cmd, found.passed), budget)
 
 
-def _deno_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
+def _deno_steps(cmd: SimpleCommand, depth: int, budget: Budget) -> _Steps | str | None:
     task = denotasks.task_of(cmd.args)
     if task is None:
         return None
@@ -164,7 +190,7 @@ def _deno_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
     config = denotasks.find_config(start, normalize(cmd.cwd, given) if given else None)
     if config is not None:
         try:
-            tasks = denotasks.read_tasks(config)
+            tasks = budget.read(denotasks.read_tasks, config)
         except denotasks.Unreadable as exc:
             return str(exc)
         names = denotasks.matching(list(tasks), name)
@@ -172,18 +198,18 @@ def _deno_steps(cmd: SimpleCommand, depth: int) -> _Steps | str | None:
             steps = denotasks.task_steps(tasks, names, depth)
             return _Steps(start if where else os.path.dirname(config), "deno task",
                           _with_args(steps, names, passed))
-    return _script_steps(cmd, start, start if where else None, name, passed)
+    return _script_steps(cmd, start, start if where else None, name, passed, budget)
 
 
-def _script_steps(cmd: SimpleCommand, start: str, directory: str | None,
-                  name: str | None, passed: str = "") -> _Steps | str | None:
+def _script_steps(cmd: SimpleCommand, start: str, directory: str | None, name: str | None,
+                  passed: str, budget: Budget) -> _Steps | str | None:
     """The package.json scripts of the project `start` is in: script `name` with its
     `pre`/`post` scripts (deno's `*` wildcard: all of them), or the install lifecycle (no
     name), run in `directory` (default: the project's); `passed` goes after `name`'s text."""
     root = package_root(start, cmd.program)
     if root is None:
         return None
-    scripts = read_scripts(root)
+    scripts = budget.read(read_scripts, root)
     if scripts is None:
         return f"{os.path.join(root, 'package.json')} is larger than {MAX_PACKAGE_JSON_BYTES} bytes"
     steps: tuple[str, ...] | list[str]
@@ -229,7 +255,7 @@ def _package_scripts(cmd: SimpleCommand, home: str, depth: int,
         return []
     if depth <= 0 or budget.exceeded:
         return []
-    found_steps = _project_steps(cmd, depth)
+    found_steps = _project_steps(cmd, depth, budget)
     if found_steps is None:
         return []
     if isinstance(found_steps, str):
