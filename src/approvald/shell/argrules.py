@@ -130,17 +130,21 @@ def _copy(dest_last: bool = True) -> Callable[[Acc], None]:
                             "--include-from", "-c", "-J", "-D", "-B", "--bwlimit"})
         seen, operands = scan(acc.cmd.args, values)
         given = [acc.cmd.args[i] for i in operands]
+        # only scp and rsync read `host:path` as remote: cp's `a:b` is a file (a repository's
+        # directory `x:` makes `cp x:/../../.ssh/id_rsa out` read a key)
+        copier = acc.cmd.program in _REMOTE_COPIERS
+        remote = _remote if copier else _never
         target = option_values(seen, "-t", "--target-directory")
         if target:
             destination: str | None = target[-1][0]
             sources = given
         elif len(operands) > 1 and dest_last:
-            destination = None if _remote(given[-1]) else given[-1]
+            destination = None if remote(given[-1]) else given[-1]
             sources = given[:-1]
         else:
             destination, sources = None, given
         for source in sources:
-            if not _remote(source):  # a remote source is read on its host
+            if not remote(source):  # a remote source is read on its host
                 acc.read(source)
                 if acc.cmd.program == "mv":
                     acc.write(source)  # moved away
@@ -151,14 +155,23 @@ def _copy(dest_last: bool = True) -> Callable[[Acc], None]:
             if recursive or (len(sources) == 1 and not destination.endswith("/")):
                 acc.write(destination)  # replaced: `cp a b`, `mv dir new`, `scp h:x .bashrc`
             for source in sources:  # a remote one's name too: `scp h:settings.json .claude/`
-                name = posixpath.basename(source.partition(":")[2] if _remote(source)
-                                          else source.rstrip("/"))
-                if name and name not in (".", ".."):
-                    acc.write(posixpath.join(destination, name))
+                names = {posixpath.basename(source.rstrip("/"))}
+                if copier and ":" in source:  # `h:x`: a one-letter host, or a drive
+                    names.add(posixpath.basename(source.partition(":")[2].rstrip("/")))
+                for name in names:
+                    if name and name not in (".", ".."):
+                        acc.write(posixpath.join(destination, name))
         for value, _ in option_values(seen, "--password-file", "--files-from"):
             acc.read(value)
 
     return rule
+
+
+_REMOTE_COPIERS = frozenset({"scp", "rsync"})
+
+
+def _never(text: str) -> bool:
+    return False
 
 
 def _remote(text: str) -> bool:
