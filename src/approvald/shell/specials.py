@@ -1,10 +1,9 @@
-"""What `commands.dispatch` does for programs it treats specially, beyond reporting them:
-eval and trap run text, find and fd run commands on what they find, source, at, crontab and
-make run scripts, cd moves the directory, alias and `hash -p` bind names, `read` and the
-programs that read file names from their input take a finder's names (`namelists.py`),
-PowerShell's file and web cmdlets run the POSIX commands they amount to, the shell escapes
-of sqlite3, psql, mysql, gdb and lldb run shell lines, and
-`dotnet fsi` runs F# from its input."""
+"""What `commands.dispatch` does for programs it treats specially, beyond reporting them: eval and
+trap run text, find and fd run commands on what they find, source, at, crontab and make run
+scripts, cd moves the directory, alias and `hash -p` bind names, `read` and the programs that
+read file names from their input take a finder's names (`namelists.py`), PowerShell's file and
+web cmdlets run the POSIX commands they amount to, the shell escapes of sqlite3, psql, mysql,
+gdb and lldb run shell lines, and `dotnet fsi` runs F# from its input."""
 
 from __future__ import annotations
 
