@@ -14,16 +14,10 @@ from typing import Any
 
 import pytest
 
-from approvald.daemon import evaluator, evaluator_worker
-from approvald.daemon.evaluator import (
-    EvaluationFailed,
-    Overtime,
-    PolicyDisagrees,
-    ProcessEvaluator,
-    StartingEvaluator,
-    ThreadEvaluator,
-)
-from approvald.daemon.evaluator_worker import Moved
+from approvald.daemon import evaluator_pool, evaluator_worker
+from approvald.daemon.evaluator import Overtime, StartingEvaluator, ThreadEvaluator
+from approvald.daemon.evaluator_pool import ProcessEvaluator
+from approvald.daemon.evaluator_worker import EvaluationFailed, Moved, PolicyDisagrees
 from approvald.model.actions import Action
 from tests.support.daemon import FakeEngine, fake_engine
 
@@ -35,8 +29,8 @@ def _roomy_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """A call joins a busy worker only while its call began under FRESH_S ago: the tests that
     queue a call behind another do it within a few milliseconds, which a loaded test machine
     can stretch past 20 ms. A tenfold window, still under MOVE_AFTER_S, keeps what they test."""
-    monkeypatch.setattr(evaluator, "FRESH_S", 0.2)
-    assert evaluator.FRESH_S < evaluator.MOVE_AFTER_S
+    monkeypatch.setattr(evaluator_pool, "FRESH_S", 0.2)
+    assert evaluator_pool.FRESH_S < evaluator_pool.MOVE_AFTER_S
 
 
 class _EchoEngine(FakeEngine):
@@ -211,7 +205,7 @@ async def test_the_pool_takes_over_again_once_the_file_is_put_back(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Undoing the edit reloads the policy already in force: nothing tells the pool, so it
     # tries a worker now and then while the daemon's own policy decides.
-    monkeypatch.setattr(evaluator, "PROBE_AFTER_S", 0.05)
+    monkeypatch.setattr(evaluator_pool, "PROBE_AFTER_S", 0.05)
     flag = tmp_path / "broken"
     flag.touch()
     pool = ProcessEvaluator(functools.partial(broken_once, flag), workers=1,
@@ -292,13 +286,13 @@ async def _started(engine: Any, **options: Any) -> AsyncIterator[ProcessEvaluato
 def _deepest(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many calls each send found in flight on its worker (recorded as they are sent)."""
     seen: list[int] = []
-    send = evaluator._Worker.send
+    send = evaluator_pool._Worker.send
 
     def counting(worker: Any, message: bytes) -> Any:
         seen.append(worker.in_flight)
         return send(worker, message)
 
-    monkeypatch.setattr(evaluator._Worker, "send", counting)
+    monkeypatch.setattr(evaluator_pool._Worker, "send", counting)
     return seen
 
 
@@ -334,7 +328,7 @@ async def test_a_busy_worker_takes_several_calls_and_each_gets_its_own_answer(
                                          for i, c in enumerate(commands)))
         assert [a["reason"] for a in answers] == commands
         assert max(seen) > 1  # some went to the worker while it was on others
-        assert max(seen) < evaluator.DEPTH
+        assert max(seen) < evaluator_pool.DEPTH
         assert pool.killed == 0 and len(pool._all) == 1 and pool._idle == list(pool._all)
 
 
@@ -356,7 +350,7 @@ async def test_calls_waiting_behind_a_slow_analysis_move_to_another_worker(
 
 async def test_calls_behind_one_cut_off_are_answered_by_another_worker(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(evaluator, "MOVE_AFTER_S", 60.0)  # they stay until it is cut off
+    monkeypatch.setattr(evaluator_pool, "MOVE_AFTER_S", 60.0)  # they stay until it is cut off
     seen = _deepest(monkeypatch)
     never = tmp_path / "never"
     async with _started(echo_engine, workers=1, max_workers=1, budget_s=60) as pool:
@@ -477,28 +471,29 @@ async def test_calls_promised_a_busy_worker_count_against_its_pipe(
     """Bytes waiting unread behind the call a worker is on never pass PIPE_ROOM, also when
     several waiters are handed the worker at once."""
     behind: list[int] = []
-    send = evaluator._Worker.send
+    send = evaluator_pool._Worker.send
 
     def recording(worker: Any, message: bytes) -> Any:
         answer = send(worker, message)
         behind.append(worker.unread - worker._answers[0][1])
         return answer
 
-    monkeypatch.setattr(evaluator._Worker, "send", recording)
+    monkeypatch.setattr(evaluator_pool._Worker, "send", recording)
     gate, never = tmp_path / "open", tmp_path / "never"
     async with _started(fake_engine, workers=1, max_workers=1, budget_s=5) as pool:
         try:
             first = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {gate}", "x1")))
             await asyncio.sleep(0.002)
             second = asyncio.ensure_future(pool.evaluate(_action(f"wait-for {never}", "x2")))
-            await asyncio.sleep(evaluator.FRESH_S + 0.05)  # no longer fresh: the next ones wait
+            # No longer fresh: the next ones wait.
+            await asyncio.sleep(evaluator_pool.FRESH_S + 0.05)
             big = [asyncio.ensure_future(pool.evaluate(_action("ls " + "y" * 30000, f"b{i}")))
                    for i in range(3)]
             await asyncio.sleep(0.05)
             gate.touch()
             await first
             await asyncio.sleep(0.05)
-            assert max(behind) <= evaluator.PIPE_ROOM
+            assert max(behind) <= evaluator_pool.PIPE_ROOM
         finally:
             never.touch()
             for task in [second, *big]:
@@ -660,7 +655,7 @@ async def test_a_cancelled_acquire_stays_cancelled(tmp_path: Path,
     """_acquire's except path calls waiter.result() for any waiter done and not cancelled:
     one failed by _disagree (PolicyDisagrees) re-raises that inside the handler, replacing the
     CancelledError of a caller cancelled in the same turn (its timeout, its client)."""
-    monkeypatch.setattr(evaluator, "FRESH_S", 0.0)  # the acquire waits: it joins no worker
+    monkeypatch.setattr(evaluator_pool, "FRESH_S", 0.0)  # the acquire waits: it joins no worker
     gate = tmp_path / "open"
     async with _started(fake_engine, workers=1, max_workers=1, budget_s=30) as pool:
         try:

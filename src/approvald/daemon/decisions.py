@@ -15,7 +15,8 @@ from typing import Any
 
 from approvald.daemon.aio import within_shared
 from approvald.daemon.context import STOPPING, DaemonContext
-from approvald.daemon.evaluator import EvaluationFailed, Overtime
+from approvald.daemon.evaluator import Overtime
+from approvald.daemon.evaluator_worker import EvaluationFailed
 from approvald.model import events, limits
 from approvald.model.actions import Action
 from approvald.model.approvals import Approval

@@ -1,7 +1,7 @@
 """One evaluator worker process: the child's loop, and the daemon's end of its pipe.
 
 The daemon's end (`_Worker`) may have several calls in flight on one worker (the pool's
-choice: `evaluator.ProcessEvaluator`). The child answers them one at a time, in order, so the
+choice: `evaluator_pool.ProcessEvaluator`). The child answers them one at a time, in order, so the
 oldest unanswered call is the one it is working on (`working_on`). Why several: under many
 hooks at once, the next action waits in the worker's pipe when it finishes one, so neither the
 worker nor the daemon sleeps and is woken again between two decisions (on 2 cores that round

@@ -23,7 +23,8 @@ from approvald.audit.background import AuditWriter
 from approvald.daemon import aio
 from approvald.daemon.app import create_app
 from approvald.daemon.context import DaemonContext
-from approvald.daemon.evaluator import Evaluator, ProcessEvaluator, StartingEvaluator
+from approvald.daemon.evaluator import Evaluator, StartingEvaluator
+from approvald.daemon.evaluator_pool import ProcessEvaluator
 from approvald.daemon.guard import OperatorGuard
 from approvald.daemon.http import MAX_BODY
 from approvald.daemon.httpserver import HttpServer, Limits
@@ -335,7 +336,7 @@ async def _serve(ctx: DaemonContext, sock: socket.socket, extra_routes: Sequence
 
 
 async def _start_evaluator(ctx: DaemonContext) -> None:
-    """Worker processes evaluate every action (approvald.daemon.evaluator); they start while
+    """Worker processes evaluate every action (approvald.daemon.evaluator_pool); they start while
     the daemon already listens, and an action waits for them within its budget. Where they
     cannot start, a budgeted thread evaluates, and the log says so."""
     loop = asyncio.get_running_loop()
