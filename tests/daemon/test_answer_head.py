@@ -1,4 +1,4 @@
-"""An answer's head as the daemon's HTTP server writes it (httpserver._head), held to the
+"""An answer's head as the daemon's HTTP server writes it (httpwire.answer_head), held to the
 former writing (each header joined on its own)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from approvald.daemon.httpserver import REASONS, _head
+from approvald.daemon.httpwire import REASONS, answer_head
 
 
 def _reference(status: int, headers: Any) -> bytes:
@@ -24,4 +24,4 @@ _HEADER = st.tuples(_BYTES, _BYTES) | st.tuples(_BYTES.map(bytearray), _BYTES).m
 @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)  # a busy machine
 @given(st.sampled_from(sorted(REASONS)) | st.integers(100, 599), st.lists(_HEADER, max_size=6))
 def test_a_head_is_written_as_before(status: int, headers: Any) -> None:
-    assert _head(status, headers) == _reference(status, headers)
+    assert answer_head(status, headers) == _reference(status, headers)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from approvald.daemon import httpserver
+from approvald.daemon import httpserver, httpwire
 from approvald.daemon.httpserver import HttpServer, Limits
 from tests.support.asgi import body_length_app
 
@@ -62,17 +62,17 @@ async def test_a_body_larger_than_one_read_arrives_whole(tmp_path: Path) -> None
 
 async def test_an_answer_with_its_length_goes_out_in_one_write(tmp_path: Path) -> None:
     writes: list[bytes] = []
-    original = httpserver._Response._write
+    original = httpwire.Response._write
 
     async def spy(self: Any, data: bytes) -> None:
         writes.append(data)
         await original(self, data)
 
-    httpserver._Response._write = spy  # type: ignore[method-assign]
+    httpwire.Response._write = spy  # type: ignore[method-assign]
     try:
         async with _serving(tmp_path) as path:
             answer = await asyncio.to_thread(_post, path, b"12345")
     finally:
-        httpserver._Response._write = original  # type: ignore[method-assign]
+        httpwire.Response._write = original  # type: ignore[method-assign]
     assert writes == [answer]  # the head and the body together
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b"\r\n\r\n5")

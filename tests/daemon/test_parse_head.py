@@ -1,4 +1,4 @@
-"""A request head as the daemon's HTTP server reads it (httpserver._parse_head), held to the
+"""A request head as the daemon's HTTP server reads it (httpwire.parse_head), held to the
 reading that decoded each part of the request line and joined Connection afterwards."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from approvald.daemon.httpserver import _parse_head, _Refused
+from approvald.daemon.httpwire import Refused, parse_head
 
 
 def _reference(head: bytes) -> Any:
@@ -33,8 +33,8 @@ def _reference(head: bytes) -> Any:
 
 def _ours(head: bytes) -> Any:
     try:
-        return _parse_head(head)
-    except _Refused as exc:
+        return parse_head(head)
+    except Refused as exc:
         return exc.status
 
 

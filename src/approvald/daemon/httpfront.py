@@ -24,17 +24,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from approvald.daemon.httpserver import (
-    AGENT,
-    READ_SIZE,
-    Peer,
-    _head,
-    _parse_head,
-    _Refused,
-    _StreamProtocol,
-    refusal,
-    simple_answer,
-)
+from approvald.daemon.httpserver import AGENT, READ_SIZE, Peer, _StreamProtocol
+from approvald.daemon.httpwire import Refused, answer_head, parse_head, refusal, simple_answer
 
 if TYPE_CHECKING:
     from approvald.daemon.httpserver import HttpServer
@@ -151,8 +142,8 @@ class FrontProtocol(asyncio.Protocol):
             return
         head_size = end + 4
         try:
-            method, target, headers, keep_alive = _parse_head(bytes(self.buffer[:head_size]))
-        except _Refused:
+            method, target, headers, keep_alive = parse_head(bytes(self.buffer[:head_size]))
+        except Refused:
             self._hand_over()
             return
         if not self.agent.takes(method, target):
@@ -220,7 +211,7 @@ class FrontProtocol(asyncio.Protocol):
             answer = await self.agent.answer(method, target, headers, body, self.peer.pid,
                                              self._disconnected)
             if answer is not None:
-                out = _head(answer[0], answer[1]) + answer[2]
+                out = answer_head(answer[0], answer[1]) + answer[2]
         except Exception:
             log.exception("internal error on %s %s", method, target)
             out, keep_alive = INTERNAL_ERROR, False

@@ -22,6 +22,9 @@ past `pending_heads` connections waiting for a head, those that sent nothing for
 other route each have their own cap on requests in flight (503 past it). When accept() fails
 for lack of descriptors, asyncio stops accepting for a second and tries again; the timeouts
 above free what floods hold.
+
+The bytes of the messages (a head parsed, a chunked body read, an answer written) are
+`httpwire`'s; this module holds the connections, their limits and the app's turn.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from urllib.parse import unquote
 
 from approvald.daemon import peers
 from approvald.daemon.aio import within
+from approvald.daemon.httpwire import Refused, Response, parse_head, read_chunked, refusal
 
 if TYPE_CHECKING:
     from approvald.daemon.httpfront import AgentAnswerer
@@ -51,11 +55,6 @@ AGENT_ROUTES = ("/v1/hook/", "/v1/decide", "/v1/mcp/pins/observe", "/v1/mcp/repo
                 "/v1/redact")
 AGENT, OPERATOR = "agent", "operator"
 READ_SIZE = 65536
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-           404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
-           409: "Conflict", 411: "Length Required", 413: "Content Too Large",
-           431: "Request Header Fields Too Large", 500: "Internal Server Error",
-           502: "Bad Gateway", 503: "Service Unavailable"}
 
 
 @dataclass
@@ -90,13 +89,6 @@ class Peer:
                 except Exception:  # a platform call failing is "unidentified", never a crash
                     log.debug("peer lookup failed", exc_info=True)
         return self._pid
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class _Connection:
@@ -239,8 +231,8 @@ class HttpServer:
         finally:
             self._pending.pop(conn, None)
         try:
-            method, target, headers, keep_alive = _parse_head(head)
-        except _Refused as exc:
+            method, target, headers, keep_alive = parse_head(head)
+        except Refused as exc:
             await self._refuse(conn, exc.status, exc.message)
             return False
         path_part, _, query = target.partition("?")
@@ -255,7 +247,7 @@ class HttpServer:
         try:
             try:
                 body = await within(self._read_body(conn, headers), self.limits.body_timeout_s)
-            except _Refused as exc:
+            except Refused as exc:
                 await self._refuse(conn, exc.status, exc.message)
                 return False
             except asyncio.TimeoutError:
@@ -279,21 +271,21 @@ class HttpServer:
         lengths = [v for k, v in headers if k == b"content-length"]
         chunked = any(k == b"transfer-encoding" and b"chunked" in v.lower() for k, v in headers)
         if chunked and lengths:
-            raise _Refused(400, "both Content-Length and chunked encoding")
+            raise Refused(400, "both Content-Length and chunked encoding")
         cap = self.limits.max_body
         if chunked:
-            return await _read_chunked(conn.reader, cap)
+            return await read_chunked(conn.reader, cap)
         if not lengths:
             return b""
         if len(set(lengths)) != 1 or not lengths[0].strip().isdigit():
-            raise _Refused(400, "bad Content-Length")
+            raise Refused(400, "bad Content-Length")
         size = int(lengths[0])
         if size > cap:
-            raise _Refused(413, f"request body too large (over {cap // 1024} KiB)")
+            raise Refused(413, f"request body too large (over {cap // 1024} KiB)")
         return await conn.reader.readexactly(size) if size else b""
 
     async def _run_app(self, conn: _Connection, scope: dict[str, Any], body: bytes) -> bool:
-        response = _Response(conn, self.limits.write_timeout_s)
+        response = Response(conn, self.limits.write_timeout_s)
         delivered = False
 
         async def receive() -> dict[str, Any]:
@@ -319,23 +311,8 @@ class HttpServer:
 
     async def _refuse(self, conn: _Connection, status: int, message: str) -> None:
         with contextlib.suppress(Exception):
-            await _Response(conn, self.limits.write_timeout_s).write_whole(
+            await Response(conn, self.limits.write_timeout_s).write_whole(
                 refusal(status, message))
-
-
-def refusal(status: int, message: str) -> bytes:
-    """A refused request's answer, after which the connection closes."""
-    import json
-
-    return simple_answer(status, json.dumps({"error": message}).encode(), close=True)
-
-
-def simple_answer(status: int, body: bytes, close: bool = False) -> bytes:
-    headers = [(b"content-type", b"application/json"),
-               (b"content-length", str(len(body)).encode())]
-    if close:
-        headers.append((b"connection", b"close"))
-    return _head(status, headers) + body
 
 
 def _close(writer: asyncio.StreamWriter) -> None:
@@ -350,48 +327,6 @@ def _quiet_accept_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any
         log.warning("%s: %s", message, context.get("exception"))
         return
     loop.default_exception_handler(context)
-
-
-def _parse_head(head: bytes) -> tuple[str, str, list[tuple[bytes, bytes]], bool]:
-    lines = head[:-4].split(b"\r\n")
-    parts = lines[0].decode("latin-1").split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise _Refused(400, "not an HTTP/1.1 request line")
-    method, target, version = parts
-    if not method.isalpha() or not target.startswith("/"):
-        raise _Refused(400, "bad request line")
-    headers: list[tuple[bytes, bytes]] = []
-    connection: list[bytes] = []  # gathered on the way (every request is parsed here)
-    for line in lines[1:]:
-        name, sep, value = line.partition(b":")
-        if not sep or not name or name != name.strip():
-            raise _Refused(400, "bad header line")
-        name, value = name.lower(), value.strip()
-        headers.append((name, value))
-        if name == b"connection":
-            connection.append(value)
-    options = b",".join(connection).lower()
-    keep_alive = b"close" not in options and (version == "HTTP/1.1" or b"keep-alive" in options)
-    return method, target, headers, keep_alive
-
-
-async def _read_chunked(reader: asyncio.StreamReader, cap: int) -> bytes:
-    body = bytearray()
-    while True:
-        line = await reader.readuntil(b"\r\n")
-        try:
-            size = int(line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise _Refused(400, "bad chunk size") from None
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                pass  # trailers, ignored
-            return bytes(body)
-        if len(body) + size > cap:
-            raise _Refused(413, f"request body too large (over {cap // 1024} KiB)")
-        body += await reader.readexactly(size)
-        if await reader.readexactly(2) != b"\r\n":
-            raise _Refused(400, "bad chunk framing")
 
 
 async def _until_disconnect(conn: _Connection) -> None:
@@ -412,75 +347,3 @@ async def _until_disconnect(conn: _Connection) -> None:
         conn.watcher = asyncio.ensure_future(watch())
     await asyncio.shield(conn.disconnected)
 
-
-class _Response:
-    """Writes one ASGI answer: Content-Length when the app gave one, else chunked."""
-
-    def __init__(self, conn: _Connection, write_timeout_s: float):
-        self.conn = conn
-        self.write_timeout_s = write_timeout_s
-        self.started = False
-        self.complete = False
-        self.chunked = False
-        self.gone = False
-        self._head = b""  # a Content-Length answer's head, not yet written
-
-    async def _write(self, data: bytes) -> None:
-        """Write, or drop the data when the client is gone (an ASGI app is not told: a client
-        that hung up has no answer to receive, and the connection closes after this one)."""
-        writer = self.conn.writer
-        if self.gone or writer.transport.is_closing():
-            self.gone = True
-            return
-        try:
-            writer.write(data)
-            if writer.transport.get_write_buffer_size():  # the kernel did not take it all
-                await within(writer.drain(), self.write_timeout_s)
-        except (ConnectionError, asyncio.TimeoutError):
-            self.gone = True
-            self.conn.abort()
-
-    async def send(self, message: dict[str, Any]) -> None:
-        kind = message["type"]
-        if kind == "http.response.start":
-            status = int(message["status"])
-            headers = list(message.get("headers", ()))
-            self.chunked = not any(k.lower() == b"content-length" for k, _ in headers)
-            if self.chunked:
-                headers.append((b"transfer-encoding", b"chunked"))
-                self.started = True
-                await self._write(_head(status, headers))
-            else:  # held until the body's first part: one write (and one wake-up) for both
-                self.started = True
-                self._head = _head(status, headers)
-        elif kind == "http.response.body":
-            data = message.get("body", b"")
-            more = message.get("more_body", False)
-            head, self._head = self._head, b""
-            if self.chunked:
-                out = (b"%x\r\n%s\r\n" % (len(data), data)) if data else b""
-                await self._write(out + (b"" if more else b"0\r\n\r\n"))
-            elif head or data:
-                await self._write(head + data)
-            if not more:
-                self.complete = True
-
-    async def simple(self, status: int, body: bytes) -> None:
-        await self.write_whole(simple_answer(status, body))
-
-    async def write_whole(self, answer: bytes) -> None:
-        self.started = True
-        await self._write(answer)
-        self.complete = True
-
-
-def _status_line(status: int) -> bytes:
-    return b"HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, "Status").encode())
-
-
-_STATUS_LINES = {status: _status_line(status) for status in REASONS}  # every answer has one
-
-
-def _head(status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
-    line = _STATUS_LINES.get(status) or _status_line(status)
-    return line + b"".join([b"%s: %s\r\n" % (k, v) for k, v in headers]) + b"\r\n"
