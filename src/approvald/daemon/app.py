@@ -1,9 +1,10 @@
 """The daemon's HTTP API (docs/API.md) as a Starlette app over a `DaemonContext`.
 
-`create_app(ctx, extra_routes)` is the one entry point: the daemon's routes (`routes`), its
-credential routes (`credentials`), the MCP gateway's (`mcp_routes`) and any extra ones, each
-reaching the context as `request.app.state.ctx`; the agent routes are answered before
-Starlette's request cycle (`agentroutes`); the client gate stands outside everything.
+`create_app(ctx, extra_routes)` is the one entry point: the daemon's routes (`routes`,
+`approval_routes`), its credential routes (`credentials`), the MCP gateway's (`mcp_routes`) and
+any extra ones, each reaching the context as `request.app.state.ctx`; the agent routes are
+answered before Starlette's request cycle (`agentroutes`); the client gate stands outside
+everything.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from approvald.daemon import credentials, mcp_routes, routes
+from approvald.daemon import approval_routes, credentials, mcp_routes, routes
 from approvald.daemon.agentroutes import AgentRoutes, Answer, agent_answer, agent_route
 from approvald.daemon.context import DaemonContext
 from approvald.daemon.http import ApiError, error
@@ -274,7 +275,8 @@ class GatedStarlette(Starlette):
 
 def create_app(ctx: DaemonContext, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
     app = GatedStarlette(
-        routes=[*routes.routes(), *credentials.routes(), *mcp_routes.routes(), *extra_routes],
+        routes=[*routes.routes(), *approval_routes.routes(), *credentials.routes(),
+                *mcp_routes.routes(), *extra_routes],
         exception_handlers={ApiError: _api_error, Exception: _internal_error},
         client_token=ctx.client_token,
         proof_required=ctx.socket.startswith(TCP_PREFIX),
