@@ -32,7 +32,7 @@ from approvald.policy.decision import (
     stronger,
 )
 from approvald.policy.errors import PolicyError
-from approvald.policy.loader import RawBundle, RawRule, load_bundle_file, validate_match
+from approvald.policy.loader import RawBundle, RawRule, load_bundle_file
 from approvald.policy.overrides import Overrides
 from approvald.policy.ruleset import RuleSet, compile_rules, index_rows, usable_index
 from approvald.projects import repository_dir_texts
@@ -75,6 +75,8 @@ def _raw(rule: RawRule) -> tuple[str, str, str, str, dict[str, Any], str]:
 
 
 def _validate(protection: list[dict[str, Any]]) -> None:
+    from approvald.policy.matchschema import validate_match  # not for the hook's cached rules
+
     for spec in protection:
         validate_match(spec["match"], "<built-in>", spec["id"])
 

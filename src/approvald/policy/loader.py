@@ -1,4 +1,11 @@
-"""Read policy YAML strictly: every error names the file, the line and the field."""
+"""Read policy YAML strictly: every error names the file, the line and the field.
+
+A policy file becomes a `RawBundle` of `RawRule`s, read with a YAML loader whose mappings
+(`LineMap`) and sequences remember their lines (`line_of`); the bundle's and each rule's keys
+are checked here, each rule's `match` by approvald.policy.matchschema, imported only when a
+file is parsed (the hook's local check takes parsed bundles from the cache, and this module's
+types with them).
+"""
 
 from __future__ import annotations
 
@@ -15,45 +22,9 @@ BUNDLE_KEYS = {"version", "name", "description", "default", "disable", "rules"}
 RULE_KEYS = {"id", "decision", "reason", "match", "description", "suggest", "risk",
              "overrides"}
 RISKS = ("normal", "high")
-LIST_OF_STR = "list_of_str"
-MATCH_KEYS: dict[str, str] = {
-    "kind": LIST_OF_STR,
-    "tool": LIST_OF_STR,
-    "program": LIST_OF_STR,
-    "args": "args",
-    "any_arg": LIST_OF_STR,
-    "not_any_arg": LIST_OF_STR,
-    "path_arg": LIST_OF_STR,
-    "read_arg": LIST_OF_STR,
-    "path": LIST_OF_STR,
-    "not_path": LIST_OF_STR,
-    "cwd": LIST_OF_STR,
-    "args_exact": "args",
-    "reads": LIST_OF_STR,
-    "writes": LIST_OF_STR,
-    "url_host": LIST_OF_STR,
-    "url_ip": LIST_OF_STR,
-    "url_scheme": LIST_OF_STR,
-    "url_path": LIST_OF_STR,
-    "http_method": LIST_OF_STR,
-    "mcp_server": LIST_OF_STR,
-    "mcp_tool": LIST_OF_STR,
-    "mcp_args": "mcp_args",
-    "option": "option",
-    "not_option": "option",
-    "wrapper": LIST_OF_STR,
-    "env": LIST_OF_STR,
-    "finding": LIST_OF_STR,
-    "content": LIST_OF_STR,
-    "dynamic": "dynamic",
-    "pipe_to_shell": "bool",
-    "fork_bomb": "bool",
-    "syntax_error": "bool",
-    "any_of": "any_of",
-}
 
 
-class _Map(dict):
+class LineMap(dict):
     """A mapping that remembers the line of each key (1-based)."""
 
     line: int = 0
@@ -93,9 +64,9 @@ def _line_loader() -> Any:
     return _LOADER
 
 
-def _construct_mapping(loader: Any, node: yaml.MappingNode) -> _Map:
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineMap:
     loader.flatten_mapping(node)
-    result = _Map()
+    result = LineMap()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
@@ -173,7 +144,7 @@ class RawBundle(Plain):
 
 
 def line_of(node: Any, key: str | None = None) -> int | None:
-    if key is not None and isinstance(node, _Map):
+    if key is not None and isinstance(node, LineMap):
         return node.key_lines.get(key, node.line)
     return getattr(node, "line", None)
 
@@ -191,6 +162,8 @@ def parse_bundle(text: str, file: str, problems: list[PolicyError] | None = None
         raise PolicyError(f"policy file is larger than {MAX_POLICY_BYTES} bytes", file=file)
     import yaml
 
+    from approvald.policy.matchschema import sound_keys  # parsing only (it imports this module)
+
     try:
         doc = yaml.load(text, Loader=_line_loader())  # a SafeLoader
     except PolicyError as exc:
@@ -202,9 +175,9 @@ def parse_bundle(text: str, file: str, problems: list[PolicyError] | None = None
         raise PolicyError(f"not valid YAML: {problem}", file=file,
                           line=mark.line + 1 if mark else None) from None
     if doc is None:
-        doc = _Map()
+        doc = LineMap()
         doc.line, doc.key_lines = 1, {}
-    if not isinstance(doc, _Map):
+    if not isinstance(doc, LineMap):
         raise PolicyError("a policy file must be a mapping with a 'rules' list", file=file,
                           line=1)
     for key in doc:
@@ -237,10 +210,10 @@ def parse_bundle(text: str, file: str, problems: list[PolicyError] | None = None
     for index, node in enumerate(rules_node):
         rule = _parse_rule(node, file, index, report)
         if rule is None:  # (reported; with problems collected, its sound keys are kept apart)
-            if isinstance(node, _Map) and isinstance(node.get("match"), dict):
+            if isinstance(node, LineMap) and isinstance(node.get("match"), dict):
                 name = node.get("id")
                 unsound.append((name if isinstance(name, str) and _ID.match(name)
-                                else f"rules[{index}]", node.line, _sound(node["match"])))
+                                else f"rules[{index}]", node.line, sound_keys(node["match"])))
             continue
         if rule.id in seen:
             report(PolicyError(f"duplicate rule id {rule.id!r} (first at line {seen[rule.id]})",
@@ -257,16 +230,17 @@ def parse_bundle(text: str, file: str, problems: list[PolicyError] | None = None
                      disable_lines=dict(zip(disable, lines, strict=False)), unsound=unsound)
 
 
-def _raise(problem: PolicyError) -> None:
+def raise_problem(problem: PolicyError) -> None:
+    """The default report: the first problem raises."""
     raise problem
 
 
 def _parse_rule(node: Any, file: str, index: int,
-                report: Callable[[PolicyError], None] = _raise) -> RawRule | None:
+                report: Callable[[PolicyError], None] = raise_problem) -> RawRule | None:
     """The rule `node` holds, or None when it has problems: each is reported (the default
     raises the first; `policy check` collects them all, so one run shows every problem)."""
     where = f"rules[{index}]"
-    if not isinstance(node, _Map):
+    if not isinstance(node, LineMap):
         report(PolicyError("each rule must be a mapping", file=file, line=line_of(node),
                            field=where))
         return None
@@ -303,6 +277,8 @@ def _parse_rule(node: Any, file: str, index: int,
                 f"{name}.suggest")
     match: Any = node.get("match")
     if "match" in node:
+        from approvald.policy.matchschema import validate_match  # (it imports this module)
+
         def match_problem(error: PolicyError) -> None:
             found.append(error)
             report(error)
@@ -324,89 +300,6 @@ def _parse_rule(node: Any, file: str, index: int,
     return RawRule(id=rule_id, decision=decision, reason=reason.strip(),
                    match=match, file=file, line=node.line, suggest=" ".join(suggest.split()),
                    risk=risk, overrides=tuple(overrides))
-
-
-def validate_match(match: Any, file: str, where: str,
-                   report: Callable[[PolicyError], None] = _raise) -> None:
-    """Report each problem of a rule's `match` (the default raises the first)."""
-    if not isinstance(match, dict) or not match:
-        report(PolicyError("match must be a non-empty mapping", file=file,
-                           line=line_of(match), field=where))
-        return
-    for key, value in match.items():
-        why = _match_value_problem(key, value)
-        if why is not None:
-            report(PolicyError(why, file=file, line=line_of(match, key),
-                               field=f"{where}.{key}"))
-        elif MATCH_KEYS[key] == "any_of":
-            for i, sub in enumerate(value):
-                validate_match(sub, file, f"{where}.any_of[{i}]", report)
-
-
-def _sound(match: dict[str, Any]) -> dict[str, Any]:
-    """The keys of `match` (and of its any_of branches) that have no problem of their own."""
-    sound = _Map()
-    sound.line, sound.key_lines = getattr(match, "line", 0), {}
-    for key, value in match.items():
-        if _match_value_problem(key, value) is not None:
-            continue
-        if key == "any_of":  # (a branch with no sound key would hide its siblings' problems)
-            value = [part for part in (_sound(sub) for sub in value if isinstance(sub, dict))
-                     if part]
-            if not value:
-                continue
-        sound[key] = value
-        sound.key_lines[key] = line_of(match, key) or sound.line
-    return sound
-
-
-def _match_value_problem(key: str, value: Any) -> str | None:
-    """What is wrong with one `match` key and its value, or None (an any_of's branches are
-    checked by the caller)."""
-    kind = MATCH_KEYS.get(key)
-    if kind is None:
-        return f"unknown match key {key!r} (allowed: {', '.join(sorted(MATCH_KEYS))})"
-    if kind == LIST_OF_STR:
-        items = value if isinstance(value, list) else [value]
-        if not items or not all(isinstance(v, str) and v for v in items):
-            return "must be a string or a list of strings"
-    elif kind == "args":
-        ok = isinstance(value, list) and value and all(
-            (isinstance(v, str) and v)
-            or (isinstance(v, list) and v and all(isinstance(x, str) and x for x in v))
-            for v in value)
-        if not ok:
-            return "args must be a list whose items are a pattern or a list of alternative " \
-                   "patterns"
-    elif kind == "option":
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if not (isinstance(item, dict) and "names" in item and
-                    set(item) <= {"names", "value"} and
-                    all(_strings(v) for v in item.values())):
-                return "must be {names: [option, ...], value: [pattern, ...]} (value " \
-                       "optional), or a list of those"
-    elif kind == "mcp_args":
-        if not (isinstance(value, dict) and value and
-                all(isinstance(k, str) and k and _strings(v) for k, v in value.items())):
-            return "must map argument names to a pattern or a list of patterns"
-    elif kind == "dynamic":
-        if value not in ("name", "args", "any"):
-            return "must be one of name, args, any"
-    elif kind == "bool":
-        if value is not True:
-            return "must be true"
-    elif kind == "any_of" and (not isinstance(value, list) or not value):
-        return "any_of must be a non-empty list of matches"
-    return None
-
-
-def _strings(value: Any) -> bool:
-    """A non-empty string, or a non-empty list of them."""
-    if isinstance(value, str):
-        return bool(value)
-    return isinstance(value, list) and bool(value) and all(
-        isinstance(item, str) and item for item in value)
 
 
 def _plain(value: Any) -> Any:
