@@ -78,7 +78,7 @@ async def agent_answer(ctx: DaemonContext, method: str, path: str, agent: str | 
                        body: bytes, peer: int | None,
                        disconnected: Callable[[], Awaitable[Any]]) -> Answer:
     """(status, headers, body) of an agent route's answer, whatever server carried the
-    request (this ASGI layer, or the daemon's HTTP server straight: httpserver.AgentRequests)."""
+    request (this ASGI layer, or the daemon's HTTP server straight: app.AgentRequests)."""
     headers: dict[str, str] = {}
     try:
         if len(body) > MAX_BODY:
