@@ -132,6 +132,11 @@ def _closes(text: str, at: int) -> bool:
 def read_tasks(path: str) -> dict[str, Task]:
     """The tasks a configuration file defines ({} when it is not there, as deno then runs
     none of them)."""
+    return tasks_of(read_config(path))
+
+
+def read_config(path: str) -> object:
+    """What a configuration file holds ({} when it is not there)."""
     try:
         if os.path.getsize(path) > MAX_CONFIG_BYTES:
             raise Unreadable(f"{path} is larger than {MAX_CONFIG_BYTES} bytes")
@@ -142,9 +147,13 @@ def read_tasks(path: str) -> dict[str, Task]:
     except (OSError, ValueError) as exc:
         raise Unreadable(f"{path} cannot be read: {exc}") from exc
     try:
-        doc = json.loads(strip_jsonc(text))
+        return json.loads(strip_jsonc(text))
     except (ValueError, RecursionError) as exc:
         raise Unreadable(f"{path} is not JSON(C) this can read: {exc}") from exc
+
+
+def tasks_of(doc: object) -> dict[str, Task]:
+    """The tasks of a configuration file's content."""
     tasks = doc.get("tasks") if isinstance(doc, dict) else None
     if not isinstance(tasks, dict):
         return {}

@@ -27,11 +27,14 @@ from functools import lru_cache
 from approvald import shell
 from approvald.model.plain import Plain
 from approvald.policy import denotasks
+from approvald.policy.budget import MAX_EXPANDED_BYTES, MAX_EXPANSIONS, Budget
 from approvald.policy.pkgscripts import (
     INSTALL_STEPS,
     MAX_PACKAGE_JSON_BYTES,
     SCRIPT_RUNNERS,
+    in_workspaces,
     installs_project,
+    normalize,
     package_root,
     read_scripts,
     runs_unknown_script,
@@ -41,68 +44,9 @@ from approvald.policy.pkgscripts import (
 from approvald.shell.gitcmd import GIT_BUILTINS, setting_command
 from approvald.shell.model import DYNAMIC_NAME, SimpleCommand
 
-TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import TypeVar
-
-    _T = TypeVar("_T")
-
 MAX_SCRIPT_DEPTH = 4
 MAX_GIT_CONFIG_BYTES = 256 * 1024
-MAX_EXPANSIONS = 64  # texts looked into for one decision (scripts, aliases, settings)
-MAX_EXPANDED_BYTES = 128 * 1024
 _EXPANDING = SCRIPT_RUNNERS | {"approvald", "git", "deno"}  # the programs `expand` looks into
-
-
-class Budget(Plain):
-    """How much one decision may look into beyond its line."""
-
-    expansions: int
-    size: int
-    exceeded: bool
-    seen: set[tuple[str, str]] | None
-    files: dict[tuple[str, str], object] | None  # what `read` read, by reader and path
-
-    def __init__(self, expansions: int = 0, size: int = 0, exceeded: bool = False,
-                 seen: set[tuple[str, str]] | None = None,
-                 files: dict[tuple[str, str], object] | None = None) -> None:
-        self.expansions = expansions
-        self.size = size
-        self.exceeded = exceeded
-        self.seen = seen
-        self.files = files
-
-    def read(self, reader: Callable[[str], _T], path: str) -> _T:
-        """`reader(path)`, once a decision: a script may name a project's file thousands of
-        times (`deno task nope; ...`, which takes no budget), and the file may be 1 MB."""
-        if self.files is None:
-            self.files = {}
-        key = (reader.__qualname__, path)
-        if key not in self.files:
-            try:
-                self.files[key] = reader(path)
-            except denotasks.Unreadable as exc:
-                self.files[key] = exc
-        value = self.files[key]
-        if isinstance(value, denotasks.Unreadable):
-            raise value
-        return value  # type: ignore[return-value]  # stored by this reader
-
-    def take(self, text: str) -> bool:
-        self.expansions += 1
-        self.size += len(text)
-        if self.expansions > MAX_EXPANSIONS or self.size > MAX_EXPANDED_BYTES:
-            self.exceeded = True
-        return not self.exceeded
-
-    def first_time(self, key: tuple[str, str]) -> bool:
-        if self.seen is None:
-            self.seen = set()
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        return True
 
 
 def expand(commands: list[SimpleCommand], home: str) -> list[SimpleCommand]:
@@ -245,10 +189,6 @@ def _with_args(steps: list[tuple[str, str]], names: list[str],
     return [(step, text + passed if step in names else text) for step, text in steps]
 
 
-def normalize(cwd: str, path: str) -> str:
-    return os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
-
-
 def _package_scripts(cmd: SimpleCommand, home: str, depth: int,
                      budget: Budget) -> list[SimpleCommand]:
     if cmd.program not in SCRIPT_RUNNERS and cmd.program != "deno":
@@ -256,24 +196,42 @@ def _package_scripts(cmd: SimpleCommand, home: str, depth: int,
     if depth <= 0 or budget.exceeded:
         return []
     found_steps = _project_steps(cmd, depth, budget)
-    if found_steps is None:
-        return []
     if isinstance(found_steps, str):
         return [_unknown(cmd, found_steps)]
+    groups = [] if found_steps is None else [found_steps]
+    if in_workspaces(cmd):  # `npm run X -ws`, `pnpm -r X`, `deno task -r X`, ...
+        members = _member_steps(cmd, depth, budget)
+        if isinstance(members, str):
+            return [_unknown(cmd, members)]
+        groups += members
     found: list[SimpleCommand] = []
-    for step, text in found_steps.steps:
-        if not budget.take(text):  # every reference counts, even to a script seen before
-            return found
-        if not budget.first_time((found_steps.directory, f"{step}\0{text}")):  # text: its args
-            continue
-        nested = _nested(text, cmd, home, f"{found_steps.via} {step}", budget, counted=True,
-                         cwd=found_steps.directory)
-        found += nested
-        for inner in nested:  # a script that runs another script
-            found += _package_scripts(inner, home, depth - 1, budget)
-            if budget.exceeded:
+    for group in groups:
+        for step, text in group.steps:
+            if not budget.take(text):  # every reference counts, even to a script seen before
                 return found
+            if not budget.first_time((group.directory, f"{step}\0{text}")):  # text: its args
+                continue
+            nested = _nested(text, cmd, home, f"{group.via} {step}", budget, counted=True,
+                             cwd=group.directory)
+            found += nested
+            for inner in nested:  # a script that runs another script
+                found += _package_scripts(inner, home, depth - 1, budget)
+                if budget.exceeded:
+                    return found
     return found
+
+
+def _member_steps(cmd: SimpleCommand, depth: int, budget: Budget) -> list[_Steps] | str:
+    """The steps `cmd` runs in workspace members (`policy/workspaces.py`)."""
+    from approvald.policy import workspaces  # here: only a workspace's commands need it
+
+    found = workspaces.member_steps(cmd, depth, budget)
+    if isinstance(found, str):
+        return found
+    groups, indexes = found
+    passed = _passed(cmd, indexes)
+    return [_Steps(directory, via, _with_args(steps, names, passed))
+            for directory, via, steps, names in groups]
 
 
 def _unknown(cmd: SimpleCommand, why: str) -> SimpleCommand:

@@ -35,7 +35,7 @@ _INSTALL = frozenset({"install", "i", "ci"})
 # that move the project directory. npm reads its options anywhere before `--`; pnpm, yarn and
 # bun up to the script's name (later words are the script's). bun's leading options are here
 # too: no global option table strips them (`bun --cwd DIR run X`, `bun --bun run X`).
-_VALUES = {
+VALUE_OPTIONS = {
     "npm": frozenset({"--prefix", "-C", "-w", "--workspace", "--script-shell", "--registry",
                       "--userconfig", "--globalconfig", "--cache", "--loglevel", "--otp"}),
     "pnpm": frozenset({"-C", "--dir", "--filter", "-F", "--filter-prod", "--reporter",
@@ -74,9 +74,31 @@ class Scan(Plain):
         self.passed = passed
 
 
+# The words that may make a package manager run a script in workspace members besides the
+# project's own (`policy/workspaces.py` reads the command; these only say where to look).
+WORKSPACE_WORDS = {
+    "npm": frozenset({"-ws", "--ws", "--workspaces", "-w", "--workspace"}),
+    "pnpm": frozenset({"-r", "--recursive", "--filter", "-F", "--filter-prod"}),
+    "yarn": frozenset({"workspace", "workspaces"}),
+    "bun": frozenset({"--filter", "-F", "--workspaces"}),
+    "deno": frozenset({"-r", "--recursive", "--members", "-f", "--filter"}),
+}
+
+
+def in_workspaces(cmd: SimpleCommand) -> bool:
+    """Whether `cmd` has a word that may run scripts of workspace members (its global options
+    too, which `args` has not)."""
+    words = WORKSPACE_WORDS.get(cmd.program)
+    return words is not None and any(arg.partition("=")[0] in words for arg in cmd.argv[1:])
+
+
+def normalize(cwd: str, path: str) -> str:
+    return os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+
+
 def scan(cmd: SimpleCommand) -> Scan:
     """How `cmd`'s arguments choose its script (see `Scan`)."""
-    values = _VALUES.get(cmd.program, frozenset())
+    values = VALUE_OPTIONS.get(cmd.program, frozenset())
     words: list[str] = []
     chdirs: list[str] = []
     args = cmd.args
@@ -98,7 +120,7 @@ def scan(cmd: SimpleCommand) -> Scan:
             passed.append(at)  # npm: a positional word after the name is the script's
         else:
             words.append(arg)
-            named = _names_script(cmd.program, words)
+            named = names_script(cmd.program, words)
             if named and cmd.program != "npm":  # the rest is the script's
                 return Scan(words, chdirs, dynamic, _after(args, at + 1))
         at += 1
@@ -112,7 +134,7 @@ def _after(args: tuple[str, ...], at: int) -> list[int]:
     return list(range(at + 1 if args[at:at + 1] == ("--",) else at, len(args)))
 
 
-def _names_script(program: str, words: list[str]) -> bool:
+def names_script(program: str, words: list[str]) -> bool:
     """Whether the last of these words names the script to run."""
     first = words[0]
     if first in _RUN:
@@ -138,7 +160,7 @@ def script_name(cmd: SimpleCommand) -> str | None:
         return None
     words = scan(cmd).words
     for end in range(1, min(len(words), 2) + 1):
-        if _names_script(cmd.program, words[:end]):
+        if names_script(cmd.program, words[:end]):
             return words[end - 1]
     return None
 
@@ -180,6 +202,11 @@ def read_scripts(directory: str) -> dict[str, str] | None:
             doc = json.load(fh)
     except (OSError, ValueError, RecursionError):
         return {}
+    return scripts_of(doc)
+
+
+def scripts_of(doc: object) -> dict[str, str]:
+    """The scripts of a package.json's content."""
     scripts = doc.get("scripts") if isinstance(doc, dict) else None
     if not isinstance(scripts, dict):
         return {}

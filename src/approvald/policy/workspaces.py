@@ -1,0 +1,217 @@
+"""Package managers' commands that run a script in the members of a workspace.
+
+- npm: `npm run X` (`npm test`, ...) with `--workspaces` (`-ws`) or `--workspace NAME|DIR`
+  (`-w`, repeatable);
+- pnpm: `pnpm -r X` / `--recursive`, `--filter SEL` / `-F SEL` / `--filter-prod SEL`;
+- yarn: `yarn workspaces foreach [OPTIONS] [run] X`, `yarn workspaces run X` (yarn 1),
+  `yarn workspace NAME [run] X`;
+- bun: `bun --filter SEL [run] X`, `bun run --filter SEL X`, `bun run --workspaces X`;
+- deno: `deno task -r X` / `--recursive` / `--members`, `--filter SEL` / `-f SEL`.
+
+The members are those of the workspace the command starts in (`policy/wsmembers.py`), its root
+among them. A selection is resolved exactly or not at all: a member's name, or a member's
+directory (or a directory above members); anything else — a glob, pnpm's graph selectors
+(`...pkg`, `pkg^...`, `[ref]`), an exclusion, a value known only at run time, one that matches
+no member — selects every member. Each chosen member's script (with its `pre`/`post` scripts)
+or deno task is looked into as the project's own is, in the member's directory.
+"""
+
+from __future__ import annotations
+
+import os
+
+from approvald.model.lazyre import lazy_compile
+from approvald.model.plain import Plain
+from approvald.policy import denotasks, wsmembers
+from approvald.policy.pkgscripts import (
+    VALUE_OPTIONS,
+    names_script,
+    normalize,
+    scan,
+    script_name,
+)
+from approvald.shell.model import SimpleCommand
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from approvald.policy.budget import Budget
+
+_EVERY = {"npm": frozenset({"-ws", "--ws", "--workspaces"}),
+          "pnpm": frozenset({"-r", "--recursive"}), "bun": frozenset({"--workspaces"}),
+          "deno": frozenset({"-r", "--recursive", "--members"})}
+_SELECT = {"npm": frozenset({"-w", "--workspace"}),
+           "pnpm": frozenset({"--filter", "-F", "--filter-prod"}),
+           "bun": frozenset({"--filter", "-F"}), "deno": frozenset({"-f", "--filter"})}
+_FOREACH_VALUES = frozenset({"--from", "--include", "--exclude", "-j", "--jobs"})
+_NOT_EXACT = lazy_compile(r"[*?\[\]{}()!^]|\.\.\.")
+_UNKNOWN = "which script it runs in workspace members is only known at run time"
+
+# (member directory, label, [(step, command line)], the names the arguments go after)
+Group = tuple[str, str, list[tuple[str, str]], list[str]]
+
+
+class Across(Plain):
+    """A script run in workspace members: its name, the selections (None: every member), the
+    indexes of the arguments handed to it, and the directory the manager starts from."""
+
+    name: str
+    selectors: list[str] | None
+    passed: list[int]
+    start: str
+
+    def __init__(self, name: str, selectors: list[str] | None, passed: list[int],
+                 start: str) -> None:
+        self.name = name
+        self.selectors = selectors
+        self.passed = passed
+        self.start = start
+
+
+def across(cmd: SimpleCommand) -> Across | str | None:
+    """The script `cmd` runs in workspace members; a string: which one is only known at run
+    time; None: it runs none there."""
+    if cmd.program == "yarn":
+        return _yarn(cmd)
+    if cmd.program == "deno":
+        task = denotasks.task_of(cmd.args)
+        if task is None:
+            return None
+        name, _, where, at = task
+        every, selectors = _selection(cmd, at)
+        if not every and not selectors:
+            return None
+        if any(index <= at for index in cmd.dynamic_args):
+            return _UNKNOWN
+        rest = at + 2 if cmd.args[at + 1:at + 2] == ("--",) else at + 1
+        return Across(name, None if every else selectors, list(range(rest, len(cmd.args))),
+                      normalize(cmd.cwd, where) if where else cmd.cwd)
+    script = script_name(cmd)
+    if script is None:
+        return None
+    found = scan(cmd)
+    if cmd.program == "npm":  # npm reads its options up to `--`
+        end = cmd.args.index("--") if "--" in cmd.args else len(cmd.args)
+    else:  # the others up to the script's name
+        end = min(found.passed) if found.passed else len(cmd.args)
+    every, selectors = _selection(cmd, end)
+    if not every and not selectors:
+        return None
+    start = cmd.cwd
+    for directory in found.chdirs:
+        start = normalize(start, directory)
+    return Across(script, None if every else selectors, found.passed, start)
+
+
+def _selection(cmd: SimpleCommand, end: int) -> tuple[bool, list[str]]:
+    """Whether options before `args[end]` (or the program's global options, which `args`
+    has not) take every member, and the selections they name."""
+    every_flags = _EVERY[cmd.program]
+    select = _SELECT[cmd.program]
+    words = cmd.argv[1:]
+    offset = len(words) - len(cmd.args)  # the global options' words
+    every = False
+    selectors: list[str] = []
+    at = 0
+    while at < offset + end:
+        option, equals, value = words[at].partition("=")
+        if option in every_flags and value.lower() != "false":
+            every = True
+        elif option in select:
+            if not equals:
+                at += 1
+                value = words[at] if at < len(words) else ""
+            # a global option's value known only at run time makes the command dynamic
+            every = every or not value or (at - offset in cmd.dynamic_args if at >= offset
+                                           else cmd.dynamic is not None)
+            selectors.append(value)
+        at += 1
+    return every, selectors
+
+
+def _yarn(cmd: SimpleCommand) -> Across | str | None:
+    args = cmd.args
+    at = _skip(args, 0, VALUE_OPTIONS["yarn"])
+    selectors: list[str] | None = None
+    chosen = -1
+    if args[at:at + 1] == ("workspace",) and at + 1 < len(args):
+        chosen = at + 1
+        selectors = None if chosen in cmd.dynamic_args else [args[chosen]]
+        at += 2
+    elif args[at:at + 2] == ("workspaces", "foreach"):
+        at = _skip(args, at + 2, _FOREACH_VALUES)
+    elif args[at:at + 2] == ("workspaces", "run"):  # yarn 1
+        at += 1
+    else:
+        return None
+    at = _skip(args, at, VALUE_OPTIONS["yarn"])
+    end = at + 1 if at < len(args) and names_script("yarn", list(args[at:at + 1])) else \
+        at + 2 if at + 1 < len(args) and names_script("yarn", list(args[at:at + 2])) else -1
+    if end < 0:
+        return None  # a yarn command of its own there (`exec`, `add`, ...): no script
+    if any(index < end and index != chosen for index in cmd.dynamic_args):
+        return _UNKNOWN
+    start = cmd.cwd
+    for directory in scan(cmd).chdirs:
+        start = normalize(start, directory)
+    passed = list(range(end + 1 if args[end:end + 1] == ("--",) else end, len(args)))
+    return Across(args[end - 1], selectors, passed, start)
+
+
+def _skip(args: tuple[str, ...], at: int, values: frozenset[str]) -> int:
+    """The index of the first word from `at` that is no option nor an option's value."""
+    while at < len(args) and args[at].startswith("-") and args[at] != "--":
+        at += 2 if args[at] in values else 1
+    return at
+
+
+def member_steps(cmd: SimpleCommand, depth: int,
+                 budget: Budget) -> tuple[list[Group], list[int]] | str:
+    """What `cmd` runs in workspace members, and the indexes of the arguments it hands the
+    script; a string says why that cannot be known."""
+    run = across(cmd)
+    if run is None or isinstance(run, str):
+        return run or ([], [])
+    try:
+        members = wsmembers.members(run.start, cmd.program, budget)
+    except denotasks.Unreadable as exc:
+        return str(exc)
+    groups: list[Group] = []
+    for member in _chosen(members, run.selectors, run.start):
+        steps, names = _steps(member, cmd.program, run.name, depth)
+        if steps:
+            groups.append((member.directory, f"{cmd.program} workspace", steps, names))
+    return groups, run.passed
+
+
+def _chosen(members: list[wsmembers.Member], selectors: list[str] | None,
+            start: str) -> list[wsmembers.Member]:
+    if selectors is None or not members:
+        return members
+    root = members[0].directory
+    chosen: list[wsmembers.Member] = []
+    for selector in selectors:
+        hits = [m for m in members if m.name == selector]
+        if not hits and not _NOT_EXACT.search(selector.removeprefix("{").removesuffix("}")):
+            paths = {normalize(base, selector.removeprefix("{").removesuffix("}"))
+                     for base in (start, root)}
+            hits = [m for m in members
+                    if any(m.directory == p or m.directory.startswith(p + os.sep)
+                           for p in paths)]
+        if not hits:
+            return members  # not resolved exactly: every member
+        chosen += [m for m in hits if m not in chosen]
+    return chosen
+
+
+def _steps(member: wsmembers.Member, program: str, name: str,
+           depth: int) -> tuple[list[tuple[str, str]], list[str]]:
+    """(step, command line) of script or task `name` in a member, and the names the
+    arguments go after."""
+    if program == "deno":
+        names = denotasks.matching(list(member.tasks), name)
+        if names:
+            return denotasks.task_steps(member.tasks, names, depth), names
+        if "*" in name:
+            return list(member.scripts.items()), list(member.scripts)
+    scripts = member.scripts
+    return [(s, scripts[s]) for s in (f"pre{name}", name, f"post{name}") if s in scripts], [name]
