@@ -41,6 +41,11 @@ LAUNCHED = [
     "bun --cwd web x git push", "deno task --eval 'git push'",
     "deno task --cwd web --eval git push", "deno x git push", "dx -A npm:git@2 push",
     "deno x -p git-tools git push", "bun exec 'git push'", "bun --cwd web exec git push",
+    # in workspace members: the member's name or selection is no command
+    "yarn workspace a exec git push", "yarn workspace a dlx git push",
+    "yarn workspaces foreach -A --from 'a*' -j 2 exec git push",
+    "bun --filter '*' exec 'git push'", "bun -F a exec git push", "npx -w a git push",
+    "npm exec -w a -- git push", "npx --workspace=a git push",
 ]
 
 

@@ -306,10 +306,19 @@ _STACK = OptionSpec(long_value=_set(
 _CABAL = OptionSpec(long_value=_set(
     "--config-file", "--project-file", "--project-dir", "--builddir", "--with-compiler",
     "--store-dir", "--with-hc-pkg", "--jobs"), short_value="wj")
-# bun's options that take a value (`bun -e CODE x` runs CODE: x is no subcommand there).
-_BUN = OptionSpec(short_value="epr", long_value=_set(
+# bun's options that take a value (`bun -e CODE x` runs CODE: x is no subcommand there;
+# `bun --filter SEL exec TEXT`: SEL is none either).
+_BUN = OptionSpec(short_value="eprF", long_value=_set(
     "--eval", "--print", "--preload", "--require", "--cwd", "--config", "--env-file",
-    "--tsconfig-override", "--conditions"))
+    "--tsconfig-override", "--conditions", "--filter"))
+# yarn runs its `exec`/`dlx` in a workspace member too: `yarn workspace NAME exec CMD`,
+# `yarn workspaces foreach [OPTIONS] exec CMD` (these options of foreach take a value).
+_YARN_COMMANDS: dict[str, Handler] = {"exec": exec_after(), "dlx": exec_after()}
+_yarn_in_members = subcommands(_YARN_COMMANDS, spec=OptionSpec(
+    short_value="j", long_value=_set("--from", "--include", "--exclude", "--jobs")))
+_YARN_COMMANDS["workspace"] = lambda words: _yarn_in_members(words[1:]) if words else None
+_YARN_COMMANDS["workspaces"] = lambda words: _yarn_in_members(words[1:]) \
+    if words and words[0].literal and words[0].text == "foreach" else NO_LAUNCH
 
 LAUNCHERS: dict[str, Handler] = {
     "su": _su, "runuser": _su, "sg": _sg, "flock": _flock, "script": _script, "ssh": _ssh,
@@ -404,7 +413,7 @@ LAUNCHERS: dict[str, Handler] = {
     "uv": subcommands({"run": exec_after(UV_RUN),
                        "tool": subcommands({"run": exec_after(UV_RUN)})}),
     "pnpm": subcommands({"exec": exec_after(), "dlx": exec_after()}, program="pnpm"),
-    "yarn": subcommands({"exec": exec_after(), "dlx": exec_after()}, program="yarn"),
+    "yarn": subcommands(_YARN_COMMANDS, program="yarn"),
     "bundle": subcommands({"exec": exec_after()}), "direnv": subcommands({"exec": direnv_exec}),
     "stack": subcommands({"exec": exec_after(_STACK)}, spec=_STACK),
     "cabal": subcommands(dict.fromkeys(("exec", "v2-exec", "new-exec", "v1-exec"),

@@ -30,7 +30,8 @@ def _set(*items: str) -> frozenset[str]:
 UV_RUN = OptionSpec(short_value="p", long_value=_set(
     "--with", "--with-editable", "--with-requirements", "--python", "--directory",
     "--project", "--env-file", "--extra", "--group", "--package", "--index", "--from"))
-NPX = OptionSpec(short_value="pc", long_value=_set("--package", "--call"))
+# npx's (and `npm exec`'s) options that take a value; `-w NAME` picks a workspace to run in
+NPX = OptionSpec(short_value="pcw", long_value=_set("--package", "--call", "--workspace"))
 PIPX_RUN = OptionSpec(long_value=_set("--spec", "--python", "--pip-args", "--index-url"))
 
 
