@@ -222,7 +222,8 @@ def test_large_member_files_wait_for_a_person(engine, mono: Path, monkeypatch) -
     assert decide(engine, "npm run build -w b", mono) == REQUIRE_APPROVAL
 
 
-def test_many_members_scripts_share_the_expansion_budget(engine, tmp_path: Path) -> None:
+def test_many_members_scripts_share_the_expansion_budget(engine, tmp_path: Path,
+                                                        monkeypatch) -> None:
     """Each member's script is one text of the decision's budget: past it, a person decides,
     and the work stays bounded."""
     root = tmp_path / "budget"
@@ -231,14 +232,7 @@ def test_many_members_scripts_share_the_expansion_budget(engine, tmp_path: Path)
         _package(root / "p" / f"m{index}", f"m{index}", {"build": "echo fine"})
     taken: list[int] = []
     original = expand_module.Budget.take
-
-    def counting(self: expand_module.Budget, text: str) -> bool:
-        taken.append(len(text))
-        return original(self, text)
-
-    try:
-        expand_module.Budget.take = counting  # type: ignore[method-assign]
-        assert decide(engine, "pnpm -r build", root) == REQUIRE_APPROVAL
-    finally:
-        expand_module.Budget.take = original  # type: ignore[method-assign]
+    monkeypatch.setattr(expand_module.Budget, "take",
+                        lambda self, text: taken.append(len(text)) or original(self, text))
+    assert decide(engine, "pnpm -r build", root) == REQUIRE_APPROVAL
     assert len(taken) <= expand_module.MAX_EXPANSIONS + 1
