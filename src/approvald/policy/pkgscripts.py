@@ -87,9 +87,12 @@ WORKSPACE_WORDS = {
 
 def in_workspaces(cmd: SimpleCommand) -> bool:
     """Whether `cmd` has a word that may run scripts of workspace members (its global options
-    too, which `args` has not)."""
+    too, which `args` has not); npm, pnpm and bun only when they run a script (`pnpm -r
+    publish` runs none of `policy/workspaces.py`'s concern)."""
     words = WORKSPACE_WORDS.get(cmd.program)
-    return words is not None and any(arg.partition("=")[0] in words for arg in cmd.argv[1:])
+    if words is None or not any(arg.partition("=")[0] in words for arg in cmd.argv[1:]):
+        return False
+    return cmd.program in ("yarn", "deno") or script_name(cmd) is not None
 
 
 def normalize(cwd: str, path: str) -> str:
