@@ -1,6 +1,6 @@
 """Scripts of workspace members are looked into when a package manager runs them
-(`npm run X -ws`, `pnpm -r X`, `yarn workspace NAME X`, `bun --filter SEL X`, `deno task -r X`),
-within bounds, and never from outside the project."""
+(`npm run X -ws`, `pnpm -r X`, `yarn workspace NAME X`, `bun --filter SEL X`, `deno task -r X`,
+an install of the workspace), within bounds, and never from outside the project."""
 
 from __future__ import annotations
 
@@ -114,6 +114,24 @@ def test_no_workspace_runs_no_members(engine, tmp_path: Path) -> None:
     assert decide(engine, "yarn workspaces foreach -A run build", tmp_path) == ALLOW
     # pnpm -r without a pnpm-workspace.yaml: every package below the project
     assert decide(engine, "pnpm -r build", tmp_path) == DENY
+
+
+@pytest.mark.parametrize("line", ["npm install", "npm ci", "npm i -w b", "pnpm install",
+                                  "pnpm i --filter b", "yarn", "yarn install", "bun install"])
+def test_an_install_runs_every_members_install_lifecycle(engine, mono: Path, line: str) -> None:
+    _package(mono / "packages" / "b", "b", {"prepare": LEAK})
+    assert decide(engine, line, mono) == DENY
+    assert decide(engine, line, mono / "packages" / "a") == DENY  # from inside a member
+    (mono / "packages" / "b" / "package.json").unlink()
+    assert decide(engine, line, mono) == ALLOW  # a's scripts are no install steps
+
+
+def test_an_install_out_of_a_workspace_reads_no_package_below(engine, tmp_path: Path) -> None:
+    _package(tmp_path, "solo", {"postinstall": "echo"})
+    _package(tmp_path / "vendor" / "x", "x", {"postinstall": LEAK})  # no workspace lists it
+    for line in ("npm install", "pnpm install", "yarn", "bun install"):
+        assert decide(engine, line, tmp_path) == ALLOW
+    assert decide(engine, "npm install left-pad", tmp_path) == ALLOW
 
 
 @pytest.mark.parametrize("workspaces", [

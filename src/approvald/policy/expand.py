@@ -199,7 +199,8 @@ def _package_scripts(cmd: SimpleCommand, home: str, depth: int,
     if isinstance(found_steps, str):
         return [_unknown(cmd, found_steps)]
     groups = [] if found_steps is None else [found_steps]
-    if in_workspaces(cmd):  # `npm run X -ws`, `pnpm -r X`, `deno task -r X`, ...
+    if in_workspaces(cmd) or (found_steps is not None and installs_project(cmd)):
+        # `npm run X -ws`, `pnpm -r X`, `deno task -r X`, ...; `npm install` in a project
         members = _member_steps(cmd, depth, budget)
         if isinstance(members, str):
             return [_unknown(cmd, members)]

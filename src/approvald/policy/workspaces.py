@@ -6,7 +6,10 @@
 - yarn: `yarn workspaces foreach [OPTIONS] [run] X`, `yarn workspaces run X` (yarn 1),
   `yarn workspace NAME [run] X`;
 - bun: `bun --filter SEL [run] X`, `bun run --filter SEL X`, `bun run --workspaces X`;
-- deno: `deno task -r X` / `--recursive` / `--members`, `--filter SEL` / `-f SEL`.
+- deno: `deno task -r X` / `--recursive` / `--members`, `--filter SEL` / `-f SEL`;
+- an install of a project in a workspace (`npm install`/`ci`, `pnpm install`, `yarn`, `bun
+  install`) runs every member's install lifecycle (`preinstall`, `install`, `postinstall`,
+  `prepare`), whatever it filters (a superset).
 
 The members are those of the workspace the command starts in (`policy/wsmembers.py`), its root
 among them. A selection is resolved exactly or not at all: a member's name, or a member's
@@ -24,7 +27,9 @@ from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
 from approvald.policy import denotasks, wsmembers
 from approvald.policy.pkgscripts import (
+    INSTALL_STEPS,
     VALUE_OPTIONS,
+    installs_project,
     names_script,
     normalize,
     scan,
@@ -51,15 +56,16 @@ Group = tuple[str, str, list[tuple[str, str]], list[str]]
 
 
 class Across(Plain):
-    """A script run in workspace members: its name, the selections (None: every member), the
-    indexes of the arguments handed to it, and the directory the manager starts from."""
+    """A script run in workspace members: its name (None: the install lifecycle), the
+    selections (None: every member), the indexes of the arguments handed to it, and the
+    directory the manager starts from."""
 
-    name: str
+    name: str | None
     selectors: list[str] | None
     passed: list[int]
     start: str
 
-    def __init__(self, name: str, selectors: list[str] | None, passed: list[int],
+    def __init__(self, name: str | None, selectors: list[str] | None, passed: list[int],
                  start: str) -> None:
         self.name = name
         self.selectors = selectors
@@ -70,6 +76,8 @@ class Across(Plain):
 def across(cmd: SimpleCommand) -> Across | str | None:
     """The script `cmd` runs in workspace members; a string: which one is only known at run
     time; None: it runs none there."""
+    if cmd.program != "deno" and installs_project(cmd):
+        return Across(None, None, [], _start(cmd))
     if cmd.program == "yarn":
         return _yarn(cmd)
     if cmd.program == "deno":
@@ -96,10 +104,15 @@ def across(cmd: SimpleCommand) -> Across | str | None:
     every, selectors = _selection(cmd, end)
     if not every and not selectors:
         return None
+    return Across(script, None if every else selectors, found.passed, _start(cmd))
+
+
+def _start(cmd: SimpleCommand) -> str:
+    """The directory the package manager starts from (`--prefix`, `-C`, `--cwd` move it)."""
     start = cmd.cwd
-    for directory in found.chdirs:
+    for directory in scan(cmd).chdirs:
         start = normalize(start, directory)
-    return Across(script, None if every else selectors, found.passed, start)
+    return start
 
 
 def _selection(cmd: SimpleCommand, end: int) -> tuple[bool, list[str]]:
@@ -150,11 +163,8 @@ def _yarn(cmd: SimpleCommand) -> Across | str | None:
         return None  # a yarn command of its own there (`exec`, `add`, ...): no script
     if any(index < end and index != chosen for index in cmd.dynamic_args):
         return _UNKNOWN
-    start = cmd.cwd
-    for directory in scan(cmd).chdirs:
-        start = normalize(start, directory)
     passed = list(range(end + 1 if args[end:end + 1] == ("--",) else end, len(args)))
-    return Across(args[end - 1], selectors, passed, start)
+    return Across(args[end - 1], selectors, passed, _start(cmd))
 
 
 def _skip(args: tuple[str, ...], at: int, values: frozenset[str]) -> int:
@@ -172,7 +182,7 @@ def member_steps(cmd: SimpleCommand, depth: int,
     if run is None or isinstance(run, str):
         return run or ([], [])
     try:
-        members = wsmembers.members(run.start, cmd.program, budget)
+        members = wsmembers.members(run.start, cmd.program, budget, run.name is not None)
     except denotasks.Unreadable as exc:
         return str(exc)
     groups: list[Group] = []
@@ -203,10 +213,12 @@ def _chosen(members: list[wsmembers.Member], selectors: list[str] | None,
     return chosen
 
 
-def _steps(member: wsmembers.Member, program: str, name: str,
+def _steps(member: wsmembers.Member, program: str, name: str | None,
            depth: int) -> tuple[list[tuple[str, str]], list[str]]:
-    """(step, command line) of script or task `name` in a member, and the names the
-    arguments go after."""
+    """(step, command line) of script or task `name` (None: the install lifecycle) in a
+    member, and the names the arguments go after."""
+    if name is None:
+        return [(s, member.scripts[s]) for s in INSTALL_STEPS if s in member.scripts], []
     if program == "deno":
         names = denotasks.matching(list(member.tasks), name)
         if names:

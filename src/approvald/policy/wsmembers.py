@@ -52,16 +52,17 @@ class Member(Plain):
         self.tasks = tasks
 
 
-def members(start: str, program: str, budget: Budget) -> list[Member]:
+def members(start: str, program: str, budget: Budget, below: bool = True) -> list[Member]:
     """The packages of the workspace `start` is in, as `program` finds it, its root first;
-    [] when `start` is in no workspace."""
+    [] when `start` is in no workspace. Without a pnpm-workspace.yaml, pnpm takes every package
+    below its project when `below` (`pnpm -r X`), none else (`pnpm install`)."""
     if program == "pnpm":
         current: str | None = start
         while current is not None:
             if os.path.isfile(os.path.join(current, "pnpm-workspace.yaml")):
                 return budget.read(pnpm_members, current)
             current = _parent(current)
-        root = package_root(start, program)  # `pnpm -r` with no workspace file: all below
+        root = package_root(start, program) if below else None
         return budget.read(everything_below, root) if root is not None else []
     if program == "deno":
         current = start
