@@ -224,6 +224,13 @@ def test_thousands_of_members_wait_for_a_person(engine, tmp_path: Path) -> None:
     assert decide(engine, "npm run build", root) == ALLOW  # no member looked for
 
 
+def test_thousands_of_patterns_wait_for_a_person(engine, mono: Path) -> None:
+    _package(mono, "root", {}, workspaces=["."] * (wsmembers.MAX_PATTERNS + 1))
+    assert decide(engine, "npm run build -w b", mono) == REQUIRE_APPROVAL
+    _package(mono, "root", {}, workspaces=["packages/b"] * wsmembers.MAX_PATTERNS)
+    assert decide(engine, "npm run build -w b", mono) == ALLOW
+
+
 def test_a_wide_tree_under_a_deep_glob_waits_for_a_person(engine, tmp_path: Path,
                                                           monkeypatch) -> None:
     monkeypatch.setattr(wsmembers, "MAX_ENTRIES", 50)

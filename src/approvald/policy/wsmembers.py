@@ -1,14 +1,16 @@
 """Workspace members: the packages a workspace root lists, found on disk within bounds.
 
 npm, yarn and bun read the root package.json's "workspaces" (a list of globs, or an object
-with a "packages" list); pnpm reads pnpm-workspace.yaml's `packages:` list (no such file or
-key: every package below the root; a file this cannot read safely: the same); deno reads
+with a "packages" list); pnpm reads pnpm-workspace.yaml's `packages:` list (no such key, or a
+file this cannot read safely: every package below the root; no such file: every package below
+the project for `pnpm -r`, none for `pnpm install`); deno reads
 deno.json's "workspace" (a list, or an object with a "members" list), else package.json's.
 Exclusions (`!pattern`) are not applied: the members they leave out are still read.
 
 What cannot be known safely raises `denotasks.Unreadable` (the decision then waits for a
 person): a pattern that leaves the root (absolute, `~`, `..`, a symlink out of it), more
-directory entries, members or manifest bytes than the bounds, a file too large to read.
+patterns, directory entries, members or manifest bytes than the bounds, a file too large to
+read.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from approvald.policy.budget import Budget
 
 MAX_ENTRIES = 20_000  # directory entries looked at to expand one workspace's patterns
+MAX_PATTERNS = 1_000
 MAX_MEMBERS = 256
 MAX_MEMBER_BYTES = 4 * 1024 * 1024  # the members' package.json and deno.json files together
 _NEVER = frozenset({"node_modules", ".git"})  # no package manager looks for members there
@@ -181,6 +184,8 @@ class _Walk:
         self.entered: set[tuple[str, tuple[str, ...]]] = set()  # symlinks gone into, for what
 
     def expand(self, patterns: list[str]) -> list[str]:
+        if len(patterns) > MAX_PATTERNS:
+            raise Unreadable(f"{self.root} lists more than {MAX_PATTERNS} workspace patterns")
         self._add(self.root)  # the root's own scripts are looked into too (a superset)
         for pattern in patterns:
             if pattern.startswith("!"):
