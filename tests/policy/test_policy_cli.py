@@ -237,3 +237,9 @@ def test_runners_and_project_tasks_are_judged_by_what_they_run(approvald_home, a
     (tmp_path / "web" / "package.json").write_text('{"scripts": {"wipe": "rm -rf ~"}}')
     (tmp_path / "deno.jsonc").write_text('{"tasks": {"wipe": "rm -rf ~",}, // JSONC\n}')
     assert decided(approvald_exe, line, str(tmp_path)) == ("DENY", [rule])
+
+
+def test_a_printed_name_is_text_and_a_read_of_it_is_denied(approvald_home, approvald_exe) -> None:
+    assert decided(approvald_exe, "echo 'backed up approvald.db'") == ("ALLOW", [])
+    assert decided(approvald_exe, "echo approvald.db | xargs cat") == ("DENY", ["self.state"])
+    assert decided(approvald_exe, "cat approvald.db") == ("DENY", ["self.state"])

@@ -34,6 +34,39 @@ def decide() -> Iterator[Callable[..., Any]]:
         yield run
 
 
+# Printed or stored text that names approvald's files: nothing reads them.
+PRINTED = [
+    "echo approvald.db",
+    "echo client.token",
+    "echo operator.token",
+    "echo approvald.sock",
+    "echo -n approvald.db-wal",
+    "echo 'fix approvald.db path'",
+    'echo "the token is in ~/.local/state/approvald/client.token"',
+    f"echo {STATE}/approvald.db",
+    "echo 'approvald.d*'",
+    "echo approvald.db >&2",
+    "printf '%s\\n' operator.token",
+    "printf -- approvald.db",
+    "printf approvald.db",
+    f"printf '%s' {STATE}/client.token",
+    "printf '%s %s\\n' approvald.db client.token",
+    "cd /tmp && echo approvald.db",
+    "echo approvald.db; echo done",
+    "git commit -m 'fix approvald.db path'",
+    "git commit -am 'fix approvald.db path' --no-verify",
+    "git commit --message='client.token is read once'",
+    "git tag -a v1 -m approvald.db",
+]
+
+
+@pytest.mark.parametrize("line", PRINTED)
+@pytest.mark.parametrize("cwd", [CWD, "/", "/tmp"])  # (any command in approvald's is denied)
+def test_printed_names_are_not_reads(decide: Callable[..., Any], line: str, cwd: str) -> None:
+    decision = decide(line, cwd)
+    assert decision.decision == "ALLOW", f"{line!r} in {cwd} -> {decision.rules}"
+
+
 # Reads of approvald's files, and names handed to something that reads them.
 READS = [
     # the file named as a file, by any program, from any directory
@@ -66,6 +99,7 @@ READS = [
     f"cat $(echo {STATE}/approvald.db)",
     "cat `echo approvald.db`",
     "f=$(echo approvald.db); cat $f",
+    'f=$(echo approvald.db); tar -cf /tmp/x -T - <<< "$f"',
     "printf -v f approvald.db; cat $f",
     'printf -v f %s approvald.db; cat "$f"',
     "printf -v approvald.db x",
@@ -117,6 +151,25 @@ READS = [
     'echo approvald.db; xargs cat <<< "$_"',
     'echo approvald.db; read f <<< "$_"; cat "$f"',
     'echo approvald.db; cp "$_" /tmp/x',
+    'echo approvald.db; tar -cf /tmp/x -T - <<< "$_"',
+    "echo approvald.db; cpio -o <<< $_",
+    "echo approvald.db; tar -cf /tmp/x -T - <<EOF\n$_\nEOF",
+    "echo approvald.db; tar -cf /tmp/x -T - <<< $\\\n_",  # a continued line: `$_`
+    "x=_; echo approvald.db; tar -cf /tmp/x -T - <<< ${!x}",
+    # an `echo` that is not the shell's
+    "./echo approvald.db",
+    "gecho approvald.db",
+    "enable -n echo; echo approvald.db",
+    'echo() { cat "$@"; }; echo approvald.db',
+    "BASH_CMDS[echo]=/bin/cat; echo approvald.db",
+    # descriptors and compound commands
+    "{ echo approvald.db >&3; } 3> >(tar -cf /tmp/x -T -)",
+    "{ echo approvald.db >&3; } 3>list; tar -cf /tmp/x -T list",
+    "echo approvald.db 2>&1 | xargs cat",
+    "if true; then echo approvald.db; fi | xargs cat",
+    "tar -cf /tmp/x -T <(echo approvald.db)",
+    "echo approvald.db | { read f; cat $f; }",
+    "printf -vx approvald.db; cat $x",
 ]
 
 

@@ -144,6 +144,7 @@ class Target(Identity):
     mcp_server: str | None
     mcp_tool: str | None
     mcp_args: tuple[tuple[str, str], ...]  # (argument name, value as text), flattened
+    shown: frozenset[int]  # indexes into the command's args it only prints (shell.shown)
     _cache: dict[str, Any]
 
     def __init__(self, kind: str, tool: str, text: str, home: str = "",
@@ -154,6 +155,7 @@ class Target(Identity):
                  paths: tuple[str, ...] = (), url: str | None = None, method: str | None = None,
                  mcp_server: str | None = None, mcp_tool: str | None = None,
                  mcp_args: tuple[tuple[str, str], ...] = (),
+                 shown: frozenset[int] = frozenset(),
                  _cache: dict[str, Any] | None = None) -> None:
         self.kind = kind
         self.tool = tool
@@ -174,6 +176,7 @@ class Target(Identity):
         self.mcp_server = mcp_server
         self.mcp_tool = mcp_tool
         self.mcp_args = mcp_args
+        self.shown = shown
         self._cache = _cache if _cache is not None else {}
 
     # -- files --------------------------------------------------------------------------
@@ -248,7 +251,8 @@ class Target(Identity):
 
     def _split_candidates(self) -> None:
         """Every file-like argument, made absolute: path_args, read_args (less a copy's
-        destination) and the unquoted globs among them, in one pass."""
+        destination) and the unquoted globs among them, in one pass. Search patterns, messages
+        (fileargs' patterns) and text only printed (`shown`) are no file arguments."""
         cmd = self.command
         if cmd is None or not cmd.args:
             self._cache["pa"] = self._cache["ra"] = ()
@@ -256,6 +260,8 @@ class Target(Identity):
             return
         found = self.file_args()
         patterns = found.patterns if found is not None else frozenset()
+        if self.shown:
+            patterns = patterns | self.shown
         destination = -1
         if cmd.program in _DEST_LAST:
             destination = _destination(cmd.program, cmd.args)

@@ -24,6 +24,8 @@ What the fields mean beyond `model.py`:
   lists files the line writes with their content when known; `findings` on a command are what
   interpreter code was seen to do (reverse shell, TIOCSTI, keyring read, ...).
 - `program` is lowercased with `.exe` dropped (case-insensitive file systems run `GIT`).
+- `shown.shown_args(analysis, commands)` names the `echo` / `printf` arguments that only reach
+  the terminal: text, not file names, for the policy's `path_arg` / `read_arg`.
 """
 
 from __future__ import annotations
