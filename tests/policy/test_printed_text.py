@@ -170,6 +170,24 @@ READS = [
     "tar -cf /tmp/x -T <(echo approvald.db)",
     "echo approvald.db | { read f; cat $f; }",
     "printf -vx approvald.db; cat $x",
+    # read back without naming `$_`: arithmetic evaluates the name `_`, and a value such as
+    # `a[$(cmd)]` runs cmd (bash's arithmetic expands subscripts)
+    "echo approvald.db; let _",
+    "echo 'a[$(cp approvald.db /tmp/x)]'; (( _ ))",
+    "echo 'a[$(cp approvald.db /tmp/x)]'; [[ _ -eq 0 ]]",
+    "echo 'a[$(cp approvald.db /tmp/x)]'; a[_]=1",
+    # history expansion, once turned on, repeats the last word
+    "shopt -os history histexpand\necho approvald.db\ncat !$",
+    "shopt -os history histexpand\necho approvald.db\ntar -cf /tmp/x !$",
+    # a sourced file can make `echo` a function that reads
+    ". ./lib.sh; echo approvald.db",
+    "source ./lib.sh; echo approvald.db",
+    # what was printed read back from the shell's own output (a file or pipe it inherited)
+    "echo approvald.db; tar -cf /tmp/x -T /dev/stdout",
+    "echo approvald.db; tar -cf /tmp/x -T /proc/self/fd/1",
+    'echo approvald.db; mapfile -t -C "cat >&2" -c 1 a < /dev/stdout',
+    "echo approvald.db; git add --pathspec-from-file=/dev/stdout",
+    "echo approvald.db; \\exec tar -cf /tmp/x -T /dev/stdout",
 ]
 
 

@@ -20,7 +20,8 @@ def shown(line: str) -> dict[int, set[int]]:
     ("printf -- x", {0: {0, 1}}),
     ("echo a *.db b", {0: {0, 2}}),  # the shell expands the glob: a listing
     ("cd /tmp && echo a; echo b", {1: {0}, 2: {0}}),
-    ("git status; echo done", {1: {0}}),
+    ("pwd; true && echo done || false", {2: {0}}),
+    ("echo \"a b\" 'c $_ `d`'", {0: {0, 1}}),  # single quotes: text
     ("echo x >&2", {0: {0}}),
 ])
 def test_text_only_printed(line: str, expected: dict[int, set[int]]) -> None:
@@ -53,6 +54,23 @@ def test_text_only_printed(line: str, expected: dict[int, set[int]]) -> None:
     "echo x; bash -c 'cat y'",
     "echo x; cat out > copy",
     "echo 'x",  # a syntax error
+    # only a few builtins may stand beside the printer: anything else could read it back
+    "git status; echo done",
+    "echo x; let _",
+    "echo x; (( _ ))",
+    "echo x; [[ _ -eq 0 ]]",
+    "echo x; a[_]=1",
+    "shopt -os history histexpand\necho x\ncat !$",
+    "source ./lib.sh; echo x",
+    "echo x; tar -cf o -T /dev/stdout",
+    "echo x; \\exec true",
+    "echo x & wait",
+    # and only plain words and quotes: no expansion, comment or continued line
+    'echo "$x"',
+    'echo "x!"',
+    "echo x # it's\n(( _ ))\n# '",
+    "echo x \\\ny",
+    "echo {a,b}",
 ])
 def test_text_that_could_be_taken_back(line: str) -> None:
     assert shown(line) == {}
