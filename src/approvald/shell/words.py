@@ -11,6 +11,7 @@ import re
 from collections import namedtuple
 
 from approvald.model.lazyre import lazy_compile
+from approvald.shell.braces import MARK, UNMARK, brace_expand
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:  # only in annotations: tree-sitter loads when a line needs the parser
@@ -47,8 +48,6 @@ if TYPE_CHECKING:  # a protocol for the type checker only
 
         def arguments(self, source: str) -> list[Word] | None: ...
 
-MAX_BRACE_WORDS = 256  # more alternatives than this: the word is reported as dynamic
-MAX_BRACE_GROUPS = 64
 
 _GLOB_CHARS = frozenset("*?[")
 _UNQUOTED_ESCAPE = lazy_compile(r"\\(.)|[^\\]+|\\$", re.DOTALL)
@@ -66,13 +65,8 @@ _ANSI_SIMPLE = {
     "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r",
     "t": "\t", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?",
 }
-# Brace expansion works on a copy of the word where unquoted braces and commas are replaced
-# by private-use characters, so quoted ones are never expanded.
-_LB, _COMMA, _RB = "\ue000", "\ue001", "\ue002"
 _FIELD = "\ue003"  # where word splitting cuts an unquoted value
 _NO_ARGUMENTS = "\ue004"  # `"$@"` with no arguments: no word, unless the word has more
-_UNMARK = str.maketrans({_LB: "{", _COMMA: ",", _RB: "}"})
-_MARK = str.maketrans({"{": _LB, ",": _COMMA, "}": _RB})
 # (`$12` is `${1}2`: one digit without braces)
 _PLAIN_EXPANSION = lazy_compile(
     r"^\$(?:([A-Za-z_][A-Za-z0-9_]*|[0-9#])([0-9]*)|\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+|#)\})$")
@@ -80,7 +74,6 @@ _DEFAULT_EXPANSION = lazy_compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(:?)([-=
                                   re.DOTALL)
 _ALL_ARGUMENTS = frozenset({"$@", "${@}", "$*", "${*}"})
 _BLANKS = lazy_compile(r"[ \t\n]+")
-_SEQUENCE = lazy_compile(r"^(-?\d{1,6}|[A-Za-z])\.\.(-?\d{1,6}|[A-Za-z])(?:\.\.(-?\d{1,4}))?$")
 
 
 if TYPE_CHECKING:
@@ -337,12 +330,12 @@ def finish(segments: list[Segment], home: str | None, braces: bool,
     if not (braces and has_brace):
         texts = ["".join(text for text, _ in segments)]
     else:
-        marked = "".join(text.translate(_MARK) if flag == ACTIVE else text
+        marked = "".join(text.translate(MARK) if flag == ACTIVE else text
                          for text, flag in segments)
         expanded = brace_expand(marked)
         if expanded is None:  # too many alternatives to list: not knowable in practice
-            return [Word(marked.translate(_UNMARK).replace(_FIELD, " "), False, glob)]
-        texts = [text.translate(_UNMARK) for text in expanded]
+            return [Word(marked.translate(UNMARK).replace(_FIELD, " "), False, glob)]
+        texts = [text.translate(UNMARK) for text in expanded]
     if separate:
         return _separated(texts, literal, glob, split, splits)
     if not splits:
@@ -427,82 +420,3 @@ def _user_home(name: str) -> str | None:
         return pwd.getpwnam(name).pw_dir or None
     except KeyError:
         return None
-
-
-def brace_expand(marked: str) -> list[str] | None:
-    """Expand marked braces; None when the result would be too large."""
-    if marked.count(_LB) > MAX_BRACE_GROUPS:
-        return None
-    results = _expand(marked, 0)
-    return results
-
-
-def _expand(text: str, level: int) -> list[str] | None:
-    start = text.find(_LB)
-    while start != -1:
-        close, commas = _matching(text, start)
-        if close == -1:
-            return [text]
-        inner = text[start + 1:close]
-        alternatives: list[str] | None
-        if commas:
-            alternatives = []
-            last = start + 1
-            for comma in commas:
-                alternatives.append(text[last:comma])
-                last = comma + 1
-            alternatives.append(text[last:close])
-        else:
-            alternatives = _sequence(inner)
-        if alternatives is None:  # `{x}` without comma or range stays as written
-            start = text.find(_LB, start + 1)
-            continue
-        if level > MAX_BRACE_GROUPS:
-            return None
-        prefix, suffix = text[:start], text[close + 1:]
-        results: list[str] = []
-        for alternative in alternatives:
-            expanded = _expand(prefix + alternative + suffix, level + 1)
-            if expanded is None:
-                return None
-            results.extend(expanded)
-            if len(results) > MAX_BRACE_WORDS:
-                return None
-        return results
-    return [text]
-
-
-def _matching(text: str, start: int) -> tuple[int, list[int]]:
-    depth = 0
-    commas: list[int] = []
-    for index in range(start, len(text)):
-        char = text[index]
-        if char == _LB:
-            depth += 1
-        elif char == _RB:
-            depth -= 1
-            if depth == 0:
-                return index, commas
-        elif char == _COMMA and depth == 1:
-            commas.append(index)
-    return -1, commas
-
-
-def _sequence(inner: str) -> list[str] | None:
-    match = _SEQUENCE.match(inner)
-    if not match:
-        return None
-    first, last, step_text = match.groups()
-    step = abs(int(step_text)) if step_text else 1
-    step = step or 1
-    if first.lstrip("-").isdigit() and last.lstrip("-").isdigit():
-        a, b = int(first), int(last)
-        if abs(b - a) // step > MAX_BRACE_WORDS:
-            return None
-        values = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
-        return [str(value) for value in values]
-    if first.isalpha() and last.isalpha():
-        a, b = ord(first), ord(last)
-        values = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
-        return [chr(value) for value in values]
-    return None
