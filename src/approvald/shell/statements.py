@@ -281,7 +281,10 @@ def handle_loop(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
 
 
 def handle_for(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
-    """`for F in a b; do ...; done`: the body once per literal value (a glob stays a glob)."""
+    """`for F in a b; do ...; done`: the body once per literal value; over a pattern, F holds
+    one of the names it matches (`for f in ~/.ssh/*`: "$f" is read as the pattern). A list with
+    a run-time value in it (`$(find ~)`, `$X`), or longer than MAX_LOOP_VALUES, makes F one
+    run-time value that names everything the list names."""
     variable = node.child_by_field_name("variable")
     body = node.child_by_field_name("body")
     visit = an.visitor(scope, ctx)
@@ -298,8 +301,11 @@ def handle_for(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
     source = ctx.source(body)
     if known and f"${name}" not in source and "${" + name not in source:
         values = values[-1:]  # the body does not use the value: once is enough
-    for value in values if known else [Word(name, False)]:
-        scope.vars[name] = Word(value.text, value.literal)
+    if not known:
+        listed = " ".join([value.text for value in values])[:MAX_VALUE]
+        values = [Word(listed or f"${name}", False)]
+    for value in values:
+        scope.vars[name] = value
         an.walk(body, scope, ctx)
 
 
@@ -365,11 +371,12 @@ def judge_env(an: Analyzer, assigned: list[tuple[str, Word]], scope: Scope, ctx:
 
 
 def set_var(scope: Scope, name: str, value: Word) -> None:
+    """(A value that is one of a pattern's names stays one: `g=$f` in `for f in ~/.ssh/*`.)"""
     if not name:
         return
     if len(value.text) > MAX_VALUE:
         value = Word(value.text[:MAX_VALUE], False)
-    scope.vars[name] = Word(value.text, value.literal)
+    scope.vars[name] = Word(value.text, value.literal, value.glob and value.literal)
 
 
 def _name(text: str) -> str:

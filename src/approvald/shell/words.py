@@ -22,12 +22,15 @@ if TYPE_CHECKING:  # only in annotations: tree-sitter loads when a line needs th
 # Segment flags: ACTIVE = unquoted literal text (brace, tilde and glob expansion apply);
 # DYNAMIC = not known statically; SPLIT = the known value of an unquoted expansion (`$X`,
 # `$(echo a b)`): split into words at blanks, globbing applies, braces and tilde do not;
-# SEPARATE = quoted `"$@"`: one word per argument (cut at _FIELD), the text otherwise quoted.
+# SEPARATE = quoted `"$@"`: one word per argument (cut at _FIELD), the text otherwise quoted;
+# PATTERN = the value of a variable that holds one of the names a pattern matches (`for f in
+# ~/.ssh/*`): quoted or not, the word names what the pattern can match (a glob), unsplit.
 QUOTED = 0
 ACTIVE = 1
 DYNAMIC = 2
 SPLIT = 4
 SEPARATE = 8
+PATTERN = 16
 
 Segment = tuple[str, int]
 MAX_VALUE = 8192  # a known value longer than this is treated as unknown (keeps growth bounded)
@@ -227,7 +230,7 @@ class WordReader:
         text = self.source(node)
         value = self._value(text, visit)
         if value is not None and value.literal:
-            out.append((value.text, QUOTED if quoted else SPLIT))
+            out.append((value.text, PATTERN if value.glob else QUOTED if quoted else SPLIT))
             return
         if value is not None and text[1 + (text[1:2] == "{"):][:1].isdigit():
             # a positional parameter bound to a run-time value keeps what names it (`sh -c
@@ -239,8 +242,10 @@ class WordReader:
             if words is not None:
                 out.append(_all_arguments(words, text, quoted))
                 return
-        if value is not None and ("$(" in value.text or "`" in value.text):
-            text = value.text  # `F=$(find ~); cat $F` reads what `cat $(find ~)` does
+        if value is not None and value.text:
+            # a variable holding a run-time value is that value (`F=$(find ~); cat $F` reads
+            # what `cat $(find ~)` does, `a=(~/.ssh/id_rsa); cat $a` reads the key)
+            text = value.text
         out.append((text, DYNAMIC))
         if node.type == "expansion":
             visit(node, "")  # ${X:-$(cmd)} runs cmd
@@ -308,7 +313,7 @@ def finish(segments: list[Segment], home: str | None, braces: bool,
     for text, flag in segments:
         if flag & DYNAMIC:
             literal = False
-        elif flag & (ACTIVE | SPLIT):
+        elif flag & (ACTIVE | SPLIT | PATTERN):
             if not glob and not _GLOB_CHARS.isdisjoint(text):
                 glob = True
             if flag & ACTIVE and "{" in text:
