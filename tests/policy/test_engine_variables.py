@@ -38,3 +38,26 @@ def test_a_loop_variable_reads_what_its_list_names(engine, line: str) -> None:
 ])
 def test_a_loop_over_project_files_is_allowed(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW
+
+
+@pytest.mark.parametrize("line", [
+    'a=(~/.ssh/id_rsa); cat "${a[@]}"', "a=($(find ~/.ssh)); cat ${a[0]}",
+    'a=(README); a+=(~/.ssh/id_rsa); cat "${a[@]}"', 'a[3]=~/.ssh/id_rsa; cat "${a[3]}"',
+    'declare -a a=(~/.ssh/id_rsa); cat "${a[*]}"',
+    "x=~/.ssh/id_rsa.pub; cat ${x%.pub}", 'x=~/.ssh/id_rsa.pub.bak; cat "${x%%.pub*}"',
+    "x=~/.SSH/ID_RSA; cat ${x,,}", 'x=~/.ssh/id_rsaQ; cat "${x/Q/}"',
+    'x=~/.ssh/id_rsa.pub; cat "${x:0:-4}"', "x=XX~/.ssh/id_rsa; cat ${x:2}",
+    "x=~/.ssh/id_rsa; y=x; cat ${!y}", "x=$(find ~/.ssh); cat ${x%q}",
+    "x=~/.ssh/id_rsa.pub; cat ${x%.$Y}", "cat ${X:-~/.ssh/id_rsa}",
+    'cat "${X:-$HOME/.ssh/id_rsa}"', "cat ${X:=~/.ssh/id_rsa}", "cat ${X-~/.ssh/id_rsa}",
+])
+def test_arrays_and_parameter_operators_read_what_they_name(engine, line: str) -> None:
+    assert decide(engine, line).decision == DENY
+
+
+@pytest.mark.parametrize("line", [
+    'a=(src/a.py src/b.py); cat "${a[@]}"', "x=src/a.py; cat ${x%.py}.txt",
+    "x=~/.ssh/id_rsa.pub; cat ${x}", "x=~/.ssh/id_rsa; echo ${#x}", 'cat "${X:-README.md}"',
+])
+def test_arrays_and_parameter_operators_elsewhere_are_allowed(engine, line: str) -> None:
+    assert decide(engine, line).decision == ALLOW

@@ -41,7 +41,7 @@ def test_unquoted_heredoc_with_expansion_stays_dynamic() -> None:
     ("X='a b'; git push $X", ("push", "a", "b")),
     ('X="a b"; git push "$X"', ("push", "a b")),
     ("E=; git $E push", ("push",)),
-    ("git push ${R:-origin}", ("push", "${R:-origin}")),
+    ("git push ${R:-origin}", ("push", "origin")),  # (a run-time value: R, else origin)
     ("R=up; git push ${R:-origin}", ("push", "up")),
     ("git push origin $(echo main)", ("push", "origin", "main")),
     ("git -C $(pwd) push", ("push",)),

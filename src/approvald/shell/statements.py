@@ -354,7 +354,10 @@ def assignment(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> tuple[str, W
     if value.type == "array":
         parts = [ctx.reader.word(child, visit).text for child in value.named_children]
         text = f"({' '.join(parts)})"
-        return f"{name_text}{between}{text}", Word(text, False)
+        before = scope.vars.get(name_text) if between == "+=" else None
+        # (`a+=(x)` adds to what `a` names)
+        return f"{name_text}{between}{text}", Word(f"{before.text} {text}" if before else text,
+                                                   False)
     word = ctx.reader.word(value, visit)
     if between == "+=":
         before = scope.vars.get(name_text)
@@ -374,6 +377,10 @@ def set_var(scope: Scope, name: str, value: Word) -> None:
     """(A value that is one of a pattern's names stays one: `g=$f` in `for f in ~/.ssh/*`.)"""
     if not name:
         return
+    if name[-1] == "]":  # `a[0]=x`: one element more of what the array names
+        name = name.split("[", 1)[0]
+        before = scope.vars.get(name)
+        value = Word(f"{before.text} {value.text}" if before else value.text, False)
     if len(value.text) > MAX_VALUE:
         value = Word(value.text[:MAX_VALUE], False)
     scope.vars[name] = Word(value.text, value.literal, value.glob and value.literal)

@@ -229,6 +229,10 @@ class WordReader:
     def _expansion(self, node: Node, out: list[Segment], visit: Visit, quoted: bool) -> None:
         text = self.source(node)
         value = self._value(text, visit)
+        if value is None and node.type == "expansion":
+            from approvald.shell.paramops import derived  # (few lines have such expansions)
+
+            value = derived(self, node, visit)
         if value is not None and value.literal:
             out.append((value.text, PATTERN if value.glob else QUOTED if quoted else SPLIT))
             return
@@ -244,20 +248,25 @@ class WordReader:
                 return
         if value is not None and value.text:
             # a variable holding a run-time value is that value (`F=$(find ~); cat $F` reads
-            # what `cat $(find ~)` does, `a=(~/.ssh/id_rsa); cat $a` reads the key)
+            # what `cat $(find ~)` does, `a=($(find ~)); cat ${a[0]}` too)
             text = value.text
         out.append((text, DYNAMIC))
         if node.type == "expansion":
             visit(node, "")  # ${X:-$(cmd)} runs cmd
+
+    def lookup(self, name: str, visit: Visit) -> Word | None:
+        """A variable's value (`$HOME` is the home directory unless the line sets it)."""
+        found = visit.lookup(name)
+        if found is None and name == "HOME" and self.home is not None:
+            return Word(self.home)
+        return found
 
     def _value(self, text: str, visit: Visit) -> Word | None:
         """`$NAME`, `${NAME}`, `${NAME:-word}`: the value when the line makes it known."""
         plain = _PLAIN_EXPANSION.match(text)
         if plain:
             name = plain.group(1) or plain.group(3)
-            found = visit.lookup(name)
-            if found is None and name == "HOME" and self.home is not None:
-                return Word(self.home)
+            found = self.lookup(name, visit)
             if found is not None and plain.group(2):  # `$12`: `${1}` then `2`
                 return Word(found.text + plain.group(2), found.literal)
             return found
