@@ -61,3 +61,28 @@ def test_arrays_and_parameter_operators_read_what_they_name(engine, line: str) -
 ])
 def test_arrays_and_parameter_operators_elsewhere_are_allowed(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW
+
+
+@pytest.mark.parametrize("line", [
+    'mapfile -t a < <(find ~/.ssh -type f); cat "${a[@]}"',
+    'readarray -t a < <(find ~/.ssh -type f); cat "${a[0]}"',
+    'find ~/.ssh -type f | { read -a a; cat "${a[@]}"; }',
+    'find ~/.ssh -type f > /tmp/l; read -r f < /tmp/l; cat "$f"',
+    'read -r f <<< ~/.ssh/id_rsa; cat "$f"', 'while read f; do cat "$f"; done <<< ~/.ssh/id_rsa',
+    "while read f; do cat \"$f\"; done <<< $'README\\n/home/dev/.ssh/id_rsa'",
+    'exec 3< <(find ~/.ssh); read -u 3 f; cat "$f"',
+    'while read -u 3 f; do cat "$f"; done 3< <(find ~/.ssh -type f)',
+    'exec {fd}< <(find ~/.ssh); read -u "$fd" f; cat "$f"',
+    'shopt -s lastpipe; find ~/.ssh -type f | readarray -t a; cat "${a[0]}"',
+])
+def test_what_read_and_mapfile_take_is_read(engine, line: str) -> None:
+    assert decide(engine, line).decision == DENY
+
+
+@pytest.mark.parametrize("line", [
+    'mapfile -t a < <(git ls-files); wc -l "${a[@]}"', 'read -r f <<< README.md; cat "$f"',
+    'while read -r f; do wc -l "$f"; done < files.txt',
+    'find ~/.ssh -type f | readarray -t a; cat "${a[0]}"',  # (a subshell: `a` stays unset)
+])
+def test_what_read_and_mapfile_take_elsewhere_is_allowed(engine, line: str) -> None:
+    assert decide(engine, line).decision == ALLOW

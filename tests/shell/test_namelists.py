@@ -126,3 +126,46 @@ def test_parallel_reads_its_argument_files(line: str, read: str) -> None:
 
 def test_parallel_reads_no_file_for_its_input() -> None:
     assert run("find ~ | parallel cat :::: -").reads == ()
+
+
+# Arrays and descriptors filled from a finder: `mapfile`, `readarray`, `read -a`, `read -u FD`.
+@pytest.mark.parametrize("line", [
+    'mapfile -t a < <(find ~); cat "${a[@]}"', 'readarray -t a < <(find ~); cat "${a[0]}"',
+    'mapfile < <(find ~); cat "${MAPFILE[@]}"', 'readarray -d "" -t a < <(find ~); cat ${a[1]}',
+    'find ~ | { mapfile -t a; cat "${a[@]}"; }', 'find ~ | { read -a a; cat "${a[2]}"; }',
+    'readarray a <<< "$(find ~)"; cat "${a[@]}"',
+    'exec 3< <(find ~); read -u 3 f; cat "$f"', 'exec 3< <(find ~); read -u3 f; cat "$f"',
+    'while read -u 3 f; do cat "$f"; done 3< <(find ~)', 'read -u 4 f 4< <(find ~); cat "$f"',
+    'exec {fd}< <(find ~); read -u "$fd" f; cat "$f"', 'exec < <(find ~); read f; cat "$f"',
+    'find ~ > /tmp/l; exec 3< /tmp/l; read -u 3 f; cat "$f"',
+    'shopt -s lastpipe; find ~ | read f; cat "$f"',
+    'shopt -s lastpipe; find ~ | mapfile -t a; cat "${a[@]}"',
+])
+def test_arrays_and_descriptors_take_a_finders_names(line: str) -> None:
+    assert one(run(line), "cat").args[0].startswith("$(find ~")
+
+
+@pytest.mark.parametrize(("line", "arg", "literal"), [
+    ("read -r f <<< /a/b; cat \"$f\"", "/a/b", True),
+    ("read -r f <<< '  /a/b  '; cat \"$f\"", "/a/b", True),
+    ("read -r f <<< $'/x\\n/a/b'; cat \"$f\"", "/x /a/b", False),  # a loop reads every line
+    ("read -r f g <<< '/x /a/b'; cat \"$g\"", "/x /a/b", False),
+    ("f=/x; read -r f < list; cat \"$f\"", "$f", False),  # what it held is gone
+    ("read -r f; cat \"$f\"", "$f", False),
+    ("mapfile -t a <<< $'/x\\n/a/b'; cat \"${a[1]}\"", "/x /a/b", False),
+])
+def test_read_takes_known_text_or_a_run_time_value(line: str, arg: str, literal: bool) -> None:
+    cat = one(run(line), "cat")
+    assert cat.args == (arg,)
+    assert (0 not in cat.dynamic_args) is literal
+
+
+def test_a_pipelines_last_command_sets_nothing_here_without_lastpipe() -> None:
+    assert one(run('find ~ | read f; cat "$f"'), "cat").args == ("$f",)
+
+
+def test_mapfiles_callback_runs_with_each_line() -> None:
+    analysis = run("mapfile -C 'sh -c' -c 1 a < <(find ~)")
+    sh = one(analysis, "sh")
+    assert sh.args[-1].startswith("$(find ~")
+    assert one(run('mapfile -C eval -c 1 a <<< "git push"'), "eval").dynamic is not None

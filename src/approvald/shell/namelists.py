@@ -10,7 +10,7 @@ prints what `sort $(find ~)` prints. Each of these is a `specials` handler.
 from __future__ import annotations
 
 from approvald.shell import scripts
-from approvald.shell.words import Word
+from approvald.shell.words import MAX_VALUE, Word
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -19,35 +19,93 @@ if TYPE_CHECKING:
     from approvald.shell.walk import Analyzer
 
 _READ_VALUES = frozenset("adinNptu")  # bash's `read` options that take a value
+_MAPFILE_VALUES = frozenset("dnOsuCc")  # mapfile's / readarray's
 _STDIN = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 
 
 def read(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
-    """`read [-r] [-d D] NAME...` sets each NAME (or REPLY) to a line of its input: when that
-    input is a finder's names, to their run-time value. (`-a ARRAY` names a variable too.)"""
-    listed = an.printers.listing(an.commands, stdin)
-    if listed is None:
+    """`read [-r] [-d D] [-u FD] NAME...` sets each NAME (or REPLY; `-a ARRAY`) to what a line
+    of its input can be: a finder's names as their run-time value, one known line as it is,
+    else a run-time value (naming what known text it read)."""
+    options, operands = _options(words, _READ_VALUES)
+    names = [word.text for word in operands if word.literal]
+    array = options.get("a")
+    if array is not None:
+        names.append(array.text)
+    fed = _input(scope, options.get("u"), stdin)
+    value = _line_value(an, fed, single=array is None and len(names) <= 1)
+    for variable in names or ["REPLY"]:
+        scope.vars[variable] = value if value is not None else Word(f"${variable}", False)
+    return None
+
+
+def mapfile(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+            ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    """`mapfile` / `readarray [-t] [-u FD] [-C CALLBACK] [ARRAY]`: ARRAY (or MAPFILE) holds
+    every line of its input, as `read -a` does one; CALLBACK runs with each line."""
+    from approvald.shell.commands import dynamic_text, emit, walk_nested
+
+    options, operands = _options(words, _MAPFILE_VALUES)
+    array = operands[0].text if operands and operands[0].literal else "MAPFILE"
+    fed = _input(scope, options.get("u"), stdin)
+    value = _line_value(an, fed, single=False)
+    scope.vars[array] = value if value is not None else Word(f"${array}", False)
+    callback = options.get("C")
+    if callback is None:
         return None
-    names: list[str] = []
+    index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, callback, name))
+    # bash runs `CALLBACK INDEX LINE` for each line read
+    walk_nested(an, callback.text + ' 0 "${' + array + '[0]}"', scope, ctx, f"{name} -C", site)
+    return index
+
+
+def _options(words: list[Word], valued: frozenset[str]) -> tuple[dict[str, Word], list[Word]]:
+    """The options of `read` or `mapfile` (letter: its value) and the operands after them."""
+    options: dict[str, Word] = {}
     position = 1
     while position < len(words) and words[position].text.startswith("-"):
-        option = words[position].text
+        option = words[position]
         position += 1
-        if option == "--":
+        if option.text == "--":
             break
-        for at, letter in enumerate(option[1:], 2):
-            if letter in _READ_VALUES:
-                value = option[at:] if at < len(option) else (
-                    words[position].text if position < len(words) else "")
-                position += at >= len(option)
-                if letter == "a":
-                    names.append(value)
+        for at, letter in enumerate(option.text[1:], 2):
+            if letter in valued:
+                if at < len(option.text):
+                    options[letter] = Word(option.text[at:], option.literal)
+                elif position < len(words):
+                    options[letter] = words[position]
+                    position += 1
                 break
-    names.extend(word.text for word in words[position:] if word.literal)
-    for variable in names or ["REPLY"]:
-        scope.vars[variable] = Word(listed, False)
-    return None
+            options[letter] = Word("")
+    return options, words[position:]
+
+
+def _input(scope: Scope, descriptor: Word | None, stdin: Word | None) -> Word | None:
+    """What `read -u FD` (or, without it, the command's input) reads: a descriptor the line
+    opened (`3< <(find ~)`, `exec 3<`); one known only at run time reads the last opened."""
+    if descriptor is None or (descriptor.literal and descriptor.text == "0"):
+        return stdin
+    fds = scope.fds
+    if descriptor.literal:
+        return fds.get(descriptor.text)
+    return next(reversed(fds.values())) if fds else None
+
+
+def _line_value(an: Analyzer, fed: Word | None, single: bool) -> Word | None:
+    """What a variable holds after reading `fed`: a finder's names as their run-time value,
+    one known line as itself (`single`: into one variable), other known or partly known text as
+    a run-time value naming it; None when nothing is known of it."""
+    listed = an.printers.listing(an.commands, fed)
+    if listed is not None:
+        return Word(listed, False)
+    if fed is None or not fed.text:
+        return None
+    text = fed.text[:MAX_VALUE]
+    line = text[:-1] if text.endswith("\n") else text
+    if fed.literal and single and "\n" not in line and "\\" not in line:
+        return Word(line.strip(" \t"))
+    return Word(" ".join(text.split()), False)
 
 
 def name_list(an: Analyzer, name: str, words: list[Word], assignments: list[str],

@@ -110,7 +110,8 @@ def _pipeline(an: Analyzer, pipeline: Pipeline, scope: Scope, ctx: Ctx, *,
     previous: tuple[int, int] | None = None
     for command in pipeline:
         start = len(an.commands)
-        outcome = _command(an, command, scope.copy(), ctx, stdin)
+        last = an.lastpipe and command is pipeline[-1]  # (as walk_pipeline)
+        outcome = _command(an, command, scope if last else scope.copy(), ctx, stdin)
         if previous is not None:
             an.flow(previous[0], previous[1], start, len(an.commands))
         previous = (start, len(an.commands))

@@ -97,18 +97,26 @@ def file_redirect(an: Analyzer, node: Node, ctx: Ctx, visit: Visit, cwd: str,
         return None
     start, printed = len(an.commands), an.printers.last
     word = ctx.reader.word(targets[0], visit)
-    if targets[0].type == "process_substitution" and operator == "<" and descriptor in ("", "0"):
+    other = descriptor not in ("", "0") and operator in ("<", "<>")  # (`3< x`: what -u 3 reads)
+    if targets[0].type == "process_substitution" and operator == "<" and (
+            other or descriptor in ("", "0")):
         # `< <(find ~)`: what is read is what its last command, or pipeline, printed (see
         # `pipes.Printers`)
         last = len(an.commands) - 1
-        found.stdin = an.printers.last if an.printers.last is not printed else \
+        fed = an.printers.last if an.printers.last is not printed else \
             an.printers.output(an.commands, Outcome(last if last >= start else None), None)
+        if not other:
+            found.stdin = fed
+        elif fed is not None:
+            found.fds = {**(found.fds or {}), descriptor: fed}
     duplicated = word.literal and (word.text.rstrip("-").isdigit() or word.text in ("-", ""))
     if operator in (">&", "<&", ">&-", "<&-") and duplicated:
         return None  # a file descriptor duplicated or closed, not a file
     mode = "write" if ">" in operator else "read"
     redirect = an.add_path(word, cwd, mode, "redirect target")
     if redirect is not None:
+        if other and redirect.path in an.written:
+            found.fds = {**(found.fds or {}), descriptor: an.written[redirect.path]}
         if mode == "read" and descriptor in ("", "0") and operator == "<":
             found.stdin_file = redirect.path
         elif mode == "write" and (descriptor in ("", "1") or operator in ("&>", "&>>")):

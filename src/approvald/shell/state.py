@@ -55,6 +55,7 @@ class Budget(Exception):
 
 
 _NO_FUNCTIONS: dict[str, Function] = {}  # shared, never changed (see `Scope.functions`)
+_NO_FDS: dict[str, Word] = {}  # (see `Scope.fds`)
 
 
 class Scope(Plain):
@@ -75,12 +76,16 @@ class Scope(Plain):
     # Functions the line defined. Never changed in place (a definition makes a new dict), so
     # copies share it.
     functions: dict[str, Function]
+    # What file descriptors the line opened for reading hold (`3< <(find ~)`, `exec 3< f`), by
+    # number, as `stdin` holds the input: what `read -u 3` reads. Never changed in place.
+    fds: dict[str, Word]
 
     def __init__(self, cwd: str, oldpwd: str | None = None, stack: list[str] | None = None,
                  aliases: dict[str, str] | None = None, vars: dict[str, Word] | None = None,
                  exported: set[str] | None = None, stdin: Word | None = None,
                  args: Args | None = None,
-                 functions: dict[str, Function] | None = None) -> None:
+                 functions: dict[str, Function] | None = None,
+                 fds: dict[str, Word] | None = None) -> None:
         self.cwd = cwd
         self.oldpwd = oldpwd
         self.stack = stack if stack is not None else []
@@ -90,11 +95,12 @@ class Scope(Plain):
         self.stdin = stdin
         self.args = args
         self.functions = functions if functions is not None else _NO_FUNCTIONS
+        self.fds = fds if fds is not None else _NO_FDS
 
     def copy(self) -> Scope:
         return Scope(self.cwd, self.oldpwd, list(self.stack), dict(self.aliases),
                      dict(self.vars), set(self.exported), self.stdin, self.args,
-                     self.functions)
+                     self.functions, self.fds)
 
     def environment(self) -> list[str]:
         """`NAME=value` of what the line exported, for the commands that inherit it."""
@@ -180,12 +186,13 @@ class Redirections(Plain):
     words: list[Word]  # command words tree-sitter put in redirects
     pipe: Node | None
     after: list[Node]
+    fds: dict[str, Word] | None  # `3< FILE`, `3< <(...)`: what descriptor 3 reads, if known
 
     def __init__(self, redirects: list[Redirect] | None = None, stdin: Word | None = None,
                  stdin_file: str | None = None,
                  stdout_files: list[tuple[str, bool]] | None = None,
                  words: list[Word] | None = None, pipe: Node | None = None,
-                 after: list[Node] | None = None) -> None:
+                 after: list[Node] | None = None, fds: dict[str, Word] | None = None) -> None:
         self.redirects = redirects if redirects is not None else []
         self.stdin = stdin
         self.stdin_file = stdin_file
@@ -193,3 +200,4 @@ class Redirections(Plain):
         self.words = words if words is not None else []
         self.pipe = pipe
         self.after = after if after is not None else []
+        self.fds = fds

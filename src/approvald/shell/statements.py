@@ -94,8 +94,15 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
         for name, _, value in assigned:
             set_var(scope, name, value)
     judge_env(an, [(name, value) for name, _, value in assigned], scope, ctx, node)
+    fds = scope.fds
+    if found.fds:  # what `read -u 3` reads
+        scope.fds = {**fds, **found.fds}
     index = commands.run_argv(an, words, assignments, scope, ctx, text=ctx.source(node),
                               redirects=found.redirects, stdin=stdin, judged=len(assignments))
+    if words and words[0].text == "exec" and words[0].literal and len(words) <= 2:
+        _exec_redirects(words, stdin, found, scope)
+    elif found.fds:
+        scope.fds = fds
     if index is not None and start < index:
         an.flow(start, index, index, index + 1)  # substitutions feed the command
     outcome = Outcome(index, output.stdout_of(an, index, stdin))
@@ -106,6 +113,20 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
 
 
 _TEST_OPERATORS = frozenset({"==", "=~"})
+
+
+def _exec_redirects(words: list[Word], stdin: Word | None, found: Redirections,
+                    scope: Scope) -> None:
+    """`exec 3< <(find ~)`, `exec < list`, `exec {fd}< <(find ~)`: what the shell reads from
+    then on (the descriptors stay open; `{fd}` names a new one, as `read -u "$fd"` reads)."""
+    fresh = words[1].text if len(words) == 2 else ""
+    if fresh:
+        if not (words[1].literal and fresh[:1] == "{" and fresh[-1:] == "}"):
+            return  # `exec PROGRAM`: runs it (see commands)
+        if stdin is not None:
+            scope.fds = {**scope.fds, fresh: stdin}
+    elif found.stdin is not None or found.stdin_file is not None:
+        scope.stdin = stdin
 
 
 def plain_statement(an: Analyzer, text: str, scope: Scope, depth: int, via: str,
@@ -195,7 +216,12 @@ def handle_redirected(an: Analyzer, node: Node, scope: Scope, ctx: Ctx,
         # a loop or group: its redirects first, as bash opens them before it runs; what they
         # feed is what its commands read (`while read f; do ...; done < <(find ~)`)
         found = redirects.read_redirects(an, redirect_nodes, scope, ctx, cwd)
+        fds = scope.fds
+        if found.fds:  # `while read -u 3 f; do ...; done 3< <(find ~)`
+            scope.fds = {**fds, **found.fds}
         an.walk_fed(body, scope, ctx, input_of(an, found, stdin))
+        if found.fds:
+            scope.fds = fds
     target = None
     for index in range(len(an.commands) - 1, start - 1, -1):
         if an.commands[index].depth == ctx.depth:

@@ -109,6 +109,8 @@ class Analyzer:
         # redirect nodes tree-sitter attached to an enclosing list, keyed by the command's node id
         self.adopted: dict[int, list[Node]] = {}
         self.started = time.monotonic()
+        # `shopt -s lastpipe`: a pipeline's last command runs in this shell (`find ~ | read f`)
+        self.lastpipe = "lastpipe" in line
 
     # -- entry -----------------------------------------------------------------------------
     def run(self) -> ShellAnalysis:
@@ -371,7 +373,9 @@ class Analyzer:
         outcome: Outcome | None = None
         previous = (fed_by, fed_by + 1) if fed_by is not None else None
         for element in parts:
-            inner = scope.copy() if len(parts) > 1 else scope  # each runs in a subshell
+            # each runs in a subshell (the last in this shell under lastpipe)
+            inner = scope.copy() if len(parts) > 1 and not (
+                self.lastpipe and element is parts[-1]) else scope
             start = len(self.commands)
             outcome = self.walk_fed(element, inner, ctx, stdin)
             if previous is not None:
