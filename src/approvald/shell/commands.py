@@ -213,7 +213,7 @@ def run_argv(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
     index = dispatch(an, words, assignments, scope, ctx, site, stdin, name)
     if scope.functions and words[0].text in scope.functions and words[0].literal \
             and not set(site.peeled) - {"time"}:  # (what wrappers run is a program)
-        from approvald.shell.statements import call_function
+        from approvald.shell.compound import call_function
 
         call_function(an, words, scope, ctx, site, stdin)
     return index

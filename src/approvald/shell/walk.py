@@ -10,7 +10,15 @@ from __future__ import annotations
 import time
 
 from approvald.model.actions import normalize_path
-from approvald.shell import commands, plain, plainlists, positional, redirects, statements
+from approvald.shell import (
+    commands,
+    compound,
+    plain,
+    plainlists,
+    positional,
+    redirects,
+    statements,
+)
 from approvald.shell.model import DYNAMIC_NAME, Redirect, ShellAnalysis, SimpleCommand
 from approvald.shell.pipes import Printers, group_outcome
 from approvald.shell.state import (
@@ -316,7 +324,7 @@ class Analyzer:
         elif kind == "subshell":  # own scope: cd does not leak out
             self.walk_children(node, scope.copy(), ctx)
         elif kind == "function_definition":
-            statements.define_function(self, node, scope, ctx)
+            compound.define_function(self, node, scope, ctx)
         elif kind in ("command_substitution", "process_substitution"):
             self.walk_substitution(node, scope, ctx, "")
         elif kind in ("declaration_command", "unset_command"):
@@ -333,7 +341,7 @@ class Analyzer:
                     assigned.append((name, value))
             statements.judge_env(self, assigned, scope, ctx, node)
         elif kind in _LOOPS:
-            statements.handle_loop(self, node, scope, ctx)
+            compound.handle_loop(self, node, scope, ctx)
         elif kind in REDIRECTS:
             redirects.read_redirects(self, [node], scope, ctx, scope.cwd)
         elif kind == "ERROR":
