@@ -58,6 +58,8 @@ def stdout_of(an: Analyzer, index: int | None, stdin: Word | None) -> Word | Non
         elif len(operands) == 1 and literal:
             path = normalize_path(operands[0], command.cwd, an.home)
             result = an.written.get(path)
+    elif program == "tee":  # (its input, into its files and out)
+        result = stdin
     elif program == "pwd":
         result = Word(command.cwd + "\n")
     elif program in ("basename", "dirname") and literal and args:

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 
 def read_redirects(an: Analyzer, nodes: list[Node], scope: Scope, ctx: Ctx,
-                   cwd: str) -> Redirections:
+                   cwd: str, pending: list[Node] | None = None) -> Redirections:
+    """(`pending`: where `>(...)` targets go to be walked later; see `walk.Visitor`.)"""
     found = Redirections()
-    visit = an.visitor(scope, ctx)
+    visit = an.visitor(scope, ctx, pending)
     pending = list(nodes)
     while pending:
         node = pending.pop(0)

@@ -32,7 +32,8 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
                    extra: list[Node] | None = None, stdin: Word | None = None,
                    prefix: str = "") -> Outcome:
     an.step()
-    visit = an.visitor(scope, ctx)
+    pending: list[Node] = []  # `>(...)` in its words and redirects
+    visit = an.visitor(scope, ctx, pending)
     reader = ctx.reader
     start = len(an.commands)
     assignments: list[str] = []
@@ -84,7 +85,7 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
         if redirect_start > node.end_byte:
             tokens = ctx.src[node.end_byte:redirect_start].decode("utf-8", "replace").split()
             words.extend(Word(token) for token in tokens if token == "-")
-    found = redirects.read_redirects(an, redirect_nodes, scope, ctx, scope.cwd)
+    found = redirects.read_redirects(an, redirect_nodes, scope, ctx, scope.cwd, pending)
     words.extend(found.words)
     stdin = input_of(an, found, stdin if stdin is not None else scope.stdin)
     if not words and not found.redirects:  # `X=1 Y=2`: the shell itself keeps them
@@ -103,10 +104,25 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
     if index is not None and start < index:
         an.flow(start, index, index, index + 1)  # substitutions feed the command
     outcome = Outcome(index, output.stdout_of(an, index, stdin))
+    if pending:
+        _write_to_substitutions(an, pending, outcome, stdin, scope, ctx)
     record_argument_files(an, index, stdin)
     record_output_files(an, found, outcome, stdin)
     continue_after(an, found, outcome, scope, ctx)
     return outcome
+
+
+def _write_to_substitutions(an: Analyzer, pending: list[Node], outcome: Outcome,
+                            stdin: Word | None, scope: Scope, ctx: Ctx) -> None:
+    """`tee >(sh)`, `cmd > >(sh)`: what runs in `>(...)` reads what the command writes there,
+    taken as what it prints (`echo git push | tee >(sh)` runs `git push`, as `| sh` does)."""
+    written = outcome.stdout if outcome.stdout is not None else \
+        an.printers.output(an.commands, outcome, stdin)
+    for node in pending:
+        start = len(an.commands)
+        an.walk_substitution(node, scope, ctx, "", written)
+        if outcome.index is not None:
+            an.flow(outcome.index, outcome.index + 1, start, len(an.commands))
 
 
 _TEST_OPERATORS = frozenset({"==", "=~"})

@@ -34,6 +34,7 @@ from approvald.shell.state import (
     REDIRECTS,
     TIME_BUDGET,
     UNANALYZED,
+    UNKNOWN_OUTPUT,
     WORDLIKE,
     Budget,
     Ctx,
@@ -57,14 +58,24 @@ _ASCII_SHADOW = bytes(range(128)) + b"x" * 128
 class Visitor:
     """Hands substitutions found inside words to the walk; resolves variables the line set."""
 
-    __slots__ = ("an", "ctx", "scope")
+    __slots__ = ("an", "ctx", "pending", "scope")
 
-    def __init__(self, an: Analyzer, scope: Scope, ctx: Ctx) -> None:
+    def __init__(self, an: Analyzer, scope: Scope, ctx: Ctx,
+                 pending: list[Node] | None = None) -> None:
         self.an = an
         self.scope = scope
         self.ctx = ctx
+        # `>(...)`: what runs there reads what the command writes, so with a list here it is
+        # walked once the command is (see `statements.handle_command`); else it reads unknown
+        # output
+        self.pending = pending
 
     def __call__(self, node: Node, via: str) -> Word | None:
+        if node.type == "process_substitution" and self.an.writes_to(node, self.ctx):
+            if self.pending is not None:
+                self.pending.append(node)
+                return None
+            return self.an.walk_substitution(node, self.scope, self.ctx, via, UNKNOWN_OUTPUT)
         if node.type in ("command_substitution", "process_substitution"):
             return self.an.walk_substitution(node, self.scope, self.ctx, via)
         self.an.walk_children(node, self.scope, self.ctx)
@@ -290,8 +301,12 @@ class Analyzer:
         (self.reads if mode == "read" else self.writes).append(path)
         return Redirect(path, mode)
 
-    def visitor(self, scope: Scope, ctx: Ctx) -> Visitor:
-        return Visitor(self, scope, ctx)
+    def visitor(self, scope: Scope, ctx: Ctx, pending: list[Node] | None = None) -> Visitor:
+        return Visitor(self, scope, ctx, pending)
+
+    def writes_to(self, node: Node, ctx: Ctx) -> bool:
+        """Whether a process substitution is `>(...)`: a file its commands read."""
+        return ctx.src[node.start_byte:node.start_byte + 1] == b">"
 
     def flow(self, src_start: int, src_end: int, dst_start: int, dst_end: int) -> None:
         """Commands [src_start, src_end) feed their output to [dst_start, dst_end)."""
@@ -414,12 +429,16 @@ class Analyzer:
         finally:
             scope.stdin = outer
 
-    def walk_substitution(self, node: Node, scope: Scope, ctx: Ctx, via: str) -> Word | None:
-        """Walk `$(...)`, backticks or `<(...)`; what a command substitution prints, when
-        that is known (`"$(cat <<'EOF' ... EOF)"`, `$(pwd)`)."""
+    def walk_substitution(self, node: Node, scope: Scope, ctx: Ctx, via: str,
+                          stdin: Word | None = None) -> Word | None:
+        """Walk `$(...)`, backticks, `<(...)` or `>(...)` (reading `stdin`); what a command
+        substitution prints, when that is known (`"$(cat <<'EOF' ... EOF)"`, `$(pwd)`)."""
         text = ctx.source(node)
         via = via or ("`...`" if text.startswith("`") else text[:1] + "(...)")
         process = node.type == "process_substitution"
+        if stdin is not None:
+            scope = scope.copy()
+            scope.stdin = stdin
         if text.startswith("`") and "\\" in text:
             # Inside backticks a backslash quotes ` $ \ : re-read the text the way bash does.
             inner = commands.unescape_backticks(text[1:-1] if text.endswith("`") else text[1:])
