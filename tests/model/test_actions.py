@@ -39,6 +39,12 @@ from approvald.model.actions import (
         ("/a/.hidden", "/x", "/a/.hidden"),
         ("/a/./b/../c", "", "/a/c"),
         ("/a/b", "C:\\proj", "\\a\\b"),  # under a Windows cwd, a Windows path
+        # under a POSIX cwd a drive-like word is a relative path (a directory named `c:`)
+        ("c:/../.ssh/id_rsa", "/home/dev", "/home/dev/.ssh/id_rsa"),
+        ("C:/Users/x", "/w", "/w/C:/Users/x"), ("C:foo", "/w", "/w/C:foo"),
+        ("c:\\..\\x", "/w", "/w/c:\\..\\x"),
+        # under a Windows cwd, or with none, it is a drive path
+        ("c:/../x", "C:\\proj", "c:\\x"), ("C:/a/../b", "", "C:\\b"),
     ],
 )
 def test_normalize_path(path: str, cwd: str, expected: str) -> None:

@@ -110,3 +110,19 @@ def test_output_substitutions_get_what_a_pipe_gets(engine, line: str, decision: 
 ])
 def test_output_substitutions_without_a_shell_are_allowed(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW
+
+
+@pytest.mark.parametrize(("line", "cwd"), [
+    ("cat c:/../.ssh/id_rsa", "/home/dev"), ("cat C:/../.ssh/id_rsa", "/home/dev"),
+    ("cat c:/../../.ssh/id_rsa", "/home/dev/app"),
+    ("base64 x:/y/../../.aws/credentials", "/home/dev"),
+])
+def test_a_drive_like_word_under_a_posix_directory_is_relative(engine, line: str,
+                                                                cwd: str) -> None:
+    assert decide(engine, line, cwd).decision == DENY
+
+
+def test_a_drive_like_file_tool_path_under_a_posix_directory_is_relative(engine) -> None:
+    action = action_from_json({"kind": "fs.read", "cwd": "/home/dev",
+                               "input": {"path": "c:/../.ssh/id_rsa"}})
+    assert engine.evaluate(action).decision == DENY

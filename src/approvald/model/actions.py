@@ -244,7 +244,10 @@ def normalize_path(path: str, cwd: str = "", home: str | None = None) -> str:
         normalized = posixpath.normpath(path)
         return "/" + normalized.lstrip("/") if normalized.startswith("//") else normalized
     path = expand_home(path, home)
-    windows = _windows_path(path) or _windows_path(cwd)
+    # Under a POSIX directory a drive-like word (`c:/../x`, `C:\\x`) is a relative path (a
+    # directory named `c:`), as bash and the file system read it; with no directory, the path
+    # says which it is.
+    windows = _windows_path(cwd) if cwd else _windows_path(path)
     flavour = _ntpath() if windows else posixpath
     if not flavour.isabs(path) and cwd:
         path = flavour.join(cwd, path)
