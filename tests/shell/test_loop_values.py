@@ -50,3 +50,8 @@ def test_a_pattern_loop_over_project_files_is_not_dynamic() -> None:
     rm = one(run('for f in *.tmp; do rm "$f"; done'), "rm")
     assert rm.dynamic is None and rm.args == ("*.tmp",) and rm.glob_args == frozenset({0})
     assert one(run('for f in $(ls); do rm "$f"; done'), "rm").dynamic == DYNAMIC_ARGS
+
+
+def test_a_function_a_plain_lines_inner_shell_defines_and_never_calls_is_walked() -> None:
+    # (`f` runs in the pipeline's subshell; found by test_wrapping_never_hides_git_push)
+    assert one(run("bash -c 'echo x | f() { git push; }; f'"), "git").args == ("push",)

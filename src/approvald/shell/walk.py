@@ -139,6 +139,7 @@ class Analyzer:
             commands.command_table(self, self.line, None)
             if not (self.fast and self.simple_line(scope)):
                 self.walk_source(self.line, scope, None, "", ())
+            if self.functions:  # (a plain line's nested shell may define some too)
                 self.walk_uncalled()
         except (Budget, RecursionError):
             self.unanalyzed(self.line, "the line is too large or too deeply nested to analyze",
