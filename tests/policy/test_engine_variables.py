@@ -126,3 +126,25 @@ def test_a_drive_like_file_tool_path_under_a_posix_directory_is_relative(engine)
     action = action_from_json({"kind": "fs.read", "cwd": "/home/dev",
                                "input": {"path": "c:/../.ssh/id_rsa"}})
     assert engine.evaluate(action).decision == DENY
+
+
+@pytest.mark.parametrize("line", [
+    "f() { x=~/.ssh/id_rsa; }; f; cat $x", "f() { declare -g x=~/.ssh/id_rsa; }; f; cat $x",
+    "f() { readonly x=~/.ssh/id_rsa; }; f; cat $x",
+    "g() { x=~/.ssh/id_rsa; }; f() { g; }; f; cat $x",
+    'f() { for x in ~/.ssh/*; do :; done; }; f; cat "$x"',
+    'f() { mapfile -t a < <(find ~/.ssh); }; f; cat "${a[@]}"',
+    "x=~/.ssh/id_rsa; f() { local x=README; }; f; cat $x",  # bash restores a local
+    'f() { export X=~/.ssh/id_rsa; }; f; sh -c "cat \\$X"',
+])
+def test_what_a_called_function_sets_stays_set(engine, line: str) -> None:
+    assert decide(engine, line).decision == DENY
+
+
+@pytest.mark.parametrize("line", [
+    "x=README; f() { local x; x=~/.ssh/id_rsa; }; f; cat $x",
+    "x=README; f() { declare x=~/.ssh/id_rsa; }; f; cat $x",
+    "f() { x=~/.ssh/id_rsa; }; f | cat; cat $x",  # (a pipeline's subshell)
+])
+def test_what_a_function_makes_local_is_restored(engine, line: str) -> None:
+    assert decide(engine, line).decision == ALLOW

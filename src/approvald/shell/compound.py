@@ -82,9 +82,9 @@ def define_function(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
 def call_function(an: Analyzer, words: list[Word], scope: Scope, ctx: Ctx, site: Site,
                   stdin: Word | None = None) -> None:
     """`f ARGS` after `f() { ...; }`: the body runs with ARGS as its positional parameters, in
-    this shell, reading the call's input (`find ~ | f`): the functions it defines and its `cd`
-    stay (its variables may be `local`: they are not carried over). A call within itself is not
-    followed again; the step budget bounds calls between functions."""
+    this shell, reading the call's input (`find ~ | f`): the functions it defines, its `cd` and
+    the variables it sets stay (not those it declares `local`, which bash restores). A call
+    within itself is not followed again; the step budget bounds calls between functions."""
     name = words[0].text
     function = scope.functions[name]
     function.called = True
@@ -94,6 +94,15 @@ def call_function(an: Analyzer, words: list[Word], scope: Scope, ctx: Ctx, site:
                                  tuple([site.filled(word) for word in words[1:]]), site.appended)
     if stdin is not None:
         inner.stdin = stdin
-    an.walk_children(function.node, inner, function.ctx)
+    an.frames.append(set())
+    try:
+        an.walk_children(function.node, inner, function.ctx)
+    finally:
+        local = an.frames.pop()
     scope.cwd, scope.oldpwd, scope.stack = inner.cwd, inner.oldpwd, inner.stack
+    before = scope.vars
+    for key, value in inner.vars.items():  # (`f() { x=~/.ssh/id_rsa; }; f; cat $x`)
+        if before.get(key) is not value and key not in local:
+            before[key] = value
+    scope.exported |= inner.exported - local
     scope.functions = {**inner.functions, name: inner.functions.get(name, function)}

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from approvald.shell.walk import Analyzer
 
 _DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+_LOCAL = frozenset({"declare", "typeset", "local"})  # (in a function, without -g)
 # Programs that change a file's mode, owner or existence, not what it says.
 _NO_CONTENT = frozenset({"chmod", "chown", "chgrp", "chattr", "setfacl", "touch", "rm", "unlink",
                          "rmdir", "shred", "git", "find"})
@@ -286,6 +287,8 @@ def handle_declaration(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> Outc
                           "run time", ctx)
         for name, value in assigned:
             set_var(scope, name, Word(value.text, False) if arrays else value)
+        if an.frames and program in _LOCAL and "g" not in flags:  # in a function: local
+            an.frames[-1].update([*(name for name, _ in assigned), *unset])
         if program == "export" or "x" in flags:
             scope.exported.update(name for name, _ in assigned)
             scope.exported.update(unset)  # `export NAME` of a variable set before

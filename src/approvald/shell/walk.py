@@ -125,6 +125,7 @@ class Analyzer:
         self.steps = 0
         self.nesting = 0
         self.functions: list[Function] = []  # every function defined (see `Function`)
+        self.frames: list[set[str]] = []  # per function call walked: the names it made local
         # redirect nodes tree-sitter attached to an enclosing list, keyed by the command's node id
         self.adopted: dict[int, list[Node]] = {}
         self.started = time.monotonic()
