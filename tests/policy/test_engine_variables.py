@@ -148,3 +148,15 @@ def test_what_a_called_function_sets_stays_set(engine, line: str) -> None:
 ])
 def test_what_a_function_makes_local_is_restored(engine, line: str) -> None:
     assert decide(engine, line).decision == ALLOW
+
+
+@pytest.mark.parametrize("line", [
+    'printf -v x "%s" ~/.ssh/id_rsa; cat "$x"', 'printf -vx "%s/.ssh/id_rsa" ~; cat "$x"',
+    'printf -v x -- "%s" "$(find ~/.ssh)"; cat $x',
+])
+def test_printf_v_sets_what_printf_would_print(engine, line: str) -> None:
+    assert decide(engine, line).decision == DENY
+
+
+def test_printf_v_of_a_project_file_is_allowed(engine) -> None:
+    assert decide(engine, 'printf -v x "%s" README.md; cat "$x"').decision == ALLOW

@@ -48,7 +48,7 @@ def stdout_of(an: Analyzer, index: int | None, stdin: Word | None) -> Word | Non
             text, literal = _unescape(text), False
         result = Word(text if any("n" in f for f in flags) else text + "\n", literal)
     elif program == "printf" and args:
-        result = _printf(args, literal)
+        result = printf_output(args, literal)
     elif program == "cat":
         ended = args.index("--") if "--" in args else len(args)  # after `--`, all are files
         operands = [arg for arg in args[:ended] if arg == "-" or not arg.startswith("-")] + \
@@ -78,7 +78,7 @@ def stdout_of(an: Analyzer, index: int | None, stdin: Word | None) -> Word | Non
     return result
 
 
-def _printf(args: list[str], literal: bool) -> Word:
+def printf_output(args: list[str], literal: bool) -> Word:
     """printf's output: escapes in the format are decoded (a decoded result is not literal);
     `%s` arguments are printed as they are, `%b` arguments have their escapes decoded."""
     form = args[0]

@@ -13,6 +13,7 @@ from approvald.shell import (
     escapes,
     finders,
     namelists,
+    output,
     positional,
     powershell,
     scripts,
@@ -90,6 +91,24 @@ def _dotnet(an: Analyzer, name: str, words: list[Word], assignments: list[str], 
     return commands.emit(an, words, assignments, ctx, site, dynamic=DYNAMIC_NAME)
 
 
+def _printf(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+            ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    """`printf -v NAME FORMAT ARGS`: NAME holds what printf would print."""
+    option = words[1].text if len(words) > 2 else ""
+    if not option.startswith("-v") or not words[1].literal:
+        return None
+    at = 2 if option == "-v" else 1
+    variable = words[at].text if option == "-v" else option[2:]
+    rest = words[at + 1:]
+    if rest and rest[0].text == "--":
+        rest = rest[1:]
+    if rest and variable:
+        value = output.printf_output([word.text for word in rest],
+                                     all(word.literal for word in rest))
+        scope.vars[variable] = value if value.literal else Word(value.text or f"${variable}", False)
+    return None
+
+
 def _hash(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
           ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
     remember_hashed(words[1:], scope)
@@ -102,7 +121,7 @@ HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, 
     "source": scripts.source, ".": scripts.source,
     **dict.fromkeys(("at", "batch", "crontab", "atq", "atrm"), scripts.scheduled),
     "make": scripts.make, "gmake": scripts.make, "cd": _cd, "pushd": _cd, "popd": _cd,
-    "alias": _alias, "hash": _hash, "read": namelists.read,
+    "alias": _alias, "hash": _hash, "printf": _printf, "read": namelists.read,
     "mapfile": namelists.mapfile, "readarray": namelists.mapfile,
     **dict.fromkeys(namelists.NAME_LISTS, namelists.name_list),
     "set": positional.set_builtin, "shift": positional.shift_builtin,
