@@ -9,6 +9,7 @@ import pytest
 
 from approvald.model.actions import action_from_json
 from approvald.policy import ALLOW, DENY, REQUIRE_APPROVAL, load_engine
+from tests.support.policy import decide
 
 
 @pytest.fixture
@@ -16,76 +17,85 @@ def engine(approvald_home: Path):
     return load_engine(home="/home/dev")
 
 
-def decide(engine, command: str, cwd: str = "/home/dev/app"):
-    return engine.evaluate(action_from_json(
-        {"kind": "process.exec", "cwd": cwd, "input": {"command": command}}))
+# (what the lines show, their decision, the lines)
+CASES = [
+    ("a loop variable reads what its list names", DENY, [
+        'for f in ~/.ssh/*; do cat "$f"; done', 'for f in ~/.ssh/id_*; do base64 $f; done',
+        'for f in $(find ~/.ssh); do cat "$f"; done',
+        'for f in `ls -d ~/.ssh/*`; do cat "$f"; done',
+        'X=$(find ~/.ssh -type f); for f in $X; do cat "$f"; done',
+        'for f in ~/.ssh/*; do g=$f; cat "$g"; done',
+        'for f in a b c d e f g h i j k l m n o p q ~/.ssh/id_rsa; do cat "$f"; done',
+    ]),
+    ("a loop over project files is allowed", ALLOW, [
+        'for f in src/*.py; do python -m py_compile "$f"; done', 'for f in *.tmp; do rm "$f"; done',
+        'for f in a.txt b.txt; do rm "$f"; done', 'for f in $(git ls-files); do wc -l "$f"; done',
+    ]),
+    ("arrays and parameter operators read what they name", DENY, [
+        'a=(~/.ssh/id_rsa); cat "${a[@]}"', "a=($(find ~/.ssh)); cat ${a[0]}",
+        'a=(README); a+=(~/.ssh/id_rsa); cat "${a[@]}"', 'a[3]=~/.ssh/id_rsa; cat "${a[3]}"',
+        'declare -a a=(~/.ssh/id_rsa); cat "${a[*]}"',
+        "x=~/.ssh/id_rsa.pub; cat ${x%.pub}", 'x=~/.ssh/id_rsa.pub.bak; cat "${x%%.pub*}"',
+        "x=~/.SSH/ID_RSA; cat ${x,,}", 'x=~/.ssh/id_rsaQ; cat "${x/Q/}"',
+        'x=~/.ssh/id_rsa.pub; cat "${x:0:-4}"', "x=XX~/.ssh/id_rsa; cat ${x:2}",
+        "x=~/.ssh/id_rsa; y=x; cat ${!y}", "x=$(find ~/.ssh); cat ${x%q}",
+        "x=~/.ssh/id_rsa.pub; cat ${x%.$Y}", "cat ${X:-~/.ssh/id_rsa}",
+        'cat "${X:-$HOME/.ssh/id_rsa}"', "cat ${X:=~/.ssh/id_rsa}", "cat ${X-~/.ssh/id_rsa}",
+    ]),
+    ("arrays and parameter operators elsewhere are allowed", ALLOW, [
+        'a=(src/a.py src/b.py); cat "${a[@]}"', "x=src/a.py; cat ${x%.py}.txt",
+        "x=~/.ssh/id_rsa.pub; cat ${x}", "x=~/.ssh/id_rsa; echo ${#x}", 'cat "${X:-README.md}"',
+    ]),
+    ("what read and mapfile take is read", DENY, [
+        'mapfile -t a < <(find ~/.ssh -type f); cat "${a[@]}"',
+        'readarray -t a < <(find ~/.ssh -type f); cat "${a[0]}"',
+        'find ~/.ssh -type f | { read -a a; cat "${a[@]}"; }',
+        'find ~/.ssh -type f > /tmp/l; read -r f < /tmp/l; cat "$f"',
+        'read -r f <<< ~/.ssh/id_rsa; cat "$f"',
+        'while read f; do cat "$f"; done <<< ~/.ssh/id_rsa',
+        "while read f; do cat \"$f\"; done <<< $'README\\n/home/dev/.ssh/id_rsa'",
+        'exec 3< <(find ~/.ssh); read -u 3 f; cat "$f"',
+        'while read -u 3 f; do cat "$f"; done 3< <(find ~/.ssh -type f)',
+        'exec {fd}< <(find ~/.ssh); read -u "$fd" f; cat "$f"',
+        'shopt -s lastpipe; find ~/.ssh -type f | readarray -t a; cat "${a[0]}"',
+    ]),
+    ("what read and mapfile take elsewhere is allowed", ALLOW, [
+        'mapfile -t a < <(git ls-files); wc -l "${a[@]}"', 'read -r f <<< README.md; cat "$f"',
+        'while read -r f; do wc -l "$f"; done < files.txt',
+        'find ~/.ssh -type f | readarray -t a; cat "${a[0]}"',  # (a subshell: `a` stays unset)
+    ]),
+    ("output substitutions without a shell are allowed", ALLOW, [
+        "make 2>&1 | tee >(grep error > err.log)", "echo hi | tee out.log",
+        "diff <(ls a) <(ls b)",
+    ]),
+    ("what a called function sets stays set", DENY, [
+        "f() { x=~/.ssh/id_rsa; }; f; cat $x", "f() { declare -g x=~/.ssh/id_rsa; }; f; cat $x",
+        "f() { readonly x=~/.ssh/id_rsa; }; f; cat $x",
+        "g() { x=~/.ssh/id_rsa; }; f() { g; }; f; cat $x",
+        'f() { for x in ~/.ssh/*; do :; done; }; f; cat "$x"',
+        'f() { mapfile -t a < <(find ~/.ssh); }; f; cat "${a[@]}"',
+        "x=~/.ssh/id_rsa; f() { local x=README; }; f; cat $x",  # bash restores a local
+        'f() { export X=~/.ssh/id_rsa; }; f; sh -c "cat \\$X"',
+    ]),
+    ("what a function makes local is restored", ALLOW, [
+        "x=README; f() { local x; x=~/.ssh/id_rsa; }; f; cat $x",
+        "x=README; f() { declare x=~/.ssh/id_rsa; }; f; cat $x",
+        "f() { x=~/.ssh/id_rsa; }; f | cat; cat $x",  # (a pipeline's subshell)
+    ]),
+    ("printf -v sets what printf would print", DENY, [
+        'printf -v x "%s" ~/.ssh/id_rsa; cat "$x"', 'printf -vx "%s/.ssh/id_rsa" ~; cat "$x"',
+        'printf -v x -- "%s" "$(find ~/.ssh)"; cat $x',
+    ]),
+    ("printf -v of a project file is allowed", ALLOW, ['printf -v x "%s" README.md; cat "$x"']),
+]
 
 
-@pytest.mark.parametrize("line", [
-    'for f in ~/.ssh/*; do cat "$f"; done', 'for f in ~/.ssh/id_*; do base64 $f; done',
-    'for f in $(find ~/.ssh); do cat "$f"; done', 'for f in `ls -d ~/.ssh/*`; do cat "$f"; done',
-    'X=$(find ~/.ssh -type f); for f in $X; do cat "$f"; done',
-    'for f in ~/.ssh/*; do g=$f; cat "$g"; done',
-    'for f in a b c d e f g h i j k l m n o p q ~/.ssh/id_rsa; do cat "$f"; done',
+@pytest.mark.parametrize(("line", "decision"), [
+    pytest.param(line, decision, id=f"{what}: {line}")
+    for what, decision, lines in CASES for line in lines
 ])
-def test_a_loop_variable_reads_what_its_list_names(engine, line: str) -> None:
-    assert decide(engine, line).decision == DENY
-
-
-@pytest.mark.parametrize("line", [
-    'for f in src/*.py; do python -m py_compile "$f"; done', 'for f in *.tmp; do rm "$f"; done',
-    'for f in a.txt b.txt; do rm "$f"; done', 'for f in $(git ls-files); do wc -l "$f"; done',
-])
-def test_a_loop_over_project_files_is_allowed(engine, line: str) -> None:
-    assert decide(engine, line).decision == ALLOW
-
-
-@pytest.mark.parametrize("line", [
-    'a=(~/.ssh/id_rsa); cat "${a[@]}"', "a=($(find ~/.ssh)); cat ${a[0]}",
-    'a=(README); a+=(~/.ssh/id_rsa); cat "${a[@]}"', 'a[3]=~/.ssh/id_rsa; cat "${a[3]}"',
-    'declare -a a=(~/.ssh/id_rsa); cat "${a[*]}"',
-    "x=~/.ssh/id_rsa.pub; cat ${x%.pub}", 'x=~/.ssh/id_rsa.pub.bak; cat "${x%%.pub*}"',
-    "x=~/.SSH/ID_RSA; cat ${x,,}", 'x=~/.ssh/id_rsaQ; cat "${x/Q/}"',
-    'x=~/.ssh/id_rsa.pub; cat "${x:0:-4}"', "x=XX~/.ssh/id_rsa; cat ${x:2}",
-    "x=~/.ssh/id_rsa; y=x; cat ${!y}", "x=$(find ~/.ssh); cat ${x%q}",
-    "x=~/.ssh/id_rsa.pub; cat ${x%.$Y}", "cat ${X:-~/.ssh/id_rsa}",
-    'cat "${X:-$HOME/.ssh/id_rsa}"', "cat ${X:=~/.ssh/id_rsa}", "cat ${X-~/.ssh/id_rsa}",
-])
-def test_arrays_and_parameter_operators_read_what_they_name(engine, line: str) -> None:
-    assert decide(engine, line).decision == DENY
-
-
-@pytest.mark.parametrize("line", [
-    'a=(src/a.py src/b.py); cat "${a[@]}"', "x=src/a.py; cat ${x%.py}.txt",
-    "x=~/.ssh/id_rsa.pub; cat ${x}", "x=~/.ssh/id_rsa; echo ${#x}", 'cat "${X:-README.md}"',
-])
-def test_arrays_and_parameter_operators_elsewhere_are_allowed(engine, line: str) -> None:
-    assert decide(engine, line).decision == ALLOW
-
-
-@pytest.mark.parametrize("line", [
-    'mapfile -t a < <(find ~/.ssh -type f); cat "${a[@]}"',
-    'readarray -t a < <(find ~/.ssh -type f); cat "${a[0]}"',
-    'find ~/.ssh -type f | { read -a a; cat "${a[@]}"; }',
-    'find ~/.ssh -type f > /tmp/l; read -r f < /tmp/l; cat "$f"',
-    'read -r f <<< ~/.ssh/id_rsa; cat "$f"', 'while read f; do cat "$f"; done <<< ~/.ssh/id_rsa',
-    "while read f; do cat \"$f\"; done <<< $'README\\n/home/dev/.ssh/id_rsa'",
-    'exec 3< <(find ~/.ssh); read -u 3 f; cat "$f"',
-    'while read -u 3 f; do cat "$f"; done 3< <(find ~/.ssh -type f)',
-    'exec {fd}< <(find ~/.ssh); read -u "$fd" f; cat "$f"',
-    'shopt -s lastpipe; find ~/.ssh -type f | readarray -t a; cat "${a[0]}"',
-])
-def test_what_read_and_mapfile_take_is_read(engine, line: str) -> None:
-    assert decide(engine, line).decision == DENY
-
-
-@pytest.mark.parametrize("line", [
-    'mapfile -t a < <(git ls-files); wc -l "${a[@]}"', 'read -r f <<< README.md; cat "$f"',
-    'while read -r f; do wc -l "$f"; done < files.txt',
-    'find ~/.ssh -type f | readarray -t a; cat "${a[0]}"',  # (a subshell: `a` stays unset)
-])
-def test_what_read_and_mapfile_take_elsewhere_is_allowed(engine, line: str) -> None:
-    assert decide(engine, line).decision == ALLOW
+def test_a_variable_names_what_its_value_names(engine, line: str, decision: str) -> None:
+    assert decide(engine, line).decision == decision
 
 
 @pytest.mark.parametrize(("line", "decision", "rule"), [
@@ -104,14 +114,6 @@ def test_output_substitutions_get_what_a_pipe_gets(engine, line: str, decision: 
     assert rule in result.rules
 
 
-@pytest.mark.parametrize("line", [
-    "make 2>&1 | tee >(grep error > err.log)", "echo hi | tee out.log",
-    "diff <(ls a) <(ls b)",
-])
-def test_output_substitutions_without_a_shell_are_allowed(engine, line: str) -> None:
-    assert decide(engine, line).decision == ALLOW
-
-
 @pytest.mark.parametrize(("line", "cwd"), [
     ("cat c:/../.ssh/id_rsa", "/home/dev"), ("cat C:/../.ssh/id_rsa", "/home/dev"),
     ("cat c:/../../.ssh/id_rsa", "/home/dev/app"),
@@ -126,37 +128,3 @@ def test_a_drive_like_file_tool_path_under_a_posix_directory_is_relative(engine)
     action = action_from_json({"kind": "fs.read", "cwd": "/home/dev",
                                "input": {"path": "c:/../.ssh/id_rsa"}})
     assert engine.evaluate(action).decision == DENY
-
-
-@pytest.mark.parametrize("line", [
-    "f() { x=~/.ssh/id_rsa; }; f; cat $x", "f() { declare -g x=~/.ssh/id_rsa; }; f; cat $x",
-    "f() { readonly x=~/.ssh/id_rsa; }; f; cat $x",
-    "g() { x=~/.ssh/id_rsa; }; f() { g; }; f; cat $x",
-    'f() { for x in ~/.ssh/*; do :; done; }; f; cat "$x"',
-    'f() { mapfile -t a < <(find ~/.ssh); }; f; cat "${a[@]}"',
-    "x=~/.ssh/id_rsa; f() { local x=README; }; f; cat $x",  # bash restores a local
-    'f() { export X=~/.ssh/id_rsa; }; f; sh -c "cat \\$X"',
-])
-def test_what_a_called_function_sets_stays_set(engine, line: str) -> None:
-    assert decide(engine, line).decision == DENY
-
-
-@pytest.mark.parametrize("line", [
-    "x=README; f() { local x; x=~/.ssh/id_rsa; }; f; cat $x",
-    "x=README; f() { declare x=~/.ssh/id_rsa; }; f; cat $x",
-    "f() { x=~/.ssh/id_rsa; }; f | cat; cat $x",  # (a pipeline's subshell)
-])
-def test_what_a_function_makes_local_is_restored(engine, line: str) -> None:
-    assert decide(engine, line).decision == ALLOW
-
-
-@pytest.mark.parametrize("line", [
-    'printf -v x "%s" ~/.ssh/id_rsa; cat "$x"', 'printf -vx "%s/.ssh/id_rsa" ~; cat "$x"',
-    'printf -v x -- "%s" "$(find ~/.ssh)"; cat $x',
-])
-def test_printf_v_sets_what_printf_would_print(engine, line: str) -> None:
-    assert decide(engine, line).decision == DENY
-
-
-def test_printf_v_of_a_project_file_is_allowed(engine) -> None:
-    assert decide(engine, 'printf -v x "%s" README.md; cat "$x"').decision == ALLOW

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,3 +18,11 @@ def managed_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule_id: str,
         f"    reason: The organisation decides.\n    match: {match}\n")
     monkeypatch.setenv("APPROVALD_MANAGED_POLICIES", str(managed))
     return managed
+
+
+def decide(engine: Any, command: str, cwd: str = "/home/dev/app") -> Any:
+    """The engine's decision on a shell line run in `cwd`."""
+    from approvald.model.actions import action_from_json
+
+    return engine.evaluate(action_from_json(
+        {"kind": "process.exec", "cwd": cwd, "input": {"command": command}}))

@@ -4,7 +4,9 @@ When what they read is a finder's names (see `pipes.Printers.listing`), they are
 names as the run-time value `$(find ~)`, as xargs hands them to its command: `find ~ | while
 read f; do cat "$f"; done` reads what `cat $(find ~)` reads, `find ~ | tar -cf - -T -`
 archives what `tar -cf - $(find ~)` archives, and `find ~ -print0 | sort --files0-from=-`
-prints what `sort $(find ~)` prints. Each of these is a `specials` handler.
+prints what `sort $(find ~)` prints. `read`, `mapfile` and `readarray` set variables to what
+they read (a descriptor's input too: `read -u 3`), known text as it is. Each of these is a
+`specials` handler.
 """
 
 from __future__ import annotations
