@@ -7,7 +7,7 @@ import pwd
 import pytest
 
 from approvald.shell import DYNAMIC_ARGS, DYNAMIC_NAME
-from tests.support.shell import CWD, HOME, one, programs, run, show
+from tests.support.shell import CWD, HOME, has_git_push, one, programs, run, show
 
 # line -> (wrappers, args of the git command, assignments)
 WRAPPED = [
@@ -477,3 +477,15 @@ def test_git_alias_from_command_line_is_reported_next_to_git() -> None:
     # git's own commands win over aliases: this still pushes
     analysis = run("git -c alias.push=status push")
     assert one(analysis, "git", "push").depth == 0
+
+
+@pytest.mark.parametrize("line", [
+    "coproc { git push; }", "coproc X { git push; }", "coproc { echo; git push; }",
+    "coproc git push", "coproc NAME { git push origin main; }",
+])
+def test_a_coprocess_group_runs_what_is_in_it(line: str) -> None:
+    assert has_git_push(run(line))
+
+
+def test_a_coprocess_of_a_simple_command_runs_its_first_word() -> None:
+    assert one(run("coproc X git push"), "x").args == ("git", "push")  # (bash runs `X`)

@@ -121,6 +121,15 @@ def _time(words: list[Word]) -> Peel | None:
     return Peel(words[index:], writes=[output] if output is not None else [])
 
 
+def _coproc(words: list[Word]) -> Peel | None:
+    """`coproc CMD`, `coproc { CMD; }`, `coproc NAME { CMD; }`: tree-sitter reads the group's
+    `{` (and the NAME before it) as words of this command; what runs is what follows them."""
+    rest = words[1:] if len(words) > 1 and words[1].text == "{" else words
+    if rest and rest[0].text == "{" and rest[0].literal:
+        rest = rest[1:]
+    return Peel(rest) if rest else None
+
+
 def _ionice(words: list[Word]) -> Peel | None:
     spec = OptionSpec(short_value="cnpPu",
                       long_value=frozenset({"--class", "--classdata", "--pid", "--pgid",
@@ -224,7 +233,7 @@ WRAPPERS: dict[str, Handler] = {
                                 long_value=frozenset({"--input", "--output", "--error"}))),
     "watch": _watch,
     "xargs": _xargs,
-    "coproc": simple(OptionSpec()),
+    "coproc": _coproc,
     "busybox": simple(OptionSpec()),
     "setsid": simple(OptionSpec()),
     "unbuffer": simple(OptionSpec()),
