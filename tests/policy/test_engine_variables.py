@@ -87,6 +87,11 @@ CASES = [
         'printf -v x -- "%s" "$(find ~/.ssh)"; cat $x',
     ]),
     ("printf -v of a project file is allowed", ALLOW, ['printf -v x "%s" README.md; cat "$x"']),
+    ("a name reference is the variable it names", DENY, [
+        'x=~/.ssh/id_rsa; declare -n r=x; cat "$r"', 'declare -n r=x; x=~/.ssh/id_rsa; cat "$r"',
+        'declare -n r=x; r=~/.ssh/id_rsa; cat "$x"', "local -n r=x; x=~/.ssh/id_rsa; cat ${r}",
+    ]),
+    ("a name reference to a project file", ALLOW, ['declare -n r=x; x=README; cat "$r"']),
 ]
 
 

@@ -56,6 +56,9 @@ class Budget(Exception):
 
 _NO_FUNCTIONS: dict[str, Function] = {}  # shared, never changed (see `Scope.functions`)
 _NO_FDS: dict[str, Word] = {}  # (see `Scope.fds`)
+# Name references (`declare -n r=x`) are kept with the aliases under this prefix (no alias name
+# can hold a NUL): `$r` reads, and `r=...` sets, the variable x.
+NAMEREF = "\0ref:"
 
 
 class Scope(Plain):

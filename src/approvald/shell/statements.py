@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from approvald.shell import commands, envcmds, fileargs, output, plain, redirects
 from approvald.shell.state import (
+    NAMEREF,
     REDIRECTS,
     Ctx,
     Outcome,
@@ -286,7 +287,10 @@ def handle_declaration(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> Outc
             an.unanalyzed(ctx.source(node), "a name reference whose target is only known at "
                           "run time", ctx)
         for name, value in assigned:
-            set_var(scope, name, Word(value.text, False) if arrays else value)
+            if "n" in flags and value.text.isidentifier():  # `declare -n r=x`: r is x
+                scope.aliases[NAMEREF + name] = value.text
+            else:
+                set_var(scope, name, Word(value.text, False) if arrays else value)
         if an.frames and program in _LOCAL and "g" not in flags:  # in a function: local
             an.frames[-1].update([*(name for name, _ in assigned), *unset])
         if program == "export" or "x" in flags:
@@ -338,6 +342,8 @@ def set_var(scope: Scope, name: str, value: Word) -> None:
     """(A value that is one of a pattern's names stays one: `g=$f` in `for f in ~/.ssh/*`.)"""
     if not name:
         return
+    if scope.aliases:
+        name = scope.aliases.get(NAMEREF + name, name)  # (assigning a name reference)
     if name[-1] == "]":  # `a[0]=x`: one element more of what the array names
         name = name.split("[", 1)[0]
         before = scope.vars.get(name)

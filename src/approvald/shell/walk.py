@@ -29,6 +29,7 @@ from approvald.shell.state import (
     MAX_EXPANSIONS,
     MAX_NESTING,
     MAX_STEPS,
+    NAMEREF,
     NOT_FILES,
     PLAIN_TOP,
     REDIRECTS,
@@ -82,6 +83,8 @@ class Visitor:
         return None
 
     def lookup(self, name: str) -> Word | None:
+        if self.scope.aliases:  # (`declare -n r=x`: `$r` is x's value)
+            name = self.scope.aliases.get(NAMEREF + name, name)
         value = self.scope.vars.get(name)
         if value is not None:
             return value
