@@ -140,9 +140,20 @@ def test_parallel_reads_no_file_for_its_input() -> None:
     'find ~ > /tmp/l; exec 3< /tmp/l; read -u 3 f; cat "$f"',
     'shopt -s lastpipe; find ~ | read f; cat "$f"',
     'shopt -s lastpipe; find ~ | mapfile -t a; cat "${a[@]}"',
+    'exec 3< <(find ~); while read f; do cat "$f"; done <&3',  # a descriptor made the input
 ])
 def test_arrays_and_descriptors_take_a_finders_names(line: str) -> None:
     assert one(run(line), "cat").args[0].startswith("$(find ~")
+
+
+@pytest.mark.parametrize("line", [
+    'coproc find ~; read -u ${COPROC[0]} f; cat "$f"',
+    'coproc X { find ~; }; read -u "${X[0]}" f; cat "$f"',
+    'coproc find ~; while read f; do cat "$f"; done <&"${COPROC[0]}"',
+])
+def test_a_coprocess_output_is_its_finders_names(line: str) -> None:
+    names = one(run(line), "cat").args[0]
+    assert names.startswith("$(coproc ") and names.endswith("find ~)")
 
 
 @pytest.mark.parametrize(("line", "arg", "literal"), [

@@ -85,13 +85,10 @@ def _options(words: list[Word], valued: frozenset[str]) -> tuple[dict[str, Word]
 
 def _input(scope: Scope, descriptor: Word | None, stdin: Word | None) -> Word | None:
     """What `read -u FD` (or, without it, the command's input) reads: a descriptor the line
-    opened (`3< <(find ~)`, `exec 3<`); one known only at run time reads the last opened."""
+    opened (`3< <(find ~)`, `exec 3<`, a coprocess's output), see `Scope.descriptor`."""
     if descriptor is None or (descriptor.literal and descriptor.text == "0"):
         return stdin
-    fds = scope.fds
-    if descriptor.literal:
-        return fds.get(descriptor.text)
-    return next(reversed(fds.values())) if fds else None
+    return scope.descriptor(descriptor)
 
 
 def _line_value(an: Analyzer, fed: Word | None, single: bool) -> Word | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from approvald.shell.model import Redirect
 from approvald.shell.state import REDIRECTS, Ctx, Outcome, Redirections, Scope
-from approvald.shell.words import heredoc_text
+from approvald.shell.words import Word, heredoc_text
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def read_redirects(an: Analyzer, nodes: list[Node], scope: Scope, ctx: Ctx,
         elif kind == "heredoc_redirect":
             heredoc(an, node, scope, ctx, found, pending)
         elif kind == "file_redirect":
-            redirect = file_redirect(an, node, ctx, visit, cwd, found)
+            redirect = file_redirect(an, node, ctx, visit, cwd, found, scope)
             if redirect is not None:
                 found.redirects.append(redirect)
     return found
@@ -76,7 +76,7 @@ def heredoc(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, found: Redirection
 
 
 def file_redirect(an: Analyzer, node: Node, ctx: Ctx, visit: Visit, cwd: str,
-                  found: Redirections) -> Redirect | None:
+                  found: Redirections, scope: Scope) -> Redirect | None:
     operator = ""
     descriptor = ""
     targets: list[Node] = []
@@ -110,6 +110,8 @@ def file_redirect(an: Analyzer, node: Node, ctx: Ctx, visit: Visit, cwd: str,
             found.stdin = fed
         elif fed is not None:
             found.fds = {**(found.fds or {}), descriptor: fed}
+    if operator == "<&" and descriptor in ("", "0") and scope.fds:  # `<&3`: what 3 reads
+        found.stdin = scope.descriptor(Word(word.text.rstrip("-"), word.literal))
     duplicated = word.literal and (word.text.rstrip("-").isdigit() or word.text in ("-", ""))
     if operator in (">&", "<&", ">&-", "<&-") and duplicated:
         return None  # a file descriptor duplicated or closed, not a file

@@ -105,6 +105,13 @@ class Scope(Plain):
                      dict(self.vars), set(self.exported), self.stdin, self.args,
                      self.functions, self.fds)
 
+    def descriptor(self, number: Word) -> Word | None:
+        """What reading descriptor `number` gives, when the line opened it (see `fds`); one
+        known only at run time (`read -u "$fd"`, `<&"${COPROC[0]}"`) reads the last opened."""
+        if number.literal:
+            return self.fds.get(number.text)
+        return next(reversed(self.fds.values())) if self.fds else None
+
     def environment(self) -> list[str]:
         """`NAME=value` of what the line exported, for the commands that inherit it."""
         return [f"{name}={self.vars[name].text}" for name in sorted(self.exported)

@@ -106,6 +106,9 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
     if index is not None and start < index:
         an.flow(start, index, index, index + 1)  # substitutions feed the command
     outcome = Outcome(index, output.stdout_of(an, index, stdin))
+    if index is not None and "coproc" in an.commands[index].wrappers:  # (`read -u ${COPROC}`)
+        scope.fds = {**scope.fds, "COPROC": outcome.stdout or an.printers.output(
+            an.commands, outcome, stdin)}
     if pending:
         _write_to_substitutions(an, pending, outcome, stdin, scope, ctx)
     record_argument_files(an, index, stdin)
