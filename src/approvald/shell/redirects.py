@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def read_redirects(an: Analyzer, nodes: list[Node], scope: Scope, ctx: Ctx,
                    cwd: str, pending: list[Node] | None = None) -> Redirections:
-    """(`pending`: where `>(...)` targets go to be walked later; see `walk.Visitor`.)"""
+    """(`pending`: where `>(...)` targets go to be walked later; see `visitor.Visitor`.)"""
     found = Redirections()
     visit = an.visitor(scope, ctx, pending)
     pending = list(nodes)

@@ -10,15 +10,7 @@ from __future__ import annotations
 import time
 
 from approvald.model.actions import normalize_path
-from approvald.shell import (
-    commands,
-    compound,
-    plain,
-    plainlists,
-    positional,
-    redirects,
-    statements,
-)
+from approvald.shell import commands, compound, plain, plainlists, redirects, statements
 from approvald.shell.model import DYNAMIC_NAME, Redirect, ShellAnalysis, SimpleCommand
 from approvald.shell.pipes import Printers, group_outcome
 from approvald.shell.state import (
@@ -29,13 +21,11 @@ from approvald.shell.state import (
     MAX_EXPANSIONS,
     MAX_NESTING,
     MAX_STEPS,
-    NAMEREF,
     NOT_FILES,
     PLAIN_TOP,
     REDIRECTS,
     TIME_BUDGET,
     UNANALYZED,
-    UNKNOWN_OUTPUT,
     WORDLIKE,
     Budget,
     Ctx,
@@ -44,63 +34,16 @@ from approvald.shell.state import (
     Scope,
     parser,
 )
+from approvald.shell.visitor import Visitor
 from approvald.shell.words import Word, WordReader
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
     from tree_sitter import Node, Point, Tree
 
-_POSITIONAL = frozenset("0123456789#")
 _LOOPS = frozenset({"for_statement", "while_statement", "c_style_for_statement"})
 # Every non-ASCII byte becomes "x": same length, so byte offsets into the real text hold.
 _ASCII_SHADOW = bytes(range(128)) + b"x" * 128
-
-
-class Visitor:
-    """Hands substitutions found inside words to the walk; resolves variables the line set."""
-
-    __slots__ = ("an", "ctx", "pending", "scope")
-
-    def __init__(self, an: Analyzer, scope: Scope, ctx: Ctx,
-                 pending: list[Node] | None = None) -> None:
-        self.an = an
-        self.scope = scope
-        self.ctx = ctx
-        # `>(...)`: what runs there reads what the command writes, so with a list here it is
-        # walked once the command is (see `statements.handle_command`); else it reads unknown
-        # output
-        self.pending = pending
-
-    def __call__(self, node: Node, via: str) -> Word | None:
-        if node.type == "process_substitution" and self.an.writes_to(node, self.ctx):
-            if self.pending is not None:
-                self.pending.append(node)
-                return None
-            return self.an.walk_substitution(node, self.scope, self.ctx, via, UNKNOWN_OUTPUT)
-        if node.type in ("command_substitution", "process_substitution"):
-            return self.an.walk_substitution(node, self.scope, self.ctx, via)
-        self.an.walk_children(node, self.scope, self.ctx)
-        return None
-
-    def lookup(self, name: str) -> Word | None:
-        if self.scope.aliases:  # (`declare -n r=x`: `$r` is x's value)
-            name = self.scope.aliases.get(NAMEREF + name, name)
-        value = self.scope.vars.get(name)
-        if value is not None:
-            return value
-        if name == "PWD":
-            return Word(self.scope.cwd)
-        if name == "OLDPWD" and self.scope.oldpwd is not None:
-            return Word(self.scope.oldpwd)
-        if name[0] in _POSITIONAL:
-            return positional.lookup(self.scope.args, name)
-        return None
-
-    def arguments(self, source: str) -> list[Word] | None:
-        """What `"$@"` or a slice of it (written `source`) becomes, when the line bound the
-        parameters."""
-        args = self.scope.args
-        return positional.all_words(args, source) if args is not None else None
 
 
 class Analyzer:
