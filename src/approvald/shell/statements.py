@@ -99,8 +99,9 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
         scope.fds = {**fds, **found.fds}
     index = commands.run_argv(an, words, assignments, scope, ctx, text=ctx.source(node),
                               redirects=found.redirects, stdin=stdin, judged=len(assignments))
-    if words and words[0].text == "exec" and words[0].literal and len(words) <= 2:
-        _exec_redirects(words, stdin, found, scope)
+    if (found.fds or found.stdin is not None or found.stdin_file is not None) and words and \
+            words[0].text == "exec" and words[0].literal and len(words) <= 2:
+        _exec_redirects(words, stdin, found, scope)  # (input redirects that stay open)
     elif found.fds:
         scope.fds = fds
     if index is not None and start < index:

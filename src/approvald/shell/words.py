@@ -31,6 +31,7 @@ DYNAMIC = 2
 SPLIT = 4
 SEPARATE = 8
 PATTERN = 16
+_GLOBBED = ACTIVE | SPLIT | PATTERN  # the segments pathname expansion applies to
 
 Segment = tuple[str, int]
 MAX_VALUE = 8192  # a known value longer than this is treated as unknown (keeps growth bounded)
@@ -322,7 +323,7 @@ def finish(segments: list[Segment], home: str | None, braces: bool,
     for text, flag in segments:
         if flag & DYNAMIC:
             literal = False
-        elif flag & (ACTIVE | SPLIT | PATTERN):
+        elif flag & _GLOBBED:
             if not glob and not _GLOB_CHARS.isdisjoint(text):
                 glob = True
             if flag & ACTIVE and "{" in text:
