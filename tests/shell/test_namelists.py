@@ -180,3 +180,14 @@ def test_mapfiles_callback_runs_with_each_line() -> None:
     sh = one(analysis, "sh")
     assert sh.args[-1].startswith("$(find ~")
     assert one(run('mapfile -C eval -c 1 a <<< "git push"'), "eval").dynamic is not None
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("compgen -f ~/ | xargs cat", "$(compgen -f ~/)"), ("tree -fi ~ | xargs cat", "$(tree -fi ~)"),
+    ("du -a ~ | cut -f2 | xargs cat", "$(du -a ~)"),
+    ("stat -c %n ~/* | xargs cat", "$(stat -c %n ~/*)"),
+    ('find ~ | sed "s/^//" | xargs cat', "$(find ~)"),
+    ("find ~ | awk '{print}' | while read f; do cat \"$f\"; done", "$(find ~)"),
+])
+def test_more_listers_and_filters_pass_a_finders_names_on(line: str, names: str) -> None:
+    assert one(run(line), "cat").args[-1] == names

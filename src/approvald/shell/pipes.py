@@ -14,11 +14,13 @@ from approvald.shell.model import SimpleCommand
 from approvald.shell.state import UNKNOWN_OUTPUT, Outcome
 from approvald.shell.words import Word
 
-# Programs that print some of their input lines as they are (in another order, or fewer).
+# Programs that print some of their input lines as they are (in another order, or fewer), or
+# a part of each (`cut -f2` of `du -a`): the names in them stay names.
 LINE_FILTERS = frozenset({"sort", "uniq", "head", "tail", "grep", "egrep", "fgrep", "rg",
-                          "shuf", "tac"})
+                          "shuf", "tac", "cut", "awk", "gawk", "mawk", "sed", "tr"})
 # Programs that print file names: what is read from them is read as their substitution.
-LISTERS = frozenset({"find", "fd", "fdfind", "ls", "locate", "plocate"})
+LISTERS = frozenset({"find", "fd", "fdfind", "ls", "locate", "plocate", "compgen", "tree",
+                     "du", "stat"})
 
 
 class Printers:
