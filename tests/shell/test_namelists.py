@@ -24,6 +24,18 @@ HOME_LISTING = "$(find ~)"
     'while read f; do cat "$f"; done <<< "$(find ~)"',
     'find ~ > /tmp/l; while read f; do cat "$f"; done < /tmp/l',
     'F=$(find ~); cat "$F"',  # a variable holding the names
+    # arrays and descriptors filled from a finder: `mapfile`, `readarray`, `read -a`, `read -u`
+    'mapfile -t a < <(find ~); cat "${a[@]}"', 'readarray -t a < <(find ~); cat "${a[0]}"',
+    'mapfile < <(find ~); cat "${MAPFILE[@]}"', 'readarray -d "" -t a < <(find ~); cat ${a[1]}',
+    'find ~ | { mapfile -t a; cat "${a[@]}"; }', 'find ~ | { read -a a; cat "${a[2]}"; }',
+    'readarray a <<< "$(find ~)"; cat "${a[@]}"',
+    'exec 3< <(find ~); read -u 3 f; cat "$f"', 'exec 3< <(find ~); read -u3 f; cat "$f"',
+    'while read -u 3 f; do cat "$f"; done 3< <(find ~)', 'read -u 4 f 4< <(find ~); cat "$f"',
+    'exec {fd}< <(find ~); read -u "$fd" f; cat "$f"', 'exec < <(find ~); read f; cat "$f"',
+    'find ~ > /tmp/l; exec 3< /tmp/l; read -u 3 f; cat "$f"',
+    'shopt -s lastpipe; find ~ | read f; cat "$f"',
+    'shopt -s lastpipe; find ~ | mapfile -t a; cat "${a[@]}"',
+    'exec 3< <(find ~); while read f; do cat "$f"; done <&3',  # a descriptor made the input
 ])
 def test_read_takes_a_finders_names(line: str) -> None:
     assert one(run(line), "cat").args[0].startswith("$(find ~")
@@ -126,24 +138,6 @@ def test_parallel_reads_its_argument_files(line: str, read: str) -> None:
 
 def test_parallel_reads_no_file_for_its_input() -> None:
     assert run("find ~ | parallel cat :::: -").reads == ()
-
-
-# Arrays and descriptors filled from a finder: `mapfile`, `readarray`, `read -a`, `read -u FD`.
-@pytest.mark.parametrize("line", [
-    'mapfile -t a < <(find ~); cat "${a[@]}"', 'readarray -t a < <(find ~); cat "${a[0]}"',
-    'mapfile < <(find ~); cat "${MAPFILE[@]}"', 'readarray -d "" -t a < <(find ~); cat ${a[1]}',
-    'find ~ | { mapfile -t a; cat "${a[@]}"; }', 'find ~ | { read -a a; cat "${a[2]}"; }',
-    'readarray a <<< "$(find ~)"; cat "${a[@]}"',
-    'exec 3< <(find ~); read -u 3 f; cat "$f"', 'exec 3< <(find ~); read -u3 f; cat "$f"',
-    'while read -u 3 f; do cat "$f"; done 3< <(find ~)', 'read -u 4 f 4< <(find ~); cat "$f"',
-    'exec {fd}< <(find ~); read -u "$fd" f; cat "$f"', 'exec < <(find ~); read f; cat "$f"',
-    'find ~ > /tmp/l; exec 3< /tmp/l; read -u 3 f; cat "$f"',
-    'shopt -s lastpipe; find ~ | read f; cat "$f"',
-    'shopt -s lastpipe; find ~ | mapfile -t a; cat "${a[@]}"',
-    'exec 3< <(find ~); while read f; do cat "$f"; done <&3',  # a descriptor made the input
-])
-def test_arrays_and_descriptors_take_a_finders_names(line: str) -> None:
-    assert one(run(line), "cat").args[0].startswith("$(find ~")
 
 
 @pytest.mark.parametrize("line", [
