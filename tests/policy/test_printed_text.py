@@ -203,3 +203,15 @@ def test_a_bare_name_is_read_from_any_directory(decide: Callable[..., Any], cwd:
     for line in ("cat approvald.db", "echo approvald.db | xargs cat", "echo x > client.token"):
         decision = decide(line, cwd)
         assert decision.decision == "DENY" and "self.state" in decision.rules, (line, cwd)
+
+
+@pytest.mark.parametrize("line", [
+    "echo 'see $APPROVALD_HOME'",
+    "git commit -m 'document $APPROVALD_HOME'",
+    "git commit -m \"$(cat <<'EOF'\n${APPROVALD_HOME}\nEOF\n)\"",
+])
+def test_a_word_naming_approvald_home_is_denied_even_as_text(decide: Callable[..., Any],
+                                                            line: str) -> None:
+    # By design (docs/POLICY.md, layers): the property tests leave such text out.
+    decision = decide(line)
+    assert decision.decision == "DENY" and "self.state" in decision.rules, line

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 FAKE_HOME = "/home/dev"
@@ -265,7 +265,11 @@ def literal_text(draw: st.DrawFn) -> str:
             max_size=4,
         )
     )
-    return draw(st.sampled_from([" ", "", "\n", "; "])).join(parts)
+    text = draw(st.sampled_from([" ", "", "\n", "; "])).join(parts)
+    # Hypothesis also draws string constants from approvald's source; a word naming
+    # $APPROVALD_HOME is denied by design (self.state; tested in test_printed_text.py).
+    assume("APPROVALD_HOME" not in text)
+    return text
 
 
 LITERAL_FORMS = [
