@@ -12,8 +12,8 @@
   `prepare`), whatever it filters (a superset).
 
 The members are those of the workspace the command starts in (`policy/wsmembers.py`), its root
-among them. A selection is resolved exactly or not at all: a member's name, or a member's
-directory (or a directory above members); anything else — a glob, pnpm's graph selectors
+among them. A selection is resolved exactly or not at all: the members it names and those in the
+directory it names (or below it: npm takes both); anything else — a glob, pnpm's graph selectors
 (`...pkg`, `pkg^...`, `[ref]`), an exclusion, a value known only at run time, one that matches
 no member — selects every member. Each chosen member's script (with its `pre`/`post` scripts)
 or deno task is looked into as the project's own is, in the member's directory.
@@ -201,12 +201,13 @@ def _chosen(members: list[wsmembers.Member], selectors: list[str] | None,
     chosen: list[wsmembers.Member] = []
     for selector in selectors:
         hits = [m for m in members if m.name == selector]
-        if not hits and not _NOT_EXACT.search(selector.removeprefix("{").removesuffix("}")):
-            paths = {normalize(base, selector.removeprefix("{").removesuffix("}"))
-                     for base in (start, root)}
-            hits = [m for m in members
-                    if any(m.directory == p or m.directory.startswith(p + os.sep)
-                           for p in paths)]
+        bare = selector.removeprefix("{").removesuffix("}")
+        if not _NOT_EXACT.search(bare):  # a directory too, even when a name matched: npm
+            # takes both (`-w b`: the member named b and the one in ./b)
+            paths = {normalize(base, bare) for base in (start, root)}
+            hits += [m for m in members if m not in hits
+                     and any(m.directory == p or m.directory.startswith(p + os.sep)
+                             for p in paths)]
         if not hits:
             return members  # not resolved exactly: every member
         chosen += [m for m in hits if m not in chosen]
