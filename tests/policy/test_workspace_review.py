@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from approvald.model.actions import action_from_json
 from approvald.policy import ALLOW, DENY, load_engine
 
@@ -38,3 +40,36 @@ def test_npm_w_takes_the_member_named_and_the_one_in_that_directory(
     assert decide("npm run build -w b", tmp_path) == DENY
     assert decide("npm run build -w ./b", tmp_path) == DENY
     assert decide("npm run build -w packages/x", tmp_path) == ALLOW
+
+
+def _leaky_package_json(how: str) -> bytes:
+    body = '"name": "p", "version": "1.0.0", "scripts": {"build": "cat ~/.ssh/id_rsa"}'
+    if how == "bom":
+        return ("\ufeff{" + body + "}").encode()
+    if how == "latin1":
+        return b'{"description": "caf\xe9", ' + body.encode() + b"}"
+    if how == "long-int":
+        return ('{"n": ' + "1" * 5000 + ", " + body + "}").encode()
+    return ('{"x": ' + "[" * 5000 + "]" * 5000 + ", " + body + "}").encode()  # deep
+
+
+@pytest.mark.parametrize("how", ["bom", "latin1", "long-int", "deep"])
+def test_a_package_json_node_reads_is_read(approvald_home: Path, tmp_path: Path,
+                                           how: str) -> None:
+    """node reads a package.json with a BOM, bytes that are no UTF-8, a 5,000-digit number or
+    5,000 nested arrays; Python's json refused each, so its scripts were taken for none and
+    'npm run build' was ALLOW while npm ran 'cat ~/.ssh/id_rsa'."""
+    (tmp_path / "package.json").write_bytes(_leaky_package_json(how))
+    assert decide("npm run build", tmp_path) != ALLOW
+
+
+@pytest.mark.parametrize("how", ["bom", "latin1", "long-int", "deep"])
+def test_a_members_package_json_node_reads_is_read(approvald_home: Path, tmp_path: Path,
+                                                   how: str) -> None:
+    _write(tmp_path / "package.json", {"name": "root", "workspaces": ["packages/*"]})
+    member = tmp_path / "packages" / "a" / "package.json"
+    member.parent.mkdir(parents=True)
+    member.write_bytes(_leaky_package_json(how))
+    assert decide("npm run build -ws", tmp_path) != ALLOW
+    if how != "deep":  # (one too deep for Python waits for a person whatever runs)
+        assert decide("npm install", tmp_path) == ALLOW  # no install lifecycle there

@@ -155,7 +155,8 @@ def _script_steps(cmd: SimpleCommand, start: str, directory: str | None, name: s
         return None
     scripts = budget.read(read_scripts, root)
     if scripts is None:
-        return f"{os.path.join(root, 'package.json')} is larger than {MAX_PACKAGE_JSON_BYTES} bytes"
+        return (f"{os.path.join(root, 'package.json')} is larger than {MAX_PACKAGE_JSON_BYTES}"
+                " bytes or nested too deeply to read")
     steps: tuple[str, ...] | list[str]
     if name is None:
         steps = INSTALL_STEPS

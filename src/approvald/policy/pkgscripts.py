@@ -195,17 +195,32 @@ def package_root(directory: str, program: str) -> str | None:
 
 
 def read_scripts(directory: str) -> dict[str, str] | None:
-    """The package.json scripts; None when the file is too large to read (npm would still run
-    it, so what it runs is unknown)."""
+    """The package.json scripts; None when the file is too large or too deeply nested to read
+    (npm would still run it, so what it runs is unknown)."""
     path = os.path.join(directory, "package.json")
     try:
         if os.path.getsize(path) > MAX_PACKAGE_JSON_BYTES:
             return None
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except (OSError, ValueError, RecursionError):
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
         return {}
-    return scripts_of(doc)
+    try:
+        return scripts_of(parse_package_json(data))
+    except RecursionError:
+        return None
+
+
+def parse_package_json(data: bytes) -> object:
+    """A package.json's content as node reads it: a leading BOM dropped and bytes that are no
+    UTF-8 replaced (node's readFile does both; Python's json refused them, and the scripts
+    were taken for none), integers of any length; {} when it is no JSON (the package manager
+    fails too). Nesting too deep for Python (node reads it) raises RecursionError."""
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    try:
+        return json.loads(text, parse_int=float)
+    except ValueError:
+        return {}
 
 
 def scripts_of(doc: object) -> dict[str, str]:

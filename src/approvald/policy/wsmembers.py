@@ -16,14 +16,18 @@ read.
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 
 from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
 from approvald.policy import denotasks
 from approvald.policy.denotasks import Task, Unreadable
-from approvald.policy.pkgscripts import MAX_PACKAGE_JSON_BYTES, package_root, scripts_of
+from approvald.policy.pkgscripts import (
+    MAX_PACKAGE_JSON_BYTES,
+    package_root,
+    parse_package_json,
+    scripts_of,
+)
 from approvald.policy.wsyaml import pnpm_packages
 
 TYPE_CHECKING = False
@@ -96,10 +100,14 @@ def read_json(path: str) -> object:
         try:
             if os.path.getsize(path) > MAX_PACKAGE_JSON_BYTES:
                 raise Unreadable(f"{path} is larger than {MAX_PACKAGE_JSON_BYTES} bytes")
-            with open(path, encoding="utf-8") as fh:
-                return json.load(fh)
-        except (OSError, ValueError, RecursionError):
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
             return {}
+        try:
+            return parse_package_json(data)
+        except RecursionError as exc:
+            raise Unreadable(f"{path} is nested too deeply to read") from exc
     return denotasks.read_config(path)
 
 
