@@ -5,12 +5,14 @@ files node reads and Python's json did not)."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from approvald.model.actions import action_from_json
-from approvald.policy import ALLOW, DENY, load_engine
+from approvald.policy import ALLOW, DENY, REQUIRE_APPROVAL, load_engine
 
 LEAK = "cat ~/.ssh/id_rsa"
 
@@ -73,3 +75,37 @@ def test_a_members_package_json_node_reads_is_read(approvald_home: Path, tmp_pat
     assert decide("npm run build -ws", tmp_path) != ALLOW
     if how != "deep":  # (one too deep for Python waits for a person whatever runs)
         assert decide("npm install", tmp_path) == ALLOW  # no install lifecycle there
+
+
+def test_a_tree_too_deep_to_walk_waits_for_a_person(approvald_home: Path, tmp_path: Path,
+                                                    monkeypatch) -> None:
+    """`**` over a tree 1,200 directories deep ran out of Python's stack: the decision raised
+    RecursionError (the hook then blocked with a hook error, the CLI crashed); now it waits
+    for a person."""
+    (tmp_path / "package.json").write_text('{"scripts": {"b": "ls"}}')
+    monkeypatch.chdir(tmp_path)  # the working directory is put back after the test
+    for _ in range(1200):  # relative steps: the absolute path is too long for mkdir
+        os.mkdir("d")
+        os.chdir("d")
+    try:
+        assert decide("pnpm -r b", tmp_path) == REQUIRE_APPROVAL
+    finally:  # pytest's own removal of the tree recurses too deep as well
+        for _ in range(1200):
+            os.chdir("..")
+            os.rmdir("d")
+
+
+def test_a_run_of_double_stars_is_one(approvald_home: Path, tmp_path: Path) -> None:
+    """550 patterns of 600 `**` each below an empty directory (a 1 MB package.json) took 3 s
+    a decision (each `**` listed the directory again) and 1,500 of them raised
+    RecursionError; consecutive `**` match what one does."""
+    patterns = ["e/" + "**/" * 600 + f"x{i}" for i in range(550)]
+    _write(tmp_path / "package.json", {"name": "root", "workspaces": [*patterns, "p/**"]})
+    (tmp_path / "e").mkdir()
+    _write(tmp_path / "p" / "q" / "package.json", {"name": "a", "scripts": {"b": LEAK}})
+    started = time.monotonic()
+    assert decide("npm run b -ws", tmp_path) == DENY
+    assert time.monotonic() - started < 1.0
+    _write(tmp_path / "package.json", {"name": "root", "workspaces": ["e/" + "**/" * 1500]})
+    (tmp_path / "e" / "package.json").write_text('{"scripts": {"b": "' + LEAK + '"}}')
+    assert decide("npm run b -ws", tmp_path) == DENY

@@ -199,9 +199,14 @@ class _Walk:
             if pattern.startswith("!"):
                 continue  # an exclusion: what it leaves out is still read
             parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
+            parts = [p for i, p in enumerate(parts) if p != "**" or parts[i - 1:i] != ["**"]]
             if pattern.startswith(("/", "\\", "~")) or pattern[1:2] == ":" or ".." in parts:
                 raise Unreadable(f"workspace pattern {pattern!r} reaches out of {self.root}")
-            self._match(self.root, parts)
+            try:
+                self._match(self.root, parts)
+            except RecursionError as exc:  # `**` over a tree a thousand directories deep
+                raise Unreadable(f"workspace pattern {pattern[:80]!r} goes too deep in "
+                                 f"{self.root}") from exc
         return list(self.found.values())
 
     def _match(self, directory: str, parts: list[str]) -> None:
