@@ -109,3 +109,28 @@ def test_a_run_of_double_stars_is_one(approvald_home: Path, tmp_path: Path) -> N
     _write(tmp_path / "package.json", {"name": "root", "workspaces": ["e/" + "**/" * 1500]})
     (tmp_path / "e" / "package.json").write_text('{"scripts": {"b": "' + LEAK + '"}}')
     assert decide("npm run b -ws", tmp_path) == DENY
+
+
+@pytest.mark.parametrize(("npmrc", "line"), [
+    ("workspaces=true\n", "npm run build"),
+    ("; members\nworkspace = a\n", "npm test"),
+    ("", "npm_config_workspaces=true npm run build"),
+    ("", "NPM_CONFIG_WORKSPACE=a npm run build"),
+    ("", "env npm_config_workspaces=true npm run build"),
+    ("", "npm run build --userconfig ./other.npmrc"),
+])
+def test_npm_configuration_choosing_members_reads_them(approvald_home: Path, tmp_path: Path,
+                                                       npmrc: str, line: str) -> None:
+    """npm reads `workspaces=true` / `workspace=a` from the project's .npmrc (which the
+    repository writes) or an npm_config_ variable as `-ws` / `-w a`: 'npm run build' ran
+    member a's 'cat ~/.ssh/id_rsa' and was ALLOW."""
+    _write(tmp_path / "package.json", {"name": "root", "workspaces": ["packages/*"],
+                                       "scripts": {"build": "echo ok", "test": "echo ok"}})
+    _write(tmp_path / "packages" / "a" / "package.json",
+           {"name": "a", "scripts": {"build": LEAK, "test": LEAK}})
+    assert decide(line.replace("npm_config_workspaces=true ", "").replace(
+        "NPM_CONFIG_WORKSPACE=a ", "").replace(" --userconfig ./other.npmrc", ""),
+        tmp_path) == ALLOW
+    if npmrc:
+        (tmp_path / ".npmrc").write_text(npmrc)
+    assert decide(line, tmp_path) == DENY

@@ -90,9 +90,50 @@ def in_workspaces(cmd: SimpleCommand) -> bool:
     too, which `args` has not); npm, pnpm and bun only when they run a script (`pnpm -r
     publish` runs none of `policy/workspaces.py`'s concern)."""
     words = WORKSPACE_WORDS.get(cmd.program)
-    if words is None or not any(arg.partition("=")[0] in words for arg in cmd.argv[1:]):
+    if words is None:
         return False
+    if not any(arg.partition("=")[0] in words for arg in cmd.argv[1:]):
+        return cmd.program == "npm" and script_name(cmd) is not None and npm_config_selects(cmd)
     return cmd.program in ("yarn", "deno") or script_name(cmd) is not None
+
+
+_NPM_CONFIG_WORDS = ("workspace", "userconfig", "globalconfig")
+MAX_NPMRC_BYTES = 256 * 1024
+
+
+def npm_config_selects(cmd: SimpleCommand) -> bool:
+    """Whether npm's configuration, not its options, may choose workspace members (npm reads
+    `workspaces=true` / `workspace=a` there as `-ws` / `-w a`): an `npm_config_workspace(s)`
+    variable (or `_userconfig`, `_globalconfig`: another file) set for the command, a
+    `--userconfig` / `--globalconfig` option, or an `.npmrc` naming `workspace` in the
+    directory npm starts from or one above it (the project's, a workspace root's, the
+    user's)."""
+    if cmd.program != "npm":
+        return False
+    for assignment in cmd.assignments:
+        name = assignment.partition("=")[0].lower()
+        if name.startswith("npm_config_") and any(w in name for w in _NPM_CONFIG_WORDS):
+            return True
+    found = scan(cmd)
+    if any(arg.partition("=")[0] in ("--userconfig", "--globalconfig") for arg in cmd.args):
+        return True
+    current = cmd.cwd
+    for directory in found.chdirs:
+        current = normalize(current, directory)
+    while True:
+        path = os.path.join(current, ".npmrc")
+        try:
+            if os.path.getsize(path) > MAX_NPMRC_BYTES:
+                return True
+            with open(path, "rb") as fh:
+                if b"workspace" in fh.read().lower():
+                    return True
+        except OSError:
+            pass
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
 
 
 def normalize(cwd: str, path: str) -> str:

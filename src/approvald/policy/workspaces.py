@@ -32,6 +32,7 @@ from approvald.policy.pkgscripts import (
     installs_project,
     names_script,
     normalize,
+    npm_config_selects,
     scan,
     script_name,
 )
@@ -103,7 +104,9 @@ def across(cmd: SimpleCommand) -> Across | str | None:
         end = min(found.passed) if found.passed else len(cmd.args)
     every, selectors = _selection(cmd, end)
     if not every and not selectors:
-        return None
+        if not npm_config_selects(cmd):
+            return None
+        every = True  # npm's configuration may choose any members
     return Across(script, None if every else selectors, found.passed, _start(cmd))
 
 
