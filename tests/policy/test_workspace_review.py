@@ -134,3 +134,17 @@ def test_npm_configuration_choosing_members_reads_them(approvald_home: Path, tmp
     if npmrc:
         (tmp_path / ".npmrc").write_text(npmrc)
     assert decide(line, tmp_path) == DENY
+
+
+@pytest.mark.parametrize("line", ["pnpm -w build", "pnpm --workspace-root run build",
+                                  "pnpm -w run build --x"])
+def test_pnpm_w_runs_the_workspace_roots_script_from_a_member(approvald_home: Path,
+                                                              tmp_path: Path, line: str) -> None:
+    """`pnpm -w X` runs the workspace root's script X wherever it starts: from packages/a it
+    ran the root's 'cat ~/.ssh/id_rsa' while a's harmless build was read (ALLOW)."""
+    _write(tmp_path / "package.json", {"name": "root", "scripts": {"build": LEAK}})
+    (tmp_path / "pnpm-workspace.yaml").write_text("packages:\n  - packages/*\n")
+    _write(tmp_path / "packages" / "a" / "package.json",
+           {"name": "a", "scripts": {"build": "echo a"}})
+    assert decide("pnpm build", tmp_path / "packages" / "a") == ALLOW
+    assert decide(line, tmp_path / "packages" / "a") == DENY

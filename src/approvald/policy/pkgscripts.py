@@ -78,7 +78,8 @@ class Scan(Plain):
 # project's own (`policy/workspaces.py` reads the command; these only say where to look).
 WORKSPACE_WORDS = {
     "npm": frozenset({"-ws", "--ws", "--workspaces", "-w", "--workspace"}),
-    "pnpm": frozenset({"-r", "--recursive", "--filter", "-F", "--filter-prod"}),
+    "pnpm": frozenset({"-r", "--recursive", "--filter", "-F", "--filter-prod", "-w",
+                       "--workspace-root"}),
     "yarn": frozenset({"workspace", "workspaces"}),
     "bun": frozenset({"--filter", "-F", "--workspaces"}),
     "deno": frozenset({"-r", "--recursive", "--members", "-f", "--filter"}),

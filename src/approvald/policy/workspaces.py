@@ -2,7 +2,8 @@
 
 - npm: `npm run X` (`npm test`, ...) with `--workspaces` (`-ws`) or `--workspace NAME|DIR`
   (`-w`, repeatable);
-- pnpm: `pnpm -r X` / `--recursive`, `--filter SEL` / `-F SEL` / `--filter-prod SEL`;
+- pnpm: `pnpm -r X` / `--recursive`, `--filter SEL` / `-F SEL` / `--filter-prod SEL`, and
+  `pnpm -w X` / `--workspace-root` (the root's script, from a member too);
 - yarn: `yarn workspaces foreach [OPTIONS] [run] X`, `yarn workspaces run X` (yarn 1),
   `yarn workspace NAME [run] X`;
 - bun: `bun --filter SEL [run] X`, `bun run --filter SEL X`, `bun run --workspaces X`;
@@ -43,7 +44,9 @@ if TYPE_CHECKING:
     from approvald.policy.budget import Budget
 
 _EVERY = {"npm": frozenset({"-ws", "--ws", "--workspaces"}),
-          "pnpm": frozenset({"-r", "--recursive"}), "bun": frozenset({"--workspaces"}),
+          # pnpm's -w runs in the workspace root, wherever it starts: every member, a superset
+          "pnpm": frozenset({"-r", "--recursive", "-w", "--workspace-root"}),
+          "bun": frozenset({"--workspaces"}),
           "deno": frozenset({"-r", "--recursive", "--members"})}
 _SELECT = {"npm": frozenset({"-w", "--workspace"}),
            "pnpm": frozenset({"--filter", "-F", "--filter-prod"}),
