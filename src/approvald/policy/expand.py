@@ -35,6 +35,7 @@ from approvald.policy.pkgscripts import (
     in_workspaces,
     installs_project,
     normalize,
+    npm_config_selects,
     package_root,
     read_scripts,
     runs_unknown_script,
@@ -200,8 +201,10 @@ def _package_scripts(cmd: SimpleCommand, home: str, depth: int,
     if isinstance(found_steps, str):
         return [_unknown(cmd, found_steps)]
     groups = [] if found_steps is None else [found_steps]
-    if in_workspaces(cmd) or (found_steps is not None and installs_project(cmd)):
-        # `npm run X -ws`, `pnpm -r X`, `deno task -r X`, ...; `npm install` in a project
+    if in_workspaces(cmd) or (found_steps is not None and (
+            installs_project(cmd) or (cmd.program == "npm" and npm_config_selects(cmd)))):
+        # `npm run X -ws`, `pnpm -r X`, `deno task -r X`, ...; `npm install` in a project;
+        # `npm run X` with `workspaces=true` in an .npmrc
         members = _member_steps(cmd, depth, budget)
         if isinstance(members, str):
             return [_unknown(cmd, members)]

@@ -94,7 +94,7 @@ def in_workspaces(cmd: SimpleCommand) -> bool:
     if words is None:
         return False
     if not any(arg.partition("=")[0] in words for arg in cmd.argv[1:]):
-        return cmd.program == "npm" and script_name(cmd) is not None and npm_config_selects(cmd)
+        return False
     return cmd.program in ("yarn", "deno") or script_name(cmd) is not None
 
 
