@@ -148,3 +148,17 @@ def test_pnpm_w_runs_the_workspace_roots_script_from_a_member(approvald_home: Pa
            {"name": "a", "scripts": {"build": "echo a"}})
     assert decide("pnpm build", tmp_path / "packages" / "a") == ALLOW
     assert decide(line, tmp_path / "packages" / "a") == DENY
+
+
+@pytest.mark.parametrize("yaml", ["packages:\n", "packages: []\n", "packages:\n  - ev\\il\n",
+                                  "packages: ['ev\\il']\n"])
+def test_pnpm_lists_that_are_empty_or_escape_take_their_members(approvald_home: Path,
+                                                                 tmp_path: Path,
+                                                                 yaml: str) -> None:
+    """A null `packages:` (older pnpm: every package) and `[]` were read as no member; pnpm's
+    glob reads `ev\\il` as `evil` (a backslash escapes), which was read as `ev/il`: 'pnpm -r
+    build' ran evil's 'cat ~/.ssh/id_rsa' and was ALLOW."""
+    _write(tmp_path / "package.json", {"name": "root"})
+    _write(tmp_path / "evil" / "package.json", {"name": "e", "scripts": {"build": LEAK}})
+    (tmp_path / "pnpm-workspace.yaml").write_text(yaml)
+    assert decide("pnpm -r build", tmp_path) == DENY

@@ -156,7 +156,6 @@ def test_deno_workspace_object_and_package_json_members(engine, mono: Path) -> N
     ("# x\nonlyBuiltDependencies:\n  - esbuild\npackages:\n- apps/*\ncatalog:\n  a: 1\n",
      ["apps/*"]),
     ("packages: ['apps/*', \"libs/*\"]\n", ["apps/*", "libs/*"]),
-    ("packages: []\n", []),
     ("packages:\n  - '!**/test/**'\n", ["!**/test/**"]),
 ])
 def test_pnpm_workspace_yaml_subset(text: str, patterns: list[str]) -> None:
@@ -170,6 +169,7 @@ def test_pnpm_workspace_yaml_subset(text: str, patterns: list[str]) -> None:
     "packages: |\n  a\n", "packages:\n  - 'a''b'\n", "packages:\n  - \"a\\u002f\"\n",
     "packages:\n  - a\n    b\n", "packages: [a,\n  b]\n", "packages:\n  x: y\n",
     "packages: apps/*\n",
+    "packages:\n", "packages: []\n", "packages: # none\nother: 1\n",  # null, empty: never none
 ])
 def test_pnpm_workspace_yaml_beyond_the_subset_is_unsure(text: str) -> None:
     assert pnpm_packages(text) is None

@@ -195,6 +195,9 @@ class _Walk:
         if len(patterns) > MAX_PATTERNS:
             raise Unreadable(f"{self.root} lists more than {MAX_PATTERNS} workspace patterns")
         self._add(self.root)  # the root's own scripts are looked into too (a superset)
+        # a backslash is a separator to npm and an escape to pnpm's glob (`ev\\il`: evil):
+        # both readings are expanded (the second drops it, a superset)
+        patterns = [*patterns, *(p.replace("\\", "") for p in patterns if "\\" in p)]
         for pattern in patterns:
             if pattern.startswith("!"):
                 continue  # an exclusion: what it leaves out is still read

@@ -53,7 +53,8 @@ def pnpm_packages(text: str) -> list[str] | None:
                 return None
         else:
             return None
-    return found
+    return found or None  # `packages:` with no item (null) or `[]`: older pnpm take every
+    # package for a null list (newer ones fail), so never none
 
 
 def _uncomment(text: str) -> str:
