@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from approvald.shell.code.literals import _closing
-from approvald.shell.interpreters import SPECS, is_interpreter, spec_of
+from approvald.shell.interpspecs import SPECS, is_interpreter, spec_of
 
 CODE = st.text(alphabet="ab'\"`\\ \n()", max_size=40)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from approvald.model.actions import normalize_path
 from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
-from approvald.shell import envcmds, gitcmd, interpreters, scripts, sessions, specials
+from approvald.shell import envcmds, gitcmd, interpreters, interpspecs, scripts, sessions, specials
 from approvald.shell.model import DYNAMIC_ARGS, DYNAMIC_NAME, Redirect, SimpleCommand
 from approvald.shell.peel import NO_LAUNCH
 from approvald.shell.programs import SHELLS, Globals, is_watched, strip_globals
@@ -271,7 +271,7 @@ def dispatch(an: Analyzer, words: list[Word], assignments: list[str], scope: Sco
         if content is not None:
             return scripts.run_written_program(an, words, assignments, scope, ctx, site,
                                                content)
-    if interpreters.is_interpreter(name):
+    if interpspecs.is_interpreter(name):
         return interpreters.run(an, name, words, assignments, scope, ctx, site, stdin)
     handler = specials.HANDLERS.get(name)  # most commands name none of these: one lookup
     if handler is None and "db" in name:  # gdb and lldb under other names (`gdb-multiarch`)

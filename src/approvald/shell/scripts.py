@@ -176,12 +176,12 @@ def source(an: Analyzer, name: str, words: list[Word], assignments: list[str], s
 def run_written_program(an: Analyzer, words: list[Word], assignments: list[str], scope: Scope,
                         ctx: Ctx, site: Site, content: Word) -> int:
     """`./deploy.sh` after the line wrote deploy.sh: run what was written, by its `#!` line."""
-    from approvald.shell import interpreters
+    from approvald.shell import interpreters, interpspecs
     from approvald.shell.commands import dynamic_text, emit, walk_nested
 
     via = f"{words[0].text} (written by this line)"
     first_line = content.text.split("\n", 1)[0]
-    language = interpreters.shebang_language(first_line) if first_line.startswith("#!") \
+    language = interpspecs.shebang_language(first_line) if first_line.startswith("#!") \
         else "sh"
     index = emit(an, words, assignments, ctx, site, dynamic=dynamic_text(an, content, via))
     if language == "sh":
