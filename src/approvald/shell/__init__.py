@@ -18,8 +18,9 @@ What the fields mean beyond `model.py`:
   `dynamic`, so a policy that asks about dynamic commands asks about it.
 - Launchers (`launchers.py`, `sessions.py`, `containers.py`, `runners.py`), git's indirections
   (`gitcmd.py`), variables that hold commands (`envcmds.py`), scheduled and written scripts
-  (`scripts.py`) and interpreter code (`interpreters.py`, its option tables in `interpspecs.py`,
-  `code/`) are looked into; what a command's arguments read and write is
+  (`scripts.py`), interpreter code (`interpreters.py`, its option tables in `interpspecs.py`,
+  `code/`) and the values arithmetic evaluates (`arith.py`: `x='a[$(cmd)]'; (( x ))` runs
+  cmd) are looked into; what a command's arguments read and write is
   `fileargs.file_args(command, home)`.
 - `flows` says which commands feed their output to which (pipes, substitutions); `written`
   lists files the line writes with their content when known; `findings` on a command are what

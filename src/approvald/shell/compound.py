@@ -6,7 +6,7 @@ Module functions over the `Analyzer` (see `walk.py`), as `statements.py`'s are.
 
 from __future__ import annotations
 
-from approvald.shell import positional
+from approvald.shell import arith, positional
 from approvald.shell.state import MAX_LOOP_VALUES, Ctx, Function, Scope
 from approvald.shell.words import MAX_VALUE, Word
 
@@ -22,6 +22,8 @@ def handle_loop(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
     """A loop, walked once (`for` once per value), and again while a pass changes the
     positional parameters (`while [ "$1" ]; do cat "$1"; shift; done`): each argument it
     reaches is seen; past MAX_LOOP_VALUES passes, the ones left are one run-time value."""
+    if node.type == "c_style_for_statement":  # `for ((i=x; ...))`: what x's value runs
+        arith.context(an, node, scope, ctx)
     args = scope.args
     passes = 0
     while True:

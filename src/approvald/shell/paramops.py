@@ -51,7 +51,7 @@ def derived(reader: WordReader, node: Node, visit: Visit) -> Word | None:
                 operands.append("")  # a separator (`/`, `:`): the next operand
             operator = operator or kind
         elif operator in _WORD_OPERATORS:  # (the walk visits the commands of it all)
-            words.append(reader.word(child, _Quiet(visit)).text)
+            words.append(reader.word(child, Quiet(visit)).text)
         else:
             operands[-1:] = [(operands[-1] if operands else "") + reader.source(child)]
     if not name or prefix == "#" or (prefix == "!" and operator):
@@ -72,7 +72,7 @@ def derived(reader: WordReader, node: Node, visit: Visit) -> Word | None:
     return Word(" ".join(texts), False) if texts else None
 
 
-class _Quiet:
+class Quiet:
     """A `Visit` that walks no commands: for reading a part of an expansion the walk visits
     as a whole."""
 
@@ -89,6 +89,9 @@ class _Quiet:
 
     def arguments(self, source: str) -> list[Word] | None:
         return self.visit.arguments(source)
+
+    def arithmetic(self, text: str) -> None:
+        return None
 
 
 # `${X:-word}` and the like: operators after which a word the expansion may become follows.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from approvald.model.actions import normalize_path
 from approvald.shell import (
+    arith,
     commands,
     escapes,
     finders,
@@ -124,7 +125,7 @@ HANDLERS: dict[str, Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, 
     "alias": _alias, "hash": _hash, "printf": _printf, "read": namelists.read,
     "mapfile": namelists.mapfile, "readarray": namelists.mapfile,
     **dict.fromkeys(namelists.NAME_LISTS, namelists.name_list),
-    "set": positional.set_builtin, "shift": positional.shift_builtin,
+    "let": arith.let, "set": positional.set_builtin, "shift": positional.shift_builtin,
     **dict.fromkeys((*powershell.CMDLETS, *powershell.EVALUATORS, *powershell.WINDOWS_ALIASES),
                     powershell.run),
     "cmd": powershell.cmd_shell, "dotnet": _dotnet,

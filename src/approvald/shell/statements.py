@@ -5,7 +5,7 @@ Module functions over the `Analyzer` (see `walk.py`), which holds the results an
 
 from __future__ import annotations
 
-from approvald.shell import commands, envcmds, fileargs, output, plain, redirects
+from approvald.shell import arith, commands, envcmds, fileargs, output, plain, redirects
 from approvald.shell.state import (
     NAMEREF,
     REDIRECTS,
@@ -49,6 +49,7 @@ def handle_command(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, *,
             text, value = assignment(an, child, scope, ctx)
             assignments.append(text)
             assigned.append((_name(text), text, value))
+            arith.assigned(an, _name(text), value, scope, ctx)
         elif kind == "command_name":
             parts.append((child, reader.name_words(child, visit, prefix)))
         elif kind in REDIRECTS:
@@ -290,7 +291,11 @@ def handle_declaration(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> Outc
             # bash's command table (or PATH): what it binds is not followed
             an.unanalyzed(ctx.source(node), "a name reference whose target is only known at "
                           "run time", ctx)
+        if "i" in flags:  # `declare -i n`: what is assigned to n is arithmetic
+            scope.aliases.update(dict.fromkeys(
+                [arith.INTEGER + name for name in (*(name for name, _ in assigned), *unset)], ""))
         for name, value in assigned:
+            arith.assigned(an, name, value, scope, ctx)
             if "n" in flags and value.text.isidentifier():  # `declare -n r=x`: r is x
                 scope.aliases[NAMEREF + name] = value.text
             else:

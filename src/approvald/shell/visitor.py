@@ -3,7 +3,7 @@ walked, variables the line set are looked up, `"$@"` is what the line bound."""
 
 from __future__ import annotations
 
-from approvald.shell import positional
+from approvald.shell import arith, positional
 from approvald.shell.state import NAMEREF, UNKNOWN_OUTPUT, Ctx, Scope
 from approvald.shell.words import Word
 
@@ -39,8 +39,14 @@ class Visitor:
             return self.an.walk_substitution(node, self.scope, self.ctx, via, UNKNOWN_OUTPUT)
         if node.type in ("command_substitution", "process_substitution"):
             return self.an.walk_substitution(node, self.scope, self.ctx, via)
+        if node.type == "arithmetic_expansion":  # `$((x))`: what x's value runs
+            arith.names(self.an, self.ctx.source(node), self.scope, self.ctx)
         self.an.walk_children(node, self.scope, self.ctx)
         return None
+
+    def arithmetic(self, text: str) -> None:
+        """`${a[x]}`, `${s:x:1}` (written `text`): what x's value runs."""
+        arith.expansion(self.an, text, self.scope, self.ctx)
 
     def lookup(self, name: str) -> Word | None:
         if self.scope.aliases:  # (`declare -n r=x`: `$r` is x's value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from approvald.model.actions import normalize_path
-from approvald.shell import commands, compound, plain, plainlists, redirects, statements
+from approvald.shell import arith, commands, compound, plain, plainlists, redirects, statements
 from approvald.shell.model import DYNAMIC_NAME, Redirect, ShellAnalysis, SimpleCommand
 from approvald.shell.pipes import Printers, group_outcome
 from approvald.shell.state import (
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node, Point, Tree
 
 _LOOPS = frozenset({"for_statement", "while_statement", "c_style_for_statement"})
+_ARITHMETIC = frozenset({"compound_statement", "test_command", "arithmetic_expansion"})
 # Every non-ASCII byte becomes "x": same length, so byte offsets into the real text hold.
 _ASCII_SHADOW = bytes(range(128)) + b"x" * 128
 
@@ -300,6 +301,7 @@ class Analyzer:
                     text, value = statements.assignment(self, child, scope, ctx)
                     name = text.split("=", 1)[0].rstrip("+")
                     statements.set_var(scope, name, value)
+                    arith.assigned(self, name, value, scope, ctx)
                     commands.command_table(self, value.text, ctx, assigning=True)  # a nameref
                     assigned.append((name, value))
             statements.judge_env(self, assigned, scope, ctx, node)
@@ -311,6 +313,8 @@ class Analyzer:
             self.syntax_error = True
             self.walk_loose(node.children, scope, ctx)
         elif kind != "comment" and node.child_count:
+            if kind in _ARITHMETIC:  # `(( x ))`, `[[ x -eq 1 ]]`: what x's value runs
+                arith.context(self, node, scope, ctx)
             self.walk_children(node, scope, ctx)
         return None
 

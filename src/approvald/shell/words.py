@@ -52,6 +52,8 @@ if TYPE_CHECKING:  # a protocol for the type checker only
 
         def arguments(self, source: str) -> list[Word] | None: ...
 
+        def arithmetic(self, text: str) -> None: ...
+
 
 _GLOB_CHARS = frozenset("*?[")
 _UNQUOTED_ESCAPE = lazy_compile(r"\\(.)|[^\\]+|\\$", re.DOTALL)
@@ -229,6 +231,8 @@ class WordReader:
 
     def _expansion(self, node: Node, out: list[Segment], visit: Visit, quoted: bool) -> None:
         text = self.source(node)
+        if node.type == "expansion" and ("[" in text or ":" in text):
+            visit.arithmetic(text)  # `${a[x]}`, `${s:x:1}`: arithmetic
         value = self._value(text, visit)
         if value is None and node.type == "expansion":
             from approvald.shell.paramops import derived  # (few lines have such expansions)

@@ -1,0 +1,217 @@
+"""Arithmetic that evaluates a variable's value: its array subscripts run commands.
+
+Bash evaluates the value of a name in arithmetic as an expression itself, and a subscript in
+that expression is expanded first, which runs its command substitutions: `x='a[$(rm -rf ~)]';
+(( x ))` runs rm. The contexts are `(( ))`, `$(( ))`, `$[ ]`, `for (( ))`, `let`, the operands
+of `[[ -eq ]]` (and -ne, -lt, -le, -gt, -ge) and `[[ -v a[x] ]]`, an indexed array's subscript
+(`a[x]=1`, `${a[x]}`), a substring's offset and length (`${s:x:1}`), a value assigned to a
+`declare -i` variable, and `$_` (the last argument of the command before).
+
+For each name such a text holds (`x` or `$x`), a value the line set is looked into:
+- known, with `$(` or a backtick: read as arithmetic shell text (`(( VALUE ))`), so what its
+  substitutions run is reported as nested commands (depth-bounded as any nested text is);
+- known, without: its own names are looked into the same way (up to `_MAX_DEPTH` levels);
+- only known at run time (a command's output, a file read by `read`): a run-time command
+  (REQUIRE_APPROVAL), unless it can only be a number: an arithmetic result, `${#x}`, `$?`,
+  or the output of a command that prints numbers (`wc`, `grep -c`, `seq`, `nproc`, ...); a
+  value that is another variable (`n=$COUNT`) is looked into as that variable.
+A name the line did not set comes from the environment: not looked into (out of reach, as the
+environment is). The same run-time rule holds for a substitution written in the arithmetic
+itself (`(( $(cat f) > 1 ))`); one written there is walked as any substitution is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from approvald.model.lazyre import lazy_compile
+from approvald.shell.words import Word
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from approvald.shell.commands import Site
+    from approvald.shell.state import Ctx, Scope
+    from approvald.shell.walk import Analyzer
+
+# `declare -i n`: kept with the aliases under this prefix (as name references are, see NAMEREF)
+INTEGER = "\0int:"
+_MAX_DEPTH = 8  # names within values within values looked into
+_TEST_ARITHMETIC = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
+_NAMES = lazy_compile(r"(?<![\w])([A-Za-z_][A-Za-z0-9_]*)|\$\{?([0-9])")
+# `${a[SUB]...}`, `${s:OFFSET:LENGTH}`: the arithmetic parts of an expansion
+_EXPANSION = lazy_compile(r"\$\{[#!]?[A-Za-z_][A-Za-z0-9_]*(?:\[(.*?)\])?"
+                          r"(?::(?![-=?+])(.*)|[-=?+#%/^,:@].*)?\}\Z", re.DOTALL)
+_SUBSCRIPT = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*)\]\Z", re.DOTALL)
+# run-time values that can only be numbers (see the module text)
+_NUMBER_VALUE = lazy_compile(
+    r"\$\(\(.*\)\)|\$\[.*\]|\$\{#[^}]*\}|\$[?#$!]|"
+    r"\$\{?(?:RANDOM|SECONDS|EPOCHSECONDS|LINENO|BASHPID|PPID|UID|EUID|COLUMNS|LINES)\}?",
+    re.DOTALL)
+_OTHER_VARIABLE = lazy_compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*|[0-9])(?::?-[0-9]*)?\}?\Z")
+_SUBSTITUTION = lazy_compile(r"\$\(([^()`$;&\n]*)\)|`([^`$;&\n()]*)`")
+_COUNTERS = frozenset({"wc", "nproc", "seq", "expr", "getconf"})
+# (program, option that makes it print a number)
+_COUNTING = {"grep": "-c", "rg": "-c", "id": "-", "git": "--count",
+             "date": "+", "stat": "-c", "du": "-s"}
+
+
+def names(an: Analyzer, text: str, scope: Scope, ctx: Ctx, depth: int = 0,
+          seen: set[str] | None = None) -> None:
+    """Look into the values of the names arithmetic text `text` holds (see the module text),
+    and into substitutions in it whose output is evaluated."""
+    if "$(" in text or "`" in text:
+        for match in _SUBSTITUTION.finditer(text):
+            if not _number_command(match.group(1) or match.group(2) or ""):
+                _unknown(an, match.group(0), ctx)
+    for match in _NAMES.finditer(text):
+        name = match.group(1) or match.group(2)
+        if seen is None:
+            seen = set()
+        elif name in seen:
+            continue
+        seen.add(name)
+        value = _value(an, name, scope, ctx)
+        if value is None or not value.text or value.text.isdigit():
+            continue
+        if not value.literal:
+            other = _OTHER_VARIABLE.match(value.text)
+            if other is not None and other.group(1) != name:  # `n=$COUNT`: that variable
+                if depth < _MAX_DEPTH:
+                    names(an, "$" + other.group(1), scope, ctx, depth + 1, seen)
+            elif _NUMBER_VALUE.fullmatch(value.text) is None and \
+                    not _number_substitution(value.text):
+                _unknown(an, f"${name}", ctx)
+        elif "$(" in value.text or "`" in value.text:
+            an.walk_source(f"(( {value.text} ))", scope.copy(), ctx, f"arithmetic ${name}",
+                           ctx.wrappers)
+        elif depth < _MAX_DEPTH:
+            names(an, value.text, scope, ctx, depth + 1, seen)
+
+
+def evaluate(an: Analyzer, word: Word, scope: Scope, ctx: Ctx) -> None:
+    """An expanded word evaluated as arithmetic (`let ARG`, a `[[ -eq ]]` operand, a value
+    given to an integer variable): known text with a substitution in it runs it."""
+    text = word.text
+    if word.literal and ("$(" in text or "`" in text):
+        an.walk_source(f"(( {text} ))", scope.copy(), ctx, "arithmetic", ctx.wrappers)
+    elif not text.isdigit():
+        names(an, text, scope, ctx)
+
+
+def context(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
+    """`(( ... ))`, `for (( ...; ...; ... ))`, `[[ ... ]]`, `$(( ... ))`: the arithmetic they
+    evaluate."""
+    kind = node.type
+    if kind == "arithmetic_expansion":  # (one the walk finds outside a word: `case $((x))`)
+        names(an, ctx.source(node), scope, ctx)
+        return
+    children = node.children
+    if kind == "test_command":
+        if children and children[0].type == "[[":  # (`[ x -eq 1 ]` compares numbers only)
+            _test(an, node, scope, ctx)
+        return
+    if kind == "compound_statement" and (not children or children[0].type != "(("):
+        return  # `{ ...; }`
+    for child in children:
+        if child.is_named and child.type != "do_group" and child.type != "compound_statement":
+            names(an, ctx.source(child), scope, ctx)
+
+
+def _test(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
+    from approvald.shell.paramops import Quiet
+
+    for child in node.named_children:
+        kind = child.type
+        if kind in ("binary_expression", "unary_expression", "parenthesized_expression",
+                    "negated_expression"):
+            parts = child.named_children
+            operators = [part for part in child.children if part.type == "test_operator"]
+            operator = ctx.source(operators[0]) if operators else ""
+            if operator in _TEST_ARITHMETIC or operator == "-v":
+                for part in parts:
+                    if part.type == "test_operator":
+                        continue
+                    word = ctx.reader.word(part, Quiet(an.visitor(scope, ctx)))
+                    if operator == "-v":
+                        found = _SUBSCRIPT.match(word.text)
+                        if found is not None:
+                            names(an, found.group(1), scope, ctx)
+                    else:
+                        evaluate(an, word, scope, ctx)
+            else:
+                _test(an, child, scope, ctx)
+
+
+def expansion(an: Analyzer, text: str, scope: Scope, ctx: Ctx) -> None:
+    """`${a[SUB]}`, `${s:OFFSET:LENGTH}`: their arithmetic parts."""
+    found = _EXPANSION.match(text)
+    if found is not None:
+        for part in found.groups():
+            if part and part not in ("@", "*"):
+                names(an, part, scope, ctx)
+
+
+def assigned(an: Analyzer, name: str, value: Word, scope: Scope, ctx: Ctx) -> None:
+    """`a[SUB]=...` (an indexed array's subscript), `n=VALUE` for a `declare -i n`."""
+    if name[-1:] == "]":
+        found = _SUBSCRIPT.match(name)
+        if found is not None:
+            names(an, found.group(1), scope, ctx)
+        name = name.split("[", 1)[0]
+    if scope.aliases and INTEGER + name in scope.aliases:
+        evaluate(an, value, scope, ctx)
+
+
+def let(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+        ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    """`let EXPR...`: each argument is arithmetic (the command is reported as any other)."""
+    for word in words[1:]:
+        evaluate(an, word, scope, ctx)
+    return None
+
+
+def _value(an: Analyzer, name: str, scope: Scope, ctx: Ctx) -> Word | None:
+    if name == "_" and "_" not in scope.vars:  # the last argument of the command before
+        for command in reversed(an.commands):
+            if command.depth == ctx.depth:
+                if not command.args:
+                    return None
+                last = len(command.args) - 1
+                return Word(command.args[last], last not in command.dynamic_args)
+        return None
+    return an.visitor(scope, ctx).lookup(name)
+
+
+def _number_substitution(text: str) -> bool:
+    """`$(wc -l < f)` and the like: a substitution that can only print a number."""
+    if not text.startswith(("$(", "`")):
+        return False
+    found = _SUBSTITUTION.fullmatch(text)
+    return found is not None and _number_command(found.group(1) or found.group(2) or "")
+
+
+def _number_command(body: str) -> bool:
+    """Whether shell text `body` (no `;`, `&`, `$` or substitution in it) prints a number:
+    the last command of its pipeline counts or prints one (`wc -l`, `grep -c x f`)."""
+    stages = body.split("|")
+    if any(not stage.strip() for stage in stages):  # `a || b`
+        return False
+    words = stages[-1].split()
+    if not words:
+        return False
+    program = words[0].rsplit("/", 1)[-1]
+    if program in _COUNTERS:
+        return True
+    option = _COUNTING.get(program)
+    if option is None or any("'" in word or '"' in word or "[" in word for word in words):
+        return False
+    if program == "stat":  # `stat -c %Y f` (not %n / %N: the name)
+        return "-c" in words and "%n" not in body and "%N" not in body
+    return any(word.startswith(option) for word in words[1:]) if option else True
+
+
+def _unknown(an: Analyzer, what: str, ctx: Ctx) -> None:
+    an.unanalyzed(what, f"arithmetic evaluates {what}, a value only known at run time, as an "
+                  "expression (an array subscript in it runs commands)", ctx)
