@@ -1,5 +1,6 @@
 """Arithmetic that evaluates a variable's value: a subscript in the value runs its substitutions
-(`x='a[$(rm -rf ~)]'; (( x ))` runs rm), so what they run is reported as nested commands."""
+(`x='a[$(rm -rf ~)]'; (( x ))` runs rm), so what they run is reported as nested commands; so
+does a name with a subscript that a builtin resolves (`read 'a[$(rm -rf ~)]'`, `${!x}`)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,24 @@ def test_a_run_time_value_evaluated_as_arithmetic_is_dynamic(line: str) -> None:
 ])
 def test_ordinary_arithmetic_stays_plain(line: str) -> None:
     assert not any(cmd.dynamic == DYNAMIC_NAME for cmd in run(line).commands)
+
+
+@pytest.mark.parametrize("line", [
+    VALUE + "echo ${!x}", VALUE + "printf -v 'a[x]' %s 1", VALUE + 'test -v "$x"',
+    VALUE + '[ -v "$x" ]', VALUE + "declare -n r=$x", VALUE + 'unset "$x"',
+    "read 'a[$(rm -rf ~)]' <<< 1", "mapfile -t 'a[$(rm -rf ~)]' < f",
+])
+def test_a_name_with_a_subscript_that_a_builtin_resolves_runs_its_substitutions(
+        line: str) -> None:
+    rm = [cmd for cmd in run(line).commands if cmd.program == "rm"]
+    assert rm and rm[0].args == ("-rf", HOME)
+
+
+@pytest.mark.parametrize("line", [
+    "read -r line < f; echo $line", "printf -v out '%s' x", "[ -v HOME ] && echo y",
+    'test -f "a[1]"', "x=HOME; echo ${!x} ${!x:-d}", "unset a[1]",
+])
+def test_ordinary_names_given_to_builtins_stay_plain(line: str) -> None:
+    analysis = run(line)
+    assert "rm" not in programs(analysis)
+    assert not any(cmd.dynamic == DYNAMIC_NAME for cmd in analysis.commands)

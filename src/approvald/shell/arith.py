@@ -29,11 +29,16 @@ from approvald.shell.words import Word
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tree_sitter import Node
 
     from approvald.shell.commands import Site
     from approvald.shell.state import Ctx, Scope
     from approvald.shell.walk import Analyzer
+
+    Handler = Callable[[Analyzer, str, list[Word], list[str], Scope, Ctx, Site, Word | None],
+                       int | None]
 
 # `declare -i n`: kept with the aliases under this prefix (as name references are, see NAMEREF)
 INTEGER = "\0int:"
@@ -43,6 +48,7 @@ _NAMES = lazy_compile(r"(?<![\w])([A-Za-z_][A-Za-z0-9_]*)|\$\{?([0-9])")
 # `${a[SUB]...}`, `${s:OFFSET:LENGTH}`: the arithmetic parts of an expansion
 _EXPANSION = lazy_compile(r"\$\{[#!]?[A-Za-z_][A-Za-z0-9_]*(?:\[(.*?)\])?"
                           r"(?::(?![-=?+])(.*)|[-=?+#%/^,:@].*)?\}\Z", re.DOTALL)
+_INDIRECT = lazy_compile(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)[}:]")
 _SUBSCRIPT = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*)\]\Z", re.DOTALL)
 # run-time values that can only be numbers (see the module text)
 _NUMBER_VALUE = lazy_compile(
@@ -109,8 +115,8 @@ def context(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
         return
     children = node.children
     if kind == "test_command":
-        if children and children[0].type == "[[":  # (`[ x -eq 1 ]` compares numbers only)
-            _test(an, node, scope, ctx)
+        # (`[ x -eq 1 ]` compares numbers only; its `-v NAME` resolves NAME)
+        _test(an, node, scope, ctx, bool(children) and children[0].type == "[[")
         return
     if kind == "compound_statement" and (not children or children[0].type != "(("):
         return  # `{ ...; }`
@@ -119,7 +125,7 @@ def context(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
             names(an, ctx.source(child), scope, ctx)
 
 
-def _test(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
+def _test(an: Analyzer, node: Node, scope: Scope, ctx: Ctx, arithmetic: bool) -> None:
     from approvald.shell.paramops import Quiet
 
     for child in node.named_children:
@@ -129,23 +135,26 @@ def _test(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> None:
             parts = child.named_children
             operators = [part for part in child.children if part.type == "test_operator"]
             operator = ctx.source(operators[0]) if operators else ""
-            if operator in _TEST_ARITHMETIC or operator == "-v":
+            if (arithmetic and operator in _TEST_ARITHMETIC) or operator == "-v":
                 for part in parts:
                     if part.type == "test_operator":
                         continue
                     word = ctx.reader.word(part, Quiet(an.visitor(scope, ctx)))
                     if operator == "-v":
-                        found = _SUBSCRIPT.match(word.text)
-                        if found is not None:
-                            names(an, found.group(1), scope, ctx)
+                        subscripted(an, word, scope, ctx)
                     else:
                         evaluate(an, word, scope, ctx)
             else:
-                _test(an, child, scope, ctx)
+                _test(an, child, scope, ctx, arithmetic)
 
 
 def expansion(an: Analyzer, text: str, scope: Scope, ctx: Ctx) -> None:
-    """`${a[SUB]}`, `${s:OFFSET:LENGTH}`: their arithmetic parts."""
+    """`${a[SUB]}`, `${s:OFFSET:LENGTH}`: their arithmetic parts; `${!r}`: the name r holds."""
+    if text[:3] == "${!":
+        target = _INDIRECT.match(text)
+        value = _value(an, target.group(1), scope, ctx) if target is not None else None
+        if value is not None and "[" in value.text:
+            subscripted(an, value, scope, ctx)
     found = _EXPANSION.match(text)
     if found is not None:
         for part in found.groups():
@@ -162,6 +171,35 @@ def assigned(an: Analyzer, name: str, value: Word, scope: Scope, ctx: Ctx) -> No
         name = name.split("[", 1)[0]
     if scope.aliases and INTEGER + name in scope.aliases:
         evaluate(an, value, scope, ctx)
+
+
+def subscripted(an: Analyzer, word: Word, scope: Scope, ctx: Ctx) -> None:
+    """A variable's name given as a word (`read 'a[x]'`, `printf -v NAME`, `test -v NAME`, the
+    target of `${!r}` or `declare -n r=NAME`): bash resolves it, and a subscript in it is
+    arithmetic (`read 'a[$(cmd)]'` runs cmd)."""
+    found = _SUBSCRIPT.match(word.text)
+    if found is not None:
+        evaluate(an, Word(found.group(1), word.literal), scope, ctx)
+
+
+def named(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,
+          ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+    """`test -v NAME`, `unset NAME`, `wait -p NAME` and (see `naming`) `read`, `mapfile`,
+    `printf -v`: each argument that is a name with a subscript (the command is reported as
+    any other)."""
+    for word in words[1:]:
+        if "[" in word.text:
+            subscripted(an, word, scope, ctx)
+    return None
+
+
+def naming(handler: Handler) -> Handler:
+    """`handler` (`read`, `mapfile`, `printf`) after `named` has looked at its words."""
+    def handle(an: Analyzer, name: str, words: list[Word], assignments: list[str],
+               scope: Scope, ctx: Ctx, site: Site, stdin: Word | None) -> int | None:
+        named(an, name, words, assignments, scope, ctx, site, stdin)
+        return handler(an, name, words, assignments, scope, ctx, site, stdin)
+    return handle
 
 
 def let(an: Analyzer, name: str, words: list[Word], assignments: list[str], scope: Scope,

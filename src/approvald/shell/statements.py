@@ -296,6 +296,8 @@ def handle_declaration(an: Analyzer, node: Node, scope: Scope, ctx: Ctx) -> Outc
                 [arith.INTEGER + name for name in (*(name for name, _ in assigned), *unset)], ""))
         for name, value in assigned:
             arith.assigned(an, name, value, scope, ctx)
+            if "n" in flags:  # `declare -n r='a[x]'`: r names an element
+                arith.subscripted(an, value, scope, ctx)
             if "n" in flags and value.text.isidentifier():  # `declare -n r=x`: r is x
                 scope.aliases[NAMEREF + name] = value.text
             else:

@@ -45,7 +45,7 @@ class Visitor:
         return None
 
     def arithmetic(self, text: str) -> None:
-        """`${a[x]}`, `${s:x:1}` (written `text`): what x's value runs."""
+        """`${a[x]}`, `${s:x:1}`, `${!r}` (written `text`): what x's value runs."""
         arith.expansion(self.an, text, self.scope, self.ctx)
 
     def lookup(self, name: str) -> Word | None:

@@ -231,8 +231,8 @@ class WordReader:
 
     def _expansion(self, node: Node, out: list[Segment], visit: Visit, quoted: bool) -> None:
         text = self.source(node)
-        if node.type == "expansion" and ("[" in text or ":" in text):
-            visit.arithmetic(text)  # `${a[x]}`, `${s:x:1}`: arithmetic
+        if node.type == "expansion" and ("[" in text or ":" in text or "!" in text):
+            visit.arithmetic(text)  # `${a[x]}`, `${s:x:1}`: arithmetic; `${!r}`: a name
         value = self._value(text, visit)
         if value is None and node.type == "expansion":
             from approvald.shell.paramops import derived  # (few lines have such expansions)
