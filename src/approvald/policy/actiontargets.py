@@ -12,7 +12,6 @@ from approvald.policy.decision import Match
 from approvald.policy.expand import expand
 from approvald.policy.targets import Target
 from approvald.shell.model import ShellAnalysis, SimpleCommand
-from approvald.shell.shown import shown_args
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -77,9 +76,10 @@ def _shell_targets(action: Action, line: str, cwd: str, home: str
                if cmd.redirects else ())
         for cmd in commands
     ]
-    printed = shown_args(analysis, commands)
-    if printed:  # `echo NAME`: text, not a file argument
-        for index, shown in printed.items():
+    if "echo" in line or "printf" in line:  # `echo NAME`: text, not a file argument
+        from approvald.shell.shown import shown_args  # (imported for such lines only)
+
+        for index, shown in shown_args(analysis, commands).items():
             targets[index].shown = shown
     targets.append(Target(
         PROCESS_EXEC, action.tool, line, home,

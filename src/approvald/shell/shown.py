@@ -27,8 +27,7 @@ Anywhere else the arguments are file arguments as before (errs towards looking a
 
 from __future__ import annotations
 
-import re
-
+from approvald.model.lazyre import lazy_compile
 from approvald.shell.model import ShellAnalysis, SimpleCommand
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -41,7 +40,7 @@ _HARMLESS = PRINTERS | {"cd", "pwd", "true", "false", ":"}
 # The whole line: words of shlex's safe characters and `~`, globs, single-quoted text,
 # double-quoted text that expands nothing, and lists, pipes and `>&N`. (Each alternative
 # starts with its own character, so a line that does not match fails in linear time.)
-_SAFE_LINE = re.compile(r"""(?:'[^']*'|"[^"$`\\!]*"|[\w@%+=:,./~*?;&|> \t\n-])*""")
+_SAFE_LINE = lazy_compile(r"""(?:'[^']*'|"[^"$`\\!]*"|[\w@%+=:,./~*?;&|> \t\n-])*""")
 _NOTHING: dict[int, frozenset[int]] = {}
 
 

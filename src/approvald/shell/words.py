@@ -11,7 +11,6 @@ import re
 from collections import namedtuple
 
 from approvald.model.lazyre import lazy_compile
-from approvald.shell.braces import MARK, UNMARK, brace_expand
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:  # only in annotations: tree-sitter loads when a line needs the parser
@@ -349,6 +348,8 @@ def finish(segments: list[Segment], home: str | None, braces: bool,
     if not (braces and has_brace):
         texts = ["".join(text for text, _ in segments)]
     else:
+        from approvald.shell.braces import MARK, UNMARK, brace_expand  # (lines with braces)
+
         marked = "".join(text.translate(MARK) if flag == ACTIVE else text
                          for text, flag in segments)
         expanded = brace_expand(marked)
