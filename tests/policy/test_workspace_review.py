@@ -162,3 +162,44 @@ def test_pnpm_lists_that_are_empty_or_escape_take_their_members(approvald_home: 
     _write(tmp_path / "evil" / "package.json", {"name": "e", "scripts": {"build": LEAK}})
     (tmp_path / "pnpm-workspace.yaml").write_text(yaml)
     assert decide("pnpm -r build", tmp_path) == DENY
+
+
+def test_deno_task_r_with_a_config_reads_that_workspace(approvald_home: Path,
+                                                        tmp_path: Path) -> None:
+    """`deno task -r -c ws/deno.json build` from outside the workspace runs its members'
+    tasks: the members are those of the workspace the given configuration is in."""
+    _write(tmp_path / "ws" / "deno.json", {"workspace": ["./m"], "tasks": {"build": "echo hi"}})
+    _write(tmp_path / "ws" / "m" / "deno.json", {"tasks": {"build": LEAK}})
+    (tmp_path / "elsewhere").mkdir()
+    assert decide("deno task -r -c ../ws/deno.json build", tmp_path / "elsewhere") == DENY
+    assert decide("deno task -r --config=ws/deno.json build", tmp_path) == DENY
+    assert decide("deno task -c ws/deno.json build", tmp_path) == ALLOW  # the root's only
+
+
+def test_deno_task_r_in_a_package_json_workspace_reads_members_deno_json(
+        approvald_home: Path, tmp_path: Path) -> None:
+    """deno takes package.json's "workspaces" too, and each member's deno.json tasks."""
+    _write(tmp_path / "package.json", {"name": "root", "workspaces": ["m"]})
+    _write(tmp_path / "m" / "deno.json", {"tasks": {"build": LEAK}})
+    assert decide("deno task -r build", tmp_path) == DENY
+    assert decide("npm run build -ws", tmp_path) == ALLOW  # npm reads no deno.json
+
+
+@pytest.mark.parametrize("command", ["pnpm --filter core build", "bun --filter core build",
+                                     "deno task --filter core build"])
+def test_a_bare_filter_is_a_name_not_a_directory(approvald_home: Path, tmp_path: Path,
+                                                command: str) -> None:
+    """pnpm, bun and deno read a filter without `./` or `{}` as a package name (pnpm's scope
+    optional: `core` picks @babel/core): a directory ./core named otherwise is not it, and a
+    name that matches no member exactly takes every member."""
+    manifest = "deno.json" if command.startswith("deno") else "package.json"
+    if manifest == "deno.json":
+        _write(tmp_path / "deno.json", {"workspace": ["./core", "./babel"]})
+    else:
+        _write(tmp_path / "package.json", {"name": "root", "workspaces": ["core", "babel"]})
+        (tmp_path / "pnpm-workspace.yaml").write_text("packages:\n  - core\n  - babel\n")
+    key = "tasks" if manifest == "deno.json" else "scripts"
+    _write(tmp_path / "core" / manifest, {"name": "zz", key: {"build": "echo ok"}})
+    _write(tmp_path / "babel" / manifest, {"name": "@babel/core", key: {"build": LEAK}})
+    assert decide(command, tmp_path) == DENY
+    assert decide(command.replace("core", "./core"), tmp_path) == ALLOW

@@ -88,15 +88,18 @@ def across(cmd: SimpleCommand) -> Across | str | None:
         task = denotasks.task_of(cmd.args)
         if task is None:
             return None
-        name, _, where, at = task
+        name, config, where, at = task
         every, selectors = _selection(cmd, at)
         if not every and not selectors:
             return None
         if any(index <= at for index in cmd.dynamic_args):
             return _UNKNOWN
         rest = at + 2 if cmd.args[at + 1:at + 2] == ("--",) else at + 1
+        # `-c FILE`: the workspace is the one FILE is in (as expand._deno_steps reads it)
+        start = os.path.dirname(normalize(cmd.cwd, config)) if config else \
+            normalize(cmd.cwd, where) if where else cmd.cwd
         return Across(name, None if every else selectors, list(range(rest, len(cmd.args))),
-                      normalize(cmd.cwd, where) if where else cmd.cwd)
+                      start)
     script = script_name(cmd)
     if script is None:
         return None
@@ -192,7 +195,7 @@ def member_steps(cmd: SimpleCommand, depth: int,
     except denotasks.Unreadable as exc:
         return str(exc)
     groups: list[Group] = []
-    for member in _chosen(members, run.selectors, run.start):
+    for member in _chosen(members, run.selectors, run.start, cmd.program):
         steps, names = _steps(member, cmd.program, run.name, depth)
         if steps:
             groups.append((member.directory, f"{cmd.program} workspace", steps, names))
@@ -200,7 +203,7 @@ def member_steps(cmd: SimpleCommand, depth: int,
 
 
 def _chosen(members: list[wsmembers.Member], selectors: list[str] | None,
-            start: str) -> list[wsmembers.Member]:
+            start: str, program: str) -> list[wsmembers.Member]:
     if selectors is None or not members:
         return members
     root = members[0].directory
@@ -208,8 +211,11 @@ def _chosen(members: list[wsmembers.Member], selectors: list[str] | None,
     for selector in selectors:
         hits = [m for m in members if m.name == selector]
         bare = selector.removeprefix("{").removesuffix("}")
-        if not _NOT_EXACT.search(bare):  # a directory too, even when a name matched: npm
-            # takes both (`-w b`: the member named b and the one in ./b)
+        # npm takes a value for a name and a directory both (`-w b`: the member named b and
+        # the one in ./b); the others a directory only as `./dir` or `{dir}` (pnpm's `core`
+        # is a name, @babel/core among them: no exact name, so every member below)
+        as_directory = program == "npm" or selector.startswith((".", "{", "/"))
+        if as_directory and not _NOT_EXACT.search(bare):
             paths = {normalize(base, bare) for base in (start, root)}
             hits += [m for m in members if m not in hits
                      and any(m.directory == p or m.directory.startswith(p + os.sep)

@@ -83,7 +83,9 @@ def members(start: str, program: str, budget: Budget, below: bool = True) -> lis
     while current is not None:
         path = os.path.join(current, "package.json")
         if os.path.isfile(path) and _field(budget.read(read_json, path), "workspaces"):
-            return budget.read(npm_members, current)
+            # (deno takes package.json's workspaces too, with each member's deno.json)
+            return budget.read(deno_npm_members if program == "deno" else npm_members,
+                               current)
         current = _parent(current)
     return []
 
@@ -123,9 +125,13 @@ def _patterns(value: object, key: str) -> list[str]:
     return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
 
 
-def npm_members(root: str) -> list[Member]:
+def npm_members(root: str, deno: bool = False) -> list[Member]:
     doc = read_json(os.path.join(root, "package.json"))
-    return _members(root, _patterns(_field(doc, "workspaces"), "packages"), deno=False)
+    return _members(root, _patterns(_field(doc, "workspaces"), "packages"), deno=deno)
+
+
+def deno_npm_members(root: str) -> list[Member]:
+    return npm_members(root, deno=True)
 
 
 def pnpm_members(root: str) -> list[Member]:
