@@ -41,6 +41,7 @@ from approvald.policy.pkgscripts import (
     runs_unknown_script,
     scan,
     script_name,
+    start_dir,
 )
 from approvald.shell.gitcmd import GIT_BUILTINS, setting_command
 from approvald.shell.model import DYNAMIC_NAME, SimpleCommand
@@ -115,9 +116,7 @@ def _project_steps(cmd: SimpleCommand, depth: int, budget: Budget) -> _Steps | s
     if name is None and not installs_project(cmd):
         return None
     found = scan(cmd)
-    start = cmd.cwd
-    for directory in found.chdirs:  # `npm run X --prefix DIR`, `bun --cwd DIR run X`
-        start = normalize(start, directory)
+    start = start_dir(cmd, found)  # `npm run X --prefix DIR`, `bun --cwd DIR run X`
     return _script_steps(cmd, start, None, name, _passed(cmd, found.passed), budget)
 
 

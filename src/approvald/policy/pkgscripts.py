@@ -74,15 +74,20 @@ class Scan(Plain):
         self.passed = passed
 
 
+# Options that run a script in every workspace member, or in those they select (their value);
+# pnpm's -w runs in the workspace root, wherever it starts: every member, a superset.
+EVERY_MEMBER = {"npm": frozenset({"-ws", "--ws", "--workspaces"}),
+                "pnpm": frozenset({"-r", "--recursive", "-w", "--workspace-root"}),
+                "bun": frozenset({"--workspaces"}),
+                "deno": frozenset({"-r", "--recursive", "--members"})}
+SELECT_MEMBERS = {"npm": frozenset({"-w", "--workspace"}),
+                  "pnpm": frozenset({"--filter", "-F", "--filter-prod"}),
+                  "bun": frozenset({"--filter", "-F"}), "deno": frozenset({"-f", "--filter"})}
 # The words that may make a package manager run a script in workspace members besides the
 # project's own (`policy/workspaces.py` reads the command; these only say where to look).
 WORKSPACE_WORDS = {
-    "npm": frozenset({"-ws", "--ws", "--workspaces", "-w", "--workspace"}),
-    "pnpm": frozenset({"-r", "--recursive", "--filter", "-F", "--filter-prod", "-w",
-                       "--workspace-root"}),
+    **{program: EVERY_MEMBER[program] | SELECT_MEMBERS[program] for program in EVERY_MEMBER},
     "yarn": frozenset({"workspace", "workspaces"}),
-    "bun": frozenset({"--filter", "-F", "--workspaces"}),
-    "deno": frozenset({"-r", "--recursive", "--members", "-f", "--filter"}),
 }
 
 
@@ -115,12 +120,9 @@ def npm_config_selects(cmd: SimpleCommand) -> bool:
         name = assignment.partition("=")[0].lower()
         if name.startswith("npm_config_") and any(w in name for w in _NPM_CONFIG_WORDS):
             return True
-    found = scan(cmd)
     if any(arg.partition("=")[0] in ("--userconfig", "--globalconfig") for arg in cmd.args):
         return True
-    current = cmd.cwd
-    for directory in found.chdirs:
-        current = normalize(current, directory)
+    current = start_dir(cmd)
     while True:
         path = os.path.join(current, ".npmrc")
         try:
@@ -135,6 +137,15 @@ def npm_config_selects(cmd: SimpleCommand) -> bool:
         if parent == current:
             return False
         current = parent
+
+
+def start_dir(cmd: SimpleCommand, found: Scan | None = None) -> str:
+    """The directory the package manager starts from (`--prefix`, `-C`, `--cwd` move it);
+    `found`: `scan(cmd)`, when the caller has it."""
+    start = cmd.cwd
+    for directory in (found or scan(cmd)).chdirs:
+        start = normalize(start, directory)
+    return start
 
 
 def normalize(cwd: str, path: str) -> str:

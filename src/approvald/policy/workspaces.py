@@ -28,7 +28,9 @@ from approvald.model.lazyre import lazy_compile
 from approvald.model.plain import Plain
 from approvald.policy import denotasks, wsmembers
 from approvald.policy.pkgscripts import (
+    EVERY_MEMBER,
     INSTALL_STEPS,
+    SELECT_MEMBERS,
     VALUE_OPTIONS,
     installs_project,
     names_script,
@@ -36,6 +38,7 @@ from approvald.policy.pkgscripts import (
     npm_config_selects,
     scan,
     script_name,
+    start_dir,
 )
 from approvald.shell.model import SimpleCommand
 
@@ -43,14 +46,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from approvald.policy.budget import Budget
 
-_EVERY = {"npm": frozenset({"-ws", "--ws", "--workspaces"}),
-          # pnpm's -w runs in the workspace root, wherever it starts: every member, a superset
-          "pnpm": frozenset({"-r", "--recursive", "-w", "--workspace-root"}),
-          "bun": frozenset({"--workspaces"}),
-          "deno": frozenset({"-r", "--recursive", "--members"})}
-_SELECT = {"npm": frozenset({"-w", "--workspace"}),
-           "pnpm": frozenset({"--filter", "-F", "--filter-prod"}),
-           "bun": frozenset({"--filter", "-F"}), "deno": frozenset({"-f", "--filter"})}
 _FOREACH_VALUES = frozenset({"--from", "--include", "--exclude", "-j", "--jobs"})
 _NOT_EXACT = lazy_compile(r"[*?\[\]{}()!^]|\.\.\.")
 _UNKNOWN = "which script it runs in workspace members is only known at run time"
@@ -81,7 +76,7 @@ def across(cmd: SimpleCommand) -> Across | str | None:
     """The script `cmd` runs in workspace members; a string: which one is only known at run
     time; None: it runs none there."""
     if cmd.program != "deno" and installs_project(cmd):
-        return Across(None, None, [], _start(cmd))
+        return Across(None, None, [], start_dir(cmd))
     if cmd.program == "yarn":
         return _yarn(cmd)
     if cmd.program == "deno":
@@ -113,22 +108,14 @@ def across(cmd: SimpleCommand) -> Across | str | None:
         if not npm_config_selects(cmd):
             return None
         every = True  # npm's configuration may choose any members
-    return Across(script, None if every else selectors, found.passed, _start(cmd))
-
-
-def _start(cmd: SimpleCommand) -> str:
-    """The directory the package manager starts from (`--prefix`, `-C`, `--cwd` move it)."""
-    start = cmd.cwd
-    for directory in scan(cmd).chdirs:
-        start = normalize(start, directory)
-    return start
+    return Across(script, None if every else selectors, found.passed, start_dir(cmd, found))
 
 
 def _selection(cmd: SimpleCommand, end: int) -> tuple[bool, list[str]]:
     """Whether options before `args[end]` (or the program's global options, which `args`
     has not) take every member, and the selections they name."""
-    every_flags = _EVERY[cmd.program]
-    select = _SELECT[cmd.program]
+    every_flags = EVERY_MEMBER[cmd.program]
+    select = SELECT_MEMBERS[cmd.program]
     words = cmd.argv[1:]
     offset = len(words) - len(cmd.args)  # the global options' words
     every = False
@@ -173,7 +160,7 @@ def _yarn(cmd: SimpleCommand) -> Across | str | None:
     if any(index < end and index != chosen for index in cmd.dynamic_args):
         return _UNKNOWN
     passed = list(range(end + 1 if args[end:end + 1] == ("--",) else end, len(args)))
-    return Across(args[end - 1], selectors, passed, _start(cmd))
+    return Across(args[end - 1], selectors, passed, start_dir(cmd))
 
 
 def _skip(args: tuple[str, ...], at: int, values: frozenset[str]) -> int:
