@@ -203,3 +203,17 @@ def test_a_bare_filter_is_a_name_not_a_directory(approvald_home: Path, tmp_path:
     _write(tmp_path / "babel" / manifest, {"name": "@babel/core", key: {"build": LEAK}})
     assert decide(command, tmp_path) == DENY
     assert decide(command.replace("core", "./core"), tmp_path) == ALLOW
+
+
+def test_one_decision_walks_a_bounded_number_of_workspaces(approvald_home: Path,
+                                                           tmp_path: Path) -> None:
+    """Each workspace walk may look at 20,000 entries: a line running scripts in many
+    workspaces (`cd wsN && pnpm -r build; ...`) waits for a person past four of them."""
+    for n in range(5):
+        (tmp_path / f"ws{n}").mkdir()
+        (tmp_path / f"ws{n}" / "pnpm-workspace.yaml").write_text("packages:\n  - m\n")
+        _write(tmp_path / f"ws{n}" / "m" / "package.json", {"scripts": {"build": "echo ok"}})
+    line = "; ".join(f"(cd ws{n} && pnpm -r build)" for n in range(4))
+    assert decide(line, tmp_path) == ALLOW
+    assert decide(line + "; (cd ws0 && pnpm -r build)", tmp_path) == ALLOW  # walked already
+    assert decide(line + "; (cd ws4 && pnpm -r build)", tmp_path) == REQUIRE_APPROVAL

@@ -32,9 +32,12 @@ from approvald.policy.wsyaml import pnpm_packages
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from approvald.policy.budget import Budget
 
 MAX_ENTRIES = 20_000  # directory entries looked at to expand one workspace's patterns
+MAX_WORKSPACES = 4  # workspaces walked for one decision (each up to MAX_ENTRIES)
 MAX_PATTERNS = 1_000
 MAX_MEMBERS = 256
 MAX_MEMBER_BYTES = 4 * 1024 * 1024  # the members' package.json and deno.json files together
@@ -67,27 +70,36 @@ def members(start: str, program: str, budget: Budget, below: bool = True) -> lis
         current: str | None = start
         while current is not None:
             if os.path.isfile(os.path.join(current, "pnpm-workspace.yaml")):
-                return budget.read(pnpm_members, current)
+                return _walk(budget, pnpm_members, current)
             current = _parent(current)
         root = package_root(start, program) if below else None
-        return budget.read(everything_below, root) if root is not None else []
+        return _walk(budget, everything_below, root) if root is not None else []
     if program == "deno":
         current = start
         while current is not None:
             for name in denotasks.CONFIG_NAMES:
                 path = os.path.join(current, name)
                 if os.path.isfile(path) and _field(budget.read(read_json, path), "workspace"):
-                    return budget.read(deno_members, path)
+                    return _walk(budget, deno_members, path)
             current = _parent(current)
     current = start
     while current is not None:
         path = os.path.join(current, "package.json")
         if os.path.isfile(path) and _field(budget.read(read_json, path), "workspaces"):
             # (deno takes package.json's workspaces too, with each member's deno.json)
-            return budget.read(deno_npm_members if program == "deno" else npm_members,
-                               current)
+            return _walk(budget, deno_npm_members if program == "deno" else npm_members,
+                         current)
         current = _parent(current)
     return []
+
+
+def _walk(budget: Budget, walker: Callable[[str], list[Member]], where: str) -> list[Member]:
+    """`walker(where)` through the decision's budget, which walks at most `MAX_WORKSPACES`
+    workspaces: a line of many `cd DIR && pnpm -r X` would walk `MAX_ENTRIES` each."""
+    walked = {key for key in budget.files or () if key[0] in _WALKERS}
+    if (walker.__qualname__, where) not in walked and len(walked) >= MAX_WORKSPACES:
+        raise Unreadable(f"the line runs scripts in more than {MAX_WORKSPACES} workspaces")
+    return budget.read(walker, where)
 
 
 def _parent(directory: str) -> str | None:
@@ -279,3 +291,7 @@ class _Walk:
             if len(self.found) >= MAX_MEMBERS:
                 raise Unreadable(f"{self.root} has more than {MAX_MEMBERS} workspace members")
             self.found[real] = directory
+
+
+_WALKERS = frozenset(walker.__qualname__ for walker in (
+    pnpm_members, everything_below, deno_members, npm_members, deno_npm_members))
