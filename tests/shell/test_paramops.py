@@ -33,6 +33,20 @@ def test_what_is_not_worked_out(operator: str, operands: list[str]) -> None:
     assert apply("abc", operator, operands) is None
 
 
+@pytest.mark.parametrize(("operator", "pattern"), [
+    ("#", "*a*a*a*b"), ("%%", "*a*b"), ("//", "*a*a*b"), ("#", "[z-a]"), ("/", "[z-a]"),
+])
+def test_patterns_a_regex_cannot_match_safely_are_not_worked_out(operator: str,
+                                                                  pattern: str) -> None:
+    """More than one `*` (a backtracking regex took exponential time: `${x#*a*a*a*a*b}` on
+    200 a's held the analysis 77 s) and ranges Python refuses (re.error escaped)."""
+    assert apply("a" * 1000, operator, [pattern, ""]) is None
+
+
+def test_a_run_of_stars_is_one_star() -> None:
+    assert apply("/x/y/z", "##", ["**/"]) == "z"
+
+
 @pytest.mark.parametrize(("line", "arg", "literal"), [
     ("x=/a/b.pub; cat ${x%.pub}", "/a/b", True), ('x=/a/b; cat "${x^^}"', "/A/B", True),
     ("x=/a/b; y=x; cat ${!y}", "/a/b", True), ("cat ${X:-/a/b}", "/a/b", False),

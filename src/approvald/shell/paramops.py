@@ -170,7 +170,10 @@ def _remove(value: str, operator: str, pattern: str) -> str:
 
 def _regex(pattern: str) -> str | None:
     """A bash pattern (`*`, `?`, `[...]`) as a regular expression; None for what bash reads
-    differently from a plain translation (extended patterns, character classes)."""
+    differently from a plain translation (extended patterns, character classes), for a
+    range Python refuses (`[z-a]`), and for more than one `*`: a backtracking regex with
+    several `.*` is matched once a cut point and takes exponential time (`${x#*a*a*a*b}`
+    on a long x held the analysis for a minute)."""
     out: list[str] = []
     index = 0
     while index < len(pattern):
@@ -178,6 +181,11 @@ def _regex(pattern: str) -> str | None:
         if char in "@!+*?" and pattern[index + 1:index + 2] == "(":
             return None  # an extended pattern (extglob)
         if char == "*":
+            if out and out[-1] == ".*":
+                index += 1
+                continue  # `**` is `*`
+            if ".*" in out:
+                return None
             out.append(".*")
         elif char == "?":
             out.append(".")
@@ -191,9 +199,14 @@ def _regex(pattern: str) -> str | None:
                     return None  # [[:alpha:]] and the like
                 negated = body[:1] in ("!", "^")
                 body = body[1:] if negated else body
-                out.append("[" + ("^" if negated else "") + body.replace("\\", "\\\\") + "]")
+                out.append("[" + ("^" if negated else "") + body + "]")  # (no `\\`: apply)
                 index = close
         else:
             out.append(re.escape(char))
         index += 1
-    return "".join(out)
+    regex = "".join(out)
+    try:
+        re.compile(regex, re.DOTALL)  # (kept in re's cache for the match that follows)
+    except re.error:
+        return None
+    return regex
