@@ -43,6 +43,12 @@ def test_a_value_not_evaluated_as_arithmetic_runs_nothing(line: str) -> None:
     "n=$(cat count.txt); (( n > 3 ))", "read n < count.txt; echo $((n + 1))",
     "n=$(curl -s https://e.example/n); [[ $n -gt 1 ]]", "(( $(cat count.txt) > 1 ))",
     "n=$(date +'a[$(id)]'); (( n ))",
+    # counters that print a file's name beside its count (a file named `a[$(cmd)]` runs cmd)
+    "x=$(wc -l *); (( x ))", "x=$(wc -l a b); (( x ))", "x=$(grep -c foo *); (( x ))",
+    "x=$(grep -rc foo .); (( x ))", "x=$(du -s *); (( x ))",
+    "x=$(wc -l --files0-from=list); (( x ))",
+    # a value that only starts and ends as arithmetic
+    'x="$((1)) $(cat f) $((2))"; (( x ))', 'x="$[1] $(cat f) $[2]"; (( x ))',
 ])
 def test_a_run_time_value_evaluated_as_arithmetic_is_dynamic(line: str) -> None:
     assert any(cmd.dynamic == DYNAMIC_NAME for cmd in run(line).commands)
@@ -55,6 +61,7 @@ def test_a_run_time_value_evaluated_as_arithmetic_is_dynamic(line: str) -> None:
     "for i in $(seq 1 5); do echo $((i * 2)); done", "x=hello; echo ${x:1:2} ${x:-d}",
     "echo $(( $(date +%s) - $(stat -c %Y f) ))", "n=$(git rev-list --count HEAD); (( n ))",
     "echo hi; (( _ ))", "a=(1 2 3); echo ${a[1]} ${#a[@]}",
+    "n=$(wc -l f); (( n ))", "n=$(cat f | wc -l); (( n ))", "n=$(grep -c foo < f); (( n ))",
 ])
 def test_ordinary_arithmetic_stays_plain(line: str) -> None:
     assert not any(cmd.dynamic == DYNAMIC_NAME for cmd in run(line).commands)

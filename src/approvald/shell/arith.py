@@ -52,15 +52,17 @@ _INDIRECT = lazy_compile(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)[}:]")
 _SUBSCRIPT = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*\[(.*)\]\Z", re.DOTALL)
 # run-time values that can only be numbers (see the module text)
 _NUMBER_VALUE = lazy_compile(
-    r"\$\(\(.*\)\)|\$\[.*\]|\$\{#[^}]*\}|\$[?#$!]|"
+    r"\$\(\([^$`]*\)\)|\$\[[^$`\]]*\]|\$\{#[^}]*\}|\$[?#$!]|"
     r"\$\{?(?:RANDOM|SECONDS|EPOCHSECONDS|LINENO|BASHPID|PPID|UID|EUID|COLUMNS|LINES)\}?",
     re.DOTALL)
 _OTHER_VARIABLE = lazy_compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*|[0-9])(?::?-[0-9]*)?\}?\Z")
 _SUBSTITUTION = lazy_compile(r"\$\(([^()`$;&\n]*)\)|`([^`$;&\n()]*)`")
-_COUNTERS = frozenset({"wc", "nproc", "seq", "expr", "getconf"})
-# (program, option that makes it print a number)
-_COUNTING = {"grep": "-c", "rg": "-c", "id": "-", "git": "--count",
-             "date": "+", "stat": "-c", "du": "-s"}
+_COUNTERS = frozenset({"nproc", "seq", "expr", "getconf"})
+# (program, option that makes it print a number); wc and grep -c print a file's name beside
+# its count when given more than one (a file named `a[$(cmd)]` then runs cmd), so they count
+# only with one file operand at most (see _number_command)
+_COUNTING = {"grep": "-c", "id": "-", "git": "--count", "date": "+", "stat": "-c", "wc": ""}
+_GLOB_OR_QUOTE = frozenset("*?[{'\"")
 
 
 def names(an: Analyzer, text: str, scope: Scope, ctx: Ctx, depth: int = 0,
@@ -243,11 +245,19 @@ def _number_command(body: str) -> bool:
     if program in _COUNTERS:
         return True
     option = _COUNTING.get(program)
-    if option is None or any("'" in word or '"' in word or "[" in word for word in words):
+    if option is None or not _GLOB_OR_QUOTE.isdisjoint(stages[-1]):
         return False
     if program == "stat":  # `stat -c %Y f` (not %n / %N: the name)
         return "-c" in words and "%n" not in body and "%N" not in body
-    return any(word.startswith(option) for word in words[1:]) if option else True
+    operands = [word for at, word in enumerate(words) if at and word[:1] not in "-<>"
+                and words[at - 1] not in ("<", ">", "2>")]  # (`wc -l < f`: no operand)
+    if program == "wc":  # (`--files0-from=F`: the files F names, each with its name)
+        return len(operands) <= 1 and not any(w.startswith("--files0") for w in words)
+    if program == "grep":  # the pattern and one file, not recursive
+        return "-c" in words and len(operands) <= 2 and not any(
+            w in ("--recursive", "--dereference-recursive") or
+            (w[:1] == "-" and w[1:2] != "-" and ("r" in w or "R" in w)) for w in words)
+    return any(word.startswith(option) for word in words[1:])
 
 
 def _unknown(an: Analyzer, what: str, ctx: Ctx) -> None:
