@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from approvald.model.lazyre import lazy_compile
+from approvald.shell.visitor import Quiet
 from approvald.shell.words import Word
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -70,28 +71,6 @@ def derived(reader: WordReader, node: Node, visit: Visit) -> Word | None:
     texts = [found.text] if found is not None and found.text else []
     texts.extend(word for word in words if word)
     return Word(" ".join(texts), False) if texts else None
-
-
-class Quiet:
-    """A `Visit` that walks no commands: for reading a part of an expansion the walk visits
-    as a whole."""
-
-    __slots__ = ("visit",)
-
-    def __init__(self, visit: Visit) -> None:
-        self.visit = visit
-
-    def __call__(self, node: Node, via: str) -> Word | None:
-        return None
-
-    def lookup(self, name: str) -> Word | None:
-        return self.visit.lookup(name)
-
-    def arguments(self, source: str) -> list[Word] | None:
-        return self.visit.arguments(source)
-
-    def arithmetic(self, text: str) -> None:
-        return None
 
 
 # `${X:-word}` and the like: operators after which a word the expansion may become follows.

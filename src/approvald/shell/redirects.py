@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 
 
 def read_redirects(an: Analyzer, nodes: list[Node], scope: Scope, ctx: Ctx,
-                   cwd: str, pending: list[Node] | None = None) -> Redirections:
-    """(`pending`: where `>(...)` targets go to be walked later; see `visitor.Visitor`.)"""
+                   cwd: str, deferred: list[Node] | None = None) -> Redirections:
+    """(`deferred`: where `>(...)` targets go to be walked later; see `visitor.Visitor`.)"""
     found = Redirections()
-    visit = an.visitor(scope, ctx, pending)
+    visit = an.visitor(scope, ctx, deferred)
     pending = list(nodes)
     while pending:
         node = pending.pop(0)

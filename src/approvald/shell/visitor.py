@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
     from approvald.shell.walk import Analyzer
+    from approvald.shell.words import Visit
 
 _POSITIONAL = frozenset("0123456789#")
 
@@ -67,3 +68,25 @@ class Visitor:
         parameters."""
         args = self.scope.args
         return positional.all_words(args, source) if args is not None else None
+
+
+class Quiet:
+    """A `Visit` that walks no commands: for reading a part of an expansion the walk visits
+    as a whole."""
+
+    __slots__ = ("visit",)
+
+    def __init__(self, visit: Visit) -> None:
+        self.visit = visit
+
+    def __call__(self, node: Node, via: str) -> Word | None:
+        return None
+
+    def lookup(self, name: str) -> Word | None:
+        return self.visit.lookup(name)
+
+    def arguments(self, source: str) -> list[Word] | None:
+        return self.visit.arguments(source)
+
+    def arithmetic(self, text: str) -> None:
+        return None
