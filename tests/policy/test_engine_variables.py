@@ -19,6 +19,12 @@ def engine(approvald_home: Path):
 
 # (what the lines show, their decision, the lines)
 CASES = [
+    ("read, mapfile and printf -v set a name reference's target and an array's element", DENY, [
+        "x=safe; declare -n r=x; read r < <(find ~/.ssh -type f); cat $x",
+        "x=safe; declare -n r=x; mapfile r < <(find ~/.ssh -type f); cat ${x[@]}",
+        'x=safe; declare -n r=x; printf -v r %s ~/.ssh/id_rsa; cat "$x"',
+        "printf -v 'a[0]' %s ~/.ssh/id_rsa; cat ${a[0]}",
+    ]),
     ("a loop variable reads what its list names", DENY, [
         'for f in ~/.ssh/*; do cat "$f"; done', 'for f in ~/.ssh/id_*; do base64 $f; done',
         'for f in $(find ~/.ssh); do cat "$f"; done',

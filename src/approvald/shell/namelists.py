@@ -12,6 +12,7 @@ they read (a descriptor's input too: `read -u 3`), known text as it is. Each of 
 from __future__ import annotations
 
 from approvald.shell import scripts
+from approvald.shell.state import set_var
 from approvald.shell.words import MAX_VALUE, Word
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -38,7 +39,7 @@ def read(an: Analyzer, name: str, words: list[Word], assignments: list[str], sco
     fed = _input(scope, options.get("u"), stdin)
     value = _line_value(an, fed, single=array is None and len(names) <= 1)
     for variable in names or ["REPLY"]:
-        scope.vars[variable] = value if value is not None else Word(f"${variable}", False)
+        set_var(scope, variable, value if value is not None else Word(f"${variable}", False))
     return None
 
 
@@ -52,7 +53,7 @@ def mapfile(an: Analyzer, name: str, words: list[Word], assignments: list[str], 
     array = operands[0].text if operands and operands[0].literal else "MAPFILE"
     fed = _input(scope, options.get("u"), stdin)
     value = _line_value(an, fed, single=False)
-    scope.vars[array] = value if value is not None else Word(f"${array}", False)
+    set_var(scope, array, value if value is not None else Word(f"${array}", False))
     callback = options.get("C")
     if callback is None:
         return None

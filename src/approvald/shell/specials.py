@@ -21,6 +21,7 @@ from approvald.shell import (
 )
 from approvald.shell.model import DYNAMIC_NAME
 from approvald.shell.peel import join_words
+from approvald.shell.state import set_var
 from approvald.shell.words import Word
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
@@ -106,7 +107,8 @@ def _printf(an: Analyzer, name: str, words: list[Word], assignments: list[str], 
     if rest and variable:
         value = output.printf_output([word.text for word in rest],
                                      all(word.literal for word in rest))
-        scope.vars[variable] = value if value.literal else Word(value.text or f"${variable}", False)
+        set_var(scope, variable,
+                value if value.literal else Word(value.text or f"${variable}", False))
     return None
 
 

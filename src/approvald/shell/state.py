@@ -7,7 +7,7 @@ from _thread import _local as thread_local  # threading.local, without importing
 from approvald.model.plain import Frozen, Plain
 from approvald.shell.model import Redirect
 from approvald.shell.positional import Args
-from approvald.shell.words import Word, WordReader
+from approvald.shell.words import MAX_VALUE, Word, WordReader
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:  # the parser is loaded when a line needs it (plain words never do)
@@ -211,3 +211,20 @@ class Redirections(Plain):
         self.pipe = pipe
         self.after = after if after is not None else []
         self.fds = fds
+
+
+def set_var(scope: Scope, name: str, value: Word) -> None:
+    """`name=value` as bash sets it: through a name reference (`declare -n`), `a[0]=x` as one
+    element more of the array a, a value past MAX_VALUE cut (then unknown). (A value that is
+    one of a pattern's names stays one: `g=$f` in `for f in ~/.ssh/*`.)"""
+    if not name:
+        return
+    if scope.aliases:
+        name = scope.aliases.get(NAMEREF + name, name)  # (assigning a name reference)
+    if name[-1] == "]":  # `a[0]=x`: one element more of what the array names
+        name = name.split("[", 1)[0]
+        before = scope.vars.get(name)
+        value = Word(f"{before.text} {value.text}" if before else value.text, False)
+    if len(value.text) > MAX_VALUE:
+        value = Word(value.text[:MAX_VALUE], False)
+    scope.vars[name] = Word(value.text, value.literal, value.glob and value.literal)

@@ -14,8 +14,9 @@ from approvald.shell.state import (
     Redirections,
     Scope,
     plain_ctx,
+    set_var,
 )
-from approvald.shell.words import MAX_VALUE, Word
+from approvald.shell.words import Word
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hook time
 if TYPE_CHECKING:
@@ -347,21 +348,6 @@ def judge_env(an: Analyzer, assigned: list[tuple[str, Word]], scope: Scope, ctx:
     """Variables that hold commands (`GIT_PAGER=...`) are looked into where they are set."""
     if assigned:
         envcmds.judge(an, assigned, scope, ctx, commands.Site(ctx.source(node), scope.cwd))
-
-
-def set_var(scope: Scope, name: str, value: Word) -> None:
-    """(A value that is one of a pattern's names stays one: `g=$f` in `for f in ~/.ssh/*`.)"""
-    if not name:
-        return
-    if scope.aliases:
-        name = scope.aliases.get(NAMEREF + name, name)  # (assigning a name reference)
-    if name[-1] == "]":  # `a[0]=x`: one element more of what the array names
-        name = name.split("[", 1)[0]
-        before = scope.vars.get(name)
-        value = Word(f"{before.text} {value.text}" if before else value.text, False)
-    if len(value.text) > MAX_VALUE:
-        value = Word(value.text[:MAX_VALUE], False)
-    scope.vars[name] = Word(value.text, value.literal, value.glob and value.literal)
 
 
 def _name(text: str) -> str:

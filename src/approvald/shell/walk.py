@@ -33,6 +33,7 @@ from approvald.shell.state import (
     Outcome,
     Scope,
     parser,
+    set_var,
 )
 from approvald.shell.visitor import Visitor
 from approvald.shell.words import Word, WordReader
@@ -300,7 +301,7 @@ class Analyzer:
                 if child.type == "variable_assignment":
                     text, value = statements.assignment(self, child, scope, ctx)
                     name = text.split("=", 1)[0].rstrip("+")
-                    statements.set_var(scope, name, value)
+                    set_var(scope, name, value)
                     arith.assigned(self, name, value, scope, ctx)
                     commands.command_table(self, value.text, ctx, assigning=True)  # a nameref
                     assigned.append((name, value))
