@@ -11,6 +11,7 @@ import json
 import os
 
 from approvald.model.plain import Plain
+from approvald.policy.denotasks import Unreadable
 from approvald.shell.model import SimpleCommand
 
 MAX_PACKAGE_JSON_BYTES = 1_000_000
@@ -250,18 +251,27 @@ def package_root(directory: str, program: str) -> str | None:
 def read_scripts(directory: str) -> dict[str, str] | None:
     """The package.json scripts; None when the file is too large or too deeply nested to read
     (npm would still run it, so what it runs is unknown)."""
-    path = os.path.join(directory, "package.json")
+    try:
+        return scripts_of(read_package_json(os.path.join(directory, "package.json")))
+    except Unreadable:
+        return None
+
+
+def read_package_json(path: str) -> object:
+    """A package.json's content (see `parse_package_json`); {} when it is missing or cannot be
+    opened (the package manager then fails too); denotasks.Unreadable when it is too large or
+    too deeply nested to read."""
     try:
         if os.path.getsize(path) > MAX_PACKAGE_JSON_BYTES:
-            return None
+            raise Unreadable(f"{path} is larger than {MAX_PACKAGE_JSON_BYTES} bytes")
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
         return {}
     try:
-        return scripts_of(parse_package_json(data))
-    except RecursionError:
-        return None
+        return parse_package_json(data)
+    except RecursionError as exc:
+        raise Unreadable(f"{path} is nested too deeply to read") from exc
 
 
 def parse_package_json(data: bytes) -> object:

@@ -25,7 +25,7 @@ from approvald.policy.denotasks import Task, Unreadable
 from approvald.policy.pkgscripts import (
     MAX_PACKAGE_JSON_BYTES,
     package_root,
-    parse_package_json,
+    read_package_json,
     scripts_of,
 )
 from approvald.policy.wsyaml import pnpm_packages
@@ -111,17 +111,7 @@ def read_json(path: str) -> object:
     """A package.json or deno.json(c) file's content; {} when it is missing or no JSON (the
     package manager then fails too)."""
     if os.path.basename(path) == "package.json":
-        try:
-            if os.path.getsize(path) > MAX_PACKAGE_JSON_BYTES:
-                raise Unreadable(f"{path} is larger than {MAX_PACKAGE_JSON_BYTES} bytes")
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError:
-            return {}
-        try:
-            return parse_package_json(data)
-        except RecursionError as exc:
-            raise Unreadable(f"{path} is nested too deeply to read") from exc
+        return read_package_json(path)
     return denotasks.read_config(path)
 
 
